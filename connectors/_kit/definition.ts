@@ -1,0 +1,78 @@
+import type { TSchema } from '@sinclair/typebox';
+
+/**
+ * What every connector exports: one definition object (spec / check / pull / webhook), after the
+ * Airbyte protocol. Connectors only talk to the outside world; they never touch the database and
+ * never import core or mappings. Types here are structural so core can describe them without
+ * importing this folder.
+ */
+export interface ConnectorDefinition<Config = any, State = any> {
+  /** Stable connector type stored on the channel: `woocommerce`, `shoprenter`, ... */
+  readonly type: string;
+  readonly title: string;
+  /** Channel kind a new channel of this connector gets unless ops choose another. */
+  readonly channelKind: string;
+  /** TypeBox schema of the channel config; validated once, at the boundary. */
+  readonly spec: TSchema;
+  /** Config fields that are secrets: redacted in API answers and logs, never put in job payloads. */
+  readonly secretFields: readonly string[];
+  /** Verifies credentials and reachability. Never throws: it reports. */
+  check(config: Config, options?: CallOptions): Promise<CheckReport>;
+  /**
+   * Pulls changed orders page by page. Each yielded page is archived raw before it is parsed.
+   * `state` on a page is the cursor to persist once that page and every page before it are
+   * durably stored; pages without it do not advance the cursor.
+   * Throws ConnectorError when the sync cannot go on (bad credentials, upstream down after retries).
+   */
+  pull?(config: Config, state: State | undefined, options?: PullOptions): AsyncGenerator<PulledPage<State>>;
+  /** Push endpoint (webhooks): verify and classify a request before anything is stored. */
+  webhook?: WebhookHandler<Config>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface PullOptions extends CallOptions {
+  /** Clock, injectable for tests. */
+  now?: () => Date;
+  onProgress?: (progress: { page: number; totalPages?: number | undefined }) => void;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  /** One sentence ops can act on: what worked, or what is wrong and where. */
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface PulledPage<State = unknown> {
+  /** Where the page came from (request URL without secrets). */
+  source: string;
+  contentType: string;
+  /** The body exactly as received, even when it is not valid. */
+  body: string;
+  page: number;
+  totalPages?: number | undefined;
+  /** Set when the page arrived but is broken (not JSON, cut short): it is archived with this error. */
+  error?: { code: string; message: string } | undefined;
+  state?: State | undefined;
+}
+
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw body bytes, before any JSON parsing: signatures are computed over them. */
+  rawBody: Buffer;
+}
+
+export type WebhookVerdict =
+  /** A liveness ping (e.g. WooCommerce's webhook creation ping): answer 2xx, store nothing. */
+  | { kind: 'ping' }
+  /** Authentic payload to archive and process. */
+  | { kind: 'accepted'; topic?: string | undefined; deliveryId?: string | undefined }
+  /** Not authentic (bad or missing signature): answer 401, store nothing. */
+  | { kind: 'rejected'; reason: string };
+
+export interface WebhookHandler<Config = any> {
+  verify(request: WebhookRequest, config: Config): WebhookVerdict;
+}

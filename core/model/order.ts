@@ -1,0 +1,104 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AddressSchema, DecimalString, IsoDate, IsoDateTime } from './common.ts';
+import { ORDER_STATUSES } from '../orders/order-status.ts';
+
+export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)));
+
+export const CustomerSchema = Type.Object({
+  externalId: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  email: Type.Optional(Type.String()),
+  phone: Type.Optional(Type.String()),
+  company: Type.Optional(Type.String()),
+  taxNumber: Type.Optional(Type.String()),
+});
+export type Customer = Static<typeof CustomerSchema>;
+
+/** Where an order came from inside its channel: which shop/store/partner/operator and campaign. */
+export const OrderSourceSchema = Type.Object({
+  shop: Type.Optional(Type.String()),
+  store: Type.Optional(Type.String()),
+  partner: Type.Optional(Type.String()),
+  user: Type.Optional(Type.String()),
+  createdVia: Type.Optional(Type.String()),
+  campaign: Type.Optional(Type.String()),
+  utm: Type.Optional(
+    Type.Object({
+      source: Type.Optional(Type.String()),
+      medium: Type.Optional(Type.String()),
+      campaign: Type.Optional(Type.String()),
+      term: Type.Optional(Type.String()),
+      content: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type OrderSource = Static<typeof OrderSourceSchema>;
+
+export const OrderLineKindSchema = Type.Union([
+  Type.Literal('product'),
+  Type.Literal('shipping'),
+  Type.Literal('fee'),
+  Type.Literal('discount'),
+]);
+
+export const OrderLineDraftSchema = Type.Object({
+  kind: OrderLineKindSchema,
+  externalId: Type.Optional(Type.String()),
+  sku: Type.Optional(Type.String()),
+  name: Type.String(),
+  quantity: DecimalString,
+  unitPrice: DecimalString,
+  /** Before discounts. */
+  subtotal: DecimalString,
+  discount: DecimalString,
+  tax: DecimalString,
+  /** After discounts, before tax. */
+  total: DecimalString,
+  /** Variation attributes, meta data and other source details of the line. */
+  attributes: Type.Record(Type.String(), Type.Unknown()),
+});
+export type OrderLineDraft = Static<typeof OrderLineDraftSchema>;
+
+export const OrderTotalsSchema = Type.Object({
+  subtotal: DecimalString,
+  discount: DecimalString,
+  shipping: DecimalString,
+  fee: DecimalString,
+  tax: DecimalString,
+  total: DecimalString,
+});
+export type OrderTotals = Static<typeof OrderTotalsSchema>;
+
+/** What a mapping produces from a source payload; core turns it into an order or a new version. */
+export const OrderDraftSchema = Type.Object({
+  externalId: Type.String({ minLength: 1 }),
+  number: Type.Optional(Type.String()),
+  status: OrderStatusSchema,
+  sourceStatus: Type.Optional(Type.String()),
+  source: OrderSourceSchema,
+  customer: CustomerSchema,
+  billingAddress: Type.Optional(AddressSchema),
+  shippingAddress: Type.Optional(AddressSchema),
+  region: Type.Optional(Type.String()),
+  currency: Type.String({ minLength: 1 }),
+  totals: OrderTotalsSchema,
+  lines: Type.Array(OrderLineDraftSchema),
+  notes: Type.Optional(Type.String()),
+  desiredDeliveryDate: Type.Optional(IsoDate),
+  placedAt: IsoDateTime,
+  /** The source's own modification time; an older draft never overwrites a newer one. */
+  sourceUpdatedAt: Type.Optional(IsoDateTime),
+});
+export type OrderDraft = Static<typeof OrderDraftSchema>;
+
+/** A mapping's verdict on one payload: the orders it holds and the ones it could not read. */
+export interface MappingResult {
+  orders: OrderDraft[];
+  errors: MappingError[];
+}
+
+export interface MappingError {
+  /** Which record in the payload (external id, index) failed, when known. */
+  ref?: string;
+  message: string;
+}
