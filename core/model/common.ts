@@ -1,3 +1,4 @@
+import './formats.ts';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Money and quantities travel as decimal strings; they are never floats. */

@@ -1,0 +1,165 @@
+import type { Database } from '../db/database.ts';
+import type { Channel } from '../db/generated/client.ts';
+import { HubError } from '../errors.ts';
+import type { ConnectorCatalog } from '../ports.ts';
+import { assertValid } from '../model/validate.ts';
+import { Value } from '@sinclair/typebox/value';
+import { CHANNEL_KIND_PATTERN } from './channel-kinds.ts';
+import { validateCron } from './cron.ts';
+
+export const REDACTED = '********';
+
+export interface NewChannel {
+  name: string;
+  connectorType: string;
+  kind?: string | undefined;
+  config: Record<string, unknown>;
+  mapping?: Record<string, unknown> | undefined;
+  enabled?: boolean | undefined;
+  syncSchedule?: string | undefined;
+}
+
+export type ChannelChanges = Partial<Omit<NewChannel, 'connectorType'>>;
+
+/** A channel as shown outside the hub: secrets replaced by a marker. */
+export interface PublicChannel {
+  id: string;
+  name: string;
+  kind: string;
+  connectorType: string;
+  config: Record<string, unknown>;
+  mapping: Record<string, unknown>;
+  enabled: boolean;
+  syncSchedule: string;
+  syncState: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class ChannelService {
+  constructor(
+    private readonly db: Database,
+    private readonly catalog: ConnectorCatalog,
+  ) {}
+
+  async create(input: NewChannel): Promise<Channel> {
+    const connector = this.connector(input.connectorType);
+    const config = this.validConfig(input.connectorType, input.config);
+    const kind = input.kind ?? connector.channelKind;
+    this.assertKind(kind);
+    if (input.syncSchedule) validateCron(input.syncSchedule);
+    const existing = await this.db.prisma.channel.findUnique({ where: { name: input.name } });
+    if (existing) throw new HubError('conflict', `A channel named "${input.name}" already exists.`, { field: 'name' });
+    return this.db.prisma.channel.create({
+      data: {
+        name: input.name,
+        connectorType: input.connectorType,
+        kind,
+        config: config as object,
+        mapping: (input.mapping ?? {}) as object,
+        enabled: input.enabled ?? true,
+        ...(input.syncSchedule && { syncSchedule: input.syncSchedule }),
+      },
+    });
+  }
+
+  async update(id: string, changes: ChannelChanges): Promise<Channel> {
+    const channel = await this.get(id);
+    let config: Record<string, unknown> | undefined;
+    if (changes.config) {
+      // Secrets left out or sent back redacted keep their stored value.
+      const stored = channel.config as Record<string, unknown>;
+      const merged: Record<string, unknown> = { ...changes.config };
+      for (const field of this.connector(channel.connectorType).secretFields) {
+        if (merged[field] === undefined || merged[field] === REDACTED) merged[field] = stored[field];
+      }
+      config = this.validConfig(channel.connectorType, merged);
+    }
+    if (changes.kind) this.assertKind(changes.kind);
+    if (changes.syncSchedule) validateCron(changes.syncSchedule);
+    if (changes.name && changes.name !== channel.name) {
+      const clash = await this.db.prisma.channel.findUnique({ where: { name: changes.name } });
+      if (clash) throw new HubError('conflict', `A channel named "${changes.name}" already exists.`, { field: 'name' });
+    }
+    return this.db.prisma.channel.update({
+      where: { id },
+      data: {
+        ...(changes.name !== undefined && { name: changes.name }),
+        ...(changes.kind !== undefined && { kind: changes.kind }),
+        ...(config && { config: config as object }),
+        ...(changes.mapping !== undefined && { mapping: changes.mapping as object }),
+        ...(changes.enabled !== undefined && { enabled: changes.enabled }),
+        ...(changes.syncSchedule !== undefined && { syncSchedule: changes.syncSchedule }),
+      },
+    });
+  }
+
+  async get(id: string): Promise<Channel> {
+    const channel = await this.db.prisma.channel.findUnique({ where: { id } });
+    if (!channel) throw new HubError('not_found', `Channel ${id} does not exist.`);
+    return channel;
+  }
+
+  /** By id or by name, for the CLI. */
+  async find(idOrName: string): Promise<Channel> {
+    const channel = await this.db.prisma.channel.findFirst({ where: { OR: [{ name: idOrName }, ...(isUuid(idOrName) ? [{ id: idOrName }] : [])] } });
+    if (!channel) throw new HubError('not_found', `Channel "${idOrName}" does not exist.`);
+    return channel;
+  }
+
+  list(filter: { enabled?: boolean } = {}): Promise<Channel[]> {
+    return this.db.prisma.channel.findMany({ where: filter, orderBy: { name: 'asc' } });
+  }
+
+  toPublic(channel: Channel): PublicChannel {
+    const secrets = this.catalog.get(channel.connectorType)?.secretFields ?? [];
+    const config = { ...(channel.config as Record<string, unknown>) };
+    for (const field of secrets) if (config[field] !== undefined) config[field] = REDACTED;
+    return {
+      id: channel.id,
+      name: channel.name,
+      kind: channel.kind,
+      connectorType: channel.connectorType,
+      config,
+      mapping: channel.mapping as Record<string, unknown>,
+      enabled: channel.enabled,
+      syncSchedule: channel.syncSchedule,
+      syncState: channel.syncState,
+      createdAt: channel.createdAt.toISOString(),
+      updatedAt: channel.updatedAt.toISOString(),
+    };
+  }
+
+  private connector(type: string) {
+    const connector = this.catalog.get(type);
+    if (!connector) {
+      const known = this.catalog.list().map((c) => c.type).join(', ');
+      throw new HubError('invalid_data', `Unknown connector type "${type}" (known: ${known}).`, { field: 'connectorType' });
+    }
+    return connector;
+  }
+
+  private validConfig(type: string, config: Record<string, unknown>): Record<string, unknown> {
+    const spec = this.connector(type).spec;
+    // Defaults from the spec are written out, so the stored config says what is in force.
+    const withDefaults = Value.Default(spec, structuredClone(config)) as Record<string, unknown>;
+    try {
+      return assertValid(spec, withDefaults, `${type} config`) as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof HubError && error.field) {
+        throw new HubError('invalid_data', error.message, { field: `config.${error.field}` });
+      }
+      throw error;
+    }
+  }
+
+  private assertKind(kind: string): void {
+    if (!new RegExp(CHANNEL_KIND_PATTERN).test(kind)) {
+      throw new HubError('invalid_data', `Channel kind "${kind}" must be a lower-case word (webshop, edi, pos, manual, erp or your own).`, { field: 'kind' });
+    }
+  }
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import type { OrderDraft } from '../model/order.ts';
+
+/** JSON with object keys sorted, so equal content always serialises the same way. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) sorted[key] = sortKeys(v);
+    }
+    return sorted;
+  }
+  return value;
+}
+
+/**
+ * Identity of an order's content. The source's modification time is left out: a shop touching an
+ * order without changing it is not a new version.
+ */
+export function orderContentHash(draft: OrderDraft): string {
+  const { sourceUpdatedAt: _ignored, ...content } = draft;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import { Prisma } from '../db/generated/client.ts';
+import { OrderDraftSchema, type OrderDraft } from '../model/order.ts';
+import { firstProblem } from '../model/validate.ts';
+import { orderContentHash } from './content-hash.ts';
+import { diffFields, type FieldChange } from './order-diff.ts';
+import { checkTransition, type OrderStatus } from './order-status.ts';
+
+export type IntakeOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'rejected';
+
+export interface IntakeResult {
+  externalId: string;
+  outcome: IntakeOutcome;
+  orderId?: string;
+  version?: number;
+  changes?: FieldChange[];
+  /** Why a draft was rejected. */
+  error?: string;
+}
+
+export interface IntakeInput {
+  channelId: string;
+  drafts: OrderDraft[];
+  /** The archived payload the drafts were read from, linked from each new version. */
+  rawPayloadId?: string | undefined;
+}
+
+type Tx = Prisma.TransactionClient;
+
+interface StoredOrder {
+  id: string;
+  externalId: string;
+  contentHash: string;
+  version: number;
+  status: string;
+  sourceUpdatedAt: Date | null;
+}
+
+/**
+ * Turns order drafts into core orders, idempotently. The same (channel, external id) is always one
+ * order: a new one is created, a changed one becomes the next version with a history row, an
+ * unchanged one is a no-op, and one older than what we hold (by the source's modification time)
+ * is ignored as stale. Safe against concurrent intakes of the same orders: every key is locked
+ * with a transaction-scoped advisory lock (taken in sorted order, so two batches cannot deadlock)
+ * and the unique index on (channel_id, external_id) is the last guard.
+ */
+export async function ingestOrders(db: Database, input: IntakeInput): Promise<IntakeResult[]> {
+  const results: IntakeResult[] = [];
+  const accepted = new Map<string, { draft: OrderDraft; hash: string }>();
+  for (const draft of input.drafts) {
+    const problem = firstProblem(OrderDraftSchema, draft);
+    if (problem) {
+      results.push({ externalId: String(draft?.externalId ?? '?'), outcome: 'rejected', error: `${problem.field}: ${problem.message}` });
+      continue;
+    }
+    // A payload may carry the same order twice; the newest wins.
+    const previous = accepted.get(draft.externalId);
+    if (!previous || !isOlder(draft.sourceUpdatedAt, previous.draft.sourceUpdatedAt)) {
+      accepted.set(draft.externalId, { draft, hash: orderContentHash(draft) });
+    }
+  }
+  if (accepted.size === 0) return results;
+
+  const written = await db.prisma.$transaction(
+    (tx) => writeDrafts(tx, input.channelId, [...accepted.values()], input.rawPayloadId),
+    { timeout: 120_000, maxWait: 120_000 },
+  );
+  return [...results, ...written];
+}
+
+async function writeDrafts(
+  tx: Tx,
+  channelId: string,
+  drafts: { draft: OrderDraft; hash: string }[],
+  rawPayloadId: string | undefined,
+): Promise<IntakeResult[]> {
+  const externalIds = drafts.map((d) => d.draft.externalId);
+  await tx.$queryRawUnsafe(
+    `SELECT count(*)::int AS locked FROM (
+       SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) AS keys
+     ) AS l`,
+    externalIds.map((id) => `${channelId}|${id}`),
+  );
+  const stored = await tx.order.findMany({
+    where: { channelId, externalId: { in: externalIds } },
+    select: { id: true, externalId: true, contentHash: true, version: true, status: true, sourceUpdatedAt: true },
+  });
+  const byExternalId = new Map<string, StoredOrder>(stored.map((o) => [o.externalId, o]));
+
+  const results: IntakeResult[] = [];
+  const creates: { id: string; draft: OrderDraft; hash: string }[] = [];
+  const updates: { order: StoredOrder; draft: OrderDraft; hash: string }[] = [];
+  for (const { draft, hash } of drafts) {
+    const order = byExternalId.get(draft.externalId);
+    if (!order) creates.push({ id: randomUUID(), draft, hash });
+    else if (order.contentHash === hash) results.push({ externalId: draft.externalId, outcome: 'unchanged', orderId: order.id, version: order.version });
+    else if (isOlder(draft.sourceUpdatedAt, order.sourceUpdatedAt?.toISOString())) {
+      results.push({ externalId: draft.externalId, outcome: 'stale', orderId: order.id, version: order.version });
+    } else updates.push({ order, draft, hash });
+  }
+
+  if (creates.length > 0) {
+    await tx.order.createMany({ data: creates.map(({ id, draft, hash }) => ({ id, channelId, ...orderFields(draft, draft.status), contentHash: hash, version: 1 })) });
+    await tx.orderLine.createMany({ data: creates.flatMap(({ id, draft }) => lineRows(id, draft)) });
+    await tx.orderVersion.createMany({
+      data: creates.map(({ id, draft, hash }) => ({ orderId: id, version: 1, contentHash: hash, changes: [], snapshot: toJson(draft), rawPayloadId: rawPayloadId ?? null })),
+    });
+    for (const { id, draft } of creates) results.push({ externalId: draft.externalId, outcome: 'created', orderId: id, version: 1 });
+  }
+
+  if (updates.length > 0) {
+    const previous = await tx.orderVersion.findMany({
+      where: { OR: updates.map(({ order }) => ({ orderId: order.id, version: order.version })) },
+      select: { orderId: true, snapshot: true },
+    });
+    const previousSnapshot = new Map(previous.map((v) => [v.orderId, v.snapshot]));
+    for (const { order, draft, hash } of updates) {
+      const changes = diffFields(previousSnapshot.get(order.id) ?? {}, toJson(draft));
+      let status = draft.status as string;
+      if (draft.status !== order.status) {
+        const verdict = checkTransition(order.status as OrderStatus, draft.status);
+        if (!verdict.allowed) {
+          status = order.status;
+          const statusChange = changes.find((c) => c.field === 'status');
+          const refused = { field: 'status', from: order.status, to: draft.status, refused: verdict.reason };
+          if (statusChange) Object.assign(statusChange, refused);
+          else changes.push(refused);
+        }
+      }
+      const version = order.version + 1;
+      await tx.order.update({ where: { id: order.id }, data: { ...orderFields(draft, status), contentHash: hash, version } });
+      await tx.orderLine.deleteMany({ where: { orderId: order.id } });
+      await tx.orderLine.createMany({ data: lineRows(order.id, draft) });
+      await tx.orderVersion.create({
+        data: { orderId: order.id, version, contentHash: hash, changes: toJson(changes), snapshot: toJson(draft), rawPayloadId: rawPayloadId ?? null },
+      });
+      results.push({ externalId: draft.externalId, outcome: 'updated', orderId: order.id, version, changes });
+    }
+  }
+  return results;
+}
+
+function orderFields(draft: OrderDraft, status: string) {
+  return {
+    externalId: draft.externalId,
+    number: draft.number ?? null,
+    status,
+    sourceStatus: draft.sourceStatus ?? null,
+    source: toJson(draft.source),
+    customer: toJson(draft.customer),
+    billingAddress: draft.billingAddress ? toJson(draft.billingAddress) : Prisma.DbNull,
+    shippingAddress: draft.shippingAddress ? toJson(draft.shippingAddress) : Prisma.DbNull,
+    region: draft.region ?? null,
+    currency: draft.currency,
+    subtotal: draft.totals.subtotal,
+    discountTotal: draft.totals.discount,
+    shippingTotal: draft.totals.shipping,
+    feeTotal: draft.totals.fee,
+    taxTotal: draft.totals.tax,
+    total: draft.totals.total,
+    notes: draft.notes ?? null,
+    desiredDeliveryDate: draft.desiredDeliveryDate ? new Date(`${draft.desiredDeliveryDate}T00:00:00Z`) : null,
+    placedAt: new Date(draft.placedAt),
+    sourceUpdatedAt: draft.sourceUpdatedAt ? new Date(draft.sourceUpdatedAt) : null,
+  };
+}
+
+function lineRows(orderId: string, draft: OrderDraft): Prisma.OrderLineCreateManyInput[] {
+  return draft.lines.map((line, index) => ({
+    orderId,
+    position: index + 1,
+    kind: line.kind,
+    externalId: line.externalId ?? null,
+    sku: line.sku ?? null,
+    name: line.name,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    subtotal: line.subtotal,
+    discount: line.discount,
+    tax: line.tax,
+    total: line.total,
+    attributes: toJson(line.attributes),
+  }));
+}
+
+function isOlder(candidate: string | undefined, than: string | undefined): boolean {
+  return candidate !== undefined && than !== undefined && Date.parse(candidate) < Date.parse(than);
+}
+
+function toJson(value: unknown): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
+}

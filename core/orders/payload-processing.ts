@@ -1,0 +1,72 @@
+import type { Database } from '../db/database.ts';
+import { HubError } from '../errors.ts';
+import type { ChannelMapping } from '../model/mapping.ts';
+import type { MappingError } from '../model/order.ts';
+import { ingestOrders, type IntakeResult } from './intake.ts';
+import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
+
+/** Finds the mapping that reads a connector's payloads; injected so core never imports mappings. */
+export type MappingLookup = (connectorType: string) => ChannelMapping | undefined;
+
+export interface PayloadOutcome extends PayloadVerdict {
+  payloadId: string;
+  results: IntakeResult[];
+  errors: MappingError[];
+}
+
+const MAX_ERROR_TEXT = 4000;
+
+/**
+ * Reads one archived payload into orders and records the verdict on it. Bad records never stop
+ * the good ones: they are listed on the payload (status partial or failed) for ops to see, and
+ * the whole payload can be processed again after the mapping is fixed.
+ */
+export async function processPayload(db: Database, payloadId: string, mappingFor: MappingLookup): Promise<PayloadOutcome> {
+  const payload = await db.prisma.rawPayload.findUnique({
+    where: { id: payloadId },
+    include: { channel: { select: { id: true, connectorType: true, mapping: true } } },
+  });
+  if (!payload) throw new HubError('not_found', `Raw payload ${payloadId} does not exist.`);
+  const mapping = mappingFor(payload.channel.connectorType);
+  if (!mapping) {
+    const verdict: PayloadVerdict = { status: 'failed', errorCode: 'invalid_data', error: `No mapping reads ${payload.channel.connectorType} payloads.`, orderCount: 0 };
+    await recordPayloadVerdict(db, payloadId, verdict);
+    return { payloadId, ...verdict, results: [], errors: [{ message: verdict.error! }] };
+  }
+
+  let errors: MappingError[];
+  let results: IntakeResult[] = [];
+  try {
+    const mapped = mapping.map(payload, payload.channel.mapping ?? {});
+    errors = [...mapped.errors];
+    results = await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
+  } catch (error) {
+    if (error instanceof HubError || isMappingCrash(error)) {
+      errors = [{ message: `mapping failed: ${(error as Error).message}` }];
+    } else {
+      throw error; // database trouble: leave the payload pending and let the job retry
+    }
+  }
+  for (const rejected of results.filter((r) => r.outcome === 'rejected')) {
+    errors.push({ ref: rejected.externalId, message: rejected.error ?? 'rejected' });
+  }
+  const orderCount = results.filter((r) => r.outcome !== 'rejected').length;
+  const verdict: PayloadVerdict = {
+    status: errors.length === 0 ? 'parsed' : orderCount > 0 ? 'partial' : 'failed',
+    errorCode: errors.length === 0 ? undefined : 'invalid_data',
+    error: errors.length === 0 ? undefined : describeErrors(errors),
+    orderCount,
+  };
+  await recordPayloadVerdict(db, payloadId, verdict);
+  return { payloadId, ...verdict, results, errors };
+}
+
+function isMappingCrash(error: unknown): boolean {
+  // A mapping is meant to be total; if one still throws on odd input it is a mapping bug, not an outage.
+  return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError;
+}
+
+function describeErrors(errors: MappingError[]): string {
+  const text = errors.map((e) => (e.ref ? `${e.ref}: ${e.message}` : e.message)).join('; ');
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}… (${errors.length} errors)` : text;
+}
