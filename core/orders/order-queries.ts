@@ -1,0 +1,318 @@
+import type { Database } from '../db/database.ts';
+import type { Prisma } from '../db/generated/client.ts';
+import { HubError } from '../errors.ts';
+import type { FieldChange } from './order-diff.ts';
+import { isOrderStatus, type OrderStatus } from './order-status.ts';
+
+/**
+ * What a caller may see. Every read query takes one, so a dealer's view (their channels, later
+ * their assigned orders) is a narrower scope, not a new query. Today only `channelIds` restricts:
+ * undefined means every channel, an empty list means none. Out-of-scope rows read as not found.
+ */
+export interface AccessScope {
+  readonly channelIds?: readonly string[] | undefined;
+}
+
+export const FULL_ACCESS: AccessScope = Object.freeze({});
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass it back as `cursor` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface OrderFilter {
+  channelId?: string | undefined;
+  /** One status or several (any of them). */
+  status?: string | readonly string[] | undefined;
+  /** Inclusive. An ISO instant, or a calendar date meaning its start (UTC). */
+  placedFrom?: string | undefined;
+  /** Inclusive. An ISO instant, or a calendar date meaning through its end (UTC). */
+  placedTo?: string | undefined;
+  region?: string | undefined;
+  /** Case-insensitive substring of the order number, external id, customer name or e-mail. */
+  text?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface OrderTotalsView {
+  subtotal: string;
+  discount: string;
+  shipping: string;
+  fee: string;
+  tax: string;
+  total: string;
+}
+
+export interface OrderSummary {
+  id: string;
+  channelId: string;
+  channel: { name: string; kind: string };
+  externalId: string;
+  number: string | null;
+  status: string;
+  sourceStatus: string | null;
+  customer: Record<string, unknown>;
+  region: string | null;
+  currency: string;
+  totals: OrderTotalsView;
+  placedAt: string;
+  sourceUpdatedAt: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OrderLineView {
+  id: string;
+  position: number;
+  kind: string;
+  externalId: string | null;
+  sku: string | null;
+  name: string;
+  quantity: string;
+  unitPrice: string;
+  subtotal: string;
+  discount: string;
+  tax: string;
+  total: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface OrderVersionView {
+  version: number;
+  contentHash: string;
+  changes: FieldChange[];
+  rawPayloadId: string | null;
+  createdAt: string;
+  /** The full draft of this version; only with `includeSnapshots`. */
+  snapshot?: unknown;
+}
+
+export interface OrderDetail extends OrderSummary {
+  source: Record<string, unknown>;
+  billingAddress: Record<string, unknown> | null;
+  shippingAddress: Record<string, unknown> | null;
+  notes: string | null;
+  desiredDeliveryDate: string | null;
+  contentHash: string;
+  lines: OrderLineView[];
+  /** Every version, oldest first. */
+  history: OrderVersionView[];
+}
+
+/**
+ * Orders newest first (placed_at desc, id desc) with keyset pagination: a page never repeats or
+ * skips a row however many orders arrive meanwhile (new ones sort before the cursor).
+ */
+export async function listOrders(db: Database, filter: OrderFilter = {}, scope: AccessScope = FULL_ACCESS): Promise<Page<OrderSummary>> {
+  const limit = pageSize(filter.limit);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+
+  if (scope.channelIds !== undefined) where.push(`o.channel_id = ANY(${param([...scope.channelIds])}::text[])`);
+  if (filter.channelId !== undefined) where.push(`o.channel_id = ${param(filter.channelId)}`);
+  const statuses = statusList(filter.status);
+  if (statuses) where.push(`o.status = ANY(${param(statuses)}::text[])`);
+  if (filter.placedFrom !== undefined) where.push(`o.placed_at >= ${param(instant(filter.placedFrom, 'placedFrom', 'start'))}::timestamptz`);
+  if (filter.placedTo !== undefined) {
+    const to = instant(filter.placedTo, 'placedTo', 'end');
+    // A bare date covers its whole day: everything before the next midnight.
+    where.push(isDate(filter.placedTo) ? `o.placed_at < ${param(to)}::timestamptz` : `o.placed_at <= ${param(to)}::timestamptz`);
+  }
+  if (filter.region !== undefined) where.push(`o.region = ${param(filter.region)}`);
+  const text = filter.text?.trim();
+  if (text) {
+    const pattern = param(`%${escapeLike(text)}%`);
+    where.push(
+      `(o.number ILIKE ${pattern} OR o.external_id ILIKE ${pattern} OR o.customer->>'name' ILIKE ${pattern} OR o.customer->>'email' ILIKE ${pattern})`,
+    );
+  }
+  if (filter.cursor !== undefined) {
+    const cursor = decodeCursor(filter.cursor);
+    where.push(`(o.placed_at, o.id) < (${param(cursor.at)}::timestamptz, ${param(cursor.id)})`);
+  }
+
+  const sql = `SELECT o.id FROM "order" o
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY o.placed_at DESC, o.id DESC
+    LIMIT ${param(limit + 1)}`;
+  const ids = (await db.query<{ id: string }>(sql, params)).map((r) => r.id);
+  const hasMore = ids.length > limit;
+  const pageIds = ids.slice(0, limit);
+  if (pageIds.length === 0) return { items: [], nextCursor: null };
+
+  const rows = await db.prisma.order.findMany({
+    where: { id: { in: pageIds } },
+    include: { channel: { select: { name: true, kind: true } } },
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // Rows deleted between the two reads are simply left out.
+  const items = pageIds.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [toSummary(row)] : [];
+  });
+  const last = items[items.length - 1];
+  return { items, nextCursor: hasMore && last ? encodeCursor({ at: last.placedAt, id: last.id }) : null };
+}
+
+/** One order with its lines (by position) and its history (oldest version first). */
+export async function getOrder(
+  db: Database,
+  id: string,
+  options: { includeSnapshots?: boolean | undefined } = {},
+  scope: AccessScope = FULL_ACCESS,
+): Promise<OrderDetail> {
+  const order = await db.prisma.order.findUnique({
+    where: { id },
+    include: {
+      channel: { select: { name: true, kind: true } },
+      lines: { orderBy: { position: 'asc' } },
+      versions: {
+        orderBy: { version: 'asc' },
+        select: { version: true, contentHash: true, changes: true, rawPayloadId: true, createdAt: true, snapshot: options.includeSnapshots === true },
+      },
+    },
+  });
+  if (!order || !inScope(scope, order.channelId)) throw new HubError('not_found', `Order ${id} does not exist.`);
+  return {
+    ...toSummary(order),
+    source: asObject(order.source),
+    billingAddress: order.billingAddress === null ? null : asObject(order.billingAddress),
+    shippingAddress: order.shippingAddress === null ? null : asObject(order.shippingAddress),
+    notes: order.notes,
+    desiredDeliveryDate: order.desiredDeliveryDate ? order.desiredDeliveryDate.toISOString().slice(0, 10) : null,
+    contentHash: order.contentHash,
+    lines: order.lines.map((line) => ({
+      id: line.id,
+      position: line.position,
+      kind: line.kind,
+      externalId: line.externalId,
+      sku: line.sku,
+      name: line.name,
+      quantity: decimal(line.quantity),
+      unitPrice: decimal(line.unitPrice),
+      subtotal: decimal(line.subtotal),
+      discount: decimal(line.discount),
+      tax: decimal(line.tax),
+      total: decimal(line.total),
+      attributes: asObject(line.attributes),
+    })),
+    history: order.versions.map((v) => ({
+      version: v.version,
+      contentHash: v.contentHash,
+      changes: (Array.isArray(v.changes) ? v.changes : []) as unknown as FieldChange[],
+      rawPayloadId: v.rawPayloadId,
+      createdAt: v.createdAt.toISOString(),
+      ...(options.includeSnapshots === true && { snapshot: (v as { snapshot?: unknown }).snapshot ?? null }),
+    })),
+  };
+}
+
+export function inScope(scope: AccessScope, channelId: string): boolean {
+  return scope.channelIds === undefined || scope.channelIds.includes(channelId);
+}
+
+/** Page size within [1, MAX_PAGE_SIZE]; anything else is the caller's mistake. */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new HubError('invalid_data', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, { field: 'limit' });
+  }
+  return limit;
+}
+
+export interface CursorPosition {
+  /** ISO instant of the last row's sort time. */
+  at: string;
+  id: string;
+}
+
+/** Cursors are opaque to callers: base64url JSON of the last row's sort key. */
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.at, position.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): CursorPosition {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2) {
+      const [at, id] = value as unknown[];
+      if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new HubError('invalid_data', 'cursor is not one this API handed out.', { field: 'cursor' });
+}
+
+/** Decimal columns leave the hub as plain decimal strings (never floats, never exponent notation). */
+export function decimal(value: Prisma.Decimal): string {
+  return value.toFixed();
+}
+
+function statusList(status: OrderFilter['status']): OrderStatus[] | undefined {
+  if (status === undefined) return undefined;
+  const list = (typeof status === 'string' ? status.split(',') : [...status]).map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) return undefined;
+  for (const s of list) {
+    if (!isOrderStatus(s)) throw new HubError('invalid_data', `"${s}" is not an order status.`, { field: 'status' });
+  }
+  return list as OrderStatus[];
+}
+
+function isDate(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value);
+}
+
+function instant(value: string, field: string, edge: 'start' | 'end'): string {
+  const time = isDate(value) ? Date.parse(`${value}T00:00:00Z`) + (edge === 'end' ? 86_400_000 : 0) : Date.parse(value);
+  if (Number.isNaN(time)) throw new HubError('invalid_data', `${field} must be an ISO date or date-time.`, { field });
+  return new Date(time).toISOString();
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+type OrderRow = Prisma.OrderGetPayload<{ include: { channel: { select: { name: true; kind: true } } } }>;
+
+function toSummary(order: OrderRow): OrderSummary {
+  return {
+    id: order.id,
+    channelId: order.channelId,
+    channel: { name: order.channel.name, kind: order.channel.kind },
+    externalId: order.externalId,
+    number: order.number,
+    status: order.status,
+    sourceStatus: order.sourceStatus,
+    customer: asObject(order.customer),
+    region: order.region,
+    currency: order.currency,
+    totals: {
+      subtotal: decimal(order.subtotal),
+      discount: decimal(order.discountTotal),
+      shipping: decimal(order.shippingTotal),
+      fee: decimal(order.feeTotal),
+      tax: decimal(order.taxTotal),
+      total: decimal(order.total),
+    },
+    placedAt: order.placedAt.toISOString(),
+    sourceUpdatedAt: order.sourceUpdatedAt ? order.sourceUpdatedAt.toISOString() : null,
+    version: order.version,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}
