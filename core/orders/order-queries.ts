@@ -1,6 +1,8 @@
 import type { Database } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
+import type { Address } from '../model/common.ts';
+import type { Customer, OrderDraft, OrderSource } from '../model/order.ts';
 import type { FieldChange } from './order-diff.ts';
 import { isOrderStatus, type OrderStatus } from './order-status.ts';
 
@@ -54,9 +56,9 @@ export interface OrderSummary {
   channel: { name: string; kind: string };
   externalId: string;
   number: string | null;
-  status: string;
+  status: OrderStatus;
   sourceStatus: string | null;
-  customer: Record<string, unknown>;
+  customer: Customer;
   region: string | null;
   currency: string;
   totals: OrderTotalsView;
@@ -70,7 +72,7 @@ export interface OrderSummary {
 export interface OrderLineView {
   id: string;
   position: number;
-  kind: string;
+  kind: OrderLineKind;
   externalId: string | null;
   sku: string | null;
   name: string;
@@ -90,13 +92,15 @@ export interface OrderVersionView {
   rawPayloadId: string | null;
   createdAt: string;
   /** The full draft of this version; only with `includeSnapshots`. */
-  snapshot?: unknown;
+  snapshot?: OrderDraft;
 }
 
+export type OrderLineKind = OrderDraft['lines'][number]['kind'];
+
 export interface OrderDetail extends OrderSummary {
-  source: Record<string, unknown>;
-  billingAddress: Record<string, unknown> | null;
-  shippingAddress: Record<string, unknown> | null;
+  source: OrderSource;
+  billingAddress: Address | null;
+  shippingAddress: Address | null;
   notes: string | null;
   desiredDeliveryDate: string | null;
   contentHash: string;
@@ -185,16 +189,17 @@ export async function getOrder(
   if (!order || !inScope(scope, order.channelId)) throw new HubError('not_found', `Order ${id} does not exist.`);
   return {
     ...toSummary(order),
-    source: asObject(order.source),
-    billingAddress: order.billingAddress === null ? null : asObject(order.billingAddress),
-    shippingAddress: order.shippingAddress === null ? null : asObject(order.shippingAddress),
+    // JSON columns hold what intake validated against the core model.
+    source: asObject(order.source) as OrderSource,
+    billingAddress: order.billingAddress === null ? null : (asObject(order.billingAddress) as Address),
+    shippingAddress: order.shippingAddress === null ? null : (asObject(order.shippingAddress) as Address),
     notes: order.notes,
     desiredDeliveryDate: order.desiredDeliveryDate ? order.desiredDeliveryDate.toISOString().slice(0, 10) : null,
     contentHash: order.contentHash,
     lines: order.lines.map((line) => ({
       id: line.id,
       position: line.position,
-      kind: line.kind,
+      kind: line.kind as OrderLineKind,
       externalId: line.externalId,
       sku: line.sku,
       name: line.name,
@@ -212,7 +217,7 @@ export async function getOrder(
       changes: (Array.isArray(v.changes) ? v.changes : []) as unknown as FieldChange[],
       rawPayloadId: v.rawPayloadId,
       createdAt: v.createdAt.toISOString(),
-      ...(options.includeSnapshots === true && { snapshot: (v as { snapshot?: unknown }).snapshot ?? null }),
+      ...(options.includeSnapshots === true && { snapshot: (v as { snapshot?: unknown }).snapshot as OrderDraft }),
     })),
   };
 }
@@ -296,9 +301,9 @@ function toSummary(order: OrderRow): OrderSummary {
     channel: { name: order.channel.name, kind: order.channel.kind },
     externalId: order.externalId,
     number: order.number,
-    status: order.status,
+    status: order.status as OrderStatus,
     sourceStatus: order.sourceStatus,
-    customer: asObject(order.customer),
+    customer: asObject(order.customer) as Customer,
     region: order.region,
     currency: order.currency,
     totals: {

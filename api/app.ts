@@ -1,0 +1,54 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Database } from '../core/db/database.ts';
+import type { ConnectorCatalog, HubActions } from '../core/ports.ts';
+import { registerErrorHandling } from './errors.ts';
+import healthRoutes from './routes/health.ts';
+import v1Routes from './routes/v1/index.ts';
+
+export interface AppDeps {
+  db: Database;
+  catalog: ConnectorCatalog;
+  actions: HubActions;
+  /** fastify's logger option: false (default) for none, true or pino options to log. */
+  logger?: boolean | object;
+  /** Largest webhook body accepted, in bytes (default 10 MB); larger ones get 413. */
+  webhookBodyLimit?: number;
+}
+
+/**
+ * The hub's HTTP API as a self-contained fastify app: every route validated and serialised by
+ * its TypeBox schema, one error handler, OpenAPI at /docs. The caller listens (or injects).
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: (deps.logger ?? false) as FastifyServerOptions['logger'],
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'orderhub API',
+        version: '1',
+        description: 'Orders from every sales channel in one core model: channels, sync, webhooks, orders, raw payload archive.',
+      },
+      tags: [
+        { name: 'health' },
+        { name: 'connectors' },
+        { name: 'channels' },
+        { name: 'orders' },
+        { name: 'raw-payloads' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { deps });
+  await app.register(v1Routes, { prefix: '/v1', deps });
+  return app as unknown as FastifyInstance;
+}

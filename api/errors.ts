@@ -1,0 +1,60 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, isHubError, type ErrorCode } from '../core/errors.ts';
+import type { ErrorBody } from './schemas/common.ts';
+
+export function errorBody(code: ErrorCode, message: string, field?: string): ErrorBody {
+  return { error: { code, message, ...(field !== undefined && { field }) } };
+}
+
+/**
+ * The one place errors become HTTP answers: HubError by its code, request validation as 400
+ * invalid_data naming the field, fastify's own client errors (bad JSON, body too large) by their
+ * status, everything else as a 500 whose details stay in the log.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    void reply.code(404).send(errorBody('not_found', `Route ${request.method} ${request.url.split('?')[0]} does not exist.`));
+  });
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // Error bodies are ours; a route's schema for the same status (e.g. /health's 503 report)
+    // must not be used to serialise them.
+    reply.serializer(JSON.stringify).type('application/json; charset=utf-8');
+    if (isHubError(error)) {
+      const status = ERROR_CODES[error.code].http;
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      // Codes in the closed vocabulary carry messages written for callers; only `internal` hides its text.
+      const message = error.code === 'internal' ? 'Internal error' : error.message;
+      return reply.code(status).send(errorBody(error.code, message, error.field));
+    }
+
+    if (error.validation && error.validation.length > 0) {
+      const first = error.validation[0]!;
+      const field = validationField(error.validationContext, first.instancePath, first.params);
+      const subject = field ?? error.validationContext ?? 'request';
+      const message = first.keyword === 'required' ? `${subject} is required` : `${subject} ${first.message ?? 'is not valid'}`;
+      return reply.code(400).send(errorBody('invalid_data', message, field));
+    }
+
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      // fastify's own client errors: malformed JSON (400), body too large (413), unsupported media type (415)...
+      const code: ErrorCode = status === 404 ? 'not_found' : status === 401 ? 'unauthorized' : status === 403 ? 'not_allowed' : status === 409 ? 'conflict' : 'invalid_data';
+      return reply.code(status).send(errorBody(code, error.message));
+    }
+
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send(errorBody('internal', 'Internal error'));
+  });
+}
+
+/** `config.url` from instancePath `/config/url`; the missing property for `required` errors. */
+function validationField(context: string | undefined, instancePath: string, params: Record<string, unknown> | undefined): string | undefined {
+  const segments = instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const missing = params?.missingProperty;
+  if (typeof missing === 'string') segments.push(missing);
+  const additional = params?.additionalProperty;
+  if (typeof additional === 'string') segments.push(additional);
+  if (segments.length > 0) return segments.join('.');
+  return context === 'body' ? undefined : context;
+}

@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ChannelService } from '../../../../core/channels/channels.ts';
+import { channelSyncStatus } from '../../../../core/channels/sync-status.ts';
+import type { AppDeps } from '../../../app.ts';
+import {
+  ChannelListSchema,
+  CheckReportSchema,
+  CreateChannelBodySchema,
+  ListChannelsQuerySchema,
+  PublicChannelSchema,
+  SyncReceiptSchema,
+  SyncStatusSchema,
+  UpdateChannelBodySchema,
+} from '../../../schemas/channels.ts';
+import { errors, IdParamsSchema } from '../../../schemas/common.ts';
+import webhookRoutes from './webhook.ts';
+
+/** /v1/channels: channel admin, connection check, manual sync and sync status. */
+const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const channels = new ChannelService(deps.db, deps.catalog);
+  const tags = ['channels'];
+
+  app.post(
+    '/channels',
+    {
+      schema: {
+        tags,
+        summary: 'Create a channel',
+        body: CreateChannelBodySchema,
+        response: { 201: PublicChannelSchema, ...errors(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const channel = await channels.create(request.body);
+      return reply.code(201).send(channels.toPublic(channel));
+    },
+  );
+
+  app.get(
+    '/channels',
+    { schema: { tags, summary: 'List channels', querystring: ListChannelsQuerySchema, response: { 200: ChannelListSchema, ...errors(400) } } },
+    async (request) => {
+      const list = await channels.list(request.query.enabled === undefined ? {} : { enabled: request.query.enabled });
+      return { items: list.map((c) => channels.toPublic(c)) };
+    },
+  );
+
+  app.get(
+    '/channels/:id',
+    { schema: { tags, summary: 'Get a channel', params: IdParamsSchema, response: { 200: PublicChannelSchema, ...errors(404) } } },
+    async (request) => channels.toPublic(await channels.get(request.params.id)),
+  );
+
+  app.patch(
+    '/channels/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a channel',
+        params: IdParamsSchema,
+        body: UpdateChannelBodySchema,
+        response: { 200: PublicChannelSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => channels.toPublic(await channels.update(request.params.id, request.body)),
+  );
+
+  app.post(
+    '/channels/:id/check',
+    {
+      schema: {
+        tags,
+        summary: "Check the channel's credentials and reachability",
+        params: IdParamsSchema,
+        response: { 200: CheckReportSchema, ...errors(404) },
+      },
+    },
+    async (request) => {
+      await channels.get(request.params.id);
+      return deps.actions.checkChannel(request.params.id);
+    },
+  );
+
+  app.post(
+    '/channels/:id/sync',
+    {
+      schema: {
+        tags,
+        summary: 'Queue a sync of the channel now',
+        params: IdParamsSchema,
+        response: { 202: SyncReceiptSchema, ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      await channels.get(request.params.id);
+      const receipt = await deps.actions.requestSync(request.params.id, 'manual');
+      return reply.code(202).send(receipt);
+    },
+  );
+
+  app.get(
+    '/channels/:id/sync-status',
+    {
+      schema: {
+        tags,
+        summary: 'Last runs, last success, last error, and whether a sync is running',
+        params: IdParamsSchema,
+        response: { 200: SyncStatusSchema, ...errors(404) },
+      },
+    },
+    async (request) => channelSyncStatus(deps.db, request.params.id),
+  );
+
+  // Its own encapsulated context: the webhook reads the raw bytes, the rest of the API parses JSON.
+  await app.register(webhookRoutes, { deps });
+};
+
+export default channelRoutes;

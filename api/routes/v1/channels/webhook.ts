@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ChannelService } from '../../../../core/channels/channels.ts';
+import type { AppDeps } from '../../../app.ts';
+import { WebhookAcceptedSchema, WebhookPingSchema } from '../../../schemas/channels.ts';
+import { errors, IdParamsSchema } from '../../../schemas/common.ts';
+import { errorBody } from '../../../errors.ts';
+
+export const DEFAULT_WEBHOOK_BODY_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * POST /v1/channels/:id/webhook. Signatures are computed over the exact bytes the sender sent,
+ * so in this context every content type is kept as a Buffer, never parsed and re-serialised.
+ */
+const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const bodyLimit = deps.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT;
+  const channels = new ChannelService(deps.db, deps.catalog);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded', '*'], { parseAs: 'buffer', bodyLimit }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  app.post(
+    '/channels/:id/webhook',
+    {
+      bodyLimit,
+      schema: {
+        tags: ['channels'],
+        summary: 'Receive a pushed payload (webhook); the signature is checked over the raw body',
+        params: IdParamsSchema,
+        response: { 200: WebhookPingSchema, 202: WebhookAcceptedSchema, ...errors(401, 404, 413) },
+      },
+    },
+    async (request, reply) => {
+      await channels.get(request.params.id);
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const receipt = await deps.actions.receiveWebhook(request.params.id, { headers: request.headers, rawBody });
+      switch (receipt.kind) {
+        case 'ping':
+          return reply.code(200).send({ ok: true as const });
+        case 'accepted':
+          return reply.code(202).send({ payloadId: receipt.payloadId, duplicate: receipt.duplicate });
+        case 'rejected':
+          return reply.code(401).send(errorBody('unauthorized', receipt.reason));
+      }
+    },
+  );
+};
+
+export default webhookRoutes;

@@ -1,0 +1,16 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../../app.ts';
+import channelRoutes from './channels/index.ts';
+import connectorRoutes from './connectors.ts';
+import orderRoutes from './orders.ts';
+import rawPayloadRoutes from './raw-payloads.ts';
+
+/** Everything under /v1. */
+const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  await app.register(connectorRoutes, { deps });
+  await app.register(channelRoutes, { deps });
+  await app.register(orderRoutes, { deps });
+  await app.register(rawPayloadRoutes, { deps });
+};
+
+export default v1Routes;

@@ -1,0 +1,59 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { getRawPayload, listRawPayloads } from '../../../core/orders/raw-payload-queries.ts';
+import type { AppDeps } from '../../app.ts';
+import { errors, IdParamsSchema } from '../../schemas/common.ts';
+import { ListRawPayloadsQuerySchema, RawPayloadDetailSchema, RawPayloadPageSchema, ReprocessOutcomeSchema } from '../../schemas/raw-payloads.ts';
+
+/** /v1/raw-payloads: the inbound archive, for finding and replaying what could not be read. */
+const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const tags = ['raw-payloads'];
+
+  app.get(
+    '/raw-payloads',
+    {
+      schema: {
+        tags,
+        summary: 'List stored payloads, newest first (bodies left out)',
+        querystring: ListRawPayloadsQuerySchema,
+        response: { 200: RawPayloadPageSchema, ...errors(400) },
+      },
+    },
+    async (request) => listRawPayloads(deps.db, request.query),
+  );
+
+  app.get(
+    '/raw-payloads/:id',
+    {
+      schema: { tags, summary: 'Get a stored payload with its body', params: IdParamsSchema, response: { 200: RawPayloadDetailSchema, ...errors(404) } },
+    },
+    async (request) => getRawPayload(deps.db, request.params.id),
+  );
+
+  app.post(
+    '/raw-payloads/:id/reprocess',
+    {
+      schema: {
+        tags,
+        summary: 'Read the payload into orders again (after a mapping fix)',
+        params: IdParamsSchema,
+        response: { 200: ReprocessOutcomeSchema, ...errors(404) },
+      },
+    },
+    async (request) => {
+      const outcome = await deps.actions.reprocessPayload(request.params.id);
+      const counts = { created: 0, updated: 0, unchanged: 0, stale: 0, rejected: 0 };
+      for (const result of outcome.results) counts[result.outcome] += 1;
+      return {
+        payloadId: outcome.payloadId,
+        status: outcome.status,
+        orderCount: outcome.orderCount,
+        errorCode: outcome.errorCode ?? null,
+        error: outcome.error ?? null,
+        counts,
+        errors: outcome.errors.map((e) => ({ ...(e.ref !== undefined && { ref: e.ref }), message: e.message })),
+      };
+    },
+  );
+};
+
+export default rawPayloadRoutes;

@@ -1,0 +1,119 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CHANNEL_KIND_PATTERN } from '../../core/channels/channel-kinds.ts';
+import { IsoDateTime, JsonObject, Nullable } from './common.ts';
+
+const ChannelName = Type.String({ minLength: 1, maxLength: 200 });
+const ChannelKind = Type.String({ pattern: CHANNEL_KIND_PATTERN, description: 'webshop | edi | pos | manual | erp, or an ops-defined lower-case word' });
+const SyncSchedule = Type.String({ minLength: 1, maxLength: 100, description: 'cron expression, e.g. */5 * * * *' });
+const ConnectorConfig = Type.Record(Type.String(), Type.Unknown(), {
+  description: "Validated against the connector's spec (GET /v1/connectors); secrets are never returned",
+});
+
+export const CreateChannelBodySchema = Type.Object(
+  {
+    name: ChannelName,
+    connectorType: Type.String({ minLength: 1, maxLength: 100 }),
+    kind: Type.Optional(ChannelKind),
+    config: ConnectorConfig,
+    mapping: Type.Optional(JsonObject),
+    enabled: Type.Optional(Type.Boolean()),
+    syncSchedule: Type.Optional(SyncSchedule),
+  },
+  { additionalProperties: false },
+);
+export type CreateChannelBody = Static<typeof CreateChannelBodySchema>;
+
+export const UpdateChannelBodySchema = Type.Object(
+  {
+    name: Type.Optional(ChannelName),
+    kind: Type.Optional(ChannelKind),
+    config: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'The whole config; secrets left out or sent back as ******** keep their stored value',
+      }),
+    ),
+    mapping: Type.Optional(JsonObject),
+    enabled: Type.Optional(Type.Boolean()),
+    syncSchedule: Type.Optional(SyncSchedule),
+  },
+  { additionalProperties: false },
+);
+export type UpdateChannelBody = Static<typeof UpdateChannelBodySchema>;
+
+export const ListChannelsQuerySchema = Type.Object({
+  enabled: Type.Optional(Type.Boolean()),
+});
+
+/** core/channels PublicChannel. */
+export const PublicChannelSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  connectorType: Type.String(),
+  config: JsonObject,
+  mapping: JsonObject,
+  enabled: Type.Boolean(),
+  syncSchedule: Type.String(),
+  syncState: Type.Unknown(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+
+export const ChannelListSchema = Type.Object({ items: Type.Array(PublicChannelSchema) });
+
+/** core/ports CheckReport. */
+export const CheckReportSchema = Type.Object({
+  ok: Type.Boolean(),
+  message: Type.String(),
+  details: Type.Optional(JsonObject),
+});
+
+/** core/ports SyncRequestReceipt. */
+export const SyncReceiptSchema = Type.Object({
+  jobId: Type.String(),
+  queued: Type.Boolean({ description: 'False when a sync of this channel was already waiting or running' }),
+});
+
+const SyncRunSchema = Type.Object({
+  id: Type.String(),
+  trigger: Type.String(),
+  status: Type.String({ description: 'running | succeeded | failed' }),
+  startedAt: IsoDateTime,
+  finishedAt: Nullable(IsoDateTime),
+  counts: Type.Object({
+    pages: Type.Integer(),
+    received: Type.Integer(),
+    created: Type.Integer(),
+    updated: Type.Integer(),
+    unchanged: Type.Integer(),
+    failed: Type.Integer(),
+  }),
+  errorCode: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+});
+
+/** core/channels/sync-status ChannelSyncStatus. */
+export const SyncStatusSchema = Type.Object({
+  channelId: Type.String(),
+  enabled: Type.Boolean(),
+  syncSchedule: Type.String(),
+  running: Type.Boolean(),
+  leaseUntil: Nullable(IsoDateTime),
+  lastRun: Nullable(SyncRunSchema),
+  lastSuccessAt: Nullable(IsoDateTime),
+  lastError: Nullable(
+    Type.Object({
+      runId: Type.String(),
+      at: IsoDateTime,
+      code: Nullable(Type.String()),
+      message: Nullable(Type.String()),
+    }),
+  ),
+  recentRuns: Type.Array(SyncRunSchema),
+});
+
+export const WebhookPingSchema = Type.Object({ ok: Type.Literal(true) });
+export const WebhookAcceptedSchema = Type.Object({
+  payloadId: Type.String(),
+  duplicate: Type.Boolean({ description: 'The same body had already arrived on this channel' }),
+});

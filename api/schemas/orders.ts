@@ -1,0 +1,98 @@
+import { Type } from '@sinclair/typebox';
+import { AddressSchema } from '../../core/model/common.ts';
+import { CustomerSchema, OrderDraftSchema, OrderLineKindSchema, OrderSourceSchema, OrderStatusSchema } from '../../core/model/order.ts';
+import { ORDER_STATUSES } from '../../core/orders/order-status.ts';
+import { DecimalString, IsoDate, IsoDateTime, JsonObject, NextCursor, Nullable, PageQuery } from './common.ts';
+
+export const ListOrdersQuerySchema = Type.Object({
+  channelId: Type.Optional(Type.String({ minLength: 1 })),
+  status: Type.Optional(
+    // Checked by core, which names the unknown status; the pattern would only echo itself.
+    Type.String({ minLength: 1, description: `One status or a comma list: ${ORDER_STATUSES.join(', ')}` }),
+  ),
+  placedFrom: Type.Optional(Type.Union([IsoDateTime, IsoDate], { description: 'Inclusive; a bare date means its start (UTC)' })),
+  placedTo: Type.Optional(Type.Union([IsoDateTime, IsoDate], { description: 'Inclusive; a bare date means through its end (UTC)' })),
+  region: Type.Optional(Type.String({ minLength: 1 })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Part of the order number, external id, customer name or e-mail' })),
+  ...PageQuery,
+});
+
+export const GetOrderQuerySchema = Type.Object({
+  includeSnapshots: Type.Optional(Type.Boolean({ default: false, description: "Add each version's full order draft to the history" })),
+});
+
+const TotalsSchema = Type.Object({
+  subtotal: DecimalString,
+  discount: DecimalString,
+  shipping: DecimalString,
+  fee: DecimalString,
+  tax: DecimalString,
+  total: DecimalString,
+});
+
+const orderSummaryFields = {
+  id: Type.String(),
+  channelId: Type.String(),
+  channel: Type.Object({ name: Type.String(), kind: Type.String() }),
+  externalId: Type.String(),
+  number: Nullable(Type.String()),
+  status: OrderStatusSchema,
+  sourceStatus: Nullable(Type.String()),
+  customer: CustomerSchema,
+  region: Nullable(Type.String()),
+  currency: Type.String(),
+  totals: TotalsSchema,
+  placedAt: IsoDateTime,
+  sourceUpdatedAt: Nullable(IsoDateTime),
+  version: Type.Integer(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+};
+
+export const OrderSummarySchema = Type.Object(orderSummaryFields);
+
+export const OrderPageSchema = Type.Object({ items: Type.Array(OrderSummarySchema), nextCursor: NextCursor });
+
+export const OrderLineSchema = Type.Object({
+  id: Type.String(),
+  position: Type.Integer(),
+  kind: OrderLineKindSchema,
+  externalId: Nullable(Type.String()),
+  sku: Nullable(Type.String()),
+  name: Type.String(),
+  quantity: DecimalString,
+  unitPrice: DecimalString,
+  subtotal: DecimalString,
+  discount: DecimalString,
+  tax: DecimalString,
+  total: DecimalString,
+  attributes: JsonObject,
+});
+
+export const FieldChangeSchema = Type.Object({
+  field: Type.String({ description: 'Field path, e.g. lines[2].quantity' }),
+  from: Type.Optional(Type.Unknown()),
+  to: Type.Optional(Type.Unknown()),
+  refused: Type.Optional(Type.String({ description: 'Why the core lifecycle refused this status change' })),
+});
+
+export const OrderVersionSchema = Type.Object({
+  version: Type.Integer(),
+  contentHash: Type.String(),
+  changes: Type.Array(FieldChangeSchema),
+  rawPayloadId: Nullable(Type.String()),
+  createdAt: IsoDateTime,
+  snapshot: Type.Optional(OrderDraftSchema),
+});
+
+export const OrderDetailSchema = Type.Object({
+  ...orderSummaryFields,
+  source: OrderSourceSchema,
+  billingAddress: Nullable(AddressSchema),
+  shippingAddress: Nullable(AddressSchema),
+  notes: Nullable(Type.String()),
+  desiredDeliveryDate: Nullable(IsoDate),
+  contentHash: Type.String(),
+  lines: Type.Array(OrderLineSchema),
+  history: Type.Array(OrderVersionSchema, { description: 'Every version, oldest first' }),
+});

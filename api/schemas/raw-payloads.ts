@@ -1,0 +1,51 @@
+import { Type } from '@sinclair/typebox';
+import { RAW_PAYLOAD_KINDS, RAW_PAYLOAD_STATUSES } from '../../core/orders/raw-payload-queries.ts';
+import { IsoDateTime, NextCursor, Nullable, PageQuery } from './common.ts';
+
+export const ListRawPayloadsQuerySchema = Type.Object({
+  status: Type.Optional(
+    Type.Union([...RAW_PAYLOAD_STATUSES, 'errors' as const].map((s) => Type.Literal(s)), { description: 'errors = failed and partial' }),
+  ),
+  channelId: Type.Optional(Type.String({ minLength: 1 })),
+  kind: Type.Optional(Type.Union(RAW_PAYLOAD_KINDS.map((k) => Type.Literal(k)))),
+  ...PageQuery,
+});
+
+const summaryFields = {
+  id: Type.String(),
+  channelId: Type.String(),
+  kind: Type.String({ description: 'pull | webhook | upload | push' }),
+  source: Nullable(Type.String()),
+  contentType: Nullable(Type.String()),
+  hash: Type.String({ description: 'sha256 of the body' }),
+  status: Type.String({ description: 'pending | parsed | partial | failed' }),
+  errorCode: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  orderCount: Type.Integer(),
+  attempts: Type.Integer(),
+  receivedCount: Type.Integer(),
+  receivedAt: IsoDateTime,
+  lastReceivedAt: IsoDateTime,
+  processedAt: Nullable(IsoDateTime),
+};
+
+export const RawPayloadSummarySchema = Type.Object(summaryFields);
+export const RawPayloadPageSchema = Type.Object({ items: Type.Array(RawPayloadSummarySchema), nextCursor: NextCursor });
+export const RawPayloadDetailSchema = Type.Object({ ...summaryFields, body: Type.String({ description: 'Exactly as received' }) });
+
+/** What reprocessing a payload did (core/orders/payload-processing PayloadOutcome, condensed). */
+export const ReprocessOutcomeSchema = Type.Object({
+  payloadId: Type.String(),
+  status: Type.Union([Type.Literal('parsed'), Type.Literal('partial'), Type.Literal('failed')]),
+  orderCount: Type.Integer(),
+  errorCode: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  counts: Type.Object({
+    created: Type.Integer(),
+    updated: Type.Integer(),
+    unchanged: Type.Integer(),
+    stale: Type.Integer(),
+    rejected: Type.Integer(),
+  }),
+  errors: Type.Array(Type.Object({ ref: Type.Optional(Type.String()), message: Type.String() })),
+});

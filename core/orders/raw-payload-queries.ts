@@ -1,0 +1,124 @@
+import type { Database } from '../db/database.ts';
+import type { Prisma } from '../db/generated/client.ts';
+import { HubError } from '../errors.ts';
+import { decodeCursor, encodeCursor, FULL_ACCESS, inScope, pageSize, type AccessScope, type Page } from './order-queries.ts';
+import type { RawPayloadKind, RawPayloadStatus } from './raw-archive.ts';
+
+export const RAW_PAYLOAD_STATUSES = ['pending', 'parsed', 'partial', 'failed'] as const satisfies readonly RawPayloadStatus[];
+export const RAW_PAYLOAD_KINDS = ['pull', 'webhook', 'upload', 'push'] as const satisfies readonly RawPayloadKind[];
+
+/** `errors` is the ops shortcut for everything that needs a look: failed and partial. */
+export type RawPayloadStatusFilter = RawPayloadStatus | 'errors';
+
+export interface RawPayloadFilter {
+  status?: RawPayloadStatusFilter | undefined;
+  channelId?: string | undefined;
+  kind?: RawPayloadKind | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** A stored payload without its body (bodies can be megabytes; lists never carry them). */
+export interface RawPayloadSummary {
+  id: string;
+  channelId: string;
+  kind: string;
+  source: string | null;
+  contentType: string | null;
+  hash: string;
+  status: string;
+  errorCode: string | null;
+  error: string | null;
+  orderCount: number;
+  attempts: number;
+  receivedCount: number;
+  receivedAt: string;
+  lastReceivedAt: string;
+  processedAt: string | null;
+}
+
+export interface RawPayloadDetail extends RawPayloadSummary {
+  body: string;
+}
+
+const SUMMARY_FIELDS = {
+  id: true,
+  channelId: true,
+  kind: true,
+  source: true,
+  contentType: true,
+  hash: true,
+  status: true,
+  errorCode: true,
+  error: true,
+  orderCount: true,
+  attempts: true,
+  receivedCount: true,
+  receivedAt: true,
+  lastReceivedAt: true,
+  processedAt: true,
+} as const satisfies Prisma.RawPayloadSelect;
+
+type SummaryRow = Prisma.RawPayloadGetPayload<{ select: typeof SUMMARY_FIELDS }>;
+
+/**
+ * Payloads newest first by first arrival (received_at desc, id desc). received_at never changes,
+ * so a duplicate arriving meanwhile does not move a payload between pages.
+ */
+export async function listRawPayloads(db: Database, filter: RawPayloadFilter = {}, scope: AccessScope = FULL_ACCESS): Promise<Page<RawPayloadSummary>> {
+  const limit = pageSize(filter.limit);
+  const and: Prisma.RawPayloadWhereInput[] = [];
+  if (scope.channelIds !== undefined) and.push({ channelId: { in: [...scope.channelIds] } });
+  if (filter.channelId !== undefined) and.push({ channelId: filter.channelId });
+  if (filter.kind !== undefined) and.push({ kind: filter.kind });
+  if (filter.status !== undefined) and.push({ status: { in: statusesFor(filter.status) } });
+  if (filter.cursor !== undefined) {
+    const cursor = decodeCursor(filter.cursor);
+    const at = new Date(cursor.at);
+    and.push({ OR: [{ receivedAt: { lt: at } }, { receivedAt: at, id: { lt: cursor.id } }] });
+  }
+  const rows = await db.prisma.rawPayload.findMany({
+    where: { AND: and },
+    orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+    select: SUMMARY_FIELDS,
+  });
+  const items = rows.slice(0, limit).map(toSummary);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.receivedAt, id: last.id }) : null };
+}
+
+/** One payload with its body exactly as stored. */
+export async function getRawPayload(db: Database, id: string, scope: AccessScope = FULL_ACCESS): Promise<RawPayloadDetail> {
+  const row = await db.prisma.rawPayload.findUnique({ where: { id }, select: { ...SUMMARY_FIELDS, body: true } });
+  if (!row || !inScope(scope, row.channelId)) throw new HubError('not_found', `Raw payload ${id} does not exist.`);
+  return { ...toSummary(row), body: row.body };
+}
+
+function statusesFor(status: RawPayloadStatusFilter): string[] {
+  if (status === 'errors') return ['failed', 'partial'];
+  if (!(RAW_PAYLOAD_STATUSES as readonly string[]).includes(status)) {
+    throw new HubError('invalid_data', `"${status}" is not a payload status (${RAW_PAYLOAD_STATUSES.join(', ')}, errors).`, { field: 'status' });
+  }
+  return [status];
+}
+
+function toSummary(row: SummaryRow): RawPayloadSummary {
+  return {
+    id: row.id,
+    channelId: row.channelId,
+    kind: row.kind,
+    source: row.source,
+    contentType: row.contentType,
+    hash: row.hash,
+    status: row.status,
+    errorCode: row.errorCode,
+    error: row.error,
+    orderCount: row.orderCount,
+    attempts: row.attempts,
+    receivedCount: row.receivedCount,
+    receivedAt: row.receivedAt.toISOString(),
+    lastReceivedAt: row.lastReceivedAt.toISOString(),
+    processedAt: row.processedAt ? row.processedAt.toISOString() : null,
+  };
+}

@@ -1,0 +1,147 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { HubError } from '../../core/errors.ts';
+import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { buildTestApp, fakeCatalog, FakeActions } from './fakes.ts';
+
+let testDb: TestDatabase;
+let app: FastifyInstance;
+let actions: FakeActions;
+
+beforeAll(async () => {
+  testDb = await createTestPostgres();
+  ({ app, actions } = await buildTestApp(testDb.db));
+});
+
+afterAll(async () => {
+  await app?.close();
+  await testDb?.drop();
+});
+
+beforeEach(() => {
+  actions.failWith = undefined;
+  actions.healthReport = { ok: true, database: { ok: true, kind: 'postgres' }, redis: { ok: true, configured: true } };
+});
+
+describe('GET /health', () => {
+  it('answers 200 with the database and Redis state when all is well', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ ok: true, database: { ok: true, kind: 'postgres' }, redis: { ok: true, configured: true } });
+  });
+
+  it('answers 503 with the report when something is down', async () => {
+    actions.healthReport = { ok: false, database: { ok: true, kind: 'postgres' }, redis: { ok: false, configured: true, error: 'connect ECONNREFUSED 127.0.0.1:6379' } };
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ ok: false, redis: { ok: false, error: 'connect ECONNREFUSED 127.0.0.1:6379' } });
+  });
+});
+
+describe('when a route does not exist', () => {
+  it.each([
+    ['GET', '/nope'],
+    ['GET', '/v1/nope'],
+    ['GET', '/v2/orders'],
+    ['DELETE', '/v1/orders'],
+  ] as const)('answers %s %s with 404 JSON', async (method, url) => {
+    const response = await app.inject({ method, url });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toContain('application/json');
+    expect(response.json()).toEqual({ error: { code: 'not_found', message: expect.stringContaining(url) } });
+  });
+});
+
+describe('when a handler fails', () => {
+  it('hides the details of an unexpected error behind a 500 and logs them', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const failing = new FakeActions(testDb.db);
+    failing.failWith = new Error('connection string postgres://admin:hunter2@db/hub refused');
+    const logged = await buildApp({ db: testDb.db, catalog: fakeCatalog, actions: failing, logger: { level: 'error', stream } });
+    try {
+      const response = await logged.inject({ method: 'GET', url: '/health' });
+      expect(response.statusCode).toBe(500);
+      expect(response.json()).toEqual({ error: { code: 'internal', message: 'Internal error' } });
+      expect(response.body).not.toContain('hunter2');
+      expect(lines.join('')).toContain('hunter2');
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it('maps a HubError to its status and code', async () => {
+    actions.failWith = new HubError('upstream_unavailable', 'Redis is not reachable.');
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ error: { code: 'upstream_unavailable', message: 'Redis is not reachable.' } });
+  });
+
+  it('hides the message of an internal HubError', async () => {
+    actions.failWith = new HubError('internal', 'lease table corrupt at row 17');
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({ error: { code: 'internal', message: 'Internal error' } });
+  });
+});
+
+describe('OpenAPI', () => {
+  const ROUTES: [string, string][] = [
+    ['get', '/health'],
+    ['get', '/v1/connectors'],
+    ['post', '/v1/channels'],
+    ['get', '/v1/channels'],
+    ['get', '/v1/channels/{id}'],
+    ['patch', '/v1/channels/{id}'],
+    ['post', '/v1/channels/{id}/check'],
+    ['post', '/v1/channels/{id}/sync'],
+    ['get', '/v1/channels/{id}/sync-status'],
+    ['post', '/v1/channels/{id}/webhook'],
+    ['get', '/v1/orders'],
+    ['get', '/v1/orders/{id}'],
+    ['get', '/v1/raw-payloads'],
+    ['get', '/v1/raw-payloads/{id}'],
+    ['post', '/v1/raw-payloads/{id}/reprocess'],
+  ];
+
+  it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {
+    const response = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json();
+    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    for (const [method, path] of ROUTES) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation, `${method.toUpperCase()} ${path}`).toBeDefined();
+      expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
+      for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+        expect(operation.parameters).toContainEqual(expect.objectContaining({ in: 'path', name: name.slice(1, -1), required: true }));
+      }
+    }
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
+    expect(documented.sort()).toEqual(ROUTES.map(([m, p]) => `${m} ${p}`).sort());
+    // Every response and body is described by a schema, and refs (if any) resolve.
+    expect(doc.paths['/v1/orders'].get.responses['200'].content['application/json'].schema.properties.items.type).toBe('array');
+    expect(doc.paths['/v1/orders'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['channelId', 'status', 'placedFrom', 'placedTo', 'region', 'q', 'cursor', 'limit']),
+    );
+    expect(doc.paths['/v1/channels'].post.requestBody.content['application/json'].schema.required).toEqual(['name', 'connectorType', 'config']);
+    for (const ref of JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? []) {
+      const pointer = ref.slice(9, -1).replace(/^#\//, '').split('/');
+      expect(pointer.reduce((node: Record<string, unknown> | undefined, key) => node?.[key] as Record<string, unknown> | undefined, doc), ref).toBeDefined();
+    }
+  });
+
+  it('serves the UI at /docs', async () => {
+    const response = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/html');
+  });
+});

@@ -1,0 +1,128 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app.ts';
+import type { Database } from '../../core/db/database.ts';
+import type { ChannelMapping } from '../../core/model/mapping.ts';
+import type { OrderDraft } from '../../core/model/order.ts';
+import { processPayload, type PayloadOutcome } from '../../core/orders/payload-processing.ts';
+import type { CheckReport, ConnectorCatalog, ConnectorInfo, HealthReport, HubActions, SyncRequestReceipt, SyncTrigger, WebhookReceipt } from '../../core/ports.ts';
+
+/** A connector spec with a URL, a public key, a secret and a defaulted number. */
+export const TestShopSpec = Type.Object(
+  {
+    url: Type.String({ format: 'uri', pattern: '^https?://' }),
+    apiKey: Type.String({ minLength: 1 }),
+    apiSecret: Type.String({ minLength: 1 }),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+type CatalogEntry = ConnectorInfo & { canPull: boolean; canReceiveWebhooks: boolean };
+
+const CONNECTORS: CatalogEntry[] = [
+  { type: 'testshop', title: 'Test shop', channelKind: 'webshop', spec: TestShopSpec, secretFields: ['apiSecret'], canPull: true, canReceiveWebhooks: true },
+  {
+    type: 'testpos',
+    title: 'Test POS',
+    channelKind: 'pos',
+    spec: Type.Object({ storeCode: Type.String({ minLength: 1 }) }),
+    secretFields: [],
+    canPull: false,
+    canReceiveWebhooks: true,
+  },
+];
+
+export const fakeCatalog: ConnectorCatalog = {
+  get: (type) => CONNECTORS.find((c) => c.type === type),
+  list: () => [...CONNECTORS],
+};
+
+/** Reads `{ "orders": [drafts] }`; anything else is one mapping error. */
+export const testMapping: ChannelMapping = {
+  optionsSchema: Type.Object({}),
+  map(payload) {
+    try {
+      const parsed = JSON.parse(payload.body) as { orders?: OrderDraft[] };
+      return { orders: parsed.orders ?? [], errors: [] };
+    } catch (error) {
+      return { orders: [], errors: [{ message: `not JSON: ${(error as Error).message}` }] };
+    }
+  },
+};
+
+export type ActionCall =
+  | { action: 'checkChannel'; channelId: string }
+  | { action: 'requestSync'; channelId: string; trigger: SyncTrigger }
+  | { action: 'receiveWebhook'; channelId: string; headers: Record<string, string | string[] | undefined>; rawBody: Buffer }
+  | { action: 'reprocessPayload'; payloadId: string }
+  | { action: 'health' };
+
+/**
+ * HubActions (our own port) that records what the API asked for. Reprocessing runs the real
+ * payload processing with the test mapping, so payload verdicts land in the database.
+ */
+export class FakeActions implements HubActions {
+  readonly calls: ActionCall[] = [];
+  checkReport: CheckReport = { ok: true, message: 'Reached the test shop; credentials accepted.', details: { version: '9.1' } };
+  webhookReceipt: (rawBody: Buffer) => WebhookReceipt = () => ({ kind: 'accepted', payloadId: 'payload-1', duplicate: false });
+  healthReport: HealthReport = { ok: true, database: { ok: true, kind: 'postgres' }, redis: { ok: true, configured: true } };
+  failWith: Error | undefined;
+
+  constructor(private readonly db: Database) {}
+
+  async checkChannel(channelId: string): Promise<CheckReport> {
+    this.calls.push({ action: 'checkChannel', channelId });
+    return this.checkReport;
+  }
+
+  async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
+    this.calls.push({ action: 'requestSync', channelId, trigger });
+    return { jobId: `sync-${channelId}`, queued: true };
+  }
+
+  async receiveWebhook(channelId: string, request: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer }): Promise<WebhookReceipt> {
+    this.calls.push({ action: 'receiveWebhook', channelId, headers: request.headers, rawBody: request.rawBody });
+    return this.webhookReceipt(request.rawBody);
+  }
+
+  async reprocessPayload(payloadId: string): Promise<PayloadOutcome> {
+    this.calls.push({ action: 'reprocessPayload', payloadId });
+    return processPayload(this.db, payloadId, () => testMapping);
+  }
+
+  async health(): Promise<HealthReport> {
+    this.calls.push({ action: 'health' });
+    if (this.failWith) throw this.failWith;
+    return this.healthReport;
+  }
+}
+
+export async function buildTestApp(db: Database, options: { webhookBodyLimit?: number } = {}): Promise<{ app: FastifyInstance; actions: FakeActions }> {
+  const actions = new FakeActions(db);
+  const app = await buildApp({ db, catalog: fakeCatalog, actions, ...options });
+  return { app, actions };
+}
+
+let counter = 0;
+/** A channel name no other test uses. */
+export function uniqueName(prefix = 'shop'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+export function testShopBody(overrides: Record<string, unknown> = {}) {
+  return {
+    name: uniqueName(),
+    connectorType: 'testshop',
+    config: { url: 'https://shop.example.hu', apiKey: 'ck_public', apiSecret: 'cs_very_secret' },
+    ...overrides,
+  };
+}
+
+/** Creates a channel through the API and returns its public form. */
+export async function createChannel(app: FastifyInstance, overrides: Record<string, unknown> = {}): Promise<{ id: string; name: string }> {
+  const response = await app.inject({ method: 'POST', url: '/v1/channels', payload: testShopBody(overrides) });
+  if (response.statusCode !== 201) throw new Error(`channel not created: ${response.statusCode} ${response.body}`);
+  return response.json();
+}
