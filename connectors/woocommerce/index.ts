@@ -1,0 +1,127 @@
+import type { CheckReport, ConnectorDefinition, WebhookRequest, WebhookVerdict } from '../_kit/definition.ts';
+import { ConnectorError } from '../_kit/connector-error.ts';
+import { bodyExcerpt } from '../_kit/http.ts';
+import { headerValue, verifyHmacSha256Base64 } from '../_kit/hmac.ts';
+import { WooClient, type WooHttpOptions } from './client.ts';
+import { WOO_SECRET_FIELDS, WooConfigSchema, resolveWooConfig, type WooConfig, type WooState } from './spec.ts';
+import { pullOrders } from './streams/orders.ts';
+
+export type { WooConfig, WooState } from './spec.ts';
+export { WooConfigSchema, WooStateSchema } from './spec.ts';
+
+export interface WooConnectorOptions {
+  /** Test seams (sleep, random, clock) and backoff tuning for the HTTP client. */
+  http?: WooHttpOptions;
+}
+
+function describeUrl(config: WooConfig): string {
+  try {
+    const url = new URL(String(config?.url));
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return String(config?.url);
+  }
+}
+
+async function check(config: WooConfig, http: WooHttpOptions, signal?: AbortSignal): Promise<CheckReport> {
+  let where = 'the store';
+  try {
+    where = describeUrl(config);
+    if (typeof config?.url !== 'string' || !URL.canParse(config.url) || !/^https?:\/\//i.test(config.url)) {
+      return { ok: false, message: `The store URL "${String(config?.url)}" is not an http(s) URL.` };
+    }
+    if (!config.consumerKey || !config.consumerSecret) {
+      return { ok: false, message: 'The consumer key and secret are required (WooCommerce › Settings › Advanced › REST API).' };
+    }
+    const client = new WooClient(resolveWooConfig(config), http);
+    const { response, total } = await client.probe(signal);
+    if (response.status === 404) {
+      let code = '';
+      try {
+        code = String((JSON.parse(response.body) as { code?: unknown }).code ?? '');
+      } catch {
+        /* not JSON */
+      }
+      const hint = code === 'rest_no_route' ? 'WordPress answers but the WooCommerce REST API (wc/v3) is missing: is WooCommerce active?' : 'is this the WordPress site address of a WooCommerce store with pretty permalinks?';
+      return { ok: false, message: `Not a WooCommerce store at ${where}: ${client.ordersUrl} answered 404; ${hint}`, details: { status: 404, code } };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed)) {
+      return {
+        ok: false,
+        message: `Not a WooCommerce store at ${where}: ${client.ordersUrl} answered ${response.status} but not with a JSON list of orders (${response.contentType || 'no content type'}): ${bodyExcerpt(response.body, 100)}`,
+        details: { status: response.status },
+      };
+    }
+    return {
+      ok: true,
+      message: `Connected to WooCommerce at ${where}${total !== undefined ? `: ${total} order${total === 1 ? '' : 's'} visible` : ''}.`,
+      details: { total },
+    };
+  } catch (error) {
+    if (error instanceof ConnectorError) {
+      if (error.code === 'unauthorized') {
+        return {
+          ok: false,
+          message: `WooCommerce at ${where} rejected the API key (HTTP ${error.status}): check the consumer key/secret and that the key has Read permission. ${error.message}`,
+          details: { status: error.status, code: error.code },
+        };
+      }
+      if (error.code === 'upstream_unavailable') {
+        return { ok: false, message: `Could not reach ${where}: ${error.message}`, details: { status: error.status, code: error.code } };
+      }
+      return { ok: false, message: `WooCommerce at ${where} refused the request: ${error.message}`, details: { status: error.status, code: error.code } };
+    }
+    return { ok: false, message: `Checking ${where} failed: ${(error as Error)?.message ?? String(error)}` };
+  }
+}
+
+/**
+ * Webhook deliveries: https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks
+ * `X-WC-Webhook-Signature` = base64(HMAC-SHA256(raw body, webhook secret)).
+ */
+export function verifyWooWebhook(request: WebhookRequest, config: WooConfig): WebhookVerdict {
+  const secret = config?.webhookSecret;
+  if (!secret) {
+    return {
+      kind: 'rejected',
+      reason: 'no webhook secret is configured for this WooCommerce channel: set webhookSecret to the secret of the WooCommerce webhook',
+    };
+  }
+  const rawBody = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
+  const topic = headerValue(request.headers, 'x-wc-webhook-topic');
+  // The ping sent when a webhook is created or activated: form-encoded `webhook_id=<n>`, no topic.
+  // It stores nothing, so its signature (absent on some versions) does not matter.
+  if (!topic && /^webhook_id=\d+$/.test(rawBody.toString('utf8').trim())) return { kind: 'ping' };
+  const signature = headerValue(request.headers, 'x-wc-webhook-signature');
+  if (!signature) return { kind: 'rejected', reason: 'missing X-WC-Webhook-Signature header' };
+  if (!verifyHmacSha256Base64(rawBody, secret, signature)) {
+    return { kind: 'rejected', reason: 'X-WC-Webhook-Signature does not match the body signed with the configured webhook secret' };
+  }
+  return { kind: 'accepted', topic, deliveryId: headerValue(request.headers, 'x-wc-delivery-id') };
+}
+
+/** Builds the definition; tests inject `http.sleep` etc., production uses `woocommerceConnector`. */
+export function createWooCommerceConnector(options: WooConnectorOptions = {}): ConnectorDefinition<WooConfig, WooState> {
+  const http = options.http ?? {};
+  return {
+    type: 'woocommerce',
+    title: 'WooCommerce',
+    channelKind: 'webshop',
+    spec: WooConfigSchema,
+    secretFields: WOO_SECRET_FIELDS,
+    check: (config, callOptions) => check(config, http, callOptions?.signal),
+    pull(config, state, pullOptions) {
+      const resolved = resolveWooConfig(config);
+      return pullOrders(new WooClient(resolved, http), resolved, state, pullOptions);
+    },
+    webhook: { verify: verifyWooWebhook },
+  };
+}
+
+export const woocommerceConnector: ConnectorDefinition<WooConfig, WooState> = createWooCommerceConnector();

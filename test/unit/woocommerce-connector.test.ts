@@ -1,0 +1,454 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, it, expect } from 'vitest';
+import nock from 'nock';
+import { Value } from '@sinclair/typebox/value';
+import '../../core/model/formats.ts';
+import type { PulledPage } from '../../connectors/_kit/definition.ts';
+import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
+import { createWooCommerceConnector, woocommerceConnector, type WooConfig, type WooState } from '../../connectors/woocommerce/index.ts';
+
+const STORE = 'https://shop.example.hu';
+const ORDERS = '/wp-json/wc/v3/orders';
+const NOW = new Date('2024-05-01T12:00:00Z');
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url), 'utf8'));
+const page1 = fixture('list-orders-page.json') as Array<Record<string, unknown>>; // 727 (modified 2017-03-22T19:28:08), 723
+const variationOrder = fixture('variation-order-wc8.json') as Record<string, unknown>; // modified 2024-03-15T09:07:41
+const couponOrder = fixture('coupon-fee-refund-order.json') as Record<string, unknown>; // modified 2017-11-29T03:32:11
+
+const config: WooConfig = { url: `${STORE}/`, consumerKey: 'ck_test_1234', consumerSecret: 'cs_test_5678', webhookSecret: 'whsec' };
+
+function makeConnector() {
+  const sleeps: number[] = [];
+  const connector = createWooCommerceConnector({
+    http: {
+      jitter: 0,
+      baseDelayMs: 100,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    },
+  });
+  return { connector, sleeps };
+}
+
+const wpHeaders = (total: number, totalPages: number) => ({
+  'Content-Type': 'application/json; charset=UTF-8',
+  'X-WP-Total': String(total),
+  'X-WP-TotalPages': String(totalPages),
+});
+
+async function collect(
+  connector: ReturnType<typeof makeConnector>['connector'],
+  state: WooState | undefined,
+  cfg: WooConfig = config,
+): Promise<Array<PulledPage<WooState>>> {
+  const pages: Array<PulledPage<WooState>> = [];
+  const pull = connector.pull;
+  if (!pull) throw new Error('connector has no pull');
+  for await (const page of pull(cfg, state, { now: () => NOW })) pages.push(page);
+  return pages;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConnectorError);
+    return error as ConnectorError;
+  }
+  throw new Error('expected a rejection');
+}
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+describe('woocommerce connector', () => {
+  describe('spec', () => {
+    it('accepts a minimal config and flags the secrets', () => {
+      expect(Value.Check(woocommerceConnector.spec, { url: 'https://shop.example.hu', consumerKey: 'ck_1', consumerSecret: 'cs_1' })).toBe(true);
+      expect(woocommerceConnector.secretFields).toEqual(['consumerKey', 'consumerSecret', 'webhookSecret']);
+      expect(woocommerceConnector.type).toBe('woocommerce');
+      expect(woocommerceConnector.channelKind).toBe('webshop');
+    });
+
+    it('rejects bad values', () => {
+      const base = { url: 'https://shop.example.hu', consumerKey: 'ck_1', consumerSecret: 'cs_1' };
+      expect(Value.Check(woocommerceConnector.spec, { ...base, perPage: 101 })).toBe(false);
+      expect(Value.Check(woocommerceConnector.spec, { ...base, authMode: 'oauth' })).toBe(false);
+      expect(Value.Check(woocommerceConnector.spec, { ...base, url: 'ftp://x' })).toBe(false);
+      expect(Value.Check(woocommerceConnector.spec, { ...base, consumerSecret: '' })).toBe(false);
+      expect(Value.Check(woocommerceConnector.spec, { ...base, extra: 1 })).toBe(false);
+    });
+  });
+
+  describe('when pulling without a cursor over several pages', () => {
+    it('follows X-WP-TotalPages, sends the documented query with Basic auth and sets state on the last page only', async () => {
+      const queries: Array<Record<string, string>> = [];
+      const auths: string[] = [];
+      const scope = nock(STORE)
+        .get(ORDERS)
+        .times(3)
+        .query((q) => {
+          queries.push(q as Record<string, string>);
+          return true;
+        })
+        .reply(function () {
+          auths.push(String(this.req.headers.authorization));
+          const page = Number(queries.at(-1)?.page);
+          const body = page === 1 ? page1 : page === 2 ? [variationOrder] : [couponOrder];
+          return [200, JSON.stringify(body), wpHeaders(4, 3)];
+        });
+      const { connector } = makeConnector();
+      const pages = await collect(connector, undefined);
+      expect(scope.isDone()).toBe(true);
+      expect(pages.map((p) => [p.page, p.totalPages, p.error, p.state])).toEqual([
+        [1, 3, undefined, undefined],
+        [2, 3, undefined, undefined],
+        [3, 3, undefined, { modifiedAfter: '2024-03-15T09:07:41.000Z' }],
+      ]);
+      expect(queries[0]).toEqual({ per_page: '100', page: '1', orderby: 'modified', order: 'asc', modified_before: '2024-05-01T12:00:00Z', dates_are_gmt: 'true' });
+      expect(queries.map((q) => q.page)).toEqual(['1', '2', '3']);
+      expect(auths.every((a) => a === `Basic ${Buffer.from('ck_test_1234:cs_test_5678').toString('base64')}`)).toBe(true);
+      expect(pages[0]?.body).toBe(JSON.stringify(page1));
+      expect(pages[0]?.contentType).toBe('application/json; charset=UTF-8');
+      expect(pages[0]?.source).toBe(`${STORE}${ORDERS}?per_page=100&page=1&orderby=modified&order=asc&modified_before=2024-05-01T12%3A00%3A00Z&dates_are_gmt=true`);
+    });
+
+    it('uses perPage from the config and tolerates an empty store', async () => {
+      let query: Record<string, string> = {};
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          query = q as Record<string, string>;
+          return true;
+        })
+        .reply(200, '[]', wpHeaders(0, 0));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, undefined, { ...config, perPage: 25 });
+      expect(query.per_page).toBe('25');
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.state).toEqual({});
+      expect(pages[0]?.error).toBeUndefined();
+    });
+
+    it('stops on a short page when the store sends no paging headers', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify(page1), { 'Content-Type': 'application/json' });
+      const { connector } = makeConnector();
+      const pages = await collect(connector, undefined);
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
+    });
+  });
+
+  describe('when pulling from a cursor', () => {
+    it('sends modified_after = cursor − overlap and advances to the max date_modified_gmt seen', async () => {
+      let query: Record<string, string> = {};
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          query = q as Record<string, string>;
+          return true;
+        })
+        .reply(200, JSON.stringify([variationOrder]), wpHeaders(1, 1));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, { modifiedAfter: '2024-03-15T09:00:00.000Z' }, { ...config, overlapMinutes: 15 });
+      expect(query.modified_after).toBe('2024-03-15T08:45:00Z');
+      expect(query.dates_are_gmt).toBe('true');
+      expect(query.orderby).toBe('modified');
+      expect(pages.at(-1)?.state).toEqual({ modifiedAfter: '2024-03-15T09:07:41.000Z' });
+    });
+
+    it('uses a 10 minute overlap by default and never moves the cursor back for orders re-read in the overlap', async () => {
+      let query: Record<string, string> = {};
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          query = q as Record<string, string>;
+          return true;
+        })
+        .reply(200, JSON.stringify([variationOrder]), wpHeaders(1, 1));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, { modifiedAfter: '2024-03-15T09:10:00.000Z' });
+      expect(query.modified_after).toBe('2024-03-15T09:00:00Z');
+      expect(pages.at(-1)?.state).toEqual({ modifiedAfter: '2024-03-15T09:10:00.000Z' });
+    });
+
+    it('keeps the max seen when an old store ignores modified_after and re-delivers everything', async () => {
+      nock(STORE)
+        .get(ORDERS)
+        .query(true)
+        .reply(200, JSON.stringify([...page1, couponOrder, variationOrder]), wpHeaders(4, 1));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, { modifiedAfter: '2024-03-01T00:00:00.000Z' });
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2024-03-15T09:07:41.000Z' });
+    });
+
+    it('falls back to orderby=date when the store rejects orderby=modified', async () => {
+      const orderbys: string[] = [];
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          orderbys.push(String(q.orderby));
+          return q.orderby === 'modified';
+        })
+        .reply(400, {
+          code: 'rest_invalid_param',
+          message: 'Invalid parameter(s): orderby',
+          data: { status: 400, params: { orderby: 'orderby is not one of date, id, include, title, slug.' } },
+        })
+        .get(ORDERS)
+        .query((q) => q.orderby === 'date')
+        .reply(200, JSON.stringify(page1), wpHeaders(2, 1));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, undefined);
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.source).toContain('orderby=date');
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
+    });
+
+    it('yields nothing and breaks nothing for a cursor in the future', async () => {
+      let query: Record<string, string> = {};
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          query = q as Record<string, string>;
+          return true;
+        })
+        .reply(200, '[]', wpHeaders(0, 0));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, { modifiedAfter: '2099-01-01T00:00:00.000Z' });
+      expect(query.modified_after).toBe('2098-12-31T23:50:00Z');
+      expect(query.modified_before).toBeUndefined();
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.error).toBeUndefined();
+      expect(JSON.parse(pages[0]?.body ?? 'null')).toEqual([]);
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2099-01-01T00:00:00.000Z' });
+    });
+
+    it('ignores an unreadable cursor and does a full pull', async () => {
+      let query: Record<string, string> = {};
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          query = q as Record<string, string>;
+          return true;
+        })
+        .reply(200, JSON.stringify(page1), wpHeaders(2, 1));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, { modifiedAfter: 'yesterday' });
+      expect(query.modified_after).toBeUndefined();
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
+    });
+  });
+
+  describe('when a page is broken', () => {
+    it('yields the malformed page with invalid_data, still fetches the next page and does not advance the cursor', async () => {
+      const html = '<!DOCTYPE html><html><body><h1>Error establishing a database connection</h1></body></html>';
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => q.page === '1')
+        .reply(200, JSON.stringify(page1), wpHeaders(5, 3))
+        .get(ORDERS)
+        .query((q) => q.page === '2')
+        .reply(200, html, { ...wpHeaders(5, 3), 'Content-Type': 'text/html; charset=UTF-8' })
+        .get(ORDERS)
+        .query((q) => q.page === '3')
+        .reply(200, JSON.stringify([variationOrder]), wpHeaders(5, 3));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' });
+      expect(pages.map((p) => p.page)).toEqual([1, 2, 3]);
+      expect(pages[1]?.body).toBe(html);
+      expect(pages[1]?.contentType).toBe('text/html; charset=UTF-8');
+      expect(pages[1]?.error?.code).toBe('invalid_data');
+      expect(pages[1]?.error?.message).toMatch(/HTML page/);
+      expect(pages.every((p) => p.state === undefined)).toBe(true);
+    });
+
+    it('archives truncated JSON and a JSON object that is not a list as broken pages', async () => {
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => q.page === '1')
+        .reply(200, JSON.stringify(page1).slice(0, 500), wpHeaders(3, 2))
+        .get(ORDERS)
+        .query((q) => q.page === '2')
+        .reply(200, '{"code":"internal_server_error","message":"There has been a critical error on this website."}', wpHeaders(3, 2));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, undefined);
+      expect(pages.map((p) => p.error?.code)).toEqual(['invalid_data', 'invalid_data']);
+      expect(pages[0]?.error?.message).toMatch(/malformed JSON/);
+      expect(pages[1]?.error?.message).toMatch(/got object/);
+      expect(pages.at(-1)?.state).toBeUndefined();
+    });
+
+    it('does not advance the cursor when the result set changes while paging', async () => {
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => q.page === '1')
+        .reply(200, JSON.stringify(page1), wpHeaders(3, 2))
+        .get(ORDERS)
+        .query((q) => q.page === '2')
+        .reply(200, '[]', wpHeaders(2, 1));
+      const { connector } = makeConnector();
+      const pages = await collect(connector, undefined);
+      expect(pages).toHaveLength(2);
+      expect(pages.at(-1)?.state).toBeUndefined();
+    });
+  });
+
+  describe('when the store refuses or fails', () => {
+    it('throws unauthorized on 401 with the WooCommerce message and no secrets', async () => {
+      nock(STORE)
+        .get(ORDERS)
+        .query(true)
+        .reply(401, { code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } });
+      const { connector, sleeps } = makeConnector();
+      const error = await rejection(collect(connector, undefined));
+      expect(error.code).toBe('unauthorized');
+      expect(error.status).toBe(401);
+      expect(error.message).toContain('Sorry, you cannot list resources.');
+      expect(error.message).toContain(`${STORE}${ORDERS}`);
+      expect(error.message).not.toMatch(/ck_test_1234|cs_test_5678/);
+      expect(sleeps).toEqual([]);
+    });
+
+    it('throws unauthorized on 403', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(403, { code: 'woocommerce_rest_authentication_error', message: 'Consumer key is invalid.', data: { status: 403 } });
+      const { connector } = makeConnector();
+      const error = await rejection(collect(connector, undefined));
+      expect(error.code).toBe('unauthorized');
+      expect(error.message).toContain('Consumer key is invalid.');
+    });
+
+    it('honours Retry-After on 429', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(429, 'Too Many Requests', { 'Retry-After': '3' }).get(ORDERS).query(true).reply(200, JSON.stringify(page1), wpHeaders(2, 1));
+      const { connector, sleeps } = makeConnector();
+      const pages = await collect(connector, undefined);
+      expect(sleeps).toEqual([3000]);
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
+    });
+
+    it('retries a 500 with backoff and goes on', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(500, '<html>Internal Server Error</html>').get(ORDERS).query(true).reply(200, JSON.stringify(page1), wpHeaders(2, 1));
+      const { connector, sleeps } = makeConnector();
+      const pages = await collect(connector, undefined);
+      expect(sleeps).toEqual([100]);
+      expect(pages[0]?.error).toBeUndefined();
+    });
+
+    it('throws upstream_unavailable after maxAttempts of 503', async () => {
+      nock(STORE).get(ORDERS).query(true).times(2).reply(503, 'Service Unavailable');
+      const { connector, sleeps } = makeConnector();
+      const error = await rejection(collect(connector, undefined, { ...config, maxAttempts: 2 }));
+      expect(error.code).toBe('upstream_unavailable');
+      expect(error.transient).toBe(true);
+      expect(sleeps).toEqual([100]);
+    });
+
+    describe('when a request times out', () => {
+      let server: Server | undefined;
+      afterEach(async () => {
+        server?.closeAllConnections();
+        await new Promise((resolve) => server?.close(resolve));
+        server = undefined;
+      });
+
+      it('retries it', async () => {
+        let hits = 0;
+        server = createServer((req, res) => {
+          hits++;
+          if (hits === 1) return; // the first request never gets an answer
+          res.writeHead(200, wpHeaders(2, 1));
+          res.end(JSON.stringify(page1));
+        });
+        await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+        const { port } = server.address() as AddressInfo;
+        const { connector, sleeps } = makeConnector();
+        const pages = await collect(connector, undefined, { ...config, url: `http://127.0.0.1:${port}`, timeoutMs: 1000 });
+        expect(hits).toBe(2);
+        expect(sleeps).toEqual([100]);
+        expect(pages[0]?.state).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
+      });
+    });
+  });
+
+  describe('when the server strips Authorization (authMode query)', () => {
+    it('sends consumer_key/consumer_secret in the query and redacts them from the page source', async () => {
+      let query: Record<string, string> = {};
+      let authorization: unknown;
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          query = q as Record<string, string>;
+          return true;
+        })
+        .reply(function () {
+          authorization = this.req.headers.authorization;
+          return [200, JSON.stringify(page1), wpHeaders(2, 1)];
+        });
+      const { connector } = makeConnector();
+      const pages = await collect(connector, undefined, { ...config, authMode: 'query' });
+      expect(query.consumer_key).toBe('ck_test_1234');
+      expect(query.consumer_secret).toBe('cs_test_5678');
+      expect(authorization).toBeUndefined();
+      expect(pages[0]?.source).toContain('consumer_key=***');
+      expect(pages[0]?.source).toContain('consumer_secret=***');
+      expect(pages[0]?.source).not.toMatch(/ck_test_1234|cs_test_5678/);
+    });
+  });
+
+  describe('check', () => {
+    it('reports ok with the number of visible orders', async () => {
+      nock(STORE).get(ORDERS).query({ per_page: '1' }).basicAuth({ user: 'ck_test_1234', pass: 'cs_test_5678' }).reply(200, JSON.stringify([page1[0]]), wpHeaders(42, 42));
+      const report = await woocommerceConnector.check(config);
+      expect(report.ok).toBe(true);
+      expect(report.message).toBe('Connected to WooCommerce at https://shop.example.hu: 42 orders visible.');
+    });
+
+    it('reports a bad key', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(401, { code: 'woocommerce_rest_authentication_error', message: 'Consumer secret is invalid.', data: { status: 401 } });
+      const report = await woocommerceConnector.check(config);
+      expect(report.ok).toBe(false);
+      expect(report.message).toMatch(/rejected the API key/);
+      expect(report.message).toContain('Consumer secret is invalid.');
+      expect(report.message).not.toMatch(/cs_test_5678/);
+    });
+
+    it('reports an unreachable store', async () => {
+      nock(STORE).get(ORDERS).query(true).times(2).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+      const { connector } = makeConnector();
+      const report = await connector.check(config);
+      expect(report.ok).toBe(false);
+      expect(report.message).toMatch(/^Could not reach https:\/\/shop\.example\.hu/);
+      expect(report.message).toContain('ECONNREFUSED');
+    });
+
+    it('reports WordPress without WooCommerce', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
+      const report = await woocommerceConnector.check(config);
+      expect(report.ok).toBe(false);
+      expect(report.message).toMatch(/Not a WooCommerce store .* is WooCommerce active\?/);
+    });
+
+    it('reports a site that answers HTML instead of the REST API', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(200, '<!doctype html><title>Shop</title>', { 'Content-Type': 'text/html' });
+      const report = await woocommerceConnector.check(config);
+      expect(report.ok).toBe(false);
+      expect(report.message).toMatch(/^Not a WooCommerce store/);
+      expect(report.message).toContain('text/html');
+    });
+
+    it('reports a malformed config without throwing', async () => {
+      const report = await woocommerceConnector.check({ ...config, url: 'not a url' });
+      expect(report.ok).toBe(false);
+      expect(report.message).toMatch(/not an http\(s\) URL/);
+      const missing = await woocommerceConnector.check({ ...config, consumerSecret: '' });
+      expect(missing.ok).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,356 @@
+import { readFileSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { Value } from '@sinclair/typebox/value';
+import { Decimal } from 'decimal.js';
+import { OrderDraftSchema, type OrderDraft } from '../../core/model/order.ts';
+import { firstProblem } from '../../core/model/validate.ts';
+import { woocommerceMapping, DEFAULT_WOO_STATUS_MAP } from '../../mappings/woocommerce/index.ts';
+import { decodeHtmlEntities } from '../../mappings/woocommerce/entities.ts';
+import { normaliseDecimal, parseDecimal, formatDecimal } from '../../mappings/common/money.ts';
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url), 'utf8');
+const fixtureJson = (name: string): Record<string, unknown> => JSON.parse(fixture(name)) as Record<string, unknown>;
+
+const map = (body: string, options: Record<string, unknown> = {}) => woocommerceMapping.map({ kind: 'pull', body, contentType: 'application/json' }, options);
+
+function single(body: string, options: Record<string, unknown> = {}): OrderDraft {
+  const result = map(body, options);
+  expect(result.errors).toEqual([]);
+  expect(result.orders).toHaveLength(1);
+  return result.orders[0] as OrderDraft;
+}
+
+/** total = Σ lines.total (product + shipping + fee + discount) + tax — the documented WooCommerce identity. */
+function expectTotalsIdentity(order: OrderDraft): void {
+  const linesTotal = order.lines.reduce((sum, l) => sum.plus(l.total), new Decimal(0));
+  expect(linesTotal.plus(order.totals.tax).toFixed()).toBe(new Decimal(order.totals.total).toFixed());
+  const productTotal = order.lines.filter((l) => l.kind === 'product').reduce((sum, l) => sum.plus(l.total), new Decimal(0));
+  expect(new Decimal(order.totals.subtotal).minus(order.totals.discount).toFixed()).toBe(productTotal.toFixed());
+}
+
+describe('woocommerce mapping', () => {
+  describe('when given the documented order 727', () => {
+    const order = single(fixture('order-727.json'));
+
+    it('produces a draft that fits the core schema', () => {
+      expect(firstProblem(OrderDraftSchema, order)).toBeUndefined();
+      expect(Value.Check(OrderDraftSchema, order)).toBe(true);
+    });
+
+    it('maps identity, status, dates and customer', () => {
+      expect(order.externalId).toBe('727');
+      expect(order.number).toBe('727');
+      expect(order.status).toBe('received');
+      expect(order.sourceStatus).toBe('processing');
+      expect(order.currency).toBe('USD');
+      expect(order.placedAt).toBe('2017-03-22T19:28:02.000Z');
+      expect(order.sourceUpdatedAt).toBe('2017-03-22T19:28:08.000Z');
+      expect(order.source).toEqual({ createdVia: 'rest-api' });
+      expect(order.customer).toEqual({ name: 'John Doe', email: 'john.doe@example.com', phone: '(555) 555-5555' });
+      expect(order.customer.externalId).toBeUndefined();
+      expect(order.notes).toBeUndefined();
+    });
+
+    it('maps addresses and the region', () => {
+      expect(order.billingAddress).toEqual({
+        name: 'John Doe',
+        line1: '969 Market',
+        city: 'San Francisco',
+        postcode: '94103',
+        region: 'CA',
+        country: 'US',
+        phone: '(555) 555-5555',
+        email: 'john.doe@example.com',
+      });
+      expect(order.shippingAddress).toEqual({ name: 'John Doe', line1: '969 Market', city: 'San Francisco', postcode: '94103', region: 'CA', country: 'US' });
+      expect(order.region).toBe('US-CA');
+    });
+
+    it('maps product lines with exact decimal money and quantities', () => {
+      const [single1, variation] = order.lines;
+      expect(single1).toMatchObject({ kind: 'product', externalId: '315', name: 'Woo Single #1', quantity: '2', unitPrice: '3', subtotal: '6', discount: '0', tax: '0.45', total: '6' });
+      expect(single1?.sku).toBeUndefined();
+      expect(variation).toMatchObject({ kind: 'product', externalId: '316', sku: 'Bar3', quantity: '1', unitPrice: '12', subtotal: '12', discount: '0', tax: '0.9', total: '12' });
+      // Raw name kept for matching, decoded one for display.
+      expect(variation?.name).toBe('Ship Your Idea &ndash; Color: Black, Size: M Test');
+      expect(variation?.attributes.displayName).toBe('Ship Your Idea \u2013 Color: Black, Size: M Test');
+      expect(variation?.attributes.productId).toBe(22);
+      expect(variation?.attributes.variationId).toBe(23);
+      expect(variation?.attributes.variation).toEqual({ pa_color: { value: 'black' }, size: { value: 'M Test' } });
+    });
+
+    it('maps the shipping line and the totals', () => {
+      const shipping = order.lines.find((l) => l.kind === 'shipping');
+      expect(shipping).toMatchObject({ externalId: '317', name: 'Flat Rate', quantity: '1', unitPrice: '10', subtotal: '10', discount: '0', tax: '0', total: '10' });
+      expect(shipping?.attributes).toMatchObject({ methodId: 'flat_rate' });
+      expect(order.totals).toEqual({ subtotal: '18', discount: '0', shipping: '10', fee: '0', tax: '1.35', total: '29.35' });
+      expectTotalsIdentity(order);
+    });
+  });
+
+  describe('when given the documented list page (727, 723)', () => {
+    const result = map(fixture('list-orders-page.json'));
+
+    it('maps both orders', () => {
+      expect(result.errors).toEqual([]);
+      expect(result.orders.map((o) => o.externalId)).toEqual(['727', '723']);
+    });
+
+    it('splits the old "flat_rate:25" method id and keeps refunds out of the totals', () => {
+      const order = result.orders[1] as OrderDraft;
+      expect(order.status).toBe('completed');
+      expect(order.customer.externalId).toBe('26');
+      expect(order.customer.name).toBe('João Silva');
+      const shipping = order.lines.find((l) => l.kind === 'shipping');
+      expect(shipping?.attributes).toMatchObject({ methodId: 'flat_rate', instanceId: '25', rawMethodId: 'flat_rate:25' });
+      expect(shipping?.attributes.meta).toEqual([{ key: 'Items', value: 'Woo Album #2 &times; 1' }]);
+      expect(order.totals).toEqual({ subtotal: '29', discount: '0', shipping: '10', fee: '0', tax: '0', total: '39' });
+      expectTotalsIdentity(order);
+    });
+  });
+
+  describe('when an order has coupons, positive and negative fees, refunds and a free-text country', () => {
+    const order = single(fixture('coupon-fee-refund-order.json'));
+
+    it('keeps coupon money out of the discount lines so totals do not double count', () => {
+      expect(order.totals).toEqual({ subtotal: '81', discount: '10', shipping: '0', fee: '2.5', tax: '13.23', total: '86.73' });
+      const coupon = order.lines.find((l) => l.kind === 'discount');
+      expect(coupon).toMatchObject({ externalId: '43', name: 'flat10', quantity: '1', unitPrice: '0', subtotal: '0', discount: '0', tax: '0', total: '0' });
+      expect(coupon?.attributes).toMatchObject({ code: 'flat10', discount: '10', discountTax: '1.8', includedInLineTotals: true });
+      expectTotalsIdentity(order);
+    });
+
+    it('computes line discount = subtotal − total and unit price = subtotal / quantity', () => {
+      const [kurta, scarf] = order.lines;
+      expect(kurta).toMatchObject({ quantity: '3', unitPrice: '15', subtotal: '45', discount: '5', total: '40', tax: '7.2' });
+      expect(scarf).toMatchObject({ quantity: '2', unitPrice: '18', subtotal: '36', discount: '5', total: '31', tax: '5.58' });
+      expect(scarf?.attributes.displayName).toBe('Silk Scarf $special');
+    });
+
+    it('maps fee lines including a negative one', () => {
+      const fees = order.lines.filter((l) => l.kind === 'fee');
+      expect(fees.map((f) => [f.name, f.total, f.tax])).toEqual([
+        ['Gift wrap', '5', '0.9'],
+        ['Loyalty &ndash; discount', '-2.5', '-0.45'],
+      ]);
+      expect(fees[1]?.attributes.displayName).toBe('Loyalty \u2013 discount');
+    });
+
+    it('keeps a free-text country, ignores an empty shipping address, and reads plain utm_* meta', () => {
+      expect(order.status).toBe('refunded');
+      expect(order.billingAddress?.country).toBe('India');
+      expect(order.shippingAddress).toBeUndefined();
+      expect(order.region).toBe('India-MH');
+      expect(order.notes).toBe('Leave at the door');
+      expect(order.source).toEqual({ createdVia: 'rest-api', utm: { source: 'newsletter', campaign: 'diwali' }, campaign: 'diwali' });
+      expect(order.placedAt).toBe('2017-11-28T05:13:49.000Z');
+    });
+  });
+
+  describe('when given a newer (WC 8) order with variations, attribution meta and entities', () => {
+    const order = single(fixture('variation-order-wc8.json'));
+
+    it('fits the core schema and the totals identity', () => {
+      expect(firstProblem(OrderDraftSchema, order)).toBeUndefined();
+      expect(order.totals).toEqual({ subtotal: '14980', discount: '0', shipping: '1990', fee: '0', tax: '4581.9', total: '21551.9' });
+      expectTotalsIdentity(order);
+    });
+
+    it('maps status, number, source, customer, region and notes', () => {
+      expect(order.externalId).toBe('5012');
+      expect(order.number).toBe('HU-5012');
+      expect(order.status).toBe('on_hold');
+      expect(order.sourceStatus).toBe('on-hold');
+      expect(order.source).toEqual({
+        createdVia: 'checkout',
+        campaign: 'tavaszi_akcio',
+        utm: { source: 'facebook', medium: 'cpc', campaign: 'tavaszi_akcio', content: 'carousel' },
+      });
+      expect(order.customer).toEqual({
+        externalId: '17',
+        name: 'Kovács Anna',
+        email: 'anna.kovacs@example.hu',
+        phone: '+36 30 123 4567',
+        company: 'Rába Design Bt.',
+        taxNumber: '12345678-2-42',
+      });
+      expect(order.shippingAddress).toMatchObject({ line1: 'Fő utca 1.', city: 'Érd', region: 'PE', country: 'HU', phone: '+36 30 765 4321' });
+      expect(order.billingAddress).toMatchObject({ line2: '3. em. 2.', company: 'Rába Design Bt.' });
+      expect(order.region).toBe('HU-PE');
+      expect(order.notes).toBe('Kérem &amp; köszönöm: hívjanak előtte!');
+      expect(order.placedAt).toBe('2024-03-15T09:05:09.000Z');
+      expect(order.sourceUpdatedAt).toBe('2024-03-15T09:07:41.000Z');
+    });
+
+    it('reads variation attributes with display forms and hides private meta', () => {
+      const line = order.lines[0];
+      expect(line).toMatchObject({ sku: 'DP-4040-ZOLD', quantity: '3', unitPrice: '4990', subtotal: '14970', total: '14970', tax: '4041.9' });
+      expect(line?.attributes.parentName).toBe('Díszpárna 40\u00d740');
+      expect(line?.attributes.displayName).toBe('Díszpárna 40\u00d740 - Zöld');
+      expect(line?.attributes.variation).toEqual({ pa_szin: { value: 'zold', displayKey: 'Szín', displayValue: '<p>Zöld</p>' } });
+      expect(JSON.stringify(line?.attributes)).not.toContain('_reduced_stock');
+    });
+
+    it('keeps non-private meta on simple lines without calling it a variation, and normalises -0.00', () => {
+      const gift = order.lines[1];
+      expect(gift).toMatchObject({ subtotal: '0', total: '0', unitPrice: '0', discount: '0', tax: '0' });
+      expect(gift?.attributes.variation).toBeUndefined();
+      expect(gift?.attributes.meta).toEqual([{ key: 'Ajándék', value: 'igen', displayKey: 'Ajándék', displayValue: 'igen' }]);
+      expect(gift?.attributes.displayName).toBe('Fonott kosár \u201cMini\u201d');
+    });
+
+    it('never uses the imprecise float price: 10.00 / 3 is rounded from the decimal subtotal', () => {
+      const mug = order.lines[2];
+      expect(mug).toMatchObject({ quantity: '3', subtotal: '10', unitPrice: '3.333333', total: '10', tax: '2.7' });
+    });
+
+    it('maps the shipping line with a split instance id and a decoded title', () => {
+      const shipping = order.lines.find((l) => l.kind === 'shipping');
+      expect(shipping).toMatchObject({ name: 'GLS h&aacute;zhozsz&aacute;ll&iacute;t&aacute;s', total: '1990', tax: '537.3', unitPrice: '1990' });
+      expect(shipping?.attributes).toMatchObject({ methodId: 'flat_rate', instanceId: '3', displayName: 'GLS házhozszállítás' });
+      expect(shipping?.attributes.rawMethodId).toBeUndefined();
+    });
+  });
+
+  describe('statuses', () => {
+    const withStatus = (status: string) => JSON.stringify({ ...fixtureJson('order-727.json'), status });
+    const expected: Array<[string, string]> = [
+      ['pending', 'pending_payment'],
+      ['processing', 'received'],
+      ['on-hold', 'on_hold'],
+      ['completed', 'completed'],
+      ['cancelled', 'cancelled'],
+      ['refunded', 'refunded'],
+      ['failed', 'failed'],
+      ['trash', 'cancelled'],
+      ['checkout-draft', 'draft'],
+    ];
+
+    it('covers every WooCommerce core status in the default map', () => {
+      expect(Object.fromEntries(expected)).toEqual(DEFAULT_WOO_STATUS_MAP);
+    });
+
+    it.each(expected)('maps %s to %s and keeps the source status', (source, core) => {
+      const order = single(withStatus(source));
+      expect(order.status).toBe(core);
+      expect(order.sourceStatus).toBe(source);
+    });
+
+    it('maps an unknown custom status to on_hold and keeps it as the source status', () => {
+      const order = single(withStatus('awaiting-shipment'));
+      expect(order.status).toBe('on_hold');
+      expect(order.sourceStatus).toBe('awaiting-shipment');
+    });
+
+    it('tolerates the wc- prefix of the database form', () => {
+      expect(single(withStatus('wc-completed')).status).toBe('completed');
+    });
+
+    it('applies per-channel overrides for known and custom statuses', () => {
+      const options = { statusMap: { processing: 'in_progress', 'awaiting-shipment': 'shipped' } };
+      expect(Value.Check(woocommerceMapping.optionsSchema, options)).toBe(true);
+      expect(single(withStatus('processing'), options).status).toBe('in_progress');
+      expect(single(withStatus('awaiting-shipment'), options).status).toBe('shipped');
+      expect(single(withStatus('completed'), options).status).toBe('completed');
+    });
+
+    it('rejects invalid overrides in the options schema and ignores them at runtime', () => {
+      const options = { statusMap: { processing: 'teleported' } };
+      expect(Value.Check(woocommerceMapping.optionsSchema, options)).toBe(false);
+      expect(Value.Check(woocommerceMapping.optionsSchema, { other: 1 })).toBe(false);
+      expect(single(withStatus('processing'), options).status).toBe('received');
+    });
+  });
+
+  describe('when the payload is bad', () => {
+    it('returns a single error and no orders for invalid JSON', () => {
+      const result = map('<html><body>Error establishing a database connection</body></html>');
+      expect(result.orders).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]?.message).toMatch(/not JSON/);
+    });
+
+    it('returns an empty result for an empty page', () => {
+      expect(map('[]')).toEqual({ orders: [], errors: [] });
+    });
+
+    it('reports one bad order by id and still maps the good ones around it', () => {
+      const good1 = fixtureJson('order-727.json');
+      const good2 = fixtureJson('variation-order-wc8.json');
+      const bad = { ...fixtureJson('order-727.json'), id: 999, total: 'twenty' };
+      const result = map(JSON.stringify([good1, bad, good2, 'junk', { ...good1, id: 1000, line_items: [{ id: 1, quantity: 'x', subtotal: '1', total: '1' }] }]));
+      expect(result.orders.map((o) => o.externalId)).toEqual(['727', '5012']);
+      expect(result.errors).toEqual([
+        { ref: '999', message: 'total is not a decimal number: "twenty"' },
+        { ref: '#3', message: 'expected an order object, got string' },
+        { ref: '1000', message: 'line_items[0].quantity is not a decimal number: "x"' },
+      ]);
+    });
+
+    it('reports an order.deleted webhook body (only the id) instead of inventing an order', () => {
+      const result = woocommerceMapping.map({ kind: 'webhook', body: '{"id":727}' }, {});
+      expect(result.orders).toEqual([]);
+      expect(result.errors).toEqual([{ ref: '727', message: expect.stringMatching(/no status/) }]);
+    });
+
+    it('reports missing dates, currency and ids without throwing', () => {
+      const base = fixtureJson('order-727.json');
+      const result = map(
+        JSON.stringify([
+          { ...base, date_created_gmt: null },
+          { ...base, id: 2, currency: '' },
+          { ...base, id: undefined },
+          { ...base, id: 3, line_items: 'nope', shipping_lines: null, billing: 'x' },
+        ]),
+      );
+      expect(result.errors.map((e) => e.ref)).toEqual(['727', '2', '#2']);
+      expect(result.orders).toHaveLength(1);
+      expect(result.orders[0]).toMatchObject({ externalId: '3', lines: [] });
+      expect(result.orders[0]?.billingAddress).toBeUndefined();
+    });
+
+    it('never throws on arbitrary JSON values', () => {
+      for (const body of ['null', '42', '"text"', '{}', '[null]', '[[]]', '{"id":{}}', '']) {
+        expect(() => map(body)).not.toThrow();
+        expect(map(body).orders).toEqual([]);
+      }
+    });
+  });
+
+  describe('when the body is a webhook delivery (a single order object with PHP escapes)', () => {
+    it('maps the order', () => {
+      const raw = fixture('order-727.json').replace(/\//g, '\\/');
+      const result = woocommerceMapping.map({ kind: 'webhook', body: raw }, {});
+      expect(result.errors).toEqual([]);
+      expect(result.orders[0]?.totals.total).toBe('29.35');
+    });
+  });
+});
+
+describe('money helpers', () => {
+  it('parses strings and JSON numbers to exact decimals', () => {
+    expect(normaliseDecimal('29.35')).toBe('29.35');
+    expect(normaliseDecimal('10.00')).toBe('10');
+    expect(normaliseDecimal('-0.00')).toBe('0');
+    expect(normaliseDecimal(14.99)).toBe('14.99');
+    expect(normaliseDecimal(JSON.parse('0.1'))).toBe('0.1');
+    expect(normaliseDecimal('38.115')).toBe('38.115');
+    expect(normaliseDecimal(' 7 ')).toBe('7');
+    expect(normaliseDecimal('1e3')).toBe('1000');
+  });
+
+  it('rejects what is not a number', () => {
+    for (const value of ['', 'abc', '1,5', '12.3.4', Number.NaN, Number.POSITIVE_INFINITY, null, undefined, {}, []]) {
+      expect(parseDecimal(value)).toBeUndefined();
+    }
+  });
+
+  it('adds without float error', () => {
+    const sum = (parseDecimal(0.1) as Decimal).plus(parseDecimal(0.2) as Decimal);
+    expect(formatDecimal(sum)).toBe('0.3');
+  });
+
+  it('decodes HTML entities for display only', () => {
+    expect(decodeHtmlEntities('A &ndash; B &times; 2 &#36;5 &#x41; &amp;amp; &unknown;')).toBe('A \u2013 B \u00d7 2 $5 A &amp; &unknown;');
+  });
+});
