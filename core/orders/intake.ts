@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import { insertRows, type SqlType } from '../db/bulk-insert.ts';
 import { Prisma } from '../db/generated/client.ts';
 import { OrderDraftSchema, type OrderDraft } from '../model/order.ts';
 import { firstProblem } from '../model/validate.ts';
@@ -101,11 +102,9 @@ async function writeDrafts(
   }
 
   if (creates.length > 0) {
-    await tx.order.createMany({ data: creates.map(({ id, draft, hash }) => ({ id, channelId, ...orderFields(draft, draft.status), contentHash: hash, version: 1 })) });
-    await tx.orderLine.createMany({ data: creates.flatMap(({ id, draft }) => lineRows(id, draft)) });
-    await tx.orderVersion.createMany({
-      data: creates.map(({ id, draft, hash }) => ({ orderId: id, version: 1, contentHash: hash, changes: [], snapshot: toJson(draft), rawPayloadId: rawPayloadId ?? null })),
-    });
+    await insertRows(tx, 'order', ORDER_COLUMNS, creates.map(({ id, draft, hash }) => ({ id, channel_id: channelId, ...orderColumns(draft, draft.status), content_hash: hash, version: 1 })));
+    await insertRows(tx, 'order_line', LINE_COLUMNS, creates.flatMap(({ id, draft }) => lineRows(id, draft)));
+    await insertRows(tx, 'order_version', VERSION_COLUMNS, creates.map(({ id, draft, hash }) => ({ id: randomUUID(), order_id: id, version: 1, content_hash: hash, changes: [], snapshot: draft, raw_payload_id: rawPayloadId ?? null })));
     for (const { id, draft } of creates) results.push({ externalId: draft.externalId, outcome: 'created', orderId: id, version: 1 });
   }
 
@@ -131,10 +130,8 @@ async function writeDrafts(
       const version = order.version + 1;
       await tx.order.update({ where: { id: order.id }, data: { ...orderFields(draft, status), contentHash: hash, version } });
       await tx.orderLine.deleteMany({ where: { orderId: order.id } });
-      await tx.orderLine.createMany({ data: lineRows(order.id, draft) });
-      await tx.orderVersion.create({
-        data: { orderId: order.id, version, contentHash: hash, changes: toJson(changes), snapshot: toJson(draft), rawPayloadId: rawPayloadId ?? null },
-      });
+      await insertRows(tx, 'order_line', LINE_COLUMNS, lineRows(order.id, draft));
+      await insertRows(tx, 'order_version', VERSION_COLUMNS, [{ id: randomUUID(), order_id: order.id, version, content_hash: hash, changes, snapshot: draft, raw_payload_id: rawPayloadId ?? null }]);
       results.push({ externalId: draft.externalId, outcome: 'updated', orderId: order.id, version, changes });
     }
   }
@@ -166,21 +163,64 @@ function orderFields(draft: OrderDraft, status: string) {
   };
 }
 
-function lineRows(orderId: string, draft: OrderDraft): Prisma.OrderLineCreateManyInput[] {
+/** Column values of an order row, shared by the bulk insert of new orders. */
+function orderColumns(draft: OrderDraft, status: string): Record<string, unknown> {
+  return {
+    external_id: draft.externalId,
+    number: draft.number ?? null,
+    status,
+    source_status: draft.sourceStatus ?? null,
+    source: draft.source,
+    customer: draft.customer,
+    billing_address: draft.billingAddress ?? null,
+    shipping_address: draft.shippingAddress ?? null,
+    region: draft.region ?? null,
+    currency: draft.currency,
+    subtotal: draft.totals.subtotal,
+    discount_total: draft.totals.discount,
+    shipping_total: draft.totals.shipping,
+    fee_total: draft.totals.fee,
+    tax_total: draft.totals.tax,
+    total: draft.totals.total,
+    notes: draft.notes ?? null,
+    desired_delivery_date: draft.desiredDeliveryDate ?? null,
+    placed_at: draft.placedAt,
+    source_updated_at: draft.sourceUpdatedAt ?? null,
+  };
+}
+
+const ORDER_COLUMNS: Record<string, SqlType> = {
+  id: 'text', channel_id: 'text', external_id: 'text', number: 'text', status: 'text', source_status: 'text', source: 'jsonb',
+  customer: 'jsonb', billing_address: 'jsonb', shipping_address: 'jsonb', region: 'text', currency: 'text', subtotal: 'numeric',
+  discount_total: 'numeric', shipping_total: 'numeric', fee_total: 'numeric', tax_total: 'numeric', total: 'numeric', notes: 'text',
+  desired_delivery_date: 'date', placed_at: 'timestamptz', source_updated_at: 'timestamptz', content_hash: 'text', version: 'int',
+};
+
+const LINE_COLUMNS: Record<string, SqlType> = {
+  id: 'text', order_id: 'text', position: 'int', kind: 'text', external_id: 'text', sku: 'text', name: 'text', quantity: 'numeric',
+  unit_price: 'numeric', subtotal: 'numeric', discount: 'numeric', tax: 'numeric', total: 'numeric', attributes: 'jsonb',
+};
+
+const VERSION_COLUMNS: Record<string, SqlType> = {
+  id: 'text', order_id: 'text', version: 'int', content_hash: 'text', changes: 'jsonb', snapshot: 'jsonb', raw_payload_id: 'text',
+};
+
+function lineRows(orderId: string, draft: OrderDraft): Record<string, unknown>[] {
   return draft.lines.map((line, index) => ({
-    orderId,
+    id: randomUUID(),
+    order_id: orderId,
     position: index + 1,
     kind: line.kind,
-    externalId: line.externalId ?? null,
+    external_id: line.externalId ?? null,
     sku: line.sku ?? null,
     name: line.name,
     quantity: line.quantity,
-    unitPrice: line.unitPrice,
+    unit_price: line.unitPrice,
     subtotal: line.subtotal,
     discount: line.discount,
     tax: line.tax,
     total: line.total,
-    attributes: toJson(line.attributes),
+    attributes: line.attributes,
   }));
 }
 
