@@ -1,0 +1,344 @@
+import { Command, Option } from 'commander';
+import { Value } from '@sinclair/typebox/value';
+import { openDatabase } from '../core/db/database.ts';
+import { migrate } from '../core/db/migrate.ts';
+import { latestSyncRuns } from '../core/channels/sync-runs.ts';
+import { isHubError } from '../core/errors.ts';
+import { listOrders } from '../core/orders/order-queries.ts';
+import type { PayloadOutcome } from '../core/orders/payload-processing.ts';
+import { loadConfig, type HubConfig } from '../jobs/config.ts';
+import { createHub, embeddedDatabaseDir, type Hub, type HubOptions } from '../jobs/hub.ts';
+import { reprocessFailedPayloads } from '../jobs/processors/process-payload.ts';
+import { syncChannel } from '../jobs/processors/sync-channel.ts';
+import type { JobLogger, LogLevel } from '../jobs/runtime/types.ts';
+
+/** `hub` — run, operate and try the hub from a terminal. Errors exit 1 with the hub's message. */
+const program = new Command('hub').description('orderhub: every sales channel into one core order model').showHelpAfterError();
+
+program
+  .command('migrate')
+  .description('apply the database migrations (idempotent)')
+  .action(async () => {
+    const config = loadConfig();
+    const result = await withDatabase(config, (db) => migrate(db));
+    if (result.applied.length === 0) console.log(`Nothing to apply: ${result.alreadyApplied.length} migration(s) already applied.`);
+    else for (const name of result.applied) console.log(`Applied ${name}`);
+  });
+
+program
+  .command('start')
+  .description('migrate, then serve the API and run the sync scheduler and workers (BullMQ when REDIS_URL is set)')
+  .action(async () => {
+    const config = loadConfig();
+    await withDatabase(config, (db) => migrate(db));
+    const logger = consoleLogger(config.logLevel);
+    const hub = await createHub(config, { logger, workers: config.role !== 'api', schedules: config.role !== 'worker' });
+    const { buildApp } = await import('../api/app.ts');
+    const app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+    try {
+      const address = await app.listen({ port: config.port, host: config.host });
+      await hub.runner.start();
+      console.log(`orderhub listening at ${address} (API ${address}/v1, docs ${address}/docs); syncs run ${hub.runner.kind === 'bullmq' ? 'on BullMQ' : 'in-process'}`);
+      await untilSignal();
+      console.log('Shutting down: finishing running syncs…');
+    } finally {
+      await app.close();
+      await hub.close();
+    }
+  });
+
+program
+  .command('worker')
+  .description('run sync workers only (needs REDIS_URL)')
+  .action(async () => {
+    const config = loadConfig();
+    if (!config.redisUrl) fail('hub worker takes jobs from Redis: set REDIS_URL (without it, `hub start` runs syncs in-process).');
+    const hub = await createHub(config, { logger: consoleLogger(config.logLevel), workers: true, schedules: false });
+    try {
+      await hub.runner.start();
+      console.log(`orderhub worker running (concurrency ${config.workerConcurrency}); Ctrl+C to stop`);
+      await untilSignal();
+      console.log('Shutting down: finishing running syncs…');
+    } finally {
+      await hub.close();
+    }
+  });
+
+const channels = program.command('channels').description('sales channels');
+
+channels
+  .command('add <name>')
+  .description('add a channel')
+  .requiredOption('--type <connector>', 'connector type, e.g. woocommerce')
+  .option('--config <json>', 'connector config as JSON')
+  .option('--set <key=value>', 'one config field (repeatable); numbers and booleans are read per the connector spec', collect, [] as string[])
+  .option('--kind <kind>', 'channel kind (webshop, edi, pos, manual, erp or your own)')
+  .option('--schedule <cron>', 'sync schedule (cron), default */5 * * * *')
+  .option('--disabled', 'add it disabled')
+  .option('--json', 'print the channel as JSON')
+  .action(async (name: string, options: { type: string; config?: string; set: string[]; kind?: string; schedule?: string; disabled?: boolean; json?: boolean }) => {
+    await withHub(async (hub) => {
+      const config: Record<string, unknown> = options.config ? parseJsonObject(options.config, '--config') : {};
+      for (const pair of options.set) {
+        const at = pair.indexOf('=');
+        if (at <= 0) fail(`--set expects key=value, got "${pair}".`);
+        config[pair.slice(0, at)] = pair.slice(at + 1);
+      }
+      const spec = hub.catalog.get(options.type)?.spec;
+      const converted = spec ? (Value.Convert(spec, config) as Record<string, unknown>) : config;
+      const channel = await hub.channels.create({
+        name,
+        connectorType: options.type,
+        kind: options.kind,
+        config: converted,
+        syncSchedule: options.schedule,
+        enabled: !options.disabled,
+      });
+      if (options.json) console.log(JSON.stringify(hub.channels.toPublic(channel), null, 2));
+      else console.log(`Added channel "${channel.name}" (${channel.connectorType}, ${channel.kind}) with id ${channel.id}; syncs on "${channel.syncSchedule}".`);
+    });
+  });
+
+channels
+  .command('list')
+  .description('list channels with their last sync')
+  .option('--json', 'machine-readable output')
+  .action(async (options: { json?: boolean }) => {
+    await withHub(async (hub) => {
+      const list = await hub.channels.list();
+      const runs = await latestSyncRuns(hub.db, list.map((c) => c.id));
+      if (options.json) {
+        const rows = list.map((c) => {
+          const run = runs.get(c.id);
+          return {
+            ...hub.channels.toPublic(c),
+            lastSync: run
+              ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, created: run.created, updated: run.updated, unchanged: run.unchanged, failed: run.failed, errorCode: run.errorCode, error: run.error }
+              : null,
+          };
+        });
+        console.log(JSON.stringify(rows, null, 2));
+        return;
+      }
+      if (list.length === 0) {
+        console.log('No channels yet. Add one: hub channels add "My shop" --type woocommerce --set url=https://… --set consumerKey=ck_… --set consumerSecret=cs_…');
+        return;
+      }
+      printTable(
+        ['NAME', 'TYPE', 'KIND', 'ENABLED', 'SCHEDULE', 'LAST SYNC', 'ID'],
+        list.map((c) => {
+          const run = runs.get(c.id);
+          const last = !run
+            ? 'never'
+            : run.status === 'failed'
+              ? `failed ${ago(run.startedAt)}: ${run.errorCode}`
+              : `${run.status} ${ago(run.startedAt)} (+${run.created}, ~${run.updated})`;
+          return [c.name, c.connectorType, c.kind, c.enabled ? 'yes' : 'no', c.syncSchedule, last, c.id];
+        }),
+      );
+    });
+  });
+
+channels
+  .command('check <channel>')
+  .description('check a channel’s credentials and reachability (name or id)')
+  .action(async (ref: string) => {
+    await withHub(async (hub) => {
+      const channel = await hub.channels.find(ref);
+      const report = await hub.actions.checkChannel(channel.id);
+      console.log(`${report.ok ? 'OK' : 'FAILED'}: ${report.message}`);
+      if (!report.ok) process.exitCode = 1;
+    });
+  });
+
+channels
+  .command('sync <channel>')
+  .description('sync a channel now, in the foreground, showing pages and counts (name or id)')
+  .action(async (ref: string) => {
+    await withHub(async (hub) => {
+      const channel = await hub.channels.find(ref);
+      console.log(`Syncing "${channel.name}"…`);
+      const outcome = await syncChannel(hub.context, channel.id, 'manual', (p) => {
+        const of = p.totalPages ? `/${p.totalPages}` : '';
+        console.log(`  page ${p.page}${of}: ${describe(p.counts)}`);
+      });
+      if (outcome.status === 'skipped') {
+        console.log(`Skipped: a sync of "${channel.name}" is already running.`);
+        return;
+      }
+      const total = await hub.db.prisma.order.count({ where: { channelId: channel.id } });
+      console.log(`Done: ${outcome.counts.pages} page(s), ${describe(outcome.counts)}; ${total} orders in the channel.`);
+    });
+  });
+
+const orders = program.command('orders').description('orders in the hub');
+
+orders
+  .command('list')
+  .description('list orders, newest first')
+  .option('--channel <channel>', 'only this channel (name or id)')
+  .option('--status <status>', 'only this core status')
+  .addOption(new Option('--limit <n>', 'how many').default('20').argParser((v) => Number.parseInt(v, 10)))
+  .option('--json', 'machine-readable output')
+  .action(async (options: { channel?: string; status?: string; limit: number | string; json?: boolean }) => {
+    await withHub(async (hub) => {
+      const channelId = options.channel ? (await hub.channels.find(options.channel)).id : undefined;
+      const page = await listOrders(hub.db, { channelId, status: options.status, limit: Number(options.limit) || 20 });
+      if (options.json) {
+        console.log(JSON.stringify(page.items, null, 2));
+        return;
+      }
+      if (page.items.length === 0) {
+        console.log('No orders.');
+        return;
+      }
+      printTable(
+        ['NUMBER', 'CHANNEL', 'STATUS', 'TOTAL', 'CUSTOMER', 'PLACED', 'V'],
+        page.items.map((o) => [
+          o.number ?? o.externalId,
+          o.channel.name,
+          o.status,
+          `${o.totals.total} ${o.currency}`,
+          String(o.customer.name ?? o.customer.email ?? ''),
+          o.placedAt.slice(0, 16).replace('T', ' '),
+          String(o.version),
+        ]),
+        [false, false, false, true, false, false, true],
+      );
+    });
+  });
+
+program
+  .command('reprocess [payloadId]')
+  .description('read a stored raw payload again (after a mapping fix), or every failed one with --failed')
+  .option('--failed', 'every failed or partly failed payload')
+  .option('--channel <channel>', 'with --failed: only this channel (name or id)')
+  .action(async (payloadId: string | undefined, options: { failed?: boolean; channel?: string }) => {
+    if (!payloadId && !options.failed) fail('Give a payload id, or --failed to read every failed payload again.');
+    await withHub(async (hub) => {
+      const print = (o: PayloadOutcome) => console.log(`${o.payloadId}: ${o.status}, ${o.orderCount} order(s)${o.error ? ` — ${o.error}` : ''}`);
+      if (payloadId) {
+        print(await hub.actions.reprocessPayload(payloadId));
+        return;
+      }
+      const channelId = options.channel ? (await hub.channels.find(options.channel)).id : undefined;
+      const outcomes = await reprocessFailedPayloads(hub.context, { channelId }, print);
+      const stillFailing = outcomes.filter((o) => o.status !== 'parsed').length;
+      console.log(`Reprocessed ${outcomes.length} payload(s); ${outcomes.length - stillFailing} now parsed, ${stillFailing} still failing.`);
+    });
+  });
+
+program
+  .command('demo')
+  .description('try the hub: embedded database, two WooCommerce sandboxes, the API and live syncs')
+  .option('--once', 'run one full cycle and exit')
+  .action(async (options: { once?: boolean }) => {
+    const config = loadConfig();
+    const { runDemo } = await import('../demo/run-demo.ts');
+    await runDemo({ config, once: !!options.once });
+  });
+
+async function withDatabase<T>(config: HubConfig, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  if (!config.databaseUrl) {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(config.dataDir, { recursive: true });
+  }
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config), poolSize: 2 });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Operator commands: a hub without workers or schedules (a running server does those). */
+async function withHub(fn: (hub: Hub) => Promise<void>, options: HubOptions = {}): Promise<void> {
+  const config = loadConfig();
+  const hub = await createHub(config, { workers: false, schedules: false, ...options });
+  try {
+    await fn(hub);
+  } finally {
+    await hub.close();
+  }
+}
+
+function consoleLogger(level: LogLevel): JobLogger {
+  const order: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  const threshold = order.indexOf(level);
+  const at = (name: 'info' | 'warn' | 'error') => (data: object, message?: string) => {
+    if (order.indexOf(name) < threshold) return;
+    const { err, ...rest } = data as { err?: unknown };
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    const cause = err instanceof Error ? ` (${err.message})` : '';
+    console.error(`${new Date().toISOString()} ${name.padEnd(5)} ${message ?? ''}${cause}${extra}`);
+  };
+  return { info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function printTable(headers: string[], rows: string[][], alignRight: boolean[] = []): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (alignRight[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  console.log(line(headers));
+  for (const row of rows) console.log(line(row));
+}
+
+function describe(counts: { created: number; updated: number; unchanged: number; failed: number }): string {
+  return `+${counts.created} new, ${counts.updated} changed, ${counts.unchanged} unchanged${counts.failed ? `, ${counts.failed} failed` : ''}`;
+}
+
+function ago(date: Date): string {
+  const seconds = Math.round((Date.now() - date.getTime()) / 1000);
+  if (seconds < 90) return `${seconds}s ago`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 129_600) return `${Math.round(seconds / 3600)}h ago`;
+  return date.toISOString().slice(0, 10);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    /* reported below */
+  }
+  return fail(`${what} must be a JSON object, e.g. '{"url":"https://shop.example.hu"}'.`);
+}
+
+class CliFailure extends Error {}
+
+function fail(message: string): never {
+  throw new CliFailure(message);
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof CliFailure || isHubError(error)) return error.message;
+  const code = (error as { code?: string })?.code;
+  if (code === 'P2021' || /relation "?\w+"? does not exist/.test(String((error as Error)?.message))) {
+    return 'The database has no hub tables yet: run `hub migrate` first.';
+  }
+  return (error as Error)?.message ?? String(error);
+}
+
+try {
+  await program.parseAsync(process.argv);
+  process.exit(process.exitCode ?? 0);
+} catch (error) {
+  console.error(`error: ${errorMessage(error)}`);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) console.error(error.stack);
+  process.exit(1);
+}

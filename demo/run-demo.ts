@@ -1,0 +1,161 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildApp } from '../api/app.ts';
+import { openDatabase } from '../core/db/database.ts';
+import { migrate } from '../core/db/migrate.ts';
+import { listOrders } from '../core/orders/order-queries.ts';
+import type { SyncTrigger } from '../core/ports.ts';
+import type { HubConfig } from '../jobs/config.ts';
+import { createHub, type Hub } from '../jobs/hub.ts';
+import { syncChannel, type SyncOutcome } from '../jobs/processors/sync-channel.ts';
+import type { SyncCounts } from '../core/channels/sync-runs.ts';
+import { startWooSandbox, type WooSandbox } from './woo-sandbox.ts';
+
+export interface DemoOptions {
+  config: HubConfig;
+  /** One full cycle (sandboxes, two syncs with changes between, a listing) and return. */
+  once?: boolean | undefined;
+  /** Seconds between scheduled syncs (cron with a seconds field). */
+  everySeconds?: number | undefined;
+  print?: ((line: string) => void) | undefined;
+  /** Resolves when the long-running demo should stop (Ctrl+C by default). */
+  until?: Promise<void> | undefined;
+}
+
+interface DemoShop {
+  name: string;
+  sandbox: WooSandbox;
+  channelId: string;
+}
+
+const KEY = 'ck_demo_0000000000000000000000000000000000';
+const SECRET = 'cs_demo_0000000000000000000000000000000000';
+
+/**
+ * The hub in one minute: an embedded database (fresh each run), two local WooCommerce sandboxes
+ * with orders, two channels pulling them, the API, and syncs every few seconds while the shops
+ * take new orders and change old ones.
+ */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const dataDir = join(options.config.dataDir, 'demo');
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  print(`[demo] embedded database in ${dataDir} (fresh for this run)`);
+  const db = await openDatabase({ dataDir: join(dataDir, 'pglite') });
+  const sandboxes: WooSandbox[] = [];
+  let hub: Hub | undefined;
+  try {
+    await migrate(db);
+    const config: HubConfig = { ...options.config, databaseUrl: undefined, redisUrl: undefined, dataDir };
+    hub = await createHub(config, { db, retry: { attempts: 3, backoffMs: 2_000 } });
+
+    const every = Math.min(59, Math.max(5, options.everySeconds ?? 12));
+    const shops: DemoShop[] = [];
+    for (const [name, initialOrders] of [
+      ['Demo Woo shop HU', 28],
+      ['Demo Woo shop EU', 14],
+    ] as const) {
+      const sandbox = await startWooSandbox({ consumerKey: KEY, consumerSecret: SECRET, initialOrders });
+      sandboxes.push(sandbox);
+      const channel = await hub.channels.create({
+        name,
+        connectorType: 'woocommerce',
+        config: { url: sandbox.url, consumerKey: KEY, consumerSecret: SECRET },
+        syncSchedule: `*/${every} * * * * *`,
+      });
+      shops.push({ name, sandbox, channelId: channel.id });
+      print(`[demo] ${name}: WooCommerce sandbox at ${sandbox.url} with ${initialOrders} orders`);
+    }
+
+    const syncNow = async (shop: DemoShop, trigger: SyncTrigger) => {
+      const outcome = await syncChannel(hub!.context, shop.channelId, trigger);
+      await report(hub!, shop, outcome, print);
+    };
+    for (const shop of shops) await syncNow(shop, 'demo');
+
+    if (options.once) {
+      const [hu, eu] = shops as [DemoShop, DemoShop];
+      hu.sandbox.addOrders(3);
+      hu.sandbox.touchOrders(2);
+      eu.sandbox.touchOrders(1);
+      print('[demo] the shops took 3 new orders and changed 3; syncing again');
+      for (const shop of shops) await syncNow(shop, 'demo');
+      await printOrders(hub, print);
+      return;
+    }
+
+    const app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions });
+    const address = await listen(app, options.config);
+    print(`[demo] API at ${address}: try ${address}/v1/orders and the docs at ${address}/docs`);
+
+    hub.runner.onSyncFinished((event) => {
+      const shop = shops.find((s) => s.channelId === event.channelId);
+      if (!shop) return;
+      if (event.outcome) void report(hub!, shop, event.outcome, print);
+      else if (event.error) print(`[demo] ${shop.name}: sync failed (${event.error.code}): ${event.error.message}`);
+    });
+    await hub.runner.start();
+    print(`[demo] syncing every ${every} s; the shops take orders in between. Ctrl+C to stop.`);
+
+    // The shops live on between syncs: new orders and changes to old ones.
+    const life = setInterval(() => {
+      const shop = shops[Math.floor(Math.random() * shops.length)]!;
+      shop.sandbox.addOrders(1 + Math.floor(Math.random() * 3));
+      shop.sandbox.touchOrders(1 + Math.floor(Math.random() * 3));
+    }, Math.round((every * 1000) / 2));
+    life.unref();
+
+    await (options.until ?? untilSignal());
+    clearInterval(life);
+    print('[demo] stopping…');
+    await app.close();
+  } finally {
+    await hub?.close();
+    await db.close();
+    await Promise.all(sandboxes.map((s) => s.close()));
+  }
+}
+
+async function report(hub: Hub, shop: DemoShop, outcome: SyncOutcome, print: (line: string) => void): Promise<void> {
+  if (outcome.status === 'skipped') {
+    print(`[demo] ${shop.name}: skipped, a sync is already running`);
+    return;
+  }
+  const total = await hub.db.prisma.order.count({ where: { channelId: shop.channelId } });
+  print(`[demo] ${shop.name}: ${describeCounts(outcome.counts)} — ${total} orders in total`);
+}
+
+export function describeCounts(counts: SyncCounts): string {
+  const parts = [`+${counts.created} new`, `${counts.updated} changed`, `${counts.unchanged} unchanged`];
+  if (counts.failed > 0) parts.push(`${counts.failed} failed`);
+  return parts.join(', ');
+}
+
+async function printOrders(hub: Hub, print: (line: string) => void): Promise<void> {
+  const total = await hub.db.prisma.order.count();
+  const page = await listOrders(hub.db, { limit: 10 });
+  print(`[demo] ${total} orders in the hub; the 10 newest:`);
+  for (const order of page.items) {
+    print(
+      `  #${(order.number ?? order.externalId).padEnd(6)} ${order.channel.name.padEnd(18)} ${order.status.padEnd(11)} ${`${order.totals.total} ${order.currency}`.padStart(16)}  ${String(order.customer.name ?? '')}`,
+    );
+  }
+}
+
+async function listen(app: Awaited<ReturnType<typeof buildApp>>, config: HubConfig): Promise<string> {
+  try {
+    return await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    // The demo should just run: take any free port when the configured one is busy.
+    return app.listen({ port: 0, host: config.host });
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

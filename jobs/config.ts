@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import { HubError } from '../core/errors.ts';
+import type { LogLevel } from './runtime/types.ts';
+
+export type HubRole = 'all' | 'api' | 'worker';
+
+/** The hub's settings, read from the environment once, at boot. */
+export interface HubConfig {
+  /** postgres:// URL; when absent the embedded PGlite database in `dataDir` is used. */
+  databaseUrl: string | undefined;
+  /** redis:// URL; when set, syncs run as BullMQ jobs, otherwise in-process. */
+  redisUrl: string | undefined;
+  /** Where the embedded database (and the demo) keep their files. */
+  dataDir: string;
+  port: number;
+  host: string;
+  /** all: API + scheduler + workers; api: API + scheduler (needs REDIS_URL); worker: workers only. */
+  role: HubRole;
+  logLevel: LogLevel;
+  /** Redis key prefix of the job queues. */
+  queuePrefix: string;
+  workerConcurrency: number;
+}
+
+const ROLES: readonly HubRole[] = ['all', 'api', 'worker'];
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Validates the environment and says everything that is wrong at once, naming the variable and
+ * what it should look like (invalid_data), so a misconfigured deployment fails at boot.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw ? raw : undefined;
+  };
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a PostgreSQL URL like postgresql://user:password@host:5432/orderhub (leave it unset for the embedded database)');
+  }
+  const redisUrl = value('REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\/.+/.test(redisUrl)) {
+    problems.push('REDIS_URL must be a Redis URL like redis://localhost:6379 (leave it unset to run syncs in-process)');
+  }
+  const port = integer(value('PORT') ?? '3000');
+  if (port === undefined || port < 0 || port > 65535) problems.push(`PORT must be a port number 0–65535 (got "${value('PORT')}")`);
+  const role = (value('HUB_ROLE') ?? 'all') as HubRole;
+  if (!ROLES.includes(role)) problems.push(`HUB_ROLE must be one of ${ROLES.join(', ')} (got "${role}")`);
+  if (role !== 'all' && !redisUrl) problems.push(`HUB_ROLE=${role} splits API and workers over a queue, so it needs REDIS_URL`);
+  const logLevel = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const concurrency = integer(value('HUB_WORKER_CONCURRENCY') ?? '4');
+  if (concurrency === undefined || concurrency < 1) problems.push('HUB_WORKER_CONCURRENCY must be a whole number of at least 1');
+  const queuePrefix = value('HUB_QUEUE_PREFIX') ?? 'orderhub';
+  if (queuePrefix.includes(':')) problems.push('HUB_QUEUE_PREFIX must not contain ":"');
+
+  if (problems.length > 0) {
+    throw new HubError('invalid_data', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return {
+    databaseUrl,
+    redisUrl,
+    dataDir: resolve(value('HUB_DATA_DIR') ?? './data'),
+    port: port!,
+    host: value('HOST') ?? '127.0.0.1',
+    role,
+    logLevel,
+    queuePrefix,
+    workerConcurrency: concurrency!,
+  };
+}
+
+function integer(text: string): number | undefined {
+  return /^\d+$/.test(text) ? Number(text) : undefined;
+}

@@ -1,0 +1,166 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Value } from '@sinclair/typebox/value';
+import { ChannelService } from '../core/channels/channels.ts';
+import { openDatabase, type Database } from '../core/db/database.ts';
+import { HubError } from '../core/errors.ts';
+import { assertValid } from '../core/model/validate.ts';
+import type { CheckReport, HealthReport, HubActions, SyncRequestReceipt } from '../core/ports.ts';
+import type { HubConfig } from './config.ts';
+import { reprocessPayload } from './processors/process-payload.ts';
+import { receiveWebhook } from './processors/webhook.ts';
+import { createRegistry, type ConnectorRegistry } from './registry.ts';
+import { BullmqRunner } from './runtime/bullmq-runner.ts';
+import { InProcessRunner } from './runtime/inprocess-runner.ts';
+import { silentLogger, type JobLogger, type JobRunner, type ProcessorContext, type RetryPolicy } from './runtime/types.ts';
+
+export interface HubOptions {
+  /** Use this database instead of opening one from the config (tests, the demo); not closed by close(). */
+  db?: Database | undefined;
+  /** Connectors and mappings; the built-in ones by default. */
+  registry?: ConnectorRegistry | undefined;
+  logger?: JobLogger | undefined;
+  /** Whether this process runs sync workers (BullMQ); in-process runners always run their syncs. */
+  workers?: boolean | undefined;
+  /** Whether `runner.start()` sets the channel schedules. */
+  schedules?: boolean | undefined;
+  retry?: RetryPolicy | undefined;
+  leaseTtlMs?: number | undefined;
+}
+
+export interface Hub {
+  config: HubConfig;
+  db: Database;
+  catalog: ConnectorRegistry;
+  registry: ConnectorRegistry;
+  actions: HubActions;
+  runner: JobRunner;
+  channels: ChannelService;
+  /** What the processor functions need, for running one in the foreground (hub channels sync). */
+  context: ProcessorContext;
+  /** Stops the runner (letting running syncs finish) and closes connections this hub opened. */
+  close(): Promise<void>;
+}
+
+/** The embedded database's directory inside the data dir. */
+export function embeddedDatabaseDir(config: Pick<HubConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'pglite');
+}
+
+/**
+ * The composition root: database, connectors and mappings, the job runner (BullMQ when REDIS_URL
+ * is set, in-process otherwise) and the actions the API and the CLI drive. Nothing starts here:
+ * call `runner.start()` to run schedules and workers.
+ */
+export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
+  const logger = options.logger ?? silentLogger;
+  let db = options.db;
+  const ownsDb = !db;
+  if (!db) {
+    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
+    db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config) });
+  }
+  const database = db;
+  const registry = options.registry ?? createRegistry();
+  const channels = new ChannelService(database, registry);
+  const context: ProcessorContext = { db: database, registry, logger, leaseTtlMs: options.leaseTtlMs };
+  const runner: JobRunner = config.redisUrl
+    ? new BullmqRunner({
+        ctx: context,
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        workers: options.workers,
+        schedules: options.schedules,
+        concurrency: config.workerConcurrency,
+        retry: options.retry,
+      })
+    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry });
+
+  let redis: Redis | undefined;
+  const redisClient = (): Redis => {
+    redis ??= new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: false });
+    redis.on('error', () => undefined); // reported by health(), not as an unhandled error
+    return redis;
+  };
+
+  const actions: HubActions = {
+    async checkChannel(channelId): Promise<CheckReport> {
+      const channel = await channels.get(channelId);
+      const connector = registry.requireConnector(channel.connectorType);
+      let config: unknown;
+      try {
+        config = assertValid(connector.spec, Value.Default(connector.spec, structuredClone(channel.config)), 'config');
+      } catch (error) {
+        return { ok: false, message: `Channel "${channel.name}" has an invalid ${(error as Error).message}` };
+      }
+      return connector.check(config);
+    },
+
+    async requestSync(channelId, trigger): Promise<SyncRequestReceipt> {
+      const channel = await channels.get(channelId);
+      const connector = registry.requireConnector(channel.connectorType);
+      if (!connector.pull) throw new HubError('not_allowed', `Channel "${channel.name}" (${connector.type}) cannot be pulled; it receives pushes only.`);
+      if (!channel.enabled) throw new HubError('not_allowed', `Channel "${channel.name}" is disabled; enable it before syncing.`);
+      return runner.requestSync(channelId, trigger);
+    },
+
+    receiveWebhook(channelId, request) {
+      return receiveWebhook(context, channelId, request);
+    },
+
+    reprocessPayload(payloadId) {
+      return reprocessPayload(context, payloadId);
+    },
+
+    async health(): Promise<HealthReport> {
+      const database: HealthReport['database'] = { ok: true, kind: db.kind };
+      try {
+        await db.query('SELECT 1');
+      } catch (error) {
+        database.ok = false;
+        database.error = (error as Error).message;
+      }
+      const redisReport: HealthReport['redis'] = { ok: true, configured: !!config.redisUrl };
+      if (config.redisUrl) {
+        try {
+          const client = redisClient();
+          if (client.status === 'wait' || client.status === 'end') await client.connect();
+          const pong = await withTimeout(client.ping(), 2_000, 'Redis did not answer PING within 2 s');
+          if (pong !== 'PONG') throw new Error(`Redis answered ${pong} to PING`);
+        } catch (error) {
+          redisReport.ok = false;
+          redisReport.error = (error as Error).message;
+        }
+      }
+      return { ok: database.ok && redisReport.ok, database, redis: redisReport };
+    },
+  };
+
+  let closed = false;
+  return {
+    config,
+    db: database,
+    catalog: registry,
+    registry,
+    actions,
+    runner,
+    channels,
+    context,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await runner.stop();
+      redis?.disconnect();
+      if (ownsDb) await database.close();
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,73 @@
+import type { ConnectorDefinition } from '../connectors/_kit/definition.ts';
+import { woocommerceConnector } from '../connectors/woocommerce/index.ts';
+import { woocommerceMapping } from '../mappings/woocommerce/index.ts';
+import { HubError } from '../core/errors.ts';
+import type { ChannelMapping } from '../core/model/mapping.ts';
+import type { MappingLookup } from '../core/orders/payload-processing.ts';
+import type { ConnectorCatalog, ConnectorInfo } from '../core/ports.ts';
+
+/** A connector with the mapping that reads its payloads. */
+export interface ConnectorRegistration {
+  connector: ConnectorDefinition;
+  mapping: ChannelMapping;
+}
+
+export type CatalogEntry = ConnectorInfo & { canPull: boolean; canReceiveWebhooks: boolean };
+
+/** The connectors this hub knows. Add a source here: its connector plus its mapping. */
+export function builtInRegistrations(): ConnectorRegistration[] {
+  return [{ connector: woocommerceConnector, mapping: woocommerceMapping }];
+}
+
+/** Connector catalog (for core and the API) and mapping lookup (for payload processing). */
+export class ConnectorRegistry implements ConnectorCatalog {
+  readonly #entries = new Map<string, ConnectorRegistration>();
+
+  constructor(registrations: readonly ConnectorRegistration[]) {
+    for (const registration of registrations) {
+      const type = registration.connector.type;
+      if (this.#entries.has(type)) throw new HubError('conflict', `Connector type "${type}" is registered twice.`);
+      this.#entries.set(type, registration);
+    }
+  }
+
+  get(type: string): CatalogEntry | undefined {
+    const registration = this.#entries.get(type);
+    return registration ? describe(registration.connector) : undefined;
+  }
+
+  list(): CatalogEntry[] {
+    return [...this.#entries.values()].map((r) => describe(r.connector));
+  }
+
+  connector(type: string): ConnectorDefinition | undefined {
+    return this.#entries.get(type)?.connector;
+  }
+
+  /** The connector of a channel, or not_found naming the known ones. */
+  requireConnector(type: string): ConnectorDefinition {
+    const connector = this.connector(type);
+    if (!connector) {
+      throw new HubError('not_found', `No connector of type "${type}" is installed (known: ${[...this.#entries.keys()].join(', ') || 'none'}).`);
+    }
+    return connector;
+  }
+
+  readonly mappingFor: MappingLookup = (connectorType) => this.#entries.get(connectorType)?.mapping;
+}
+
+export function createRegistry(extra: readonly ConnectorRegistration[] = []): ConnectorRegistry {
+  return new ConnectorRegistry([...builtInRegistrations(), ...extra]);
+}
+
+function describe(connector: ConnectorDefinition): CatalogEntry {
+  return {
+    type: connector.type,
+    title: connector.title,
+    channelKind: connector.channelKind,
+    spec: connector.spec,
+    secretFields: connector.secretFields,
+    canPull: !!connector.pull,
+    canReceiveWebhooks: !!connector.webhook,
+  };
+}

@@ -1,0 +1,177 @@
+import { Type } from '@sinclair/typebox';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
+import type { ConnectorDefinition } from '../../connectors/_kit/definition.ts';
+import { ChannelService } from '../../core/channels/channels.ts';
+import type { ChannelMapping } from '../../core/model/mapping.ts';
+import { ConnectorRegistry } from '../../jobs/registry.ts';
+import { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
+import type { ProcessorContext, SyncFinishedEvent } from '../../jobs/runtime/types.ts';
+import { createTestPglite, type TestDatabase } from '../helpers/databases.ts';
+import { orderDraft } from '../helpers/orders.ts';
+
+/** A shop in memory yielding all orders after the cursor, one page per order. */
+function fakeShop() {
+  const shop = {
+    orders: [] as string[],
+    failures: [] as ConnectorError[],
+    pulls: 0,
+    gate: undefined as Promise<void> | undefined,
+    entered: undefined as (() => void) | undefined,
+  };
+  const connector: ConnectorDefinition<{ token: string }, { cursor?: number }> = {
+    type: 'fake',
+    title: 'Fake shop',
+    channelKind: 'webshop',
+    spec: Type.Object({ token: Type.String({ minLength: 1 }) }),
+    secretFields: ['token'],
+    check: async () => ({ ok: true, message: 'ok' }),
+    async *pull(_config, state) {
+      shop.pulls += 1;
+      const failure = shop.failures.shift();
+      if (failure) throw failure;
+      if (shop.gate) {
+        shop.entered?.();
+        await shop.gate;
+      }
+      for (let i = state?.cursor ?? 0; i < shop.orders.length; i++) {
+        yield { source: `memory://fake/${i}`, contentType: 'application/json', body: JSON.stringify({ id: shop.orders[i] }), page: i + 1, state: { cursor: i + 1 } };
+      }
+    },
+  };
+  const mapping: ChannelMapping = {
+    optionsSchema: Type.Object({}),
+    map: (payload) => ({ orders: [orderDraft((JSON.parse(payload.body) as { id: string }).id)], errors: [] }),
+  };
+  return { shop, registry: new ConnectorRegistry([{ connector, mapping }]) };
+}
+
+function nextFinal(runner: InProcessRunner): Promise<SyncFinishedEvent> {
+  return new Promise((resolve) => {
+    const off = runner.onSyncFinished((event) => {
+      if (event.final) {
+        off();
+        resolve(event);
+      }
+    });
+  });
+}
+
+describe('in-process job runner on PGlite', () => {
+  let testDb: TestDatabase;
+  let kit: ReturnType<typeof fakeShop>;
+  let ctx: ProcessorContext;
+  let channels: ChannelService;
+  let channelId: string;
+  let runner: InProcessRunner;
+
+  // One embedded database for the file (creating one is slow); every test starts from empty tables.
+  beforeAll(async () => {
+    testDb = await createTestPglite();
+  });
+
+  afterAll(async () => {
+    await testDb.drop();
+  });
+
+  beforeEach(async () => {
+    await testDb.db.execScript('DELETE FROM order_version; DELETE FROM order_line; DELETE FROM "order"; DELETE FROM raw_payload; DELETE FROM sync_run; DELETE FROM channel;');
+    kit = fakeShop();
+    ctx = { db: testDb.db, registry: kit.registry };
+    channels = new ChannelService(testDb.db, kit.registry);
+    channelId = (await channels.create({ name: 'Fake shop', connectorType: 'fake', config: { token: 't' } })).id;
+    runner = new InProcessRunner({ ctx, retry: { attempts: 3, backoffMs: 10 }, schedules: false });
+  });
+
+  afterEach(async () => {
+    await runner.stop();
+  });
+
+  describe('when a sync is requested', () => {
+    it('runs the sync processor and records the run', async () => {
+      kit.shop.orders.push('A', 'B');
+      const finished = nextFinal(runner);
+      expect(await runner.requestSync(channelId, 'manual')).toEqual({ jobId: `sync-${channelId}`, queued: true });
+      expect((await finished).outcome).toMatchObject({ status: 'succeeded', counts: { pages: 2, created: 2 } });
+      const run = await testDb.db.prisma.syncRun.findFirstOrThrow({ where: { channelId } });
+      expect(run).toMatchObject({ status: 'succeeded', created: 2, trigger: 'manual' });
+      expect(await testDb.db.prisma.order.count()).toBe(2);
+    });
+
+    it('does not queue a second sync while one runs', async () => {
+      kit.shop.orders.push('A');
+      let open!: () => void;
+      kit.shop.gate = new Promise<void>((resolve) => (open = resolve));
+      const entered = new Promise<void>((resolve) => (kit.shop.entered = resolve));
+      const finished = nextFinal(runner);
+      expect((await runner.requestSync(channelId, 'manual')).queued).toBe(true);
+      await entered;
+      expect(await runner.requestSync(channelId, 'schedule')).toEqual({ jobId: `sync-${channelId}`, queued: false });
+      open();
+      await finished;
+      expect(kit.shop.pulls).toBe(1);
+      expect(await testDb.db.prisma.syncRun.count()).toBe(1);
+      // Once it is over, a new request runs again.
+      const again = nextFinal(runner);
+      expect((await runner.requestSync(channelId, 'manual')).queued).toBe(true);
+      expect((await again).outcome).toMatchObject({ status: 'succeeded', counts: { pages: 0 } });
+    });
+  });
+
+  describe('when the sync fails', () => {
+    it('does not retry a permanent failure', async () => {
+      kit.shop.failures.push(new ConnectorError('upstream_rejected', 'WooCommerce answered 400'));
+      const finished = nextFinal(runner);
+      await runner.requestSync(channelId, 'manual');
+      const event = await finished;
+      expect(event).toMatchObject({ attempt: 1, final: true, error: { code: 'upstream_rejected', permanent: true } });
+      expect(kit.shop.pulls).toBe(1);
+      const run = await testDb.db.prisma.syncRun.findFirstOrThrow({ where: { channelId } });
+      expect(run).toMatchObject({ status: 'failed', errorCode: 'upstream_rejected' });
+    });
+
+    it('retries a transient failure with backoff', async () => {
+      kit.shop.orders.push('A');
+      kit.shop.failures.push(new ConnectorError('upstream_unavailable', 'timeout'));
+      const finished = nextFinal(runner);
+      await runner.requestSync(channelId, 'manual');
+      const event = await finished;
+      expect(event).toMatchObject({ attempt: 2, outcome: { status: 'succeeded' } });
+      const runs = await testDb.db.prisma.syncRun.findMany({ where: { channelId }, orderBy: { startedAt: 'asc' } });
+      expect(runs.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+    });
+
+    it('gives up after the last attempt', async () => {
+      kit.shop.failures.push(...[1, 2, 3].map(() => new ConnectorError('upstream_unavailable', 'down')));
+      const finished = nextFinal(runner);
+      await runner.requestSync(channelId, 'manual');
+      expect(await finished).toMatchObject({ attempt: 3, final: true, error: { code: 'upstream_unavailable', permanent: false } });
+      expect(await testDb.db.prisma.syncRun.count({ where: { status: 'failed' } })).toBe(3);
+    });
+
+    it('reports a channel with a config its connector no longer accepts as a permanent failure', async () => {
+      await testDb.db.prisma.channel.update({ where: { id: channelId }, data: { config: { token: '' } } });
+      const finished = nextFinal(runner);
+      await runner.requestSync(channelId, 'manual');
+      expect(await finished).toMatchObject({ attempt: 1, error: { code: 'invalid_data', permanent: true } });
+      expect(kit.shop.pulls).toBe(0);
+    });
+  });
+
+  describe('when channels are scheduled', () => {
+    it('runs each enabled channel on its cron and stops with the runner', async () => {
+      kit.shop.orders.push('A');
+      await channels.update(channelId, { syncSchedule: '* * * * * *' });
+      await channels.create({ name: 'Disabled shop', connectorType: 'fake', config: { token: 't' }, enabled: false, syncSchedule: '* * * * * *' });
+      const scheduled = new InProcessRunner({ ctx, retry: { attempts: 1, backoffMs: 10 } });
+      const finished = nextFinal(scheduled);
+      await scheduled.start();
+      const event = await finished;
+      await scheduled.stop();
+      expect(event).toMatchObject({ channelId, trigger: 'schedule', outcome: { status: 'succeeded' } });
+      const runs = await testDb.db.prisma.syncRun.findMany({ include: { channel: true } });
+      expect(new Set(runs.map((r) => r.channel.name))).toEqual(new Set(['Fake shop']));
+      expect(await scheduled.requestSync(channelId, 'manual')).toMatchObject({ queued: false });
+    });
+  });
+});

@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
+import type { ConnectorDefinition, PulledPage } from '../../connectors/_kit/definition.ts';
+import { ChannelService } from '../../core/channels/channels.ts';
+import type { ChannelMapping } from '../../core/model/mapping.ts';
+import { syncChannel } from '../../jobs/processors/sync-channel.ts';
+import { ConnectorRegistry } from '../../jobs/registry.ts';
+import { BullmqRunner } from '../../jobs/runtime/bullmq-runner.ts';
+import type { ProcessorContext, SyncFinishedEvent } from '../../jobs/runtime/types.ts';
+import { createTestPostgres, REDIS_TEST_URL, type TestDatabase } from '../helpers/databases.ts';
+import { orderDraft } from '../helpers/orders.ts';
+
+/** A shop in memory: orders with a modification counter, pulled two per page after a cursor. */
+function fakeShop() {
+  const orders = new Map<string, { id: string; total: string; modified: number }>();
+  let clock = 0;
+  const shop = {
+    orders,
+    /** Throws this many times before pulling (then pulls normally). */
+    failures: [] as ConnectorError[],
+    pulls: 0,
+    /** When set, a pull waits for it before its first page (and resolves `entered`). */
+    gate: undefined as Promise<void> | undefined,
+    entered: undefined as ((value: void) => void) | undefined,
+    add(n: number) {
+      for (let i = 0; i < n; i++) {
+        const id = String(orders.size + 1);
+        orders.set(id, { id, total: '100.00', modified: ++clock });
+      }
+    },
+    touch(id: string) {
+      const order = orders.get(id)!;
+      order.total = (Number(order.total) + 1).toFixed(2);
+      order.modified = ++clock;
+    },
+  };
+  const connector: ConnectorDefinition<{ token: string }, { cursor?: number }> = {
+    type: 'fake',
+    title: 'Fake shop',
+    channelKind: 'webshop',
+    spec: Type.Object({ token: Type.String({ minLength: 1 }) }),
+    secretFields: ['token'],
+    async check() {
+      return { ok: true, message: 'fake shop reachable' };
+    },
+    async *pull(_config, state) {
+      shop.pulls += 1;
+      const failure = shop.failures.shift();
+      if (failure) throw failure;
+      if (shop.gate) {
+        shop.entered?.();
+        await shop.gate;
+      }
+      const changed = [...orders.values()].filter((o) => o.modified > (state?.cursor ?? 0)).sort((a, b) => a.modified - b.modified);
+      for (let i = 0; i < changed.length; i += 2) {
+        const slice = changed.slice(i, i + 2);
+        const page: PulledPage<{ cursor?: number }> = {
+          source: `memory://fake/orders?page=${i / 2 + 1}`,
+          contentType: 'application/json',
+          body: JSON.stringify(slice),
+          page: i / 2 + 1,
+          state: { cursor: slice.at(-1)!.modified },
+        };
+        yield page;
+      }
+    },
+  };
+  const mapping: ChannelMapping = {
+    optionsSchema: Type.Object({}),
+    map(payload) {
+      const rows = JSON.parse(payload.body) as { id: string; total: string }[];
+      return { orders: rows.map((r) => orderDraft(r.id, { totals: { subtotal: r.total, discount: '0', shipping: '0', fee: '0', tax: '0', total: r.total } })), errors: [] };
+    },
+  };
+  return { shop, registry: new ConnectorRegistry([{ connector, mapping }]) };
+}
+
+function waitFor(runner: BullmqRunner, predicate: (e: SyncFinishedEvent) => boolean): Promise<SyncFinishedEvent> {
+  return new Promise((resolve) => {
+    const off = runner.onSyncFinished((event) => {
+      if (predicate(event)) {
+        off();
+        resolve(event);
+      }
+    });
+  });
+}
+
+describe('sync jobs on PostgreSQL and BullMQ', () => {
+  let testDb: TestDatabase;
+  let ctx: ProcessorContext;
+  let kit: ReturnType<typeof fakeShop>;
+  let channelId: string;
+  const runners: BullmqRunner[] = [];
+
+  beforeEach(async () => {
+    testDb = await createTestPostgres();
+    kit = fakeShop();
+    ctx = { db: testDb.db, registry: kit.registry, leaseTtlMs: 30_000 };
+    const channel = await new ChannelService(testDb.db, kit.registry).create({ name: 'Fake shop', connectorType: 'fake', config: { token: 't' } });
+    channelId = channel.id;
+  });
+
+  afterEach(async () => {
+    for (const runner of runners.splice(0)) {
+      await runner.stop();
+      const cleanup = new BullmqRunner({ ctx, redisUrl: REDIS_TEST_URL, prefix: runnerPrefix.get(runner)!, workers: false, schedules: false });
+      await cleanup.queue.obliterate({ force: true });
+      await cleanup.stop();
+    }
+    await testDb.drop();
+  });
+
+  const runnerPrefix = new WeakMap<BullmqRunner, string>();
+  function runner(options: { workers?: boolean; attempts?: number } = {}): BullmqRunner {
+    const prefix = `orderhub-test-${randomBytes(5).toString('hex')}`;
+    const created = new BullmqRunner({
+      ctx,
+      redisUrl: REDIS_TEST_URL,
+      prefix,
+      workers: options.workers ?? true,
+      schedules: false,
+      retry: { attempts: options.attempts ?? 5, backoffMs: 20 },
+    });
+    runnerPrefix.set(created, prefix);
+    runners.push(created);
+    return created;
+  }
+
+  describe('when a sync is requested', () => {
+    it('runs it on a worker: the run row and the orders land, the cursor moves', async () => {
+      kit.shop.add(5);
+      const jobs = runner();
+      await jobs.start();
+      const finished = waitFor(jobs, (e) => e.final);
+      const receipt = await jobs.requestSync(channelId, 'manual');
+      expect(receipt).toEqual({ jobId: `sync-${channelId}`, queued: true });
+      const event = await finished;
+      expect(event.outcome).toMatchObject({ status: 'succeeded', counts: { pages: 3, created: 5, updated: 0, unchanged: 0, failed: 0 } });
+
+      const runs = await testDb.db.prisma.syncRun.findMany({ where: { channelId } });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'succeeded', trigger: 'manual', pages: 3, created: 5, received: 5 });
+      expect(runs[0]!.finishedAt).not.toBeNull();
+      expect(await testDb.db.prisma.order.count({ where: { channelId } })).toBe(5);
+      expect(await testDb.db.prisma.rawPayload.count({ where: { channelId, kind: 'pull' } })).toBe(3);
+      const channel = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
+      expect(channel.syncState).toEqual({ cursor: 5 });
+      expect(channel.syncLeaseOwner).toBeNull();
+
+      // The next run pulls only what changed since the cursor.
+      kit.shop.touch('2');
+      kit.shop.add(1);
+      const second = waitFor(jobs, (e) => e.final);
+      expect((await jobs.requestSync(channelId, 'schedule')).queued).toBe(true);
+      expect((await second).outcome).toMatchObject({ status: 'succeeded', counts: { created: 1, updated: 1, unchanged: 0 } });
+    });
+
+    it('queues one job when asked twice while one waits', async () => {
+      const jobs = runner({ workers: false });
+      const first = await jobs.requestSync(channelId, 'manual');
+      const second = await jobs.requestSync(channelId, 'schedule');
+      expect(first).toEqual({ jobId: `sync-${channelId}`, queued: true });
+      expect(second).toEqual({ jobId: `sync-${channelId}`, queued: false });
+      const counts = await jobs.queue.getJobCounts('waiting', 'delayed', 'active');
+      expect((counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0)).toBe(1);
+      const job = await jobs.queue.getJob(`sync-${channelId}`);
+      expect(job?.data).toEqual({ channelId, trigger: 'manual' }); // ids only, no config or secrets
+    });
+  });
+
+  describe('when the shop rejects the credentials', () => {
+    it('fails the run once, does not retry, and keeps the failed job', async () => {
+      kit.shop.add(2);
+      kit.shop.failures.push(new ConnectorError('unauthorized', 'WooCommerce answered 401: invalid consumer key', { status: 401 }));
+      const jobs = runner();
+      await jobs.start();
+      const finished = waitFor(jobs, (e) => e.final);
+      await jobs.requestSync(channelId, 'manual');
+      const event = await finished;
+      expect(event.error).toMatchObject({ permanent: true });
+      expect(event.attempt).toBe(1);
+      expect(kit.shop.pulls).toBe(1);
+
+      const failed = await jobs.queue.getFailed();
+      expect(failed.map((j) => j.id)).toEqual([`sync-${channelId}`]);
+      expect(failed[0]!.attemptsMade).toBe(1);
+      expect(failed[0]!.failedReason).toContain('invalid consumer key');
+
+      const runs = await testDb.db.prisma.syncRun.findMany({ where: { channelId } });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'failed', errorCode: 'unauthorized' });
+      expect(runs[0]!.error).toMatch(/Sync of "Fake shop" failed: WooCommerce answered 401: invalid consumer key\. Check the channel credentials/);
+      expect(await testDb.db.prisma.order.count()).toBe(0);
+      const channel = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
+      expect(channel.syncLeaseOwner).toBeNull();
+
+      // A later request may run again even though the failed job is kept under that id.
+      const again = waitFor(jobs, (e) => e.final);
+      expect((await jobs.requestSync(channelId, 'manual')).queued).toBe(true);
+      expect((await again).outcome).toMatchObject({ status: 'succeeded', counts: { created: 2 } });
+    });
+  });
+
+  describe('when the shop is briefly unavailable', () => {
+    it('retries with backoff until the sync succeeds', async () => {
+      kit.shop.add(3);
+      kit.shop.failures.push(
+        new ConnectorError('upstream_unavailable', 'WooCommerce answered 503', { status: 503 }),
+        new ConnectorError('upstream_unavailable', 'connect ECONNREFUSED'),
+      );
+      const jobs = runner();
+      const attempts: SyncFinishedEvent[] = [];
+      jobs.onSyncFinished((e) => attempts.push(e));
+      await jobs.start();
+      const finished = waitFor(jobs, (e) => e.final);
+      await jobs.requestSync(channelId, 'manual');
+      const event = await finished;
+      expect(event.outcome).toMatchObject({ status: 'succeeded', counts: { created: 3 } });
+      expect(attempts.map((a) => [a.final, a.error?.code ?? 'ok'])).toEqual([
+        [false, 'upstream_unavailable'],
+        [false, 'upstream_unavailable'],
+        [true, 'ok'],
+      ]);
+      const runs = await testDb.db.prisma.syncRun.findMany({ where: { channelId }, orderBy: { startedAt: 'asc' } });
+      expect(runs.map((r) => r.status)).toEqual(['failed', 'failed', 'succeeded']);
+      expect(runs[0]!.errorCode).toBe('upstream_unavailable');
+    });
+  });
+
+  describe('when two syncs of one channel start at once', () => {
+    it('runs one and skips the other', async () => {
+      kit.shop.add(3);
+      let open!: () => void;
+      kit.shop.gate = new Promise<void>((resolve) => (open = resolve));
+      const entered = new Promise<void>((resolve) => (kit.shop.entered = resolve));
+      // A second worker process is a second connection pool on the same database.
+      const first = syncChannel(ctx, channelId, 'schedule');
+      await entered;
+      const second = await syncChannel({ ...ctx, workerId: 'other-machine' }, channelId, 'manual');
+      expect(second).toEqual({ status: 'skipped', reason: 'already running', channelId });
+      open();
+      expect(await first).toMatchObject({ status: 'succeeded', counts: { created: 3 } });
+      expect(await testDb.db.prisma.syncRun.count({ where: { channelId } })).toBe(1);
+    });
+
+    it('takes over the lease of a crashed worker once it has expired, not before', async () => {
+      kit.shop.add(1);
+      await testDb.db.query(`UPDATE channel SET sync_lease_owner = 'crashed-worker', sync_lease_until = now() + interval '1 minute' WHERE id = $1`, [channelId]);
+      expect(await syncChannel(ctx, channelId, 'schedule')).toMatchObject({ status: 'skipped' });
+
+      await testDb.db.query(`UPDATE channel SET sync_lease_until = now() - interval '1 second' WHERE id = $1`, [channelId]);
+      expect(await syncChannel(ctx, channelId, 'schedule')).toMatchObject({ status: 'succeeded', counts: { created: 1 } });
+      const channel = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
+      expect(channel.syncLeaseOwner).toBeNull();
+    });
+  });
+
+  describe('when a page is broken or was pulled before', () => {
+    it('archives the broken page with its error, goes on, and counts a re-pulled page as unchanged', async () => {
+      const broken: PulledPage = { source: 'memory://fake/orders?page=1', contentType: 'text/html', body: '<html>502</html>', page: 1, error: { code: 'invalid_data', message: 'not JSON' } };
+      const good: PulledPage = { source: 'memory://fake/orders?page=2', contentType: 'application/json', body: JSON.stringify([{ id: 'A', total: '5.00' }]), page: 2, state: { cursor: 9 } };
+      const connector = kit.registry.connector('fake')!;
+      connector.pull = async function* () {
+        yield broken;
+        yield good;
+      };
+      const first = await syncChannel(ctx, channelId, 'manual');
+      expect(first).toMatchObject({ status: 'succeeded', counts: { pages: 2, created: 1, failed: 1 } });
+      const payloads = await testDb.db.prisma.rawPayload.findMany({ where: { channelId }, orderBy: { source: 'asc' } });
+      expect(payloads.map((p) => [p.status, p.errorCode])).toEqual([
+        ['failed', 'invalid_data'],
+        ['parsed', null],
+      ]);
+      expect(payloads[0]!.body).toBe('<html>502</html>');
+
+      const second = await syncChannel(ctx, channelId, 'manual');
+      expect(second).toMatchObject({ status: 'succeeded', counts: { created: 0, updated: 0, unchanged: 1, failed: 1 } });
+      expect(await testDb.db.prisma.rawPayload.count({ where: { channelId } })).toBe(2);
+    });
+  });
+});
