@@ -48,8 +48,6 @@ export class ChannelService {
     const kind = input.kind ?? connector.channelKind;
     this.assertKind(kind);
     if (input.syncSchedule) validateCron(input.syncSchedule);
-    const existing = await this.db.prisma.channel.findUnique({ where: { name: input.name } });
-    if (existing) throw new HubError('conflict', `A channel named "${input.name}" already exists.`, { field: 'name' });
     return this.db.prisma.channel.create({
       data: {
         name: input.name,
@@ -60,7 +58,7 @@ export class ChannelService {
         enabled: input.enabled ?? true,
         ...(input.syncSchedule && { syncSchedule: input.syncSchedule }),
       },
-    });
+    }).catch(nameClash(input.name));
   }
 
   async update(id: string, changes: ChannelChanges): Promise<Channel> {
@@ -70,17 +68,22 @@ export class ChannelService {
       // Secrets left out or sent back redacted keep their stored value.
       const stored = channel.config as Record<string, unknown>;
       const merged: Record<string, unknown> = { ...changes.config };
-      for (const field of this.connector(channel.connectorType).secretFields) {
-        if (merged[field] === undefined || merged[field] === REDACTED) merged[field] = stored[field];
+      const secretFields = this.connector(channel.connectorType).secretFields;
+      const kept: string[] = [];
+      for (const field of secretFields) {
+        if (merged[field] !== undefined && merged[field] !== REDACTED) continue;
+        merged[field] = stored[field];
+        if (stored[field] !== undefined) kept.push(field);
       }
       config = this.validConfig(channel.connectorType, merged);
+      const movedTo = ENDPOINT_FIELDS.find((f) => merged[f] !== undefined && merged[f] !== stored[f]);
+      if (movedTo && kept.length > 0) {
+        // Kept secrets would be sent to a host they were never meant for.
+        throw new HubError('invalid_data', `Changing config.${movedTo} needs the secrets again: send config.${kept[0]} too.`, { field: `config.${kept[0]}` });
+      }
     }
     if (changes.kind) this.assertKind(changes.kind);
     if (changes.syncSchedule) validateCron(changes.syncSchedule);
-    if (changes.name && changes.name !== channel.name) {
-      const clash = await this.db.prisma.channel.findUnique({ where: { name: changes.name } });
-      if (clash) throw new HubError('conflict', `A channel named "${changes.name}" already exists.`, { field: 'name' });
-    }
     return this.db.prisma.channel.update({
       where: { id },
       data: {
@@ -91,7 +94,7 @@ export class ChannelService {
         ...(changes.enabled !== undefined && { enabled: changes.enabled }),
         ...(changes.syncSchedule !== undefined && { syncSchedule: changes.syncSchedule }),
       },
-    });
+    }).catch(nameClash(changes.name ?? channel.name));
   }
 
   async get(id: string): Promise<Channel> {
@@ -158,6 +161,19 @@ export class ChannelService {
       throw new HubError('invalid_data', `Channel kind "${kind}" must be a lower-case word (webshop, edi, pos, manual, erp or your own).`, { field: 'kind' });
     }
   }
+}
+
+/** Config fields that say where a channel's requests go. */
+const ENDPOINT_FIELDS = ['url', 'baseUrl', 'host', 'shopName', 'endpoint'];
+
+/** The unique index on name is the guard (two creates can race past any check made first). */
+function nameClash(name: string) {
+  return (error: unknown): never => {
+    if ((error as { code?: string })?.code === 'P2002') {
+      throw new HubError('conflict', `A channel named "${name}" already exists.`, { field: 'name' });
+    }
+    throw error;
+  };
 }
 
 function isUuid(value: string): boolean {

@@ -11,7 +11,17 @@ export interface Database {
   execScript(sql: string): Promise<void>;
   /** Runs one parameterised query and returns its rows. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs work on one dedicated connection (session-level advisory locks and explicit BEGIN/COMMIT
+   * need the same session for every statement; a pool would spread them over several).
+   */
+  withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface SqlSession {
+  execScript(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
 export interface DatabaseOptions {
@@ -43,6 +53,17 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
       const result = await pool.query(sql, params as unknown[]);
       return result.rows;
     },
+    async withSession(work) {
+      const client = await pool.connect();
+      try {
+        return await work({
+          execScript: async (sql) => void (await client.query(sql)),
+          query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+        });
+      } finally {
+        client.release();
+      }
+    },
     async close() {
       await prisma.$disconnect();
       await pool.end();
@@ -65,6 +86,13 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     async query(sql, params) {
       const result = await pglite.query(sql, params as unknown[]);
       return result.rows as never[];
+    },
+    withSession(work) {
+      // PGlite is a single session already.
+      return work({
+        execScript: async (sql) => void (await pglite.exec(sql)),
+        query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
+      });
     },
     async close() {
       await prisma.$disconnect();

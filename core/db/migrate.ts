@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from './database.ts';
+import type { Database, SqlSession } from './database.ts';
 import { HubError } from '../errors.ts';
 
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
@@ -24,6 +24,21 @@ interface AppliedRow {
  * runs sees the same history. An applied migration whose file changed is refused, never re-run.
  */
 export async function migrate(db: Database, dir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationResult> {
+  const migrations = await readMigrations(dir);
+  return db.withSession((session) => applyMigrations(session, migrations));
+}
+
+async function applyMigrations(db: SqlSession, migrations: MigrationFile[]): Promise<MigrationResult> {
+  // One migrator at a time across processes (several workers may start together).
+  await db.execScript(`SELECT pg_advisory_lock(72707001)`);
+  try {
+    return await applyUnderLock(db, migrations);
+  } finally {
+    await db.execScript(`SELECT pg_advisory_unlock(72707001)`);
+  }
+}
+
+async function applyUnderLock(db: SqlSession, migrations: MigrationFile[]): Promise<MigrationResult> {
   await db.execScript(`
     CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -35,40 +50,33 @@ export async function migrate(db: Database, dir = DEFAULT_MIGRATIONS_DIR): Promi
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
       "applied_steps_count" INTEGER NOT NULL DEFAULT 0
     );`);
-  const migrations = await readMigrations(dir);
   const result: MigrationResult = { applied: [], alreadyApplied: [] };
-  // One migrator at a time across processes (several workers may start together).
-  await db.execScript(`SELECT pg_advisory_lock(72707001)`);
-  try {
-    const rows = await db.query<AppliedRow>(
-      `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
-    );
-    const applied = new Map(rows.map((r) => [r.migration_name, r]));
-    for (const migration of migrations) {
-      const row = applied.get(migration.name);
-      if (row) {
-        if (!row.finished_at) {
-          throw new HubError('conflict', `Migration ${migration.name} started earlier but never finished; repair the database by hand.`);
-        }
-        if (row.checksum !== migration.checksum) {
-          throw new HubError(
-            'conflict',
-            `Migration ${migration.name} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk). Add a new migration instead of editing an applied one.`,
-          );
-        }
-        result.alreadyApplied.push(migration.name);
-        continue;
+  const rows = await db.query<AppliedRow>(
+    `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
+  );
+  const applied = new Map(rows.map((r) => [r.migration_name, r]));
+  for (const migration of migrations) {
+    const row = applied.get(migration.name);
+    if (row) {
+      if (!row.finished_at) {
+        throw new HubError('conflict', `Migration ${migration.name} started earlier but never finished; repair the database by hand.`);
       }
-      await db.execScript(
-        `BEGIN;\n${migration.sql}\n;INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('${randomUUID()}', '${migration.checksum}', now(), '${migration.name.replace(/'/g, "''")}', 1);\nCOMMIT;`,
-      ).catch(async (error: unknown) => {
-        await db.execScript('ROLLBACK').catch(() => undefined);
-        throw new HubError('invalid_data', `Migration ${migration.name} failed: ${(error as Error).message}`);
-      });
-      result.applied.push(migration.name);
+      if (row.checksum !== migration.checksum) {
+        throw new HubError(
+          'conflict',
+          `Migration ${migration.name} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk). Add a new migration instead of editing an applied one.`,
+        );
+      }
+      result.alreadyApplied.push(migration.name);
+      continue;
     }
-  } finally {
-    await db.execScript(`SELECT pg_advisory_unlock(72707001)`);
+    await db.execScript(
+      `BEGIN;\n${migration.sql}\n;INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('${randomUUID()}', '${migration.checksum}', now(), '${migration.name.replace(/'/g, "''")}', 1);\nCOMMIT;`,
+    ).catch(async (error: unknown) => {
+      await db.execScript('ROLLBACK').catch(() => undefined);
+      throw new HubError('invalid_data', `Migration ${migration.name} failed: ${(error as Error).message}`);
+    });
+    result.applied.push(migration.name);
   }
   return result;
 }

@@ -3,6 +3,10 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /** Money and quantities travel as decimal strings; they are never floats. */
 export const DecimalString = Type.String({ pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal number as a string' });
+/** What DECIMAL(18,4) holds: amounts and quantities. */
+export const MoneyString = Type.String({ pattern: '^-?\\d{1,14}(\\.\\d{1,4})?$', description: 'decimal string, at most 14 integer and 4 fractional digits' });
+/** What DECIMAL(18,6) holds: unit prices, which are often a total divided by a quantity. */
+export const UnitPriceString = Type.String({ pattern: '^-?\\d{1,12}(\\.\\d{1,6})?$', description: 'decimal string, at most 12 integer and 6 fractional digits' });
 export const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 instant' });
 export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'calendar date YYYY-MM-DD' });
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { AddressSchema, DecimalString, IsoDate, IsoDateTime } from './common.ts';
+import { AddressSchema, IsoDate, IsoDateTime, MoneyString, UnitPriceString } from './common.ts';
 import { ORDER_STATUSES } from '../orders/order-status.ts';
 
 export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)));
@@ -46,26 +46,26 @@ export const OrderLineDraftSchema = Type.Object({
   externalId: Type.Optional(Type.String()),
   sku: Type.Optional(Type.String()),
   name: Type.String(),
-  quantity: DecimalString,
-  unitPrice: DecimalString,
+  quantity: MoneyString,
+  unitPrice: UnitPriceString,
   /** Before discounts. */
-  subtotal: DecimalString,
-  discount: DecimalString,
-  tax: DecimalString,
+  subtotal: MoneyString,
+  discount: MoneyString,
+  tax: MoneyString,
   /** After discounts, before tax. */
-  total: DecimalString,
+  total: MoneyString,
   /** Variation attributes, meta data and other source details of the line. */
   attributes: Type.Record(Type.String(), Type.Unknown()),
 });
 export type OrderLineDraft = Static<typeof OrderLineDraftSchema>;
 
 export const OrderTotalsSchema = Type.Object({
-  subtotal: DecimalString,
-  discount: DecimalString,
-  shipping: DecimalString,
-  fee: DecimalString,
-  tax: DecimalString,
-  total: DecimalString,
+  subtotal: MoneyString,
+  discount: MoneyString,
+  shipping: MoneyString,
+  fee: MoneyString,
+  tax: MoneyString,
+  total: MoneyString,
 });
 export type OrderTotals = Static<typeof OrderTotalsSchema>;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { insertRows, type SqlType } from '../db/bulk-insert.ts';
+import { isDataError, sqlMessageOf } from '../db/sql-errors.ts';
 import { Prisma } from '../db/generated/client.ts';
 import { OrderDraftSchema, type OrderDraft } from '../model/order.ts';
 import { firstProblem } from '../model/validate.ts';
@@ -49,7 +50,8 @@ interface StoredOrder {
 export async function ingestOrders(db: Database, input: IntakeInput): Promise<IntakeResult[]> {
   const results: IntakeResult[] = [];
   const accepted = new Map<string, { draft: OrderDraft; hash: string }>();
-  for (const draft of input.drafts) {
+  for (const raw of input.drafts) {
+    const draft = withoutNul(raw);
     const problem = firstProblem(OrderDraftSchema, draft);
     if (problem) {
       results.push({ externalId: String(draft?.externalId ?? '?'), outcome: 'rejected', error: `${problem.field}: ${problem.message}` });
@@ -63,11 +65,37 @@ export async function ingestOrders(db: Database, input: IntakeInput): Promise<In
   }
   if (accepted.size === 0) return results;
 
-  const written = await db.prisma.$transaction(
-    (tx) => writeDrafts(tx, input.channelId, [...accepted.values()], input.rawPayloadId),
-    { timeout: 120_000, maxWait: 120_000 },
-  );
-  return [...results, ...written];
+  const write = (batch: { draft: OrderDraft; hash: string }[]) =>
+    db.prisma.$transaction((tx) => writeDrafts(tx, input.channelId, batch, input.rawPayloadId), { timeout: 120_000, maxWait: 120_000 });
+  const batch = [...accepted.values()];
+  try {
+    return [...results, ...(await write(batch))];
+  } catch (error) {
+    if (!isDataError(error)) throw error; // an outage: the caller retries the whole payload later
+  }
+  // The database refused a value of some draft (validation cannot foresee every one): write the
+  // drafts one by one so that one poisoned order is rejected and the others are still taken.
+  for (const one of batch) {
+    try {
+      results.push(...(await write([one])));
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      results.push({ externalId: one.draft.externalId, outcome: 'rejected', error: `the database refused it: ${sqlMessageOf(error)}` });
+    }
+  }
+  return results;
+}
+
+/** PostgreSQL text cannot hold NUL; sources do send it (pasted notes), so it is dropped on the way in. */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '') : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object') {
+    const clean: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) clean[withoutNul(key)] = withoutNul(v);
+    return clean as T;
+  }
+  return value;
 }
 
 async function writeDrafts(

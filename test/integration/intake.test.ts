@@ -81,6 +81,35 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       expect(results.find((r) => r.externalId === 'B-2')!.outcome).toBe('created');
     });
 
+    it('drops NUL characters, which PostgreSQL text cannot hold, instead of failing the page', async () => {
+      const [result] = await ingestOrders(t.db, { channelId, drafts: [orderDraft('N-1', { notes: 'ring\u0000 twice', customer: { name: 'Nagy\u0000 Béla' } })] });
+      expect(result!.outcome).toBe('created');
+      const order = await t.db.prisma.order.findUniqueOrThrow({ where: { id: result!.orderId! } });
+      expect(order.notes).toBe('ring twice');
+      expect(order.customer).toEqual({ name: 'Nagy Béla' });
+    });
+
+    it('rejects amounts the database columns cannot hold, naming the field, instead of rounding them', async () => {
+      const tooPrecise = orderDraft('P-1', { totals: { ...orderDraft('P-1').totals, total: '3175.00001' } });
+      const tooLarge = orderDraft('P-2', { totals: { ...orderDraft('P-2').totals, total: '123456789012345.5' } });
+      const results = await ingestOrders(t.db, { channelId, drafts: [tooPrecise, tooLarge] });
+      expect(results.map((r) => [r.externalId, r.outcome, r.error?.split(':')[0]])).toEqual([
+        ['P-1', 'rejected', 'totals.total'],
+        ['P-2', 'rejected', 'totals.total'],
+      ]);
+    });
+
+    it('when the database refuses one order of a batch, rejects that one with its reason and takes the others', async () => {
+      const impossibleDate = orderDraft('D-2', { desiredDeliveryDate: '2026-02-30' });
+      const results = await ingestOrders(t.db, { channelId, drafts: [orderDraft('D-1'), impossibleDate, orderDraft('D-3')] });
+      const byId = Object.fromEntries(results.map((r) => [r.externalId, r]));
+      expect(byId['D-1']!.outcome).toBe('created');
+      expect(byId['D-3']!.outcome).toBe('created');
+      expect(byId['D-2']!.outcome).toBe('rejected');
+      expect(byId['D-2']!.error).toMatch(/^the database refused it: /);
+      expect(await t.db.prisma.order.count({ where: { channelId, externalId: { in: ['D-1', 'D-2', 'D-3'] } } })).toBe(2);
+    });
+
     it('keeps one order per channel and external id, and the same id on another channel apart', async () => {
       const other = await t.db.prisma.channel.create({ data: { name: 'Other shop', kind: 'webshop', connectorType: 'woocommerce' } });
       const [result] = await ingestOrders(t.db, { channelId: other.id, drafts: [orderDraft('A-1')] });

@@ -62,3 +62,21 @@ describe('hub migrate', () => {
     }
   });
 });
+
+describe('hub migrate from several processes at once', () => {
+  it('applies each migration exactly once while the others wait', async () => {
+    const t = await createTestPostgres();
+    try {
+      // A fresh database: drop what createTestPostgres applied, then race four migrators.
+      await t.db.execScript('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      const migrators = await Promise.all(Array.from({ length: 4 }, () => openDatabase({ url: t.url, poolSize: 2 })));
+      const results = await Promise.all(migrators.map((db) => migrate(db)));
+      await Promise.all(migrators.map((db) => db.close()));
+      expect(results.flatMap((r) => r.applied)).toEqual(['20261123000000_init']);
+      const rows = await t.db.query(`SELECT migration_name FROM "_prisma_migrations"`);
+      expect(rows).toHaveLength(1);
+    } finally {
+      await t.drop();
+    }
+  });
+});

@@ -36,7 +36,7 @@ const records = {
   },
   OrderLine: {
     id: '00000000-0000-4000-8000-000000000005', orderId: '00000000-0000-4000-8000-000000000004', position: 2, kind: 'fee', externalId: 'L-1',
-    sku: 'SKU', name: 'Line', quantity: new Prisma.Decimal('1.5'), unitPrice: new Prisma.Decimal('0.3333'), subtotal: new Prisma.Decimal('0.5'),
+    sku: 'SKU', name: 'Line', quantity: new Prisma.Decimal('1.5'), unitPrice: new Prisma.Decimal('0.333333'), subtotal: new Prisma.Decimal('0.5'),
     discount: new Prisma.Decimal('0.1'), tax: new Prisma.Decimal('0.0999'), total: new Prisma.Decimal('0.4'), attributes: { pa_color: 'red' },
   },
   OrderVersion: {

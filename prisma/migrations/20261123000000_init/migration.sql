@@ -105,7 +105,7 @@ CREATE TABLE "order_line" (
     "sku" TEXT,
     "name" TEXT NOT NULL,
     "quantity" DECIMAL(18,4) NOT NULL,
-    "unit_price" DECIMAL(18,4) NOT NULL,
+    "unit_price" DECIMAL(18,6) NOT NULL,
     "subtotal" DECIMAL(18,4) NOT NULL,
     "discount" DECIMAL(18,4) NOT NULL DEFAULT 0,
     "tax" DECIMAL(18,4) NOT NULL DEFAULT 0,
