@@ -1,16 +1,113 @@
 // Lint: typescript-eslint's recommended rules plus the import boundaries of the architecture
-// (connector → mapping → core → jobs/api; see docs/architecture.md and shared STYLE.md).
+// (connector → mapping → core → jobs → api/cli; see docs/architecture.md and shared STYLE.md "Boundaries").
+// test/unit/import-boundaries.test.ts proves each rule refuses what it must and allows what it may.
+//
+// Note on flat config: when several blocks below match one file, the LAST block's options for a rule
+// replace the earlier ones entirely, so every block lists all the patterns that apply to its files.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const pattern = (group, message) => ({ group, message });
+const pattern = (group, message, extra = {}) => ({ group, message, ...extra });
+const regex = (source, message, extra = {}) => ({ regex: source, message, ...extra });
 
-const NO_CORE = pattern(['**/core/**', '**/mappings/**'], 'Connectors talk to the outside world only; they never import core or mappings.');
-// Sibling connectors are reached by climbing out of one's own folder to a name other than _kit.
-const otherConnector = (up) => ({ regex: `^${'\\.\\./'.repeat(up)}(?!_kit/)[^./]`, message: 'A connector never imports another connector.' });
-const NO_DRIVERS = pattern(['fastify', 'fastify/*', '@fastify/*', 'bullmq', 'ioredis', 'axios', 'node-cron', '**/connectors/**', '**/mappings/**', '**/jobs/**', '**/api/**'], 'Core is domain rules and persistence: no HTTP server, queue, HTTP client, connector, mapping or driver.');
-const NO_IO = pattern(['**/core/db/**', '**/core/orders/**', '**/core/channels/**', '**/connectors/*/client*', '**/connectors/*/streams/**', '@prisma/*', 'axios', 'pg', 'fastify', 'bullmq', 'ioredis', 'node:fs', 'node:fs/*', 'node:net', 'node:http'], 'Mappings are pure: raw payload in, core draft out; no I/O.');
-const NO_API_INTERNALS = pattern(['**/connectors/**', '**/jobs/processors/**', '**/jobs/runtime/**', '**/mappings/**'], 'The API reaches connectors and jobs through core/ports (HubActions), injected by the composition root.');
+// `(\.\.(/|$)){n}` = climbing n folders up (`'..'` and `'../..'` included); an optional leading `./` is tolerated.
+// A sibling rule below also refuses stopping right there (`'..'` = the layer folder's own index, i.e. every sibling).
+const up = (n) => `^(\\./)?(\\.\\.(/|$)){${n}}`;
+// Files 0..MAX_DEPTH folders below a layer folder: `connectors/*.ts`, `connectors/*/*.ts`, `connectors/*/*/*.ts`, …
+const MAX_DEPTH = 6;
+const depths = Array.from({ length: MAX_DEPTH + 1 }, (_, depth) => depth);
+const filesAt = (layer, depth) => [`${layer}/${'*/'.repeat(depth)}*.ts`];
+
+// Packages, grouped by what they are.
+const QUEUE = ['bullmq', 'bullmq/*', 'ioredis', 'ioredis/*', 'node-cron'];
+const HTTP_SERVER = ['fastify', 'fastify/*', '@fastify/*'];
+const HTTP_CLIENT = ['axios', 'axios/*', 'undici', 'undici/*', 'soap', 'soap/*', 'node-fetch', 'got'];
+const NETWORK = ['node:http', 'node:https', 'node:http2', 'node:net', 'node:tls', 'node:dgram', 'http', 'https', 'http2', 'net', 'tls', 'dgram'];
+const DB_DRIVER = ['@prisma/*', 'prisma', 'prisma/*', 'pg', 'pg/*', '@electric-sql/*', 'pglite-prisma-adapter'];
+const FILES_AND_PROCESSES = ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:child_process', 'child_process', 'node:worker_threads', 'worker_threads'];
+// The drivers on top of jobs: nothing below them may reach up.
+const DRIVERS = ['**/api/**', '**/cli/**', '**/demo/**', '**/bench/**'];
+
+// ---- connectors/<name>: connectors/_kit and its own files only --------------------------------------------------
+const CONNECTOR_PACKAGES = pattern(
+  [...QUEUE, ...HTTP_SERVER, ...DB_DRIVER],
+  'A connector yields raw pages only: queues, the HTTP server and the database belong to jobs, api and core/db.',
+);
+// A file `depth` folders below connectors/ reaches connectors/ with `depth` climbs and the project root with one more.
+// Leaving connectors/ is refused whatever follows (core, mappings, jobs, api, and `../../connectors/<other>/…` spellings).
+const leaveConnectors = (depth) =>
+  regex(up(depth + 1), 'Connectors talk to the outside world only; they never import core, mappings, jobs, api or anything outside connectors/ (reach your own files with ./ and the kit with ../_kit).');
+const otherConnector = (depth) =>
+  regex(`${up(depth)}($|(?!_kit(/|$))[^./])`, 'A connector never imports another connector (only connectors/_kit and its own files).');
+const connectorPatterns = (depth) => [CONNECTOR_PACKAGES, leaveConnectors(depth), ...(depth > 0 ? [otherConnector(depth)] : [])];
+
+// ---- core ----------------------------------------------------------------------------------------------------------
+const CORE_NO_DRIVERS = pattern(
+  [...HTTP_SERVER, ...QUEUE, ...HTTP_CLIENT, ...NETWORK, '**/connectors/**', '**/mappings/**', '**/jobs/**', ...DRIVERS],
+  'Core is domain rules and persistence: no HTTP server, queue, HTTP client, network, connector, mapping, job or driver.',
+);
+const CORE_DB_ONLY = pattern(DB_DRIVER, 'Only core/db talks to the database driver and Prisma packages; core flows use core/db (and its generated client).');
+const CORE_PURE = pattern(['**/db/**', ...DB_DRIVER], 'core/model, core rules and strategies hold shapes and decisions only: no persistence (core/db, Prisma, pg).');
+// Pure core: the shapes, the error vocabulary, rules and strategies by convention, and today's pure rule files by name.
+// (Not `*-status.ts`: core/channels/sync-status.ts is a query flow.)
+const CORE_PURE_FILES = [
+  'core/model/**/*.ts',
+  'core/errors.ts',
+  'core/**/rules/**/*.ts',
+  'core/**/strategies/**/*.ts',
+  'core/**/*-strategy.ts',
+  'core/orders/order-status.ts',
+  'core/orders/order-diff.ts',
+  'core/orders/content-hash.ts',
+  'core/channels/channel-kinds.ts',
+  'core/channels/cron.ts',
+];
+
+// ---- mappings/<source>: core/model, their connector's raw types (type-only), mappings/common ----------------------
+const MAPPING_NO_IO = pattern(
+  [...HTTP_CLIENT, ...NETWORK, ...FILES_AND_PROCESSES, ...QUEUE, ...HTTP_SERVER, ...DB_DRIVER, '**/jobs/**', ...DRIVERS],
+  'Mappings are pure: raw payload in, core draft out; no I/O (network, files, database, queues).',
+);
+const MAPPING_CORE_MODEL_ONLY = regex('(^|/)core/(?!model(/|$))', 'Mappings are pure: they import core/model only, never core flows, core/db or the rest of core.');
+const MAPPING_CONNECTOR_TYPES = pattern(['**/connectors/**'], "Mappings are pure: from connectors they take only the raw payload types, with `import type`.", { allowTypeImports: true });
+const otherMapping = (depth) => regex(`${up(depth)}($|(?!common(/|$))[^./])`, "A mapping never imports another source's mapping (only mappings/common).");
+const OTHER_MAPPING_SPELLED_OUT = regex(`${up(1)}(\\.\\./)*mappings/(?!common(/|$))`, "A mapping never imports another source's mapping (only mappings/common; reach your own files with ./).");
+const mappingPatterns = (depth) => [
+  MAPPING_NO_IO,
+  MAPPING_CORE_MODEL_ONLY,
+  MAPPING_CONNECTOR_TYPES,
+  OTHER_MAPPING_SPELLED_OUT,
+  ...(depth > 0 ? [otherMapping(depth)] : []),
+];
+
+// ---- api: core and jobs' queue definitions (jobs/queues.ts) only ---------------------------------------------------
+const API_NO_INTERNALS = pattern(
+  ['**/connectors/**', '**/mappings/**', '**/jobs/**', '!**/jobs/queues.ts', '**/cli/**', '**/demo/**', '**/bench/**'],
+  'The API reaches connectors and jobs through core/ports (HubActions), injected by the composition root; from jobs/ only the queue definitions (jobs/queues.ts).',
+);
+const API_NO_CLIENTS = pattern(
+  [...QUEUE, ...HTTP_CLIENT, ...DB_DRIVER],
+  'The API does not enqueue, call out or query by itself: it goes through core (and jobs/queues.ts for queue definitions).',
+);
+
+// ---- jobs: the composition root, below the drivers ----------------------------------------------------------------
+const JOBS_NO_DRIVERS = pattern(DRIVERS, 'jobs is the composition root below the drivers: it never imports api, cli, demo or bench (they import jobs).');
+
+// ---- dynamic import(): no-restricted-imports does not see it ------------------------------------------------------
+const NO_DYNAMIC_IMPORT = {
+  selector: 'ImportExpression',
+  message: 'Dynamic import() escapes the import-boundary lint: use a static import (only core/db loads its database drivers lazily).',
+};
+const CORE_DB_LAZY_DRIVERS = {
+  selector: "ImportExpression:not([source.type='Literal'][source.value=/^(pg|@prisma\\u002Fadapter-pg|@electric-sql\\u002Fpglite|pglite-prisma-adapter)$/])",
+  message: 'core/db loads only its database drivers lazily (pg, @prisma/adapter-pg, @electric-sql/pglite, pglite-prisma-adapter); use a static import otherwise.',
+};
+const JOBS_NO_DYNAMIC_DRIVERS = {
+  selector: "ImportExpression[source.value=/(^|\\u002F)(api|cli|demo|bench)(\\u002F|$)/]",
+  message: JOBS_NO_DRIVERS.message,
+};
+
+const restrict = (patterns) => ['error', { patterns }];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'core/db/generated/**', 'data/**'] },
@@ -25,11 +122,23 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  { files: ['connectors/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [NO_CORE] }] } },
-  { files: ['connectors/*/*.ts'], ignores: ['connectors/_kit/**'], rules: { 'no-restricted-imports': ['error', { patterns: [NO_CORE, otherConnector(1)] }] } },
-  { files: ['connectors/*/*/*.ts'], ignores: ['connectors/_kit/**'], rules: { 'no-restricted-imports': ['error', { patterns: [NO_CORE, otherConnector(2)] }] } },
-  { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [NO_DRIVERS] }] } },
-  { files: ['core/model/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [NO_DRIVERS, pattern(['**/db/**', '@prisma/*'], 'core/model holds shapes only, no persistence.')] }] } },
-  { files: ['mappings/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [NO_IO] }] } },
-  { files: ['api/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [NO_API_INTERNALS] }] } },
+
+  // connectors (connectors/_kit included: the kit serves every connector and depends on none)
+  ...depths.map((depth) => ({ files: filesAt('connectors', depth), rules: { 'no-restricted-imports': restrict(connectorPatterns(depth)) } })),
+  { files: ['connectors/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
+
+  // core: flows (core/orders, core/channels, …) → core/db → pure files (later blocks override earlier ones)
+  { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS, CORE_DB_ONLY]), 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
+  { files: ['core/db/**/*.ts'], rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS]), 'no-restricted-syntax': ['error', CORE_DB_LAZY_DRIVERS] } },
+  { files: CORE_PURE_FILES, rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS, CORE_PURE]) } },
+
+  // mappings
+  ...depths.map((depth) => ({ files: filesAt('mappings', depth), rules: { 'no-restricted-imports': restrict(mappingPatterns(depth)) } })),
+  { files: ['mappings/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
+
+  // api
+  { files: ['api/**/*.ts'], rules: { 'no-restricted-imports': restrict([API_NO_INTERNALS, API_NO_CLIENTS]), 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
+
+  // jobs
+  { files: ['jobs/**/*.ts'], rules: { 'no-restricted-imports': restrict([JOBS_NO_DRIVERS]), 'no-restricted-syntax': ['error', JOBS_NO_DYNAMIC_DRIVERS] } },
 );
