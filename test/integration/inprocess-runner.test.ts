@@ -4,6 +4,7 @@ import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { ConnectorDefinition } from '../../connectors/_kit/definition.ts';
 import { ChannelService } from '../../core/channels/channels.ts';
 import type { ChannelMapping } from '../../core/model/mapping.ts';
+import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import { ConnectorRegistry } from '../../jobs/registry.ts';
 import { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
 import type { ProcessorContext, SyncFinishedEvent } from '../../jobs/runtime/types.ts';
@@ -18,6 +19,9 @@ function fakeShop() {
     pulls: 0,
     gate: undefined as Promise<void> | undefined,
     entered: undefined as (() => void) | undefined,
+    /** When set, the pull waits for it after its first page (and calls `betweenPages`). */
+    afterFirstPage: undefined as Promise<void> | undefined,
+    betweenPages: undefined as (() => void) | undefined,
   };
   const connector: ConnectorDefinition<{ token: string }, { cursor?: number }> = {
     type: 'fake',
@@ -36,6 +40,10 @@ function fakeShop() {
       }
       for (let i = state?.cursor ?? 0; i < shop.orders.length; i++) {
         yield { source: `memory://fake/${i}`, contentType: 'application/json', body: JSON.stringify({ id: shop.orders[i] }), page: i + 1, state: { cursor: i + 1 } };
+        if (shop.afterFirstPage) {
+          shop.betweenPages?.();
+          await shop.afterFirstPage;
+        }
       }
     },
   };
@@ -44,6 +52,17 @@ function fakeShop() {
     map: (payload) => ({ orders: [orderDraft((JSON.parse(payload.body) as { id: string }).id)], errors: [] }),
   };
   return { shop, registry: new ConnectorRegistry([{ connector, mapping }]) };
+}
+
+function nextEvent(runner: InProcessRunner, predicate: (e: SyncFinishedEvent) => boolean): Promise<SyncFinishedEvent> {
+  return new Promise((resolve) => {
+    const off = runner.onSyncFinished((event) => {
+      if (predicate(event)) {
+        off();
+        resolve(event);
+      }
+    });
+  });
 }
 
 function nextFinal(runner: InProcessRunner): Promise<SyncFinishedEvent> {
@@ -80,7 +99,7 @@ describe('in-process job runner on PGlite', () => {
     ctx = { db: testDb.db, registry: kit.registry };
     channels = new ChannelService(testDb.db, kit.registry);
     channelId = (await channels.create({ name: 'Fake shop', connectorType: 'fake', config: { token: 't' } })).id;
-    runner = new InProcessRunner({ ctx, retry: { attempts: 3, backoffMs: 10 }, schedules: false });
+    runner = new InProcessRunner({ ctx, retry: { attempts: 3, backoffMs: 10 }, schedules: false, followUpDelayMs: 20 });
   });
 
   afterEach(async () => {
@@ -172,6 +191,109 @@ describe('in-process job runner on PGlite', () => {
       const runs = await testDb.db.prisma.syncRun.findMany({ include: { channel: true } });
       expect(new Set(runs.map((r) => r.channel.name))).toEqual(new Set(['Fake shop']));
       expect(await scheduled.requestSync(channelId, 'manual')).toMatchObject({ queued: false });
+    });
+  });
+  describe('when channels are created and changed', () => {
+    it('sets, replaces and stops the channel’s cron task', async () => {
+      const scheduled = new InProcessRunner({ ctx, retry: { attempts: 1, backoffMs: 10 } });
+      try {
+        await scheduled.start();
+        expect(scheduled.scheduledChannels()).toEqual(new Map([[channelId, '*/5 * * * *']]));
+        expect(scheduled.sweepScheduled).toBe(true);
+
+        const added = await channels.create({ name: 'Second shop', connectorType: 'fake', config: { token: 't' }, syncSchedule: '*/10 * * * *' });
+        expect(scheduled.scheduledChannels().has(added.id)).toBe(false);
+        await scheduled.channelChanged(added.id);
+        expect(scheduled.scheduledChannels().get(added.id)).toBe('*/10 * * * *');
+
+        await channels.update(added.id, { syncSchedule: '0 * * * *' });
+        await scheduled.channelChanged(added.id);
+        expect(scheduled.scheduledChannels().get(added.id)).toBe('0 * * * *');
+
+        await channels.update(added.id, { enabled: false });
+        await scheduled.channelChanged(added.id);
+        expect(scheduled.scheduledChannels().has(added.id)).toBe(false);
+        expect(scheduled.scheduledChannels().get(channelId)).toBe('*/5 * * * *');
+      } finally {
+        await scheduled.stop();
+      }
+    });
+
+    it('starts with a channel whose stored cron is invalid: logs it and schedules the others', async () => {
+      const bad = await channels.create({ name: 'Bad cron shop', connectorType: 'fake', config: { token: 't' } });
+      await testDb.db.prisma.channel.update({ where: { id: bad.id }, data: { syncSchedule: 'every now and then' } });
+      const logged: string[] = [];
+      const scheduled = new InProcessRunner({ ctx: { ...ctx, logger: { info() {}, warn() {}, error: (_d, message) => logged.push(message ?? '') } } });
+      try {
+        await expect(scheduled.start()).resolves.toBeUndefined();
+        expect(scheduled.scheduledChannels()).toEqual(new Map([[channelId, '*/5 * * * *']]));
+        expect(logged.some((m) => m.includes('Bad cron shop') && m.includes('every now and then'))).toBe(true);
+      } finally {
+        await scheduled.stop();
+      }
+    });
+  });
+
+  describe('when the channel is disabled', () => {
+    it('skips the sync with the reason', async () => {
+      await channels.update(channelId, { enabled: false });
+      const finished = nextFinal(runner);
+      await runner.requestSync(channelId, 'manual');
+      expect((await finished).outcome).toEqual({ status: 'skipped', reason: 'disabled', channelId });
+      expect(kit.shop.pulls).toBe(0);
+    });
+  });
+
+  describe('when another process syncs the channel', () => {
+    it('keeps one follow-up and runs it once the other sync is over', async () => {
+      kit.shop.orders.push('A');
+      let open!: () => void;
+      kit.shop.gate = new Promise<void>((resolve) => (open = resolve));
+      const entered = new Promise<void>((resolve) => (kit.shop.entered = resolve));
+      // `hub channels sync` in the foreground holds the channel's lease.
+      const foreground = syncChannel({ ...ctx, workerId: 'cli' }, channelId, 'manual');
+      await entered;
+      kit.shop.gate = undefined;
+
+      const skipped = nextEvent(runner, (e) => e.outcome?.status === 'skipped');
+      const succeeded = nextEvent(runner, (e) => e.outcome?.status === 'succeeded');
+      expect((await runner.requestSync(channelId, 'manual')).queued).toBe(true);
+      expect((await skipped).outcome).toMatchObject({ status: 'skipped', reason: 'already running' });
+      // One pending follow-up: asking again meanwhile queues nothing more.
+      expect((await runner.requestSync(channelId, 'schedule')).queued).toBe(false);
+
+      kit.shop.orders.push('B'); // arrives while the foreground sync still runs
+      open();
+      expect(await foreground).toMatchObject({ status: 'succeeded' });
+      expect(await succeeded).toMatchObject({ trigger: 'manual', outcome: { status: 'succeeded' } });
+      await runner.whenIdle(channelId);
+      expect(await testDb.db.prisma.order.count()).toBe(2);
+      expect(await testDb.db.prisma.syncRun.count({ where: { status: 'succeeded' } })).toBe(2);
+    });
+  });
+
+  describe('when the runner stops during a sync', () => {
+    it('interrupts it between pages, records the run as interrupted and releases the lease', async () => {
+      kit.shop.orders.push('A', 'B', 'C');
+      let next!: () => void;
+      kit.shop.afterFirstPage = new Promise<void>((resolve) => (next = resolve));
+      const between = new Promise<void>((resolve) => (kit.shop.betweenPages = resolve));
+      const finished = nextFinal(runner);
+      await runner.requestSync(channelId, 'manual');
+      await between;
+      const stopped = runner.stop();
+      next();
+      await stopped;
+      expect(await finished).toMatchObject({ final: true, error: { code: 'upstream_unavailable', permanent: false } });
+
+      const run = await testDb.db.prisma.syncRun.findFirstOrThrow({ where: { channelId } });
+      expect(run).toMatchObject({ status: 'failed', errorCode: 'upstream_unavailable', pages: 1, created: 1 });
+      expect(run.error).toContain('interrupted; will run again');
+      expect(run.finishedAt).not.toBeNull();
+      const channel = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
+      expect(channel.syncLeaseOwner).toBeNull();
+      expect(channel.syncState).toEqual({ cursor: 1 });
+      expect(await testDb.db.prisma.order.count()).toBe(1);
     });
   });
 });

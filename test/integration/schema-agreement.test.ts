@@ -13,7 +13,7 @@ const records = {
   Channel: {
     id: '00000000-0000-4000-8000-000000000001', kind: 'edi', connectorType: 'woocommerce', name: 'Agreement shop',
     config: { url: 'https://shop.example', nested: { a: [1, 2] } }, enabled: false, mapping: { statusMap: { processing: 'on_hold' } },
-    syncSchedule: '*/7 * * * *', syncState: { modifiedAfter: '2026-11-20T00:00:00Z' }, syncLeaseOwner: 'worker-1', syncLeaseUntil: at,
+    labels: ['franchise', 'b2b'], syncSchedule: '*/7 * * * *', syncState: { modifiedAfter: '2026-11-20T00:00:00Z' }, syncLeaseOwner: 'worker-1', syncLeaseUntil: at,
     createdAt: at, updatedAt: at,
   },
   SyncRun: {
@@ -32,7 +32,7 @@ const records = {
     subtotal: new Prisma.Decimal('1.1111'), discountTotal: new Prisma.Decimal('2.2222'), shippingTotal: new Prisma.Decimal('3.3333'),
     feeTotal: new Prisma.Decimal('4.4444'), taxTotal: new Prisma.Decimal('5.5555'), total: new Prisma.Decimal('12345678901234.5678'),
     notes: 'ring twice', desiredDeliveryDate: new Date('2026-12-01T00:00:00.000Z'), placedAt: at, sourceUpdatedAt: at,
-    contentHash: 'h', version: 4, createdAt: at, updatedAt: at,
+    contentHash: 'h', version: 4, quoteId: '00000000-0000-4000-8000-000000000007', createdAt: at, updatedAt: at,
   },
   OrderLine: {
     id: '00000000-0000-4000-8000-000000000005', orderId: '00000000-0000-4000-8000-000000000004', position: 2, kind: 'fee', externalId: 'L-1',
@@ -43,6 +43,20 @@ const records = {
     id: '00000000-0000-4000-8000-000000000006', orderId: '00000000-0000-4000-8000-000000000004', version: 4, contentHash: 'h',
     changes: [{ field: 'status', from: 'a', to: 'b' }], snapshot: { externalId: 'E-1' }, rawPayloadId: '00000000-0000-4000-8000-000000000003', createdAt: at,
   },
+  Quote: {
+    id: '00000000-0000-4000-8000-000000000007', number: 'Q-1', channelId: '00000000-0000-4000-8000-000000000001', status: 'converted', version: 3,
+    content: { currency: 'HUF', lines: [] }, createdBy: 'anna', lostReason: 'none', sentAt: at, acceptedAt: at, lostAt: at, convertedAt: at,
+    orderId: '00000000-0000-4000-8000-000000000004', createdAt: at, updatedAt: at,
+  },
+  QuoteVersion: {
+    id: '00000000-0000-4000-8000-000000000008', quoteId: '00000000-0000-4000-8000-000000000007', version: 3, content: { currency: 'EUR' },
+    changedBy: 'bela', createdAt: at,
+  },
+  OutboundDocument: {
+    id: '00000000-0000-4000-8000-000000000009', channelId: '00000000-0000-4000-8000-000000000001', orderId: '00000000-0000-4000-8000-000000000004',
+    rawPayloadId: '00000000-0000-4000-8000-000000000003', kind: 'edifact-ordrsp', reference: '000000042', fileName: 'ordrsp-42.edi',
+    contentType: 'application/edifact', body: "UNA:+.? 'UNB+UNOC:3'", createdAt: at, fetchedAt: at,
+  },
 } as const;
 
 const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
@@ -52,6 +66,9 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   Order: Prisma.OrderScalarFieldEnum,
   OrderLine: Prisma.OrderLineScalarFieldEnum,
   OrderVersion: Prisma.OrderVersionScalarFieldEnum,
+  Quote: Prisma.QuoteScalarFieldEnum,
+  QuoteVersion: Prisma.QuoteVersionScalarFieldEnum,
+  OutboundDocument: Prisma.OutboundDocumentScalarFieldEnum,
 };
 
 describe('schema.prisma and the migrations', () => {
@@ -72,10 +89,15 @@ describe('schema.prisma and the migrations', () => {
 
       it('write and read back every field of every model', async () => {
         const p = t.db.prisma;
-        await p.channel.create({ data: records.Channel });
+        await p.channel.create({ data: { ...records.Channel, labels: [...records.Channel.labels] } });
         await p.syncRun.create({ data: records.SyncRun });
         await p.rawPayload.create({ data: records.RawPayload });
+        // Quote and order point at each other: create the quote unlinked, then link it.
+        await p.quote.create({ data: { ...records.Quote, orderId: null } });
         await p.order.create({ data: { ...records.Order } });
+        await p.quote.update({ where: { id: records.Quote.id }, data: { orderId: records.Quote.orderId, updatedAt: at } });
+        await p.quoteVersion.create({ data: records.QuoteVersion });
+        await p.outboundDocument.create({ data: records.OutboundDocument });
         await p.orderLine.create({ data: records.OrderLine });
         await p.orderVersion.create({ data: { ...records.OrderVersion, changes: [...records.OrderVersion.changes] } });
         const back = {
@@ -85,6 +107,9 @@ describe('schema.prisma and the migrations', () => {
           Order: await p.order.findUniqueOrThrow({ where: { id: records.Order.id } }),
           OrderLine: await p.orderLine.findUniqueOrThrow({ where: { id: records.OrderLine.id } }),
           OrderVersion: await p.orderVersion.findUniqueOrThrow({ where: { id: records.OrderVersion.id } }),
+          Quote: await p.quote.findUniqueOrThrow({ where: { id: records.Quote.id } }),
+          QuoteVersion: await p.quoteVersion.findUniqueOrThrow({ where: { id: records.QuoteVersion.id } }),
+          OutboundDocument: await p.outboundDocument.findUniqueOrThrow({ where: { id: records.OutboundDocument.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
           for (const [field, written] of Object.entries(records[model])) {

@@ -7,7 +7,7 @@ import { ChannelService } from '../../core/channels/channels.ts';
 import type { ChannelMapping } from '../../core/model/mapping.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import { ConnectorRegistry } from '../../jobs/registry.ts';
-import { BullmqRunner } from '../../jobs/runtime/bullmq-runner.ts';
+import { BullmqRunner, schedulerId } from '../../jobs/runtime/bullmq-runner.ts';
 import type { ProcessorContext, SyncFinishedEvent } from '../../jobs/runtime/types.ts';
 import { createTestPostgres, REDIS_TEST_URL, type TestDatabase } from '../helpers/databases.ts';
 import { orderDraft } from '../helpers/orders.ts';
@@ -114,15 +114,16 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
   });
 
   const runnerPrefix = new WeakMap<BullmqRunner, string>();
-  function runner(options: { workers?: boolean; attempts?: number } = {}): BullmqRunner {
+  function runner(options: { workers?: boolean; attempts?: number; schedules?: boolean } = {}): BullmqRunner {
     const prefix = `orderhub-test-${randomBytes(5).toString('hex')}`;
     const created = new BullmqRunner({
       ctx,
       redisUrl: REDIS_TEST_URL,
       prefix,
       workers: options.workers ?? true,
-      schedules: false,
+      schedules: options.schedules ?? false,
       retry: { attempts: options.attempts ?? 5, backoffMs: 20 },
+      followUpDelayMs: 30,
     });
     runnerPrefix.set(created, prefix);
     runners.push(created);
@@ -136,7 +137,8 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       await jobs.start();
       const finished = waitFor(jobs, (e) => e.final);
       const receipt = await jobs.requestSync(channelId, 'manual');
-      expect(receipt).toEqual({ jobId: `sync-${channelId}`, queued: true });
+      expect(receipt).toEqual({ jobId: expect.stringMatching(new RegExp(`^sync-${channelId}-[0-9a-f-]{36}$`)), queued: true });
+      expect(receipt.jobId).not.toContain(':');
       const event = await finished;
       expect(event.outcome).toMatchObject({ status: 'succeeded', counts: { pages: 3, created: 5, updated: 0, unchanged: 0, failed: 0 } });
 
@@ -162,11 +164,12 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       const jobs = runner({ workers: false });
       const first = await jobs.requestSync(channelId, 'manual');
       const second = await jobs.requestSync(channelId, 'schedule');
-      expect(first).toEqual({ jobId: `sync-${channelId}`, queued: true });
-      expect(second).toEqual({ jobId: `sync-${channelId}`, queued: false });
+      expect(first.queued).toBe(true);
+      // Deduplicated: the answer names the job that already waits.
+      expect(second).toEqual({ jobId: first.jobId, queued: false });
       const counts = await jobs.queue.getJobCounts('waiting', 'delayed', 'active');
       expect((counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0)).toBe(1);
-      const job = await jobs.queue.getJob(`sync-${channelId}`);
+      const job = await jobs.queue.getJob(first.jobId);
       expect(job?.data).toEqual({ channelId, trigger: 'manual' }); // ids only, no config or secrets
     });
   });
@@ -178,14 +181,14 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       const jobs = runner();
       await jobs.start();
       const finished = waitFor(jobs, (e) => e.final);
-      await jobs.requestSync(channelId, 'manual');
+      const failedReceipt = await jobs.requestSync(channelId, 'manual');
       const event = await finished;
       expect(event.error).toMatchObject({ permanent: true });
       expect(event.attempt).toBe(1);
       expect(kit.shop.pulls).toBe(1);
 
       const failed = await jobs.queue.getFailed();
-      expect(failed.map((j) => j.id)).toEqual([`sync-${channelId}`]);
+      expect(failed.map((j) => j.id)).toEqual([failedReceipt.jobId]);
       expect(failed[0]!.attemptsMade).toBe(1);
       expect(failed[0]!.failedReason).toContain('invalid consumer key');
 
@@ -197,10 +200,16 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       const channel = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
       expect(channel.syncLeaseOwner).toBeNull();
 
-      // A later request may run again even though the failed job is kept under that id.
+      // A later request runs as a job of its own; the failed job stays for inspection.
       const again = waitFor(jobs, (e) => e.final);
-      expect((await jobs.requestSync(channelId, 'manual')).queued).toBe(true);
+      const later = await jobs.requestSync(channelId, 'manual');
+      expect(later.queued).toBe(true);
+      expect(later.jobId).not.toBe(failedReceipt.jobId);
       expect((await again).outcome).toMatchObject({ status: 'succeeded', counts: { created: 2 } });
+      const stillFailed = await jobs.queue.getFailed();
+      expect(stillFailed.map((j) => j.id)).toEqual([failedReceipt.jobId]);
+      expect(stillFailed[0]!.failedReason).toContain('invalid consumer key');
+      expect((await jobs.queue.getCompleted()).map((j) => j.id)).toEqual([later.jobId]);
     });
   });
 
@@ -255,6 +264,82 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       expect(await syncChannel(ctx, channelId, 'schedule')).toMatchObject({ status: 'succeeded', counts: { created: 1 } });
       const channel = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
       expect(channel.syncLeaseOwner).toBeNull();
+    });
+  });
+
+  describe('when a sync is requested while another process syncs the channel', () => {
+    it('runs one follow-up after the running sync instead of dropping the request', async () => {
+      kit.shop.add(2);
+      let open!: () => void;
+      kit.shop.gate = new Promise<void>((resolve) => (open = resolve));
+      const entered = new Promise<void>((resolve) => (kit.shop.entered = resolve));
+      // `hub channels sync` in the foreground, on another machine.
+      const foreground = syncChannel({ ...ctx, workerId: 'cli' }, channelId, 'manual');
+      await entered;
+      kit.shop.gate = undefined;
+
+      const jobs = runner();
+      const events: SyncFinishedEvent[] = [];
+      jobs.onSyncFinished((e) => events.push(e));
+      await jobs.start();
+      const skipped = waitFor(jobs, (e) => e.outcome?.status === 'skipped');
+      const succeeded = waitFor(jobs, (e) => e.outcome?.status === 'succeeded');
+      const receipt = await jobs.requestSync(channelId, 'manual');
+      expect(await skipped).toMatchObject({ jobId: receipt.jobId, outcome: { status: 'skipped', reason: 'already running' } });
+
+      kit.shop.add(1); // arrives while the foreground sync still runs
+      open();
+      expect(await foreground).toMatchObject({ status: 'succeeded' });
+      const followUp = await succeeded;
+      expect(followUp.jobId).not.toBe(receipt.jobId);
+      expect(followUp.trigger).toBe('manual');
+      expect(await testDb.db.prisma.order.count({ where: { channelId } })).toBe(3);
+      expect(events.filter((e) => e.outcome?.status === 'succeeded')).toHaveLength(1);
+    });
+  });
+
+  describe('when a channel is disabled', () => {
+    it('skips its sync with the reason, whatever the trigger', async () => {
+      kit.shop.add(1);
+      await testDb.db.prisma.channel.update({ where: { id: channelId }, data: { enabled: false } });
+      expect(await syncChannel(ctx, channelId, 'manual')).toEqual({ status: 'skipped', reason: 'disabled', channelId });
+      expect(await testDb.db.prisma.syncRun.count({ where: { channelId } })).toBe(0);
+      expect(kit.shop.pulls).toBe(0);
+    });
+  });
+
+  describe('when channels are created and changed', () => {
+    it('upserts the channel’s job scheduler, changes its pattern and removes it when disabled', async () => {
+      const jobs = runner({ workers: false, schedules: true });
+      await jobs.start();
+      expect((await jobs.queue.getJobScheduler(schedulerId(channelId)))?.pattern).toBe('*/5 * * * *');
+
+      const channels = new ChannelService(testDb.db, kit.registry);
+      const added = await channels.create({ name: 'Second shop', connectorType: 'fake', config: { token: 't' }, syncSchedule: '*/10 * * * *' });
+      expect(await jobs.queue.getJobScheduler(schedulerId(added.id))).toBeUndefined();
+      await jobs.channelChanged(added.id);
+      expect((await jobs.queue.getJobScheduler(schedulerId(added.id)))?.pattern).toBe('*/10 * * * *');
+
+      await channels.update(added.id, { syncSchedule: '0 * * * *' });
+      await jobs.channelChanged(added.id);
+      expect((await jobs.queue.getJobScheduler(schedulerId(added.id)))?.pattern).toBe('0 * * * *');
+
+      await channels.update(added.id, { enabled: false });
+      await jobs.channelChanged(added.id);
+      expect(await jobs.queue.getJobScheduler(schedulerId(added.id))).toBeUndefined();
+      expect((await jobs.queue.getJobScheduler(schedulerId(channelId)))?.pattern).toBe('*/5 * * * *');
+    });
+
+    it('starts with a channel whose stored cron is invalid: logs it and schedules the others', async () => {
+      const bad = await new ChannelService(testDb.db, kit.registry).create({ name: 'Bad cron shop', connectorType: 'fake', config: { token: 't' } });
+      await testDb.db.prisma.channel.update({ where: { id: bad.id }, data: { syncSchedule: 'every now and then' } });
+      const logged: string[] = [];
+      ctx.logger = { info() {}, warn() {}, error: (_data, message) => logged.push(message ?? '') };
+      const jobs = runner({ workers: false, schedules: true });
+      await expect(jobs.start()).resolves.toBeUndefined();
+      expect((await jobs.queue.getJobScheduler(schedulerId(channelId)))?.pattern).toBe('*/5 * * * *');
+      expect(await jobs.queue.getJobScheduler(schedulerId(bad.id))).toBeUndefined();
+      expect(logged.some((m) => m.includes('Bad cron shop') && m.includes('every now and then'))).toBe(true);
     });
   });
 
