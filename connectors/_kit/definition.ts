@@ -75,4 +75,9 @@ export type WebhookVerdict =
 
 export interface WebhookHandler<Config = any> {
   verify(request: WebhookRequest, config: Config): WebhookVerdict;
+  /**
+   * Turns the accepted raw bytes into the text that is archived (and its content type). Without
+   * it the body is read as UTF-8. Connectors whose partners send other character sets decode here.
+   */
+  decode?(request: WebhookRequest, config: Config): { body: string; contentType?: string };
 }

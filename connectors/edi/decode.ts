@@ -1,0 +1,46 @@
+/**
+ * EDI files are bytes whose character set is declared inside them (EDIFACT UNB syntax identifier)
+ * or agreed with the partner (X12). Declarations are often wrong in practice (UNOC files that are
+ * really UTF-8 or cp1252), so valid UTF-8 wins, then the declared set, then windows-1252.
+ */
+const UNB_CHARSETS: Record<string, string> = {
+  UNOA: 'windows-1252', // upper-case ASCII subset
+  UNOB: 'windows-1252', // ASCII subset
+  UNOC: 'iso-8859-1',
+  UNOD: 'iso-8859-2',
+  UNOE: 'iso-8859-5',
+  UNOF: 'iso-8859-7',
+  UNOG: 'iso-8859-3',
+  UNOH: 'iso-8859-4',
+  UNOI: 'iso-8859-6',
+  UNOJ: 'iso-8859-8',
+  UNOK: 'iso-8859-9',
+  UNOW: 'utf-8',
+  UNOY: 'utf-8',
+};
+
+export interface DecodedFile {
+  text: string;
+  charset: string;
+  /** The syntax identifier found in UNB, if any. */
+  declared?: string | undefined;
+}
+
+export function decodeEdiBytes(bytes: Buffer): DecodedFile {
+  const head = bytes.subarray(0, 200).toString('latin1');
+  const declared = /UNB\+(UNO[A-Z])/.exec(head)?.[1];
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, ''), charset: 'utf-8', declared };
+  } catch {
+    const charset = (declared && UNB_CHARSETS[declared] !== 'utf-8' && UNB_CHARSETS[declared]) || 'windows-1252';
+    return { text: new TextDecoder(charset).decode(bytes), charset, declared };
+  }
+}
+
+/** EDIFACT or X12, by the first significant characters. */
+export function detectSyntax(text: string): 'edifact' | 'x12' | undefined {
+  const start = text.trimStart().slice(0, 3);
+  if (start === 'UNA' || start === 'UNB') return 'edifact';
+  if (start === 'ISA') return 'x12';
+  return undefined;
+}

@@ -1,0 +1,122 @@
+import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import type { ConnectorDefinition, PulledPage, WebhookVerdict } from '../_kit/definition.ts';
+import { presentedApiKey, secretsEqual } from '../_kit/secret-token.ts';
+import { decodeEdiBytes, detectSyntax } from './decode.ts';
+
+/**
+ * An EDI trading partner (EDIFACT ORDERS or X12 850). Interchanges arrive by HTTP upload
+ * (`POST /v1/channels/<id>/files` with `Authorization: Bearer <uploadToken>`) or are dropped into
+ * a watched inbox directory, which each sync reads: a file is moved to `processed/` only after it
+ * was archived, so a crash re-reads it and intake dedupes. Parsing is `mappings/edi`.
+ */
+export const EdiConfigSchema = Type.Object(
+  {
+    syntax: Type.Union([Type.Literal('auto'), Type.Literal('edifact'), Type.Literal('x12')], { default: 'auto' }),
+    /** Our own id in the partner's interchanges (GLN for EDIFACT, ISA id for X12): the sender of acknowledgements. */
+    ourId: Type.String({ minLength: 1 }),
+    ourQualifier: Type.Optional(Type.String({ description: 'EDIFACT UNB qualifier (14 = GLN) or X12 ISA qualifier (ZZ, 01, 12...)' })),
+    uploadToken: Type.Optional(Type.String({ minLength: 24 })),
+    inboxDir: Type.Optional(Type.String({ minLength: 1 })),
+    /** Where acknowledgements are written as files too (they are always kept in the hub's outbox). */
+    outboxDir: Type.Optional(Type.String({ minLength: 1 })),
+    maxFileBytes: Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024, default: 64 * 1024 * 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type EdiConfig = Static<typeof EdiConfigSchema>;
+/** Inbox reading needs no cursor: the directory itself is the queue. */
+export type EdiState = Record<string, never>;
+
+const IN_FLIGHT = /(^\.|\.(tmp|part|partial|filepart)$)/i;
+
+export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
+  type: 'edi',
+  title: 'EDI partner (EDIFACT ORDERS, X12 850)',
+  channelKind: 'edi',
+  spec: EdiConfigSchema,
+  secretFields: ['uploadToken'],
+
+  async check(config) {
+    if (!config?.uploadToken && !config?.inboxDir) {
+      return { ok: false, message: 'Give an upload token (partners POST files) or an inbox directory (files dropped there), or both.' };
+    }
+    const parts: string[] = [];
+    if (config.inboxDir) {
+      try {
+        const info = await stat(config.inboxDir);
+        if (!info.isDirectory()) return { ok: false, message: `The inbox ${config.inboxDir} is not a directory.` };
+        const waiting = (await readdir(config.inboxDir, { withFileTypes: true })).filter((e) => e.isFile() && !IN_FLIGHT.test(e.name)).length;
+        parts.push(`inbox ${config.inboxDir} is readable (${waiting} file${waiting === 1 ? '' : 's'} waiting)`);
+      } catch (error) {
+        return { ok: false, message: `The inbox ${config.inboxDir} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.` };
+      }
+    }
+    if (config.uploadToken) parts.push('uploads are accepted with the bearer token');
+    return { ok: true, message: `EDI channel ready: ${parts.join('; ')}.` };
+  },
+
+  async *pull(config): AsyncGenerator<PulledPage<EdiState>> {
+    if (!config.inboxDir) return;
+    const processed = join(config.inboxDir, 'processed');
+    const rejected = join(config.inboxDir, 'rejected');
+    const names = (await readdir(config.inboxDir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && !IN_FLIGHT.test(e.name))
+      .map((e) => e.name)
+      .sort();
+    let page = 0;
+    for (const name of names) {
+      const path = join(config.inboxDir, name);
+      const bytes = await readFile(path);
+      page += 1;
+      if (bytes.length > config.maxFileBytes) {
+        yield {
+          source: `file://${path}`,
+          contentType: 'text/plain',
+          body: `${bytes.subarray(0, 2048).toString('latin1')}\n… (${bytes.length} bytes in all; only the start is kept)`,
+          page,
+          totalPages: names.length,
+          error: { code: 'invalid_data', message: `File ${name} is ${bytes.length} bytes, above this channel's limit of ${config.maxFileBytes}; moved to rejected/.` },
+        };
+        await moveTo(rejected, path);
+        continue;
+      }
+      const decoded = decodeEdiBytes(bytes);
+      const syntax = config.syntax === 'auto' ? detectSyntax(decoded.text) : config.syntax;
+      yield {
+        source: `file://${path}`,
+        contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}`,
+        body: decoded.text,
+        page,
+        totalPages: names.length,
+        error: syntax ? undefined : { code: 'invalid_data', message: `File ${name} is neither EDIFACT (UNA/UNB) nor X12 (ISA).` },
+      };
+      // Resumed: the page is archived, so the file can leave the inbox.
+      await moveTo(processed, path);
+    }
+  },
+
+  webhook: {
+    verify(request, config): WebhookVerdict {
+      if (!secretsEqual(presentedApiKey(request.headers), config?.uploadToken)) {
+        return { kind: 'rejected', reason: 'Missing or wrong upload token (Authorization: Bearer <uploadToken>).' };
+      }
+      if (request.rawBody.length > (config.maxFileBytes ?? 64 * 1024 * 1024)) {
+        return { kind: 'rejected', reason: `The file is larger than this channel's limit of ${config.maxFileBytes} bytes.` };
+      }
+      return { kind: 'accepted', topic: 'edi.upload' };
+    },
+    decode(request) {
+      const decoded = decodeEdiBytes(request.rawBody);
+      const syntax = detectSyntax(decoded.text);
+      return { body: decoded.text, contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}` };
+    },
+  },
+};
+
+async function moveTo(dir: string, path: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  await rename(path, join(dir, `${stamp}-${basename(path)}`));
+}
