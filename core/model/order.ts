@@ -88,6 +88,12 @@ export const OrderDraftSchema = Type.Object({
   placedAt: IsoDateTime,
   /** The source's own modification time; an older draft never overwrites a newer one. */
   sourceUpdatedAt: Type.Optional(IsoDateTime),
+  /**
+   * How this copy travelled (EDI envelope and control numbers, delivery ids): kept in the version
+   * snapshot for answers such as acknowledgements, but not part of the order's content, so the
+   * same order resent in a new envelope is not a new version.
+   */
+  transport: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type OrderDraft = Static<typeof OrderDraftSchema>;
 

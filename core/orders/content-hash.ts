@@ -20,11 +20,12 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
- * Identity of an order's content. The source's modification time is left out: a shop touching an
- * order without changing it is not a new version.
+ * Identity of an order's content. The source's modification time and the transport details are
+ * left out: a shop touching an order without changing it, or a partner resending it in a new
+ * envelope, is not a new version.
  */
 export function orderContentHash(draft: OrderDraft): string {
-  const { sourceUpdatedAt: _ignored, ...content } = draft;
+  const { sourceUpdatedAt: _touched, transport: _envelope, ...content } = draft;
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 

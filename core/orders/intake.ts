@@ -143,7 +143,7 @@ async function writeDrafts(
     });
     const previousSnapshot = new Map(previous.map((v) => [v.orderId, v.snapshot]));
     for (const { order, draft, hash } of updates) {
-      const changes = diffFields(previousSnapshot.get(order.id) ?? {}, toJson(draft));
+      const changes = diffFields(previousSnapshot.get(order.id) ?? {}, toJson(draft)).filter((c) => !c.field.startsWith('transport'));
       let status = draft.status as string;
       if (draft.status !== order.status) {
         const verdict = checkTransition(order.status as OrderStatus, draft.status);
