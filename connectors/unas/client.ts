@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { ConnectorError } from '../_kit/connector-error.ts';
+import { bodyExcerpt, defaultSleep, parseRetryAfter, type HttpClientOptions } from '../_kit/http.ts';
+import { DEFAULT_MAX_BYTES, decodeLossy } from '../_kit/decode.ts';
+import { escapeXml, parseXmlBytes, xmlChild, xmlText, type XmlBytesResult } from '../_kit/xml.ts';
+import type { ResolvedUnasConfig } from './spec.ts';
+import { parseUnasBanTime, parseUnasDateTime } from './time.ts';
+
+/**
+ * Transport only: login and token reuse, one POST per call, retries, error wrapping. Paging and state
+ * live in streams/orders.ts.
+ *
+ * Why not connectors/_kit/http.ts: it reads every body as UTF-8 text, and UNAS answers must be read
+ * as bytes and decoded by their declared charset (ISO-8859-2 shops exist). The retry policy below is
+ * the kit's (same backoff, `Retry-After`, retryable statuses) on an axios instance that returns bytes.
+ * If the kit grows a bytes mode, this file should use it.
+ */
+
+/** Test seams and tuning that are not channel config. */
+export type UnasHttpOptions = Pick<HttpClientOptions, 'sleep' | 'random' | 'now' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'jitter'>;
+
+export interface UnasResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  bytes: Buffer;
+  contentType: string;
+  /** The function URL (no secrets: UNAS takes none in the URL). */
+  url: string;
+  attempts: number;
+}
+
+/** UNAS banned this IP (too many calls or failed calls): nothing works before `bannedUntil`. */
+export class UnasBannedError extends ConnectorError {
+  readonly bannedUntil: Date | undefined;
+
+  constructor(message: string, bannedUntil: Date | undefined, status: number) {
+    super('upstream_unavailable', message, { status });
+    this.name = 'UnasBannedError';
+    this.bannedUntil = bannedUntil;
+  }
+}
+
+export interface GetOrderQuery {
+  /** Unix seconds, modification time from (TimeModStart). */
+  timeModStart?: number | undefined;
+  /** Unix seconds, modification time to (TimeModEnd). */
+  timeModEnd?: number | undefined;
+  limitNum: number;
+  /** Offset; sent only when > 0. */
+  limitStart?: number | undefined;
+  status?: string | undefined;
+}
+
+const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]);
+/** Renew the token this long before UNAS's Expire (clock skew, long pages). */
+const TOKEN_MARGIN_MS = 5 * 60_000;
+/** Used when Expire is missing or unreadable: UNAS tokens live 2 hours [doc]. */
+const DEFAULT_TOKEN_LIFETIME_MS = 2 * 60 * 60_000;
+/**
+ * After a refused login the same key is not tried again for this long: UNAS bans an IP after 5 failed
+ * logins per hour, so a schedule that keeps trying a wrong key would lock the shop out.
+ */
+export const FAILED_LOGIN_HOLD_MS = 15 * 60_000;
+
+interface CachedToken {
+  token: string;
+  /** Epoch ms after which the token is not used any more (Expire − margin). */
+  usableUntil: number;
+  expire: string | undefined;
+}
+
+/** In-memory, per process, keyed by a hash of baseUrl + apiKey (the key itself is never a map key). */
+const tokens = new Map<string, CachedToken>();
+const failedLogins = new Map<string, { until: number; message: string }>();
+
+/** Forgets every cached token and failed login (tests, or after a key rotation). */
+export function resetUnasAuthCache(): void {
+  tokens.clear();
+  failedLogins.clear();
+}
+
+export function authCacheKey(baseUrl: string, apiKey: string): string {
+  return createHash('sha256').update(`${baseUrl}\u0000${apiKey}`).digest('hex');
+}
+
+/** The text of `<Error>…</Error>` when the body is one, else undefined. */
+export function unasErrorMessage(parsed: XmlBytesResult): string | undefined {
+  if (!parsed.ok || parsed.root !== 'Error') return undefined;
+  return (xmlText(parsed.value) ?? '').trim() || 'no message';
+}
+
+const BAN = /\bbanned\b/i;
+const TOKEN_PROBLEM = /token|expired|lejárt|authori[sz]|unauthori[sz]ed|not logged/i;
+
+export class UnasClient {
+  readonly #config: ResolvedUnasConfig;
+  readonly #options: UnasHttpOptions;
+  readonly #axios: AxiosInstance;
+  readonly #service: string;
+  readonly #cacheKey: string;
+
+  constructor(config: ResolvedUnasConfig, options: UnasHttpOptions = {}, service = 'UNAS') {
+    this.#config = config;
+    this.#options = options;
+    this.#service = service;
+    // No defaults on the instance: every call builds its own config object.
+    this.#axios = axios.create();
+    this.#cacheKey = authCacheKey(config.baseUrl, config.apiKey);
+  }
+
+  urlOf(fn: 'login' | 'getOrder'): string {
+    return `${this.#config.baseUrl}/${fn}`;
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
+  #backoff(retry: number): number {
+    const base = this.#options.baseDelayMs ?? 500;
+    const raw = Math.min(this.#options.maxDelayMs ?? 30_000, base * 2 ** (retry - 1));
+    const spread = raw * (this.#options.jitter ?? 0.2) * ((this.#options.random ?? Math.random)() * 2 - 1);
+    return Math.max(0, Math.round(raw + spread));
+  }
+
+  /**
+   * One POST of an XML body, read as bytes. Network errors, timeouts, 408/425/429/5xx are retried with
+   * exponential backoff (honouring `Retry-After` up to maxRetryAfterMs); every other status is
+   * returned to the caller, which knows what UNAS's 400 `<Error>` means for its function.
+   */
+  async #post(fn: 'login' | 'getOrder', body: string, headers: Record<string, string>, attempts: number, signal?: AbortSignal): Promise<UnasResponse> {
+    const url = this.urlOf(fn);
+    const sleep = this.#options.sleep ?? defaultSleep;
+    const maxRetryAfterMs = this.#options.maxRetryAfterMs ?? 120_000;
+    let lastProblem = 'no attempt made';
+    let lastStatus: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      let wait: number | undefined;
+      try {
+        const res = await this.#axios.request<ArrayBuffer>({
+          method: 'POST',
+          url,
+          data: body,
+          headers: { 'Content-Type': 'application/xml; charset=UTF-8', Accept: 'application/xml, text/xml', 'User-Agent': 'orderhub-unas/0.1', ...headers },
+          timeout: this.#config.timeoutMs,
+          responseType: 'arraybuffer',
+          transformResponse: [(data: unknown) => data],
+          validateStatus: () => true,
+          maxRedirects: 0,
+          maxContentLength: DEFAULT_MAX_BYTES,
+          decompress: true,
+          ...(signal ? { signal } : {}),
+        });
+        const out: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers ?? {})) {
+          if (value !== undefined && value !== null) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+        }
+        const bytes = Buffer.from(res.data ?? new ArrayBuffer(0));
+        const response: UnasResponse = { status: res.status, headers: out, bytes, contentType: out['content-type'] ?? '', url, attempts: attempt };
+        if (!RETRYABLE_STATUS.has(res.status)) return response;
+        lastStatus = res.status;
+        lastProblem = `HTTP ${res.status}${bytes.length > 0 ? `: ${bodyExcerpt(decodeLossy(bytes, { contentType: response.contentType }))}` : ''}`;
+        wait = parseRetryAfter(out['retry-after'], this.#now());
+        if (wait !== undefined && wait > maxRetryAfterMs) {
+          throw new ConnectorError('upstream_unavailable', `${this.#service} asked to wait ${Math.ceil(wait / 1000)} s (Retry-After) for POST ${url}; giving up for now: ${lastProblem}`, {
+            status: res.status,
+          });
+        }
+      } catch (error) {
+        if (error instanceof ConnectorError) throw error;
+        if (signal?.aborted) throw signal.reason ?? error;
+        if (!(error instanceof AxiosError) || error.response) {
+          throw new ConnectorError('upstream_unavailable', `POST ${url} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        }
+        lastStatus = undefined;
+        lastProblem =
+          error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT'
+            ? `no answer within ${this.#config.timeoutMs} ms`
+            : error.code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(error.message)
+              ? `answer larger than ${DEFAULT_MAX_BYTES} bytes`
+              : error.code
+                ? `${error.code} (${error.message})`
+                : error.message;
+      }
+      if (attempt >= attempts) {
+        throw new ConnectorError(
+          'upstream_unavailable',
+          `${this.#service} unavailable: POST ${url} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}; last: ${lastProblem}`,
+          lastStatus === undefined ? {} : { status: lastStatus },
+        );
+      }
+      await sleep(wait ?? this.#backoff(attempt), signal);
+    }
+  }
+
+  /** A non-2xx answer as a ConnectorError: ban → upstream_unavailable (with the end), 401/403 → unauthorized. */
+  #failure(fn: 'login' | 'getOrder', response: UnasResponse): ConnectorError {
+    const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
+    const message = unasErrorMessage(parsed) ?? (bodyExcerpt(parsed.ok ? decodeLossy(response.bytes, { contentType: response.contentType }) : parsed.text) || 'no message');
+    const what = `POST ${response.url}`;
+    if (BAN.test(message)) {
+      const until = parseUnasBanTime(message);
+      return new UnasBannedError(
+        `${this.#service} banned this IP${until ? ` until ${until.toISOString()}` : ''} (${what}, HTTP ${response.status}): ${message}`,
+        until,
+        response.status,
+      );
+    }
+    if (fn === 'login' || response.status === 401 || response.status === 403) {
+      return new ConnectorError('unauthorized', `${this.#service} refused the ${fn === 'login' ? 'login' : 'token'} (${what}, HTTP ${response.status}): ${message}`, {
+        status: response.status,
+      });
+    }
+    if (response.status === 404) {
+      return new ConnectorError('upstream_rejected', `${this.#service} has no ${fn} function at ${response.url} (HTTP 404): ${message}`, { status: 404 });
+    }
+    return new ConnectorError('upstream_rejected', `${this.#service} rejected ${what} with HTTP ${response.status}: ${message}`, { status: response.status });
+  }
+
+  /**
+   * Login with the API key → Token + Expire. Never retried (5 failed logins per hour ban the IP); a
+   * refused key is remembered for FAILED_LOGIN_HOLD_MS and not sent again meanwhile.
+   * Docs: https://unas.hu/tudastar/api/azonositas-login-keres (request),
+   *       https://unas.hu/tudastar/api/azonositas-login-valasz (Token, Expire), https://unas.hu/tudastar/api/limitaciok
+   */
+  async #login(signal?: AbortSignal): Promise<CachedToken> {
+    const held = failedLogins.get(this.#cacheKey);
+    if (held && held.until > this.#now()) {
+      throw new ConnectorError(
+        'unauthorized',
+        `${held.message} (not retried before ${new Date(held.until).toISOString()}: UNAS bans the IP after 5 failed logins per hour)`,
+      );
+    }
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Params><ApiKey>${escapeXml(this.#config.apiKey)}</ApiKey></Params>`;
+    const response = await this.#post('login', body, {}, 1, signal);
+    if (response.status < 200 || response.status >= 300) {
+      const error = this.#failure('login', response);
+      if (error.code === 'unauthorized') failedLogins.set(this.#cacheKey, { until: this.#now() + FAILED_LOGIN_HOLD_MS, message: error.message });
+      throw error;
+    }
+    const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
+    const token = parsed.ok ? xmlText(xmlChild(parsed.value, 'Token'))?.trim() : undefined;
+    if (!parsed.ok || !token) {
+      const why = !parsed.ok ? parsed.message : `no <Token> in <${parsed.root}>: ${bodyExcerpt(parsed.decoded.text)}`;
+      const error = new ConnectorError('unauthorized', `${this.#service} login at ${response.url} gave no token: ${why}`, { status: response.status });
+      failedLogins.set(this.#cacheKey, { until: this.#now() + FAILED_LOGIN_HOLD_MS, message: error.message });
+      throw error;
+    }
+    failedLogins.delete(this.#cacheKey);
+    const expire = xmlText(xmlChild(parsed.value, 'Expire'))?.trim();
+    const expiresAt = parseUnasDateTime(expire)?.getTime() ?? this.#now() + DEFAULT_TOKEN_LIFETIME_MS;
+    // A token that looks already expired (clock skew) is still used for this call, and cached briefly.
+    const usableUntil = Math.max(expiresAt - TOKEN_MARGIN_MS, this.#now() + 60_000);
+    const cached: CachedToken = { token, usableUntil, expire };
+    tokens.set(this.#cacheKey, cached);
+    return cached;
+  }
+
+  /** The Bearer token for the next call: the API key itself (custom `bearer` mode), a cached token, or a new login. */
+  async #token(signal?: AbortSignal): Promise<{ token: string; fresh: boolean }> {
+    if (this.#config.authMode === 'bearer') return { token: this.#config.apiKey, fresh: true };
+    const cached = tokens.get(this.#cacheKey);
+    if (cached && cached.usableUntil > this.#now()) return { token: cached.token, fresh: false };
+    tokens.delete(this.#cacheKey);
+    return { token: (await this.#login(signal)).token, fresh: true };
+  }
+
+  /** Logs in (or reuses the token) without fetching anything: `check` uses it to tell key problems apart. */
+  async authenticate(signal?: AbortSignal): Promise<{ reused: boolean }> {
+    const { fresh } = await this.#token(signal);
+    return { reused: !fresh };
+  }
+
+  /**
+   * One page of orders. Never sends InvoiceAutoSet (it marks the returned orders as invoiced).
+   * A 401/403, or a 400 whose `<Error>` is about the token, with a cached token → one new login and
+   * one more try. Any other non-2xx becomes a ConnectorError; a 200 is returned as is (bytes) for the
+   * stream to archive, even when it is not valid XML.
+   * Docs: https://unas.hu/tudastar/api/megrendelesek-getOrder-keres (request params),
+   *       https://unas.hu/tudastar/api/megrendelesek-adatszerkezet (response), https://unas.hu/tudastar/api/limitaciok
+   */
+  async getOrders(query: GetOrderQuery, options: { signal?: AbortSignal | undefined; maxAttempts?: number } = {}): Promise<UnasResponse> {
+    const params: string[] = [];
+    if (query.timeModStart !== undefined) params.push(`<TimeModStart>${Math.floor(query.timeModStart)}</TimeModStart>`);
+    if (query.timeModEnd !== undefined) params.push(`<TimeModEnd>${Math.floor(query.timeModEnd)}</TimeModEnd>`);
+    if (query.status !== undefined) params.push(`<Status>${escapeXml(query.status)}</Status>`);
+    params.push(`<LimitNum>${Math.trunc(query.limitNum)}</LimitNum>`);
+    if (query.limitStart !== undefined && query.limitStart > 0) params.push(`<LimitStart>${Math.trunc(query.limitStart)}</LimitStart>`);
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Params>${params.join('')}</Params>`;
+    const attempts = options.maxAttempts ?? this.#config.maxAttempts;
+
+    let { token, fresh } = await this.#token(options.signal);
+    for (;;) {
+      const response = await this.#post('getOrder', body, { Authorization: `Bearer ${token}` }, attempts, options.signal);
+      if (response.status >= 200 && response.status < 300) return response;
+      const error = this.#failure('getOrder', response);
+      const tokenProblem = !(error instanceof UnasBannedError) && (response.status === 401 || response.status === 403 || (response.status === 400 && TOKEN_PROBLEM.test(error.message)));
+      if (tokenProblem && !fresh && this.#config.authMode === 'login') {
+        tokens.delete(this.#cacheKey);
+        ({ token } = await this.#login(options.signal));
+        fresh = true;
+        continue;
+      }
+      if (tokenProblem) {
+        throw new ConnectorError('unauthorized', error.message, error.status === undefined ? {} : { status: error.status });
+      }
+      throw error;
+    }
+  }
+}
