@@ -5,7 +5,7 @@ import type { WooLineItem, WooMeta, WooOrder } from '../connectors/woocommerce/t
 
 /**
  * A WooCommerce-compatible sandbox for the demo and the benchmark: `GET /wp-json/wc/v3/orders`
- * with Basic or query-string auth, `per_page`/`page`, `orderby`/`order`, `modified_after`/
+ * with Basic or query-string auth, `per_page`/`page`/`offset`, `orderby`/`order`, `modified_after`/
  * `modified_before`/`dates_are_gmt`, `after`/`before`, `status`, the `X-WP-Total`/`X-WP-TotalPages`
  * and `Link` headers, and bodies encoded like PHP's json_encode (`\/` and `\uXXXX` escapes), as the
  * real REST API answers (https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders).
@@ -416,8 +416,13 @@ export interface WooSandbox {
   /** Every request received, for assertions. */
   requests: SandboxRequest[];
   addOrders(n: number): WooOrder[];
-  /** Changes n orders (status forward, or one more of the first line) and bumps their date_modified(_gmt). */
-  touchOrders(n: number): WooOrder[];
+  /**
+   * Changes n orders (status forward, or one more of the first line) and bumps their date_modified(_gmt):
+   * one second after the newest change, or all to `at` (a store clock, e.g. a bulk edit in one second).
+   */
+  touchOrders(n: number, at?: Date): WooOrder[];
+  /** Like touchOrders for the orders with these ids. */
+  touchOrderIds(ids: readonly number[], at?: Date): WooOrder[];
   /** The next requests to the orders endpoint get these answers instead (429, 503, HTML…). */
   injectFaults(...faults: SandboxFault[]): void;
   close(): Promise<void>;
@@ -470,26 +475,34 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     return added;
   };
 
-  const touchOrders = (n: number): WooOrder[] => {
-    const touched: WooOrder[] = [];
-    for (let k = 0; k < n && orders.length > 0; k++) {
-      const order = orders[touchCursor++ % orders.length] as WooOrder;
-      const spec = specs.get(order);
-      const next = NEXT_STATUS[order.status];
-      if (next) order.status = next;
-      else if (spec && spec.lines[0]) spec.lines[0].quantity += 1;
-      if (spec) applySpec(order, spec, order.id * 100);
-      clock += 1000;
-      order.date_modified_gmt = wooDate(clock);
-      order.date_modified = wooDate(clock + offsetHours * 3_600_000);
-      if (order.status === 'completed' && !order.date_completed_gmt) {
-        order.date_completed_gmt = order.date_modified_gmt;
-        order.date_completed = order.date_modified;
-      }
-      touched.push(order);
+  const touch = (order: WooOrder, at: Date | undefined): WooOrder => {
+    const spec = specs.get(order);
+    const next = NEXT_STATUS[order.status];
+    if (next) order.status = next;
+    else if (spec && spec.lines[0]) spec.lines[0].quantity += 1;
+    if (spec) applySpec(order, spec, order.id * 100);
+    const modifiedAt = at ? Math.floor(at.getTime() / 1000) * 1000 : (clock += 1000);
+    clock = Math.max(clock, modifiedAt);
+    order.date_modified_gmt = wooDate(modifiedAt);
+    order.date_modified = wooDate(modifiedAt + offsetHours * 3_600_000);
+    if (order.status === 'completed' && !order.date_completed_gmt) {
+      order.date_completed_gmt = order.date_modified_gmt;
+      order.date_completed = order.date_modified;
     }
+    return order;
+  };
+
+  const touchOrders = (n: number, at?: Date): WooOrder[] => {
+    const touched: WooOrder[] = [];
+    for (let k = 0; k < n && orders.length > 0; k++) touched.push(touch(orders[touchCursor++ % orders.length] as WooOrder, at));
     return touched;
   };
+
+  const touchOrderIds = (ids: readonly number[], at?: Date): WooOrder[] =>
+    ids.flatMap((id) => {
+      const order = orders.find((o) => o.id === id);
+      return order ? [touch(order, at)] : [];
+    });
 
   const authorized = (req: IncomingMessage, query: URLSearchParams): boolean => {
     const header = req.headers.authorization;
@@ -506,6 +519,8 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
   const listOrders = (res: ServerResponse, query: URLSearchParams, baseUrl: string): void => {
     const perPage = Number(query.get('per_page') ?? '10');
     const page = Number(query.get('page') ?? '1');
+    // WP_Query: an explicit offset overrides page; X-WP-Total/TotalPages still count the whole result.
+    const offset = query.has('offset') ? Number(query.get('offset')) : undefined;
     if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
       return wpError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): per_page', {
         params: { per_page: 'per_page must be between 1 (inclusive) and 100 (inclusive)' },
@@ -513,6 +528,9 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     }
     if (!Number.isInteger(page) || page < 1) {
       return wpError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): page', { params: { page: 'page must be greater than or equal to 1' } });
+    }
+    if (offset !== undefined && (!Number.isInteger(offset) || offset < 0)) {
+      return wpError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): offset', { params: { offset: 'offset is not of type integer.' } });
     }
     const orderby = query.get('orderby') ?? 'date';
     const allowed = modern ? ['date', 'id', 'include', 'title', 'slug', 'modified'] : ['date', 'id', 'include', 'title', 'slug'];
@@ -549,7 +567,8 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     selected.sort((a, b) => (key(a) - key(b) || a.id - b.id) * direction);
     const total = selected.length;
     const totalPages = Math.ceil(total / perPage);
-    const slice = selected.slice((page - 1) * perPage, page * perPage);
+    const start = offset ?? (page - 1) * perPage;
+    const slice = selected.slice(start, start + perPage);
     const link = (p: number) => {
       const q = new URLSearchParams(query);
       q.delete('consumer_key');
@@ -616,6 +635,7 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     requests,
     addOrders,
     touchOrders,
+    touchOrderIds,
     injectFaults: (...items) => faults.push(...items),
     close: () =>
       new Promise<void>((resolve, reject) => {

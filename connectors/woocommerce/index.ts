@@ -6,6 +6,8 @@ import { WooClient, type WooHttpOptions } from './client.ts';
 import { WOO_SECRET_FIELDS, WooConfigSchema, resolveWooConfig, type WooConfig, type WooState } from './spec.ts';
 import { pullOrders } from './streams/orders.ts';
 
+export type { WooPulledPage } from './streams/orders.ts';
+
 export type { WooConfig, WooState } from './spec.ts';
 export { WooConfigSchema, WooStateSchema } from './spec.ts';
 
@@ -81,11 +83,39 @@ async function check(config: WooConfig, http: WooHttpOptions, signal?: AbortSign
   }
 }
 
+/** The creation/activation ping (WC_Webhook::deliver_ping): form-encoded `webhook_id=<n>`, no X-WC-* headers, no signature. */
+function isPing(rawBody: Buffer, topic: string | undefined): boolean {
+  return !topic && /^webhook_id=\d+$/.test(rawBody.toString('utf8').trim());
+}
+
+/** `order` for order topics; the resource from X-WC-Webhook-Resource, else the topic's prefix (`product.updated` → product). */
+function resourceOf(headers: WebhookRequest['headers'], topic: string | undefined): string | undefined {
+  const resource = headerValue(headers, 'x-wc-webhook-resource')?.trim().toLowerCase();
+  if (resource) return resource;
+  const prefix = topic?.trim().toLowerCase().split('.')[0];
+  return prefix || undefined;
+}
+
 /**
  * Webhook deliveries: https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks
  * `X-WC-Webhook-Signature` = base64(HMAC-SHA256(raw body, webhook secret)).
+ *
+ * Order of the checks: the creation ping first (WooCommerce sends it unsigned, before anyone can
+ * have copied the secret into the hub, and disables the webhook unless it gets 200), then the
+ * resource (only order webhooks feed this channel), then the secret and the signature.
  */
 export function verifyWooWebhook(request: WebhookRequest, config: WooConfig): WebhookVerdict {
+  const rawBody = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
+  const topic = headerValue(request.headers, 'x-wc-webhook-topic');
+  // Stores nothing, so neither the secret nor a signature matters.
+  if (isPing(rawBody, topic)) return { kind: 'ping' };
+  const resource = resourceOf(request.headers, topic);
+  if (resource !== undefined && resource !== 'order') {
+    return {
+      kind: 'rejected',
+      reason: `this channel only takes order webhooks; got resource "${resource}"${topic ? ` (topic ${topic})` : ''}: point only order.* webhooks at it`,
+    };
+  }
   const secret = config?.webhookSecret;
   if (!secret) {
     return {
@@ -93,11 +123,6 @@ export function verifyWooWebhook(request: WebhookRequest, config: WooConfig): We
       reason: 'no webhook secret is configured for this WooCommerce channel: set webhookSecret to the secret of the WooCommerce webhook',
     };
   }
-  const rawBody = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
-  const topic = headerValue(request.headers, 'x-wc-webhook-topic');
-  // The ping sent when a webhook is created or activated: form-encoded `webhook_id=<n>`, no topic.
-  // It stores nothing, so its signature (absent on some versions) does not matter.
-  if (!topic && /^webhook_id=\d+$/.test(rawBody.toString('utf8').trim())) return { kind: 'ping' };
   const signature = headerValue(request.headers, 'x-wc-webhook-signature');
   if (!signature) return { kind: 'rejected', reason: 'missing X-WC-Webhook-Signature header' };
   if (!verifyHmacSha256Base64(rawBody, secret, signature)) {

@@ -32,7 +32,7 @@ export type WooConfig = Static<typeof WooConfigSchema>;
 
 export const WOO_SECRET_FIELDS = ['consumerKey', 'consumerSecret', 'webhookSecret'] as const;
 
-/** Sync state: the largest `date_modified_gmt` seen by the last clean run, as an ISO UTC instant. */
+/** Sync state: every order modified before `modifiedAfter` is stored (ISO UTC instant, never past the run that wrote it). */
 export const WooStateSchema = Type.Object({ modifiedAfter: Type.Optional(Type.String({ format: 'date-time' })) });
 export type WooState = Static<typeof WooStateSchema>;
 

@@ -58,3 +58,27 @@ export function divideDecimal(a: MoneyValue, b: MoneyValue, places = 6): MoneyVa
   if (b.isZero()) return undefined;
   return a.dividedBy(b).toDecimalPlaces(places, Decimal.ROUND_HALF_UP);
 }
+
+/** Scale of the money and quantity columns (DECIMAL(18,4)). */
+export const MONEY_SCALE = 4;
+/** Scale of `order_line.unit_price` (DECIMAL(18,6)): unit prices are often a total divided by a quantity. */
+export const UNIT_PRICE_SCALE = 6;
+
+/** Digits left of the point that DECIMAL(18, scale) holds. */
+export function integerDigitsFor(scale: number): number {
+  return 18 - scale;
+}
+
+/**
+ * `value` rounded half-up to `scale` decimals, and whether that changed it. Callers that round a
+ * source amount keep the original next to it: money is never rounded silently.
+ */
+export function toScale(value: MoneyValue, scale: number): { value: MoneyValue; rounded: boolean } {
+  const rounded = value.toDecimalPlaces(scale, Decimal.ROUND_HALF_UP);
+  return { value: rounded, rounded: !rounded.equals(value) };
+}
+
+/** True when `value` (already at `scale`) fits DECIMAL(18, scale). */
+export function fitsColumn(value: MoneyValue, scale: number): boolean {
+  return value.abs().lessThan(new Money(10).pow(integerDigitsFor(scale)));
+}

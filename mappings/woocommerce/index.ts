@@ -4,7 +4,8 @@ import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.t
 import type { Customer, MappingError, MappingResult, OrderDraft, OrderLineDraft, OrderSource } from '../../core/model/order.ts';
 import { OrderStatusSchema } from '../../core/model/order.ts';
 import type { WooMeta } from '../../connectors/woocommerce/types.ts';
-import { Money, divideDecimal, formatDecimal, parseDecimal, sumDecimals, type MoneyValue } from '../common/money.ts';
+import { MONEY_SCALE, Money, UNIT_PRICE_SCALE, divideDecimal, fitsColumn, formatDecimal, integerDigitsFor, parseDecimal, sumDecimals, toScale, type MoneyValue } from '../common/money.ts';
+import { stripNul, stripNulDeep } from '../common/text.ts';
 import { decodeHtmlEntities } from './entities.ts';
 import { mapWooStatus, normaliseWooStatus } from './status.ts';
 
@@ -19,7 +20,14 @@ export { DEFAULT_WOO_STATUS_MAP, mapWooStatus } from './status.ts';
  *   string fields; the float `line_items[].price` is used only when the quantity is zero.
  * - Product lines: subtotal = pre-discount, total = after coupons, discount = subtotal − total,
  *   tax = total_tax (all ex-tax amounts, as WooCommerce reports them); unitPrice = subtotal / quantity
- *   rounded half-up to 6 decimals.
+ *   rounded half-up to 6 decimals (DECIMAL(18,6)).
+ * - Every other amount and quantity fits DECIMAL(18,4): a source value with more than 4 decimals is
+ *   rounded half-up to 4 and its original kept in the line's `attributes.unrounded` (order-level
+ *   amounts in the first line's `attributes.orderUnrounded`). A value too large for its column is an
+ *   error for that order.
+ * - U+0000 is stripped from every string emitted (PostgreSQL text/jsonb cannot hold it).
+ * - A body that is only `{ "id": n }` (the `order.deleted` webhook) maps to nothing, without an error:
+ *   deletions are not propagated (WooCommerce trashes orders first, which arrives as status trash).
  * - Coupon lines become kind 'discount' lines with quantity 1 and all amounts 0; the coupon amount
  *   is in `attributes.discount`. WooCommerce already deducted it from the product lines' totals, so
  *   Σ lines.total + totals.tax = totals.total holds without double counting.
@@ -46,7 +54,7 @@ function isObject(value: unknown): value is Json {
 
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') {
-    const trimmed = value.trim();
+    const trimmed = stripNul(value).trim();
     return trimmed === '' ? undefined : trimmed;
   }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -62,6 +70,19 @@ function money(value: unknown, field: string): MoneyValue {
   const parsed = parseDecimal(value);
   if (parsed === undefined) throw new OrderMappingError(`${field} is not a decimal number: ${JSON.stringify(value) ?? 'missing'}`);
   return parsed;
+}
+
+/**
+ * `value` at `scale` decimals for its DECIMAL(18, scale) column: rounded half-up when it has more, the
+ * original recorded in `unrounded[key]`; too large for the column → the order is reported.
+ */
+function scaled(value: MoneyValue, scale: number, field: string, unrounded: Record<string, string>, key: string): MoneyValue {
+  const { value: result, rounded } = toScale(value, scale);
+  if (!fitsColumn(result, scale)) {
+    throw new OrderMappingError(`${field} ${formatDecimal(value)} is too large (at most ${integerDigitsFor(scale)} digits before the decimal point)`);
+  }
+  if (rounded) unrounded[key] = formatDecimal(value);
+  return result;
 }
 
 /** An optional money field: absent/empty → 0, present but unreadable → error. */
@@ -80,7 +101,9 @@ function gmtDate(value: unknown): string | undefined {
 }
 
 function metaList(value: unknown): WooMeta[] {
-  return array(value).filter((m): m is WooMeta => isObject(m) && typeof m.key === 'string');
+  return array(value)
+    .filter((m): m is WooMeta => isObject(m) && typeof m.key === 'string')
+    .map((m) => (m.key.includes('\u0000') ? { ...m, key: stripNul(m.key) } : m));
 }
 
 function metaValue(meta: WooMeta[], key: string): string | undefined {
@@ -173,12 +196,23 @@ function idOf(value: unknown): string | undefined {
 function productLine(raw: unknown, index: number): OrderLineDraft {
   if (!isObject(raw)) throw new OrderMappingError(`line_items[${index}] is not an object`);
   const where = `line_items[${index}]`;
-  const quantity = money(raw.quantity, `${where}.quantity`);
-  const subtotal = money(raw.subtotal, `${where}.subtotal`);
-  const total = money(raw.total, `${where}.total`);
-  const tax = moneyOr0(raw.total_tax, `${where}.total_tax`);
+  const unrounded: Record<string, string> = {};
+  const rawQuantity = money(raw.quantity, `${where}.quantity`);
+  const rawSubtotal = money(raw.subtotal, `${where}.subtotal`);
+  const quantity = scaled(rawQuantity, MONEY_SCALE, `${where}.quantity`, unrounded, 'quantity');
+  const subtotal = scaled(rawSubtotal, MONEY_SCALE, `${where}.subtotal`, unrounded, 'subtotal');
+  const total = scaled(money(raw.total, `${where}.total`), MONEY_SCALE, `${where}.total`, unrounded, 'total');
+  const tax = scaled(moneyOr0(raw.total_tax, `${where}.total_tax`), MONEY_SCALE, `${where}.total_tax`, unrounded, 'tax');
+  // From the source's own subtotal and quantity; the division is rounded to the column (documented, not recorded).
   // `price` is a JSON float and may be imprecise (subtotal / quantity with PHP floats): only a fallback.
-  const unitPrice = divideDecimal(subtotal, quantity) ?? parseDecimal(raw.price) ?? new Money(0);
+  const divided = divideDecimal(rawSubtotal, rawQuantity, UNIT_PRICE_SCALE);
+  const price = parseDecimal(raw.price);
+  const unitPrice =
+    divided !== undefined
+      ? scaled(divided, UNIT_PRICE_SCALE, `${where}.unit price`, unrounded, 'unitPrice')
+      : price !== undefined
+        ? scaled(price, UNIT_PRICE_SCALE, `${where}.price`, unrounded, 'unitPrice')
+        : new Money(0);
   const name = typeof raw.name === 'string' ? raw.name : '';
   const meta = metaList(raw.meta_data);
   const variationId = typeof raw.variation_id === 'number' ? raw.variation_id : Number(raw.variation_id ?? 0) || 0;
@@ -200,6 +234,7 @@ function productLine(raw: unknown, index: number): OrderLineDraft {
   }
   if (Object.keys(variation).length > 0) attributes.variation = variation;
   if (visible.length > 0) attributes.meta = visible;
+  if (Object.keys(unrounded).length > 0) attributes.unrounded = unrounded;
   const line: OrderLineDraft = {
     kind: 'product',
     name,
@@ -218,7 +253,13 @@ function productLine(raw: unknown, index: number): OrderLineDraft {
   return line;
 }
 
-function flatLine(kind: 'shipping' | 'fee', raw: Json, name: string, total: MoneyValue, tax: MoneyValue, attributes: Record<string, unknown>): OrderLineDraft {
+function flatLine(kind: 'shipping' | 'fee', raw: Json, where: string, name: string, attributes: Record<string, unknown>): OrderLineDraft {
+  const unrounded: Record<string, string> = {};
+  const total = scaled(money(raw.total, `${where}.total`), MONEY_SCALE, `${where}.total`, unrounded, 'total');
+  const tax = scaled(moneyOr0(raw.total_tax, `${where}.total_tax`), MONEY_SCALE, `${where}.total_tax`, unrounded, 'tax');
+  // The unit price column is narrower before the point (12 digits).
+  scaled(total, UNIT_PRICE_SCALE, `${where}.total`, unrounded, 'unitPrice');
+  if (Object.keys(unrounded).length > 0) attributes.unrounded = unrounded;
   const line: OrderLineDraft = {
     kind,
     name,
@@ -248,7 +289,7 @@ function shippingLine(raw: unknown, index: number): OrderLineDraft {
   if (rawMethod !== methodId) attributes.rawMethodId = rawMethod;
   const visible = publicMeta(metaList(raw.meta_data));
   if (visible.length > 0) attributes.meta = visible;
-  return flatLine('shipping', raw, title, money(raw.total, `${where}.total`), moneyOr0(raw.total_tax, `${where}.total_tax`), attributes);
+  return flatLine('shipping', raw, where, title, attributes);
 }
 
 function feeLine(raw: unknown, index: number): OrderLineDraft {
@@ -260,7 +301,7 @@ function feeLine(raw: unknown, index: number): OrderLineDraft {
   if (typeof raw.tax_status === 'string') attributes.taxStatus = raw.tax_status;
   const visible = publicMeta(metaList(raw.meta_data));
   if (visible.length > 0) attributes.meta = visible;
-  return flatLine('fee', raw, name, money(raw.total, `${where}.total`), moneyOr0(raw.total_tax, `${where}.total_tax`), attributes);
+  return flatLine('fee', raw, where, name, attributes);
 }
 
 function couponLine(raw: unknown, index: number): OrderLineDraft {
@@ -284,7 +325,7 @@ function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): 
   const externalId = idOf(order.id);
   if (!externalId) throw new OrderMappingError('order has no id');
   const rawStatus = text(order.status);
-  if (!rawStatus) throw new OrderMappingError('order has no status (an order.deleted webhook carries only the id)');
+  if (!rawStatus) throw new OrderMappingError('order has no status');
   const currency = text(order.currency);
   if (!currency) throw new OrderMappingError('order has no currency');
   const placedAt = gmtDate(order.date_created_gmt);
@@ -298,6 +339,20 @@ function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): 
   const shippingLines = array(order.shipping_lines).map(shippingLine);
   const feeLines = array(order.fee_lines).map(feeLine);
   const couponLines = array(order.coupon_lines).map(couponLine);
+  const lines = [...productLines, ...shippingLines, ...feeLines, ...couponLines];
+
+  const orderUnrounded: Record<string, string> = {};
+  const orderMoney = (value: MoneyValue, field: string) => formatDecimal(scaled(value, MONEY_SCALE, field, orderUnrounded, field));
+  const totals = {
+    subtotal: orderMoney(new Money(sumDecimals(productLines.map((l) => new Money(l.subtotal)))), 'subtotal'),
+    discount: orderMoney(moneyOr0(order.discount_total, 'discount_total'), 'discount_total'),
+    shipping: orderMoney(moneyOr0(order.shipping_total, 'shipping_total'), 'shipping_total'),
+    fee: orderMoney(new Money(sumDecimals(feeLines.map((l) => new Money(l.total)))), 'fee'),
+    tax: orderMoney(moneyOr0(order.total_tax, 'total_tax'), 'total_tax'),
+    total: orderMoney(money(order.total, 'total'), 'total'),
+  };
+  // The draft has no order-level attributes: the originals of rounded order amounts go on the first line.
+  if (Object.keys(orderUnrounded).length > 0 && lines[0]) lines[0].attributes.orderUnrounded = orderUnrounded;
 
   const draft: OrderDraft = {
     externalId,
@@ -306,15 +361,8 @@ function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): 
     source: orderSource(order, meta),
     customer: customer(order, billingAddress, meta),
     currency: currency.toUpperCase(),
-    totals: {
-      subtotal: sumDecimals(productLines.map((l) => new Money(l.subtotal))),
-      discount: formatDecimal(moneyOr0(order.discount_total, 'discount_total')),
-      shipping: formatDecimal(moneyOr0(order.shipping_total, 'shipping_total')),
-      fee: sumDecimals(feeLines.map((l) => new Money(l.total))),
-      tax: formatDecimal(moneyOr0(order.total_tax, 'total_tax')),
-      total: formatDecimal(money(order.total, 'total')),
-    },
-    lines: [...productLines, ...shippingLines, ...feeLines, ...couponLines],
+    totals,
+    lines,
     placedAt,
   };
   const number = text(order.number);
@@ -327,7 +375,7 @@ function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): 
   if (notes) draft.notes = notes;
   const updated = gmtDate(order.date_modified_gmt);
   if (updated) draft.sourceUpdatedAt = updated;
-  return draft;
+  return stripNulDeep(draft);
 }
 
 /** Maps one payload: a pull page (JSON array) or a webhook body (one order object). */
@@ -343,7 +391,9 @@ export function mapWooPayload(payload: RawPayloadInput, options: WooMappingOptio
   const items = Array.isArray(parsed) ? parsed : [parsed];
   const statusMap = isObject(options) && isObject(options.statusMap) ? options.statusMap : undefined;
   items.forEach((item, index) => {
-    const ref = isObject(item) ? (idOf(item.id) ?? `#${index}`) : `#${index}`;
+    // `order.deleted` webhooks carry only the id: nothing to map, nothing wrong.
+    if (isObject(item) && Object.keys(item).length === 1 && idOf(item.id) !== undefined) return;
+    const ref = stripNul(isObject(item) ? (idOf(item.id) ?? `#${index}`) : `#${index}`);
     if (!isObject(item)) {
       result.errors.push({ ref, message: `expected an order object, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}` });
       return;
@@ -351,7 +401,7 @@ export function mapWooPayload(payload: RawPayloadInput, options: WooMappingOptio
     try {
       result.orders.push(mapOrder(item, statusMap));
     } catch (error) {
-      const mappingError: MappingError = { ref, message: error instanceof Error ? error.message : String(error) };
+      const mappingError: MappingError = { ref, message: stripNul(error instanceof Error ? error.message : String(error)) };
       result.errors.push(mappingError);
     }
   });

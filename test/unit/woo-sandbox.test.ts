@@ -32,9 +32,9 @@ function makeConnector() {
   return { connector, sleeps };
 }
 
-async function pullAll(config: WooConfig, state: WooState | undefined, connector = makeConnector().connector): Promise<Array<PulledPage<WooState>>> {
+async function pullAll(config: WooConfig, state: WooState | undefined, connector = makeConnector().connector, now = NOW): Promise<Array<PulledPage<WooState>>> {
   const pages: Array<PulledPage<WooState>> = [];
-  for await (const page of connector.pull?.(config, state, { now: () => NOW }) ?? []) pages.push(page);
+  for await (const page of connector.pull?.(config, state, { now: () => now }) ?? []) pages.push(page);
   return pages;
 }
 
@@ -124,6 +124,15 @@ describe('woo sandbox', () => {
         const order = s.orders.find((o) => o.id === id);
         expect((order?.date_modified_gmt ?? '') > (s.orders[14]?.date_modified_gmt ?? '')).toBe(true);
       }
+      const all = await get(`${s.url}/wp-json/wc/v3/orders`, { orderby: 'modified', order: 'asc', per_page: 5 });
+      const byOffset = await get(`${s.url}/wp-json/wc/v3/orders`, { orderby: 'modified', order: 'asc', per_page: 5, page: 3, offset: 2 });
+      // offset overrides page (WP_Query); the paging headers still count the whole result.
+      expect((JSON.parse(byOffset.data) as Array<{ id: number }>).map((o) => o.id)).toEqual(
+        (JSON.parse((await get(`${s.url}/wp-json/wc/v3/orders`, { orderby: 'modified', order: 'asc', per_page: 7 })).data) as Array<{ id: number }>).slice(2, 7).map((o) => o.id),
+      );
+      expect(byOffset.headers['x-wp-total']).toBe(all.headers['x-wp-total']);
+      const before = await get(`${s.url}/wp-json/wc/v3/orders`, { modified_before: s.orders[3]?.date_modified_gmt ?? '', dates_are_gmt: 'true', per_page: 100 });
+      for (const o of JSON.parse(before.data) as Array<{ date_modified_gmt: string }>) expect(o.date_modified_gmt < (s.orders[3]?.date_modified_gmt ?? '')).toBe(true);
       const single = await get(`${s.url}/wp-json/wc/v3/orders/1003`);
       expect(JSON.parse(single.data).id).toBe(1003);
       const none = await get(`${s.url}/wp-json/wc/v3/nothing`);
@@ -146,16 +155,18 @@ describe('woo sandbox', () => {
       const state = full.at(-1)?.state;
       expect(state).toEqual({ modifiedAfter: `${maxModified}.000Z` });
 
+      // Orders in the cursor's own second are re-read (modified_after is exclusive, the request uses cursor − 1 s).
+      const atSecond = (cursor: string | undefined) => s.orders.filter((o) => `${o.date_modified_gmt}.000Z` === cursor).map((o) => o.id);
       const touched = s.touchOrders(5).map((o) => o.id);
       const added = s.addOrders(3).map((o) => o.id);
       const incremental = await pullAll(config, state);
       expect(incremental).toHaveLength(1);
-      expect(idsOf(incremental).sort()).toEqual([...touched, ...added].sort());
+      expect(new Set(idsOf(incremental))).toEqual(new Set([...touched, ...added, ...atSecond(state?.modifiedAfter)]));
       const next = incremental.at(-1)?.state;
       expect(next?.modifiedAfter && state?.modifiedAfter && next.modifiedAfter > state.modifiedAfter).toBe(true);
 
       const nothing = await pullAll(config, next);
-      expect(idsOf(nothing)).toEqual([]);
+      expect(idsOf(nothing)).toEqual(atSecond(next?.modifiedAfter));
       expect(nothing.at(-1)?.state).toEqual(next);
     });
 
@@ -179,6 +190,137 @@ describe('woo sandbox', () => {
       expect(new Set(idsOf(second)).size).toBe(40);
       expect(second.every((p) => p.source.includes('orderby=date'))).toBe(true);
       expect(second.at(-1)?.state).toEqual(state);
+    });
+
+    it('reads more orders modified in one second than a page holds (ties) by offset, without looping or skipping', async () => {
+      const s = await start({ initialOrders: 300 });
+      // A bulk edit: 250 orders get the same date_modified_gmt.
+      const bulkAt = new Date('2024-06-01T10:00:00Z');
+      const bulk = s.touchOrderIds(s.orders.slice(20, 270).map((o) => o.id), bulkAt).map((o) => o.id);
+      expect(bulk).toHaveLength(250);
+      const config: WooConfig = { url: s.url, consumerKey: KEY, consumerSecret: SECRET, overlapMinutes: 0 };
+      const first = await pullAll(config, undefined);
+      expect(first.every((p) => p.error === undefined)).toBe(true);
+      expect(new Set(idsOf(first))).toEqual(new Set(s.orders.map((o) => o.id)));
+      expect(first.length).toBeLessThan(10);
+      expect(first.at(-1)?.state).toEqual({ modifiedAfter: bulkAt.toISOString() });
+      // The tie second was read by offset within (second − 1 s, second + 1 s).
+      const tieQueries = s.requests.filter((r) => r.query.modified_before === '2024-06-01T10:00:01Z');
+      expect(tieQueries.map((r) => r.query.page)).toEqual(['1', '2', '3']);
+      expect(tieQueries.every((r) => r.query.modified_after === '2024-06-01T09:59:59Z')).toBe(true);
+
+      // From that cursor (overlap 0): the tie second again, then nothing, no loop.
+      s.requests.length = 0;
+      const again = await pullAll(config, first.at(-1)?.state);
+      expect(new Set(idsOf(again))).toEqual(new Set(bulk));
+      expect(s.requests.length).toBeLessThan(8);
+      expect(again.at(-1)?.state).toEqual({ modifiedAfter: bulkAt.toISOString() });
+    });
+
+    it('re-reads a same-second window from page 1 when an order leaves it while it is paged by offset', async () => {
+      const s = await start({ initialOrders: 260 });
+      const bulkAt = new Date('2024-06-01T10:00:00Z');
+      const bulk = s.touchOrderIds(s.orders.slice(0, 250).map((o) => o.id), bulkAt).map((o) => o.id);
+      const config: WooConfig = { url: s.url, consumerKey: KEY, consumerSecret: SECRET, overlapMinutes: 0 };
+      const pages: Array<PulledPage<WooState>> = [];
+      let moved: number[] = [];
+      for await (const page of makeConnector().connector.pull?.(config, undefined, { now: () => NOW }) ?? []) {
+        pages.push(page);
+        const q = s.requests.at(-1)?.query;
+        if (moved.length === 0 && q?.modified_before === '2024-06-01T10:00:01Z' && q.page === '2') {
+          // Someone edits an order of the first tie page: the rest of the window shifts left by one.
+          const firstTiePage = JSON.parse(pages.at(-2)?.body ?? '[]') as Array<{ id: number }>;
+          moved = s.touchOrderIds([firstTiePage[0]?.id ?? 0], new Date('2024-06-01T10:05:00Z')).map((o) => o.id);
+        }
+      }
+      expect(moved).toHaveLength(1);
+      const tiePages = s.requests.filter((r) => r.query.modified_before === '2024-06-01T10:00:01Z').map((r) => r.query.page);
+      expect(tiePages).toEqual(['1', '2', '3', '1', '2', '3']);
+      // Nothing of the window was skipped, and the moved order was read again with its new date.
+      const ids = new Set(idsOf(pages));
+      expect(bulk.every((id) => ids.has(id))).toBe(true);
+      expect(pages.every((p) => p.state !== undefined)).toBe(true);
+      expect(pages.at(-1)?.state).toEqual({ modifiedAfter: '2024-06-01T10:05:00.000Z' });
+    });
+
+    it('advances the cursor page by page: a new pull from the state of a crashed run misses nothing', async () => {
+      const s = await start({ initialOrders: 250 });
+      const config: WooConfig = { url: s.url, consumerKey: KEY, consumerSecret: SECRET, overlapMinutes: 0 };
+      const crashed: Array<PulledPage<WooState>> = [];
+      for await (const page of makeConnector().connector.pull?.(config, undefined, { now: () => NOW }) ?? []) {
+        crashed.push(page);
+        if (crashed.length === 2) break; // the process dies after storing page 2 (and its state)
+      }
+      const saved = crashed.at(-1)?.state;
+      expect(crashed.map((p) => p.state?.modifiedAfter === undefined)).toEqual([false, false]);
+      expect(saved?.modifiedAfter && saved.modifiedAfter < (crashed[0]?.state?.modifiedAfter ?? '') ? 'backwards' : 'forward').toBe('forward');
+      const resumed = await pullAll(config, saved);
+      const seen = new Set([...idsOf(crashed), ...idsOf(resumed)]);
+      expect(seen).toEqual(new Set(s.orders.map((o) => o.id)));
+      // It resumed near page 3, it did not start over.
+      expect(idsOf(resumed).length).toBeLessThan(60);
+    });
+
+    it('on a busy store, orders modified during the run are picked up by the next run and none is lost', async () => {
+      const s = await start({ initialOrders: 250 });
+      const config: WooConfig = { url: s.url, consumerKey: KEY, consumerSecret: SECRET, overlapMinutes: 0 };
+      const sorted = [...s.orders].sort((a, b) => a.date_modified_gmt.localeCompare(b.date_modified_gmt) || a.id - b.id);
+      const runStart = new Date(Date.parse(`${sorted.at(-1)?.date_modified_gmt}Z`) + 60_000);
+      const duringRun = new Date(runStart.getTime() + 30_000);
+      const run1: Array<PulledPage<WooState>> = [];
+      let changed: number[] = [];
+      for await (const page of makeConnector().connector.pull?.(config, undefined, { now: () => runStart }) ?? []) {
+        run1.push(page);
+        if (run1.length === 1) {
+          // Staff edit 5 orders already read and 5 not yet read while the sync pages (X-WP-Total shrinks).
+          changed = s.touchOrderIds([...sorted.slice(10, 15), ...sorted.slice(200, 205)].map((o) => o.id), duringRun).map((o) => o.id);
+        }
+      }
+      expect(run1.every((p) => p.error === undefined && p.state !== undefined)).toBe(true);
+      const state = run1.at(-1)?.state;
+      expect(state?.modifiedAfter && state.modifiedAfter <= runStart.toISOString()).toBe(true);
+      const run2 = await pullAll(config, state, makeConnector().connector, new Date(duringRun.getTime() + 60_000));
+      // The next run is incremental and carries the new versions of every changed order.
+      expect(idsOf(run2).length).toBeLessThan(20);
+      const run2Orders = run2.flatMap((p) => JSON.parse(p.body) as Array<{ id: number; date_modified_gmt: string }>);
+      for (const id of changed) expect(run2Orders.find((o) => o.id === id)?.date_modified_gmt).toBe(duringRun.toISOString().slice(0, 19));
+      expect(new Set([...idsOf(run1), ...idsOf(run2)])).toEqual(new Set(s.orders.map((o) => o.id)));
+    });
+
+    it('archives a broken page, reads the next page by offset, and the next run re-reads the broken window', async () => {
+      const s = await start({ initialOrders: 250 });
+      const config: WooConfig = { url: s.url, consumerKey: KEY, consumerSecret: SECRET, overlapMinutes: 0 };
+      const run1: Array<PulledPage<WooState>> = [];
+      let brokenIds: number[] = [];
+      for await (const page of makeConnector().connector.pull?.(config, undefined, { now: () => NOW }) ?? []) {
+        run1.push(page);
+        if (run1.length === 1) {
+          // A PHP notice printed before the JSON: WordPress headers are fine, the body is not JSON.
+          const q = new URLSearchParams({ per_page: '100', page: '1', orderby: 'modified', order: 'asc', modified_before: '2025-01-01T00:00:00Z', dates_are_gmt: 'true' });
+          const lastTime = Date.parse(`${(JSON.parse(page.body) as Array<{ date_modified_gmt: string }>).at(-1)?.date_modified_gmt}Z`);
+          q.set('modified_after', new Date(lastTime - 1000).toISOString().replace('.000', ''));
+          const real = await get(`${s.url}/wp-json/wc/v3/orders?${q.toString()}`);
+          brokenIds = (JSON.parse(real.data) as Array<{ id: number }>).map((o) => o.id);
+          s.requests.length = 0;
+          s.injectFaults({
+            status: 200,
+            body: `<br />\n<b>Notice</b>:  Undefined index: foo in <b>/var/www/wp-content/plugins/x.php</b><br />\n${real.data}`,
+            headers: { 'X-WP-Total': String(real.headers['x-wp-total']), 'X-WP-TotalPages': String(real.headers['x-wp-totalpages']) },
+          });
+        }
+      }
+      expect(run1.map((p) => p.error?.code)).toEqual([undefined, 'invalid_data', undefined]);
+      // The page after the broken one: same modified_after, page 2.
+      expect(s.requests.map((r) => r.query.page)).toEqual(['1', '2']);
+      expect(s.requests[1]?.query.modified_after).toBe(s.requests[0]?.query.modified_after);
+      const readInRun1 = new Set(idsOf(run1.filter((p) => !p.error)));
+      expect(brokenIds.filter((id) => !readInRun1.has(id)).length).toBeGreaterThan(90);
+      expect(s.orders.filter((o) => !readInRun1.has(o.id)).every((o) => brokenIds.includes(o.id))).toBe(true);
+      // The cursor did not pass the broken page: state only on the page before it.
+      expect(run1.map((p) => p.state === undefined)).toEqual([false, true, true]);
+      const run2 = await pullAll(config, run1[0]?.state);
+      const run2Ids = new Set(idsOf(run2));
+      expect(brokenIds.every((id) => run2Ids.has(id))).toBe(true);
     });
 
     it('recovers from injected throttling and reports bad credentials', async () => {

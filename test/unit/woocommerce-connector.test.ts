@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import '../../core/model/formats.ts';
 import type { PulledPage } from '../../connectors/_kit/definition.ts';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
-import { createWooCommerceConnector, woocommerceConnector, type WooConfig, type WooState } from '../../connectors/woocommerce/index.ts';
+import { createWooCommerceConnector, woocommerceConnector, type WooConfig, type WooPulledPage, type WooState } from '../../connectors/woocommerce/index.ts';
 
 const STORE = 'https://shop.example.hu';
 const ORDERS = '/wp-json/wc/v3/orders';
@@ -17,6 +17,40 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../f
 const page1 = fixture('list-orders-page.json') as Array<Record<string, unknown>>; // 727 (modified 2017-03-22T19:28:08), 723
 const variationOrder = fixture('variation-order-wc8.json') as Record<string, unknown>; // modified 2024-03-15T09:07:41
 const couponOrder = fixture('coupon-fee-refund-order.json') as Record<string, unknown>; // modified 2017-11-29T03:32:11
+
+// The four fixture orders by date_modified_gmt ascending: 723, 727, the coupon order, 5012.
+const byModified = [page1[1], page1[0], couponOrder, variationOrder] as Array<Record<string, unknown>>;
+
+/**
+ * A nock store that answers like WooCommerce for orderby=modified&order=asc: honours modified_after
+ * (exclusive), modified_before (exclusive), page and per_page, and sends X-WP-Total/X-WP-TotalPages.
+ * `override(n, query)` may replace the answer of request n (1-based).
+ */
+function fakeStore(orders: Array<Record<string, unknown>>, override?: (n: number, query: Record<string, string>) => [number, string, Record<string, string>] | undefined) {
+  const queries: Array<Record<string, string>> = [];
+  const gmt = (o: Record<string, unknown>) => Date.parse(`${String(o.date_modified_gmt)}Z`);
+  const scope = nock(STORE)
+    .persist()
+    .get(ORDERS)
+    .query((q) => {
+      queries.push(q as Record<string, string>);
+      return true;
+    })
+    .reply(() => {
+      const q = queries.at(-1) ?? {};
+      const replaced = override?.(queries.length, q);
+      if (replaced) return replaced;
+      const after = q.modified_after ? Date.parse(q.modified_after) : undefined;
+      const before = q.modified_before ? Date.parse(q.modified_before) : undefined;
+      const selected = orders
+        .filter((o) => (after === undefined || gmt(o) > after) && (before === undefined || gmt(o) < before))
+        .sort((a, b) => gmt(a) - gmt(b) || Number(a.id) - Number(b.id));
+      const perPage = Number(q.per_page);
+      const page = Number(q.page);
+      return [200, JSON.stringify(selected.slice((page - 1) * perPage, page * perPage)), wpHeaders(selected.length, Math.ceil(selected.length / perPage))];
+    });
+  return { queries, scope };
+}
 
 const config: WooConfig = { url: `${STORE}/`, consumerKey: 'ck_test_1234', consumerSecret: 'cs_test_5678', webhookSecret: 'whsec' };
 
@@ -86,36 +120,42 @@ describe('woocommerce connector', () => {
   });
 
   describe('when pulling without a cursor over several pages', () => {
-    it('follows X-WP-TotalPages, sends the documented query with Basic auth and sets state on the last page only', async () => {
-      const queries: Array<Record<string, string>> = [];
-      const auths: string[] = [];
-      const scope = nock(STORE)
-        .get(ORDERS)
-        .times(3)
-        .query((q) => {
-          queries.push(q as Record<string, string>);
-          return true;
-        })
-        .reply(function () {
-          auths.push(String(this.req.headers.authorization));
-          const page = Number(queries.at(-1)?.page);
-          const body = page === 1 ? page1 : page === 2 ? [variationOrder] : [couponOrder];
-          return [200, JSON.stringify(body), wpHeaders(4, 3)];
-        });
+    it('pages keyset-style: page=1 with modified_after = last seen − 1 s, Basic auth, and state on every page', async () => {
+      const { queries } = fakeStore(byModified);
       const { connector } = makeConnector();
-      const pages = await collect(connector, undefined);
-      expect(scope.isDone()).toBe(true);
+      const pull = connector.pull;
+      if (!pull) throw new Error('no pull');
+      const pages: Array<PulledPage<WooState>> = [];
+      for await (const page of pull({ ...config, perPage: 2 }, undefined, { now: () => NOW })) pages.push(page);
       expect(pages.map((p) => [p.page, p.totalPages, p.error, p.state])).toEqual([
-        [1, 3, undefined, undefined],
-        [2, 3, undefined, undefined],
+        [1, 2, undefined, { modifiedAfter: '2017-03-22T19:28:08.000Z' }],
+        [2, 3, undefined, { modifiedAfter: '2017-11-29T03:32:11.000Z' }],
         [3, 3, undefined, { modifiedAfter: '2024-03-15T09:07:41.000Z' }],
       ]);
-      expect(queries[0]).toEqual({ per_page: '100', page: '1', orderby: 'modified', order: 'asc', modified_before: '2024-05-01T12:00:00Z', dates_are_gmt: 'true' });
-      expect(queries.map((q) => q.page)).toEqual(['1', '2', '3']);
-      expect(auths.every((a) => a === `Basic ${Buffer.from('ck_test_1234:cs_test_5678').toString('base64')}`)).toBe(true);
-      expect(pages[0]?.body).toBe(JSON.stringify(page1));
+      expect(queries[0]).toEqual({ per_page: '2', page: '1', orderby: 'modified', order: 'asc', modified_before: '2024-05-01T12:00:00Z', dates_are_gmt: 'true' });
+      expect(queries.map((q) => [q.page, q.modified_after])).toEqual([
+        ['1', undefined],
+        ['1', '2017-03-22T19:28:07Z'],
+        ['1', '2017-11-29T03:32:10Z'],
+      ]);
+      expect(queries.every((q) => q.modified_before === '2024-05-01T12:00:00Z' && q.dates_are_gmt === 'true')).toBe(true);
+      expect(JSON.parse(pages[0]?.body ?? '[]').map((o: { id: number }) => o.id)).toEqual([723, 727]);
       expect(pages[0]?.contentType).toBe('application/json; charset=UTF-8');
-      expect(pages[0]?.source).toBe(`${STORE}${ORDERS}?per_page=100&page=1&orderby=modified&order=asc&modified_before=2024-05-01T12%3A00%3A00Z&dates_are_gmt=true`);
+      expect(pages[0]?.source).toBe(`${STORE}${ORDERS}?per_page=2&page=1&orderby=modified&order=asc&modified_before=2024-05-01T12%3A00%3A00Z&dates_are_gmt=true`);
+    });
+
+    it('sends Basic auth on every request', async () => {
+      const auths: string[] = [];
+      nock(STORE)
+        .get(ORDERS)
+        .query(true)
+        .reply(function () {
+          auths.push(String(this.req.headers.authorization));
+          return [200, JSON.stringify([page1[1]]), wpHeaders(1, 1)];
+        });
+      const { connector } = makeConnector();
+      await collect(connector, undefined);
+      expect(auths).toEqual([`Basic ${Buffer.from('ck_test_1234:cs_test_5678').toString('base64')}`]);
     });
 
     it('uses perPage from the config and tolerates an empty store', async () => {
@@ -156,7 +196,8 @@ describe('woocommerce connector', () => {
         .reply(200, JSON.stringify([variationOrder]), wpHeaders(1, 1));
       const { connector } = makeConnector();
       const pages = await collect(connector, { modifiedAfter: '2024-03-15T09:00:00.000Z' }, { ...config, overlapMinutes: 15 });
-      expect(query.modified_after).toBe('2024-03-15T08:45:00Z');
+      // cursor − overlap − 1 s: modified_after is exclusive, the cursor's own second is re-read.
+      expect(query.modified_after).toBe('2024-03-15T08:44:59Z');
       expect(query.dates_are_gmt).toBe('true');
       expect(query.orderby).toBe('modified');
       expect(pages.at(-1)?.state).toEqual({ modifiedAfter: '2024-03-15T09:07:41.000Z' });
@@ -173,7 +214,7 @@ describe('woocommerce connector', () => {
         .reply(200, JSON.stringify([variationOrder]), wpHeaders(1, 1));
       const { connector } = makeConnector();
       const pages = await collect(connector, { modifiedAfter: '2024-03-15T09:10:00.000Z' });
-      expect(query.modified_after).toBe('2024-03-15T09:00:00Z');
+      expect(query.modified_after).toBe('2024-03-15T08:59:59Z');
       expect(pages.at(-1)?.state).toEqual({ modifiedAfter: '2024-03-15T09:10:00.000Z' });
     });
 
@@ -211,7 +252,37 @@ describe('woocommerce connector', () => {
       expect(pages[0]?.state).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
     });
 
-    it('yields nothing and breaks nothing for a cursor in the future', async () => {
+    it('resets a cursor in the future to now − overlap, says so, and stores now', async () => {
+      let query: Record<string, string> = {};
+      nock(STORE)
+        .get(ORDERS)
+        .query((q) => {
+          query = q as Record<string, string>;
+          return true;
+        })
+        .reply(200, JSON.stringify([variationOrder]), wpHeaders(1, 1));
+      const { connector } = makeConnector();
+      const pages = (await collect(connector, { modifiedAfter: '2099-01-01T00:00:00.000Z' })) as Array<WooPulledPage>;
+      expect(query.modified_after).toBe('2024-05-01T11:49:59Z');
+      expect(query.modified_before).toBe('2024-05-01T12:00:00Z');
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.error).toBeUndefined();
+      expect(pages[0]?.warning).toMatch(/later than now .* reset/);
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2024-05-01T12:00:00.000Z' });
+    });
+
+    it('never stores a cursor past the run start, even when a store that ignores the filters sends a future date_modified_gmt', async () => {
+      const skewed = { ...couponOrder, id: 9001, date_modified_gmt: '2099-01-01T00:00:00' };
+      nock(STORE)
+        .get(ORDERS)
+        .query(true)
+        .reply(200, JSON.stringify([variationOrder, skewed]), wpHeaders(2, 1));
+      const { connector } = makeConnector();
+      const pages = (await collect(connector, { modifiedAfter: '2024-03-01T00:00:00.000Z' })) as Array<WooPulledPage>;
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2024-05-01T12:00:00.000Z' });
+      expect(pages[0]?.warning).toMatch(/ignores modified_after/);
+      // And the next run is not stuck: it reads from now − overlap again.
       let query: Record<string, string> = {};
       nock(STORE)
         .get(ORDERS)
@@ -220,14 +291,9 @@ describe('woocommerce connector', () => {
           return true;
         })
         .reply(200, '[]', wpHeaders(0, 0));
-      const { connector } = makeConnector();
-      const pages = await collect(connector, { modifiedAfter: '2099-01-01T00:00:00.000Z' });
-      expect(query.modified_after).toBe('2098-12-31T23:50:00Z');
-      expect(query.modified_before).toBeUndefined();
-      expect(pages).toHaveLength(1);
-      expect(pages[0]?.error).toBeUndefined();
-      expect(JSON.parse(pages[0]?.body ?? 'null')).toEqual([]);
-      expect(pages[0]?.state).toEqual({ modifiedAfter: '2099-01-01T00:00:00.000Z' });
+      const later = createWooCommerceConnector().pull?.(config, pages[0]?.state, { now: () => new Date('2024-05-01T13:00:00Z') });
+      for await (const page of later ?? []) expect(page.state).toEqual({ modifiedAfter: '2024-05-01T12:00:00.000Z' });
+      expect(query.modified_after).toBe('2024-05-01T11:49:59Z');
     });
 
     it('ignores an unreadable cursor and does a full pull', async () => {
@@ -247,26 +313,25 @@ describe('woocommerce connector', () => {
   });
 
   describe('when a page is broken', () => {
-    it('yields the malformed page with invalid_data, still fetches the next page and does not advance the cursor', async () => {
+    it('yields the malformed page with invalid_data, fetches the next page by offset from the same cursor and does not advance the cursor past it', async () => {
       const html = '<!DOCTYPE html><html><body><h1>Error establishing a database connection</h1></body></html>';
-      nock(STORE)
-        .get(ORDERS)
-        .query((q) => q.page === '1')
-        .reply(200, JSON.stringify(page1), wpHeaders(5, 3))
-        .get(ORDERS)
-        .query((q) => q.page === '2')
-        .reply(200, html, { ...wpHeaders(5, 3), 'Content-Type': 'text/html; charset=UTF-8' })
-        .get(ORDERS)
-        .query((q) => q.page === '3')
-        .reply(200, JSON.stringify([variationOrder]), wpHeaders(5, 3));
+      const { queries } = fakeStore(byModified, (n) => (n === 2 ? [200, html, { ...wpHeaders(3, 2), 'Content-Type': 'text/html; charset=UTF-8' }] : undefined));
       const { connector } = makeConnector();
-      const pages = await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' });
+      const pages = await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' }, { ...config, perPage: 2 });
       expect(pages.map((p) => p.page)).toEqual([1, 2, 3]);
+      expect(queries.map((q) => [q.page, q.modified_after])).toEqual([
+        ['1', '2016-12-31T23:49:59Z'],
+        ['1', '2017-03-22T19:28:07Z'],
+        ['2', '2017-03-22T19:28:07Z'],
+      ]);
       expect(pages[1]?.body).toBe(html);
       expect(pages[1]?.contentType).toBe('text/html; charset=UTF-8');
       expect(pages[1]?.error?.code).toBe('invalid_data');
       expect(pages[1]?.error?.message).toMatch(/HTML page/);
-      expect(pages.every((p) => p.state === undefined)).toBe(true);
+      // The order after the broken page is fetched...
+      expect(JSON.parse(pages[2]?.body ?? '[]').map((o: { id: number }) => o.id)).toEqual([5012]);
+      // ...but the cursor stays before the broken page's window.
+      expect(pages.map((p) => p.state)).toEqual([{ modifiedAfter: '2017-03-22T19:28:08.000Z' }, undefined, undefined]);
     });
 
     it('archives truncated JSON and a JSON object that is not a list as broken pages', async () => {
@@ -285,18 +350,21 @@ describe('woocommerce connector', () => {
       expect(pages.at(-1)?.state).toBeUndefined();
     });
 
-    it('does not advance the cursor when the result set changes while paging', async () => {
+    it('on an old store (orderby=date, offset paging) does not advance the cursor when the result set changes while paging', async () => {
       nock(STORE)
         .get(ORDERS)
-        .query((q) => q.page === '1')
+        .query((q) => q.orderby === 'modified')
+        .reply(400, { code: 'rest_invalid_param', message: 'Invalid parameter(s): orderby', data: { status: 400 } })
+        .get(ORDERS)
+        .query((q) => q.orderby === 'date' && q.page === '1')
         .reply(200, JSON.stringify(page1), wpHeaders(3, 2))
         .get(ORDERS)
-        .query((q) => q.page === '2')
+        .query((q) => q.orderby === 'date' && q.page === '2')
         .reply(200, '[]', wpHeaders(2, 1));
       const { connector } = makeConnector();
-      const pages = await collect(connector, undefined);
+      const pages = await collect(connector, undefined, { ...config, perPage: 2 });
       expect(pages).toHaveLength(2);
-      expect(pages.at(-1)?.state).toBeUndefined();
+      expect(pages.map((p) => p.state)).toEqual([undefined, undefined]);
     });
   });
 

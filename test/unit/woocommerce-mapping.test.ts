@@ -6,6 +6,7 @@ import { OrderDraftSchema, type OrderDraft } from '../../core/model/order.ts';
 import { firstProblem } from '../../core/model/validate.ts';
 import { woocommerceMapping, DEFAULT_WOO_STATUS_MAP } from '../../mappings/woocommerce/index.ts';
 import { decodeHtmlEntities } from '../../mappings/woocommerce/entities.ts';
+import { generateWooOrder } from '../../demo/woo-sandbox.ts';
 import { normaliseDecimal, parseDecimal, formatDecimal } from '../../mappings/common/money.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url), 'utf8');
@@ -287,10 +288,12 @@ describe('woocommerce mapping', () => {
       ]);
     });
 
-    it('reports an order.deleted webhook body (only the id) instead of inventing an order', () => {
-      const result = woocommerceMapping.map({ kind: 'webhook', body: '{"id":727}' }, {});
-      expect(result.orders).toEqual([]);
-      expect(result.errors).toEqual([{ ref: '727', message: expect.stringMatching(/no status/) }]);
+    it('maps an order.deleted webhook body (only the id) to nothing, without an error', () => {
+      expect(woocommerceMapping.map({ kind: 'webhook', body: '{"id":727}' }, {})).toEqual({ orders: [], errors: [] });
+      expect(woocommerceMapping.map({ kind: 'webhook', body: '{"id":"727"}' }, {})).toEqual({ orders: [], errors: [] });
+      // Anything more than the id is an order and must be complete.
+      const partial = woocommerceMapping.map({ kind: 'webhook', body: '{"id":727,"total":"1.00"}' }, {});
+      expect(partial.errors).toEqual([{ ref: '727', message: 'order has no status' }]);
     });
 
     it('reports missing dates, currency and ids without throwing', () => {
@@ -324,6 +327,133 @@ describe('woocommerce mapping', () => {
       expect(result.errors).toEqual([]);
       expect(result.orders[0]?.totals.total).toBe('29.35');
     });
+  });
+});
+
+/** DECIMAL(18,4) for money and quantities, DECIMAL(18,6) for order_line.unit_price. */
+function expectColumnScales(order: OrderDraft): void {
+  const fits = (value: string, scale: number, where: string) => {
+    const [int = '', frac = ''] = value.replace(/^-/, '').split('.');
+    expect(frac.length, `${where} = ${value} has more than ${scale} decimals`).toBeLessThanOrEqual(scale);
+    expect(int.length, `${where} = ${value} is too large`).toBeLessThanOrEqual(18 - scale);
+  };
+  for (const [key, value] of Object.entries(order.totals)) fits(value, 4, `totals.${key}`);
+  order.lines.forEach((line, i) => {
+    for (const key of ['quantity', 'subtotal', 'discount', 'tax', 'total'] as const) fits(line[key], 4, `lines[${i}].${key}`);
+    fits(line.unitPrice, 6, `lines[${i}].unitPrice`);
+  });
+}
+
+describe('woocommerce mapping: column scales', () => {
+  it('keeps every emitted amount within its column scale for all fixtures and generated orders', () => {
+    for (const name of ['order-727.json', 'list-orders-page.json', 'coupon-fee-refund-order.json', 'variation-order-wc8.json']) {
+      for (const order of map(fixture(name)).orders) expectColumnScales(order);
+    }
+    const generated = map(JSON.stringify(Array.from({ length: 200 }, (_, i) => generateWooOrder(i))));
+    expect(generated.errors).toEqual([]);
+    for (const order of generated.orders) expectColumnScales(order);
+  });
+
+  it('keeps 3-decimal taxes exactly and rounds values with more than 4 decimals half-up, recording the originals', () => {
+    const base = fixtureJson('variation-order-wc8.json');
+    const lines = base.line_items as Array<Record<string, unknown>>;
+    const shipping = base.shipping_lines as Array<Record<string, unknown>>;
+    const body = JSON.stringify({
+      ...base,
+      line_items: [
+        { ...lines[0], quantity: 3, subtotal: '14970.00', total: '14970.00', total_tax: '38.115' },
+        { ...lines[2], quantity: '1.23456', subtotal: '10.123456', total: '10.12345', total_tax: '2.73333333' },
+      ],
+      fee_lines: [{ id: 7, name: 'Rounding fee', total: '0.33335', total_tax: '0.0900045', tax_class: '', tax_status: 'taxable', taxes: [], meta_data: [] }],
+      shipping_lines: [{ ...shipping[0], total: '1990.00005', total_tax: '537.3' }],
+      discount_total: '0.000001',
+      total_tax: '578.15333',
+      total: '17548.72678',
+    });
+    const order = single(body);
+    expectColumnScales(order);
+    const [pillow, mug] = order.lines;
+    expect(pillow).toMatchObject({ tax: '38.115', total: '14970', unitPrice: '4990' });
+    expect(pillow?.attributes.unrounded).toBeUndefined();
+    expect(mug).toMatchObject({ quantity: '1.2346', subtotal: '10.1235', total: '10.1235', discount: '0', tax: '2.7333', unitPrice: '8.200052' });
+    expect(mug?.attributes.unrounded).toEqual({ quantity: '1.23456', subtotal: '10.123456', total: '10.12345', tax: '2.73333333' });
+    const fee = order.lines.find((l) => l.kind === 'fee');
+    expect(fee).toMatchObject({ total: '0.3334', tax: '0.09', unitPrice: '0.3334' });
+    expect(fee?.attributes.unrounded).toEqual({ total: '0.33335', tax: '0.0900045' });
+    const ship = order.lines.find((l) => l.kind === 'shipping');
+    expect(ship).toMatchObject({ total: '1990.0001', unitPrice: '1990.0001' });
+    expect(ship?.attributes.unrounded).toEqual({ total: '1990.00005' });
+    expect(order.totals).toMatchObject({ discount: '0', tax: '578.1533', total: '17548.7268' });
+    expect(order.lines[0]?.attributes.orderUnrounded).toEqual({ discount_total: '0.000001', total_tax: '578.15333', total: '17548.72678' });
+  });
+
+  it('rounds the float price fallback (quantity 0) to 6 decimals and records it', () => {
+    const base = fixtureJson('order-727.json');
+    const lines = base.line_items as Array<Record<string, unknown>>;
+    const body = JSON.stringify({ ...base, line_items: [{ ...lines[0], quantity: 0, subtotal: '0.00', total: '0.00', total_tax: '0.00' }] }).replace(
+      /"price":\s*[\d.]+/,
+      '"price":3.3333333333333335',
+    );
+    const order = single(body);
+    expectColumnScales(order);
+    expect(order.lines[0]?.unitPrice).toBe('3.333333');
+    expect(order.lines[0]?.attributes.unrounded).toEqual({ unitPrice: '3.3333333333333335' });
+  });
+
+  it('reports an amount too large for its column instead of storing a wrong one', () => {
+    const result = map(JSON.stringify({ ...fixtureJson('order-727.json'), total: '123456789012345.00' }));
+    expect(result.orders).toEqual([]);
+    expect(result.errors).toEqual([{ ref: '727', message: expect.stringMatching(/^total 123456789012345 is too large/) }]);
+  });
+});
+
+/** Where a real U+0000 sits in a value (strings and keys). */
+function nulPaths(value: unknown, path = '$'): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulPaths(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => [...(k.includes('\u0000') ? [`${path} key ${JSON.stringify(k)}`] : []), ...nulPaths(v, `${path}.${k}`)]);
+  }
+  return [];
+}
+
+describe('woocommerce mapping: NUL characters', () => {
+  it('strips U+0000 from every text value it emits, keys included', () => {
+    const base = fixtureJson('variation-order-wc8.json');
+    const lines = base.line_items as Array<Record<string, unknown>>;
+    const nul = (text: string) => `${text.slice(0, 2)}\u0000${text.slice(2)}`;
+    const body = JSON.stringify({
+      ...base,
+      number: nul('HU-5012'),
+      customer_note: nul('Kérem'),
+      billing: { ...(base.billing as object), first_name: nul('Kovács'), company: '\u0000' },
+      meta_data: [...(base.meta_data as unknown[]), { id: 1, key: nul('utm_term'), value: nul('garden') }],
+      line_items: [
+        { ...lines[0], name: `${nul('Díszpárna')} &#0;40`, sku: nul('DP-4040'), meta_data: [{ id: 2, key: nul('pa_szin'), value: nul('zold'), display_key: nul('Szín'), display_value: { deep: [nul('x')] } }] },
+      ],
+      coupon_lines: [{ id: 3, code: nul('tavasz10'), discount: '0', discount_tax: '0', meta_data: [] }],
+    });
+    const result = map(body);
+    expect(result.errors).toEqual([]);
+    expect(nulPaths(result)).toEqual([]);
+    const order = result.orders[0] as OrderDraft;
+    expect(order.number).toBe('HU-5012');
+    expect(order.notes).toBe('Kérem');
+    expect(order.billingAddress?.name).toBe('Kovács Anna');
+    expect(order.billingAddress?.company).toBeUndefined();
+    expect(order.lines[0]?.name).toBe('Díszpárna &#0;40');
+    expect(order.lines[0]?.attributes.displayName).toBe('Díszpárna 40');
+    expect(order.lines[0]?.sku).toBe('DP-4040');
+    expect(order.lines[0]?.attributes.variation).toEqual({ pa_szin: { value: 'zold', displayKey: 'Szín', displayValue: { deep: ['x'] } } });
+    expect(order.lines.find((l) => l.kind === 'discount')?.name).toBe('tavasz10');
+    expect(order.source.utm?.term).toBe('garden');
+  });
+
+  it('strips U+0000 from error refs and messages', () => {
+    const result = map(JSON.stringify([{ ...fixtureJson('order-727.json'), id: '12\u0000', total: 'x\u0000' }]));
+    expect(nulPaths(JSON.parse(JSON.stringify([{ id: '12\u0000' }])))).toEqual(['$[0].id']);
+    expect(nulPaths(result)).toEqual([]);
+    expect(result.errors[0]?.ref).toBe('12');
   });
 });
 

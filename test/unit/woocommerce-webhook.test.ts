@@ -92,12 +92,45 @@ describe('woocommerce webhook', () => {
   });
 
   describe('when no webhook secret is configured', () => {
-    it('rejects everything with a clear reason', () => {
+    it('rejects deliveries with a clear reason', () => {
       const { webhookSecret: _unused, ...noSecret } = config;
       const signed = verify(delivery(rawBody, { 'x-wc-webhook-signature': sign(rawBody) }), noSecret);
       expect(signed).toEqual({ kind: 'rejected', reason: expect.stringMatching(/no webhook secret is configured/) });
-      const ping = verify({ rawBody: Buffer.from('webhook_id=12'), headers: {} }, noSecret);
-      expect(ping.kind).toBe('rejected');
+    });
+
+    it('still answers the creation ping, which WooCommerce sends before the secret can be set', () => {
+      const { webhookSecret: _unused, ...noSecret } = config;
+      // As WC_Webhook::deliver_ping() sends it: form body `webhook_id=<id>`, Hookshot user agent, no X-WC-* headers.
+      const ping = verify(
+        { rawBody: Buffer.from('webhook_id=12'), headers: { 'user-agent': 'WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)', 'content-type': 'application/x-www-form-urlencoded' } },
+        noSecret,
+      );
+      expect(ping).toEqual({ kind: 'ping' });
+    });
+  });
+
+  describe('when the webhook is not about orders', () => {
+    it('rejects product, customer, coupon and action topics with a clear reason, signed or not', () => {
+      const body = Buffer.from('{"id":31,"name":"Kerti pad"}');
+      const product = verify(delivery(body, { 'x-wc-webhook-topic': 'product.updated', 'x-wc-webhook-resource': 'product', 'x-wc-webhook-signature': sign(body) }));
+      expect(product).toEqual({ kind: 'rejected', reason: expect.stringMatching(/this channel only takes order webhooks.*product\.updated/) });
+      const { webhookSecret: _unused, ...noSecret } = config;
+      expect(verify(delivery(body, { 'x-wc-webhook-topic': 'customer.created', 'x-wc-webhook-resource': 'customer' }), noSecret)).toEqual({
+        kind: 'rejected',
+        reason: expect.stringMatching(/only takes order webhooks/),
+      });
+      // Without the resource header the topic's prefix decides.
+      const coupon = verify({ rawBody: body, headers: { 'x-wc-webhook-topic': 'coupon.deleted', 'x-wc-webhook-signature': sign(body) } });
+      expect(coupon).toEqual({ kind: 'rejected', reason: expect.stringMatching(/only takes order webhooks/) });
+      const action = verify(delivery(body, { 'x-wc-webhook-topic': 'action.woocommerce_order_status_changed', 'x-wc-webhook-resource': 'action', 'x-wc-webhook-signature': sign(body) }));
+      expect(action.kind).toBe('rejected');
+    });
+
+    it('accepts order.deleted (resource order); the mapping turns its {id} body into nothing', () => {
+      const body = Buffer.from('{"id":727}');
+      const verdict = verify(delivery(body, { 'x-wc-webhook-topic': 'order.deleted', 'x-wc-webhook-event': 'deleted', 'x-wc-webhook-signature': sign(body) }));
+      expect(verdict).toEqual({ kind: 'accepted', topic: 'order.deleted', deliveryId: '7f3a9c' });
+      expect(woocommerceMapping.map({ kind: 'webhook', body: body.toString('utf8') }, {})).toEqual({ orders: [], errors: [] });
     });
   });
 

@@ -4,8 +4,16 @@ import { bodyExcerpt } from '../../_kit/http.ts';
 import type { WooClient, WooPage } from '../client.ts';
 import type { ResolvedWooConfig, WooState } from '../spec.ts';
 
-/** Never loop forever on a store whose headers lie. */
+/** Never loop forever on a store whose headers lie: at most this many requests per run. */
 const MAX_PAGES = 100_000;
+/** Restarts of one same-second window whose X-WP-Total changed under us before the cursor is frozen. */
+const MAX_WINDOW_RESTARTS = 5;
+const SECOND = 1000;
+
+/** A pulled page, plus a warning ops should see (not an error: the page itself is fine). */
+export interface WooPulledPage extends PulledPage<WooState> {
+  warning?: string | undefined;
+}
 
 /** `date_modified_gmt` is UTC without a zone designator ("2017-03-22T19:28:08"). */
 export function parseWooGmt(value: unknown): Date | undefined {
@@ -39,51 +47,95 @@ function readPage(page: WooPage): PageBody {
   return { ok: true, orders: parsed };
 }
 
+const modifiedOf = (order: unknown): Date | undefined =>
+  order && typeof order === 'object' ? parseWooGmt((order as Record<string, unknown>).date_modified_gmt) : undefined;
+
+const later = (a: Date | undefined, b: Date | undefined): Date | undefined => (!a ? b : !b ? a : a > b ? a : b);
+
 /**
- * Pulls orders changed since the cursor, oldest change first, page by page.
+ * Pulls orders changed since the cursor, oldest change first.
+ *
+ * Modern stores (`orderby=modified` accepted) are read keyset-style: every request is `page=1` with
+ * `modified_after = <last date_modified_gmt seen − 1 s>` (the filter is exclusive and has second
+ * precision, so the last second is re-read: orders cut off at a page boundary are not skipped) and
+ * `modified_before = <run start>`. Each page carries `state`: the largest `date_modified_gmt` of the
+ * pages read so far without a gap, capped by the run start, so the cursor advances page by page and a
+ * crash at page N resumes from there.
  *
  * Invariants:
  * - Every page is yielded (and archived by the caller) as received, broken ones with `error`.
- * - `state` is set on the last page only, and only when the run was clean: no broken page and a
- *   stable result set (X-WP-Total unchanged across pages, no early empty page). Otherwise the next
- *   run starts again from the old cursor: intake is idempotent, so re-delivery is harmless, while a
- *   skipped order would be lost.
- * - The new cursor is the largest `date_modified_gmt` seen (never older than the old cursor); the
- *   request goes back `overlapMinutes` from it for clock skew and late commits.
- * - `modified_before` = run start bounds the result set, so orders modified while we page shrink it
- *   (detected via X-WP-Total) rather than silently shifting pages.
- * - Stores that ignore `modified_after` (old WC) return everything: the cursor still becomes the max
- *   seen and intake deduplicates. Stores that reject `orderby=modified` (400) are re-read with
- *   `orderby=date`.
+ * - The emitted cursor C means "every order modified before C is stored"; a run reads from
+ *   `C − overlap − 1 s`. It never moves back and never passes the run start (a future cursor from a
+ *   skewed clock or bad data is reset to now, with a `warning`).
+ * - Ties: a full page whose orders all share one second S would make keyset paging stand still, so
+ *   that second is read by offset (`page=2,3…`) in the window `(S − 1 s, S + 1 s)`, which orders can
+ *   only leave; if X-WP-Total shrinks meanwhile the window is re-read from page 1.
+ * - A broken page (not a JSON array) cannot tell its dates: it is yielded with `error`, the next
+ *   page of the same query is fetched (offset) and the cursor stays where it was before the broken
+ *   page for the rest of the run.
+ * - Old stores: `orderby=modified` rejected with 400 → `orderby=date` and plain offset paging;
+ *   filters ignored or results not sorted by modified → plain offset paging from there. In both,
+ *   `state` comes on the last page only, after a clean run (no broken page, X-WP-Total stable).
  */
 export async function* pullOrders(
   client: WooClient,
   config: ResolvedWooConfig,
   state: WooState | undefined,
   options: PullOptions = {},
-): AsyncGenerator<PulledPage<WooState>> {
+): AsyncGenerator<WooPulledPage> {
   const now = options.now ?? (() => new Date());
-  const cursor = parseWooGmt(state?.modifiedAfter);
-  const modifiedAfter = cursor ? formatWooParam(new Date(cursor.getTime() - config.overlapMinutes * 60_000)) : undefined;
-  const runStart = now();
-  // A cursor at or past the run start means "nothing new yet": don't send an empty window (after > before).
-  const modifiedBefore = cursor && cursor.getTime() >= runStart.getTime() ? undefined : formatWooParam(runStart);
+  // Whole seconds: WooCommerce dates have no milliseconds and modified_before is sent without them.
+  const runStart = new Date(Math.floor(now().getTime() / SECOND) * SECOND);
+  const overlapMs = config.overlapMinutes * 60_000;
+  const cap = (date: Date): Date => (date > runStart ? runStart : date);
 
+  let warning: string | undefined;
+  const stored = parseWooGmt(state?.modifiedAfter);
+  // Whole seconds too, so `after` below is exactly what is sent.
+  let cursor = stored ? new Date(Math.floor(stored.getTime() / SECOND) * SECOND) : undefined;
+  if (cursor && cursor > runStart) {
+    warning =
+      `The stored cursor ${cursor.toISOString()} is later than now (${runStart.toISOString()}; store or hub clock skew, or an order ` +
+      `with a future date_modified_gmt): it was reset and this pull restarts from now − ${config.overlapMinutes} min. Orders changed ` +
+      'between the last good sync and then may need a full resync.';
+    cursor = runStart;
+  }
+
+  /** The cursor to persist: every order modified before it is stored. */
+  let committed: Date | undefined = cursor;
+  /** Largest date_modified_gmt seen at all (offset mode's cursor at the end of a clean run). */
+  let maxSeen: Date | undefined = cursor;
+
+  let mode: 'keyset' | 'offset' = 'keyset';
   let orderby: 'modified' | 'date' = 'modified';
-  let maxSeen = cursor;
+  let after: Date | undefined = cursor ? new Date(cursor.getTime() - overlapMs - SECOND) : undefined;
+  let before: Date = runStart;
+  let page = 1;
+  /** Set while reading one second by offset (ties). */
+  let tie: Date | undefined;
+  let restarts = 0;
+  /** A broken page or an unstable window: the cursor does not advance any more in this run. */
+  let frozen = false;
+  /** Offset mode only: no broken page and a stable X-WP-Total. */
   let clean = true;
-  let firstTotal: number | undefined;
-  let totalPages: number | undefined;
+  let previous: { key: string; total: number | undefined } | undefined;
 
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    let fetched = await client.fetchOrdersPage(
-      { page, perPage: config.perPage, orderby, order: 'asc', modifiedAfter, modifiedBefore },
-      { signal: options.signal, acceptStatuses: page === 1 ? [400] : [] },
-    );
+  for (let seq = 1; seq <= MAX_PAGES; seq++) {
+    const query = () => ({
+      page,
+      perPage: config.perPage,
+      orderby,
+      order: 'asc' as const,
+      modifiedAfter: after ? formatWooParam(after) : undefined,
+      modifiedBefore: formatWooParam(before),
+    });
+    let fetched = await client.fetchOrdersPage(query(), { signal: options.signal, acceptStatuses: seq === 1 ? [400] : [] });
     if (fetched.response.status === 400) {
       if (orderby === 'modified' && /orderby/i.test(fetched.response.body)) {
+        // Old store: no orderby=modified, so no keyset paging either.
         orderby = 'date';
-        fetched = await client.fetchOrdersPage({ page, perPage: config.perPage, orderby, order: 'asc', modifiedAfter, modifiedBefore }, { signal: options.signal });
+        mode = 'offset';
+        fetched = await client.fetchOrdersPage(query(), { signal: options.signal });
       } else {
         throw new ConnectorError('upstream_rejected', `WooCommerce rejected ${fetched.response.url} with HTTP 400: ${bodyExcerpt(fetched.response.body)}`, {
           status: 400,
@@ -91,39 +143,116 @@ export async function* pullOrders(
       }
     }
 
-    if (fetched.totalPages !== undefined) totalPages = fetched.totalPages;
-    if (fetched.total !== undefined) {
-      if (firstTotal === undefined) firstTotal = fetched.total;
-      else if (fetched.total !== firstTotal) clean = false;
-    }
-    options.onProgress?.({ page, totalPages });
+    // Same query as the previous request (offset paging): a changed X-WP-Total means pages shifted.
+    const key = `${orderby}|${query().modifiedAfter ?? ''}|${query().modifiedBefore}`;
+    const shifted = previous !== undefined && previous.key === key && page > 1 && fetched.total !== undefined && previous.total !== undefined && fetched.total !== previous.total;
+    previous = { key, total: fetched.total };
 
-    const read = readPage(fetched);
-    let last: boolean;
-    if (read.ok) {
-      for (const order of read.orders) {
-        const modified = order && typeof order === 'object' ? parseWooGmt((order as Record<string, unknown>).date_modified_gmt) : undefined;
-        if (modified && (!maxSeen || modified > maxSeen)) maxSeen = modified;
-      }
-      const empty = read.orders.length === 0;
-      if (empty && totalPages !== undefined && page < totalPages) clean = false;
-      last = empty || (totalPages !== undefined ? page >= totalPages : read.orders.length < config.perPage);
-    } else {
-      clean = false;
-      // Without X-WP-TotalPages we cannot know whether more pages exist: stop here.
-      last = totalPages === undefined || page >= totalPages;
-    }
+    // Pages expected for the whole run so far: those read plus what the current query still has.
+    const totalPages = fetched.totalPages !== undefined ? seq + Math.max(0, fetched.totalPages - page) : undefined;
+    options.onProgress?.({ page: seq, totalPages });
 
-    const nextState: WooState | undefined = last && clean ? (maxSeen ? { modifiedAfter: maxSeen.toISOString() } : { ...state }) : undefined;
-    yield {
+    const out: WooPulledPage = {
       source: fetched.response.url,
       contentType: fetched.response.contentType,
       body: fetched.response.body,
-      page,
+      page: seq,
       totalPages,
-      error: read.ok ? undefined : { code: 'invalid_data', message: read.message },
-      state: nextState,
+      error: undefined,
+      state: undefined,
     };
-    if (last) return;
+    const notes: string[] = [];
+    if (warning) notes.push(warning);
+    warning = undefined;
+
+    const read = readPage(fetched);
+    const queryHasMore = fetched.totalPages === undefined || page < fetched.totalPages;
+
+    if (!read.ok) {
+      out.error = { code: 'invalid_data', message: read.message };
+      frozen = true;
+      clean = false;
+      if (notes.length > 0) out.warning = notes.join(' ');
+      yield out;
+      // Without X-WP-TotalPages we cannot know whether more pages exist: stop here.
+      if (fetched.totalPages === undefined || !queryHasMore) {
+        if (tie && fetched.totalPages !== undefined) {
+          ({ after, before, page, tie } = { after: tie, before: runStart, page: 1, tie: undefined });
+          continue;
+        }
+        return;
+      }
+      page += 1;
+      continue;
+    }
+
+    const dates = read.orders.map(modifiedOf);
+    let first: Date | undefined;
+    let last: Date | undefined;
+    let sorted = true;
+    for (const date of dates) {
+      if (!date) continue;
+      maxSeen = later(maxSeen, date);
+      if (!first) first = date;
+      if (last && date < last) sorted = false;
+      last = date;
+    }
+    const full = read.orders.length >= config.perPage;
+    const windowEnd = read.orders.length === 0 || !full || !queryHasMore;
+
+    if (mode === 'keyset') {
+      const outside = dates.some((d) => d !== undefined && ((after !== undefined && d <= after) || d >= before));
+      if (outside || !sorted || (full && !last)) {
+        mode = 'offset';
+        notes.push(
+          outside
+            ? 'The store ignores modified_after/modified_before (older WooCommerce): reading every page by offset; the cursor moves only after a clean run.'
+            : 'The store does not sort by date_modified_gmt: reading every page by offset; the cursor moves only after a clean run.',
+        );
+      }
+    } else if (shifted) {
+      clean = false;
+    }
+
+    if (mode === 'offset') {
+      // Plain offset paging over one fixed query; the cursor moves only at the end of a clean run.
+      const end = windowEnd;
+      if (end && clean && !frozen) out.state = maxSeen ? { modifiedAfter: cap(maxSeen).toISOString() } : { ...state };
+      if (notes.length > 0) out.warning = notes.join(' ');
+      yield out;
+      if (end) return;
+      page += 1;
+      continue;
+    }
+
+    // Keyset mode.
+    if (tie && shifted) {
+      // An order left the same-second window while we paged it by offset: re-read it from page 1.
+      restarts += 1;
+      if (restarts > MAX_WINDOW_RESTARTS) frozen = true;
+    } else if (last && !frozen) {
+      committed = later(committed, cap(last));
+    }
+    if (!frozen) out.state = committed ? { modifiedAfter: committed.toISOString() } : { ...state };
+    if (notes.length > 0) out.warning = notes.join(' ');
+    yield out;
+
+    if (tie) {
+      if (shifted && restarts <= MAX_WINDOW_RESTARTS) page = 1;
+      else if (windowEnd) ({ after, before, page, tie } = { after: tie, before: runStart, page: 1, tie: undefined });
+      else page += 1;
+      continue;
+    }
+    if (windowEnd) return;
+    // A full page: continue from its last second, or read that second by offset when the whole page is in it.
+    const lastSecond = last as Date;
+    const nextAfter = new Date(lastSecond.getTime() - SECOND);
+    if ((first && first.getTime() === lastSecond.getTime()) || (after && nextAfter <= after)) {
+      ({ after, before, page, tie } = { after: nextAfter, before: new Date(lastSecond.getTime() + SECOND), page: 1, tie: lastSecond });
+      restarts = 0;
+    } else {
+      after = nextAfter;
+      page = 1;
+    }
   }
 }
