@@ -7,6 +7,7 @@ import { isHubError } from '../core/errors.ts';
 import { listOrders } from '../core/orders/order-queries.ts';
 import type { PayloadOutcome } from '../core/orders/payload-processing.ts';
 import { loadConfig, type HubConfig } from '../jobs/config.ts';
+import { acquireEmbeddedLock } from '../jobs/embedded-lock.ts';
 import { createHub, embeddedDatabaseDir, type Hub, type HubOptions } from '../jobs/hub.ts';
 import { reprocessFailedPayloads } from '../jobs/processors/process-payload.ts';
 import { syncChannel } from '../jobs/processors/sync-channel.ts';
@@ -94,6 +95,8 @@ channels
         syncSchedule: options.schedule,
         enabled: !options.disabled,
       });
+      // With REDIS_URL the schedule lands in Redis at once, for the running hub's scheduler.
+      await hub.actions.channelChanged(channel.id);
       if (options.json) console.log(JSON.stringify(hub.channels.toPublic(channel), null, 2));
       else console.log(`Added channel "${channel.name}" (${channel.connectorType}, ${channel.kind}) with id ${channel.id}; syncs on "${channel.syncSchedule}".`);
     });
@@ -158,12 +161,27 @@ channels
     await withHub(async (hub) => {
       const channel = await hub.channels.find(ref);
       console.log(`Syncing "${channel.name}"…`);
-      const outcome = await syncChannel(hub.context, channel.id, 'manual', (p) => {
-        const of = p.totalPages ? `/${p.totalPages}` : '';
-        console.log(`  page ${p.page}${of}: ${describe(p.counts)}`);
-      });
+      // Ctrl+C stops between pages; the run is recorded as interrupted.
+      const abort = new AbortController();
+      const interrupt = () => abort.abort(new Error('interrupted'));
+      process.once('SIGINT', interrupt);
+      let outcome;
+      try {
+        outcome = await syncChannel(
+          hub.context,
+          channel.id,
+          'manual',
+          (p) => {
+            const of = p.totalPages ? `/${p.totalPages}` : '';
+            console.log(`  page ${p.page}${of}: ${describe(p.counts)}`);
+          },
+          { signal: abort.signal },
+        );
+      } finally {
+        process.off('SIGINT', interrupt);
+      }
       if (outcome.status === 'skipped') {
-        console.log(`Skipped: a sync of "${channel.name}" is already running.`);
+        console.log(outcome.reason === 'disabled' ? `Skipped: channel "${channel.name}" is disabled.` : `Skipped: a sync of "${channel.name}" is already running.`);
         return;
       }
       const total = await hub.db.prisma.order.count({ where: { channelId: channel.id } });
@@ -211,7 +229,7 @@ orders
 program
   .command('reprocess [payloadId]')
   .description('read a stored raw payload again (after a mapping fix), or every failed one with --failed')
-  .option('--failed', 'every failed or partly failed payload')
+  .option('--failed', 'every failed or partly failed payload, and those left pending for over 5 minutes')
   .option('--channel <channel>', 'with --failed: only this channel (name or id)')
   .action(async (payloadId: string | undefined, options: { failed?: boolean; channel?: string }) => {
     if (!payloadId && !options.failed) fail('Give a payload id, or --failed to read every failed payload again.');
@@ -239,15 +257,21 @@ program
   });
 
 async function withDatabase<T>(config: HubConfig, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  let lock: Awaited<ReturnType<typeof acquireEmbeddedLock>> | undefined;
   if (!config.databaseUrl) {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(config.dataDir, { recursive: true });
+    lock = await acquireEmbeddedLock(config.dataDir);
   }
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config), poolSize: 2 });
   try {
-    return await fn(db);
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config), poolSize: 2 });
+    try {
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
   } finally {
-    await db.close();
+    await lock?.release();
   }
 }
 

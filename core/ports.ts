@@ -27,7 +27,7 @@ export interface CheckReport {
 export type SyncTrigger = 'schedule' | 'manual' | 'demo';
 
 export interface SyncRequestReceipt {
-  /** Deterministic per channel while one is waiting, so asking twice queues one sync. */
+  /** The job that will run the sync: the one already waiting or running when asked twice. */
   jobId: string;
   /** False when a sync of this channel was already waiting or running. */
   queued: boolean;
@@ -51,7 +51,17 @@ export interface HealthReport {
 export interface HubActions {
   checkChannel(channelId: string): Promise<CheckReport>;
   requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt>;
-  /** Verifies, archives and queues a pushed payload; stores nothing when it is not authentic. */
+  /**
+   * A channel was created or changed (schedule, enabled flag…): re-reads it and sets, replaces or
+   * removes its sync schedule. Never throws: a schedule that cannot be set is logged.
+   */
+  channelChanged(channelId: string): Promise<void>;
+  /**
+   * Verifies a pushed payload (stores nothing when it is not authentic), archives it raw and
+   * queues a job to read it into orders; resolves once it is archived, before it is read, so a
+   * hiccup while reading never fails the delivery (the job retries; a sweep re-queues payloads
+   * left pending). Throws HubError `conflict` for a disabled channel, `not_found` for an unknown one.
+   */
   receiveWebhook(channelId: string, request: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer }): Promise<WebhookReceipt>;
   reprocessPayload(payloadId: string): Promise<PayloadOutcome>;
   health(): Promise<HealthReport>;

@@ -6,6 +6,7 @@ import { migrate } from '../core/db/migrate.ts';
 import { listOrders } from '../core/orders/order-queries.ts';
 import type { SyncTrigger } from '../core/ports.ts';
 import type { HubConfig } from '../jobs/config.ts';
+import { acquireEmbeddedLock } from '../jobs/embedded-lock.ts';
 import { createHub, type Hub } from '../jobs/hub.ts';
 import { syncChannel, type SyncOutcome } from '../jobs/processors/sync-channel.ts';
 import type { SyncCounts } from '../core/channels/sync-runs.ts';
@@ -39,13 +40,16 @@ const SECRET = 'cs_demo_0000000000000000000000000000000000';
 export async function runDemo(options: DemoOptions): Promise<void> {
   const print = options.print ?? ((line: string) => console.log(line));
   const dataDir = join(options.config.dataDir, 'demo');
-  await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
-  print(`[demo] embedded database in ${dataDir} (fresh for this run)`);
-  const db = await openDatabase({ dataDir: join(dataDir, 'pglite') });
+  // A second demo on the same data dir would wipe and corrupt this one's database.
+  const lock = await acquireEmbeddedLock(dataDir, 'hub demo');
   const sandboxes: WooSandbox[] = [];
   let hub: Hub | undefined;
+  let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
+    await rm(join(dataDir, 'pglite'), { recursive: true, force: true });
+    print(`[demo] embedded database in ${dataDir} (fresh for this run)`);
+    db = await openDatabase({ dataDir: join(dataDir, 'pglite') });
     await migrate(db);
     const config: HubConfig = { ...options.config, databaseUrl: undefined, redisUrl: undefined, dataDir };
     hub = await createHub(config, { db, retry: { attempts: 3, backoffMs: 2_000 } });
@@ -112,8 +116,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await app.close();
   } finally {
     await hub?.close();
-    await db.close();
+    await db?.close();
     await Promise.all(sandboxes.map((s) => s.close()));
+    await lock.release();
   }
 }
 

@@ -8,6 +8,7 @@ import { HubError } from '../core/errors.ts';
 import { assertValid } from '../core/model/validate.ts';
 import type { CheckReport, HealthReport, HubActions, SyncRequestReceipt } from '../core/ports.ts';
 import type { HubConfig } from './config.ts';
+import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
 import { receiveWebhook } from './processors/webhook.ts';
 import { createRegistry, type ConnectorRegistry } from './registry.ts';
@@ -27,6 +28,8 @@ export interface HubOptions {
   schedules?: boolean | undefined;
   retry?: RetryPolicy | undefined;
   leaseTtlMs?: number | undefined;
+  /** Delay before a sync skipped because another one held the channel runs again. */
+  followUpDelayMs?: number | undefined;
 }
 
 export interface Hub {
@@ -39,7 +42,9 @@ export interface Hub {
   channels: ChannelService;
   /** What the processor functions need, for running one in the foreground (hub channels sync). */
   context: ProcessorContext;
-  /** Stops the runner (letting running syncs finish) and closes connections this hub opened. */
+  /** The Redis client `/health` pings (made on the first health check; undefined without REDIS_URL). */
+  readonly healthRedis: Redis | undefined;
+  /** Stops the runner (running syncs stop between pages), closes what this hub opened, releases the embedded lock. */
   close(): Promise<void>;
 }
 
@@ -57,9 +62,19 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const logger = options.logger ?? silentLogger;
   let db = options.db;
   const ownsDb = !db;
+  let lock: EmbeddedLock | undefined;
   if (!db) {
-    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
-    db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config) });
+    if (!config.databaseUrl) {
+      await mkdir(config.dataDir, { recursive: true });
+      // PGlite has no lock: a second process on the same directory would corrupt it.
+      lock = await acquireEmbeddedLock(config.dataDir);
+    }
+    try {
+      db = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : embeddedDatabaseDir(config) });
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
   }
   const database = db;
   const registry = options.registry ?? createRegistry();
@@ -74,13 +89,17 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         schedules: options.schedules,
         concurrency: config.workerConcurrency,
         retry: options.retry,
+        followUpDelayMs: options.followUpDelayMs,
       })
-    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry });
+    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs });
 
   let redis: Redis | undefined;
   const redisClient = (): Redis => {
-    redis ??= new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: false });
-    redis.on('error', () => undefined); // reported by health(), not as an unhandled error
+    if (!redis) {
+      redis = new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: false });
+      // Once, where the client is made: errors are reported by health(), not as unhandled errors.
+      redis.on('error', () => undefined);
+    }
     return redis;
   };
 
@@ -106,7 +125,16 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     },
 
     receiveWebhook(channelId, request) {
-      return receiveWebhook(context, channelId, request);
+      return receiveWebhook(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId));
+    },
+
+    async channelChanged(channelId) {
+      try {
+        await runner.channelChanged(channelId);
+      } catch (error) {
+        // The channel is saved; its schedule is set again at the next start (or change).
+        logger.error({ channelId, err: error }, `could not update the sync schedule of channel ${channelId}: ${(error as Error).message}`);
+      }
     },
 
     reprocessPayload(payloadId) {
@@ -147,12 +175,19 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     runner,
     channels,
     context,
+    get healthRedis() {
+      return redis;
+    },
     async close() {
       if (closed) return;
       closed = true;
-      await runner.stop();
-      redis?.disconnect();
-      if (ownsDb) await database.close();
+      try {
+        await runner.stop();
+        redis?.disconnect();
+        if (ownsDb) await database.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

@@ -7,8 +7,24 @@ import type { RawPayloadKind, RawPayloadStatus } from './raw-archive.ts';
 export const RAW_PAYLOAD_STATUSES = ['pending', 'parsed', 'partial', 'failed'] as const satisfies readonly RawPayloadStatus[];
 export const RAW_PAYLOAD_KINDS = ['pull', 'webhook', 'upload', 'push'] as const satisfies readonly RawPayloadKind[];
 
-/** `errors` is the ops shortcut for everything that needs a look: failed and partial. */
+/**
+ * `errors` is the ops shortcut for everything that needs a look: failed and partial, and pending
+ * ones older than STALE_PENDING_MS (their processing job was lost or keeps failing).
+ */
 export type RawPayloadStatusFilter = RawPayloadStatus | 'errors';
+
+/** A payload still `pending` this long after it arrived is stuck: swept, listed among the errors, reprocessed. */
+export const STALE_PENDING_MS = 5 * 60_000;
+
+/** Payloads still pending since before `now - STALE_PENDING_MS`. */
+export function stalePendingWhere(now: Date = new Date()): Prisma.RawPayloadWhereInput {
+  return { status: 'pending', receivedAt: { lt: new Date(now.getTime() - STALE_PENDING_MS) } };
+}
+
+/** Payloads that need a look: failed, partial, or stuck pending (see STALE_PENDING_MS). */
+export function needsAttentionWhere(now: Date = new Date()): Prisma.RawPayloadWhereInput {
+  return { OR: [{ status: { in: ['failed', 'partial'] } }, stalePendingWhere(now)] };
+}
 
 export interface RawPayloadFilter {
   status?: RawPayloadStatusFilter | undefined;
@@ -71,7 +87,8 @@ export async function listRawPayloads(db: Database, filter: RawPayloadFilter = {
   if (scope.channelIds !== undefined) and.push({ channelId: { in: [...scope.channelIds] } });
   if (filter.channelId !== undefined) and.push({ channelId: filter.channelId });
   if (filter.kind !== undefined) and.push({ kind: filter.kind });
-  if (filter.status !== undefined) and.push({ status: { in: statusesFor(filter.status) } });
+  if (filter.status === 'errors') and.push(needsAttentionWhere());
+  else if (filter.status !== undefined) and.push({ status: { in: statusesFor(filter.status) } });
   if (filter.cursor !== undefined) {
     const cursor = decodeCursor(filter.cursor);
     const at = new Date(cursor.at);
@@ -95,8 +112,7 @@ export async function getRawPayload(db: Database, id: string, scope: AccessScope
   return { ...toSummary(row), body: row.body };
 }
 
-function statusesFor(status: RawPayloadStatusFilter): string[] {
-  if (status === 'errors') return ['failed', 'partial'];
+function statusesFor(status: RawPayloadStatus): string[] {
   if (!(RAW_PAYLOAD_STATUSES as readonly string[]).includes(status)) {
     throw new HubError('invalid_data', `"${status}" is not a payload status (${RAW_PAYLOAD_STATUSES.join(', ')}, errors).`, { field: 'status' });
   }

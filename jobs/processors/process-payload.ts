@@ -1,14 +1,19 @@
 import { processPayload, type PayloadOutcome } from '../../core/orders/payload-processing.ts';
+import { needsAttentionWhere, stalePendingWhere } from '../../core/orders/raw-payload-queries.ts';
+import type { Prisma } from '../../core/db/generated/client.ts';
 import type { ProcessorContext } from '../runtime/types.ts';
 
-/** Reads one archived payload again (after a mapping fix); idempotent like every intake. */
+/** Reads one archived payload (again, after a mapping fix); idempotent like every intake. */
 export function reprocessPayload(ctx: ProcessorContext, payloadId: string): Promise<PayloadOutcome> {
   return processPayload(ctx.db, payloadId, ctx.registry.mappingFor);
 }
 
 export interface ReprocessFilter {
   channelId?: string | undefined;
-  /** Payload statuses to read again; failed and partial by default. */
+  /**
+   * Payload statuses to read again. By default: failed and partial, and pending ones older than
+   * STALE_PENDING_MS (their job was lost); a fresh pending payload is left to its job.
+   */
   statuses?: readonly ('failed' | 'partial' | 'pending')[] | undefined;
   limit?: number | undefined;
 }
@@ -19,11 +24,9 @@ export async function reprocessFailedPayloads(
   filter: ReprocessFilter = {},
   onEach?: (outcome: PayloadOutcome) => void,
 ): Promise<PayloadOutcome[]> {
+  const which: Prisma.RawPayloadWhereInput = filter.statuses ? { status: { in: [...filter.statuses] } } : needsAttentionWhere();
   const payloads = await ctx.db.prisma.rawPayload.findMany({
-    where: {
-      status: { in: [...(filter.statuses ?? ['failed', 'partial'])] },
-      ...(filter.channelId && { channelId: filter.channelId }),
-    },
+    where: { AND: [which, ...(filter.channelId ? [{ channelId: filter.channelId }] : [])] },
     orderBy: { receivedAt: 'asc' },
     select: { id: true },
     ...(filter.limit && { take: filter.limit }),
@@ -35,4 +38,10 @@ export async function reprocessFailedPayloads(
     onEach?.(outcome);
   }
   return outcomes;
+}
+
+/** Ids of the payloads still pending after STALE_PENDING_MS, oldest first (what the sweep re-queues). */
+export async function stalePendingPayloadIds(ctx: ProcessorContext, limit = 1000): Promise<string[]> {
+  const rows = await ctx.db.prisma.rawPayload.findMany({ where: stalePendingWhere(), orderBy: { receivedAt: 'asc' }, select: { id: true }, take: limit });
+  return rows.map((r) => r.id);
 }

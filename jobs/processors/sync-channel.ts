@@ -13,7 +13,7 @@ import type { SyncTrigger } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 
 export type SyncOutcome =
-  | { status: 'skipped'; reason: 'already running'; channelId: string }
+  | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string }
   | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts };
 
 export interface SyncProgress {
@@ -35,8 +35,12 @@ export interface SyncOptions {
  * One sync of one channel: pull the pages changed since the stored cursor, archive each page raw
  * before reading it, read it into orders, and move the cursor only after the page is stored.
  *
+ * - A disabled channel is not synced, whatever the trigger: `skipped` with reason `disabled`.
  * - Holds the channel's DB lease for its whole length; when another sync holds it, returns
- *   `skipped` without touching anything.
+ *   `skipped` (`already running`) without touching anything.
+ * - `options.signal` (shutdown) stops it between pages: the run is recorded as failed
+ *   ("interrupted; will run again"), the lease is released, and an `upstream_unavailable`
+ *   HubError (worth a retry) is thrown.
  * - Records a sync_run row, finished whatever happens.
  * - Throws HubError when the run failed: permanent codes (unauthorized, upstream_rejected,
  *   invalid_data, ...) need a human, `upstream_unavailable`/`internal` are worth a retry.
@@ -53,6 +57,10 @@ export async function syncChannel(
   const ttlMs = ctx.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const channel = await db.prisma.channel.findUnique({ where: { id: channelId } });
   if (!channel) throw new HubError('not_found', `Channel ${channelId} does not exist.`);
+  if (!channel.enabled) {
+    logger.info({ channelId, trigger }, `sync of "${channel.name}" skipped: the channel is disabled`);
+    return { status: 'skipped', reason: 'disabled', channelId };
+  }
 
   const owner = `${ctx.workerId ?? `${hostname()}/${process.pid}`}/${randomUUID()}`;
   const lease = await acquireSyncLease(db, channelId, owner, ttlMs);
@@ -88,7 +96,7 @@ export async function syncChannel(
       }
       heartbeat.throwIfLost();
     } catch (error) {
-      const failure = toHubError(error, channel.name, heartbeat);
+      const failure = toHubError(error, channel.name, heartbeat, options.signal?.aborted === true, counts);
       await finishSyncRun(db, runId, { status: 'failed', counts, errorCode: failure.code, error: failure.message });
       logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent }, failure.message);
       throw failure;
@@ -132,7 +140,10 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
 
 const PERMANENT_CONNECTOR_CODES = new Set(['unauthorized', 'upstream_rejected', 'invalid_data']);
 
-function toHubError(error: unknown, channelName: string, heartbeat: LeaseHeartbeat): HubError {
+function toHubError(error: unknown, channelName: string, heartbeat: LeaseHeartbeat, interrupted: boolean, counts: SyncCounts): HubError {
+  if (interrupted && !heartbeat.lost) {
+    return new HubError('upstream_unavailable', `Sync of "${channelName}" interrupted; will run again (the hub is shutting down; ${counts.pages} page(s) were stored).`, { cause: error });
+  }
   if (heartbeat.lost) {
     return new HubError('conflict', `Sync of "${channelName}" lost its lease (it ran past the lease without renewing) and stopped; another sync took over.`, { cause: error });
   }
@@ -149,7 +160,7 @@ function toHubError(error: unknown, channelName: string, heartbeat: LeaseHeartbe
     return new HubError(code, `Sync of "${channelName}" failed: ${reason}.${hint}`, { cause: error, details: { status: error.status } });
   }
   if (error instanceof Error && error.name === 'AbortError') {
-    return new HubError('upstream_unavailable', `Sync of "${channelName}" was interrupted (shutdown); it will run again.`, { cause: error });
+    return new HubError('upstream_unavailable', `Sync of "${channelName}" interrupted; will run again.`, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new HubError('internal', `Sync of "${channelName}" failed: ${message}`, { cause: error });

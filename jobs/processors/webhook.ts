@@ -1,5 +1,4 @@
 import { HubError } from '../../core/errors.ts';
-import { processPayload } from '../../core/orders/payload-processing.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
 import type { WebhookReceipt } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
@@ -10,12 +9,17 @@ export interface InboundWebhook {
   rawBody: Buffer;
 }
 
+/** Queues the reading of an archived payload (the runner's process-payload job). */
+export type PayloadEnqueuer = (payloadId: string) => Promise<unknown>;
+
 /**
  * A pushed payload: verified by the channel's connector before anything is stored (a rejected or
- * ping request leaves no trace), then archived raw and read into orders. The same body delivered
- * twice is one payload, read once.
+ * ping request leaves no trace), archived raw, and queued to be read into orders by a job. The
+ * answer goes back once the body is archived, so a hiccup while mapping never makes the sender
+ * count a failed delivery: the job retries, and the sweep re-queues a payload whose job was lost.
+ * The same body delivered twice is one payload, read once. A disabled channel refuses (conflict).
  */
-export async function receiveWebhook(ctx: ProcessorContext, channelId: string, request: InboundWebhook): Promise<WebhookReceipt> {
+export async function receiveWebhook(ctx: ProcessorContext, channelId: string, request: InboundWebhook, enqueue: PayloadEnqueuer): Promise<WebhookReceipt> {
   const { db, registry } = ctx;
   const logger = ctx.logger ?? silentLogger;
   const channel = await db.prisma.channel.findUnique({ where: { id: channelId } });
@@ -31,6 +35,10 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
     logger.warn({ channelId, reason: verdict.reason }, 'webhook rejected');
     return { kind: 'rejected', reason: verdict.reason };
   }
+  if (!channel.enabled) {
+    logger.warn({ channelId }, 'webhook refused: the channel is disabled');
+    throw new HubError('conflict', `Channel "${channel.name}" is disabled; its webhooks are refused until it is enabled again.`);
+  }
 
   const archived = await archivePayload(db, {
     channelId,
@@ -40,8 +48,12 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
     body: request.rawBody.toString('utf8'),
   });
   if (!archived.duplicate || archived.status === 'pending') {
-    const outcome = await processPayload(db, archived.id, registry.mappingFor);
-    logger.info({ channelId, payloadId: archived.id, status: outcome.status, orders: outcome.orderCount }, 'webhook payload processed');
+    try {
+      await enqueue(archived.id);
+    } catch (error) {
+      // The body is archived as pending: the sweep queues it again, so the delivery still counts.
+      logger.error({ channelId, payloadId: archived.id, err: error }, 'could not queue the webhook payload; the sweep will pick it up');
+    }
   }
   return { kind: 'accepted', payloadId: archived.id, duplicate: archived.duplicate };
 }

@@ -1,15 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import { isHubError } from '../../core/errors.ts';
+import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
+import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import {
+  DEFAULT_FOLLOW_UP_DELAY_MS,
   DEFAULT_RETRY,
   DEFAULT_SYNC_SCHEDULE,
-  SYNC_QUEUE,
+  PAYLOAD_JOB,
+  PAYLOAD_QUEUE,
+  payloadJobId,
   silentLogger,
+  SWEEP_JOB,
+  SWEEP_SCHEDULE,
+  SYNC_QUEUE,
   syncJobId,
   type JobLogger,
   type JobRunner,
+  type PayloadJobReceipt,
+  type PayloadProcessedEvent,
+  type PayloadProcessedListener,
   type ProcessorContext,
   type RetryPolicy,
   type SyncFinishedEvent,
@@ -21,6 +33,11 @@ export interface SyncJobData {
   trigger: SyncTrigger;
 }
 
+/** A payload job reads one payload; the sweep job (no payload id) queues the stale pending ones. */
+export interface PayloadJobData {
+  payloadId?: string | undefined;
+}
+
 export interface BullmqRunnerOptions {
   ctx: ProcessorContext;
   redisUrl: string;
@@ -28,33 +45,53 @@ export interface BullmqRunnerOptions {
   prefix?: string | undefined;
   /** Run workers in this process (`hub start`, `hub worker`); false for an API-only process. */
   workers?: boolean | undefined;
-  /** Register the channels' job schedulers on start (idempotent, any process may do it). */
+  /** Register the channels' job schedulers and the payload sweep on start (idempotent, any process may do it). */
   schedules?: boolean | undefined;
   concurrency?: number | undefined;
   retry?: RetryPolicy | undefined;
   /** Failed jobs kept for inspection. */
   keepFailed?: number | undefined;
+  /** Delay of the follow-up queued when a sync is skipped because another one holds the channel. */
+  followUpDelayMs?: number | undefined;
 }
 
-const SCHEDULER_PREFIX = 'schedule-';
+export const SCHEDULER_PREFIX = 'schedule-';
+
+/** The job scheduler id of a channel's syncs. */
+export function schedulerId(channelId: string): string {
+  return `${SCHEDULER_PREFIX}${channelId}`;
+}
 
 /**
- * Sync jobs on BullMQ. A job carries the channel id only (config and secrets are reloaded);
- * requests use the deterministic id `sync-<channelId>`, so a sync that already waits or runs is not
- * queued twice. Each enabled channel has a job scheduler with its cron. Permanent failures become
- * UnrecoverableError (no retry); the rest back off exponentially. Failed jobs are kept.
+ * Sync and payload jobs on BullMQ. A job carries ids only (config and secrets are reloaded).
+ *
+ * - Every requested sync is a job with its own id, deduplicated by `sync-<channelId>`: while one
+ *   waits or runs, asking again queues nothing more. Finished and failed jobs keep their ids, so
+ *   failed jobs stay for inspection (never removed by a later request).
+ * - A sync skipped because another one holds the channel queues one delayed follow-up with the
+ *   same deduplication id (kept as the next job while the current one is active).
+ * - Each enabled channel has a job scheduler with its cron; `channelChanged` keeps it current.
+ * - Webhook payloads are `process-payload` jobs (id `payload-<payloadId>`); a scheduled sweep
+ *   re-queues payloads left pending.
+ * - Permanent failures become UnrecoverableError (no retry); the rest back off exponentially.
+ * - `stop()` interrupts running syncs between pages (recorded as interrupted, retried later).
  */
 export class BullmqRunner implements JobRunner {
   readonly kind = 'bullmq' as const;
   readonly queue: Queue<SyncJobData, SyncOutcome>;
+  readonly payloadQueue: Queue<PayloadJobData, PayloadOutcome | number>;
   #worker: Worker<SyncJobData, SyncOutcome> | undefined;
+  #payloadWorker: Worker<PayloadJobData, PayloadOutcome | number> | undefined;
   readonly #listeners = new Set<SyncFinishedListener>();
+  readonly #payloadListeners = new Set<PayloadProcessedListener>();
   readonly #ctx: ProcessorContext;
   readonly #logger: JobLogger;
   readonly #connection: { url: string; maxRetriesPerRequest: null };
   readonly #prefix: string;
   readonly #retry: RetryPolicy;
   readonly #keepFailed: number;
+  readonly #followUpDelayMs: number;
+  readonly #abort = new AbortController();
   #stopped = false;
 
   constructor(private readonly options: BullmqRunnerOptions) {
@@ -64,8 +101,11 @@ export class BullmqRunner implements JobRunner {
     this.#prefix = options.prefix ?? 'orderhub';
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#keepFailed = options.keepFailed ?? 1000;
+    this.#followUpDelayMs = options.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
     this.queue = new Queue<SyncJobData, SyncOutcome>(SYNC_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.queue.on('error', (error) => this.#logger.error({ err: error }, 'sync queue error'));
+    this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
+    this.payloadQueue.on('error', (error) => this.#logger.error({ err: error }, 'payload queue error'));
   }
 
   get jobOptions(): JobsOptions {
@@ -79,7 +119,7 @@ export class BullmqRunner implements JobRunner {
 
   async start(): Promise<void> {
     if (this.options.workers !== false && !this.#worker) {
-      const worker = new Worker<SyncJobData, SyncOutcome>(SYNC_QUEUE, (job) => this.#process(job), {
+      const worker = new Worker<SyncJobData, SyncOutcome>(SYNC_QUEUE, (job, _token, signal) => this.#process(job, signal), {
         connection: this.#connection,
         prefix: this.#prefix,
         concurrency: this.options.concurrency ?? 4,
@@ -88,54 +128,108 @@ export class BullmqRunner implements JobRunner {
       worker.on('completed', (job, outcome) => this.#emit(job, { final: true, outcome }));
       worker.on('failed', (job, error) => {
         if (!job) return;
-        const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-        this.#emit(job, { final, error });
+        this.#emit(job, { final: isFinal(job, error), error });
       });
       this.#worker = worker;
-      await worker.waitUntilReady();
+
+      const payloadWorker = new Worker<PayloadJobData, PayloadOutcome | number>(PAYLOAD_QUEUE, (job) => this.#processPayloadJob(job), {
+        connection: this.#connection,
+        prefix: this.#prefix,
+        concurrency: this.options.concurrency ?? 4,
+      });
+      payloadWorker.on('error', (error) => this.#logger.error({ err: error }, 'payload worker error'));
+      payloadWorker.on('completed', (job, result) => {
+        if (job.name === PAYLOAD_JOB && typeof result === 'object') this.#emitPayload(job, { final: true, outcome: result });
+      });
+      payloadWorker.on('failed', (job, error) => {
+        if (job?.name === PAYLOAD_JOB) this.#emitPayload(job, { final: isFinal(job, error), error });
+      });
+      this.#payloadWorker = payloadWorker;
+      await Promise.all([worker.waitUntilReady(), payloadWorker.waitUntilReady()]);
     }
-    if (this.options.schedules !== false) await this.scheduleChannels();
+    if (this.options.schedules !== false) {
+      await this.scheduleChannels();
+      await this.payloadQueue.upsertJobScheduler(SWEEP_JOB, { pattern: SWEEP_SCHEDULE }, { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+    }
   }
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    // Worker.close() waits for the running jobs to finish before it resolves.
-    await this.#worker?.close();
-    await this.queue.close();
+    // Running syncs stop between pages (their runs are recorded as interrupted and retried);
+    // Worker.close() then waits for the running jobs to end.
+    this.#abort.abort(new Error('the job runner is stopping'));
+    await Promise.all([this.#worker?.close(), this.#payloadWorker?.close()]);
+    await Promise.all([this.queue.close(), this.payloadQueue.close()]);
   }
 
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
-    const jobId = syncJobId(channelId);
-    const existing = await this.queue.getJob(jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
-        return { jobId, queued: false };
-      }
-      // A finished job keeps the id taken; the sync_run rows hold its story, so make room.
-      await existing.remove().catch(() => undefined);
-    }
-    await this.queue.add('sync', { channelId, trigger }, { ...this.jobOptions, jobId });
-    return { jobId, queued: true };
+    const jobId = `${syncJobId(channelId)}-${randomUUID()}`;
+    const job = await this.queue.add('sync', { channelId, trigger }, { ...this.jobOptions, jobId, deduplication: { id: syncJobId(channelId) } });
+    // Deduplicated: BullMQ answers with the job that already waits or runs.
+    return { jobId: job.id ?? jobId, queued: job.id === jobId };
   }
 
   async scheduleChannels(): Promise<void> {
-    const channels = await this.#ctx.db.prisma.channel.findMany({ where: { enabled: true }, select: { id: true, syncSchedule: true, connectorType: true } });
+    const channels = await this.#ctx.db.prisma.channel.findMany({ where: { enabled: true }, select: { id: true, name: true, syncSchedule: true, connectorType: true } });
     const wanted = new Set<string>();
     for (const channel of channels) {
       if (!this.#ctx.registry.connector(channel.connectorType)?.pull) continue;
-      const schedulerId = `${SCHEDULER_PREFIX}${channel.id}`;
-      wanted.add(schedulerId);
-      await this.queue.upsertJobScheduler(
-        schedulerId,
-        { pattern: channel.syncSchedule || DEFAULT_SYNC_SCHEDULE },
-        { name: 'sync', data: { channelId: channel.id, trigger: 'schedule' }, opts: this.jobOptions },
-      );
+      try {
+        await this.#upsertScheduler(channel.id, channel.syncSchedule);
+        wanted.add(schedulerId(channel.id));
+      } catch (error) {
+        // One bad stored cron must not keep the other channels (or the hub) from running.
+        this.#logger.error({ channelId: channel.id, err: error }, `could not schedule the syncs of "${channel.name}" ("${channel.syncSchedule}"): ${(error as Error).message}`);
+      }
     }
     for (const scheduler of await this.queue.getJobSchedulers(0, -1)) {
       if (scheduler.key.startsWith(SCHEDULER_PREFIX) && !wanted.has(scheduler.key)) await this.queue.removeJobScheduler(scheduler.key);
     }
+  }
+
+  /**
+   * Re-reads one channel and upserts or removes its job scheduler. The schedulers live in Redis,
+   * so any process may do this (the API, the CLI), whether or not it runs the schedules itself.
+   */
+  async channelChanged(channelId: string): Promise<void> {
+    const channel = await this.#ctx.db.prisma.channel.findUnique({ where: { id: channelId }, select: { id: true, enabled: true, syncSchedule: true, connectorType: true } });
+    if (!channel || !channel.enabled || !this.#ctx.registry.connector(channel.connectorType)?.pull) {
+      await this.queue.removeJobScheduler(schedulerId(channelId));
+      return;
+    }
+    try {
+      await this.#upsertScheduler(channel.id, channel.syncSchedule);
+    } catch (error) {
+      // A schedule that cannot be set must not keep running on its old cron.
+      await this.queue.removeJobScheduler(schedulerId(channelId));
+      throw error;
+    }
+  }
+
+  async enqueuePayload(payloadId: string): Promise<PayloadJobReceipt> {
+    const jobId = payloadJobId(payloadId);
+    const existing = await this.payloadQueue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'failed') {
+        // Its earlier attempts stay on the job: run it again rather than replace it.
+        await existing.retry('failed');
+        return { jobId, queued: true };
+      }
+      if (state !== 'completed' && state !== 'unknown') return { jobId, queued: false };
+      await existing.remove().catch(() => undefined);
+    }
+    await this.payloadQueue.add(PAYLOAD_JOB, { payloadId }, { ...this.jobOptions, removeOnComplete: true, jobId });
+    return { jobId, queued: true };
+  }
+
+  async sweepPendingPayloads(): Promise<number> {
+    const ids = await stalePendingPayloadIds(this.#ctx);
+    let queued = 0;
+    for (const id of ids) if ((await this.enqueuePayload(id)).queued) queued += 1;
+    if (queued > 0) this.#logger.warn({ payloads: queued }, 'queued payloads left pending for too long');
+    return queued;
   }
 
   onSyncFinished(listener: SyncFinishedListener): () => void {
@@ -143,9 +237,57 @@ export class BullmqRunner implements JobRunner {
     return () => this.#listeners.delete(listener);
   }
 
-  async #process(job: Job<SyncJobData, SyncOutcome>): Promise<SyncOutcome> {
+  onPayloadProcessed(listener: PayloadProcessedListener): () => void {
+    this.#payloadListeners.add(listener);
+    return () => this.#payloadListeners.delete(listener);
+  }
+
+  async #upsertScheduler(channelId: string, syncSchedule: string): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      schedulerId(channelId),
+      { pattern: syncSchedule || DEFAULT_SYNC_SCHEDULE },
+      { name: 'sync', data: { channelId, trigger: 'schedule' }, opts: this.jobOptions },
+    );
+  }
+
+  async #process(job: Job<SyncJobData, SyncOutcome>, jobSignal: AbortSignal | undefined): Promise<SyncOutcome> {
+    const signal = jobSignal ? AbortSignal.any([this.#abort.signal, jobSignal]) : this.#abort.signal;
+    let outcome: SyncOutcome;
     try {
-      return await syncChannel(this.#ctx, job.data.channelId, job.data.trigger);
+      outcome = await syncChannel(this.#ctx, job.data.channelId, job.data.trigger, undefined, { signal });
+    } catch (error) {
+      if (isHubError(error) && error.permanent) {
+        const unrecoverable = new UnrecoverableError(error.message);
+        (unrecoverable as { code?: string }).code = error.code;
+        throw unrecoverable;
+      }
+      throw error;
+    }
+    if (outcome.status === 'skipped' && outcome.reason === 'already running' && !this.#stopped) await this.#queueFollowUp(job.data);
+    return outcome;
+  }
+
+  /**
+   * Another sync holds the channel: queue one follow-up after a delay. keepLastIfActive makes
+   * BullMQ keep it as the next job while the deduplicated one (maybe this very job) is active,
+   * instead of dropping it; a waiting sync of the channel makes it unnecessary.
+   */
+  async #queueFollowUp(data: SyncJobData): Promise<void> {
+    const jobId = `${syncJobId(data.channelId)}-${randomUUID()}`;
+    await this.queue.add('sync', data, {
+      ...this.jobOptions,
+      jobId,
+      delay: this.#followUpDelayMs,
+      deduplication: { id: syncJobId(data.channelId), keepLastIfActive: true },
+    });
+    this.#logger.info({ channelId: data.channelId, delayMs: this.#followUpDelayMs }, 'another sync holds the channel; a follow-up sync is queued');
+  }
+
+  async #processPayloadJob(job: Job<PayloadJobData, PayloadOutcome | number>): Promise<PayloadOutcome | number> {
+    if (job.name === SWEEP_JOB) return this.sweepPendingPayloads();
+    if (!job.data.payloadId) throw new UnrecoverableError(`Job ${job.id} names no payload.`);
+    try {
+      return await reprocessPayload(this.#ctx, job.data.payloadId);
     } catch (error) {
       if (isHubError(error) && error.permanent) {
         const unrecoverable = new UnrecoverableError(error.message);
@@ -178,4 +320,26 @@ export class BullmqRunner implements JobRunner {
       }
     }
   }
+
+  #emitPayload(job: Job<PayloadJobData, PayloadOutcome | number>, result: { final: boolean; outcome?: PayloadOutcome; error?: Error }): void {
+    const event: PayloadProcessedEvent = {
+      payloadId: job.data.payloadId ?? '',
+      jobId: job.id ?? '',
+      attempt: job.attemptsMade,
+      final: result.final,
+      outcome: result.outcome,
+      error: result.error && { code: String((result.error as { code?: string }).code ?? 'internal'), message: result.error.message },
+    };
+    for (const listener of this.#payloadListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'payload listener failed');
+      }
+    }
+  }
+}
+
+function isFinal(job: Job, error: Error): boolean {
+  return error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
 }

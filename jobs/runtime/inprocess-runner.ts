@@ -1,14 +1,21 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { isHubError } from '../../core/errors.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
+import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import {
+  DEFAULT_FOLLOW_UP_DELAY_MS,
   DEFAULT_RETRY,
   DEFAULT_SYNC_SCHEDULE,
+  payloadJobId,
   silentLogger,
+  SWEEP_SCHEDULE,
   syncJobId,
   type JobLogger,
   type JobRunner,
+  type PayloadJobReceipt,
+  type PayloadProcessedEvent,
+  type PayloadProcessedListener,
   type ProcessorContext,
   type RetryPolicy,
   type SyncFinishedEvent,
@@ -17,31 +24,45 @@ import {
 
 export interface InProcessRunnerOptions {
   ctx: ProcessorContext;
-  /** Run the channels' cron schedules (false: only requested syncs run). */
+  /** Run the channels' cron schedules and the sweep of stale payloads (false: only requested jobs run). */
   schedules?: boolean | undefined;
   retry?: RetryPolicy | undefined;
+  /** Wait before a sync skipped because another process held the channel runs again. */
+  followUpDelayMs?: number | undefined;
 }
 
 interface ChannelSlot {
-  /** The sync (with its retries) running or waiting for its backoff. */
+  /** The sync (with its retries and its follow-up) running or waiting. */
   running: Promise<void>;
   trigger: SyncTrigger;
 }
 
+interface ScheduledChannel {
+  task: ScheduledTask;
+  expression: string;
+}
+
 /**
- * Sync jobs without Redis (embedded setups, the demo): the same processor functions, scheduled
- * with node-cron. An in-memory guard keeps one sync per channel in this process (on top of the DB
- * lease, which also holds against other processes); permanent failures are not retried, the
- * others back off exponentially. Stopping waits for running syncs and cancels pending retries.
+ * Sync and payload jobs without Redis (embedded setups, the demo): the same processor functions,
+ * scheduled with node-cron. An in-memory guard keeps one sync per channel in this process (on top
+ * of the DB lease, which also holds against other processes); permanent failures are not retried,
+ * the others back off exponentially. A sync skipped because another process holds the channel
+ * keeps one pending follow-up, run once the delay is over (and again while the channel stays held).
+ * Stopping interrupts running syncs between pages (their runs are recorded as interrupted),
+ * cancels pending retries and follow-ups, and waits for them to end.
  */
 export class InProcessRunner implements JobRunner {
   readonly kind = 'inprocess' as const;
   readonly #ctx: ProcessorContext;
   readonly #logger: JobLogger;
   readonly #retry: RetryPolicy;
+  readonly #followUpDelayMs: number;
   readonly #slots = new Map<string, ChannelSlot>();
-  readonly #tasks = new Map<string, ScheduledTask>();
+  readonly #payloads = new Map<string, Promise<void>>();
+  readonly #tasks = new Map<string, ScheduledChannel>();
+  #sweepTask: ScheduledTask | undefined;
   readonly #listeners = new Set<SyncFinishedListener>();
+  readonly #payloadListeners = new Set<PayloadProcessedListener>();
   readonly #abort = new AbortController();
   #started = false;
   #stopped = false;
@@ -50,19 +71,30 @@ export class InProcessRunner implements JobRunner {
     this.#ctx = options.ctx;
     this.#logger = options.ctx.logger ?? silentLogger;
     this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#followUpDelayMs = options.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
   }
 
   async start(): Promise<void> {
     this.#started = true;
-    if (this.options.schedules !== false) await this.scheduleChannels();
+    if (this.options.schedules !== false) {
+      await this.scheduleChannels();
+      this.#sweepTask ??= cron.schedule(
+        SWEEP_SCHEDULE,
+        async () => {
+          await this.sweepPendingPayloads().catch((error: unknown) => this.#logger.error({ err: error }, 'sweep of pending payloads failed'));
+        },
+        { name: 'sweep-pending-payloads', noOverlap: true },
+      );
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#clearSchedules();
-    // Backoff waits end at once (no further attempt); a running sync is let finish.
-    this.#abort.abort();
+    // Running syncs stop between pages; backoff and follow-up waits end at once.
+    this.#abort.abort(new Error('the job runner is stopping'));
     await Promise.allSettled([...this.#slots.values()].map((slot) => slot.running));
+    await Promise.allSettled([...this.#payloads.values()]);
   }
 
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
@@ -70,7 +102,7 @@ export class InProcessRunner implements JobRunner {
     if (this.#stopped || this.#slots.has(channelId)) return { jobId, queued: false };
     const slot: ChannelSlot = { trigger, running: Promise.resolve() };
     this.#slots.set(channelId, slot);
-    slot.running = this.#runWithRetries(channelId, trigger, jobId).finally(() => this.#slots.delete(channelId));
+    slot.running = this.#runSlot(channelId, trigger, jobId).finally(() => this.#slots.delete(channelId));
     return { jobId, queued: true };
   }
 
@@ -83,20 +115,49 @@ export class InProcessRunner implements JobRunner {
   async scheduleChannels(): Promise<void> {
     if (this.#stopped) return;
     await this.#clearSchedules();
-    const channels = await this.#ctx.db.prisma.channel.findMany({ where: { enabled: true }, select: { id: true, name: true, syncSchedule: true, connectorType: true } });
-    for (const channel of channels) {
-      if (!this.#ctx.registry.connector(channel.connectorType)?.pull) continue;
-      const expression = channel.syncSchedule || DEFAULT_SYNC_SCHEDULE;
-      const task = cron.schedule(
-        expression,
-        async () => {
-          await this.requestSync(channel.id, 'schedule');
-        },
-        { name: `sync-${channel.id}`, noOverlap: true },
-      );
-      this.#tasks.set(channel.id, task);
-    }
+    const channels = await this.#ctx.db.prisma.channel.findMany({ where: { enabled: true }, select: { id: true } });
+    for (const channel of channels) await this.#scheduleOne(channel.id);
     this.#logger.info({ channels: this.#tasks.size }, 'sync schedules set');
+  }
+
+  /** Sets, replaces or stops the cron task of one channel; a no-op until the runner runs schedules. */
+  async channelChanged(channelId: string): Promise<void> {
+    if (this.#stopped || !this.#started || this.options.schedules === false) return;
+    await this.#scheduleOne(channelId);
+  }
+
+  /** The cron expression each scheduled channel runs on (for status and tests). */
+  scheduledChannels(): Map<string, string> {
+    return new Map([...this.#tasks].map(([id, scheduled]) => [id, scheduled.expression]));
+  }
+
+  get sweepScheduled(): boolean {
+    return this.#sweepTask !== undefined;
+  }
+
+  async enqueuePayload(payloadId: string): Promise<PayloadJobReceipt> {
+    const jobId = payloadJobId(payloadId);
+    if (this.#stopped || this.#payloads.has(payloadId)) return { jobId, queued: false };
+    // Deferred to the next turn of the event loop: the caller (a webhook) answers first.
+    const running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#processWithRetries(payloadId, jobId))
+      .finally(() => this.#payloads.delete(payloadId));
+    this.#payloads.set(payloadId, running);
+    return { jobId, queued: true };
+  }
+
+  async sweepPendingPayloads(): Promise<number> {
+    if (this.#stopped) return 0;
+    const ids = await stalePendingPayloadIds(this.#ctx);
+    let queued = 0;
+    for (const id of ids) if ((await this.enqueuePayload(id)).queued) queued += 1;
+    if (queued > 0) this.#logger.warn({ payloads: queued }, 'queued payloads left pending for too long');
+    return queued;
+  }
+
+  /** Resolves when every queued payload is read (or given up). */
+  async whenPayloadsIdle(): Promise<void> {
+    await Promise.allSettled([...this.#payloads.values()]);
   }
 
   onSyncFinished(listener: SyncFinishedListener): () => void {
@@ -104,25 +165,71 @@ export class InProcessRunner implements JobRunner {
     return () => this.#listeners.delete(listener);
   }
 
+  onPayloadProcessed(listener: PayloadProcessedListener): () => void {
+    this.#payloadListeners.add(listener);
+    return () => this.#payloadListeners.delete(listener);
+  }
+
   get started(): boolean {
     return this.#started;
   }
 
-  async #clearSchedules(): Promise<void> {
-    const tasks = [...this.#tasks.values()];
-    this.#tasks.clear();
-    await Promise.all(tasks.map(async (task) => {
-      await task.stop();
-      await task.destroy();
-    }));
+  async #scheduleOne(channelId: string): Promise<void> {
+    await this.#unscheduleOne(channelId);
+    const channel = await this.#ctx.db.prisma.channel.findUnique({ where: { id: channelId }, select: { id: true, name: true, enabled: true, syncSchedule: true, connectorType: true } });
+    if (!channel || !channel.enabled || !this.#ctx.registry.connector(channel.connectorType)?.pull) return;
+    const expression = channel.syncSchedule || DEFAULT_SYNC_SCHEDULE;
+    try {
+      const task = cron.schedule(
+        expression,
+        async () => {
+          await this.requestSync(channel.id, 'schedule');
+        },
+        { name: `sync-${channel.id}`, noOverlap: true },
+      );
+      this.#tasks.set(channel.id, { task, expression });
+    } catch (error) {
+      // One bad stored cron must not keep the other channels (or the hub) from running.
+      this.#logger.error({ channelId, err: error }, `could not schedule the syncs of "${channel.name}" ("${expression}"): ${(error as Error).message}`);
+    }
   }
 
-  async #runWithRetries(channelId: string, trigger: SyncTrigger, jobId: string): Promise<void> {
+  async #unscheduleOne(channelId: string): Promise<void> {
+    const scheduled = this.#tasks.get(channelId);
+    if (!scheduled) return;
+    this.#tasks.delete(channelId);
+    await scheduled.task.stop();
+    await scheduled.task.destroy();
+  }
+
+  async #clearSchedules(): Promise<void> {
+    const tasks = [...this.#tasks.values()].map((s) => s.task);
+    if (this.#stopped && this.#sweepTask) tasks.push(this.#sweepTask);
+    this.#tasks.clear();
+    await Promise.all(
+      tasks.map(async (task) => {
+        await task.stop();
+        await task.destroy();
+      }),
+    );
+  }
+
+  /** A requested sync; while another process holds the channel it keeps one follow-up pending. */
+  async #runSlot(channelId: string, trigger: SyncTrigger, jobId: string): Promise<void> {
+    for (;;) {
+      const outcome = await this.#runWithRetries(channelId, trigger, jobId);
+      if (outcome?.status !== 'skipped' || outcome.reason !== 'already running' || this.#stopped) return;
+      this.#logger.info({ channelId, delayMs: this.#followUpDelayMs }, 'another sync holds the channel; a follow-up sync will run after it');
+      if (!(await this.#wait(this.#followUpDelayMs))) return;
+    }
+  }
+
+  async #runWithRetries(channelId: string, trigger: SyncTrigger, jobId: string): Promise<SyncOutcome | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await syncChannel(this.#ctx, channelId, trigger);
+        const outcome = await syncChannel(this.#ctx, channelId, trigger, undefined, { signal: this.#abort.signal });
         this.#emit({ channelId, trigger, jobId, attempt, final: true, outcome });
-        return;
+        return outcome;
       } catch (error) {
         const permanent = isHubError(error) && error.permanent;
         const final = permanent || attempt >= this.#retry.attempts || this.#stopped;
@@ -134,16 +241,35 @@ export class InProcessRunner implements JobRunner {
           final,
           error: { code: isHubError(error) ? error.code : 'internal', message: (error as Error).message, permanent },
         });
-        if (final) return;
+        if (final) return undefined;
         const delay = this.#retry.backoffMs * 2 ** (attempt - 1);
         this.#logger.warn({ channelId, attempt, delayMs: delay }, `sync failed, retrying: ${(error as Error).message}`);
-        if (!(await this.#backoff(delay))) return;
+        if (!(await this.#wait(delay))) return undefined;
+      }
+    }
+  }
+
+  async #processWithRetries(payloadId: string, jobId: string): Promise<void> {
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      try {
+        const outcome = await reprocessPayload(this.#ctx, payloadId);
+        this.#emitPayload({ payloadId, jobId, attempt, final: true, outcome });
+        return;
+      } catch (error) {
+        const permanent = isHubError(error) && error.permanent;
+        const final = permanent || attempt >= this.#retry.attempts || this.#stopped;
+        this.#emitPayload({ payloadId, jobId, attempt, final, error: { code: isHubError(error) ? error.code : 'internal', message: (error as Error).message } });
+        if (final) {
+          this.#logger.error({ payloadId, err: error }, 'giving up reading the payload for now; it stays pending and the sweep queues it again');
+          return;
+        }
+        if (!(await this.#wait(this.#retry.backoffMs * 2 ** (attempt - 1)))) return;
       }
     }
   }
 
   /** False when the runner stopped during the wait. */
-  #backoff(ms: number): Promise<boolean> {
+  #wait(ms: number): Promise<boolean> {
     const signal = this.#abort.signal;
     if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
@@ -165,6 +291,16 @@ export class InProcessRunner implements JobRunner {
         listener(event);
       } catch (error) {
         this.#logger.error({ err: error }, 'sync listener failed');
+      }
+    }
+  }
+
+  #emitPayload(event: PayloadProcessedEvent): void {
+    for (const listener of this.#payloadListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'payload listener failed');
       }
     }
   }

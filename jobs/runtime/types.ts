@@ -2,6 +2,7 @@ import type { Database } from '../../core/db/database.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import type { ConnectorRegistry } from '../registry.ts';
 import type { SyncOutcome } from '../processors/sync-channel.ts';
+import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -38,6 +39,24 @@ export interface SyncFinishedEvent {
 
 export type SyncFinishedListener = (event: SyncFinishedEvent) => void;
 
+/** One attempt at reading a queued payload (a webhook body) ended. `final` is false when another attempt follows. */
+export interface PayloadProcessedEvent {
+  payloadId: string;
+  jobId: string;
+  attempt: number;
+  final: boolean;
+  outcome?: PayloadOutcome | undefined;
+  error?: { code: string; message: string } | undefined;
+}
+
+export type PayloadProcessedListener = (event: PayloadProcessedEvent) => void;
+
+export interface PayloadJobReceipt {
+  jobId: string;
+  /** False when that payload was already waiting to be read. */
+  queued: boolean;
+}
+
 /**
  * Runs sync jobs: BullMQ on Redis when REDIS_URL is set, in-process otherwise. Both run the same
  * processor functions; the DB lease keeps syncs of one channel apart whatever runs them.
@@ -50,16 +69,40 @@ export interface JobRunner {
   stop(): Promise<void>;
   /** Queues one sync of a channel; asking again while one waits or runs queues nothing more. */
   requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt>;
-  /** Re-reads the enabled channels and their cron expressions. */
+  /**
+   * Re-reads the enabled channels and their cron expressions. A channel whose schedule cannot be
+   * set (a bad stored cron) is logged and left out; it never stops the others.
+   */
   scheduleChannels(): Promise<void>;
+  /** Re-reads one channel and sets, replaces or removes its schedule (created, changed, disabled, deleted). */
+  channelChanged(channelId: string): Promise<void>;
+  /** Queues the reading of one archived payload (a webhook body); asking twice while it waits queues it once. */
+  enqueuePayload(payloadId: string): Promise<PayloadJobReceipt>;
+  /** Queues every payload still `pending` after STALE_PENDING_MS (a lost job, a crash); returns how many. */
+  sweepPendingPayloads(): Promise<number>;
   /** Subscribes to finished sync attempts (processed by this process's workers); returns unsubscribe. */
   onSyncFinished(listener: SyncFinishedListener): () => void;
+  /** Subscribes to finished payload jobs (processed by this process's workers); returns unsubscribe. */
+  onPayloadProcessed(listener: PayloadProcessedListener): () => void;
 }
 
-/** Deterministic id of a channel's waiting sync (BullMQ ids must not contain ':'). */
+/** The key that keeps one waiting sync per channel (BullMQ deduplication id, in-process slot id). */
 export function syncJobId(channelId: string): string {
   return `sync-${channelId}`;
 }
+
+/** The job id of a payload's processing (BullMQ ids must not contain ':'). */
+export function payloadJobId(payloadId: string): string {
+  return `payload-${payloadId.replace(/:/g, '-')}`;
+}
+
+export const PAYLOAD_QUEUE = 'process-payload';
+export const PAYLOAD_JOB = 'process-payload';
+export const SWEEP_JOB = 'sweep-pending-payloads';
+/** How often the sweep of stale pending payloads runs. */
+export const SWEEP_SCHEDULE = '* * * * *';
+/** Delay before a sync skipped because another one held the channel runs again. */
+export const DEFAULT_FOLLOW_UP_DELAY_MS = 5_000;
 
 export const DEFAULT_SYNC_SCHEDULE = '*/5 * * * *';
 export const SYNC_QUEUE = 'sync-channel';

@@ -56,6 +56,7 @@ export type ActionCall =
   | { action: 'requestSync'; channelId: string; trigger: SyncTrigger }
   | { action: 'receiveWebhook'; channelId: string; headers: Record<string, string | string[] | undefined>; rawBody: Buffer }
   | { action: 'reprocessPayload'; payloadId: string }
+  | { action: 'channelChanged'; channelId: string }
   | { action: 'health' };
 
 /**
@@ -89,6 +90,10 @@ export class FakeActions implements HubActions {
   async reprocessPayload(payloadId: string): Promise<PayloadOutcome> {
     this.calls.push({ action: 'reprocessPayload', payloadId });
     return processPayload(this.db, payloadId, () => testMapping);
+  }
+
+  async channelChanged(channelId: string): Promise<void> {
+    this.calls.push({ action: 'channelChanged', channelId });
   }
 
   async health(): Promise<HealthReport> {

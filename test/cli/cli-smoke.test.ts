@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWooSandbox, type WooSandbox } from '../../demo/woo-sandbox.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/hub.js', import.meta.url));
 
@@ -32,12 +33,15 @@ function hub(dataDir: string, ...args: string[]): Promise<Result> {
 
 describe('hub CLI', { timeout: 120_000 }, () => {
   let dataDir: string;
+  let sandbox: WooSandbox;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'orderhub-cli-'));
+    sandbox = await startWooSandbox({ consumerKey: 'ck_cli', consumerSecret: 'cs_cli', initialOrders: 5 });
   });
 
   afterAll(async () => {
+    await sandbox?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -72,6 +76,48 @@ describe('hub CLI', { timeout: 120_000 }, () => {
       const result = await hub(dataDir, 'channels', 'add', 'Smoke shop', '--type', 'nosuchconnector', '--config', '{}');
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^error: Unknown connector type "nosuchconnector"/);
+    });
+  });
+
+  // One data dir for the describe; every command is a process booting PGlite, so they are few.
+  describe('when operating a channel against the WooCommerce sandbox', () => {
+    it('checks it, syncs it with progress, lists its orders and reprocesses the broken page', async () => {
+      const added = await hub(dataDir, 'channels', 'add', 'Sandbox shop', '--type', 'woocommerce', '--set', `url=${sandbox.url}`, '--set', 'consumerKey=ck_cli', '--set', 'consumerSecret=cs_cli', '--set', 'perPage=2');
+      expect(added.stderr).toBe('');
+      expect(added.code).toBe(0);
+
+      const checked = await hub(dataDir, 'channels', 'check', 'Sandbox shop');
+      expect(checked.stderr).toBe('');
+      expect(checked.code).toBe(0);
+      expect(checked.stdout).toMatch(/^OK: Connected to WooCommerce at .*: 5 orders visible\./);
+
+      // The shop answers one page with HTML (a caching plugin's error page): archived as failed, the sync goes on.
+      sandbox.injectFaults({ status: 200, body: '<html><body>Service temporarily unavailable</body></html>', headers: { 'Content-Type': 'text/html', 'X-WP-TotalPages': '3', 'X-WP-Total': '5' } });
+      const synced = await hub(dataDir, 'channels', 'sync', 'Sandbox shop');
+      expect(synced.code).toBe(0);
+      const lines = synced.stdout.trim().split('\n');
+      expect(lines[0]).toBe('Syncing "Sandbox shop"…');
+      const pages = lines.filter((l) => /^ {2}page \d+/.test(l));
+      expect(pages.length).toBeGreaterThanOrEqual(3);
+      expect(pages.at(-1)).toMatch(/^ {2}page \d+\/3: \+\d+ new, 0 changed, \d+ unchanged, 1 failed$/);
+      expect(lines.at(-1)).toMatch(/^Done: \d+ page\(s\), \+\d+ new, 0 changed, \d+ unchanged, 1 failed; \d+ orders in the channel\.$/);
+      const created = Number(/\+(\d+) new/.exec(lines.at(-1)!)![1]);
+      expect(created).toBeGreaterThan(0);
+
+      const listed = await hub(dataDir, 'orders', 'list', '--channel', 'Sandbox shop', '--json');
+      expect(listed.stderr).toBe('');
+      expect(listed.code).toBe(0);
+      const orders = JSON.parse(listed.stdout) as { externalId: string; channel: { name: string }; version: number }[];
+      expect(orders).toHaveLength(created);
+      expect(new Set(orders.map((o) => o.channel.name))).toEqual(new Set(['Sandbox shop']));
+      const wooIds = new Set(sandbox.orders.map((o) => String(o.id)));
+      for (const order of orders) expect(wooIds.has(order.externalId)).toBe(true);
+
+      const reprocessed = await hub(dataDir, 'reprocess', '--failed', '--channel', 'Sandbox shop');
+      expect(reprocessed.stderr).toBe('');
+      expect(reprocessed.code).toBe(0);
+      expect(reprocessed.stdout).toMatch(/: failed, 0 order\(s\) — /);
+      expect(reprocessed.stdout).toMatch(/Reprocessed 1 payload\(s\); 0 now parsed, 1 still failing\./);
     });
   });
 

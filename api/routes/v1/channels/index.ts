@@ -32,6 +32,7 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
     },
     async (request, reply) => {
       const channel = await channels.create(request.body);
+      await deps.actions.channelChanged(channel.id);
       return reply.code(201).send(channels.toPublic(channel));
     },
   );
@@ -62,7 +63,11 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
         response: { 200: PublicChannelSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => channels.toPublic(await channels.update(request.params.id, request.body)),
+    async (request) => {
+      const channel = await channels.update(request.params.id, request.body);
+      await deps.actions.channelChanged(channel.id);
+      return channels.toPublic(channel);
+    },
   );
 
   app.post(

@@ -28,7 +28,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
         tags: ['channels'],
         summary: 'Receive a pushed payload (webhook); the signature is checked over the raw body',
         params: IdParamsSchema,
-        response: { 200: WebhookPingSchema, 202: WebhookAcceptedSchema, ...errors(401, 404, 413) },
+        response: { 200: WebhookPingSchema, 202: WebhookAcceptedSchema, ...errors(401, 404, 409, 413) },
       },
     },
     async (request, reply) => {
