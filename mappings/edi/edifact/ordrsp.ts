@@ -1,0 +1,208 @@
+/**
+ * ORDRSP (D.96A EANCOM) answering one ORDERS: BGM+231, RFF+ON to the order, one LIN per ordered line
+ * with action code 5 accepted / 3 changed (QTY = the new quantity) / 7 not accepted, UNS/CNT, and a
+ * UNB/UNZ envelope with sender and recipient swapped. All data is release-escaped; UNT and UNZ
+ * counts are computed from what is written.
+ *
+ * The order side comes as an `OrdrspOrder`, which `ordrspOrderFromDraft` recovers from a stored
+ * OrderDraft made by this mapping (transport.edifact + line attributes), so a response can be built
+ * long after intake.
+ */
+import type { OrderDraft } from '../../../core/model/order.ts';
+import { Money, formatDecimal } from '../../common/money.ts';
+import { DEFAULT_DELIMITERS, escapeData, type Delimiters } from './tokenizer.ts';
+import type { PartyId } from './interchange.ts';
+
+export interface OrdrspOrderLine {
+  lineNo: string;
+  /** Ordered quantity, decimal string with `.`. */
+  quantity: string;
+  unit?: string;
+  /** Main item id as the order gave it in LIN (GTIN) and its type code. */
+  itemId?: string;
+  itemType?: string;
+}
+
+export interface OrdrspOrder {
+  /** BGM document number of the order (→ RFF+ON). */
+  documentNumber: string;
+  /** YYYY-MM-DD (→ DTM+171 after RFF+ON). */
+  documentDate?: string;
+  /** The order's interchange sender and recipient; the response swaps them. */
+  sender: PartyId;
+  recipient: PartyId;
+  syntaxId?: string;
+  syntaxVersion?: string;
+  buyer?: string;
+  supplier?: string;
+  delivery?: string;
+  currency?: string;
+  lines: OrdrspOrderLine[];
+}
+
+export interface OrdrspLineResult {
+  lineNo: string;
+  status: 'accepted' | 'changed' | 'rejected';
+  /** Required for `changed`: the quantity the supplier confirms. */
+  quantity?: string;
+}
+
+export interface OrdrspOptions {
+  /** Interchange control reference of the response (UNB/UNZ). */
+  controlRef: string;
+  /** UNH message reference; default '1'. */
+  messageRef?: string;
+  /** BGM document number of the response; default = the order number. */
+  responseNumber?: string;
+  /** Preparation time; default now. */
+  preparedAt?: Date;
+  /** Per-line verdicts; lines not listed are accepted as received. */
+  lines?: OrdrspLineResult[];
+  delimiters?: Delimiters;
+  /** Write the UNA service string advice; default true. */
+  una?: boolean;
+  /** Written after each terminator (e.g. '\n' for readability); default ''. */
+  lineBreak?: string;
+  /** UNH association assigned code; default EAN005 (EANCOM 1997 ORDRSP). */
+  associationCode?: string;
+}
+
+export class OrdrspBuildError extends Error {}
+
+const ACTION: Record<OrdrspLineResult['status'], string> = { accepted: '5', changed: '3', rejected: '7' };
+
+function compactDate(iso: string): string {
+  return iso.replace(/-/g, '');
+}
+
+/** Builds the ORDRSP interchange text. Throws OrdrspBuildError for inconsistent input (unknown line, `changed` without quantity). */
+export function buildOrdrsp(order: OrdrspOrder, options: OrdrspOptions): string {
+  const d = options.delimiters ?? DEFAULT_DELIMITERS;
+  const lineBreak = options.lineBreak ?? '';
+  if (!options.controlRef) throw new OrdrspBuildError('controlRef is required');
+  if (!order.sender.id || !order.recipient.id) throw new OrdrspBuildError('the order has no interchange sender/recipient to answer');
+  const known = new Map(order.lines.map((l) => [l.lineNo, l]));
+  const verdicts = new Map<string, OrdrspLineResult>();
+  for (const result of options.lines ?? []) {
+    if (!known.has(result.lineNo)) throw new OrdrspBuildError(`line ${result.lineNo} is not a line of order ${order.documentNumber}`);
+    if (result.status === 'changed' && (result.quantity === undefined || !/^-?\d+(\.\d+)?$/.test(result.quantity))) {
+      throw new OrdrspBuildError(`line ${result.lineNo} is changed but has no decimal quantity`);
+    }
+    verdicts.set(result.lineNo, result);
+  }
+
+  const num = (value: string): string => {
+    const text = formatDecimal(new Money(value));
+    return d.decimal === ',' ? text.replace('.', ',') : text;
+  };
+  const segment = (tag: string, ...elements: Array<string | Array<string | undefined> | undefined>): string => {
+    const parts = elements.map((e) => {
+      const components = (Array.isArray(e) ? e : [e]).map((c) => escapeData(c ?? '', d));
+      while (components.length > 0 && components[components.length - 1] === '') components.pop();
+      return components.join(d.component);
+    });
+    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+    return [tag, ...parts].join(d.element) + d.segment + lineBreak;
+  };
+
+  const at = options.preparedAt ?? new Date();
+  const iso = at.toISOString();
+  const version = order.syntaxVersion || '3';
+  const date = version === '4' ? compactDate(iso.slice(0, 10)) : compactDate(iso.slice(2, 10));
+  const time = iso.slice(11, 16).replace(':', '');
+  const messageRef = options.messageRef ?? '1';
+
+  const message: string[] = [];
+  message.push(segment('UNH', messageRef, ['ORDRSP', 'D', '96A', 'UN', options.associationCode ?? 'EAN005']));
+  const statuses = order.lines.map((l) => verdicts.get(l.lineNo)?.status ?? 'accepted');
+  const bgmFunction = statuses.every((s) => s === 'accepted') ? '29' : statuses.every((s) => s === 'rejected') ? '27' : '4';
+  message.push(segment('BGM', '231', options.responseNumber ?? order.documentNumber, bgmFunction));
+  message.push(segment('DTM', ['137', compactDate(iso.slice(0, 10)) + time, '203']));
+  message.push(segment('RFF', ['ON', order.documentNumber]));
+  if (order.documentDate) message.push(segment('DTM', ['171', compactDate(order.documentDate), '102']));
+  if (order.buyer) message.push(segment('NAD', 'BY', [order.buyer, '', '9']));
+  if (order.supplier) message.push(segment('NAD', 'SU', [order.supplier, '', '9']));
+  if (order.delivery) message.push(segment('NAD', 'DP', [order.delivery, '', '9']));
+  if (order.currency) message.push(segment('CUX', ['2', order.currency, '9']));
+  for (const line of order.lines) {
+    const verdict = verdicts.get(line.lineNo);
+    const status = verdict?.status ?? 'accepted';
+    message.push(segment('LIN', line.lineNo, ACTION[status], line.itemId ? [line.itemId, line.itemType] : undefined));
+    if (status === 'accepted') message.push(segment('QTY', ['21', num(line.quantity), line.unit]));
+    if (status === 'changed') message.push(segment('QTY', ['21', num(verdict?.quantity ?? line.quantity), line.unit]));
+  }
+  message.push(segment('UNS', 'S'));
+  message.push(segment('CNT', ['2', String(order.lines.length)]));
+  message.push(segment('UNT', String(message.length + 1), messageRef));
+
+  const out: string[] = [];
+  if (options.una ?? true) out.push(`UNA${d.component}${d.element}${d.decimal}${d.release || ' '}${d.repetition || ' '}${d.segment}${lineBreak}`);
+  out.push(
+    segment(
+      'UNB',
+      [order.syntaxId || 'UNOC', version],
+      [order.recipient.id, order.recipient.qualifier],
+      [order.sender.id, order.sender.qualifier],
+      [date, time],
+      options.controlRef,
+    ),
+  );
+  out.push(...message);
+  out.push(segment('UNZ', '1', options.controlRef));
+  return out.join('');
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Recovers what an ORDRSP needs from a draft made by the EDIFACT mapping; undefined if it is not one. */
+export function ordrspOrderFromDraft(draft: OrderDraft): OrdrspOrder | undefined {
+  const edifact = record(draft.transport?.edifact);
+  const interchange = record(edifact.interchange);
+  const document = record(edifact.document);
+  const parties = record(edifact.parties);
+  const sender = record(interchange.sender);
+  const recipient = record(interchange.recipient);
+  const documentNumber = text(document.number);
+  const senderId = text(sender.id);
+  const recipientId = text(recipient.id);
+  if (!documentNumber || !senderId || !recipientId) return undefined;
+  const partyId = (q: string): string | undefined => text(record(parties[q]).id);
+  const dates = Array.isArray(edifact.dates) ? (edifact.dates as Array<Record<string, unknown>>) : [];
+  const documentDate = text(dates.find((x) => x.qualifier === '137')?.date);
+  const order: OrdrspOrder = {
+    documentNumber,
+    sender: { id: senderId, ...(text(sender.qualifier) ? { qualifier: text(sender.qualifier) } : {}) },
+    recipient: { id: recipientId, ...(text(recipient.qualifier) ? { qualifier: text(recipient.qualifier) } : {}) },
+    currency: draft.currency,
+    lines: draft.lines
+      .filter((l) => l.kind === 'product')
+      .map((l) => {
+        const a = l.attributes;
+        const ids = Array.isArray(a.itemIds) ? (a.itemIds as Array<Record<string, unknown>>) : [];
+        const main = ids.find((i) => i.source === 'LIN');
+        const line: OrdrspOrderLine = { lineNo: text(a.lineNo) ?? l.externalId ?? '', quantity: l.quantity };
+        if (text(a.unit)) line.unit = text(a.unit);
+        if (main && text(main.id)) {
+          line.itemId = text(main.id);
+          line.itemType = text(main.type);
+        }
+        return line;
+      }),
+  };
+  if (documentDate) order.documentDate = documentDate;
+  if (text(interchange.syntaxId)) order.syntaxId = text(interchange.syntaxId);
+  if (text(interchange.syntaxVersion)) order.syntaxVersion = text(interchange.syntaxVersion);
+  const buyer = partyId('BY');
+  if (buyer) order.buyer = buyer;
+  const supplier = partyId('SU') ?? partyId('SE');
+  if (supplier) order.supplier = supplier;
+  const delivery = partyId('DP');
+  if (delivery) order.delivery = delivery;
+  return order;
+}
