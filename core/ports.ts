@@ -13,9 +13,16 @@ export interface ConnectorInfo {
   readonly secretFields: readonly string[];
 }
 
+export type CatalogEntry = ConnectorInfo & {
+  canPull: boolean;
+  canReceiveWebhooks: boolean;
+  /** Schema of the per-channel mapping overrides (Channel.mapping), from the connector's mapping. */
+  mappingOptions?: TSchema;
+};
+
 export interface ConnectorCatalog {
-  get(type: string): (ConnectorInfo & { canPull: boolean; canReceiveWebhooks: boolean }) | undefined;
-  list(): (ConnectorInfo & { canPull: boolean; canReceiveWebhooks: boolean })[];
+  get(type: string): CatalogEntry | undefined;
+  list(): CatalogEntry[];
 }
 
 export interface CheckReport {

@@ -1,10 +1,20 @@
 import type { ConnectorDefinition } from '../connectors/_kit/definition.ts';
+import { ediConnector } from '../connectors/edi/index.ts';
+import { manualConnector } from '../connectors/manual/index.ts';
+import { posConnector } from '../connectors/pos/index.ts';
+import { shoprenterConnector } from '../connectors/shoprenter/index.ts';
+import { unasConnector, unasCustomConnector } from '../connectors/unas/index.ts';
 import { woocommerceConnector } from '../connectors/woocommerce/index.ts';
+import { ediMapping } from '../mappings/edi/index.ts';
+import { manualMapping } from '../mappings/manual/index.ts';
+import { posMapping } from '../mappings/pos/index.ts';
+import { shoprenterMapping } from '../mappings/shoprenter/index.ts';
+import { unasMapping } from '../mappings/unas/index.ts';
 import { woocommerceMapping } from '../mappings/woocommerce/index.ts';
 import { HubError } from '../core/errors.ts';
 import type { ChannelMapping } from '../core/model/mapping.ts';
 import type { MappingLookup } from '../core/orders/payload-processing.ts';
-import type { ConnectorCatalog, ConnectorInfo } from '../core/ports.ts';
+import type { CatalogEntry, ConnectorCatalog } from '../core/ports.ts';
 
 /** A connector with the mapping that reads its payloads. */
 export interface ConnectorRegistration {
@@ -12,11 +22,20 @@ export interface ConnectorRegistration {
   mapping: ChannelMapping;
 }
 
-export type CatalogEntry = ConnectorInfo & { canPull: boolean; canReceiveWebhooks: boolean };
+export type { CatalogEntry } from '../core/ports.ts';
 
 /** The connectors this hub knows. Add a source here: its connector plus its mapping. */
 export function builtInRegistrations(): ConnectorRegistration[] {
-  return [{ connector: woocommerceConnector, mapping: woocommerceMapping }];
+  return [
+    { connector: woocommerceConnector, mapping: woocommerceMapping },
+    { connector: shoprenterConnector, mapping: shoprenterMapping },
+    { connector: unasConnector, mapping: unasMapping },
+    // Shops implementing the Unas XML contract themselves speak the same payloads.
+    { connector: unasCustomConnector, mapping: unasMapping },
+    { connector: ediConnector, mapping: ediMapping },
+    { connector: posConnector, mapping: posMapping },
+    { connector: manualConnector, mapping: manualMapping },
+  ];
 }
 
 /** Connector catalog (for core and the API) and mapping lookup (for payload processing). */
@@ -33,11 +52,11 @@ export class ConnectorRegistry implements ConnectorCatalog {
 
   get(type: string): CatalogEntry | undefined {
     const registration = this.#entries.get(type);
-    return registration ? describe(registration.connector) : undefined;
+    return registration ? describe(registration) : undefined;
   }
 
   list(): CatalogEntry[] {
-    return [...this.#entries.values()].map((r) => describe(r.connector));
+    return [...this.#entries.values()].map(describe);
   }
 
   connector(type: string): ConnectorDefinition | undefined {
@@ -60,8 +79,9 @@ export function createRegistry(extra: readonly ConnectorRegistration[] = []): Co
   return new ConnectorRegistry([...builtInRegistrations(), ...extra]);
 }
 
-function describe(connector: ConnectorDefinition): CatalogEntry {
+function describe({ connector, mapping }: ConnectorRegistration): CatalogEntry {
   return {
+    mappingOptions: mapping.optionsSchema,
     type: connector.type,
     title: connector.title,
     channelKind: connector.channelKind,

@@ -54,7 +54,7 @@ export class ChannelService {
         connectorType: input.connectorType,
         kind,
         config: config as object,
-        mapping: (input.mapping ?? {}) as object,
+        mapping: this.validMapping(input.connectorType, input.mapping ?? {}) as object,
         enabled: input.enabled ?? true,
         ...(input.syncSchedule && { syncSchedule: input.syncSchedule }),
       },
@@ -90,7 +90,7 @@ export class ChannelService {
         ...(changes.name !== undefined && { name: changes.name }),
         ...(changes.kind !== undefined && { kind: changes.kind }),
         ...(config && { config: config as object }),
-        ...(changes.mapping !== undefined && { mapping: changes.mapping as object }),
+        ...(changes.mapping !== undefined && { mapping: this.validMapping(channel.connectorType, changes.mapping) as object }),
         ...(changes.enabled !== undefined && { enabled: changes.enabled }),
         ...(changes.syncSchedule !== undefined && { syncSchedule: changes.syncSchedule }),
       },
@@ -151,6 +151,20 @@ export class ChannelService {
     } catch (error) {
       if (error instanceof HubError && error.field) {
         throw new HubError('invalid_data', error.message, { field: `config.${error.field}` });
+      }
+      throw error;
+    }
+  }
+
+  /** Mapping overrides (e.g. a status map) must fit the mapping's own schema, or they would be ignored silently. */
+  private validMapping(type: string, mapping: Record<string, unknown>): Record<string, unknown> {
+    const schema = this.connector(type).mappingOptions;
+    if (!schema) return mapping;
+    try {
+      return assertValid(schema, mapping, `${type} mapping options`) as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof HubError && error.field) {
+        throw new HubError('invalid_data', error.message, { field: error.field === '(root)' ? 'mapping' : `mapping.${error.field}` });
       }
       throw error;
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelService, REDACTED } from '../../core/channels/channels.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 import { fakeCatalog } from '../api/fakes.ts';
+import { createRegistry } from '../../jobs/registry.ts';
 
 describe('channel service on PostgreSQL', () => {
   let t: TestDatabase;
@@ -43,5 +44,27 @@ describe('channel service on PostgreSQL', () => {
       code: 'invalid_data',
       field: 'syncSchedule',
     });
+  });
+});
+
+describe('channel mapping overrides', () => {
+  let t: TestDatabase;
+  let channels: ChannelService;
+  const config = { url: 'https://shop.example', consumerKey: 'ck_1', consumerSecret: 'cs_1' };
+
+  beforeAll(async () => {
+    t = await createTestPostgres();
+    channels = new ChannelService(t.db, createRegistry());
+  });
+  afterAll(() => t.drop());
+
+  it('are checked against the mapping’s own schema, naming the field, instead of being ignored later', async () => {
+    await expect(channels.create({ name: 'Woo', connectorType: 'woocommerce', config, mapping: { statusMap: { processing: 'bogus' } } })).rejects.toMatchObject({
+      code: 'invalid_data',
+      field: expect.stringMatching(/^mapping\.statusMap/),
+    });
+    const channel = await channels.create({ name: 'Woo', connectorType: 'woocommerce', config, mapping: { statusMap: { processing: 'on_hold' } } });
+    expect(channel.mapping).toEqual({ statusMap: { processing: 'on_hold' } });
+    await expect(channels.update(channel.id, { mapping: { unknownOption: true } })).rejects.toMatchObject({ code: 'invalid_data', field: expect.stringMatching(/^mapping/) });
   });
 });

@@ -1,0 +1,36 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.ts';
+import type { MappingResult } from '../../core/model/order.ts';
+import { EdifactMappingOptionsSchema, edifactMapping } from './edifact/index.ts';
+import { X12MappingOptionsSchema, x12Mapping } from './x12/index.ts';
+
+/** Per-channel options of an EDI partner, one block per syntax it may send. */
+export const EdiMappingOptionsSchema = Type.Object(
+  {
+    edifact: Type.Optional(EdifactMappingOptionsSchema),
+    x12: Type.Optional(X12MappingOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+export type EdiMappingOptions = Static<typeof EdiMappingOptionsSchema>;
+
+export type EdiSyntax = 'edifact' | 'x12';
+
+/** EDIFACT or X12, by the first significant characters of the interchange. */
+export function ediSyntaxOf(body: string): EdiSyntax | undefined {
+  const start = body.trimStart().slice(0, 3);
+  if (start === 'UNA' || start === 'UNB') return 'edifact';
+  if (start === 'ISA') return 'x12';
+  return undefined;
+}
+
+/** Reads an EDI channel's interchanges: EDIFACT ORDERS or X12 850, whichever the file is. */
+export const ediMapping: ChannelMapping<EdiMappingOptions> = {
+  optionsSchema: EdiMappingOptionsSchema,
+  map(payload: RawPayloadInput, options): MappingResult {
+    const syntax = ediSyntaxOf(payload.body);
+    if (syntax === 'edifact') return edifactMapping.map(payload, options?.edifact ?? {});
+    if (syntax === 'x12') return x12Mapping.map(payload, options?.x12 ?? {});
+    return { orders: [], errors: [{ message: `not an EDI interchange: it starts with "${payload.body.trimStart().slice(0, 20)}", neither UNA/UNB (EDIFACT) nor ISA (X12)` }] };
+  },
+};
