@@ -45,6 +45,17 @@ export type WebhookReceipt =
   | { kind: 'accepted'; payloadId: string; duplicate: boolean }
   | { kind: 'rejected'; reason: string };
 
+/** A payload pushed to a channel: a webhook delivery or an uploaded file. */
+export interface PushedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** The exact bytes received. */
+  rawBody: Buffer;
+  /** Path and query as requested. */
+  url?: string | undefined;
+  /** webhook (default) or upload (a file such as an EDI interchange). */
+  kind?: 'webhook' | 'upload';
+}
+
 export interface HealthReport {
   ok: boolean;
   database: { ok: boolean; kind: 'postgres' | 'pglite'; error?: string };
@@ -69,7 +80,7 @@ export interface HubActions {
    * hiccup while reading never fails the delivery (the job retries; a sweep re-queues payloads
    * left pending). Throws HubError `conflict` for a disabled channel, `not_found` for an unknown one.
    */
-  receiveWebhook(channelId: string, request: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer }): Promise<WebhookReceipt>;
+  receiveWebhook(channelId: string, request: PushedRequest): Promise<WebhookReceipt>;
   reprocessPayload(payloadId: string): Promise<PayloadOutcome>;
   health(): Promise<HealthReport>;
 }

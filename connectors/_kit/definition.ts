@@ -61,6 +61,8 @@ export interface PulledPage<State = unknown> {
 
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
+  /** Path and query as requested (for senders that can only authenticate with a URL token). */
+  url?: string | undefined;
   /** The raw body bytes, before any JSON parsing: signatures are computed over them. */
   rawBody: Buffer;
 }

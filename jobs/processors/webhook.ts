@@ -1,13 +1,9 @@
 import { HubError } from '../../core/errors.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
-import type { WebhookReceipt } from '../../core/ports.ts';
+import type { PushedRequest, WebhookReceipt } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 
-export interface InboundWebhook {
-  headers: Record<string, string | string[] | undefined>;
-  /** The body bytes as received: the signature is computed over them. */
-  rawBody: Buffer;
-}
+export type InboundWebhook = PushedRequest;
 
 /** Queues the reading of an archived payload (the runner's process-payload job). */
 export type PayloadEnqueuer = (payloadId: string) => Promise<unknown>;
@@ -29,7 +25,8 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
     throw new HubError('not_allowed', `Channel "${channel.name}" (${connector.type}) does not receive webhooks.`);
   }
 
-  const verdict = connector.webhook.verify({ headers: request.headers, rawBody: request.rawBody }, channel.config);
+  const pushed = { headers: request.headers, rawBody: request.rawBody, url: request.url };
+  const verdict = connector.webhook.verify(pushed, channel.config);
   if (verdict.kind === 'ping') return { kind: 'ping' };
   if (verdict.kind === 'rejected') {
     logger.warn({ channelId, reason: verdict.reason }, 'webhook rejected');
@@ -40,12 +37,14 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
     throw new HubError('conflict', `Channel "${channel.name}" is disabled; its webhooks are refused until it is enabled again.`);
   }
 
+  // Connectors whose senders use other character sets decode the bytes themselves.
+  const decoded = connector.webhook.decode?.(pushed, channel.config);
   const archived = await archivePayload(db, {
     channelId,
-    kind: 'webhook',
+    kind: request.kind ?? 'webhook',
     source: verdict.topic,
-    contentType: header(request.headers, 'content-type'),
-    body: request.rawBody.toString('utf8'),
+    contentType: decoded?.contentType ?? header(request.headers, 'content-type'),
+    body: decoded?.body ?? request.rawBody.toString('utf8'),
   });
   if (!archived.duplicate || archived.status === 'pending') {
     try {

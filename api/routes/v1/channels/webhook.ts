@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChannelService } from '../../../../core/channels/channels.ts';
 import type { AppDeps } from '../../../app.ts';
 import { WebhookAcceptedSchema, WebhookPingSchema } from '../../../schemas/channels.ts';
@@ -20,30 +21,46 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
     done(null, body);
   });
 
+  const receive = (kind: 'webhook' | 'upload') => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    await channels.get(request.params.id);
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const receipt = await deps.actions.receiveWebhook(request.params.id, { headers: request.headers, rawBody, url: request.url, kind });
+    switch (receipt.kind) {
+      case 'ping':
+        return reply.code(200).send({ ok: true as const });
+      case 'accepted':
+        return reply.code(202).send({ payloadId: receipt.payloadId, duplicate: receipt.duplicate });
+      case 'rejected':
+        return reply.code(401).send(errorBody('unauthorized', receipt.reason));
+    }
+  };
+
   app.post(
     '/channels/:id/webhook',
     {
       bodyLimit,
       schema: {
         tags: ['channels'],
-        summary: 'Receive a pushed payload (webhook); the signature is checked over the raw body',
+        summary: 'Receive a pushed payload (webhook, POS sale); the signature or key is checked over the raw body',
         params: IdParamsSchema,
         response: { 200: WebhookPingSchema, 202: WebhookAcceptedSchema, ...errors(401, 404, 409, 413) },
       },
     },
-    async (request, reply) => {
-      await channels.get(request.params.id);
-      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const receipt = await deps.actions.receiveWebhook(request.params.id, { headers: request.headers, rawBody });
-      switch (receipt.kind) {
-        case 'ping':
-          return reply.code(200).send({ ok: true as const });
-        case 'accepted':
-          return reply.code(202).send({ payloadId: receipt.payloadId, duplicate: receipt.duplicate });
-        case 'rejected':
-          return reply.code(401).send(errorBody('unauthorized', receipt.reason));
-      }
+    receive('webhook'),
+  );
+
+  app.post(
+    '/channels/:id/files',
+    {
+      bodyLimit,
+      schema: {
+        tags: ['channels'],
+        summary: 'Upload a file to a channel (an EDI interchange), authenticated with the channel upload token; archived as received',
+        params: IdParamsSchema,
+        response: { 202: WebhookAcceptedSchema, ...errors(401, 404, 409, 413) },
+      },
     },
+    receive('upload'),
   );
 };
 
