@@ -43,6 +43,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'channels' },
         { name: 'orders' },
         { name: 'raw-payloads' },
+        { name: 'sales desk', description: 'Manual orders and quotes' },
+        { name: 'reports' },
       ],
     },
   });

@@ -1,5 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
+import type { ManualOrderInput } from './model/manual-order.ts';
 import type { PayloadOutcome } from './orders/payload-processing.ts';
+import type { QuoteService } from './quotes/quotes.ts';
 
 /**
  * What core and the API know of a connector. Connectors' definitions satisfy it structurally;
@@ -56,6 +58,14 @@ export interface PushedRequest {
   kind?: 'webhook' | 'upload';
 }
 
+export interface ManualOrderReceipt {
+  payloadId: string;
+  orderId: string;
+  externalId: string;
+  outcome: 'created' | 'updated' | 'unchanged' | 'stale';
+  version: number;
+}
+
 export interface HealthReport {
   ok: boolean;
   database: { ok: boolean; kind: 'postgres' | 'pglite'; error?: string };
@@ -82,5 +92,9 @@ export interface HubActions {
    */
   receiveWebhook(channelId: string, request: PushedRequest): Promise<WebhookReceipt>;
   reprocessPayload(payloadId: string): Promise<PayloadOutcome>;
+  /** An operator records an order on a buyer's behalf on a manual channel. */
+  recordManualOrder(channelId: string, order: ManualOrderInput): Promise<ManualOrderReceipt>;
+  /** The sales desk's quotes (conversion into orders needs the manual mapping, hence here). */
+  readonly quotes: QuoteService;
   health(): Promise<HealthReport>;
 }

@@ -11,6 +11,8 @@ import type { HubConfig } from './config.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
 import { receiveWebhook } from './processors/webhook.ts';
+import { recordManualOrder } from './processors/manual-order.ts';
+import { QuoteService } from '../core/quotes/quotes.ts';
 import { createRegistry, type ConnectorRegistry } from './registry.ts';
 import { BullmqRunner } from './runtime/bullmq-runner.ts';
 import { InProcessRunner } from './runtime/inprocess-runner.ts';
@@ -140,6 +142,12 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     reprocessPayload(payloadId) {
       return reprocessPayload(context, payloadId);
     },
+
+    recordManualOrder(channelId, order) {
+      return recordManualOrder(context, channelId, order);
+    },
+
+    quotes: new QuoteService(database, registry.mappingFor),
 
     async health(): Promise<HealthReport> {
       const database: HealthReport['database'] = { ok: true, kind: db.kind };

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import type { ChannelMapping } from '../model/mapping.ts';
-import type { MappingError } from '../model/order.ts';
+import type { MappingError, OrderDraft } from '../model/order.ts';
 import { ingestOrders, type IntakeResult } from './intake.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
 
@@ -12,6 +12,8 @@ export interface PayloadOutcome extends PayloadVerdict {
   payloadId: string;
   results: IntakeResult[];
   errors: MappingError[];
+  /** The drafts the mapping read (answers such as EDI acknowledgements are built from them). */
+  drafts: OrderDraft[];
 }
 
 const MAX_ERROR_TEXT = 4000;
@@ -31,14 +33,16 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   if (!mapping) {
     const verdict: PayloadVerdict = { status: 'failed', errorCode: 'invalid_data', error: `No mapping reads ${payload.channel.connectorType} payloads.`, orderCount: 0 };
     await recordPayloadVerdict(db, payloadId, verdict);
-    return { payloadId, ...verdict, results: [], errors: [{ message: verdict.error! }] };
+    return { payloadId, ...verdict, results: [], errors: [{ message: verdict.error! }], drafts: [] };
   }
 
   let errors: MappingError[];
   let results: IntakeResult[] = [];
+  let drafts: OrderDraft[] = [];
   try {
     const mapped = mapping.map(payload, payload.channel.mapping ?? {});
     errors = [...mapped.errors];
+    drafts = mapped.orders;
     results = await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
   } catch (error) {
     if (error instanceof HubError || isMappingCrash(error)) {
@@ -58,7 +62,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     orderCount,
   };
   await recordPayloadVerdict(db, payloadId, verdict);
-  return { payloadId, ...verdict, results, errors };
+  return { payloadId, ...verdict, results, errors, drafts };
 }
 
 function isMappingCrash(error: unknown): boolean {

@@ -2,10 +2,16 @@ import { processPayload, type PayloadOutcome } from '../../core/orders/payload-p
 import { needsAttentionWhere, stalePendingWhere } from '../../core/orders/raw-payload-queries.ts';
 import type { Prisma } from '../../core/db/generated/client.ts';
 import type { ProcessorContext } from '../runtime/types.ts';
+import { acknowledgeEdiPayload } from './edi-acknowledgements.ts';
 
-/** Reads one archived payload (again, after a mapping fix); idempotent like every intake. */
-export function reprocessPayload(ctx: ProcessorContext, payloadId: string): Promise<PayloadOutcome> {
-  return processPayload(ctx.db, payloadId, ctx.registry.mappingFor);
+/**
+ * Reads one archived payload into orders (first time or again after a mapping fix; idempotent
+ * like every intake), then sends what the channel is owed in return (EDI acknowledgements).
+ */
+export async function reprocessPayload(ctx: ProcessorContext, payloadId: string): Promise<PayloadOutcome> {
+  const outcome = await processPayload(ctx.db, payloadId, ctx.registry.mappingFor);
+  await acknowledgeEdiPayload(ctx, outcome);
+  return outcome;
 }
 
 export interface ReprocessFilter {

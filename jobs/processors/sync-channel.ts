@@ -7,10 +7,10 @@ import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLeas
 import { emptyCounts, finishSyncRun, recordSyncProgress, startSyncRun, type SyncCounts } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { assertValid } from '../../core/model/validate.ts';
-import { processPayload } from '../../core/orders/payload-processing.ts';
 import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
 import type { SyncTrigger } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
+import { reprocessPayload } from './process-payload.ts';
 
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string }
@@ -112,7 +112,7 @@ export async function syncChannel(
 
 /** Archives one page raw, then reads it (unless the same body was already read) and counts. */
 async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage, counts: SyncCounts): Promise<void> {
-  const { db, registry } = ctx;
+  const { db } = ctx;
   const archived = await archivePayload(db, { channelId, kind: 'pull', source: page.source, contentType: page.contentType, body: page.body });
   if (page.error) {
     await recordPayloadVerdict(db, archived.id, { status: 'failed', errorCode: page.error.code, error: page.error.message, orderCount: 0 });
@@ -127,7 +127,7 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
     counts.received += orders;
     return;
   }
-  const outcome = await processPayload(db, archived.id, registry.mappingFor);
+  const outcome = await reprocessPayload(ctx, archived.id);
   for (const result of outcome.results) {
     if (result.outcome === 'created') counts.created += 1;
     else if (result.outcome === 'updated') counts.updated += 1;

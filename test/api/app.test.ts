@@ -109,6 +109,19 @@ describe('OpenAPI', () => {
     ['get', '/v1/raw-payloads'],
     ['get', '/v1/raw-payloads/{id}'],
     ['post', '/v1/raw-payloads/{id}/reprocess'],
+    ['post', '/v1/channels/{id}/files'],
+    ['post', '/v1/channels/{id}/orders'],
+    ['get', '/v1/channels/{id}/outbox'],
+    ['get', '/v1/outbox/{id}'],
+    ['get', '/v1/reports/turnover'],
+    ['get', '/v1/quotes'],
+    ['post', '/v1/quotes'],
+    ['get', '/v1/quotes/{id}'],
+    ['put', '/v1/quotes/{id}'],
+    ['post', '/v1/quotes/{id}/send'],
+    ['post', '/v1/quotes/{id}/accept'],
+    ['post', '/v1/quotes/{id}/lose'],
+    ['post', '/v1/quotes/{id}/convert'],
   ];
 
   it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {

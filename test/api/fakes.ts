@@ -5,7 +5,9 @@ import type { Database } from '../../core/db/database.ts';
 import type { ChannelMapping } from '../../core/model/mapping.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { processPayload, type PayloadOutcome } from '../../core/orders/payload-processing.ts';
-import type { CheckReport, ConnectorCatalog, ConnectorInfo, HealthReport, HubActions, SyncRequestReceipt, SyncTrigger, WebhookReceipt } from '../../core/ports.ts';
+import { QuoteService } from '../../core/quotes/quotes.ts';
+import { manualMapping } from '../../mappings/manual/index.ts';
+import type { ManualOrderReceipt, CheckReport, ConnectorCatalog, ConnectorInfo, HealthReport, HubActions, SyncRequestReceipt, SyncTrigger, WebhookReceipt } from '../../core/ports.ts';
 
 /** A connector spec with a URL, a public key, a secret and a defaulted number. */
 export const TestShopSpec = Type.Object(
@@ -70,7 +72,15 @@ export class FakeActions implements HubActions {
   healthReport: HealthReport = { ok: true, database: { ok: true, kind: 'postgres' }, redis: { ok: true, configured: true } };
   failWith: Error | undefined;
 
-  constructor(private readonly db: Database) {}
+  readonly quotes: QuoteService;
+
+  constructor(private readonly db: Database) {
+    this.quotes = new QuoteService(db, (type) => (type === 'manual' ? manualMapping : undefined));
+  }
+
+  async recordManualOrder(): Promise<ManualOrderReceipt> {
+    throw new Error('FakeActions does not record manual orders; use the real hub actions (test/api/sales-desk.test.ts).');
+  }
 
   async checkChannel(channelId: string): Promise<CheckReport> {
     this.calls.push({ action: 'checkChannel', channelId });

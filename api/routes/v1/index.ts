@@ -3,7 +3,9 @@ import type { AppDeps } from '../../app.ts';
 import channelRoutes from './channels/index.ts';
 import connectorRoutes from './connectors.ts';
 import orderRoutes from './orders.ts';
+import outboxAndReportRoutes from './outbox-and-reports.ts';
 import rawPayloadRoutes from './raw-payloads.ts';
+import salesDeskRoutes from './sales-desk.ts';
 
 /** Everything under /v1. */
 const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
@@ -11,6 +13,8 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { dep
   await app.register(channelRoutes, { deps });
   await app.register(orderRoutes, { deps });
   await app.register(rawPayloadRoutes, { deps });
+  await app.register(salesDeskRoutes, { deps });
+  await app.register(outboxAndReportRoutes, { deps });
 };
 
 export default v1Routes;

@@ -1,0 +1,104 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { AppDeps } from '../../app.ts';
+import { errors, IdParamsSchema } from '../../schemas/common.ts';
+import {
+  CreateQuoteBodySchema,
+  ListQuotesQuerySchema,
+  LoseQuoteBodySchema,
+  ManualOrderBodySchema,
+  ManualOrderReceiptSchema,
+  QuoteConversionSchema,
+  QuoteSchema,
+  ReviseQuoteBodySchema,
+} from '../../schemas/sales-desk.ts';
+
+/** The sales desk: orders recorded by operators, and quotes that may become orders. */
+const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const quotes = deps.actions.quotes;
+
+  app.post(
+    '/channels/:id/orders',
+    {
+      schema: {
+        tags: ['sales desk'],
+        summary: 'Record an order on a buyer’s behalf (phone, e-mail, field rep, new deal) on a manual channel',
+        description: 'Prices are net; tax comes from each line’s rate. Give your own externalId to make retries safe.',
+        params: IdParamsSchema,
+        body: ManualOrderBodySchema,
+        response: { 200: ManualOrderReceiptSchema, 201: ManualOrderReceiptSchema, ...errors(400, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const receipt = await deps.actions.recordManualOrder(request.params.id, request.body);
+      return reply.code(receipt.outcome === 'created' ? 201 : 200).send(receipt);
+    },
+  );
+
+  app.get(
+    '/quotes',
+    { schema: { tags: ['sales desk'], summary: 'List quotes, newest first', querystring: ListQuotesQuerySchema, response: { 200: Type.Object({ items: Type.Array(QuoteSchema) }) } } },
+    async (request) => ({ items: await quotes.list(request.query) }),
+  );
+
+  app.post(
+    '/quotes',
+    { schema: { tags: ['sales desk'], summary: 'Make a quote on a manual channel', body: CreateQuoteBodySchema, response: { 201: QuoteSchema, ...errors(400, 404) } } },
+    async (request, reply) => reply.code(201).send(await quotes.create(request.body)),
+  );
+
+  app.get(
+    '/quotes/:id',
+    { schema: { tags: ['sales desk'], summary: 'A quote with every version', params: IdParamsSchema, response: { 200: QuoteSchema, ...errors(404) } } },
+    async (request) => quotes.get(request.params.id, { withVersions: true }),
+  );
+
+  app.put(
+    '/quotes/:id',
+    {
+      schema: {
+        tags: ['sales desk'],
+        summary: 'Revise a quote: a new version, to be sent again',
+        params: IdParamsSchema,
+        body: ReviseQuoteBodySchema,
+        response: { 200: QuoteSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => quotes.revise(request.params.id, request.body.content, request.body.changedBy),
+  );
+
+  const step = (action: 'send' | 'accept', summary: string) =>
+    app.post(
+      `/quotes/:id/${action}`,
+      { schema: { tags: ['sales desk'], summary, params: IdParamsSchema, response: { 200: QuoteSchema, ...errors(404, 409) } } },
+      async (request) => quotes[action](request.params.id),
+    );
+  step('send', 'Mark a quote as sent to the buyer');
+  step('accept', 'Mark a sent quote as accepted by the buyer');
+
+  app.post(
+    '/quotes/:id/lose',
+    {
+      schema: { tags: ['sales desk'], summary: 'Mark a quote as lost, with the reason', params: IdParamsSchema, body: LoseQuoteBodySchema, response: { 200: QuoteSchema, ...errors(400, 404, 409) } },
+    },
+    async (request) => quotes.lose(request.params.id, request.body.reason),
+  );
+
+  app.post(
+    '/quotes/:id/convert',
+    {
+      schema: {
+        tags: ['sales desk'],
+        summary: 'Turn an accepted quote into an order (exactly once; converting again answers the same order)',
+        params: IdParamsSchema,
+        response: { 200: QuoteConversionSchema, 201: QuoteConversionSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const conversion = await quotes.convert(request.params.id);
+      return reply.code(conversion.created ? 201 : 200).send(conversion);
+    },
+  );
+};
+
+export default salesDeskRoutes;

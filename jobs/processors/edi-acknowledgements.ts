@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EdiConfig } from '../../connectors/edi/index.ts';
+import type { OrderDraft } from '../../core/model/order.ts';
+import { recordOutboundDocument } from '../../core/outbound/outbound-documents.ts';
+import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
+import { buildOrdrsp, ordrspOrderFromDraft } from '../../mappings/edi/edifact/index.ts';
+import { ediSyntaxOf } from '../../mappings/edi/index.ts';
+import { build855, parse850, parseX12, type X12PurchaseOrder } from '../../mappings/edi/x12/index.ts';
+import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
+
+/**
+ * Answers every order an EDI interchange brought with an acknowledgement: EDIFACT ORDRSP or X12
+ * 855, stored in the channel's outbox (and written to its outbox directory when one is set).
+ * Until reservations exist every line is accepted as received. The control reference is derived
+ * from the incoming envelope, so reading the same interchange again records no second answer,
+ * while the same order resent in a new interchange gets its own.
+ */
+export async function acknowledgeEdiPayload(ctx: ProcessorContext, outcome: PayloadOutcome): Promise<string[]> {
+  const { db } = ctx;
+  const logger = ctx.logger ?? silentLogger;
+  const payload = await db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, include: { channel: true } });
+  if (!payload || payload.channel.connectorType !== 'edi') return [];
+  const config = payload.channel.config as EdiConfig;
+  const syntax = ediSyntaxOf(payload.body);
+  const answered = outcome.results.filter((r) => r.orderId && r.outcome !== 'rejected');
+  const purchaseOrders = syntax === 'x12' ? readPurchaseOrders(payload.body) : [];
+  const documents: string[] = [];
+  for (const result of answered) {
+    const draft = outcome.drafts.find((d) => d.externalId === result.externalId);
+    if (!draft) continue;
+    try {
+      const document = syntax === 'edifact' ? ordrspFor(draft) : syntax === 'x12' ? ackFor855(draft, purchaseOrders) : undefined;
+      if (!document) continue;
+      const recorded = await recordOutboundDocument(db, {
+        channelId: payload.channelId,
+        orderId: result.orderId,
+        rawPayloadId: payload.id,
+        ...document,
+      });
+      documents.push(recorded.id);
+      if (recorded.created && config.outboxDir) {
+        await mkdir(config.outboxDir, { recursive: true });
+        await writeFile(join(config.outboxDir, document.fileName), document.body, 'utf8');
+      }
+    } catch (error) {
+      // An answer we cannot build must not undo the order: it is logged for ops and the order stands.
+      logger.error({ channelId: payload.channelId, payloadId: payload.id, order: result.externalId, err: error }, 'could not build the EDI acknowledgement');
+    }
+  }
+  return documents;
+}
+
+interface Document {
+  kind: string;
+  reference: string;
+  fileName: string;
+  contentType: string;
+  body: string;
+}
+
+function ordrspFor(draft: OrderDraft): Document | undefined {
+  const order = ordrspOrderFromDraft(draft);
+  if (!order) return undefined;
+  const envelope = JSON.stringify(draft.transport?.edifact ?? {});
+  const reference = controlNumber(`edifact|${draft.externalId}|${envelope}`);
+  return {
+    kind: 'edifact-ordrsp',
+    reference,
+    fileName: `ORDRSP-${safe(draft.number ?? draft.externalId)}-${reference}.edi`,
+    contentType: 'application/edifact; charset=utf-8',
+    body: buildOrdrsp(order, { controlRef: reference }),
+  };
+}
+
+function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[]): Document | undefined {
+  const po = orders.find((o) => `${o.interchange.senderId}:${o.poNumber}` === draft.externalId);
+  if (!po) return undefined;
+  const reference = controlNumber(`x12|${draft.externalId}|${JSON.stringify(draft.transport?.x12 ?? {})}`);
+  return {
+    kind: 'x12-855',
+    reference,
+    fileName: `855-${safe(po.poNumber)}-${reference}.x12`,
+    contentType: 'application/edi-x12; charset=utf-8',
+    body: build855(po, { controlNumbers: { interchange: reference, group: reference, transactionSet: '0001' }, segmentSuffix: '\n' }),
+  };
+}
+
+function readPurchaseOrders(body: string): X12PurchaseOrder[] {
+  const orders: X12PurchaseOrder[] = [];
+  for (const set of parseX12(body).transactionSets) {
+    const parsed = parse850(set);
+    if (parsed.ok) orders.push(parsed.order);
+  }
+  return orders;
+}
+
+/** A 9-digit control number (X12 ISA13 needs exactly that; EDIFACT takes up to 14) from a seed. */
+function controlNumber(seed: string): string {
+  const n = BigInt(`0x${createHash('sha256').update(seed).digest('hex').slice(0, 15)}`) % 999_999_999n + 1n;
+  return n.toString().padStart(9, '0');
+}
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+}
