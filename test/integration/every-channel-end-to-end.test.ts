@@ -1,0 +1,198 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { loadConfig } from '../../jobs/config.ts';
+import { createHub, type Hub } from '../../jobs/hub.ts';
+import { syncChannel } from '../../jobs/processors/sync-channel.ts';
+import type { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
+import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
+import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+
+const fixture = (path: string) => readFile(new URL(`../fixtures/${path}`, import.meta.url));
+const POS_KEY = 'store-bp01-terminal-key-0123456789';
+const EDI_TOKEN = 'partner-upload-token-0123456789';
+
+/**
+ * POS stores, the sales desk (manual orders and quotes) and an EDI partner, through the real API,
+ * hub actions, in-process jobs, mappings and intake on PostgreSQL.
+ */
+describe('every channel kind end to end', () => {
+  let testDb: TestDatabase;
+  let hub: Hub;
+  let app: FastifyInstance;
+  let runner: InProcessRunner;
+
+  beforeAll(async () => {
+    testDb = await createTestPostgres();
+    hub = await createHub(loadConfig({ DATABASE_URL: testDb.url }), { db: testDb.db, retry: { attempts: 2, backoffMs: 10 } });
+    runner = hub.runner as InProcessRunner;
+    await runner.start();
+    app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await hub?.close();
+    await testDb?.drop();
+  });
+
+  function processed(): Promise<PayloadProcessedEvent> {
+    return new Promise((resolve) => {
+      const off = runner.onPayloadProcessed((event) => {
+        if (event.final) {
+          off();
+          resolve(event);
+        }
+      });
+    });
+  }
+
+  async function createChannel(body: Record<string, unknown>): Promise<string> {
+    const response = await app.inject({ method: 'POST', url: '/v1/channels', payload: body });
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json().id;
+  }
+
+  describe('when POS terminals push sales', () => {
+    const sale = {
+      receiptId: 'R-1',
+      terminalId: 'T1',
+      completedAt: '2026-11-23T09:15:02+01:00',
+      currency: 'HUF',
+      lines: [{ sku: 'TILE-30', name: 'Floor tile', quantity: '2', unitPrice: '2490', taxRate: '27' }],
+      total: '4980',
+    };
+
+    it('counts a sale once, even when a terminal retries after a network drop, and keeps store turnover apart', async () => {
+      const store = await createChannel({ name: 'Store Budapest', connectorType: 'pos', config: { storeCode: 'BP-01', apiKey: POS_KEY }, mapping: { storeCode: 'BP-01' }, labels: undefined });
+      await createChannel({ name: 'Store Győr', connectorType: 'pos', config: { storeCode: 'GY-01', apiKey: `${POS_KEY}-gy` } });
+      const push = (body: unknown, key = POS_KEY) =>
+        app.inject({ method: 'POST', url: `/v1/channels/${store}/webhook`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+      expect((await push(sale, 'wrong-key-wrong-key-wrong-key')).statusCode).toBe(401);
+      const first = processed();
+      expect((await push(sale)).statusCode).toBe(202);
+      await first;
+      // The same bytes again: one payload, read once.
+      expect((await push(sale)).json()).toMatchObject({ duplicate: true });
+      // A retry that serialises differently: another payload, still the same order.
+      const retry = processed();
+      await push({ ...sale, cashier: undefined, lines: sale.lines });
+      await push({ total: sale.total, ...sale });
+      await retry;
+      await runner.whenIdle();
+      const orders = await testDb.db.prisma.order.findMany({ where: { channelId: store } });
+      expect(orders.map((o) => [o.externalId, o.status, o.total.toFixed()])).toEqual([['T1/R-1', 'completed', '4980']]);
+
+      const report = await app.inject({ method: 'GET', url: '/v1/reports/turnover?groupBy=channel' });
+      expect(report.json().items).toEqual([{ key: 'Store Budapest', channelIds: [store], currency: 'HUF', orders: 1, total: '4980' }]);
+    });
+  });
+
+  describe('when the sales desk works', () => {
+    let desk: string;
+    const content = {
+      customer: { name: 'Építő Kft.' },
+      currency: 'HUF',
+      lines: [{ sku: 'TILE-30', name: 'Floor tile', quantity: '100', unitPrice: '1890', taxRate: '27' }],
+    };
+
+    beforeAll(async () => {
+      desk = await createChannel({ name: 'Sales desk', connectorType: 'manual', config: {} });
+    });
+
+    it('records an operator’s order with the operator as its source, and a retry with the same id is the same order', async () => {
+      const body = { ...content, operator: 'anna', via: 'phone', externalId: 'CALL-2026-11-23-01' };
+      const created = await app.inject({ method: 'POST', url: `/v1/channels/${desk}/orders`, payload: body });
+      expect(created.statusCode, created.body).toBe(201);
+      const again = await app.inject({ method: 'POST', url: `/v1/channels/${desk}/orders`, payload: body });
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toMatchObject({ orderId: created.json().orderId, outcome: 'unchanged', version: 1 });
+      const order = await app.inject({ method: 'GET', url: `/v1/orders/${created.json().orderId}` });
+      expect(order.json()).toMatchObject({ totals: { total: '240030', tax: '51030' }, source: { user: 'anna', createdVia: 'phone' } });
+    });
+
+    it('answers 400 naming the field for an invalid manual order, and refuses it on a channel that is not manual', async () => {
+      const invalid = await app.inject({ method: 'POST', url: `/v1/channels/${desk}/orders`, payload: { ...content, via: 'phone' } });
+      expect(invalid.statusCode).toBe(400);
+      expect(invalid.json().error).toMatchObject({ code: 'invalid_data', field: 'operator' });
+      const store = (await testDb.db.prisma.channel.findFirstOrThrow({ where: { connectorType: 'pos' } })).id;
+      const wrong = await app.inject({ method: 'POST', url: `/v1/channels/${store}/orders`, payload: { ...content, operator: 'anna', via: 'phone' } });
+      expect(wrong.statusCode).toBe(403);
+    });
+
+    it('takes a quote from draft to an order, once, through the API', async () => {
+      const created = await app.inject({ method: 'POST', url: '/v1/quotes', payload: { channelId: desk, createdBy: 'bela', content } });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id;
+      expect((await app.inject({ method: 'POST', url: `/v1/quotes/${id}/accept` })).statusCode).toBe(409);
+      const revised = await app.inject({ method: 'PUT', url: `/v1/quotes/${id}`, payload: { changedBy: 'bela', content: { ...content, notes: 'pallet delivery' } } });
+      expect(revised.json()).toMatchObject({ version: 2, status: 'draft' });
+      await app.inject({ method: 'POST', url: `/v1/quotes/${id}/send` });
+      await app.inject({ method: 'POST', url: `/v1/quotes/${id}/accept` });
+      const converted = await app.inject({ method: 'POST', url: `/v1/quotes/${id}/convert` });
+      expect(converted.statusCode).toBe(201);
+      const again = await app.inject({ method: 'POST', url: `/v1/quotes/${id}/convert` });
+      expect(again.statusCode).toBe(200);
+      expect(again.json().orderId).toBe(converted.json().orderId);
+      const quote = await app.inject({ method: 'GET', url: `/v1/quotes/${id}` });
+      expect(quote.json()).toMatchObject({ status: 'converted', orderId: converted.json().orderId, versions: [{ version: 1 }, { version: 2 }] });
+    });
+  });
+
+  describe('when an EDI partner sends interchanges', () => {
+    let partner: string;
+    let inbox: string;
+    let outboxDir: string;
+
+    beforeAll(async () => {
+      inbox = await mkdtemp(join(tmpdir(), 'edi-inbox-'));
+      outboxDir = await mkdtemp(join(tmpdir(), 'edi-outbox-'));
+      partner = await createChannel({ name: 'EDI partner', connectorType: 'edi', config: { ourId: '5412345000013', uploadToken: EDI_TOKEN, inboxDir: inbox, outboxDir } });
+    });
+
+    const upload = (body: Buffer, token = EDI_TOKEN) =>
+      app.inject({ method: 'POST', url: `/v1/channels/${partner}/files`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/edifact' }, payload: body });
+
+    it('keeps the good message of an interchange whose other message is broken, names the broken segment, and answers the good one with an ORDRSP', async () => {
+      expect((await upload(Buffer.from('UNA'), 'not-the-token')).statusCode).toBe(401);
+      const done = processed();
+      const response = await upload(await fixture('edi/edifact/constructed-two-messages-one-broken.edi'));
+      expect(response.statusCode, response.body).toBe(202);
+      const event = await done;
+      expect(event.outcome).toMatchObject({ status: 'partial', orderCount: 1 });
+      expect(event.outcome!.error).toMatch(/segment \d+ \(\w+\) at line \d+/);
+      const payload = await app.inject({ method: 'GET', url: `/v1/raw-payloads?status=errors&channelId=${partner}` });
+      expect(payload.json().items).toHaveLength(1);
+
+      const outbox = await app.inject({ method: 'GET', url: `/v1/channels/${partner}/outbox?unfetched=true` });
+      expect(outbox.json().items).toHaveLength(1);
+      const [doc] = outbox.json().items;
+      expect(doc).toMatchObject({ kind: 'edifact-ordrsp' });
+      const file = await app.inject({ method: 'GET', url: `/v1/outbox/${doc.id}` });
+      expect(file.headers['content-type']).toMatch(/^application\/edifact/);
+      expect(file.body).toMatch(/^UNA:\+\.\? 'UNB\+/);
+      expect(file.body).toContain("BGM+231+");
+      expect(await readdir(outboxDir)).toEqual([doc.fileName]);
+      // Reading the same interchange again records no second answer.
+      await hub.actions.reprocessPayload(event.payloadId);
+      expect((await app.inject({ method: 'GET', url: `/v1/channels/${partner}/outbox` })).json().items).toHaveLength(1);
+    });
+
+    it('reads X12 850 files dropped into the inbox on sync, answers with an 855, and empties the inbox', async () => {
+      await writeFile(join(inbox, 'po-1.x12'), await fixture('edi/x12/constructed-00401-crlf.edi'));
+      const outcome = await syncChannel(hub.context, partner, 'manual');
+      expect(outcome).toMatchObject({ status: 'succeeded', counts: { created: 1 } });
+      expect(await readdir(inbox)).toEqual(['processed']);
+      const outbox = (await app.inject({ method: 'GET', url: `/v1/channels/${partner}/outbox` })).json().items;
+      const ack = outbox.find((d: { kind: string }) => d.kind === 'x12-855');
+      const file = await app.inject({ method: 'GET', url: `/v1/outbox/${ack.id}` });
+      expect(file.body).toMatch(/^ISA\*/);
+      expect(file.body).toContain('ST*855*');
+      expect(file.body).toMatch(/BAK\*00\*AD\*/);
+    });
+  });
+});
