@@ -1,3 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { ManualOrderInputSchema, type ManualOrderInput } from '../core/model/manual-order.ts';
+import { firstProblem } from '../core/model/validate.ts';
+import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
+import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
@@ -75,9 +80,10 @@ channels
   .option('--set <key=value>', 'one config field (repeatable); numbers and booleans are read per the connector spec', collect, [] as string[])
   .option('--kind <kind>', 'channel kind (webshop, edi, pos, manual, erp or your own)')
   .option('--schedule <cron>', 'sync schedule (cron), default */5 * * * *')
+  .option('--label <label>', 'an ops label to segment sales (repeatable)', collect, [] as string[])
   .option('--disabled', 'add it disabled')
   .option('--json', 'print the channel as JSON')
-  .action(async (name: string, options: { type: string; config?: string; set: string[]; kind?: string; schedule?: string; disabled?: boolean; json?: boolean }) => {
+  .action(async (name: string, options: { type: string; config?: string; set: string[]; kind?: string; schedule?: string; label: string[]; disabled?: boolean; json?: boolean }) => {
     await withHub(async (hub) => {
       const config: Record<string, unknown> = options.config ? parseJsonObject(options.config, '--config') : {};
       for (const pair of options.set) {
@@ -93,6 +99,7 @@ channels
         kind: options.kind,
         config: converted,
         syncSchedule: options.schedule,
+        labels: options.label,
         enabled: !options.disabled,
       });
       // With REDIS_URL the schedule lands in Redis at once, for the running hub's scheduler.
@@ -223,6 +230,116 @@ orders
         ]),
         [false, false, false, true, false, false, true],
       );
+    });
+  });
+
+orders
+  .command('add <channel>')
+  .description('record an order on a buyer’s behalf on a manual channel (prices net, tax from each line’s rate)')
+  .option('--file <path>', 'the order as JSON (customer, currency, lines, ...; see POST /v1/channels/{id}/orders in /docs)')
+  .option('--json <json>', 'the order as inline JSON')
+  .requiredOption('--operator <name>', 'who records it')
+  .option('--via <how>', 'phone, email, field_rep, new_deal or your own', 'phone')
+  .option('--id <externalId>', 'your own id for the order: recording it again is the same order')
+  .action(async (channelName: string, options: { file?: string; json?: string; operator: string; via: string; id?: string }) => {
+    const text = options.file ? await readFile(options.file, 'utf8') : options.json;
+    if (!text) fail('Give the order with --file <path> or --json <json>.');
+    const input = { ...parseJsonObject(text, options.file ?? '--json'), operator: options.operator, via: options.via, ...(options.id && { externalId: options.id }) };
+    await withHub(async (hub) => {
+      const channel = await hub.channels.find(channelName);
+      const problem = firstProblem(ManualOrderInputSchema, input);
+      if (problem) fail(`The order is not valid: ${problem.field}: ${problem.message}`);
+      const receipt = await hub.actions.recordManualOrder(channel.id, input as ManualOrderInput);
+      console.log(`Order ${receipt.externalId} ${receipt.outcome} (version ${receipt.version}) on "${channel.name}": ${receipt.orderId}`);
+    });
+  });
+
+const quotes = program.command('quotes').description('quotes of the sales desk');
+
+quotes
+  .command('list')
+  .description('list quotes, newest first')
+  .option('--status <status>', 'draft, sent, accepted, lost or converted')
+  .option('--json', 'machine-readable output')
+  .action(async (options: { status?: QuoteStatus; json?: boolean }) => {
+    await withHub(async (hub) => {
+      const items = await hub.actions.quotes.list({ status: options.status });
+      if (options.json) {
+        console.log(JSON.stringify(items, null, 2));
+        return;
+      }
+      if (items.length === 0) {
+        console.log('No quotes.');
+        return;
+      }
+      printTable(
+        ['NUMBER', 'STATUS', 'V', 'TOTAL', 'CUSTOMER', 'BY', 'ORDER'],
+        items.map((q) => [q.number, q.status, String(q.version), `${q.priced.total} ${q.content.currency}`, String(q.content.customer.name ?? ''), q.createdBy, q.orderId ?? '']),
+        [false, false, true, true, false, false, false],
+      );
+    });
+  });
+
+quotes
+  .command('create <channel>')
+  .description('make a quote on a manual channel from a JSON file (customer, currency, lines, ...)')
+  .requiredOption('--file <path>', 'the quote content as JSON')
+  .requiredOption('--by <name>', 'who makes it')
+  .action(async (channelName: string, options: { file: string; by: string }) => {
+    await withHub(async (hub) => {
+      const channel = await hub.channels.find(channelName);
+      const quote = await hub.actions.quotes.create({ channelId: channel.id, content: parseJsonObject(await readFile(options.file, 'utf8'), options.file), createdBy: options.by });
+      console.log(`Quote ${quote.number} (${quote.id}) drafted: ${quote.priced.total} ${quote.content.currency}.`);
+    });
+  });
+
+for (const [action, done] of [['send', 'sent'], ['accept', 'accepted']] as const) {
+  quotes
+    .command(`${action} <quoteId>`)
+    .description(`mark a quote as ${done}`)
+    .action(async (quoteId: string) => {
+      await withHub(async (hub) => {
+        const quote = await hub.actions.quotes[action](quoteId);
+        console.log(`Quote ${quote.number} is ${quote.status}.`);
+      });
+    });
+}
+
+quotes
+  .command('lose <quoteId>')
+  .description('mark a quote as lost')
+  .requiredOption('--reason <reason>', 'why it was lost')
+  .action(async (quoteId: string, options: { reason: string }) => {
+    await withHub(async (hub) => {
+      const quote = await hub.actions.quotes.lose(quoteId, options.reason);
+      console.log(`Quote ${quote.number} is lost: ${quote.lostReason}.`);
+    });
+  });
+
+quotes
+  .command('convert <quoteId>')
+  .description('turn an accepted quote into an order (once; again answers the same order)')
+  .action(async (quoteId: string) => {
+    await withHub(async (hub) => {
+      const { quote, orderId, created } = await hub.actions.quotes.convert(quoteId);
+      console.log(`Quote ${quote.number} ${created ? 'became' : 'had already become'} order ${orderId}.`);
+    });
+  });
+
+program
+  .command('turnover')
+  .description('sales per channel, channel kind or label, per currency')
+  .addOption(new Option('--by <grouping>', 'channel, kind or label').choices(['channel', 'kind', 'label']).default('channel'))
+  .option('--from <date>', 'placed from (ISO date)')
+  .option('--to <date>', 'placed before (ISO date)')
+  .action(async (options: { by: TurnoverGrouping; from?: string; to?: string }) => {
+    await withHub(async (hub) => {
+      const rows = await turnover(hub.db, { groupBy: options.by, placedFrom: options.from ? new Date(options.from) : undefined, placedTo: options.to ? new Date(options.to) : undefined });
+      if (rows.length === 0) {
+        console.log('No sales in that range.');
+        return;
+      }
+      printTable([options.by.toUpperCase(), 'CURRENCY', 'ORDERS', 'TURNOVER'], rows.map((r) => [r.key, r.currency, String(r.orders), r.total]), [false, false, true, true]);
     });
   });
 

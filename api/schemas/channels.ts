@@ -4,6 +4,7 @@ import { IsoDateTime, JsonObject, Nullable } from './common.ts';
 
 const ChannelName = Type.String({ minLength: 1, maxLength: 200 });
 const ChannelKind = Type.String({ pattern: CHANNEL_KIND_PATTERN, description: 'webshop | edi | pos | manual | erp, or an ops-defined lower-case word' });
+const Labels = Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' }), { maxItems: 20, uniqueItems: true, description: 'ops labels to segment sales, e.g. franchise, b2b' });
 const SyncSchedule = Type.String({ minLength: 1, maxLength: 100, description: 'cron expression, e.g. */5 * * * *' });
 const ConnectorConfig = Type.Record(Type.String(), Type.Unknown(), {
   description: "Validated against the connector's spec (GET /v1/connectors); secrets are never returned",
@@ -16,6 +17,7 @@ export const CreateChannelBodySchema = Type.Object(
     kind: Type.Optional(ChannelKind),
     config: ConnectorConfig,
     mapping: Type.Optional(JsonObject),
+    labels: Type.Optional(Labels),
     enabled: Type.Optional(Type.Boolean()),
     syncSchedule: Type.Optional(SyncSchedule),
   },
@@ -33,6 +35,7 @@ export const UpdateChannelBodySchema = Type.Object(
       }),
     ),
     mapping: Type.Optional(JsonObject),
+    labels: Type.Optional(Labels),
     enabled: Type.Optional(Type.Boolean()),
     syncSchedule: Type.Optional(SyncSchedule),
   },
@@ -52,6 +55,7 @@ export const PublicChannelSchema = Type.Object({
   connectorType: Type.String(),
   config: JsonObject,
   mapping: JsonObject,
+  labels: Type.Array(Type.String()),
   enabled: Type.Boolean(),
   syncSchedule: Type.String(),
   syncState: Type.Unknown(),

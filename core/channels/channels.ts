@@ -15,6 +15,8 @@ export interface NewChannel {
   kind?: string | undefined;
   config: Record<string, unknown>;
   mapping?: Record<string, unknown> | undefined;
+  /** Ops' own labels to segment sales further. */
+  labels?: string[] | undefined;
   enabled?: boolean | undefined;
   syncSchedule?: string | undefined;
 }
@@ -29,6 +31,7 @@ export interface PublicChannel {
   connectorType: string;
   config: Record<string, unknown>;
   mapping: Record<string, unknown>;
+  labels: string[];
   enabled: boolean;
   syncSchedule: string;
   syncState: unknown;
@@ -55,6 +58,7 @@ export class ChannelService {
         kind,
         config: config as object,
         mapping: this.validMapping(input.connectorType, input.mapping ?? {}) as object,
+        labels: input.labels ?? [],
         enabled: input.enabled ?? true,
         ...(input.syncSchedule && { syncSchedule: input.syncSchedule }),
       },
@@ -91,6 +95,7 @@ export class ChannelService {
         ...(changes.kind !== undefined && { kind: changes.kind }),
         ...(config && { config: config as object }),
         ...(changes.mapping !== undefined && { mapping: this.validMapping(channel.connectorType, changes.mapping) as object }),
+        ...(changes.labels !== undefined && { labels: changes.labels }),
         ...(changes.enabled !== undefined && { enabled: changes.enabled }),
         ...(changes.syncSchedule !== undefined && { syncSchedule: changes.syncSchedule }),
       },
@@ -125,6 +130,7 @@ export class ChannelService {
       connectorType: channel.connectorType,
       config,
       mapping: channel.mapping as Record<string, unknown>,
+      labels: channel.labels,
       enabled: channel.enabled,
       syncSchedule: channel.syncSchedule,
       syncState: channel.syncState,
