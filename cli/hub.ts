@@ -4,16 +4,16 @@ import { firstProblem } from '../core/model/validate.ts';
 import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
 import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
+import { collect, errorMessage, fail, parseJsonObject, printTable, withHub } from './support.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
 import { latestSyncRuns } from '../core/channels/sync-runs.ts';
-import { isHubError } from '../core/errors.ts';
 import { listOrders } from '../core/orders/order-queries.ts';
 import type { PayloadOutcome } from '../core/orders/payload-processing.ts';
 import { loadConfig, type HubConfig } from '../jobs/config.ts';
 import { acquireEmbeddedLock } from '../jobs/embedded-lock.ts';
-import { createHub, embeddedDatabaseDir, type Hub, type HubOptions } from '../jobs/hub.ts';
+import { createHub, embeddedDatabaseDir } from '../jobs/hub.ts';
 import { reprocessFailedPayloads } from '../jobs/processors/process-payload.ts';
 import { syncChannel } from '../jobs/processors/sync-channel.ts';
 import type { JobLogger, LogLevel } from '../jobs/runtime/types.ts';
@@ -393,15 +393,6 @@ async function withDatabase<T>(config: HubConfig, fn: (db: Awaited<ReturnType<ty
 }
 
 /** Operator commands: a hub without workers or schedules (a running server does those). */
-async function withHub(fn: (hub: Hub) => Promise<void>, options: HubOptions = {}): Promise<void> {
-  const config = loadConfig();
-  const hub = await createHub(config, { workers: false, schedules: false, ...options });
-  try {
-    await fn(hub);
-  } finally {
-    await hub.close();
-  }
-}
 
 function consoleLogger(level: LogLevel): JobLogger {
   const order: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -416,16 +407,6 @@ function consoleLogger(level: LogLevel): JobLogger {
   return { info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-function printTable(headers: string[], rows: string[][], alignRight: boolean[] = []): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (alignRight[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  console.log(line(headers));
-  for (const row of rows) console.log(line(row));
-}
 
 function describe(counts: { created: number; updated: number; unchanged: number; failed: number }): string {
   return `+${counts.created} new, ${counts.updated} changed, ${counts.unchanged} unchanged${counts.failed ? `, ${counts.failed} failed` : ''}`;
@@ -439,25 +420,9 @@ function ago(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
-function parseJsonObject(text: string, what: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    /* reported below */
-  }
-  return fail(`${what} must be a JSON object, e.g. '{"url":"https://shop.example.hu"}'.`);
-}
 
-class CliFailure extends Error {}
 
-function fail(message: string): never {
-  throw new CliFailure(message);
-}
 
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -466,14 +431,6 @@ function untilSignal(): Promise<void> {
   });
 }
 
-function errorMessage(error: unknown): string {
-  if (error instanceof CliFailure || isHubError(error)) return error.message;
-  const code = (error as { code?: string })?.code;
-  if (code === 'P2021' || /relation "?\w+"? does not exist/.test(String((error as Error)?.message))) {
-    return 'The database has no hub tables yet: run `hub migrate` first.';
-  }
-  return (error as Error)?.message ?? String(error);
-}
 
 try {
   await program.parseAsync(process.argv);

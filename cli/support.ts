@@ -1,0 +1,55 @@
+import { isHubError } from '../core/errors.ts';
+import { loadConfig } from '../jobs/config.ts';
+import { createHub, type Hub, type HubOptions } from '../jobs/hub.ts';
+
+/** What every `hub` command shares: a hub for the length of the command, tables, failures. */
+
+export async function withHub(fn: (hub: Hub) => Promise<void>, options: HubOptions = {}): Promise<void> {
+  const config = loadConfig();
+  const hub = await createHub(config, { workers: false, schedules: false, ...options });
+  try {
+    await fn(hub);
+  } finally {
+    await hub.close();
+  }
+}
+
+export function printTable(headers: string[], rows: string[][], alignRight: boolean[] = []): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (alignRight[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  console.log(line(headers));
+  for (const row of rows) console.log(line(row));
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    /* reported below */
+  }
+  return fail(`${what} must be a JSON object, e.g. '{"url":"https://shop.example.hu"}'.`);
+}
+
+export class CliFailure extends Error {}
+
+export function fail(message: string): never {
+  throw new CliFailure(message);
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof CliFailure || isHubError(error)) return error.message;
+  const code = (error as { code?: string })?.code;
+  if (code === 'P2021' || /relation "?\w+"? does not exist/.test(String((error as Error)?.message))) {
+    return 'The database has no hub tables yet: run `hub migrate` first.';
+  }
+  return (error as Error)?.message ?? String(error);
+}
