@@ -22,9 +22,38 @@ export interface AppDeps {
  * The hub's HTTP API as a self-contained fastify app: every route validated and serialised by
  * its TypeBox schema, one error handler, OpenAPI at /docs. The caller listens (or injects).
  */
+/** Query parameters that may carry a credential (URL-token webhooks, query-string auth). */
+const SECRET_PARAMS = /^(token|.*secret.*|.*key.*|password|signature|sig)$/i;
+
+/** Request URLs are logged without the values of credential parameters. */
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = new URLSearchParams(url.slice(at + 1));
+  for (const key of [...params.keys()]) if (SECRET_PARAMS.test(key)) params.set(key, '***');
+  return `${url.slice(0, at)}?${params.toString()}`;
+}
+
+function withRedactedUrls(logger: boolean | object): FastifyServerOptions['logger'] {
+  if (logger === false) return false;
+  const options = logger === true ? {} : (logger as Record<string, unknown>);
+  return {
+    ...options,
+    serializers: {
+      req: (request: { method: string; url: string; hostname?: string; ip?: string }) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        host: request.hostname,
+        remoteAddress: request.ip,
+      }),
+      ...(options.serializers as object | undefined),
+    },
+  } as FastifyServerOptions['logger'];
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: (deps.logger ?? false) as FastifyServerOptions['logger'],
+    logger: withRedactedUrls(deps.logger ?? false),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
