@@ -6,9 +6,11 @@
  *
  *   npx tsx bench/edi/run.ts                      # ~30 MB
  *   BENCH_EDI_MB=50 npx tsx bench/edi/run.ts
- *   BENCH_EDIFACT_PATH=/tmp/x/node_modules/edifact npx tsx bench/edi/run.ts   # reference not installed in the repo
+ *   BENCH_EDIFACT_PATH=/tmp/x/node_modules/edifact npx tsx bench/edi/run.ts   # another copy of the reference
  *
- * The reference is loaded with a dynamic import and its column is skipped when it is absent.
+ * The reference is the `edifact` devDependency, imported by default (BENCH_EDIFACT_PATH, when set, is
+ * tried first); it is loaded with a dynamic import and its column is skipped only when it is absent.
+ * The mapping row is the streaming `mapEdifactPayload`: segments are dropped as each message is mapped.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -84,7 +86,7 @@ async function loadReference(): Promise<{ Reader: ReaderCtor; version: string } 
       // try the next specifier
     }
   }
-  return 'npm package `edifact` not installed (add it as a devDependency, or set BENCH_EDIFACT_PATH): reference column skipped';
+  return 'npm package `edifact` not found (it is a devDependency: run `npm install`, or set BENCH_EDIFACT_PATH): reference column skipped';
 }
 
 const { text, messages } = buildInterchange(TARGET_MB * 1024 * 1024);

@@ -6,14 +6,14 @@
  * recorded on each draft of that interchange in `transport.edifact.warnings`.
  */
 import type { ChannelMapping, RawPayloadInput } from '../../../core/model/mapping.ts';
-import type { MappingResult } from '../../../core/model/order.ts';
-import { parseEdifact } from './interchange.ts';
-import { EdifactMappingOptionsSchema, orderDraftFrom, readOrdersMessage, type EdifactMappingOptions } from './orders.ts';
+import type { MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
+import { assembleEdifact, type Interchange } from './interchange.ts';
+import { EdifactMappingOptionsSchema, orderDraftFrom, readOrdersMessage, recordInterchangeWarnings, type EdifactMappingOptions } from './orders.ts';
 
 export { tokenize, EdifactTokenizer, escapeData, describePosition, DEFAULT_DELIMITERS, LEVEL_B_DELIMITERS } from './tokenizer.ts';
-export type { Delimiters, Segment, SegmentPosition, TokenizeResult } from './tokenizer.ts';
-export { parseEdifact, InterchangeAssembler, decodeEdifactBytes, envelopeDateTime } from './interchange.ts';
-export type { Interchange, EdifactMessage, InterchangeHeader, EdifactIssue, PartyId } from './interchange.ts';
+export type { Delimiters, Segment, SegmentPosition, SegmentSink, TokenizeResult } from './tokenizer.ts';
+export { parseEdifact, assembleEdifact, InterchangeAssembler, decodeEdifactBytes, envelopeDateTime } from './interchange.ts';
+export type { Interchange, EdifactMessage, InterchangeHeader, EdifactIssue, PartyId, AssemblerEvents } from './interchange.ts';
 export {
   EdifactMappingOptionsSchema,
   DEFAULT_EDIFACT_STATUS_MAP,
@@ -23,12 +23,29 @@ export {
   orderDraftFrom,
   readOrdersMessage,
   readEdiNumber,
+  recordInterchangeWarnings,
 } from './orders.ts';
 export type { EdifactMappingOptions, EdifactOrder, EdifactOrderLine, EdifactParty } from './orders.ts';
 export { buildOrdrsp, ordrspOrderFromDraft, OrdrspBuildError } from './ordrsp.ts';
 export type { OrdrspOrder, OrdrspOrderLine, OrdrspLineResult, OrdrspOptions } from './ordrsp.ts';
 
-/** Maps one payload holding one or more interchanges of ORDERS messages. */
+/** What one interchange contributed while it streamed past. */
+interface InterchangeTally {
+  messages: number;
+  /** Rejected messages, in message order. */
+  errors: MappingError[];
+  /** Index in `result.orders` of the interchange's first draft (its drafts are contiguous). */
+  firstOrder: number;
+}
+
+/**
+ * Maps one payload holding one or more interchanges of ORDERS messages, streaming: the tokenizer hands
+ * each segment to the envelope assembler as soon as it is read, each message is mapped to its draft
+ * the moment its UNT closes it, and its segments are dropped then. Interchange warnings are final
+ * only at its UNZ (or the next UNB / end of input), so they are recorded on that interchange's drafts
+ * then. Results come out in the same order as a whole-payload parse: per interchange, its errors,
+ * then its messages' errors; drafts in message order.
+ */
 export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMappingOptions | undefined): MappingResult {
   const result: MappingResult = { orders: [], errors: [] };
   try {
@@ -36,25 +53,45 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
       result.errors.push({ message: 'body is empty: no EDIFACT interchange' });
       return result;
     }
-    const interchanges = parseEdifact(payload.body);
+    const tallies = new Map<Interchange, InterchangeTally>();
+    const tallyOf = (interchange: Interchange): InterchangeTally => {
+      let tally = tallies.get(interchange);
+      if (!tally) {
+        tally = { messages: 0, errors: [], firstOrder: result.orders.length };
+        tallies.set(interchange, tally);
+      }
+      return tally;
+    };
+    const interchanges = assembleEdifact(payload.body, {
+      keepMessages: false,
+      onMessage(message, interchange) {
+        const tally = tallyOf(interchange);
+        tally.messages++;
+        const ref = `message ${message.ref || '?'}`;
+        if (message.errors.length > 0) {
+          tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
+          return;
+        }
+        try {
+          result.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
+        } catch (error) {
+          tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
+        }
+      },
+      onInterchange(interchange) {
+        const tally = tallies.get(interchange);
+        if (!tally || interchange.warnings.length === 0) return;
+        const warnings = interchange.warnings.map((w) => w.message);
+        for (let i = tally.firstOrder; i < result.orders.length; i++) recordInterchangeWarnings(result.orders[i] as OrderDraft, warnings);
+      },
+    });
     if (interchanges.length === 0) result.errors.push({ message: 'body holds no EDIFACT segments' });
     for (const interchange of interchanges) {
       const iref = `interchange ${interchange.header?.controlRef || '?'}`;
       for (const e of interchange.errors) result.errors.push({ ref: iref, message: e.message });
-      const warnings = interchange.warnings.map((w) => w.message);
-      if (interchange.messages.length === 0 && interchange.errors.length === 0) result.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
-      for (const message of interchange.messages) {
-        const ref = `message ${message.ref || '?'}`;
-        if (message.errors.length > 0) {
-          result.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
-          continue;
-        }
-        try {
-          result.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options, warnings));
-        } catch (error) {
-          result.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
-        }
-      }
+      const tally = tallies.get(interchange);
+      if (!tally && interchange.errors.length === 0) result.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
+      if (tally) for (const e of tally.errors) result.errors.push(e);
     }
   } catch (error) {
     result.errors.push({ message: `EDIFACT mapping failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` });

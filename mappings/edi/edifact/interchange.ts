@@ -138,18 +138,43 @@ function positionOf(s: Segment): SegmentPosition {
   return { number: s.number, tag: s.tag, offset: s.offset, line: s.line, column: s.column };
 }
 
+/** Streaming hooks of an `InterchangeAssembler`. */
+export interface AssemblerEvents {
+  /**
+   * A message is complete (its UNT) or was cut short (next UNH/UNG/UNE/UNZ/UNB, end of input): its
+   * `errors` are final. Called once per message, in order, before its interchange's `onInterchange`.
+   */
+  onMessage?(message: EdifactMessage, interchange: Interchange): void;
+  /** An interchange ended (its UNZ, the next UNB, or `finish()`): its `warnings` are final. */
+  onInterchange?(interchange: Interchange): void;
+  /**
+   * false: messages go to `onMessage` only and are not kept in `interchange.messages`, so their
+   * segments can be dropped as soon as they are handled. Default true.
+   */
+  keepMessages?: boolean;
+}
+
 /**
  * Groups a segment stream into interchanges and messages, checking control counts. Feed segments in
- * order (`push`), then `finish()`. Usable on a tokenizer's incremental output.
+ * order (`push`), then `finish()`. Usable on a tokenizer's incremental output; with `events` it hands
+ * each message over as soon as it closes (see `AssemblerEvents`).
  */
 export class InterchangeAssembler {
   readonly interchanges: Interchange[] = [];
   private current: Interchange | undefined;
   private message: EdifactMessage | undefined;
+  /** The interchange the open message belongs to. */
+  private messageInterchange: Interchange | undefined;
   private group: GroupHeader | undefined;
   private messageCount = 0;
+  private readonly keepMessages: boolean;
 
-  constructor(private readonly delimitersFor: (segmentNumber: number) => Delimiters = () => DEFAULT_DELIMITERS) {}
+  constructor(
+    private readonly delimitersFor: (segmentNumber: number) => Delimiters = () => DEFAULT_DELIMITERS,
+    private readonly events: AssemblerEvents = {},
+  ) {
+    this.keepMessages = events.keepMessages !== false;
+  }
 
   private open(at: Segment | undefined): Interchange {
     const interchange: Interchange = {
@@ -177,7 +202,16 @@ export class InterchangeAssembler {
     const message = this.message;
     if (!message) return;
     if (reason) message.errors.push(issue('error', `message ${message.ref}: ${reason}`, at));
+    const interchange = this.messageInterchange;
     this.message = undefined;
+    this.messageInterchange = undefined;
+    if (interchange) this.events.onMessage?.(message, interchange);
+  }
+
+  /** The current interchange is over: nothing adds to its warnings any more. */
+  private closeInterchange(interchange: Interchange): void {
+    this.current = undefined;
+    this.events.onInterchange?.(interchange);
   }
 
   push(segment: Segment): void {
@@ -284,9 +318,10 @@ export class InterchangeAssembler {
     }
     if (segment.issue) message.errors.push(issue('error', `message ${message.ref}: ${segment.issue}`, segment));
     if (!message.ref) message.errors.push(issue('error', `message without reference: UNH has no message reference number (${describePosition(segment)})`, segment));
-    interchange.messages.push(message);
+    if (this.keepMessages) interchange.messages.push(message);
     this.messageCount++;
     this.message = message;
+    this.messageInterchange = interchange;
   }
 
   private unt(segment: Segment): void {
@@ -326,8 +361,8 @@ export class InterchangeAssembler {
     if (headerRef !== undefined && controlRef !== headerRef) {
       interchange.warnings.push(issue('warning', `UNZ reference ${JSON.stringify(controlRef)} does not match UNB control reference ${JSON.stringify(headerRef)} (${describePosition(segment)})`, segment));
     }
-    this.current = undefined;
     this.group = undefined;
+    this.closeInterchange(interchange);
   }
 
   private endInterchange(warning: string): void {
@@ -335,17 +370,18 @@ export class InterchangeAssembler {
     if (!interchange) return;
     if (this.message) this.closeMessage('no UNT: the message is truncated', undefined);
     interchange.warnings.push(issue('warning', warning));
-    this.current = undefined;
+    this.closeInterchange(interchange);
   }
 
   finish(): Interchange[] {
-    if (this.current) {
-      const hadHeader = this.current.header !== undefined;
+    const interchange = this.current;
+    if (interchange) {
+      const hadHeader = interchange.header !== undefined;
       if (this.message) this.closeMessage('no UNT before the end of the input: the message is truncated', this.message.segments[this.message.segments.length - 1]);
-      if (hadHeader && !this.current.trailer) {
-        this.current.warnings.push(issue('warning', 'no UNZ at the end of the input: the interchange is truncated; complete messages are kept'));
+      if (hadHeader && !interchange.trailer) {
+        interchange.warnings.push(issue('warning', 'no UNZ at the end of the input: the interchange is truncated; complete messages are kept'));
       }
-      this.current = undefined;
+      this.closeInterchange(interchange);
     }
     return this.interchanges;
   }
@@ -356,10 +392,19 @@ export class InterchangeAssembler {
  * `errors`/`warnings` of the interchange and message concerned.
  */
 export function parseEdifact(text: string): Interchange[] {
+  return assembleEdifact(text);
+}
+
+/**
+ * Tokenizes and assembles decoded EDIFACT text in one streaming pass: each segment goes to the
+ * assembler as soon as it is read, so with `events.keepMessages: false` only the open message's
+ * segments are held at any time. Tokenizer issues (a malformed UNA) are errors of the first interchange.
+ */
+export function assembleEdifact(text: string, events: AssemblerEvents = {}): Interchange[] {
   const tokenizer = new EdifactTokenizer();
-  const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n));
-  for (const segment of tokenizer.feed(text)) assembler.push(segment);
-  for (const segment of tokenizer.end()) assembler.push(segment);
+  const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n), events);
+  tokenizer.feedTo(text, assembler);
+  tokenizer.endTo(assembler);
   const interchanges = assembler.finish();
   if (tokenizer.issues.length > 0) {
     const target: Interchange = interchanges[0] ?? { delimiters: DEFAULT_DELIMITERS, groups: [], messages: [], errors: [], warnings: [] };

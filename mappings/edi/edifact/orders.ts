@@ -583,8 +583,16 @@ function lineDraft(line: EdifactOrderLine, productMap: Record<string, unknown> |
 }
 
 function compact<T extends object>(value: T): T | undefined {
-  const out = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as T;
-  return Object.keys(out).length > 0 ? out : undefined;
+  const out: Record<string, unknown> = {};
+  let empty = true;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const v: unknown = value[key];
+    if (v === undefined || v === '') continue;
+    out[key] = v;
+    empty = false;
+  }
+  return empty ? undefined : (out as T);
 }
 
 function communication(party: EdifactParty | undefined, channels: string[]): string | undefined {
@@ -740,4 +748,14 @@ export function orderDraftFrom(order: EdifactOrder, options: EdifactMappingOptio
   }
   if (order.interchange.preparedAt) draft.sourceUpdatedAt = order.interchange.preparedAt;
   return draft;
+}
+
+/**
+ * Records interchange warnings on a draft made before its interchange ended (streaming): the same
+ * `transport.edifact.warnings` that `orderDraftFrom(order, options, warnings)` would have written.
+ */
+export function recordInterchangeWarnings(draft: OrderDraft, warnings: string[]): void {
+  if (warnings.length === 0) return;
+  const edifact = draft.transport?.edifact;
+  if (edifact && typeof edifact === 'object') (edifact as Record<string, unknown>).warnings = warnings;
 }

@@ -14,9 +14,12 @@
  *   (UTF-16 code units of the decoded string) and its 1-based line:column, so errors can say
  *   "segment 14 (QTY) at line 9, column 1".
  *
- * Speed: terminators are found with `indexOf`, and a segment with no release character in it is split
- * with native `split`; only segments holding a release character are walked char by char (charCode
- * comparisons, no regular expressions). `EdifactTokenizer` is incremental (feed chunks, then `end()`);
+ * Speed: one pass per segment over char codes (no regular expressions, no intermediate segment string or
+ * `split` arrays): the terminator, separators and release characters are found in the same loop;
+ * components without a release character are plain slices, element arrays are built once, sized
+ * exactly, from reused scratch buffers. (A UNA declaring the same character twice falls back to the
+ * older find-terminator-then-split reading, so such input reads as it always did.) `EdifactTokenizer` is
+ * incremental (feed chunks, then `end()`; `feedTo`/`endTo` stream each segment into a sink);
  * `tokenize(text)` is the one-shot form.
  */
 
@@ -118,10 +121,16 @@ function printable(text: string): string {
   return JSON.stringify(text.length > 20 ? `${text.slice(0, 20)}…` : text);
 }
 
+/** Where the tokenizer hands its segments: an array, or anything else with a `push`. */
+export interface SegmentSink {
+  push(segment: Segment): unknown;
+}
+
 /**
  * Incremental tokenizer: `feed(chunk)` returns the segments completed so far, `end()` the rest
- * (an unterminated last segment comes back with `issue` set). Delimiters can change mid-stream when
- * a second interchange brings its own UNA; `advices` records each.
+ * (an unterminated last segment comes back with `issue` set). `feedTo`/`endTo` hand each segment to a
+ * sink as soon as it is complete instead, so a consumer can stream without holding them all.
+ * Delimiters can change mid-stream when a second interchange brings its own UNA; `advices` records each.
  */
 export class EdifactTokenizer {
   delimiters: Delimiters = { ...DEFAULT_DELIMITERS };
@@ -137,37 +146,79 @@ export class EdifactTokenizer {
   private counted = 0;
   /** Cached local index of the next LF at or after `counted` (-2 unknown, Infinity none). */
   private nextLf = -2;
-  /** Cached local index of the next release character (-2 unknown, Infinity none). */
+  /** Cached local index of the next release character, legacy path only (-2 unknown, Infinity none). */
   private nextRelease = -2;
   private count = 0;
   private seenFirst = false;
   private ended = false;
 
-  feed(chunk: string): Segment[] {
-    if (this.ended) throw new Error('EdifactTokenizer: feed() after end()');
-    this.buffer = this.buffer.length === 0 ? chunk : this.buffer + chunk;
-    return this.drain(false);
-  }
+  // Char codes of the delimiters in force (-1 = not used), refreshed whenever they may have changed.
+  private segmentCode = 39;
+  private componentCode = 58;
+  private elementCode = 43;
+  private releaseCode = 63;
+  private repetitionCode = -1;
+  /** Component, element, segment and release characters all differ: the single-pass scanner applies. */
+  private distinct = true;
 
-  end(): Segment[] {
-    if (this.ended) return [];
-    const out = this.drain(true);
-    this.ended = true;
+  // Scratch buffers reused for every segment; results of the last scan.
+  private readonly scratchElements: string[][] = [];
+  private readonly scratchComponents: string[] = [];
+  private scanTag = '';
+  private scanElements: string[][] = [];
+  private scanRepetitions: Record<number, string[][]> | undefined;
+
+  feed(chunk: string): Segment[] {
+    const out: Segment[] = [];
+    this.feedTo(chunk, out);
     return out;
   }
 
-  private drain(final: boolean): Segment[] {
-    const text = this.buffer;
+  end(): Segment[] {
     const out: Segment[] = [];
+    this.endTo(out);
+    return out;
+  }
+
+  /** Like `feed`, but each completed segment goes to `sink.push` as soon as it is read. */
+  feedTo(chunk: string, sink: SegmentSink): void {
+    if (this.ended) throw new Error('EdifactTokenizer: feed() after end()');
+    this.buffer = this.buffer.length === 0 ? chunk : this.buffer + chunk;
+    this.drain(false, sink);
+  }
+
+  /** Like `end`, into a sink. */
+  endTo(sink: SegmentSink): void {
+    if (this.ended) return;
+    this.drain(true, sink);
+    this.ended = true;
+  }
+
+  private refreshCodes(): void {
+    const d = this.delimiters;
+    // A cached release position is for the old release character (the pre-scanner code kept it stale).
+    this.nextRelease = -2;
+    this.segmentCode = d.segment.charCodeAt(0);
+    this.componentCode = d.component.charCodeAt(0);
+    this.elementCode = d.element.charCodeAt(0);
+    this.releaseCode = d.release === '' ? -1 : d.release.charCodeAt(0);
+    this.repetitionCode = d.repetition !== ' ' && d.repetition !== '' ? d.repetition.charCodeAt(0) : -1;
+    const s = this.segmentCode;
+    const c = this.componentCode;
+    const e = this.elementCode;
+    const r = this.releaseCode;
+    this.distinct = d.segment.length === 1 && d.component.length === 1 && d.element.length === 1 && d.release.length <= 1 && s !== c && s !== e && c !== e && s !== r && c !== r && e !== r;
+  }
+
+  private drain(final: boolean, sink: SegmentSink): void {
+    const text = this.buffer;
     this.nextLf = -2;
     this.nextRelease = -2;
     this.counted = 0;
+    this.refreshCodes();
     let pos = 0;
     const length = text.length;
-    if (this.base === 0 && length > 0 && text.charCodeAt(0) === 0xfeff) {
-      if (!final && length < 1) return out;
-      pos = 1;
-    }
+    if (this.base === 0 && length > 0 && text.charCodeAt(0) === 0xfeff) pos = 1;
     for (;;) {
       // Line breaks directly after a terminator (or at the very start) are formatting.
       while (pos < length) {
@@ -181,13 +232,15 @@ export class EdifactTokenizer {
         if (length - pos < 9 && !final && 'UNA'.startsWith(text.slice(pos, pos + 3))) break;
         if (text.startsWith('UNA', pos)) {
           pos = this.serviceAdvice(text, pos, length);
+          this.refreshCodes();
           continue;
         }
         if (!this.seenFirst && text.startsWith('UNB', pos) && text.charCodeAt(pos + 3) === 0x1d && this.advices.length === 0) {
           this.delimiters = { ...LEVEL_B_DELIMITERS };
+          this.refreshCodes();
         }
       }
-      const end = this.findTerminator(text, pos, length);
+      const end = this.distinct ? this.scan(text, pos, length) : this.findTerminator(text, pos, length);
       if (end < 0) {
         if (!final) break;
         // Trailing whitespace or a DOS end-of-file mark after the last terminator is not a segment.
@@ -197,19 +250,21 @@ export class EdifactTokenizer {
         }
         let last = length;
         while (last > pos && (text.charCodeAt(last - 1) === LF || text.charCodeAt(last - 1) === CR)) last--;
+        if (this.distinct) this.scan(text, pos, last);
+        else this.split(text, pos, last);
         const segment = this.segment(text, pos, last);
         segment.issue = `${describePosition(segment)} has no segment terminator ${printable(this.delimiters.segment)}: the interchange is truncated`;
-        out.push(segment);
+        sink.push(segment);
         pos = length;
         break;
       }
-      out.push(this.segment(text, pos, end));
+      if (!this.distinct) this.split(text, pos, end);
+      sink.push(this.segment(text, pos, end));
       pos = end + this.delimiters.segment.length;
     }
     this.countLines(text, pos);
-    this.buffer = text.slice(pos);
+    this.buffer = pos === 0 ? text : text.slice(pos);
     this.base += pos;
-    return out;
   }
 
   private serviceAdvice(text: string, pos: number, length: number): number {
@@ -235,6 +290,130 @@ export class EdifactTokenizer {
     return pos + 9;
   }
 
+  /**
+   * Single pass over one segment from `start`: a release character takes the next character as data
+   * (so `??'` ends the segment and `???'` does not: the parity rule), the first unreleased terminator
+   * ends it. Leaves tag, elements and repetitions in the scan fields, reading up to the terminator or
+   * `limit`; returns the terminator's local index, or -1 when there is none before `limit`.
+   * Components without a release character are plain slices; arrays are built only at element ends,
+   * sized exactly, from reused scratch buffers.
+   */
+  private scan(text: string, start: number, limit: number): number {
+    const segmentCode = this.segmentCode;
+    const componentCode = this.componentCode;
+    const elementCode = this.elementCode;
+    const releaseCode = this.releaseCode;
+    const repetitionCode = this.repetitionCode;
+    const elements = this.scratchElements;
+    const components = this.scratchComponents;
+    let elementCount = 0;
+    let componentCount = 0;
+    /** Element index, 0 = the tag element. */
+    let e = 0;
+    let tag = '';
+    let occurrences: string[][] | undefined;
+    let repetitions: Record<number, string[][]> | undefined;
+    /** Start of the current component's unreleased run. */
+    let from = start;
+    /** Released text of the current component so far (only when `released`). */
+    let pending = '';
+    let released = false;
+    let found = -1;
+    for (let i = start; i < limit; i++) {
+      const c = text.charCodeAt(i);
+      if (c === releaseCode) {
+        pending = released ? pending + text.slice(from, i) : text.slice(from, i);
+        if (i + 1 < limit) pending += text[i + 1];
+        released = true;
+        i++;
+        from = i + 1;
+      } else if (c === segmentCode) {
+        found = i;
+        break;
+      } else if (c === componentCode || c === elementCode || c === repetitionCode) {
+        components[componentCount++] = released ? pending + text.slice(from, i) : text.slice(from, i);
+        released = false;
+        from = i + 1;
+        if (c === componentCode) continue;
+        let list = componentCount === 1 ? [components[0] as string] : components.slice(0, componentCount);
+        componentCount = 0;
+        if (c !== elementCode) {
+          (occurrences ??= []).push(list);
+          continue;
+        }
+        if (occurrences !== undefined) {
+          occurrences.push(list);
+          (repetitions ??= {})[e - 1] = occurrences;
+          list = occurrences[0] as string[];
+          occurrences = undefined;
+        }
+        if (e === 0) tag = list[0] ?? '';
+        else elements[elementCount++] = list;
+        e++;
+      }
+    }
+    // The last component runs to the terminator (or limit); a release right before it adds nothing.
+    const stop = found >= 0 ? found : limit;
+    const tail = from < stop ? text.slice(from, stop) : '';
+    components[componentCount++] = released ? pending + tail : tail;
+    let list = componentCount === 1 ? [components[0] as string] : components.slice(0, componentCount);
+    if (occurrences !== undefined) {
+      occurrences.push(list);
+      (repetitions ??= {})[e - 1] = occurrences;
+      list = occurrences[0] as string[];
+    }
+    if (e === 0) tag = list[0] ?? '';
+    else elements[elementCount++] = list;
+    this.scanTag = tag;
+    this.scanElements = elementCount === 0 ? [] : elements.slice(0, elementCount);
+    this.scanRepetitions = repetitions;
+    return found;
+  }
+
+  /** Builds the segment [start, end) from the last scan/split. */
+  private segment(text: string, start: number, end: number): Segment {
+    this.countLines(text, start);
+    this.seenFirst = true;
+    this.count++;
+    const tag = this.scanTag;
+    const segment: Segment = {
+      number: this.count,
+      tag,
+      offset: this.base + start,
+      line: this.line,
+      column: this.base + start - this.lineStart + 1,
+      elements: this.scanElements,
+      end: this.base + end,
+    };
+    const repetitions = this.scanRepetitions;
+    if (repetitions) segment.repetitions = repetitions;
+    if (!validTag(tag)) segment.issue = `${describePosition(segment)}: ${printable(tag)} is not a segment tag (3 upper-case letters or digits); a separator or terminator in the data may lack its release character`;
+    return segment;
+  }
+
+  /** Advances the line counter over LFs before local index `to`. */
+  private countLines(text: string, to: number): void {
+    if (to <= this.counted) return;
+    let lf = this.nextLf;
+    if (lf === -2 || lf < this.counted) {
+      lf = text.indexOf('\n', this.counted);
+      if (lf === -1) lf = Infinity;
+    }
+    while (lf < to) {
+      this.line++;
+      this.lineStart = this.base + lf + 1;
+      const next = text.indexOf('\n', lf + 1);
+      lf = next === -1 ? Infinity : next;
+    }
+    this.nextLf = lf;
+    this.counted = to;
+  }
+
+  // ---- degenerate delimiters ---------------------------------------------------------------------------
+  // A UNA that declares the same character twice (already reported in `issues`) is read exactly as before
+  // the single-pass scanner existed: terminator by the parity rule, then split by element and component
+  // separators (or walked char by char when a release or repetition character is in the segment).
+
   /** Local index of the next real terminator at or after `from`, or -1. */
   private findTerminator(text: string, from: number, length: number): number {
     const terminator = this.delimiters.segment;
@@ -259,24 +438,6 @@ export class EdifactTokenizer {
     return -1;
   }
 
-  /** Advances the line counter over LFs before local index `to`. */
-  private countLines(text: string, to: number): void {
-    if (to <= this.counted) return;
-    let lf = this.nextLf;
-    if (lf === -2 || lf < this.counted) {
-      lf = text.indexOf('\n', this.counted);
-      if (lf === -1) lf = Infinity;
-    }
-    while (lf < to) {
-      this.line++;
-      this.lineStart = this.base + lf + 1;
-      const next = text.indexOf('\n', lf + 1);
-      lf = next === -1 ? Infinity : next;
-    }
-    this.nextLf = lf;
-    this.counted = to;
-  }
-
   private hasRelease(text: string, start: number, end: number): boolean {
     const release = this.delimiters.release;
     if (release === '') return false;
@@ -289,47 +450,33 @@ export class EdifactTokenizer {
     return r < end;
   }
 
-  private segment(text: string, start: number, end: number): Segment {
-    this.countLines(text, start);
-    this.seenFirst = true;
+  private split(text: string, start: number, end: number): void {
     const d = this.delimiters;
     const repetitionActive = d.repetition !== ' ' && d.repetition !== '';
-    let tag: string;
-    let elements: string[][];
-    let repetitions: Record<number, string[][]> | undefined;
-    if (!this.hasRelease(text, start, end) && !(repetitionActive && text.indexOf(d.repetition, start) !== -1 && text.indexOf(d.repetition, start) < end)) {
+    const repetitionAt = repetitionActive ? text.indexOf(d.repetition, start) : -1;
+    this.scanRepetitions = undefined;
+    if (!this.hasRelease(text, start, end) && !(repetitionAt !== -1 && repetitionAt < end)) {
       const parts = text.slice(start, end).split(d.element);
       const head = parts[0] ?? '';
       const headEnd = head.indexOf(d.component);
-      tag = headEnd === -1 ? head : head.slice(0, headEnd);
-      elements = new Array<string[]>(parts.length - 1);
+      this.scanTag = headEnd === -1 ? head : head.slice(0, headEnd);
+      const elements = new Array<string[]>(parts.length - 1);
       for (let i = 1; i < parts.length; i++) {
         const part = parts[i] as string;
         elements[i - 1] = part.indexOf(d.component) === -1 ? [part] : part.split(d.component);
       }
-    } else {
-      const walked = this.walk(text, start, end, repetitionActive);
-      const head = walked.elements.shift() ?? [''];
-      tag = head[0] ?? '';
-      elements = walked.elements;
-      if (walked.repetitions) {
-        repetitions = {};
-        for (const [index, occurrences] of Object.entries(walked.repetitions)) repetitions[Number(index) - 1] = occurrences;
-      }
+      this.scanElements = elements;
+      return;
     }
-    this.count++;
-    const segment: Segment = {
-      number: this.count,
-      tag,
-      offset: this.base + start,
-      line: this.line,
-      column: this.base + start - this.lineStart + 1,
-      elements,
-      end: this.base + end,
-    };
-    if (repetitions) segment.repetitions = repetitions;
-    if (!validTag(tag)) segment.issue = `${describePosition(segment)}: ${printable(tag)} is not a segment tag (3 upper-case letters or digits); a separator or terminator in the data may lack its release character`;
-    return segment;
+    const walked = this.walk(text, start, end, repetitionActive);
+    const head = walked.elements.shift() ?? [''];
+    this.scanTag = head[0] ?? '';
+    this.scanElements = walked.elements;
+    if (walked.repetitions) {
+      const repetitions: Record<number, string[][]> = {};
+      for (const [index, occurrences] of Object.entries(walked.repetitions)) repetitions[Number(index) - 1] = occurrences;
+      this.scanRepetitions = repetitions;
+    }
   }
 
   /** Char-by-char split of one segment honouring the release character. Element 0 is the tag. */
@@ -398,8 +545,9 @@ export interface TokenizeResult {
 /** One-shot tokenizing of a whole decoded interchange (or several concatenated). Never throws. */
 export function tokenize(text: string): TokenizeResult {
   const tokenizer = new EdifactTokenizer();
-  const segments = tokenizer.feed(text);
-  for (const segment of tokenizer.end()) segments.push(segment);
+  const segments: Segment[] = [];
+  tokenizer.feedTo(text, segments);
+  tokenizer.endTo(segments);
   return { segments, delimiters: tokenizer.delimiters, advices: tokenizer.advices, issues: tokenizer.issues };
 }
 
