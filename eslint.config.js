@@ -61,6 +61,8 @@ const CORE_PURE_FILES = [
   'core/orders/content-hash.ts',
   'core/channels/channel-kinds.ts',
   'core/channels/cron.ts',
+  'core/**/*-rules.ts',
+  'core/quotes/quote-status.ts',
 ];
 
 // ---- mappings/<source>: core/model, their connector's raw types (type-only), mappings/common ----------------------

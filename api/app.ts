@@ -74,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'raw-payloads' },
         { name: 'sales desk', description: 'Manual orders and quotes' },
         { name: 'reports' },
+        { name: 'exclusivity', description: 'Regions and regional exclusivity rules' },
       ],
     },
   });

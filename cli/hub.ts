@@ -5,6 +5,7 @@ import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
 import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
 import { collect, errorMessage, fail, parseJsonObject, printTable, withHub } from './support.ts';
+import { registerRegionCommands } from './commands/regions.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
@@ -431,6 +432,8 @@ function untilSignal(): Promise<void> {
   });
 }
 
+
+registerRegionCommands(program);
 
 try {
   await program.parseAsync(process.argv);

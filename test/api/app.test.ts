@@ -122,6 +122,15 @@ describe('OpenAPI', () => {
     ['post', '/v1/quotes/{id}/accept'],
     ['post', '/v1/quotes/{id}/lose'],
     ['post', '/v1/quotes/{id}/convert'],
+    ['put', '/v1/regions'],
+    ['get', '/v1/regions'],
+    ['get', '/v1/exclusivity-rules'],
+    ['post', '/v1/exclusivity-rules'],
+    ['put', '/v1/exclusivity-rules'],
+    ['get', '/v1/exclusivity-rules/{id}'],
+    ['patch', '/v1/exclusivity-rules/{id}'],
+    ['delete', '/v1/exclusivity-rules/{id}'],
+    ['post', '/v1/exclusivity/check'],
   ];
 
   it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {

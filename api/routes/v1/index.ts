@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app.ts';
 import channelRoutes from './channels/index.ts';
 import connectorRoutes from './connectors.ts';
 import orderRoutes from './orders.ts';
+import exclusivityRoutes from './exclusivity.ts';
 import outboxAndReportRoutes from './outbox-and-reports.ts';
 import rawPayloadRoutes from './raw-payloads.ts';
 import salesDeskRoutes from './sales-desk.ts';
@@ -15,6 +16,7 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { dep
   await app.register(rawPayloadRoutes, { deps });
   await app.register(salesDeskRoutes, { deps });
   await app.register(outboxAndReportRoutes, { deps });
+  await app.register(exclusivityRoutes, { deps });
 };
 
 export default v1Routes;
