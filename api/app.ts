@@ -75,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'sales desk', description: 'Manual orders and quotes' },
         { name: 'reports' },
         { name: 'exclusivity', description: 'Regions and regional exclusivity rules' },
+        { name: 'stock', description: 'Products, stock, incoming supply, availability, reservations, manual review' },
       ],
     },
   });

@@ -6,6 +6,7 @@ import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
 import { collect, errorMessage, fail, parseJsonObject, printTable, withHub } from './support.ts';
 import { registerRegionCommands } from './commands/regions.ts';
+import { registerStockCommands } from './commands/stock.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
@@ -434,6 +435,7 @@ function untilSignal(): Promise<void> {
 
 
 registerRegionCommands(program);
+registerStockCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -131,6 +131,19 @@ describe('OpenAPI', () => {
     ['patch', '/v1/exclusivity-rules/{id}'],
     ['delete', '/v1/exclusivity-rules/{id}'],
     ['post', '/v1/exclusivity/check'],
+    ['put', '/v1/stock/products'],
+    ['put', '/v1/stock/warehouses'],
+    ['put', '/v1/stock/levels'],
+    ['put', '/v1/stock/incoming'],
+    ['post', '/v1/stock/incoming/{id}/receive'],
+    ['post', '/v1/stock/availability'],
+    ['post', '/v1/orders/{id}/reservations'],
+    ['get', '/v1/orders/{id}/reservations'],
+    ['post', '/v1/orders/{id}/release'],
+    ['post', '/v1/orders/{id}/ship'],
+    ['get', '/v1/stock/reviews'],
+    ['post', '/v1/stock/reviews/{id}/resolve'],
+    ['get', '/v1/stock/ledger/verify'],
   ];
 
   it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {

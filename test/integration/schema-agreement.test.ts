@@ -57,7 +57,50 @@ const records = {
     rawPayloadId: '00000000-0000-4000-8000-000000000003', kind: 'edifact-ordrsp', reference: '000000042', fileName: 'ordrsp-42.edi',
     contentType: 'application/edifact', body: "UNA:+.? 'UNB+UNOC:3'", createdAt: at, fetchedAt: at,
   },
+  Region: {
+    id: '00000000-0000-4000-8000-000000000010', code: 'RU-MOW', name: 'Moscow', level: 'region', parentId: '00000000-0000-4000-8000-000000000011',
+    path: '/RU/RU-MOW/', createdAt: at,
+  },
+  Product: {
+    id: '00000000-0000-4000-8000-000000000012', sku: 'TILE-60', name: 'Porcelain 60x60', productLine: 'Marble', brand: 'NOVUS', unit: 'm2',
+    createdAt: at, updatedAt: at,
+  },
+  Warehouse: { id: '00000000-0000-4000-8000-000000000013', code: 'MSK-1', name: 'Moscow warehouse', createdAt: at },
+  StockLevel: {
+    productId: '00000000-0000-4000-8000-000000000012', warehouseId: '00000000-0000-4000-8000-000000000013', onHand: new Prisma.Decimal('12345678901234.5678'),
+    updatedAt: at,
+  },
+  IncomingSupply: {
+    id: '00000000-0000-4000-8000-000000000014', productId: '00000000-0000-4000-8000-000000000012', warehouseId: '00000000-0000-4000-8000-000000000013',
+    reference: 'PO-77', quantity: new Prisma.Decimal('70.5'), received: new Prisma.Decimal('0.25'), expectedOn: new Date('2026-04-15T00:00:00.000Z'),
+    status: 'received', createdAt: at, updatedAt: at,
+  },
+  Reservation: {
+    id: '00000000-0000-4000-8000-000000000015', orderId: '00000000-0000-4000-8000-000000000004', linePosition: 3,
+    productId: '00000000-0000-4000-8000-000000000012', warehouseId: '00000000-0000-4000-8000-000000000013', source: 'incoming',
+    supplyId: '00000000-0000-4000-8000-000000000014', quantity: new Prisma.Decimal('0.0001'), neededBy: new Date('2026-04-17T00:00:00.000Z'),
+    status: 'shipped', createdAt: at, updatedAt: at,
+  },
+  StockMovement: {
+    id: 9007199254740993n, productId: '00000000-0000-4000-8000-000000000012', warehouseId: '00000000-0000-4000-8000-000000000013', kind: 'move',
+    onHandDelta: new Prisma.Decimal('-1.5'), incomingDelta: new Prisma.Decimal('-2.25'), reservedDelta: new Prisma.Decimal('3.0001'),
+    supplyId: '00000000-0000-4000-8000-000000000014', reservationId: '00000000-0000-4000-8000-000000000015', orderId: '00000000-0000-4000-8000-000000000004',
+    reason: 'supply PO-77 arrived', createdAt: at,
+  },
+  StockCheck: {
+    id: '00000000-0000-4000-8000-000000000016', orderId: '00000000-0000-4000-8000-000000000004', orderVersion: 4, result: 'partial',
+    lines: [{ position: 1, sku: 'TILE-60', allocated: '20', shortfall: '5' }], reviewStatus: 'resolved', reason: 'line 1: short 5',
+    resolution: 'wait_for_supply', resolvedBy: 'manager', resolvedAt: at, note: 'dealer waits', createdAt: at,
+  },
+  ExclusivityRule: {
+    id: '00000000-0000-4000-8000-000000000017', scope: 'brand', value: 'NOVUS', regionId: '00000000-0000-4000-8000-000000000010',
+    dealerCodes: ['D-1', 'D-2'], validFrom: new Date('2026-01-01T00:00:00.000Z'), validTo: new Date('2026-12-31T00:00:00.000Z'), externalId: '1C-RULE-1',
+    note: 'supplier exclusive', createdAt: at, updatedAt: at,
+  },
 } as const;
+
+/** The parent of the Region record (a region points at its country). */
+const country = { id: '00000000-0000-4000-8000-000000000011', code: 'RU', name: 'Russia', level: 'country', path: '/RU/' };
 
 const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   Channel: Prisma.ChannelScalarFieldEnum,
@@ -69,6 +112,15 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   Quote: Prisma.QuoteScalarFieldEnum,
   QuoteVersion: Prisma.QuoteVersionScalarFieldEnum,
   OutboundDocument: Prisma.OutboundDocumentScalarFieldEnum,
+  Region: Prisma.RegionScalarFieldEnum,
+  Product: Prisma.ProductScalarFieldEnum,
+  Warehouse: Prisma.WarehouseScalarFieldEnum,
+  StockLevel: Prisma.StockLevelScalarFieldEnum,
+  IncomingSupply: Prisma.IncomingSupplyScalarFieldEnum,
+  Reservation: Prisma.ReservationScalarFieldEnum,
+  StockMovement: Prisma.StockMovementScalarFieldEnum,
+  StockCheck: Prisma.StockCheckScalarFieldEnum,
+  ExclusivityRule: Prisma.ExclusivityRuleScalarFieldEnum,
 };
 
 describe('schema.prisma and the migrations', () => {
@@ -100,6 +152,16 @@ describe('schema.prisma and the migrations', () => {
         await p.outboundDocument.create({ data: records.OutboundDocument });
         await p.orderLine.create({ data: records.OrderLine });
         await p.orderVersion.create({ data: { ...records.OrderVersion, changes: [...records.OrderVersion.changes] } });
+        await p.region.create({ data: country });
+        await p.region.create({ data: records.Region });
+        await p.product.create({ data: records.Product });
+        await p.warehouse.create({ data: records.Warehouse });
+        await p.stockLevel.create({ data: records.StockLevel });
+        await p.incomingSupply.create({ data: records.IncomingSupply });
+        await p.reservation.create({ data: records.Reservation });
+        await p.stockMovement.create({ data: records.StockMovement });
+        await p.stockCheck.create({ data: { ...records.StockCheck, lines: [...records.StockCheck.lines] } });
+        await p.exclusivityRule.create({ data: { ...records.ExclusivityRule, dealerCodes: [...records.ExclusivityRule.dealerCodes] } });
         const back = {
           Channel: await p.channel.findUniqueOrThrow({ where: { id: records.Channel.id } }),
           SyncRun: await p.syncRun.findUniqueOrThrow({ where: { id: records.SyncRun.id } }),
@@ -110,6 +172,17 @@ describe('schema.prisma and the migrations', () => {
           Quote: await p.quote.findUniqueOrThrow({ where: { id: records.Quote.id } }),
           QuoteVersion: await p.quoteVersion.findUniqueOrThrow({ where: { id: records.QuoteVersion.id } }),
           OutboundDocument: await p.outboundDocument.findUniqueOrThrow({ where: { id: records.OutboundDocument.id } }),
+          Region: await p.region.findUniqueOrThrow({ where: { id: records.Region.id } }),
+          Product: await p.product.findUniqueOrThrow({ where: { id: records.Product.id } }),
+          Warehouse: await p.warehouse.findUniqueOrThrow({ where: { id: records.Warehouse.id } }),
+          StockLevel: await p.stockLevel.findUniqueOrThrow({
+            where: { productId_warehouseId: { productId: records.StockLevel.productId, warehouseId: records.StockLevel.warehouseId } },
+          }),
+          IncomingSupply: await p.incomingSupply.findUniqueOrThrow({ where: { id: records.IncomingSupply.id } }),
+          Reservation: await p.reservation.findUniqueOrThrow({ where: { id: records.Reservation.id } }),
+          StockMovement: await p.stockMovement.findUniqueOrThrow({ where: { id: records.StockMovement.id } }),
+          StockCheck: await p.stockCheck.findUniqueOrThrow({ where: { id: records.StockCheck.id } }),
+          ExclusivityRule: await p.exclusivityRule.findUniqueOrThrow({ where: { id: records.ExclusivityRule.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
           for (const [field, written] of Object.entries(records[model])) {

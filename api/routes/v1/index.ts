@@ -7,6 +7,7 @@ import exclusivityRoutes from './exclusivity.ts';
 import outboxAndReportRoutes from './outbox-and-reports.ts';
 import rawPayloadRoutes from './raw-payloads.ts';
 import salesDeskRoutes from './sales-desk.ts';
+import stockRoutes from './stock.ts';
 
 /** Everything under /v1. */
 const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
@@ -17,6 +18,7 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { dep
   await app.register(salesDeskRoutes, { deps });
   await app.register(outboxAndReportRoutes, { deps });
   await app.register(exclusivityRoutes, { deps });
+  await app.register(stockRoutes, { deps });
 };
 
 export default v1Routes;

@@ -1,0 +1,183 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { StockService } from '../../../core/stock/stock-service.ts';
+import type { AppDeps } from '../../app.ts';
+import { errors, IdParamsSchema } from '../../schemas/common.ts';
+import {
+  AvailabilityBodySchema,
+  AvailabilitySchema,
+  IncomingBodySchema,
+  LedgerReportSchema,
+  LevelsBodySchema,
+  LoadAnswerSchema,
+  OrderReservationsSchema,
+  ProductsBodySchema,
+  ReceiveAnswerSchema,
+  ReceiveBodySchema,
+  ReleaseAnswerSchema,
+  ReleaseQuerySchema,
+  ReserveAnswerSchema,
+  ResolveBodySchema,
+  ReviewSchema,
+  ReviewsQuerySchema,
+  ShipAnswerSchema,
+  StockCheckSchema,
+  UpsertCountsSchema,
+  WarehousesBodySchema,
+} from '../../schemas/stock.ts';
+
+/**
+ * /v1/stock and the stock side of /v1/orders: idempotent loads (products, warehouses, on-hand
+ * levels, incoming supply), availability by date, reservations per order, arrivals, the
+ * manual-review queue and the ledger check. Every rule lives in core/stock.
+ */
+const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const stock = new StockService(deps.db);
+  const tags = ['stock'];
+
+  app.put(
+    '/stock/products',
+    { schema: { tags, summary: 'Create or update products by SKU (idempotent)', body: ProductsBodySchema, response: { 200: UpsertCountsSchema, ...errors(400) } } },
+    async (request) => stock.upsertProducts(request.body.items),
+  );
+
+  app.put(
+    '/stock/warehouses',
+    { schema: { tags, summary: 'Create or update warehouses by code (idempotent)', body: WarehousesBodySchema, response: { 200: UpsertCountsSchema, ...errors(400) } } },
+    async (request) => stock.upsertWarehouses(request.body.items),
+  );
+
+  app.put(
+    '/stock/levels',
+    {
+      schema: {
+        tags,
+        summary: 'Set on-hand quantities per SKU and warehouse as of this load',
+        description: 'The difference to the current figure becomes one ledger row; the same load again writes nothing. Stock cut below its reservations releases the newest ones and reopens their orders for review.',
+        body: LevelsBodySchema,
+        response: { 200: LoadAnswerSchema, ...errors(400, 409) },
+      },
+    },
+    async (request) => stock.setLevels(request.body.items, request.body.reason),
+  );
+
+  app.put(
+    '/stock/incoming',
+    {
+      schema: {
+        tags,
+        summary: 'Create or update incoming supplies (supplier orders, shipments in transit) by SKU and reference',
+        body: IncomingBodySchema,
+        response: { 200: LoadAnswerSchema, ...errors(400, 409) },
+      },
+    },
+    async (request) => stock.upsertIncoming(request.body.items, request.body.reason),
+  );
+
+  app.post(
+    '/stock/availability',
+    {
+      schema: {
+        tags,
+        summary: 'Can this basket be had by this date? Per line: confirmed, partial or unavailable, from which sources, when the rest arrives',
+        description: 'Read-only: nothing is reserved.',
+        body: AvailabilityBodySchema,
+        response: { 200: AvailabilitySchema, ...errors(400) },
+      },
+    },
+    async (request) => stock.availability(request.body.lines, { neededBy: request.body.neededBy }),
+  );
+
+  app.post(
+    '/orders/:id/reservations',
+    {
+      schema: {
+        tags,
+        summary: 'Check the order’s current version against stock and reserve what can be promised',
+        description: 'Idempotent per order version (201 when checked now, 200 with the stored check otherwise). Not fully confirmed → the check waits in the review queue.',
+        params: IdParamsSchema,
+        response: { 200: ReserveAnswerSchema, 201: ReserveAnswerSchema, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await stock.reserveOrder(request.params.id);
+      return reply.code(outcome.created ? 201 : 200).send(outcome);
+    },
+  );
+
+  app.get(
+    '/orders/:id/reservations',
+    { schema: { tags, summary: 'The order’s reservations and its latest stock check', params: IdParamsSchema, response: { 200: OrderReservationsSchema, ...errors(404) } } },
+    async (request) => stock.reservations(request.params.id),
+  );
+
+  app.post(
+    '/orders/:id/release',
+    {
+      schema: {
+        tags,
+        summary: 'Release everything the order holds (cancelled); releasing again releases nothing',
+        params: IdParamsSchema,
+        querystring: ReleaseQuerySchema,
+        response: { 200: ReleaseAnswerSchema, ...errors(404) },
+      },
+    },
+    async (request) => stock.releaseOrder(request.params.id, request.query.reason),
+  );
+
+  app.post(
+    '/orders/:id/ship',
+    {
+      schema: {
+        tags,
+        summary: 'Ship the order: its on-hand reservations leave the warehouse',
+        description: 'Refused (409) while part of it is still incoming; shipping again answers alreadyShipped.',
+        params: IdParamsSchema,
+        response: { 200: ShipAnswerSchema, ...errors(404, 409) },
+      },
+    },
+    async (request) => stock.shipOrder(request.params.id),
+  );
+
+  app.post(
+    '/stock/incoming/:id/receive',
+    {
+      schema: {
+        tags,
+        summary: 'Goods of a supply arrived: incoming becomes on hand, reservations on it move along',
+        params: IdParamsSchema,
+        body: ReceiveBodySchema,
+        response: { 200: ReceiveAnswerSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => stock.receiveSupply(request.params.id, request.body.quantity, request.body.reason),
+  );
+
+  app.get(
+    '/stock/reviews',
+    { schema: { tags, summary: 'The manual-review queue (status open by default), oldest first', querystring: ReviewsQuerySchema, response: { 200: Type.Object({ items: Type.Array(ReviewSchema) }) } } },
+    async (request) => ({ items: await stock.listReviews({ status: request.query.status }) }),
+  );
+
+  app.post(
+    '/stock/reviews/:id/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'Decide an open review: confirm_partially, wait_for_supply or reject (releases the order’s stock)',
+        params: IdParamsSchema,
+        body: ResolveBodySchema,
+        response: { 200: StockCheckSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => stock.resolveReview(request.params.id, request.body.action, request.body.by, request.body.note),
+  );
+
+  app.get(
+    '/stock/ledger/verify',
+    { schema: { tags, summary: 'Prove the current stock figures equal the sums of the ledger (and nothing is over-reserved)', response: { 200: LedgerReportSchema } } },
+    async () => stock.verifyLedger(),
+  );
+};
+
+export default stockRoutes;
