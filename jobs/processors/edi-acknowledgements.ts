@@ -5,6 +5,7 @@ import type { EdiConfig } from '../../connectors/edi/index.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { recordOutboundDocument } from '../../core/outbound/outbound-documents.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
+import type { StockCheckView } from '../../core/stock/stock-service.ts';
 import { buildOrdrsp, ordrspOrderFromDraft } from '../../mappings/edi/edifact/index.ts';
 import { ediSyntaxOf } from '../../mappings/edi/index.ts';
 import { build855, parse850, parseX12, type X12PurchaseOrder } from '../../mappings/edi/x12/index.ts';
@@ -13,11 +14,11 @@ import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 /**
  * Answers every order an EDI interchange brought with an acknowledgement: EDIFACT ORDRSP or X12
  * 855, stored in the channel's outbox (and written to its outbox directory when one is set).
- * Until reservations exist every line is accepted as received. The control reference is derived
+ * Lines are answered from the order's stock check. The control reference is derived
  * from the incoming envelope, so reading the same interchange again records no second answer,
  * while the same order resent in a new interchange gets its own.
  */
-export async function acknowledgeEdiPayload(ctx: ProcessorContext, outcome: PayloadOutcome): Promise<string[]> {
+export async function acknowledgeEdiPayload(ctx: ProcessorContext, outcome: PayloadOutcome, checks: Map<string, StockCheckView> = new Map()): Promise<string[]> {
   const { db } = ctx;
   const logger = ctx.logger ?? silentLogger;
   const payload = await db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, include: { channel: true } });
@@ -31,7 +32,8 @@ export async function acknowledgeEdiPayload(ctx: ProcessorContext, outcome: Payl
     const draft = outcome.drafts.find((d) => d.externalId === result.externalId);
     if (!draft) continue;
     try {
-      const document = syntax === 'edifact' ? ordrspFor(draft) : syntax === 'x12' ? ackFor855(draft, purchaseOrders) : undefined;
+      const lines = lineResults(draft, checks.get(result.orderId!));
+      const document = syntax === 'edifact' ? ordrspFor(draft, lines) : syntax === 'x12' ? ackFor855(draft, purchaseOrders, lines) : undefined;
       if (!document) continue;
       const recorded = await recordOutboundDocument(db, {
         channelId: payload.channelId,
@@ -60,7 +62,27 @@ interface Document {
   body: string;
 }
 
-function ordrspFor(draft: OrderDraft): Document | undefined {
+type LineResult = { lineNo: string; status: 'accepted' | 'changed' | 'rejected'; quantity?: string };
+
+/**
+ * Per line from the stock check: confirmed → accepted, partly available → changed to what is
+ * reserved, not available → rejected. Without a check (products the hub does not stock) every line
+ * is accepted as received. EDI lines keep the partner's line number as their external id.
+ */
+function lineResults(draft: OrderDraft, check: StockCheckView | undefined): LineResult[] | undefined {
+  if (!check) return undefined;
+  const results: LineResult[] = [];
+  for (const verdict of check.lines) {
+    const lineNo = draft.lines[verdict.position - 1]?.externalId;
+    if (!lineNo) continue;
+    if (verdict.status === 'confirmed') results.push({ lineNo, status: 'accepted' });
+    else if (verdict.status === 'partial') results.push({ lineNo, status: 'changed', quantity: verdict.allocated });
+    else results.push({ lineNo, status: 'rejected' });
+  }
+  return results;
+}
+
+function ordrspFor(draft: OrderDraft, lines: LineResult[] | undefined): Document | undefined {
   const order = ordrspOrderFromDraft(draft);
   if (!order) return undefined;
   const envelope = JSON.stringify(draft.transport?.edifact ?? {});
@@ -70,11 +92,11 @@ function ordrspFor(draft: OrderDraft): Document | undefined {
     reference,
     fileName: `ORDRSP-${safe(draft.number ?? draft.externalId)}-${reference}.edi`,
     contentType: 'application/edifact; charset=utf-8',
-    body: buildOrdrsp(order, { controlRef: reference }),
+    body: buildOrdrsp(order, { controlRef: reference, ...(lines && { lines }) }),
   };
 }
 
-function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[]): Document | undefined {
+function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], lines: LineResult[] | undefined): Document | undefined {
   const po = orders.find((o) => `${o.interchange.senderId}:${o.poNumber}` === draft.externalId);
   if (!po) return undefined;
   const reference = controlNumber(`x12|${draft.externalId}|${JSON.stringify(draft.transport?.x12 ?? {})}`);
@@ -83,7 +105,7 @@ function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[]): Document | un
     reference,
     fileName: `855-${safe(po.poNumber)}-${reference}.x12`,
     contentType: 'application/edi-x12; charset=utf-8',
-    body: build855(po, { controlNumbers: { interchange: reference, group: reference, transactionSet: '0001' }, segmentSuffix: '\n' }),
+    body: build855(po, { controlNumbers: { interchange: reference, group: reference, transactionSet: '0001' }, segmentSuffix: '\n', ...(lines && { lines }) }),
   };
 }
 

@@ -7,6 +7,7 @@ import { buildApp } from '../../api/app.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';
+import { StockService } from '../../core/stock/stock-service.ts';
 import type { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
 import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
@@ -184,7 +185,12 @@ describe('every channel kind end to end', () => {
       expect((await app.inject({ method: 'GET', url: `/v1/channels/${partner}/outbox` })).json().items).toHaveLength(1);
     });
 
-    it('reads X12 850 files dropped into the inbox on sync, answers with an 855, and empties the inbox', async () => {
+    it('reads X12 850 files dropped into the inbox on sync, reserves stock, answers each line with an 855 from the reservation, and empties the inbox', async () => {
+      await new StockService(testDb.db).load({
+        products: [{ sku: 'WID-100', name: 'Widget 100' }, { sku: 'WID-300', name: 'Widget 300' }],
+        warehouses: [{ code: 'MAIN', name: 'Main warehouse' }],
+        levels: [{ sku: 'WID-100', warehouse: 'MAIN', onHand: '4' }, { sku: 'WID-300', warehouse: 'MAIN', onHand: '5' }],
+      });
       await writeFile(join(inbox, 'po-1.x12'), await fixture('edi/x12/constructed-00401-crlf.edi'));
       const outcome = await syncChannel(hub.context, partner, 'manual');
       expect(outcome).toMatchObject({ status: 'succeeded', counts: { created: 1 } });
@@ -194,7 +200,16 @@ describe('every channel kind end to end', () => {
       const file = await app.inject({ method: 'GET', url: `/v1/outbox/${ack.id}` });
       expect(file.body).toMatch(/^ISA\*/);
       expect(file.body).toContain('ST*855*');
-      expect(file.body).toMatch(/BAK\*00\*AD\*/);
+      // 10 × WID-100 wanted, 4 in stock: changed to 4; WID-300 confirmed; the line without a SKU cannot be stocked.
+      expect(file.body).toMatch(/BAK\*00\*AC\*/);
+      expect(file.body).toMatch(/ACK\*IC\*4\b/);
+      expect(file.body).toMatch(/ACK\*IA\*2\b/);
+      expect(file.body).toMatch(/ACK\*IR\*0\b/);
+      const order = await testDb.db.prisma.order.findFirstOrThrow({ where: { channelId: partner, externalId: 'ACMEBUYER:PO-4711' } });
+      const reservations = (await app.inject({ method: 'GET', url: `/v1/orders/${order.id}/reservations` })).json();
+      expect(JSON.stringify(reservations)).toContain('"partial"');
+      const reviews = (await app.inject({ method: 'GET', url: '/v1/stock/reviews?status=open' })).json();
+      expect(JSON.stringify(reviews)).toContain(order.id);
     });
   });
 });
