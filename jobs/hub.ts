@@ -12,6 +12,7 @@ import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
 import { receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
+import { checkStockOfOrders } from './processors/order-stock.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
 import { createRegistry, type ConnectorRegistry } from './registry.ts';
 import { BullmqRunner } from './runtime/bullmq-runner.ts';
@@ -147,7 +148,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return recordManualOrder(context, channelId, order);
     },
 
-    quotes: new QuoteService(database, registry.mappingFor),
+    quotes: new QuoteService(database, registry.mappingFor, (outcome) => checkStockOfOrders(context, outcome)),
 
     async health(): Promise<HealthReport> {
       const database: HealthReport['database'] = { ok: true, kind: db.kind };

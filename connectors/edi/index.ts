@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConnectorDefinition, PulledPage, WebhookVerdict } from '../_kit/definition.ts';
@@ -68,20 +68,22 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
     let page = 0;
     for (const name of names) {
       const path = join(config.inboxDir, name);
-      const bytes = await readFile(path);
       page += 1;
-      if (bytes.length > config.maxFileBytes) {
+      // Size first: an oversized file is never read whole into memory.
+      const size = (await stat(path)).size;
+      if (size > config.maxFileBytes) {
         yield {
           source: `file://${path}`,
           contentType: 'text/plain',
-          body: `${bytes.subarray(0, 2048).toString('latin1')}\n… (${bytes.length} bytes in all; only the start is kept)`,
+          body: `${(await readStart(path, 2048)).toString('latin1')}\n… (${size} bytes in all; only the start is kept)`,
           page,
           totalPages: names.length,
-          error: { code: 'invalid_data', message: `File ${name} is ${bytes.length} bytes, above this channel's limit of ${config.maxFileBytes}; moved to rejected/.` },
+          error: { code: 'invalid_data', message: `File ${name} is ${size} bytes, above this channel's limit of ${config.maxFileBytes}; moved to rejected/.` },
         };
         await moveTo(rejected, path);
         continue;
       }
+      const bytes = await readFile(path);
       const decoded = decodeEdiBytes(bytes);
       const syntax = config.syntax === 'auto' ? detectSyntax(decoded.text) : config.syntax;
       yield {
@@ -114,6 +116,17 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
     },
   },
 };
+
+async function readStart(path: string, bytes: number): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await file.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
 
 async function moveTo(dir: string, path: string): Promise<void> {
   await mkdir(dir, { recursive: true });

@@ -6,6 +6,8 @@ export interface NewOutboundDocument {
   orderId?: string | undefined;
   rawPayloadId?: string | undefined;
   kind: string;
+  /** What the document answers; the same key again records nothing. */
+  dedupKey: string;
   reference: string;
   fileName: string;
   contentType: string;
@@ -26,17 +28,31 @@ export interface OutboundDocumentSummary {
 
 /**
  * Documents the hub owes a channel (EDI acknowledgements). Recording is idempotent by
- * (channel, kind, reference), so reprocessing an interchange does not duplicate its answer.
+ * (channel, kind, dedup key) — what the document answers — so reprocessing an interchange does
+ * not duplicate its answer; control references come from a sequence, so two answers never share one.
  */
+export async function findOutboundDocument(db: Database, key: { channelId: string; kind: string; dedupKey: string }): Promise<{ id: string } | undefined> {
+  const rows = await db.query<{ id: string }>(`SELECT id FROM outbound_document WHERE channel_id = $1 AND kind = $2 AND dedup_key = $3`, [key.channelId, key.kind, key.dedupKey]);
+  return rows[0];
+}
+
+/** The next interchange control number, zero-padded to 9 digits (X12 ISA13; EDIFACT takes it as well). */
+export async function nextControlNumber(db: Database): Promise<string> {
+  const [row] = await db.query<{ n: string }>(`SELECT nextval('outbound_control_number')::text AS n`);
+  return row!.n.padStart(9, '0');
+}
+
 export async function recordOutboundDocument(db: Database, doc: NewOutboundDocument): Promise<{ id: string; created: boolean }> {
-  const rows = await db.query<{ id: string; inserted: boolean }>(
-    `INSERT INTO outbound_document (id, channel_id, order_id, raw_payload_id, kind, reference, file_name, content_type, body)
-     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (channel_id, kind, reference) DO UPDATE SET kind = EXCLUDED.kind
-     RETURNING id, (xmax = 0) AS inserted`,
-    [doc.channelId, doc.orderId ?? null, doc.rawPayloadId ?? null, doc.kind, doc.reference, doc.fileName, doc.contentType, doc.body],
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO outbound_document (id, channel_id, order_id, raw_payload_id, kind, dedup_key, reference, file_name, content_type, body)
+     VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (channel_id, kind, dedup_key) DO NOTHING
+     RETURNING id`,
+    [doc.channelId, doc.orderId ?? null, doc.rawPayloadId ?? null, doc.kind, doc.dedupKey, doc.reference, doc.fileName, doc.contentType, doc.body],
   );
-  return { id: rows[0]!.id, created: rows[0]!.inserted };
+  if (inserted[0]) return { id: inserted[0].id, created: true };
+  const existing = await findOutboundDocument(db, doc);
+  return { id: existing!.id, created: false };
 }
 
 export async function listOutboundDocuments(db: Database, filter: { channelId: string; unfetchedOnly?: boolean; limit?: number }): Promise<OutboundDocumentSummary[]> {

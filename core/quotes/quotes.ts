@@ -4,7 +4,7 @@ import type { Prisma, Quote, QuoteVersion } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
 import { ManualOrderContentSchema, priceOrder, type ManualOrderContent, type PricedOrder } from '../model/manual-order.ts';
 import { assertValid } from '../model/validate.ts';
-import { processPayload, type MappingLookup } from '../orders/payload-processing.ts';
+import { processPayload, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
 import { archivePayload } from '../orders/raw-archive.ts';
 import { checkQuoteAction, type QuoteAction, type QuoteStatus } from './quote-status.ts';
 
@@ -41,6 +41,8 @@ export class QuoteService {
   constructor(
     private readonly db: Database,
     private readonly mappingFor: MappingLookup,
+    /** What follows intake of the converted order (the composition root runs the stock check). */
+    private readonly afterIntake: (outcome: PayloadOutcome) => Promise<unknown> = async () => undefined,
   ) {}
 
   async create(input: { channelId: string; content: unknown; createdBy: string }): Promise<QuoteView> {
@@ -110,6 +112,7 @@ export class QuoteService {
     });
     const archived = await archivePayload(this.db, { channelId: quote.channelId, kind: 'push', source: `quote ${quote.number}`, contentType: 'application/json', body });
     const outcome = await processPayload(this.db, archived.id, this.mappingFor);
+    await this.afterIntake(outcome);
     const orderId = outcome.results.find((r) => r.orderId)?.orderId;
     if (!orderId) throw new HubError('invalid_data', `Quote ${quote.number} could not become an order: ${outcome.error ?? 'no order was produced'}.`);
 

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EdiConfig } from '../../connectors/edi/index.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
-import { recordOutboundDocument } from '../../core/outbound/outbound-documents.ts';
+import { findOutboundDocument, nextControlNumber, recordOutboundDocument } from '../../core/outbound/outbound-documents.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import type { StockCheckView } from '../../core/stock/stock-service.ts';
 import { buildOrdrsp, ordrspOrderFromDraft } from '../../mappings/edi/edifact/index.ts';
@@ -14,9 +13,9 @@ import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 /**
  * Answers every order an EDI interchange brought with an acknowledgement: EDIFACT ORDRSP or X12
  * 855, stored in the channel's outbox (and written to its outbox directory when one is set).
- * Lines are answered from the order's stock check. The control reference is derived
- * from the incoming envelope, so reading the same interchange again records no second answer,
- * while the same order resent in a new interchange gets its own.
+ * Lines are answered from the order's stock check. An answer is recorded once per (payload,
+ * order, version): reading the same interchange again records nothing new, while the same order
+ * resent in a new interchange gets its own answer. Control numbers come from a sequence.
  */
 export async function acknowledgeEdiPayload(ctx: ProcessorContext, outcome: PayloadOutcome, checks: Map<string, StockCheckView> = new Map()): Promise<string[]> {
   const { db } = ctx;
@@ -25,22 +24,26 @@ export async function acknowledgeEdiPayload(ctx: ProcessorContext, outcome: Payl
   if (!payload || payload.channel.connectorType !== 'edi') return [];
   const config = payload.channel.config as EdiConfig;
   const syntax = ediSyntaxOf(payload.body);
-  const answered = outcome.results.filter((r) => r.orderId && r.outcome !== 'rejected');
+  // A stale copy (an older interchange arriving late) is not what the order is now: no answer.
+  const answered = outcome.results.filter((r) => r.orderId && r.outcome !== 'rejected' && r.outcome !== 'stale');
   const purchaseOrders = syntax === 'x12' ? readPurchaseOrders(payload.body) : [];
   const documents: string[] = [];
   for (const result of answered) {
     const draft = outcome.drafts.find((d) => d.externalId === result.externalId);
     if (!draft) continue;
+    const kind = syntax === 'edifact' ? 'edifact-ordrsp' : 'x12-855';
+    const dedupKey = `${payload.id}|${result.orderId}|${result.version}`;
     try {
-      const lines = lineResults(draft, checks.get(result.orderId!));
-      const document = syntax === 'edifact' ? ordrspFor(draft, lines) : syntax === 'x12' ? ackFor855(draft, purchaseOrders, lines) : undefined;
+      const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
+      if (existing) {
+        documents.push(existing.id);
+        continue;
+      }
+      const lines = await lineResultsFor(ctx, result.orderId!, result.version!, draft, checks);
+      const reference = await nextControlNumber(db);
+      const document = syntax === 'edifact' ? ordrspFor(draft, reference, lines) : syntax === 'x12' ? ackFor855(draft, purchaseOrders, reference, lines) : undefined;
       if (!document) continue;
-      const recorded = await recordOutboundDocument(db, {
-        channelId: payload.channelId,
-        orderId: result.orderId,
-        rawPayloadId: payload.id,
-        ...document,
-      });
+      const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, orderId: result.orderId, rawPayloadId: payload.id, dedupKey, ...document });
       documents.push(recorded.id);
       if (recorded.created && config.outboxDir) {
         await mkdir(config.outboxDir, { recursive: true });
@@ -52,6 +55,20 @@ export async function acknowledgeEdiPayload(ctx: ProcessorContext, outcome: Payl
     }
   }
   return documents;
+}
+
+/**
+ * The line answers of one order version: from its stock check (made now, or stored when the same
+ * order was resent), every line rejected when the order is cancelled, and accepted as received
+ * when the hub does not stock its products (no check).
+ */
+async function lineResultsFor(ctx: ProcessorContext, orderId: string, version: number, draft: OrderDraft, checks: Map<string, StockCheckView>): Promise<LineResult[] | undefined> {
+  const order = await ctx.db.prisma.order.findUnique({ where: { id: orderId }, select: { status: true } });
+  if (order && ['cancelled', 'refunded', 'failed'].includes(order.status)) {
+    return draft.lines.flatMap((l) => (l.kind === 'product' && l.externalId ? [{ lineNo: l.externalId, status: 'rejected' as const }] : []));
+  }
+  const check = checks.get(orderId) ?? (await ctx.db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId, orderVersion: version } } }));
+  return lineResults(draft, check ? { lines: check.lines as unknown as StockCheckView['lines'] } : undefined);
 }
 
 interface Document {
@@ -69,7 +86,7 @@ type LineResult = { lineNo: string; status: 'accepted' | 'changed' | 'rejected';
  * reserved, not available → rejected. Without a check (products the hub does not stock) every line
  * is accepted as received. EDI lines keep the partner's line number as their external id.
  */
-function lineResults(draft: OrderDraft, check: StockCheckView | undefined): LineResult[] | undefined {
+function lineResults(draft: OrderDraft, check: Pick<StockCheckView, 'lines'> | undefined): LineResult[] | undefined {
   if (!check) return undefined;
   const results: LineResult[] = [];
   for (const verdict of check.lines) {
@@ -82,11 +99,9 @@ function lineResults(draft: OrderDraft, check: StockCheckView | undefined): Line
   return results;
 }
 
-function ordrspFor(draft: OrderDraft, lines: LineResult[] | undefined): Document | undefined {
+function ordrspFor(draft: OrderDraft, reference: string, lines: LineResult[] | undefined): Document | undefined {
   const order = ordrspOrderFromDraft(draft);
   if (!order) return undefined;
-  const envelope = JSON.stringify(draft.transport?.edifact ?? {});
-  const reference = controlNumber(`edifact|${draft.externalId}|${envelope}`);
   return {
     kind: 'edifact-ordrsp',
     reference,
@@ -96,10 +111,9 @@ function ordrspFor(draft: OrderDraft, lines: LineResult[] | undefined): Document
   };
 }
 
-function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], lines: LineResult[] | undefined): Document | undefined {
+function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], reference: string, lines: LineResult[] | undefined): Document | undefined {
   const po = orders.find((o) => `${o.interchange.senderId}:${o.poNumber}` === draft.externalId);
   if (!po) return undefined;
-  const reference = controlNumber(`x12|${draft.externalId}|${JSON.stringify(draft.transport?.x12 ?? {})}`);
   return {
     kind: 'x12-855',
     reference,
@@ -118,11 +132,6 @@ function readPurchaseOrders(body: string): X12PurchaseOrder[] {
   return orders;
 }
 
-/** A 9-digit control number (X12 ISA13 needs exactly that; EDIFACT takes up to 14) from a seed. */
-function controlNumber(seed: string): string {
-  const n = BigInt(`0x${createHash('sha256').update(seed).digest('hex').slice(0, 15)}`) % 999_999_999n + 1n;
-  return n.toString().padStart(9, '0');
-}
 
 function safe(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { IsoDateTime, MoneyString } from '../../core/model/common.ts';
 import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.ts';
-import type { MappingError, MappingResult, OrderDraft } from '../../core/model/order.ts';
+import type { MappingError, MappingResult, OrderDraft, OrderLineDraft } from '../../core/model/order.ts';
 
 // Room for quantity × price of the widest amounts without rounding; never the global config.
 const Decimal = BaseDecimal.clone({ precision: 40 });
@@ -33,6 +33,8 @@ export const PosSaleSchema = Type.Object({
     { minItems: 1 },
   ),
   payments: Type.Optional(Type.Array(Type.Object({ method: Type.String(), amount: MoneyString }))),
+  /** Cash rounding on the receipt (e.g. to 5 Ft in Hungary), signed; total = Σ lines + rounding. */
+  rounding: Type.Optional(MoneyString),
   /** The receipt's grand total; checked against the lines. */
   total: MoneyString,
   customer: Type.Optional(Type.Object({ name: Type.Optional(Type.String()), email: Type.Optional(Type.String()), taxNumber: Type.Optional(Type.String()) })),
@@ -78,7 +80,7 @@ function toDraft(sale: PosSale, storeCode: string | undefined): OrderDraft | str
   let gross = new Decimal(0);
   let taxTotal = new Decimal(0);
   let discountTotal = new Decimal(0);
-  const lines = sale.lines.map((line) => {
+  const lines: OrderLineDraft[] = sale.lines.map((line) => {
     const subtotal = new Decimal(line.quantity).times(line.unitPrice);
     const discount = new Decimal(line.discount ?? 0);
     const total = subtotal.minus(discount);
@@ -89,7 +91,7 @@ function toDraft(sale: PosSale, storeCode: string | undefined): OrderDraft | str
     taxTotal = taxTotal.plus(tax);
     discountTotal = discountTotal.plus(discount);
     return {
-      kind: 'product' as const,
+      kind: 'product',
       ...(line.sku && { sku: line.sku }),
       name: line.name,
       quantity: line.quantity,
@@ -101,7 +103,14 @@ function toDraft(sale: PosSale, storeCode: string | undefined): OrderDraft | str
       attributes: { pricesIncludeTax: true, ...(line.taxRate && { taxRate: line.taxRate }) },
     };
   });
-  if (!gross.equals(sale.total)) return `receipt total ${sale.total} does not match its lines (${money(gross)})`;
+  const rounding = new Decimal(sale.rounding ?? 0);
+  if (!gross.plus(rounding).equals(sale.total)) {
+    return `receipt total ${sale.total} does not match its lines (${money(gross)}${rounding.isZero() ? '' : ` ${rounding.isNegative() ? '−' : '+'} rounding ${money(rounding.abs())}`})`;
+  }
+  if (!rounding.isZero()) {
+    // Booked as a fee line so lines and totals still add up.
+    lines.push({ kind: 'fee', name: 'Cash rounding', quantity: '1', unitPrice: money(rounding), subtotal: money(rounding), discount: '0', tax: '0', total: money(rounding), attributes: { pricesIncludeTax: true } });
+  }
   const externalId = `${sale.terminalId}/${sale.receiptId}`;
   return {
     externalId,
@@ -117,7 +126,7 @@ function toDraft(sale: PosSale, storeCode: string | undefined): OrderDraft | str
     } as OrderDraft['source'],
     customer: sale.customer ?? {},
     currency: sale.currency,
-    totals: { subtotal: money(gross.plus(discountTotal)), discount: money(discountTotal), shipping: '0', fee: '0', tax: money(taxTotal), total: money(gross) },
+    totals: { subtotal: money(gross.plus(discountTotal)), discount: money(discountTotal), shipping: '0', fee: money(rounding), tax: money(taxTotal), total: money(gross.plus(rounding)) },
     lines,
     placedAt: new Date(sale.completedAt).toISOString(),
     sourceUpdatedAt: new Date(sale.completedAt).toISOString(),

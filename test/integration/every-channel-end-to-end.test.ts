@@ -144,6 +144,20 @@ describe('every channel kind end to end', () => {
       const quote = await app.inject({ method: 'GET', url: `/v1/quotes/${id}` });
       expect(quote.json()).toMatchObject({ status: 'converted', orderId: converted.json().orderId, versions: [{ version: 1 }, { version: 2 }] });
     });
+    it('checks the stock of an order converted from a quote, like any other order', async () => {
+      await new StockService(testDb.db).load({
+        products: [{ sku: 'TILE-30', name: 'Floor tile' }],
+        warehouses: [{ code: 'BP', name: 'Budapest' }],
+        levels: [{ sku: 'TILE-30', warehouse: 'BP', onHand: '60' }],
+      });
+      const quote = (await app.inject({ method: 'POST', url: '/v1/quotes', payload: { channelId: desk, createdBy: 'bela', content } })).json();
+      await app.inject({ method: 'POST', url: `/v1/quotes/${quote.id}/send` });
+      await app.inject({ method: 'POST', url: `/v1/quotes/${quote.id}/accept` });
+      const { orderId } = (await app.inject({ method: 'POST', url: `/v1/quotes/${quote.id}/convert` })).json();
+      const check = await testDb.db.prisma.stockCheck.findFirstOrThrow({ where: { orderId } });
+      expect(check).toMatchObject({ result: 'partial', reviewStatus: 'open' });
+      expect(await testDb.db.prisma.reservation.aggregate({ where: { orderId, status: 'active' }, _sum: { quantity: true } })).toMatchObject({ _sum: { quantity: expect.anything() } });
+    });
   });
 
   describe('when an EDI partner sends interchanges', () => {
@@ -202,14 +216,43 @@ describe('every channel kind end to end', () => {
       expect(file.body).toContain('ST*855*');
       // 10 × WID-100 wanted, 4 in stock: changed to 4; WID-300 confirmed; the line without a SKU cannot be stocked.
       expect(file.body).toMatch(/BAK\*00\*AC\*/);
-      expect(file.body).toMatch(/ACK\*IC\*4\b/);
-      expect(file.body).toMatch(/ACK\*IA\*2\b/);
-      expect(file.body).toMatch(/ACK\*IR\*0\b/);
+      expect(file.body).toMatch(/PO1\*1\*10\*[^~]*~\s*ACK\*IC\*4\b/);
+      expect(file.body).toMatch(/PO1\*2\*3\.5\*[^~]*~\s*ACK\*IR\*0\b/);
+      expect(file.body).toMatch(/PO1\*3\*2\*[^~]*~\s*ACK\*IA\*2\b/);
       const order = await testDb.db.prisma.order.findFirstOrThrow({ where: { channelId: partner, externalId: 'ACMEBUYER:PO-4711' } });
       const reservations = (await app.inject({ method: 'GET', url: `/v1/orders/${order.id}/reservations` })).json();
       expect(JSON.stringify(reservations)).toContain('"partial"');
       const reviews = (await app.inject({ method: 'GET', url: '/v1/stock/reviews?status=open' })).json();
       expect(JSON.stringify(reviews)).toContain(order.id);
+    });
+
+    it('answers the same PO resent in a new interchange from its stored check, and a cancellation by releasing the stock and rejecting every line', async () => {
+      const original = (await fixture('edi/x12/constructed-00401-crlf.edi')).toString('utf8');
+      const resent = original.replaceAll('000000101', '000000102').replace('GS*PO*ACMEBUYER*WIDGETCO*20240315*093045*101', 'GS*PO*ACMEBUYER*WIDGETCO*20240315*093045*102').replace('GE*1*101', 'GE*1*102');
+      await writeFile(join(inbox, 'po-1-resent.x12'), resent);
+      expect(await syncChannel(hub.context, partner, 'manual')).toMatchObject({ counts: { unchanged: 1 } });
+      const order = await testDb.db.prisma.order.findFirstOrThrow({ where: { channelId: partner, externalId: 'ACMEBUYER:PO-4711' } });
+      expect(order.version).toBe(1);
+      const answers = async () => {
+        const items = (await app.inject({ method: 'GET', url: `/v1/channels/${partner}/outbox` })).json().items as { id: string; kind: string }[];
+        return Promise.all(items.filter((d) => d.kind === 'x12-855').map(async (d) => (await app.inject({ method: 'GET', url: `/v1/outbox/${d.id}` })).body));
+      };
+      const afterResend = await answers();
+      expect(afterResend).toHaveLength(2);
+      expect(afterResend.every((body) => /ACK\*IC\*4\b/.test(body))).toBe(true);
+      expect(new Set(afterResend.map((body) => body.slice(90, 99))).size).toBe(2); // distinct ISA13 control numbers
+
+      const cancellation = resent.replaceAll('000000102', '000000103').replace('BEG*00*SA*PO-4711', 'BEG*01*SA*PO-4711');
+      await writeFile(join(inbox, 'po-1-cancel.x12'), cancellation);
+      expect(await syncChannel(hub.context, partner, 'manual')).toMatchObject({ counts: { updated: 1 } });
+      const reservations = await testDb.db.prisma.reservation.count({ where: { orderId: order.id, status: 'active' } });
+      expect(reservations).toBe(0);
+      const afterCancel = await answers();
+      expect(afterCancel).toHaveLength(3);
+      const rejectAll = afterCancel.find((body) => !/ACK\*I[AC]/.test(body));
+      expect(rejectAll).toMatch(/BAK\*00\*RJ\*/);
+      const ledger = await app.inject({ method: 'GET', url: '/v1/stock/ledger/verify' });
+      expect(ledger.json()).toMatchObject({ ok: true });
     });
   });
 });

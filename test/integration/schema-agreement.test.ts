@@ -54,7 +54,7 @@ const records = {
   },
   OutboundDocument: {
     id: '00000000-0000-4000-8000-000000000009', channelId: '00000000-0000-4000-8000-000000000001', orderId: '00000000-0000-4000-8000-000000000004',
-    rawPayloadId: '00000000-0000-4000-8000-000000000003', kind: 'edifact-ordrsp', reference: '000000042', fileName: 'ordrsp-42.edi',
+    rawPayloadId: '00000000-0000-4000-8000-000000000003', kind: 'edifact-ordrsp', reference: '000000042', dedupKey: 'payload|order|1', fileName: 'ordrsp-42.edi',
     contentType: 'application/edifact', body: "UNA:+.? 'UNB+UNOC:3'", createdAt: at, fetchedAt: at,
   },
   Region: {

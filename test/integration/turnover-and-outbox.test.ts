@@ -49,7 +49,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
     });
 
     it('records an acknowledgement once per reference and marks its first fetch', async () => {
-      const doc = { channelId: ids['Web HU']!, kind: 'edifact-ordrsp', reference: '000042', fileName: 'ORDRSP-000042.edi', contentType: 'application/edifact', body: "UNB+UNOC:3'" };
+      const doc = { channelId: ids['Web HU']!, kind: 'edifact-ordrsp', dedupKey: 'payload-1|order-1|1', reference: '000042', fileName: 'ORDRSP-000042.edi', contentType: 'application/edifact', body: "UNB+UNOC:3'" };
       const first = await recordOutboundDocument(t.db, doc);
       const again = await recordOutboundDocument(t.db, doc);
       expect(first.created).toBe(true);

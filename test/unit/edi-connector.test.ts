@@ -85,3 +85,18 @@ describe('EDI connector', () => {
     expect((await ediConnector.check(config())).ok).toBe(true);
   });
 });
+
+describe('EDI inbox with a huge file', () => {
+  it('never reads more than the start of an oversized file', async () => {
+    const inbox = await mkdtemp(join(tmpdir(), 'edi-inbox-'));
+    // A sparse 200 MB file: reading it whole would show in memory; the connector must not.
+    const { open } = await import('node:fs/promises');
+    const handle = await open(join(inbox, 'huge.edi'), 'w');
+    await handle.truncate(200 * 1024 * 1024);
+    await handle.close();
+    const before = process.memoryUsage().arrayBuffers;
+    const page = (await ediConnector.pull!(config({ inboxDir: inbox, maxFileBytes: 1024 * 1024 }), undefined).next()).value!;
+    expect(page.error?.message).toMatch(/huge\.edi is 209715200 bytes/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 1024 * 1024);
+  });
+});

@@ -66,3 +66,18 @@ describe('POS mapping', () => {
     expect(posMapping.map({ kind: 'webhook', body: '{"receiptId": ' }, {}).errors[0]!.message).toMatch(/^not JSON/);
   });
 });
+
+describe('POS cash rounding', () => {
+  it('accepts a receipt rounded to 5 Ft and books the rounding so lines and totals add up', () => {
+    const rounded = { ...sale, receiptId: 'R-9', lines: [{ sku: 'NAIL', name: 'Nails', quantity: '1', unitPrice: '993', taxRate: '27' }], rounding: '2', total: '995' };
+    const { orders, errors } = posMapping.map({ kind: 'webhook', body: JSON.stringify(rounded) }, {});
+    expect(errors).toEqual([]);
+    expect(orders[0]!.totals).toMatchObject({ fee: '2', total: '995' });
+    expect(orders[0]!.lines.map((l) => [l.kind, l.total])).toEqual([['product', '993'], ['fee', '2']]);
+  });
+
+  it('still refuses a receipt whose total does not add up with its rounding, saying both', () => {
+    const wrong = { ...sale, receiptId: 'R-10', rounding: '-1', total: '30000' };
+    expect(posMapping.map({ kind: 'webhook', body: JSON.stringify(wrong) }, {}).errors[0]!.message).toBe('receipt total 30000 does not match its lines (30770 − rounding 1)');
+  });
+});

@@ -49,6 +49,7 @@ CREATE TABLE "outbound_document" (
     "raw_payload_id" TEXT,
     "kind" TEXT NOT NULL,
     "reference" TEXT NOT NULL,
+    "dedup_key" TEXT NOT NULL,
     "file_name" TEXT NOT NULL,
     "content_type" TEXT NOT NULL,
     "body" TEXT NOT NULL,
@@ -59,4 +60,8 @@ CREATE TABLE "outbound_document" (
     CONSTRAINT "outbound_document_order_id_fkey" FOREIGN KEY ("order_id") REFERENCES "order"("id") ON DELETE SET NULL ON UPDATE CASCADE
 );
 CREATE UNIQUE INDEX "outbound_document_channel_id_kind_reference_key" ON "outbound_document"("channel_id", "kind", "reference");
+CREATE UNIQUE INDEX "outbound_document_channel_id_kind_dedup_key_key" ON "outbound_document"("channel_id", "kind", "dedup_key");
 CREATE INDEX "outbound_document_channel_id_created_at_idx" ON "outbound_document"("channel_id", "created_at" DESC);
+
+-- Control numbers of outbound interchanges (X12 ISA13 needs 1..999999999; it wraps after that).
+CREATE SEQUENCE "outbound_control_number" MINVALUE 1 MAXVALUE 999999999 CYCLE;
