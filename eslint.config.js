@@ -36,7 +36,7 @@ const CONNECTOR_PACKAGES = pattern(
 // A file `depth` folders below connectors/ reaches connectors/ with `depth` climbs and the project root with one more.
 // Leaving connectors/ is refused whatever follows (core, mappings, jobs, api, and `../../connectors/<other>/…` spellings).
 const leaveConnectors = (depth) =>
-  regex(up(depth + 1), 'Connectors talk to the outside world only; they never import core, mappings, jobs, api or anything outside connectors/ (reach your own files with ./ and the kit with ../_kit).');
+  regex(`${up(depth + 1)}(?!lib/)`, 'Connectors talk to the outside world only; they never import core, mappings, jobs, api or anything outside connectors/ but lib/ (reach your own files with ./ and the kit with ../_kit).');
 const otherConnector = (depth) =>
   regex(`${up(depth)}($|(?!_kit(/|$))[^./])`, 'A connector never imports another connector (only connectors/_kit and its own files).');
 const connectorPatterns = (depth) => [CONNECTOR_PACKAGES, leaveConnectors(depth), ...(depth > 0 ? [otherConnector(depth)] : [])];
@@ -134,6 +134,17 @@ export default tseslint.config(
   { files: ['core/db/**/*.ts'], rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS]), 'no-restricted-syntax': ['error', CORE_DB_LAZY_DRIVERS] } },
   { files: CORE_PURE_FILES, rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS, CORE_PURE]) } },
 
+  // lib: pure helpers shared by connectors and mappings (XML parsing, time zones); it imports nothing of the hub.
+  {
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict([
+        pattern([...NETWORK, ...FILES_AND_PROCESSES, ...QUEUE, ...HTTP_SERVER, ...HTTP_CLIENT, ...DB_DRIVER], 'lib/ is pure: no I/O, no drivers.'),
+        regex('^(\\./)?\\.\\./', 'lib/ imports nothing of the hub (core, connectors, mappings, jobs, api); it is what they share.'),
+      ]),
+      'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT],
+    },
+  },
   // mappings
   ...depths.map((depth) => ({ files: filesAt('mappings', depth), rules: { 'no-restricted-imports': restrict(mappingPatterns(depth)) } })),
   { files: ['mappings/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },

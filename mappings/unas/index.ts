@@ -5,7 +5,7 @@ import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.t
 import type { Customer, MappingResult, OrderDraft, OrderLineDraft, OrderSource } from '../../core/model/order.ts';
 import { OrderStatusSchema } from '../../core/model/order.ts';
 import { Money, formatDecimal, parseDecimal, type MoneyValue } from '../common/money.ts';
-import { isXmlObject, parseXml, xmlChild, xmlList, xmlText, type XmlObject } from '../common/xml.ts';
+import { isXmlObject, parseXml, xmlChild, xmlList, xmlText, type XmlObject } from '../../lib/xml.ts';
 import { parseUnasDateTime } from './dates.ts';
 import { guessCarrier, mapUnasPaymentMethod, mapUnasPaymentStatus, mapUnasStatus } from './status.ts';
 

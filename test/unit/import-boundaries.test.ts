@@ -48,8 +48,24 @@ describe('import boundaries', () => {
       ['connectors/woocommerce/streams/orders/page.ts', `import { ConnectorError } from '../../../_kit/connector-error.ts';`],
       ['connectors/woocommerce/streams/orders/page.ts', `import { fetchPage } from '../../client.ts';`],
       ['connectors/_kit/http.ts', `import { ConnectorError } from './connector-error.ts';`],
+      ['connectors/_kit/xml.ts', `import { parseXml } from '../../lib/xml.ts';`],
+      ['connectors/unas/streams/orders.ts', `import { zonedTimeToUtc } from '../../../lib/time-zones.ts';`],
     ])('allows %s importing %s', async (file, code) => {
       expect(await boundaryErrors(file, code)).toEqual([]);
+    });
+  });
+
+  describe('when lib imports', () => {
+    it.each([
+      ['lib/xml.ts', `import { ingestOrders } from '../core/orders/intake.ts';`, /lib\/ imports nothing of the hub/],
+      ['lib/xml.ts', `import { parseXmlBytes } from '../connectors/_kit/xml.ts';`, /lib\/ imports nothing of the hub/],
+      ['lib/time-zones.ts', `import { readFile } from 'node:fs/promises';`, /lib\/ is pure/],
+    ])('refuses %s importing %s', async (file, code, message) => {
+      expect((await boundaryErrors(file, code)).join('\n')).toMatch(message);
+    });
+
+    it('allows a library package', async () => {
+      expect(await boundaryErrors('lib/xml.ts', `import xml2js from 'xml2js';`)).toEqual([]);
     });
   });
 

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import xml2js from 'xml2js';
 import * as kit from '../../connectors/_kit/xml.ts';
-import * as common from '../../mappings/common/xml.ts';
+import * as common from '../../lib/xml.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/unas/${name}`, import.meta.url), 'utf8');
-const source = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
 /** What xml2js itself does with a document (the layer under our DOCTYPE refusal). */
 function rawXml2js(text: string): { error?: string; result?: unknown } {
@@ -16,10 +15,7 @@ function rawXml2js(text: string): { error?: string; result?: unknown } {
   return out;
 }
 
-describe.each([
-  ['mappings/common/xml.ts', common.parseXml],
-  ['connectors/_kit/xml.ts', kit.parseXml],
-])('xml safety (%s)', (_name, parseXml) => {
+describe.each([['lib/xml.ts', common.parseXml]])('xml safety (%s)', (_name, parseXml) => {
   describe('when the document declares a DOCTYPE or entities', () => {
     it('refuses an external entity (XXE) before parsing', () => {
       const result = parseXml(fixture('hostile-xxe.xml'));
@@ -108,17 +104,6 @@ describe('reading helpers', () => {
     expect(common.xmlText({ $: { k: 'v' } })).toBe('');
     expect(common.xmlText({ child: 'x' })).toBeUndefined();
     expect(common.xmlChild({ toString: 'x' }, 'hasOwnProperty')).toBeUndefined();
-  });
-});
-
-describe('the two copies', () => {
-  it('are identical from XML_DEFAULT_MAX_CHARS to the end of xmlText()', () => {
-    const cut = (text: string) => {
-      const start = text.indexOf('export const XML_DEFAULT_MAX_CHARS');
-      const end = text.indexOf('\n}\n', text.indexOf('export function xmlText'));
-      return text.slice(start, end);
-    };
-    expect(cut(source('connectors/_kit/xml.ts'))).toBe(cut(source('mappings/common/xml.ts')));
   });
 });
 

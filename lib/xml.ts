@@ -1,7 +1,8 @@
 import xml2js from 'xml2js';
 
 /**
- * Safe XML → object parsing for mappings (pure: string in, object out, no I/O).
+ * Safe XML → object parsing (pure: string in, object out, no I/O), shared by mappings and
+ * connectors (connectors/_kit/xml.ts adds decoding of bytes).
  *
  * What it guarantees, whatever the input:
  * - No DOCTYPE and no ENTITY declaration is accepted: the document is refused before parsing. xml2js
@@ -22,9 +23,6 @@ import xml2js from 'xml2js';
  * kept exactly (no trim, no whitespace normalisation; CDATA merged into the text); whitespace-only
  * text between child elements is dropped; an empty element is `''`; an element with attributes is
  * `{ _: text, $: { name: value } }` — read text with `xmlText()`, which handles both forms.
- *
- * connectors/_kit/xml.ts holds the same rules for connectors (the import boundaries forbid sharing one
- * file between connectors and mappings); the safety tests run against both.
  */
 
 export const XML_DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
