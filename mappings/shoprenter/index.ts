@@ -6,7 +6,7 @@ import type { Customer, MappingResult, OrderDraft, OrderLineDraft, OrderSource }
 import { OrderStatusSchema } from '../../core/model/order.ts';
 import type { SrPulledOrder, SrWebhookOrder } from '../../connectors/shoprenter/types.ts';
 import { Money, formatDecimal, parseDecimal, sumDecimals, type MoneyValue } from '../common/money.ts';
-import { parseShopLocal } from './local-time.ts';
+import { parseLocalIso as parseShopLocal } from '../../lib/time-zones.ts';
 import { mapShoprenterStatus, type ShoprenterStatusRef } from './status.ts';
 
 export { DEFAULT_SHOPRENTER_STATUS_IDS, DEFAULT_SHOPRENTER_STATUS_NAMES, mapShoprenterStatus } from './status.ts';

@@ -2,7 +2,7 @@ import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { ConnectorError } from '../../_kit/connector-error.ts';
 import { bodyExcerpt, type HttpResponse, type QueryValue } from '../../_kit/http.ts';
 import { innerIdOf, resourceIdOf, type ShoprenterClient } from '../client.ts';
-import { formatShopLocal, parseShopLocal } from '../local-time.ts';
+import { formatLocalIso as formatShopLocal, parseLocalIso as parseShopLocal } from '../../../lib/time-zones.ts';
 import type { ResolvedShoprenterConfig, ShoprenterState } from '../spec.ts';
 import type { SrPulledDocument, SrPulledOrder } from '../types.ts';
 
