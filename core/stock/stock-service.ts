@@ -352,6 +352,7 @@ export class StockService {
       const result: UpsertCounts = { created: 0, updated: 0, unchanged: 0 };
       const movements: Movement[] = [];
       const shrunk: string[] = [];
+      const slipped: { id: string; expectedOn: string }[] = [];
       const why = reason ?? 'incoming load';
       for (const [index, input] of supplies.entries()) {
         const productId = products.get(input.sku)!;
@@ -399,11 +400,13 @@ export class StockService {
           movements.push({ product_id: productId, warehouse_id: warehouseId, kind: delta.gt(0) ? 'expect' : 'cancel_supply', incoming_delta: delta.toString(), supply_id: stored.id, reason: why });
         }
         if (newOpen.lt(new Decimal(stored.reserved))) shrunk.push(stored.id);
+        if (input.expectedOn > stored.expected_on && new Decimal(stored.reserved).gt(0)) slipped.push({ id: stored.id, expectedOn: input.expectedOn });
         result.updated += 1;
       }
       await insertMovements(tx, movements);
       const released: ReleasedByLoad[] = [];
       for (const supplyId of shrunk) released.push(...(await releaseExcessSupply(tx, supplyId)));
+      for (const supply of slipped) released.push(...(await releaseLateSupply(tx, supply.id, supply.expectedOn)));
       return { counts: result, released };
     });
   }
@@ -974,6 +977,22 @@ async function releaseExcessSupply(tx: Tx, supplyId: string): Promise<ReleasedBy
     supplyId,
   ));
   return releaseExcess(tx, rows, new Decimal(supply?.open ?? 0), `supply ${supply?.reference ?? supplyId} was reduced below what was reserved on it`);
+}
+
+/**
+ * A supply now arrives later: reservations on it for orders needed before the new date no longer
+ * keep their promise, so they are released and their orders go back to the review queue.
+ */
+async function releaseLateSupply(tx: Tx, supplyId: string, expectedOn: string): Promise<ReleasedByLoad[]> {
+  const rows = normalised(await tx.$queryRawUnsafe<ActiveReservationRow[]>(
+    `SELECT r.id, r.order_id, r.line_position, r.product_id, r.warehouse_id, r.source, r.supply_id, r.quantity::text AS quantity, r.needed_by::text AS needed_by, p.sku, s.reference
+     FROM reservation r JOIN product p ON p.id = r.product_id JOIN incoming_supply s ON s.id = r.supply_id
+     WHERE r.supply_id = $1 AND r.status = 'active' AND r.source = 'incoming' AND r.needed_by < $2::date ORDER BY r.created_at DESC, r.id DESC FOR UPDATE OF r`,
+    supplyId,
+    expectedOn,
+  ));
+  const reference = (rows[0] as { reference?: string } | undefined)?.reference ?? supplyId;
+  return releaseExcess(tx, rows, ZERO, `supply ${reference} now arrives on ${expectedOn}, after the date these orders need it`);
 }
 
 async function releaseExcess(tx: Tx, newestFirst: ActiveReservationRow[], capacity: Decimal, why: string): Promise<ReleasedByLoad[]> {

@@ -246,6 +246,27 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       });
     });
 
+    describe('when a supply is delayed', () => {
+      it('releases what orders needed before the new date and sends them back to review; later needs keep their hold', async () => {
+        const sku = await freshSku('50', [{ reference: 'PO-SLIP', quantity: '70', expectedOn: '2027-04-15' }]);
+        const early = await order(`SLIP-EARLY-${sku}`, [productLine(sku, '100')], { desiredDeliveryDate: '2027-04-17' });
+        const late = await order(`SLIP-LATE-${sku}`, [productLine(sku, '10')], { desiredDeliveryDate: '2027-05-30' });
+        await stock.reserveOrder(late);
+        await stock.reserveOrder(early);
+        expect(await reserved(late)).toEqual([['incoming', 'PO-SLIP', '10']]);
+        expect(await reserved(early)).toEqual([['incoming', 'PO-SLIP', '60'], ['on_hand', 'MAIN', '40']]);
+
+        const { released } = await stock.upsertIncoming([{ sku, warehouse: 'MAIN', reference: 'PO-SLIP', quantity: '70', expectedOn: '2027-04-20' }]);
+        expect(released.map((r) => [r.orderId, r.quantity])).toEqual([[early, '60']]);
+        expect(released[0]!.why).toMatch(/PO-SLIP now arrives on 2027-04-20/);
+        expect(await reserved(early)).toEqual([['on_hand', 'MAIN', '40']]);
+        expect(await reserved(late)).toEqual([['incoming', 'PO-SLIP', '10']]);
+        const review = await t.db.prisma.stockCheck.findFirstOrThrow({ where: { orderId: early }, orderBy: { orderVersion: 'desc' } });
+        expect(review).toMatchObject({ reviewStatus: 'open', result: 'partial' });
+        expect((await stock.verifyLedger()).mismatches).toEqual([]);
+      });
+    });
+
     describe('when the review queue is worked', () => {
       async function shortOrder(externalId: string): Promise<{ id: string; checkId: string; sku: string }> {
         const sku = await freshSku('2');
