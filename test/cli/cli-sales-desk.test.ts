@@ -1,26 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHub } from '../helpers/cli.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/hub.js', import.meta.url));
-
-/** Runs `node bin/hub.js …` against a PostgreSQL database (the production runtime, in-process jobs). */
-function hub(databaseUrl: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' };
-  delete env.REDIS_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `hub …` against a PostgreSQL database (the production runtime, in-process jobs). */
+function hub(databaseUrl: string, ...args: string[]) {
+  return runHub({ DATABASE_URL: databaseUrl, REDIS_URL: undefined }, ...args);
 }
 
 describe('hub CLI at the sales desk', { timeout: 120_000 }, () => {

@@ -1,34 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHub } from '../helpers/cli.ts';
 import { startWooSandbox, type WooSandbox } from '../../demo/woo-sandbox.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/hub.js', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `node bin/hub.js …` on the embedded database in `dataDir` (no DATABASE_URL, no REDIS_URL). */
-function hub(dataDir: string, ...args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HUB_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  delete env.HUB_ROLE;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function hub(dataDir: string, ...args: string[]) {
+  return runHub({ HUB_DATA_DIR: dataDir, DATABASE_URL: undefined, REDIS_URL: undefined, HUB_ROLE: undefined }, ...args);
 }
 
 describe('hub CLI', { timeout: 120_000 }, () => {
