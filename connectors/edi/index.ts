@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConnectorDefinition, PulledPage, WebhookVerdict } from '../_kit/definition.ts';
 import { presentedApiKey, secretsEqual } from '../_kit/secret-token.ts';
-import { decodeEdiBytes, detectSyntax } from './decode.ts';
+import { decodeEdiBytes, ediSyntaxOf } from '../../lib/edi-text.ts';
 
 /**
  * An EDI trading partner (EDIFACT ORDERS or X12 850). Interchanges arrive by HTTP upload
@@ -85,7 +85,7 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
       }
       const bytes = await readFile(path);
       const decoded = decodeEdiBytes(bytes);
-      const syntax = config.syntax === 'auto' ? detectSyntax(decoded.text) : config.syntax;
+      const syntax = config.syntax === 'auto' ? ediSyntaxOf(decoded.text) : config.syntax;
       yield {
         source: `file://${path}`,
         contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}`,
@@ -111,7 +111,7 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
     },
     decode(request) {
       const decoded = decodeEdiBytes(request.rawBody);
-      const syntax = detectSyntax(decoded.text);
+      const syntax = ediSyntaxOf(decoded.text);
       return { body: decoded.text, contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}` };
     },
   },

@@ -3,6 +3,7 @@ import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.t
 import type { MappingResult } from '../../core/model/order.ts';
 import { EdifactMappingOptionsSchema, edifactMapping } from './edifact/index.ts';
 import { X12MappingOptionsSchema, x12Mapping } from './x12/index.ts';
+import { ediSyntaxOf } from '../../lib/edi-text.ts';
 
 /** Per-channel options of an EDI partner, one block per syntax it may send. */
 export const EdiMappingOptionsSchema = Type.Object(
@@ -14,15 +15,7 @@ export const EdiMappingOptionsSchema = Type.Object(
 );
 export type EdiMappingOptions = Static<typeof EdiMappingOptionsSchema>;
 
-export type EdiSyntax = 'edifact' | 'x12';
-
-/** EDIFACT or X12, by the first significant characters of the interchange. */
-export function ediSyntaxOf(body: string): EdiSyntax | undefined {
-  const start = body.trimStart().slice(0, 3);
-  if (start === 'UNA' || start === 'UNB') return 'edifact';
-  if (start === 'ISA') return 'x12';
-  return undefined;
-}
+export { ediSyntaxOf, type EdiSyntax } from '../../lib/edi-text.ts';
 
 /** Reads an EDI channel's interchanges: EDIFACT ORDERS or X12 850, whichever the file is. */
 export const ediMapping: ChannelMapping<EdiMappingOptions> = {

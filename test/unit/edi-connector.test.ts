@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { ediConnector, EdiConfigSchema, type EdiConfig } from '../../connectors/edi/index.ts';
-import { decodeEdiBytes } from '../../connectors/edi/decode.ts';
+import { decodeEdiBytes } from '../../lib/edi-text.ts';
 
 const token = 'partner-upload-token-0123456789';
 const unoc = "UNA:+.? 'UNB+UNOC:3+5412345000013:14+5498765000019:14+261123:0915+42'UNH+1+ORDERS:D:96A:UN:EAN008'NAD+BY+5412345000013::9++Müller Bäckerei'UNT+3+1'UNZ+1+42'";

@@ -3,7 +3,8 @@ import { describe, it, expect } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { OrderDraftSchema, type OrderDraft } from '../../core/model/order.ts';
 import { firstProblem } from '../../core/model/validate.ts';
-import { edifactMapping, EdifactMappingOptionsSchema, decodeEdifactBytes } from '../../mappings/edi/edifact/index.ts';
+import { edifactMapping, EdifactMappingOptionsSchema } from '../../mappings/edi/edifact/index.ts';
+import { decodeEdiBytes } from '../../lib/edi-text.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/edi/edifact/${name}`, import.meta.url), 'utf8');
 const map = (body: string, options: Record<string, unknown> = {}) => edifactMapping.map({ kind: 'upload', body, contentType: 'application/edifact' }, options);
@@ -128,7 +129,7 @@ describe('edifact ORDERS mapping', () => {
   });
 
   describe('when given the php-edifact UNOC order (ISO 8859-1, no CUX, no prices)', () => {
-    const body = decodeEdifactBytes(readFileSync(new URL('../fixtures/edi/edifact/php-edifact-order-excerpt-latin1.edi', import.meta.url))).text;
+    const body = decodeEdiBytes(readFileSync(new URL('../fixtures/edi/edifact/php-edifact-order-excerpt-latin1.edi', import.meta.url))).text;
 
     it('needs a default currency', () => {
       expect(map(body).errors).toEqual([{ ref: 'message 2019265563', message: 'message 2019265563: no currency: the message has no CUX and the channel sets no defaultCurrency' }]);

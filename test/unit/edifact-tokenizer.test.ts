@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { EdifactTokenizer, tokenize, escapeData, describePosition, DEFAULT_DELIMITERS, type Segment } from '../../mappings/edi/edifact/tokenizer.ts';
-import { parseEdifact, decodeEdifactBytes, envelopeDateTime } from '../../mappings/edi/edifact/interchange.ts';
+import { parseEdifact, envelopeDateTime } from '../../mappings/edi/edifact/interchange.ts';
+import { decodeEdiBytes } from '../../lib/edi-text.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/edi/edifact/${name}`, import.meta.url), 'utf8');
 const bytes = (name: string): Buffer => readFileSync(new URL(`../fixtures/edi/edifact/${name}`, import.meta.url));
@@ -220,11 +221,11 @@ describe('edifact interchange', () => {
   });
 
   it('decodes UNOC bytes that are ISO 8859-1 and bytes that are UTF-8', () => {
-    const latin1 = decodeEdifactBytes(bytes('php-edifact-order-excerpt-latin1.edi'));
-    expect(latin1).toMatchObject({ encoding: 'windows-1252', syntaxId: 'UNOC' });
+    const latin1 = decodeEdiBytes(bytes('php-edifact-order-excerpt-latin1.edi'));
+    expect(latin1).toMatchObject({ charset: 'iso-8859-1', declared: 'UNOC' });
     expect(latin1.text).toContain('A?+A Kälte GmbH+Teststraße 16a');
-    const utf8 = decodeEdifactBytes(new TextEncoder().encode("UNB+UNOC:3+S+R+240101:1200+1'FTX+AAI+++Kälte'"));
-    expect(utf8).toMatchObject({ encoding: 'utf-8', syntaxId: 'UNOC' });
+    const utf8 = decodeEdiBytes(new TextEncoder().encode("UNB+UNOC:3+S+R+240101:1200+1'FTX+AAI+++Kälte'"));
+    expect(utf8).toMatchObject({ charset: 'utf-8', declared: 'UNOC' });
     expect(utf8.text).toContain('Kälte');
   });
 });

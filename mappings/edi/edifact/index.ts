@@ -12,7 +12,7 @@ import { EdifactMappingOptionsSchema, orderDraftFrom, readOrdersMessage, recordI
 
 export { tokenize, EdifactTokenizer, escapeData, describePosition, DEFAULT_DELIMITERS, LEVEL_B_DELIMITERS } from './tokenizer.ts';
 export type { Delimiters, Segment, SegmentPosition, SegmentSink, TokenizeResult } from './tokenizer.ts';
-export { parseEdifact, assembleEdifact, InterchangeAssembler, decodeEdifactBytes, envelopeDateTime } from './interchange.ts';
+export { parseEdifact, assembleEdifact, InterchangeAssembler, envelopeDateTime } from './interchange.ts';
 export type { Interchange, EdifactMessage, InterchangeHeader, EdifactIssue, PartyId, AssemblerEvents } from './interchange.ts';
 export {
   EdifactMappingOptionsSchema,

@@ -413,37 +413,3 @@ export function assembleEdifact(text: string, events: AssemblerEvents = {}): Int
   }
   return interchanges;
 }
-
-const SYNTAX_ENCODINGS: Record<string, string> = {
-  UNOA: 'windows-1252',
-  UNOB: 'windows-1252',
-  UNOC: 'windows-1252',
-  UNOD: 'iso-8859-2',
-  UNOE: 'iso-8859-5',
-  UNOF: 'iso-8859-7',
-  UNOG: 'iso-8859-3',
-  UNOH: 'iso-8859-4',
-  UNOI: 'iso-8859-6',
-  UNOJ: 'iso-8859-8',
-  UNOK: 'iso-8859-9',
-  UNOW: 'utf-8',
-  UNOY: 'utf-8',
-};
-
-/**
- * Decodes raw interchange bytes. The UNB syntax id declares a repertoire, not a byte encoding: real
- * UNOC files are often UTF-8 or cp1252. So: valid UTF-8 is taken as UTF-8; otherwise the single-byte
- * encoding of the syntax id (cp1252 ⊇ printable ISO 8859-1 for UNOA/B/C).
- */
-export function decodeEdifactBytes(bytes: Uint8Array): { text: string; encoding: string; syntaxId?: string } {
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 256));
-  const match = /UNB.(UNO[A-Z]|[A-Z]{4})/.exec(head);
-  const syntaxId = match?.[1];
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8', ...(syntaxId ? { syntaxId } : {}) };
-  } catch {
-    const encoding = (syntaxId && SYNTAX_ENCODINGS[syntaxId]) || 'windows-1252';
-    const label = encoding === 'utf-8' ? 'windows-1252' : encoding;
-    return { text: new TextDecoder(label).decode(bytes), encoding: label, ...(syntaxId ? { syntaxId } : {}) };
-  }
-}

@@ -1,4 +1,6 @@
 /**
+ * Shared by the EDI connector (decoding what arrives) and the EDI mappings (telling the syntax).
+ *
  * EDI files are bytes whose character set is declared inside them (EDIFACT UNB syntax identifier)
  * or agreed with the partner (X12). Declarations are often wrong in practice (UNOC files that are
  * really UTF-8 or cp1252), so valid UTF-8 wins, then the declared set, then windows-1252.
@@ -26,8 +28,8 @@ export interface DecodedFile {
   declared?: string | undefined;
 }
 
-export function decodeEdiBytes(bytes: Buffer): DecodedFile {
-  const head = bytes.subarray(0, 200).toString('latin1');
+export function decodeEdiBytes(bytes: Uint8Array): DecodedFile {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
   const declared = /UNB\+(UNO[A-Z])/.exec(head)?.[1];
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, ''), charset: 'utf-8', declared };
@@ -37,8 +39,10 @@ export function decodeEdiBytes(bytes: Buffer): DecodedFile {
   }
 }
 
-/** EDIFACT or X12, by the first significant characters. */
-export function detectSyntax(text: string): 'edifact' | 'x12' | undefined {
+export type EdiSyntax = 'edifact' | 'x12';
+
+/** EDIFACT or X12, by the first significant characters of the interchange. */
+export function ediSyntaxOf(text: string): EdiSyntax | undefined {
   const start = text.trimStart().slice(0, 3);
   if (start === 'UNA' || start === 'UNB') return 'edifact';
   if (start === 'ISA') return 'x12';
