@@ -7,15 +7,14 @@
  *   BENCH_ORDERS=10000 npm run bench
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { openDatabase, type Database } from '../../core/db/database.ts';
-import { migrate } from '../../core/db/migrate.ts';
+import type { Database } from '../../core/db/database.ts';
 import { canonicalJson, orderContentHash } from '../../core/orders/content-hash.ts';
 import { processPayload } from '../../core/orders/payload-processing.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { woocommerceMapping } from '../../mappings/woocommerce/index.ts';
 import { generateWooOrder } from '../../demo/woo-sandbox.ts';
+import { createTestPglite, createTestPostgres } from '../../test/helpers/databases.ts';
 
 const N = Number(process.env.BENCH_ORDERS ?? 2000);
 const PAGE = 100;
@@ -115,33 +114,12 @@ async function timed(work: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function openPostgres() {
-  const name = `orderhub_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString() });
-  await migrate(db);
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      const cleanup = new pg.Client({ connectionString: ADMIN_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
+/** A fresh, migrated database on the server, dropped afterwards (the test suite's helper). */
+function openPostgres() {
+  return createTestPostgres({ adminUrl: ADMIN_URL });
 }
 
-async function openPglite() {
-  const db = await openDatabase({});
-  await migrate(db);
-  return { db, drop: () => db.close() };
-}
+const openPglite = createTestPglite;
 
 console.log(`bench/intake: ${N} WooCommerce orders (${lineCount} lines) in pages of ${PAGE}; node ${process.version}`);
 const results = [await measure('PostgreSQL', openPostgres), await measure('PGlite (in-memory)', openPglite)];

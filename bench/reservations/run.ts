@@ -9,12 +9,11 @@
  *   BENCH_RESERVATIONS=1000 BENCH_POOL=40 npx tsx bench/reservations/run.ts
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { openDatabase, type Database } from '../../core/db/database.ts';
-import { migrate } from '../../core/db/migrate.ts';
+import type { Database } from '../../core/db/database.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import { StockService } from '../../core/stock/stock-service.ts';
+import { createTestPostgres } from '../../test/helpers/databases.ts';
 
 const N = Number(process.env.BENCH_RESERVATIONS ?? 400);
 const POOL = Number(process.env.BENCH_POOL ?? 40);
@@ -96,26 +95,9 @@ async function rawReserve(db: Database, orderId: string, productId: string, ware
   });
 }
 
-async function openPostgres() {
-  const name = `orderhub_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), poolSize: POOL });
-  await migrate(db);
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      const cleanup = new pg.Client({ connectionString: ADMIN_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
+/** A fresh, migrated database on the server, dropped afterwards (the test suite's helper). */
+function openPostgres() {
+  return createTestPostgres({ adminUrl: ADMIN_URL, poolSize: POOL });
 }
 
 console.log(`bench/reservations: ${N} orders per cell (one line of 2 units each), PostgreSQL pool of ${POOL} connections; node ${process.version}`);

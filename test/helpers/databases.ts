@@ -18,17 +18,18 @@ export interface TestDatabase {
  * A freshly migrated database on the real PostgreSQL server. PostgreSQL is a required part of the
  * test suite: when it is not reachable the test fails with the reason, it never skips.
  */
-export async function createTestPostgres(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestPostgres(options: { poolSize?: number; adminUrl?: string } = {}): Promise<TestDatabase> {
+  const adminUrl = options.adminUrl ?? POSTGRES_ADMIN_URL;
   const name = `orderhub_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  const admin = new pg.Client({ connectionString: adminUrl });
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${(error as Error).message}); start it (see README, Testing).`);
+    throw new Error(`PostgreSQL is not reachable at ${adminUrl} (${(error as Error).message}); start it (see README, Testing).`);
   }
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = withDatabase(POSTGRES_ADMIN_URL, name);
+  const url = withDatabase(adminUrl, name);
   const db = await openDatabase({ url, poolSize: options.poolSize });
   await migrate(db);
   return {
@@ -36,7 +37,7 @@ export async function createTestPostgres(options: { poolSize?: number } = {}): P
     url,
     async drop() {
       await db.close();
-      const cleanup = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      const cleanup = new pg.Client({ connectionString: adminUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await cleanup.end();
