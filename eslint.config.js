@@ -63,6 +63,8 @@ const CORE_PURE_FILES = [
   'core/channels/cron.ts',
   'core/**/*-rules.ts',
   'core/quotes/quote-status.ts',
+  'core/distribution/distribution-config.ts',
+  'core/distribution/distribution-plan.ts',
 ];
 
 // ---- mappings/<source>: core/model, their connector's raw types (type-only), mappings/common ----------------------
