@@ -97,6 +97,53 @@ const records = {
     dealerCodes: ['D-1', 'D-2'], validFrom: new Date('2026-01-01T00:00:00.000Z'), validTo: new Date('2026-12-31T00:00:00.000Z'), externalId: '1C-RULE-1',
     note: 'supplier exclusive', createdAt: at, updatedAt: at,
   },
+  Dealer: {
+    id: '00000000-0000-4000-8000-000000000018', code: 'D-1', name: 'Keramika', logoUrl: 'https://cdn.example/d1.png', authorised: true, acceptsSiteOrders: false,
+    callFromSite: true, active: false, contacts: { phones: ['+7 495 000'], emails: ['a@d1.example'], site: 'https://d1.example', address: 'Tverskaya 1' },
+    description: 'Since 1999', wholeRange: true, productLines: ['Marble', 'Basic'], ownPricesAllowed: true, priceColumn: 'B', points: -7, takesCount: 3,
+    takeSecondsTotal: 9007199254740995n, createdAt: at, updatedAt: at,
+  },
+  DealerRegion: { dealerId: '00000000-0000-4000-8000-000000000018', regionId: '00000000-0000-4000-8000-000000000010', isMain: true },
+  DealerAssortment: {
+    dealerId: '00000000-0000-4000-8000-000000000018', productId: '00000000-0000-4000-8000-000000000012', ownPrice: new Prisma.Decimal('123456789012.123456'),
+    updatedAt: at,
+  },
+  DealerManager: {
+    id: '00000000-0000-4000-8000-000000000019', dealerId: '00000000-0000-4000-8000-000000000018', login: 'anna', name: 'Anna', email: 'anna@d1.example',
+    phone: '+7 900', isHead: true, active: false, createdAt: at,
+  },
+  Promotion: {
+    id: '00000000-0000-4000-8000-000000000020', code: 'SPRING', name: 'Spring sale', description: 'Minus 10%', validFrom: new Date('2027-03-01T00:00:00.000Z'),
+    validTo: new Date('2027-05-31T00:00:00.000Z'), createdAt: at,
+  },
+  DealerPromotion: { dealerId: '00000000-0000-4000-8000-000000000018', promotionId: '00000000-0000-4000-8000-000000000020', joinedAt: at },
+  DealerPointsChange: {
+    id: 9007199254740997n, dealerId: '00000000-0000-4000-8000-000000000018', delta: -7, balance: -7, cause: 'cancelled_by_dealer',
+    orderId: '00000000-0000-4000-8000-000000000004', note: 'cancelled after taking', changedBy: 'admin', createdAt: at,
+  },
+  DistributionConfig: {
+    id: '00000000-0000-4000-8000-000000000021', version: 3, config: { tiers: [{ kind: 'region', minutes: 15 }] }, note: 'longer first tier',
+    createdBy: 'admin', createdAt: at,
+  },
+  OrderDistribution: {
+    orderId: '00000000-0000-4000-8000-000000000004', status: 'in_progress', configVersion: 3, orderVersion: 4, round: 2, revision: 5, startedAt: at,
+    deadlineAt: at, dealerId: '00000000-0000-4000-8000-000000000018', assignedVia: 'take', assignedAt: at, quotaDealerId: '00000000-0000-4000-8000-000000000018',
+    dueAt: at, completedAt: at, cancelledAt: at, cancelledBy: 'dealer', cancelReason: 'no stock', overdueNotifiedAt: at,
+    trace: { considered: ['D-1'], filtered: [{ dealer: 'D-2', reason: 'inactive' }] }, updatedAt: at,
+  },
+  DealerOffer: {
+    id: '00000000-0000-4000-8000-000000000022', orderId: '00000000-0000-4000-8000-000000000004', round: 2, dealerId: '00000000-0000-4000-8000-000000000018',
+    tier: 1, tierKind: 'rating', rank: 4, visibleFrom: at, expiresAt: at, status: 'declined', declineReason: 'too far', respondedAt: at, notifiedAt: at,
+    createdAt: at,
+  },
+  DistributionEvent: {
+    id: 9007199254740999n, orderId: '00000000-0000-4000-8000-000000000004', kind: 'offered', dealerId: '00000000-0000-4000-8000-000000000018',
+    actor: 'system', detail: { tier: 1, dealers: ['D-1'] }, createdAt: at,
+  },
+  Notification: {
+    id: 9007199254741001n, dealerId: '00000000-0000-4000-8000-000000000018', orderId: '00000000-0000-4000-8000-000000000004', kind: 'offer',
+    message: 'A new order is offered to you', createdAt: at, readAt: at,
+  },
 } as const;
 
 /** The parent of the Region record (a region points at its country). */
@@ -121,6 +168,18 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   StockMovement: Prisma.StockMovementScalarFieldEnum,
   StockCheck: Prisma.StockCheckScalarFieldEnum,
   ExclusivityRule: Prisma.ExclusivityRuleScalarFieldEnum,
+  Dealer: Prisma.DealerScalarFieldEnum,
+  DealerRegion: Prisma.DealerRegionScalarFieldEnum,
+  DealerAssortment: Prisma.DealerAssortmentScalarFieldEnum,
+  DealerManager: Prisma.DealerManagerScalarFieldEnum,
+  Promotion: Prisma.PromotionScalarFieldEnum,
+  DealerPromotion: Prisma.DealerPromotionScalarFieldEnum,
+  DealerPointsChange: Prisma.DealerPointsChangeScalarFieldEnum,
+  DistributionConfig: Prisma.DistributionConfigScalarFieldEnum,
+  OrderDistribution: Prisma.OrderDistributionScalarFieldEnum,
+  DealerOffer: Prisma.DealerOfferScalarFieldEnum,
+  DistributionEvent: Prisma.DistributionEventScalarFieldEnum,
+  Notification: Prisma.NotificationScalarFieldEnum,
 };
 
 describe('schema.prisma and the migrations', () => {
@@ -162,6 +221,18 @@ describe('schema.prisma and the migrations', () => {
         await p.stockMovement.create({ data: records.StockMovement });
         await p.stockCheck.create({ data: { ...records.StockCheck, lines: [...records.StockCheck.lines] } });
         await p.exclusivityRule.create({ data: { ...records.ExclusivityRule, dealerCodes: [...records.ExclusivityRule.dealerCodes] } });
+        await p.dealer.create({ data: { ...records.Dealer, productLines: [...records.Dealer.productLines] } });
+        await p.dealerRegion.create({ data: records.DealerRegion });
+        await p.dealerAssortment.create({ data: records.DealerAssortment });
+        await p.dealerManager.create({ data: records.DealerManager });
+        await p.promotion.create({ data: records.Promotion });
+        await p.dealerPromotion.create({ data: records.DealerPromotion });
+        await p.dealerPointsChange.create({ data: records.DealerPointsChange });
+        await p.distributionConfig.create({ data: records.DistributionConfig });
+        await p.orderDistribution.create({ data: records.OrderDistribution });
+        await p.dealerOffer.create({ data: records.DealerOffer });
+        await p.distributionEvent.create({ data: records.DistributionEvent });
+        await p.notification.create({ data: records.Notification });
         const back = {
           Channel: await p.channel.findUniqueOrThrow({ where: { id: records.Channel.id } }),
           SyncRun: await p.syncRun.findUniqueOrThrow({ where: { id: records.SyncRun.id } }),
@@ -183,6 +254,24 @@ describe('schema.prisma and the migrations', () => {
           StockMovement: await p.stockMovement.findUniqueOrThrow({ where: { id: records.StockMovement.id } }),
           StockCheck: await p.stockCheck.findUniqueOrThrow({ where: { id: records.StockCheck.id } }),
           ExclusivityRule: await p.exclusivityRule.findUniqueOrThrow({ where: { id: records.ExclusivityRule.id } }),
+          Dealer: await p.dealer.findUniqueOrThrow({ where: { id: records.Dealer.id } }),
+          DealerRegion: await p.dealerRegion.findUniqueOrThrow({
+            where: { dealerId_regionId: { dealerId: records.DealerRegion.dealerId, regionId: records.DealerRegion.regionId } },
+          }),
+          DealerAssortment: await p.dealerAssortment.findUniqueOrThrow({
+            where: { dealerId_productId: { dealerId: records.DealerAssortment.dealerId, productId: records.DealerAssortment.productId } },
+          }),
+          DealerManager: await p.dealerManager.findUniqueOrThrow({ where: { id: records.DealerManager.id } }),
+          Promotion: await p.promotion.findUniqueOrThrow({ where: { id: records.Promotion.id } }),
+          DealerPromotion: await p.dealerPromotion.findUniqueOrThrow({
+            where: { dealerId_promotionId: { dealerId: records.DealerPromotion.dealerId, promotionId: records.DealerPromotion.promotionId } },
+          }),
+          DealerPointsChange: await p.dealerPointsChange.findUniqueOrThrow({ where: { id: records.DealerPointsChange.id } }),
+          DistributionConfig: await p.distributionConfig.findUniqueOrThrow({ where: { id: records.DistributionConfig.id } }),
+          OrderDistribution: await p.orderDistribution.findUniqueOrThrow({ where: { orderId: records.OrderDistribution.orderId } }),
+          DealerOffer: await p.dealerOffer.findUniqueOrThrow({ where: { id: records.DealerOffer.id } }),
+          DistributionEvent: await p.distributionEvent.findUniqueOrThrow({ where: { id: records.DistributionEvent.id } }),
+          Notification: await p.notification.findUniqueOrThrow({ where: { id: records.Notification.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
           for (const [field, written] of Object.entries(records[model])) {
