@@ -13,6 +13,7 @@ import { reprocessPayload } from './processors/process-payload.ts';
 import { receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
 import { checkStockOfOrders } from './processors/order-stock.ts';
+import { distributeOrdersOf } from './processors/distribution.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
 import { createRegistry, type ConnectorRegistry } from './registry.ts';
 import { BullmqRunner } from './runtime/bullmq-runner.ts';
@@ -148,7 +149,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return recordManualOrder(context, channelId, order);
     },
 
-    quotes: new QuoteService(database, registry.mappingFor, (outcome) => checkStockOfOrders(context, outcome)),
+    quotes: new QuoteService(database, registry.mappingFor, async (outcome) => {
+      await checkStockOfOrders(context, outcome);
+      await distributeOrdersOf(context, outcome);
+    }),
 
     async health(): Promise<HealthReport> {
       const database: HealthReport['database'] = { ok: true, kind: db.kind };

@@ -3,17 +3,19 @@ import { needsAttentionWhere, stalePendingWhere } from '../../core/orders/raw-pa
 import type { Prisma } from '../../core/db/generated/client.ts';
 import type { ProcessorContext } from '../runtime/types.ts';
 import { acknowledgeEdiPayload } from './edi-acknowledgements.ts';
+import { distributeOrdersOf } from './distribution.ts';
 import { checkStockOfOrders } from './order-stock.ts';
 
 /**
  * Reads one archived payload into orders (first time or again after a mapping fix; idempotent
- * like every intake), checks their stock, then sends what the channel is owed in return (EDI
- * acknowledgements, line by line from the reservation result).
+ * like every intake), checks their stock, sends what the channel is owed in return (EDI
+ * acknowledgements, line by line from the reservation result), then distributes them to dealers.
  */
 export async function reprocessPayload(ctx: ProcessorContext, payloadId: string): Promise<PayloadOutcome> {
   const outcome = await processPayload(ctx.db, payloadId, ctx.registry.mappingFor);
   const checks = await checkStockOfOrders(ctx, outcome);
   await acknowledgeEdiPayload(ctx, outcome, checks);
+  await distributeOrdersOf(ctx, outcome);
   return outcome;
 }
 

@@ -4,6 +4,8 @@ import { isHubError } from '../../core/errors.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
+import { advanceDistributions } from '../processors/distribution.ts';
+import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -14,6 +16,7 @@ import {
   payloadJobId,
   silentLogger,
   SWEEP_JOB,
+  ADVANCE_DISTRIBUTION_JOB,
   SWEEP_SCHEDULE,
   SYNC_QUEUE,
   syncJobId,
@@ -79,9 +82,9 @@ export function schedulerId(channelId: string): string {
 export class BullmqRunner implements JobRunner {
   readonly kind = 'bullmq' as const;
   readonly queue: Queue<SyncJobData, SyncOutcome>;
-  readonly payloadQueue: Queue<PayloadJobData, PayloadOutcome | number>;
+  readonly payloadQueue: Queue<PayloadJobData, PayloadOutcome | AdvanceReport | number>;
   #worker: Worker<SyncJobData, SyncOutcome> | undefined;
-  #payloadWorker: Worker<PayloadJobData, PayloadOutcome | number> | undefined;
+  #payloadWorker: Worker<PayloadJobData, PayloadOutcome | AdvanceReport | number> | undefined;
   readonly #listeners = new Set<SyncFinishedListener>();
   readonly #payloadListeners = new Set<PayloadProcessedListener>();
   readonly #ctx: ProcessorContext;
@@ -104,7 +107,7 @@ export class BullmqRunner implements JobRunner {
     this.#followUpDelayMs = options.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
     this.queue = new Queue<SyncJobData, SyncOutcome>(SYNC_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.queue.on('error', (error) => this.#logger.error({ err: error }, 'sync queue error'));
-    this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
+    this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | AdvanceReport | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.payloadQueue.on('error', (error) => this.#logger.error({ err: error }, 'payload queue error'));
   }
 
@@ -132,14 +135,14 @@ export class BullmqRunner implements JobRunner {
       });
       this.#worker = worker;
 
-      const payloadWorker = new Worker<PayloadJobData, PayloadOutcome | number>(PAYLOAD_QUEUE, (job) => this.#processPayloadJob(job), {
+      const payloadWorker = new Worker<PayloadJobData, PayloadOutcome | AdvanceReport | number>(PAYLOAD_QUEUE, (job) => this.#processPayloadJob(job), {
         connection: this.#connection,
         prefix: this.#prefix,
         concurrency: this.options.concurrency ?? 4,
       });
       payloadWorker.on('error', (error) => this.#logger.error({ err: error }, 'payload worker error'));
       payloadWorker.on('completed', (job, result) => {
-        if (job.name === PAYLOAD_JOB && typeof result === 'object') this.#emitPayload(job, { final: true, outcome: result });
+        if (job.name === PAYLOAD_JOB && typeof result === 'object') this.#emitPayload(job, { final: true, outcome: result as PayloadOutcome });
       });
       payloadWorker.on('failed', (job, error) => {
         if (job?.name === PAYLOAD_JOB) this.#emitPayload(job, { final: isFinal(job, error), error });
@@ -150,6 +153,9 @@ export class BullmqRunner implements JobRunner {
     if (this.options.schedules !== false) {
       await this.scheduleChannels();
       await this.payloadQueue.upsertJobScheduler(SWEEP_JOB, { pattern: SWEEP_SCHEDULE }, { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+      await this.payloadQueue.upsertJobScheduler(ADVANCE_DISTRIBUTION_JOB, { pattern: SWEEP_SCHEDULE }, {
+        name: ADVANCE_DISTRIBUTION_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
+      });
     }
   }
 
@@ -283,8 +289,9 @@ export class BullmqRunner implements JobRunner {
     this.#logger.info({ channelId: data.channelId, delayMs: this.#followUpDelayMs }, 'another sync holds the channel; a follow-up sync is queued');
   }
 
-  async #processPayloadJob(job: Job<PayloadJobData, PayloadOutcome | number>): Promise<PayloadOutcome | number> {
+  async #processPayloadJob(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | number>): Promise<PayloadOutcome | AdvanceReport | number> {
     if (job.name === SWEEP_JOB) return this.sweepPendingPayloads();
+    if (job.name === ADVANCE_DISTRIBUTION_JOB) return advanceDistributions(this.#ctx);
     if (!job.data.payloadId) throw new UnrecoverableError(`Job ${job.id} names no payload.`);
     try {
       return await reprocessPayload(this.#ctx, job.data.payloadId);
@@ -321,7 +328,7 @@ export class BullmqRunner implements JobRunner {
     }
   }
 
-  #emitPayload(job: Job<PayloadJobData, PayloadOutcome | number>, result: { final: boolean; outcome?: PayloadOutcome; error?: Error }): void {
+  #emitPayload(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | number>, result: { final: boolean; outcome?: PayloadOutcome; error?: Error }): void {
     const event: PayloadProcessedEvent = {
       payloadId: job.data.payloadId ?? '',
       jobId: job.id ?? '',

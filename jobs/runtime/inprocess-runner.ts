@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { isHubError } from '../../core/errors.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
+import { advanceDistributions } from '../processors/distribution.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -10,6 +11,7 @@ import {
   payloadJobId,
   silentLogger,
   SWEEP_SCHEDULE,
+  ADVANCE_DISTRIBUTION_JOB,
   syncJobId,
   type JobLogger,
   type JobRunner,
@@ -61,6 +63,7 @@ export class InProcessRunner implements JobRunner {
   readonly #payloads = new Map<string, Promise<void>>();
   readonly #tasks = new Map<string, ScheduledChannel>();
   #sweepTask: ScheduledTask | undefined;
+  #advanceTask: ScheduledTask | undefined;
   readonly #listeners = new Set<SyncFinishedListener>();
   readonly #payloadListeners = new Set<PayloadProcessedListener>();
   readonly #abort = new AbortController();
@@ -84,6 +87,13 @@ export class InProcessRunner implements JobRunner {
           await this.sweepPendingPayloads().catch((error: unknown) => this.#logger.error({ err: error }, 'sweep of pending payloads failed'));
         },
         { name: 'sweep-pending-payloads', noOverlap: true },
+      );
+      this.#advanceTask ??= cron.schedule(
+        SWEEP_SCHEDULE,
+        async () => {
+          await advanceDistributions(this.#ctx).catch((error: unknown) => this.#logger.error({ err: error }, 'distribution tick failed'));
+        },
+        { name: ADVANCE_DISTRIBUTION_JOB, noOverlap: true },
       );
     }
   }
@@ -133,6 +143,10 @@ export class InProcessRunner implements JobRunner {
 
   get sweepScheduled(): boolean {
     return this.#sweepTask !== undefined;
+  }
+
+  get distributionTickScheduled(): boolean {
+    return this.#advanceTask !== undefined;
   }
 
   async enqueuePayload(payloadId: string): Promise<PayloadJobReceipt> {
@@ -205,6 +219,7 @@ export class InProcessRunner implements JobRunner {
   async #clearSchedules(): Promise<void> {
     const tasks = [...this.#tasks.values()].map((s) => s.task);
     if (this.#stopped && this.#sweepTask) tasks.push(this.#sweepTask);
+    if (this.#stopped && this.#advanceTask) tasks.push(this.#advanceTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {

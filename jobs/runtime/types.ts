@@ -99,6 +99,8 @@ export function payloadJobId(payloadId: string): string {
 export const PAYLOAD_QUEUE = 'process-payload';
 export const PAYLOAD_JOB = 'process-payload';
 export const SWEEP_JOB = 'sweep-pending-payloads';
+/** The minute's distribution tick (jobs/processors/distribution.ts advanceDistributions). */
+export const ADVANCE_DISTRIBUTION_JOB = 'advance-distribution';
 /** How often the sweep of stale pending payloads runs. */
 export const SWEEP_SCHEDULE = '* * * * *';
 /** Delay before a sync skipped because another one held the channel runs again. */

@@ -200,6 +200,7 @@ describe('in-process job runner on PGlite', () => {
         await scheduled.start();
         expect(scheduled.scheduledChannels()).toEqual(new Map([[channelId, '*/5 * * * *']]));
         expect(scheduled.sweepScheduled).toBe(true);
+        expect(scheduled.distributionTickScheduled).toBe(true);
 
         const added = await channels.create({ name: 'Second shop', connectorType: 'fake', config: { token: 't' }, syncSchedule: '*/10 * * * *' });
         expect(scheduled.scheduledChannels().has(added.id)).toBe(false);

@@ -1,0 +1,182 @@
+import type { Database } from '../db/database.ts';
+import { excludedDealers } from '../exclusivity/exclusivity-service.ts';
+import type { DistributionConfig } from './distribution-config.ts';
+import type { DealerFacts, OrderFacts, QuotaState } from './distribution-plan.ts';
+import { periodStart } from './quota-period-rules.ts';
+
+/**
+ * Loads what the pure decision (distribution-strategy.ts) needs for one order, in a fixed number of
+ * queries whatever the number of dealers: the order and its lines, the candidate dealers (those of
+ * the order's region, those the configuration names, everyone when a tier reaches everywhere) with
+ * their regions and the part of the order's products they stock, regional exclusivity for all of
+ * them at once, the dealers that declined the order, and the Base+ counts of the current period.
+ * The live service and the what-if replay both use it.
+ */
+
+/** What one query can run on: the database, or a Prisma transaction through its raw query. */
+export type Queryable = { query<T>(sql: string, params?: unknown[]): Promise<T[]> };
+
+export interface OrderRecord {
+  facts: OrderFacts;
+  status: string;
+  version: number;
+  /** Calendar date the exclusivity is judged on: the desired delivery date, or the day it was placed. */
+  exclusivityDate: string;
+  createdAt: Date;
+}
+
+export async function loadOrderFacts(q: Queryable, orderId: string): Promise<OrderRecord | undefined> {
+  const [order] = await q.query<{
+    id: string; number: string | null; region: string | null; status: string; version: number; placed_at: Date; created_at: Date;
+    desired: string | null; channel_id: string; channel_name: string; channel_kind: string; channel_labels: string[] | null; region_path: string | null;
+  }>(
+    `SELECT o.id, o.number, o.region, o.status, o.version, o.placed_at, o.created_at, to_char(o.desired_delivery_date, 'YYYY-MM-DD') AS desired,
+            c.id AS channel_id, c.name AS channel_name, c.kind AS channel_kind, c.labels AS channel_labels,
+            (SELECT g.path FROM region g WHERE upper(g.code) = upper(o.region) LIMIT 1) AS region_path
+       FROM "order" o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1`,
+    [orderId],
+  );
+  if (!order) return undefined;
+  const lines = await q.query<{ position: number; sku: string | null; product_id: string | null; product_line: string | null; brand: string | null }>(
+    `SELECT l.position, l.sku, p.id AS product_id, p.product_line, p.brand
+       FROM order_line l LEFT JOIN product p ON p.sku = l.sku
+      WHERE l.order_id = $1 AND l.kind = 'product' ORDER BY l.position`,
+    [orderId],
+  );
+  const placedAt = new Date(order.placed_at);
+  return {
+    facts: {
+      orderId: order.id,
+      number: order.number,
+      channel: { id: order.channel_id, name: order.channel_name, kind: order.channel_kind, labels: order.channel_labels ?? [] },
+      regionCode: order.region,
+      regionPath: order.region_path,
+      lines: lines.map((l) => ({ position: l.position, sku: l.sku, productId: l.product_id, productLine: l.product_line, brand: l.brand })),
+      placedAt: placedAt.toISOString(),
+    },
+    status: order.status,
+    version: order.version,
+    exclusivityDate: order.desired ?? placedAt.toISOString().slice(0, 10),
+    createdAt: new Date(order.created_at),
+  };
+}
+
+interface DealerRow {
+  id: string; code: string; name: string; active: boolean; authorised: boolean; accepts_site_orders: boolean; points: number;
+  takes_count: number; take_seconds_total: string | number; whole_range: boolean; product_lines: string[] | null;
+  region_paths: string[]; region_codes: string[];
+}
+
+export interface CandidateOptions {
+  /** Load every dealer (a tier reaches everywhere). */
+  everyone: boolean;
+  /** Dealer codes the configuration names (fixed, default, fallback, quotas, priority dealers). */
+  named: string[];
+}
+
+/** Candidate dealers with everything the decision asks of them (regions, stock, exclusivity, declines). */
+export async function loadCandidates(db: Database, order: OrderRecord, options: CandidateOptions): Promise<DealerFacts[]> {
+  const path = order.facts.regionPath;
+  const rows = await db.query<DealerRow>(
+    `WITH candidate AS (
+       SELECT d.id FROM dealer d WHERE $1::boolean
+       UNION SELECT dr.dealer_id FROM dealer_region dr JOIN region r ON r.id = dr.region_id
+        WHERE $2::text IS NOT NULL AND (left($2::text, length(r.path)) = r.path OR left(r.path, length($2::text)) = $2::text)
+       UNION SELECT d.id FROM dealer d WHERE d.code = ANY($3::text[])
+     )
+     SELECT d.id, d.code, d.name, d.active, d.authorised, d.accepts_site_orders, d.points, d.takes_count, d.take_seconds_total,
+            d.whole_range, d.product_lines,
+            coalesce(array_agg(r.path ORDER BY dr.is_main DESC, r.path) FILTER (WHERE r.path IS NOT NULL), '{}') AS region_paths,
+            coalesce(array_agg(r.code ORDER BY dr.is_main DESC, r.path) FILTER (WHERE r.code IS NOT NULL), '{}') AS region_codes
+       FROM dealer d JOIN candidate c ON c.id = d.id
+       LEFT JOIN dealer_region dr ON dr.dealer_id = d.id LEFT JOIN region r ON r.id = dr.region_id
+      GROUP BY d.id ORDER BY d.code`,
+    [options.everyone, path, options.named],
+  );
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const productIds = [...new Set(order.facts.lines.flatMap((l) => (l.productId ? [l.productId] : [])))];
+  const stocked = new Map<string, string[]>();
+  if (productIds.length > 0) {
+    const stockRows = await db.query<{ dealer_id: string; product_ids: string[] }>(
+      `SELECT dealer_id, array_agg(product_id) AS product_ids FROM dealer_assortment
+        WHERE dealer_id = ANY($1::text[]) AND product_id = ANY($2::text[]) GROUP BY dealer_id`,
+      [ids, productIds],
+    );
+    for (const r of stockRows) stocked.set(r.dealer_id, r.product_ids);
+  }
+  const declined = new Set(
+    (await db.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [order.facts.orderId])).map(
+      (r) => r.dealer_id,
+    ),
+  );
+  const exclusion = await exclusionReasons(db, order, rows);
+  return rows.map((r) => {
+    const takeSeconds = Number(r.take_seconds_total);
+    return {
+      id: r.id,
+      code: r.code,
+      name: r.name,
+      active: r.active,
+      authorised: r.authorised,
+      acceptsSiteOrders: r.accepts_site_orders,
+      regionPaths: r.region_paths,
+      points: r.points,
+      avgTakeSeconds: r.takes_count > 0 ? Math.round(takeSeconds / r.takes_count) : null,
+      takesCount: r.takes_count,
+      wholeRange: r.whole_range,
+      productLines: r.product_lines ?? [],
+      stockedProductIds: stocked.get(r.id) ?? [],
+      exclusionReason: exclusion.get(r.code) ?? null,
+      declined: declined.has(r.id),
+    };
+  });
+}
+
+async function exclusionReasons(db: Database, order: OrderRecord, dealers: DealerRow[]): Promise<Map<string, string>> {
+  const lines = order.facts.lines.flatMap((l) => (l.sku ? [{ sku: l.sku }] : []));
+  // Dealers without regions cannot be judged by exclusivity; the region check leaves them out of regional tiers anyway.
+  const candidates = dealers.filter((d) => d.region_codes.length > 0).map((d) => ({ code: d.code, regionCodes: d.region_codes.slice(0, 500) }));
+  const reasons = new Map<string, string>();
+  if (lines.length === 0 || candidates.length === 0) return reasons;
+  const report = await excludedDealers(db, { lines: lines.slice(0, 2000), candidates, date: order.exclusivityDate });
+  for (const e of report.excluded) reasons.set(e.dealerCode, e.reason);
+  return reasons;
+}
+
+/** Paths of the region codes the configuration's match rules name (unknown codes are simply absent). */
+export async function loadRegionPaths(q: Queryable, config: DistributionConfig): Promise<Record<string, string>> {
+  const codes = new Set<string>();
+  for (const d of config.settings.defaultDealers) d.match.regions?.forEach((c) => codes.add(c));
+  for (const tier of config.tiers) if (tier.kind === 'fixed') tier.rules.forEach((r) => r.match.regions?.forEach((c) => codes.add(c)));
+  if (codes.size === 0) return {};
+  const rows = await q.query<{ code: string; path: string }>(`SELECT code, path FROM region WHERE code = ANY($1::text[])`, [[...codes]]);
+  return Object.fromEntries(rows.map((r) => [r.code, r.path]));
+}
+
+/** Base+ counts of the current period for every base_plus tier, by tier index. */
+export async function loadQuotaStates(q: Queryable, config: DistributionConfig, now: Date, excludeOrderId?: string): Promise<Record<number, QuotaState>> {
+  const states: Record<number, QuotaState> = {};
+  for (const [index, tier] of config.tiers.entries()) {
+    if (tier.kind !== 'base_plus') continue;
+    const start = periodStart(now, tier.period, config.settings.timeZone);
+    const rows = await q.query<{ code: string | null; n: string | number }>(
+      `SELECT qd.code, count(*) AS n FROM order_distribution d LEFT JOIN dealer qd ON qd.id = d.quota_dealer_id
+        WHERE d.started_at >= $1 AND d.started_at <= $2 AND d.order_id <> $3 GROUP BY qd.code`,
+      [start, now, excludeOrderId ?? ''],
+    );
+    let total = 0;
+    const allocated: Record<string, number> = {};
+    for (const r of rows) {
+      total += Number(r.n);
+      if (r.code) allocated[r.code] = Number(r.n);
+    }
+    states[index] = { periodStart: start.toISOString(), distributedInPeriod: total, allocated };
+  }
+  return states;
+}
+
+/** Whether a configuration reaches every dealer wherever it is (a taxi tier with scope everywhere). */
+export function reachesEveryone(config: DistributionConfig): boolean {
+  return config.tiers.some((t) => t.kind === 'taxi' && t.scope === 'everywhere');
+}

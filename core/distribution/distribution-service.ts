@@ -1,0 +1,646 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import type { Prisma } from '../db/generated/client.ts';
+import { changePoints } from '../dealers/dealer-points.ts';
+import type { DealerScope } from '../dealers/dealer-scope.ts';
+import { HubError } from '../errors.ts';
+import { dealersNamedIn, type DistributionConfig } from './distribution-config.ts';
+import { DistributionConfigs } from './distribution-configs.ts';
+import type { Plan } from './distribution-plan.ts';
+import { planDistribution } from './distribution-strategy.ts';
+import { loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
+import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, pointsFor } from './fulfilment-rules.ts';
+
+/**
+ * Distribution of orders to dealers, as data. Deciding writes every offer at once with the moment
+ * it becomes visible (visible_from) and, for the whole distribution, the moment the fallback takes
+ * over (deadline_at): escalation to the next tier is the next tier's offers becoming visible, so a
+ * restart loses no timer. `advance()` (run every minute by the job runner) does what time alone
+ * cannot: tells dealers about offers that became visible, hands overdue orders to the fallback,
+ * flags overdue fulfilment and distributes orders an interrupted intake left out.
+ *
+ * Taking is a compare-and-set on the distribution row (status offering → assigned): when many
+ * dealers click at once, PostgreSQL serialises the updates on that row and exactly one finds it
+ * still offering; the rest are told it was already taken.
+ */
+
+type Tx = Prisma.TransactionClient;
+
+const TX_OPTIONS = { timeout: 60_000, maxWait: 60_000 } as const;
+const CANCELLED_AT_SOURCE = new Set(['cancelled', 'refunded', 'failed']);
+const ACTIVE_STATUSES = ['assigned', 'contacted', 'in_progress'];
+/** An interrupted intake is caught up within this window; older orders are left to an admin (redistribute). */
+const SWEEP_WINDOW_DAYS = 7;
+const ADVANCE_BATCH = 500;
+
+export interface DistributionServiceOptions {
+  /** The time the service acts at; tests move it instead of sleeping. */
+  clock?: (() => Date) | undefined;
+}
+
+export interface DistributeOutcome {
+  orderId: string;
+  action: 'distributed' | 'redistributed' | 'cancelled' | 'unchanged' | 'skipped';
+  /** The distribution's status after the call (absent when skipped). */
+  status?: string | undefined;
+  reason: string;
+}
+
+export interface TakeResult {
+  orderId: string;
+  dealerCode: string;
+  status: 'assigned';
+  dueAt: string;
+  /** From the moment the offer became visible to the dealer to the take. */
+  secondsToTake: number;
+  /** True when this dealer had already taken it (asking again is harmless). */
+  alreadyYours: boolean;
+}
+
+export interface AdvanceReport {
+  /** Offers that became visible and were notified. */
+  notified: number;
+  /** Orders nobody took by the deadline: handed to the fallback (or left unassigned, admins told). */
+  fellBack: number;
+  /** Orders whose fulfilment term ran out (flagged once). */
+  overdue: number;
+  /** Orders an interrupted intake never distributed, distributed now. */
+  swept: number;
+}
+
+interface DistributionRow {
+  order_id: string;
+  status: string;
+  config_version: number;
+  order_version: number;
+  round: number;
+  dealer_id: string | null;
+  dealer_code: string | null;
+  deadline_at: Date | null;
+  number: string | null;
+}
+
+export class DistributionService {
+  readonly configs: DistributionConfigs;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly db: Database,
+    options: DistributionServiceOptions = {},
+  ) {
+    this.configs = new DistributionConfigs(db);
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Distributes (or re-distributes, or withdraws) each order; one order's failure does not stop the others. */
+  async distributeOrders(orderIds: string[]): Promise<(DistributeOutcome | { orderId: string; error: Error })[]> {
+    const results: (DistributeOutcome | { orderId: string; error: Error })[] = [];
+    // One look at the configuration first: with distribution off, intake pays one query, not one per order.
+    if (orderIds.length === 0 || !(await this.configs.active())) return orderIds.map((orderId) => ({ orderId, action: 'skipped', reason: 'distribution is off' }));
+    for (const orderId of orderIds) {
+      try {
+        results.push(await this.distribute(orderId));
+      } catch (error) {
+        results.push({ orderId, error: error as Error });
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Brings an order's distribution up to date with the order: a new order is decided; an order that
+   * changed while still being offered is decided again (a new round: declines stand); an order its
+   * channel cancelled is withdrawn from the dealers; `force` (an admin) decides again whatever the
+   * state, unless the order is completed.
+   */
+  async distribute(orderId: string, options: { force?: boolean; by?: string } = {}): Promise<DistributeOutcome> {
+    const active = await this.configs.active();
+    if (!active) return { orderId, action: 'skipped', reason: 'distribution is off: no strategy configuration has been saved' };
+    const order = await loadOrderFacts(this.db, orderId);
+    if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
+    const existing = await this.current(this.db, orderId);
+
+    if (CANCELLED_AT_SOURCE.has(order.status)) {
+      if (!existing || FINAL_STATUSES.includes(existing.status as never)) return { orderId, action: 'skipped', status: existing?.status, reason: `the order is ${order.status}` };
+      return this.cancelForClient(orderId, `the order was ${order.status} at its channel`);
+    }
+    const applies = appliesTo(active.config, order);
+    if (!existing) {
+      if (!applies.ok) return { orderId, action: 'skipped', reason: applies.reason };
+      return this.decide(order, active.version, active.config, 'distributed', options.by);
+    }
+    const changed = order.version > existing.order_version;
+    const reopenable = existing.status === 'offering' || existing.status === 'unassigned';
+    if (options.force) {
+      if (existing.status === 'completed') throw new HubError('conflict', `Order ${order.facts.number ?? orderId} is completed; it cannot be distributed again.`);
+      return this.decide(order, active.version, active.config, 'redistributed', options.by);
+    }
+    if (changed && reopenable && applies.ok) return this.decide(order, active.version, active.config, 'redistributed', options.by);
+    if (changed) await this.noteOrderChange(existing, order);
+    return { orderId, action: 'unchanged', status: existing.status, reason: changed ? `order version ${order.version} noted; the order stays ${existing.status}` : 'nothing changed' };
+  }
+
+  /** A dealer takes an order offered to it now: exactly one of many concurrent takers wins. */
+  async take(scope: DealerScope, orderId: string): Promise<TakeResult> {
+    const dealer = await this.dealerOf(scope, 'take orders');
+    const now = this.clock();
+    const config = await this.configs.active();
+    const days = config?.config.settings.fulfilmentDays ?? 14;
+    const won = await this.transaction(async (tx) => {
+      const rows = await tx.$queryRawUnsafe<{ offer_id: string; visible_from: Date; due_at: Date; number: string | null }[]>(
+        `WITH offer AS (
+           SELECT o.id, o.visible_from FROM dealer_offer o JOIN order_distribution d ON d.order_id = o.order_id AND d.round = o.round
+            WHERE o.order_id = $1 AND o.dealer_id = $2 AND o.status = 'open' AND o.visible_from <= $3::timestamptz
+              AND (o.expires_at IS NULL OR o.expires_at > $3::timestamptz)
+         )
+         UPDATE order_distribution d
+            SET status = 'assigned', dealer_id = $2, assigned_via = 'take', assigned_at = $3::timestamptz,
+                due_at = $3::timestamptz + ($4::int * interval '1 day'), revision = d.revision + 1, updated_at = $3::timestamptz
+           FROM offer
+          WHERE d.order_id = $1 AND d.status = 'offering' AND EXISTS (SELECT 1 FROM dealer WHERE id = $2 AND active)
+         RETURNING offer.id AS offer_id, offer.visible_from, d.due_at, (SELECT number FROM "order" WHERE id = $1) AS number`,
+        orderId, dealer.id, now.toISOString(), days,
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      const seconds = Math.max(0, Math.round((now.getTime() - new Date(row.visible_from).getTime()) / 1000));
+      await tx.$executeRawUnsafe(`UPDATE dealer_offer SET status = 'taken', responded_at = $2::timestamptz WHERE id = $1`, row.offer_id, now.toISOString());
+      await tx.$executeRawUnsafe(
+        `UPDATE dealer_offer SET status = 'lost', responded_at = $3::timestamptz WHERE order_id = $1 AND status = 'open' AND id <> $2`,
+        orderId, row.offer_id, now.toISOString(),
+      );
+      await tx.$executeRawUnsafe(`UPDATE dealer SET takes_count = takes_count + 1, take_seconds_total = take_seconds_total + $2 WHERE id = $1`, dealer.id, seconds);
+      await event(tx, orderId, 'taken', dealer.id, scope.kind === 'dealer' ? (scope.login ?? dealer.code) : 'admin', { dealer: dealer.code, secondsToTake: seconds }, now);
+      return { seconds, dueAt: new Date(row.due_at) };
+    });
+    if (won) return { orderId, dealerCode: dealer.code, status: 'assigned', dueAt: won.dueAt.toISOString(), secondsToTake: won.seconds, alreadyYours: false };
+    return this.whyNotTaken(orderId, dealer, now);
+  }
+
+  /** A dealer declines an order offered to it, with a reason; when nobody who sees it is left, the next tier opens now. */
+  async decline(scope: DealerScope, orderId: string, reason: string): Promise<{ orderId: string; escalated: boolean; status: string }> {
+    const dealer = await this.dealerOf(scope, 'decline orders');
+    const why = reason.trim();
+    if (!why) throw new HubError('invalid_data', 'reason: a dealer declines with a reason.', { field: 'reason' });
+    const now = this.clock();
+    return this.transaction(async (tx) => {
+      const dist = await this.lockedDistribution(tx, orderId);
+      if (dist.status !== 'offering') throw new HubError('conflict', `Order ${dist.number ?? orderId} is no longer offered (it is ${dist.status}).`, { details: { reason: 'not_offering' } });
+      const declined = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `UPDATE dealer_offer SET status = 'declined', decline_reason = $4, responded_at = $3::timestamptz
+          WHERE order_id = $1 AND dealer_id = $2 AND round = $5 AND status = 'open' AND visible_from <= $3::timestamptz
+            AND (expires_at IS NULL OR expires_at > $3::timestamptz)
+          RETURNING id`,
+        orderId, dealer.id, now.toISOString(), why.slice(0, 1000), dist.round,
+      );
+      if (declined.length === 0) throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is not offered to dealer ${dealer.code} now.`, { details: { reason: 'not_offered' } });
+      await event(tx, orderId, 'declined', dealer.id, actorOf(scope, dealer.code), { dealer: dealer.code, reason: why }, now);
+      const escalated = await this.escalateIfNobodyLeft(tx, dist, now);
+      const [after] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM order_distribution WHERE order_id = $1`, orderId);
+      return { orderId, escalated, status: after!.status };
+    });
+  }
+
+  /** The assigned dealer (or an admin) moves the order on: contacted, in progress, completed, or cancelled with a reason. */
+  async changeStatus(scope: DealerScope, orderId: string, change: { status: string; reason?: string | undefined }): Promise<{ orderId: string; status: string; points: { delta: number; balance: number } | null }> {
+    const now = this.clock();
+    const actor = scope.kind === 'admin' ? 'admin' : 'dealer';
+    const reason = change.reason?.trim() || undefined;
+    return this.transaction(async (tx) => {
+      const dist = await this.lockedDistribution(tx, orderId);
+      if (scope.kind === 'dealer' && dist.dealer_code !== scope.dealerCode) {
+        throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is not assigned to dealer ${scope.dealerCode}.`);
+      }
+      const verdict = checkFulfilmentChange(dist.status as never, change.status as never, actor);
+      if (!verdict.allowed) throw new HubError('conflict', `Order ${dist.number ?? orderId}: ${verdict.reason}.`, { details: { from: dist.status, to: change.status } });
+      if (change.status === 'cancelled' && cancellationNeedsReason(actor) && !reason) {
+        throw new HubError('invalid_data', 'reason: a cancellation needs a reason (it is reported with the refusal reasons).', { field: 'reason' });
+      }
+      const cancelledBy = change.status === 'cancelled' ? actor : null;
+      await tx.$executeRawUnsafe(
+        `UPDATE order_distribution SET status = $2, revision = revision + 1, updated_at = $3::timestamptz,
+                completed_at = CASE WHEN $2 = 'completed' THEN $3::timestamptz ELSE completed_at END,
+                cancelled_at = CASE WHEN $2 = 'cancelled' THEN $3::timestamptz ELSE cancelled_at END,
+                cancelled_by = CASE WHEN $2 = 'cancelled' THEN $4 ELSE cancelled_by END,
+                cancel_reason = CASE WHEN $2 = 'cancelled' THEN $5 ELSE cancel_reason END
+          WHERE order_id = $1`,
+        orderId, change.status, now.toISOString(), cancelledBy, reason ?? null,
+      );
+      if (change.status === 'cancelled') await withdrawOffers(tx, orderId, now);
+      let points: { delta: number; balance: number } | null = null;
+      const settings = (await this.configAt(tx, dist.config_version)).settings;
+      const award = pointsFor({ to: change.status as never, cancelledBy: cancelledBy as never }, settings);
+      if (award && dist.dealer_id) {
+        const applied = await changePoints(tx, { dealerId: dist.dealer_id, delta: award.delta, cause: award.cause, orderId, changedBy: actorOf(scope, dist.dealer_code ?? '') });
+        if (applied.applied) points = { delta: award.delta, balance: applied.balance };
+      }
+      await event(tx, orderId, 'status', dist.dealer_id, actorOf(scope, dist.dealer_code ?? ''), { from: dist.status, to: change.status, reason: reason ?? null, points }, now);
+      if (cancelledBy === 'dealer') await notify(tx, null, orderId, 'cancelled_by_dealer', `Dealer ${dist.dealer_code} cancelled order ${dist.number ?? orderId}: ${reason}.`, now);
+      if (cancelledBy === 'admin' && dist.dealer_id) await notify(tx, dist.dealer_id, orderId, 'cancelled', `Order ${dist.number ?? orderId} was cancelled by the manufacturer: ${reason ?? 'no reason given'}.`, now);
+      return { orderId, status: change.status, points };
+    });
+  }
+
+  /** An admin hands an order to a dealer directly (from offering, unassigned, or another dealer). */
+  async assign(orderId: string, dealerCode: string, by: string, note?: string): Promise<{ orderId: string; dealerCode: string; status: 'assigned'; dueAt: string }> {
+    const now = this.clock();
+    const [dealer] = await this.db.query<{ id: string; active: boolean }>(`SELECT id, active FROM dealer WHERE code = $1`, [dealerCode]);
+    if (!dealer) throw new HubError('not_found', `Dealer ${dealerCode} does not exist.`);
+    if (!dealer.active) throw new HubError('conflict', `Dealer ${dealerCode} is blocked; unblock it before assigning orders to it.`);
+    return this.transaction(async (tx) => {
+      const dist = await this.lockedDistribution(tx, orderId);
+      if (FINAL_STATUSES.includes(dist.status as never)) throw new HubError('conflict', `Order ${dist.number ?? orderId} is ${dist.status}; it cannot be assigned.`);
+      const settings = (await this.configAt(tx, dist.config_version)).settings;
+      const dueAt = await assignLocked(tx, dist, dealer.id, 'admin', settings.fulfilmentDays, now);
+      if (dist.dealer_id && dist.dealer_id !== dealer.id) {
+        await notify(tx, dist.dealer_id, orderId, 'reassigned', `Order ${dist.number ?? orderId} was reassigned to another dealer by the manufacturer.`, now);
+      }
+      await event(tx, orderId, 'assigned', dealer.id, by, { dealer: dealerCode, via: 'admin', previous: dist.dealer_code, note: note ?? null }, now);
+      await notify(tx, dealer.id, orderId, 'assigned', `Order ${dist.number ?? orderId} was assigned to you by the manufacturer.`, now);
+      return { orderId, dealerCode, status: 'assigned' as const, dueAt: dueAt.toISOString() };
+    });
+  }
+
+  /** Runs what time makes due; safe to run from several workers at once (row locks, conditional updates). */
+  async advance(): Promise<AdvanceReport> {
+    const now = this.clock();
+    const report: AdvanceReport = { notified: 0, fellBack: 0, overdue: 0, swept: 0 };
+    report.notified = await this.notifyVisibleOffers(now);
+    const overdueOffers = await this.db.query<{ order_id: string }>(
+      `SELECT order_id FROM order_distribution WHERE status = 'offering' AND deadline_at <= $1::timestamptz ORDER BY deadline_at LIMIT ${ADVANCE_BATCH}`,
+      [now.toISOString()],
+    );
+    for (const { order_id } of overdueOffers) {
+      const fell = await this.transaction(async (tx) => {
+        const dist = await this.lockedDistribution(tx, order_id);
+        if (dist.status !== 'offering' || !dist.deadline_at || dist.deadline_at.getTime() > now.getTime()) return false;
+        await this.fallBack(tx, dist, 'nobody took the order before the last tier closed', now);
+        return true;
+      });
+      if (fell) report.fellBack++;
+    }
+    report.overdue = await this.flagOverdue(now);
+    report.swept = await this.sweepUndistributed(now);
+    return report;
+  }
+
+  // ---- deciding ----------------------------------------------------------------------------------------------------
+
+  private async decide(order: OrderRecord, version: number, config: DistributionConfig, action: 'distributed' | 'redistributed', by?: string): Promise<DistributeOutcome> {
+    const orderId = order.facts.orderId;
+    const dealers = await loadCandidates(this.db, order, { everyone: reachesEveryone(config), named: dealersNamedIn(config) });
+    const regionPaths = await loadRegionPaths(this.db, config);
+    const now = this.clock();
+    return this.transaction(async (tx) => {
+      const q = queryable(tx);
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution:' || $1))`, orderId);
+      const existing = await this.current(q, orderId);
+      if (existing && action === 'distributed') {
+        // Another worker decided it meanwhile.
+        return { orderId, action: 'unchanged', status: existing.status, reason: 'already distributed' } satisfies DistributeOutcome;
+      }
+      // Base+ quotas count what was given in the period: deciding two orders at once must not both see the same counts.
+      if (config.tiers.some((t) => t.kind === 'base_plus')) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution-quota'))`);
+      const quota = await loadQuotaStates(q, config, now, orderId);
+      const plan = planDistribution({ order: order.facts, dealers, config, configVersion: version, now, regionPaths, quota });
+      const round = await this.persist(tx, order, version, config, plan, existing, now);
+      await event(tx, orderId, action, null, by ?? 'hub', { round, configVersion: version, outcome: plan.outcome, offers: plan.offers.length, reason: plan.trace.result.reason }, now);
+      return { orderId, action, status: plan.outcome === 'offer' ? 'offering' : plan.outcome === 'assign' ? 'assigned' : 'unassigned', reason: plan.trace.result.reason } satisfies DistributeOutcome;
+    });
+  }
+
+  private async persist(tx: Tx, order: OrderRecord, version: number, config: DistributionConfig, plan: Plan, existing: DistributionRow | undefined, now: Date): Promise<number> {
+    const orderId = order.facts.orderId;
+    const status = plan.outcome === 'offer' ? 'offering' : plan.outcome === 'assign' ? 'assigned' : 'unassigned';
+    const assigned = plan.assignTo;
+    const dueAt = assigned ? addDays(now, config.settings.fulfilmentDays) : null;
+    if (existing) await withdrawOffers(tx, orderId, now);
+    const [row] = await tx.$queryRawUnsafe<{ round: number }[]>(
+      `INSERT INTO order_distribution (order_id, status, config_version, order_version, round, revision, started_at, deadline_at, dealer_id,
+                                       assigned_via, assigned_at, quota_dealer_id, due_at, trace, updated_at)
+       VALUES ($1, $2, $3, $4, 1, 1, $5::timestamptz, $6::timestamptz, $7, $8, $9::timestamptz, $10, $11::timestamptz, $12::jsonb, $5::timestamptz)
+       ON CONFLICT (order_id) DO UPDATE SET
+         status = EXCLUDED.status, config_version = EXCLUDED.config_version, order_version = EXCLUDED.order_version,
+         round = order_distribution.round + 1, revision = order_distribution.revision + 1, deadline_at = EXCLUDED.deadline_at,
+         dealer_id = EXCLUDED.dealer_id, assigned_via = EXCLUDED.assigned_via, assigned_at = EXCLUDED.assigned_at,
+         quota_dealer_id = EXCLUDED.quota_dealer_id, due_at = EXCLUDED.due_at, trace = EXCLUDED.trace, updated_at = EXCLUDED.updated_at,
+         completed_at = NULL, cancelled_at = NULL, cancelled_by = NULL, cancel_reason = NULL, overdue_notified_at = NULL
+       RETURNING round`,
+      orderId, status, version, order.version, now.toISOString(), plan.deadlineAt?.toISOString() ?? null, assigned?.dealerId ?? null,
+      assigned?.via ?? null, assigned ? now.toISOString() : null, plan.quotaDealerId, dueAt?.toISOString() ?? null, JSON.stringify(plan.trace),
+    );
+    const round = row!.round;
+    if (plan.offers.length > 0) {
+      const offers = plan.offers.map((o) => ({
+        id: randomUUID(), dealer_id: o.dealerId, tier: o.tier, tier_kind: o.tierKind, rank: o.rank,
+        visible_from: o.visibleFrom.toISOString(), expires_at: o.expiresAt?.toISOString() ?? null,
+      }));
+      await tx.$executeRawUnsafe(
+        `INSERT INTO dealer_offer (id, order_id, round, dealer_id, tier, tier_kind, rank, visible_from, expires_at, status, created_at)
+         SELECT x.id, $2, $3, x.dealer_id, x.tier, x.tier_kind, x.rank, x.visible_from, x.expires_at, 'open', $4::timestamptz
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, dealer_id text, tier int, tier_kind text, rank int, visible_from timestamptz, expires_at timestamptz)`,
+        JSON.stringify(offers), orderId, round, now.toISOString(),
+      );
+      // Dealers who see it at once are told at once; later tiers are told by advance() when their moment comes.
+      await notifyVisible(tx, now, orderId);
+    }
+    const label = order.facts.number ?? orderId;
+    if (assigned) {
+      await event(tx, orderId, 'assigned', assigned.dealerId, 'hub', { dealer: assigned.dealerCode, via: assigned.via, reason: assigned.reason }, now);
+      await notify(tx, assigned.dealerId, orderId, 'assigned', `Order ${label} was assigned to you (${assigned.via}): ${assigned.reason}.`, now);
+    }
+    if (plan.outcome === 'unassigned') {
+      await notify(tx, null, orderId, 'unassigned', `Order ${label} could not be given to any dealer: ${plan.trace.result.reason}.`, now);
+    }
+    return round;
+  }
+
+  // ---- time --------------------------------------------------------------------------------------------------------
+
+  /** When every dealer who sees the order has declined, the next tier opens now instead of at its time. */
+  private async escalateIfNobodyLeft(tx: Tx, dist: DistributionRow, now: Date): Promise<boolean> {
+    const [state] = await tx.$queryRawUnsafe<{ visible: number; next_at: Date | null }[]>(
+      `SELECT count(*) FILTER (WHERE visible_from <= $3::timestamptz AND (expires_at IS NULL OR expires_at > $3::timestamptz))::int AS visible,
+              min(visible_from) FILTER (WHERE visible_from > $3::timestamptz) AS next_at
+         FROM dealer_offer WHERE order_id = $1 AND round = $2 AND status = 'open'`,
+      dist.order_id, dist.round, now.toISOString(),
+    );
+    if (!state || state.visible > 0) return false;
+    if (!state.next_at) {
+      await this.fallBack(tx, dist, 'every dealer it was offered to declined it', now);
+      return true;
+    }
+    const shiftMs = new Date(state.next_at).getTime() - now.getTime();
+    await tx.$executeRawUnsafe(
+      `UPDATE dealer_offer SET visible_from = visible_from - ($3::bigint * interval '1 millisecond'),
+                               expires_at = expires_at - ($3::bigint * interval '1 millisecond')
+        WHERE order_id = $1 AND round = $2 AND status = 'open' AND visible_from > $4::timestamptz`,
+      dist.order_id, dist.round, shiftMs, now.toISOString(),
+    );
+    await tx.$executeRawUnsafe(
+      `UPDATE order_distribution SET deadline_at = deadline_at - ($2::bigint * interval '1 millisecond'), revision = revision + 1, updated_at = $3::timestamptz WHERE order_id = $1`,
+      dist.order_id, shiftMs, now.toISOString(),
+    );
+    await event(tx, dist.order_id, 'escalated', null, 'hub', { reason: 'every dealer who saw it declined', earlierBySeconds: Math.round(shiftMs / 1000) }, now);
+    await notifyVisible(tx, now, dist.order_id);
+    return true;
+  }
+
+  /** The order goes to the configuration's fallback dealer; without a usable one it is left unassigned and the admins are told. */
+  private async fallBack(tx: Tx, dist: DistributionRow, why: string, now: Date): Promise<void> {
+    const config = await this.configAt(tx, dist.config_version);
+    const code = config.settings.fallbackDealer;
+    const [fallback] = code ? await tx.$queryRawUnsafe<{ id: string; active: boolean }[]>(`SELECT id, active FROM dealer WHERE code = $1`, code) : [];
+    const label = dist.number ?? dist.order_id;
+    if (fallback?.active) {
+      await assignLocked(tx, dist, fallback.id, 'fallback', config.settings.fulfilmentDays, now);
+      await event(tx, dist.order_id, 'fallback', fallback.id, 'hub', { dealer: code, reason: why }, now);
+      await notify(tx, fallback.id, dist.order_id, 'assigned', `Order ${label} was assigned to you as the fallback: ${why}.`, now);
+      return;
+    }
+    const missing = !code ? 'no fallback dealer is configured' : !fallback ? `fallback dealer ${code} does not exist` : `fallback dealer ${code} is blocked`;
+    await withdrawOffers(tx, dist.order_id, now);
+    await tx.$executeRawUnsafe(
+      `UPDATE order_distribution SET status = 'unassigned', revision = revision + 1, updated_at = $2::timestamptz WHERE order_id = $1`,
+      dist.order_id, now.toISOString(),
+    );
+    await event(tx, dist.order_id, 'unassigned', null, 'hub', { reason: `${why}; ${missing}` }, now);
+    await notify(tx, null, dist.order_id, 'unassigned', `Order ${label} is unassigned: ${why}, and ${missing}.`, now);
+  }
+
+  private async notifyVisibleOffers(now: Date): Promise<number> {
+    return this.transaction((tx) => notifyVisible(tx, now));
+  }
+
+  private async flagOverdue(now: Date): Promise<number> {
+    return this.transaction(async (tx) => {
+      const rows = await tx.$queryRawUnsafe<{ order_id: string; dealer_id: string | null; number: string | null; code: string | null }[]>(
+        `WITH due AS (
+           UPDATE order_distribution SET overdue_notified_at = $1::timestamptz
+            WHERE order_id IN (SELECT order_id FROM order_distribution WHERE status = ANY($2::text[]) AND due_at <= $1::timestamptz
+                                 AND overdue_notified_at IS NULL ORDER BY due_at LIMIT ${ADVANCE_BATCH} FOR UPDATE SKIP LOCKED)
+           RETURNING order_id, dealer_id)
+         SELECT due.order_id, due.dealer_id, o.number, d.code FROM due JOIN "order" o ON o.id = due.order_id LEFT JOIN dealer d ON d.id = due.dealer_id`,
+        now.toISOString(), ACTIVE_STATUSES,
+      );
+      for (const r of rows) {
+        const label = r.number ?? r.order_id;
+        await event(tx, r.order_id, 'overdue', r.dealer_id, 'hub', { dealer: r.code }, now);
+        if (r.dealer_id) await notify(tx, r.dealer_id, r.order_id, 'overdue', `Order ${label} is past its fulfilment term.`, now);
+        await notify(tx, null, r.order_id, 'overdue', `Order ${label} of dealer ${r.code ?? '?'} is past its fulfilment term.`, now);
+      }
+      return rows.length;
+    });
+  }
+
+  /** Orders an interrupted intake left undistributed (created since distribution was turned on, within the sweep window). */
+  private async sweepUndistributed(now: Date): Promise<number> {
+    const active = await this.configs.active();
+    if (!active) return 0;
+    const [first] = await this.db.query<{ created_at: Date }>(`SELECT created_at FROM distribution_config ORDER BY version LIMIT 1`);
+    const since = new Date(Math.max(new Date(first!.created_at).getTime(), now.getTime() - SWEEP_WINDOW_DAYS * 86_400_000));
+    const { channelKinds, channels, statuses } = active.config.settings.distribute;
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT o.id FROM "order" o JOIN channel c ON c.id = o.channel_id
+        WHERE o.created_at >= $1::timestamptz AND o.status = ANY($2::text[]) AND (c.kind = ANY($3::text[]) OR c.name = ANY($4::text[]))
+          AND NOT EXISTS (SELECT 1 FROM order_distribution d WHERE d.order_id = o.id)
+        ORDER BY o.created_at LIMIT ${ADVANCE_BATCH}`,
+      [since.toISOString(), statuses, channelKinds, channels],
+    );
+    let swept = 0;
+    for (const { id } of rows) {
+      const outcome = await this.distribute(id);
+      if (outcome.action === 'distributed') swept++;
+    }
+    return swept;
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------------------------
+
+  private async cancelForClient(orderId: string, reason: string): Promise<DistributeOutcome> {
+    const now = this.clock();
+    return this.transaction(async (tx) => {
+      const dist = await this.lockedDistribution(tx, orderId);
+      if (FINAL_STATUSES.includes(dist.status as never)) return { orderId, action: 'unchanged', status: dist.status, reason: `already ${dist.status}` } satisfies DistributeOutcome;
+      await withdrawOffers(tx, orderId, now);
+      await tx.$executeRawUnsafe(
+        `UPDATE order_distribution SET status = 'cancelled', cancelled_at = $2::timestamptz, cancelled_by = 'client', cancel_reason = $3,
+                revision = revision + 1, updated_at = $2::timestamptz WHERE order_id = $1`,
+        orderId, now.toISOString(), reason,
+      );
+      await event(tx, orderId, 'status', dist.dealer_id, 'channel', { from: dist.status, to: 'cancelled', cancelledBy: 'client', reason }, now);
+      if (dist.dealer_id) await notify(tx, dist.dealer_id, orderId, 'cancelled', `Order ${dist.number ?? orderId} was cancelled by the client: ${reason}.`, now);
+      return { orderId, action: 'cancelled', status: 'cancelled', reason } satisfies DistributeOutcome;
+    });
+  }
+
+  /** The order changed after a dealer got it: the dealer is told, the distribution stands. */
+  private async noteOrderChange(dist: DistributionRow, order: OrderRecord): Promise<void> {
+    const now = this.clock();
+    await this.transaction(async (tx) => {
+      const updated = await tx.$executeRawUnsafe(
+        `UPDATE order_distribution SET order_version = $2, revision = revision + 1, updated_at = $3::timestamptz WHERE order_id = $1 AND order_version < $2`,
+        dist.order_id, order.version, now.toISOString(),
+      );
+      if (updated === 0) return;
+      await event(tx, dist.order_id, 'order_changed', dist.dealer_id, 'channel', { version: order.version, status: dist.status }, now);
+      if (dist.dealer_id && ACTIVE_STATUSES.includes(dist.status)) {
+        await notify(tx, dist.dealer_id, dist.order_id, 'order_changed', `Order ${dist.number ?? dist.order_id} was changed by the client (version ${order.version}).`, now);
+      }
+    });
+  }
+
+  private async whyNotTaken(orderId: string, dealer: { id: string; code: string; active: boolean }, now: Date): Promise<TakeResult> {
+    const dist = await this.current(this.db, orderId);
+    if (!dist) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
+    const label = dist.number ?? orderId;
+    if (dist.dealer_id === dealer.id && ACTIVE_STATUSES.includes(dist.status)) {
+      const [row] = await this.db.query<{ due_at: Date; seconds: number }>(
+        `SELECT d.due_at, coalesce(extract(epoch FROM (o.responded_at - o.visible_from))::int, 0) AS seconds
+           FROM order_distribution d LEFT JOIN dealer_offer o ON o.order_id = d.order_id AND o.round = d.round AND o.dealer_id = d.dealer_id
+          WHERE d.order_id = $1`,
+        [orderId],
+      );
+      return { orderId, dealerCode: dealer.code, status: 'assigned', dueAt: new Date(row!.due_at).toISOString(), secondsToTake: row!.seconds, alreadyYours: true };
+    }
+    if (!dealer.active) throw new HubError('not_allowed', `Dealer ${dealer.code} is blocked and cannot take orders.`, { details: { reason: 'dealer_blocked' } });
+    if (dist.status !== 'offering') {
+      throw new HubError('conflict', `Order ${label} was already taken by another dealer.`, { details: { reason: 'already_taken' } });
+    }
+    const [offer] = await this.db.query<{ status: string; visible_from: Date; expires_at: Date | null }>(
+      `SELECT status, visible_from, expires_at FROM dealer_offer WHERE order_id = $1 AND dealer_id = $2 AND round = $3`,
+      [orderId, dealer.id, dist.round],
+    );
+    if (!offer) throw new HubError('not_allowed', `Order ${label} is not offered to dealer ${dealer.code}.`, { details: { reason: 'not_offered' } });
+    if (offer.status === 'declined') throw new HubError('not_allowed', `Dealer ${dealer.code} declined order ${label}.`, { details: { reason: 'declined' } });
+    if (new Date(offer.visible_from).getTime() > now.getTime()) {
+      throw new HubError('not_allowed', `Order ${label} is offered to dealer ${dealer.code} only from ${new Date(offer.visible_from).toISOString()}.`, { details: { reason: 'not_yet_visible' } });
+    }
+    if (offer.expires_at && new Date(offer.expires_at).getTime() <= now.getTime()) {
+      throw new HubError('not_allowed', `The offer of order ${label} to dealer ${dealer.code} expired at ${new Date(offer.expires_at).toISOString()}.`, { details: { reason: 'expired' } });
+    }
+    throw new HubError('conflict', `Order ${label} was already taken by another dealer.`, { details: { reason: 'already_taken' } });
+  }
+
+  private async dealerOf(scope: DealerScope, what: string): Promise<{ id: string; code: string; active: boolean }> {
+    if (scope.kind !== 'dealer') throw new HubError('not_allowed', `Only a dealer can ${what}; an admin assigns orders instead.`);
+    const [dealer] = await this.db.query<{ id: string; code: string; active: boolean }>(`SELECT id, code, active FROM dealer WHERE code = $1`, [scope.dealerCode]);
+    if (!dealer) throw new HubError('not_found', `Dealer ${scope.dealerCode} does not exist.`);
+    return dealer;
+  }
+
+  private async current(q: Queryable, orderId: string): Promise<DistributionRow | undefined> {
+    const [row] = await q.query<DistributionRow>(
+      `SELECT d.order_id, d.status, d.config_version, d.order_version, d.round, d.dealer_id, dl.code AS dealer_code, d.deadline_at, o.number
+         FROM order_distribution d JOIN "order" o ON o.id = d.order_id LEFT JOIN dealer dl ON dl.id = d.dealer_id WHERE d.order_id = $1`,
+      [orderId],
+    );
+    return row ? { ...row, deadline_at: row.deadline_at ? new Date(row.deadline_at) : null } : undefined;
+  }
+
+  private async lockedDistribution(tx: Tx, orderId: string): Promise<DistributionRow> {
+    await tx.$queryRawUnsafe(`SELECT 1 FROM order_distribution WHERE order_id = $1 FOR UPDATE`, orderId);
+    const dist = await this.current(queryable(tx), orderId);
+    if (!dist) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
+    return dist;
+  }
+
+  private readonly configCache = new Map<number, DistributionConfig>();
+
+  /** The configuration that decided a distribution: its points and fallback apply to it, even after a newer version is saved. */
+  private async configAt(tx: Tx, version: number): Promise<DistributionConfig> {
+    let config = this.configCache.get(version);
+    if (!config) {
+      // Read inside the caller's transaction: PGlite has one connection, a query beside the transaction would wait for it forever.
+      const [row] = await tx.$queryRawUnsafe<{ config: DistributionConfig }[]>(`SELECT config FROM distribution_config WHERE version = $1`, version);
+      if (!row) throw new HubError('internal', `Distribution configuration version ${version} is missing.`);
+      config = row.config;
+      this.configCache.set(version, config);
+    }
+    return config;
+  }
+
+  private transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.prisma.$transaction(work, TX_OPTIONS);
+  }
+}
+
+// ---- shared statements ---------------------------------------------------------------------------------------------
+
+export function queryable(tx: Tx): Queryable {
+  return { query: <T>(sql: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(sql, ...params) };
+}
+
+function appliesTo(config: DistributionConfig, order: OrderRecord): { ok: true } | { ok: false; reason: string } {
+  const { channelKinds, channels, statuses } = config.settings.distribute;
+  const channel = order.facts.channel;
+  if (!channelKinds.includes(channel.kind) && !channels.includes(channel.name)) {
+    return { ok: false, reason: `channel ${channel.name} (${channel.kind}) is not distributed to dealers` };
+  }
+  if (!statuses.includes(order.status)) return { ok: false, reason: `orders that are ${order.status} are not distributed (statuses: ${statuses.join(', ')})` };
+  return { ok: true };
+}
+
+async function assignLocked(tx: Tx, dist: DistributionRow, dealerId: string, via: 'admin' | 'fallback', fulfilmentDays: number, now: Date): Promise<Date> {
+  const dueAt = addDays(now, fulfilmentDays);
+  await withdrawOffers(tx, dist.order_id, now);
+  await tx.$executeRawUnsafe(
+    `UPDATE order_distribution SET status = 'assigned', dealer_id = $2, assigned_via = $3, assigned_at = $4::timestamptz, due_at = $5::timestamptz,
+            overdue_notified_at = NULL, revision = revision + 1, updated_at = $4::timestamptz WHERE order_id = $1`,
+    dist.order_id, dealerId, via, now.toISOString(), dueAt.toISOString(),
+  );
+  return dueAt;
+}
+
+async function withdrawOffers(tx: Tx, orderId: string, now: Date): Promise<void> {
+  await tx.$executeRawUnsafe(`UPDATE dealer_offer SET status = 'withdrawn', responded_at = $2::timestamptz WHERE order_id = $1 AND status = 'open'`, orderId, now.toISOString());
+}
+
+/** Notifies every dealer whose open offer is visible and not yet notified (of one order, or of all). */
+async function notifyVisible(tx: Tx, now: Date, orderId?: string): Promise<number> {
+  const rows = await tx.$queryRawUnsafe<{ n: number }[]>(
+    `WITH visible AS (
+       UPDATE dealer_offer o SET notified_at = $1::timestamptz
+        WHERE o.id IN (SELECT id FROM dealer_offer WHERE status = 'open' AND notified_at IS NULL AND visible_from <= $1::timestamptz
+                         AND ($2::text IS NULL OR order_id = $2) ORDER BY visible_from LIMIT 10000 FOR UPDATE SKIP LOCKED)
+       RETURNING o.order_id, o.dealer_id, o.tier_kind, o.expires_at),
+     sent AS (
+       INSERT INTO notification (dealer_id, order_id, kind, message, created_at)
+       SELECT v.dealer_id, v.order_id, 'offered',
+              'Order ' || coalesce(ord.number, ord.id) || coalesce(' (' || ord.region || ')', '') || ' is offered to you'
+                || CASE WHEN v.expires_at IS NULL THEN '' ELSE ' until ' || to_char(v.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC' END || '.',
+              $1::timestamptz
+         FROM visible v JOIN "order" ord ON ord.id = v.order_id
+       RETURNING 1),
+     logged AS (
+       INSERT INTO distribution_event (order_id, kind, actor, detail, created_at)
+       SELECT v.order_id, 'offer_visible', 'hub', jsonb_build_object('tier', v.tier_kind, 'dealers', jsonb_agg(d.code ORDER BY d.code)), $1::timestamptz
+         FROM visible v JOIN dealer d ON d.id = v.dealer_id GROUP BY v.order_id, v.tier_kind
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM sent)::int AS n, (SELECT count(*) FROM logged)::int AS events`,
+    now.toISOString(), orderId ?? null,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+async function event(tx: Tx, orderId: string, kind: string, dealerId: string | null, actor: string, detail: Record<string, unknown>, now: Date): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO distribution_event (order_id, kind, dealer_id, actor, detail, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamptz)`,
+    orderId, kind, dealerId, actor, JSON.stringify(detail), now.toISOString(),
+  );
+}
+
+async function notify(tx: Tx, dealerId: string | null, orderId: string, kind: string, message: string, now: Date): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO notification (dealer_id, order_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5::timestamptz)`,
+    dealerId, orderId, kind, message, now.toISOString(),
+  );
+}
+
+function actorOf(scope: DealerScope, dealerCode: string): string {
+  return scope.kind === 'admin' ? 'admin' : (scope.login ?? `dealer ${dealerCode}`);
+}
+
+function addDays(date: Date, days: number): Date {
+  return new Date(date.getTime() + days * 86_400_000);
+}

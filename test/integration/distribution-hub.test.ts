@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DealerService } from '../../core/dealers/dealer-service.ts';
+import { dealerScope } from '../../core/dealers/dealer-scope.ts';
+import { DistributionConfigs } from '../../core/distribution/distribution-configs.ts';
+import { DistributionQueries } from '../../core/distribution/distribution-queries.ts';
+import { DistributionService } from '../../core/distribution/distribution-service.ts';
+import { whatIf } from '../../core/distribution/what-if.ts';
+import { RegionService } from '../../core/regions/region-service.ts';
+import { loadConfig } from '../../jobs/config.ts';
+import { createHub, type Hub } from '../../jobs/hub.ts';
+import { advanceDistributions } from '../../jobs/processors/distribution.ts';
+import { createTestPglite, type TestDatabase } from '../helpers/databases.ts';
+
+/**
+ * Distribution as the hub runs it: orders recorded through the hub's actions (the same processors
+ * every channel's intake goes through) reach dealers without anyone calling the distribution
+ * service, and the what-if replay reads the history without changing a row.
+ */
+describe('distribution inside the hub (embedded database)', () => {
+  let t: TestDatabase;
+  let hub: Hub;
+  let desk: string;
+
+  const order = (externalId: string, region: string, sku = 'PANEL-1', placedAt?: string) => ({
+    operator: 'anna',
+    via: 'phone' as const,
+    externalId,
+    region,
+    ...(placedAt && { placedAt }),
+    customer: { name: 'Roman', phone: '+7 900 000 00 00' },
+    currency: 'RUB',
+    lines: [{ sku, name: 'Acrylic panel, light oak', quantity: '40', unitPrice: '223' }],
+  });
+
+  beforeAll(async () => {
+    t = await createTestPglite();
+    hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
+    await new RegionService(t.db).load([
+      { code: 'RU', name: 'Russia', level: 'country' },
+      { code: 'RU-MOW', name: 'Moscow', level: 'region', parentCode: 'RU' },
+      { code: 'RU-ARK', name: 'Arkhangelsk', level: 'region', parentCode: 'RU' },
+      { code: 'HQ', name: 'Manufacturer', level: 'office' },
+    ]);
+    await t.db.prisma.product.create({ data: { sku: 'PANEL-1', name: 'Acrylic panel', productLine: 'Canada+' } });
+    await new DealerService(t.db).load([
+      { code: 'ALFA', name: 'Alfa-innovate', mainRegion: 'RU-MOW', authorised: true, wholeRange: true },
+      { code: 'SB', name: 'SB-Motor', mainRegion: 'RU-MOW', authorised: true, productLines: ['Canada+'] },
+      { code: 'NORD', name: 'Nord', mainRegion: 'RU-ARK', authorised: true, wholeRange: true },
+      { code: 'DEPT', name: 'Order distribution department', mainRegion: 'HQ', authorised: true, wholeRange: true },
+    ]);
+    desk = (await hub.channels.create({ name: 'Sales desk', connectorType: 'manual', config: {} })).id;
+  });
+
+  afterAll(async () => {
+    await hub?.close();
+    await t?.drop();
+  });
+
+  it('leaves orders alone while no strategy configuration is saved', async () => {
+    const receipt = await hub.actions.recordManualOrder(desk, order('CALL-0', 'RU-MOW'));
+    expect(await t.db.prisma.orderDistribution.findUnique({ where: { orderId: receipt.orderId } })).toBeNull();
+  });
+
+  it('offers an order recorded on the desk to the dealers of its region as soon as it is stored', async () => {
+    await new DistributionConfigs(t.db).save(
+      { settings: { fallbackDealer: 'DEPT' }, tiers: [{ kind: 'taxi', windowMinutes: 60, scope: 'region' }] },
+      'admin',
+    );
+    const receipt = await hub.actions.recordManualOrder(desk, order('CALL-1', 'RU-MOW'));
+    const offers = await t.db.prisma.dealerOffer.findMany({ where: { orderId: receipt.orderId }, include: { dealer: true } });
+    expect(offers.map((o) => o.dealer.code).sort()).toEqual(['ALFA', 'SB']);
+
+    const queries = new DistributionQueries(t.db);
+    const seen = await queries.listOrders(dealerScope('SB'), { view: 'offered' });
+    expect(seen.orders.map((o) => o.orderId)).toContain(receipt.orderId);
+    expect((await queries.listOrders(dealerScope('NORD'), { view: 'offered' })).orders).toEqual([]);
+  });
+
+  it('withdraws the offers when the order is changed into another region, and offers it there', async () => {
+    const first = await hub.actions.recordManualOrder(desk, order('CALL-2', 'RU-MOW'));
+    const changed = await hub.actions.recordManualOrder(desk, order('CALL-2', 'RU-ARK'));
+    expect(changed).toMatchObject({ orderId: first.orderId, outcome: 'updated', version: 2 });
+    const offers = await t.db.prisma.dealerOffer.findMany({ where: { orderId: first.orderId }, include: { dealer: true }, orderBy: [{ round: 'asc' }] });
+    expect(offers.map((o) => [o.round, o.dealer.code, o.status])).toEqual([
+      [1, 'ALFA', 'withdrawn'],
+      [1, 'SB', 'withdrawn'],
+      [2, 'NORD', 'open'],
+    ]);
+  });
+
+  it('the minute’s tick hands an order nobody took to the fallback dealer when its window has passed', async () => {
+    const receipt = await hub.actions.recordManualOrder(desk, order('CALL-3', 'RU-MOW'));
+    // The tick at the real time does nothing to an order whose hour has not passed.
+    await advanceDistributions(hub.context);
+    expect((await t.db.prisma.orderDistribution.findUniqueOrThrow({ where: { orderId: receipt.orderId } })).status).toBe('offering');
+    const later = new DistributionService(t.db, { clock: () => new Date(Date.now() + 61 * 60_000) });
+    const report = await later.advance();
+    expect(report.fellBack).toBeGreaterThanOrEqual(1);
+    const dist = await t.db.prisma.orderDistribution.findUniqueOrThrow({ where: { orderId: receipt.orderId }, include: { dealer: true } });
+    expect([dist.status, dist.assignedVia, dist.dealer?.code]).toEqual(['assigned', 'fallback', 'DEPT']);
+  });
+
+  it('what-if replays another configuration over the same orders without changing anything', async () => {
+    const taken = await hub.actions.recordManualOrder(desk, order('CALL-4', 'RU-MOW'));
+    await new DistributionService(t.db).take(dealerScope('ALFA'), taken.orderId);
+    const tables = ['order_distribution', 'dealer_offer', 'distribution_event', 'notification', 'dealer', 'dealer_points_change', 'distribution_config'];
+    const snapshot = async () => Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await t.db.query(`SELECT * FROM ${table} ORDER BY 1`)])));
+    const before = await snapshot();
+
+    const report = await whatIf(t.db, {
+      from: '2000-01-01T00:00:00Z',
+      to: '2100-01-01T00:00:00Z',
+      config: { settings: { fallbackDealer: 'DEPT' }, tiers: [{ kind: 'fixed', windowMinutes: 30, rules: [{ dealer: 'SB', match: { regions: ['RU-MOW'] } }] }] },
+    });
+    expect(await snapshot()).toEqual(before);
+
+    // CALL-0 .. CALL-4: four Moscow orders and the one moved to Arkhangelsk.
+    expect(report.orders).toBe(5);
+    const sb = report.byDealer.find((d) => d.dealer === 'SB')!;
+    expect(sb.offered).toBe(4);
+    const alfa = report.byDealer.find((d) => d.dealer === 'ALFA');
+    expect(alfa?.actuallyGot).toBe(1);
+    expect(alfa?.wouldGet ?? 0).toBe(0);
+    // Nobody has an acceptance history but ALFA (one take): SB is modelled with the network's average.
+    expect(report.byTier).toEqual([expect.objectContaining({ kind: 'fixed', orders: 4 })]);
+    expect(report.sample.find((s) => s.orderId === taken.orderId)).toMatchObject({ actualDealer: 'ALFA', actualVia: 'take' });
+  });
+});
