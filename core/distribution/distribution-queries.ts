@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import type { DealerScope } from '../dealers/dealer-scope.ts';
 import { HubError } from '../errors.ts';
 import type { DecisionTrace } from './distribution-plan.ts';
-import { FINAL_STATUSES } from './fulfilment-rules.ts';
+import { FINAL_STATUSES, isOverdue, type DistributionStatus } from './fulfilment-rules.ts';
 
 /**
  * What dealers and the manufacturer see of distribution (seeds 001, "Мои заказы / Доступные заказы /
@@ -103,9 +103,12 @@ export class DistributionQueries {
 
   async listOrders(scope: DealerScope, filter: DealerOrderFilter): Promise<{ orders: DealerOrderRow[]; total: number }> {
     const now = this.clock().toISOString();
-    const params: unknown[] = [now];
+    const params: unknown[] = [];
     const where: string[] = [];
     const p = (value: unknown): string => `$${params.push(value)}`;
+    // Bound only when a condition uses it: PostgreSQL refuses a parameter no statement part gives a type.
+    let nowParam: string | undefined;
+    const atNow = (): string => (nowParam ??= `${p(now)}::timestamptz`);
     let join = '';
     let offerColumns = 'NULL::text AS tier_kind, NULL::timestamptz AS visible_from, NULL::timestamptz AS offer_expires_at';
     const dealerId = scope.kind === 'dealer' ? await this.dealerId(scope.dealerCode) : filter.dealerCode ? await this.dealerId(filter.dealerCode) : undefined;
@@ -114,7 +117,7 @@ export class DistributionQueries {
       case 'offered': {
         if (!dealerId) throw new HubError('invalid_data', 'dealer: the offered view is a dealer\'s; name the dealer.', { field: 'dealer' });
         join = `JOIN dealer_offer f ON f.order_id = d.order_id AND f.round = d.round AND f.dealer_id = ${p(dealerId)}`;
-        where.push(`d.status = 'offering'`, `f.status = 'open'`, `f.visible_from <= $1::timestamptz`, `(f.expires_at IS NULL OR f.expires_at > $1::timestamptz)`);
+        where.push(`d.status = 'offering'`, `f.status = 'open'`, `f.visible_from <= ${atNow()}`, `(f.expires_at IS NULL OR f.expires_at > ${atNow()})`);
         offerColumns = 'f.tier_kind, f.visible_from, f.expires_at AS offer_expires_at';
         break;
       }
@@ -132,7 +135,7 @@ export class DistributionQueries {
         break;
     }
     if (filter.status) where.push(`d.status = ${p(filter.status)}`);
-    if (filter.overdue) where.push(`d.status = ANY(${p(ACTIVE)}::text[])`, `d.due_at <= $1::timestamptz`);
+    if (filter.overdue) where.push(`d.status = ANY(${p(ACTIVE)}::text[])`, `d.due_at < ${atNow()}`);
     if (filter.q) {
       const like = p(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       where.push(`(o.number ILIKE ${like} OR o.customer->>'name' ILIKE ${like} OR EXISTS (SELECT 1 FROM order_line l WHERE l.order_id = o.id AND l.name ILIKE ${like}))`);
@@ -158,7 +161,7 @@ export class DistributionQueries {
         ORDER BY o.placed_at DESC, d.order_id LIMIT ${limit} OFFSET ${offset}`,
       params,
     );
-    const nowMs = Date.parse(now);
+    const nowDate = new Date(now);
     const showContacts = filter.view !== 'offered';
     return {
       total: rows[0] ? Number(rows[0].total_count) : 0,
@@ -174,7 +177,7 @@ export class DistributionQueries {
           orderId: r.order_id, number: r.number, distributionStatus: r.status, orderStatus: r.order_status, channel: r.channel, region: r.region,
           placedAt: iso(r.placed_at)!, client, product: r.product, productLines: r.product_lines, total: r.total, currency: r.currency,
           dealer: r.dealer, assignedVia: r.assigned_via, assignedAt: iso(r.assigned_at), dueAt: iso(r.due_at),
-          overdue: ACTIVE.includes(r.status) && !!r.due_at && new Date(r.due_at).getTime() <= nowMs,
+          overdue: isOverdue(r.status as DistributionStatus, r.due_at && new Date(r.due_at), nowDate),
           offer: r.visible_from ? { tier: r.tier_kind!, visibleFrom: iso(r.visible_from)!, expiresAt: iso(r.offer_expires_at) } : undefined,
         };
       }),
@@ -216,13 +219,13 @@ export class DistributionQueries {
         WHERE e.order_id = $1 AND ($2::text IS NULL OR e.dealer_id = $2) ORDER BY e.id`,
       [orderId, ownId ?? null],
     );
-    const nowMs = this.clock().getTime();
+    const nowDate = this.clock();
     return {
       orderId: d.order_id, number: d.number, status: d.status, configVersion: d.config_version, round: d.round, startedAt: iso(d.started_at)!,
       deadlineAt: iso(d.deadline_at), dealer: scope.kind === 'admin' || d.dealer_id === ownId ? d.dealer : null, assignedVia: d.assigned_via,
       assignedAt: iso(d.assigned_at), dueAt: iso(d.due_at), completedAt: iso(d.completed_at), cancelledAt: iso(d.cancelled_at),
       cancelledBy: d.cancelled_by, cancelReason: d.cancel_reason,
-      overdue: ACTIVE.includes(d.status) && !!d.due_at && new Date(d.due_at).getTime() <= nowMs,
+      overdue: isOverdue(d.status as DistributionStatus, d.due_at && new Date(d.due_at), nowDate),
       trace: scope.kind === 'admin' ? d.trace : null,
       offers: offers.map((f) => ({
         dealer: f.dealer, round: f.round, tier: f.tier, tierKind: f.tier_kind, rank: f.rank, visibleFrom: iso(f.visible_from)!, expiresAt: iso(f.expires_at),

@@ -29,9 +29,13 @@ type Tx = Prisma.TransactionClient;
 const TX_OPTIONS = { timeout: 60_000, maxWait: 60_000 } as const;
 const CANCELLED_AT_SOURCE = new Set(['cancelled', 'refunded', 'failed']);
 const ACTIVE_STATUSES = ['assigned', 'contacted', 'in_progress'];
+/** A changed order is decided again only while nobody has it. */
+const REOPENABLE_STATUSES = ['offering', 'unassigned'];
 /** An interrupted intake is caught up within this window; older orders are left to an admin (redistribute). */
 const SWEEP_WINDOW_DAYS = 7;
 const ADVANCE_BATCH = 500;
+/** The fulfilment term of the configuration that decided distribution `d` (as fallback and assign use), not of the one in force. */
+const FULFILMENT_DAYS_OF_D = `(SELECT (c.config->'settings'->>'fulfilmentDays')::int FROM distribution_config c WHERE c.version = d.config_version)`;
 
 export interface DistributionServiceOptions {
   /** The time the service acts at; tests move it instead of sleeping. */
@@ -130,12 +134,12 @@ export class DistributionService {
       return this.decide(order, active.version, active.config, 'distributed', options.by);
     }
     const changed = order.version > existing.order_version;
-    const reopenable = existing.status === 'offering' || existing.status === 'unassigned';
+    const reopenable = REOPENABLE_STATUSES.includes(existing.status);
     if (options.force) {
       if (existing.status === 'completed') throw new HubError('conflict', `Order ${order.facts.number ?? orderId} is completed; it cannot be distributed again.`);
-      return this.decide(order, active.version, active.config, 'redistributed', options.by);
+      return this.decide(order, active.version, active.config, 'redistributed', options.by, true);
     }
-    if (changed && reopenable && applies.ok) return this.decide(order, active.version, active.config, 'redistributed', options.by);
+    if (changed && reopenable && applies.ok) return this.decide(order, active.version, active.config, 'redistributed', options.by, false);
     if (changed) await this.noteOrderChange(existing, order);
     return { orderId, action: 'unchanged', status: existing.status, reason: changed ? `order version ${order.version} noted; the order stays ${existing.status}` : 'nothing changed' };
   }
@@ -144,22 +148,21 @@ export class DistributionService {
   async take(scope: DealerScope, orderId: string): Promise<TakeResult> {
     const dealer = await this.dealerOf(scope, 'take orders');
     const now = this.clock();
-    const config = await this.configs.active();
-    const days = config?.config.settings.fulfilmentDays ?? 14;
     const won = await this.transaction(async (tx) => {
       const rows = await tx.$queryRawUnsafe<{ offer_id: string; visible_from: Date; due_at: Date; number: string | null }[]>(
         `WITH offer AS (
-           SELECT o.id, o.visible_from FROM dealer_offer o JOIN order_distribution d ON d.order_id = o.order_id AND d.round = o.round
+           SELECT o.id, o.round, o.visible_from FROM dealer_offer o JOIN order_distribution d ON d.order_id = o.order_id AND d.round = o.round
             WHERE o.order_id = $1 AND o.dealer_id = $2 AND o.status = 'open' AND o.visible_from <= $3::timestamptz
               AND (o.expires_at IS NULL OR o.expires_at > $3::timestamptz)
          )
          UPDATE order_distribution d
             SET status = 'assigned', dealer_id = $2, assigned_via = 'take', assigned_at = $3::timestamptz,
-                due_at = $3::timestamptz + ($4::int * interval '1 day'), revision = d.revision + 1, updated_at = $3::timestamptz
+                due_at = $3::timestamptz + (${FULFILMENT_DAYS_OF_D} * interval '1 day'), revision = d.revision + 1, updated_at = $3::timestamptz
            FROM offer
-          WHERE d.order_id = $1 AND d.status = 'offering' AND EXISTS (SELECT 1 FROM dealer WHERE id = $2 AND active)
+          -- The round again: a new round written since the offer was read must not be taken with the old round's offer.
+          WHERE d.order_id = $1 AND d.status = 'offering' AND d.round = offer.round AND EXISTS (SELECT 1 FROM dealer WHERE id = $2 AND active)
          RETURNING offer.id AS offer_id, offer.visible_from, d.due_at, (SELECT number FROM "order" WHERE id = $1) AS number`,
-        orderId, dealer.id, now.toISOString(), days,
+        orderId, dealer.id, now.toISOString(),
       );
       const row = rows[0];
       if (!row) return undefined;
@@ -286,18 +289,28 @@ export class DistributionService {
 
   // ---- deciding ----------------------------------------------------------------------------------------------------
 
-  private async decide(order: OrderRecord, version: number, config: DistributionConfig, action: 'distributed' | 'redistributed', by?: string): Promise<DistributeOutcome> {
+  private async decide(
+    order: OrderRecord, version: number, config: DistributionConfig, action: 'distributed' | 'redistributed', by?: string, force = false,
+  ): Promise<DistributeOutcome> {
     const orderId = order.facts.orderId;
     const dealers = await loadCandidates(this.db, order, { everyone: reachesEveryone(config), named: dealersNamedIn(config) });
     const regionPaths = await loadRegionPaths(this.db, config);
     const now = this.clock();
-    return this.transaction(async (tx) => {
+    let overtaken: DistributionRow | undefined;
+    const outcome = await this.transaction(async (tx) => {
       const q = queryable(tx);
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution:' || $1))`, orderId);
+      // The row lock keeps takes, declines and the deadline out until the new round is written.
+      await tx.$executeRawUnsafe(`SELECT 1 FROM order_distribution WHERE order_id = $1 FOR UPDATE`, orderId);
       const existing = await this.current(q, orderId);
       if (existing && action === 'distributed') {
         // Another worker decided it meanwhile.
         return { orderId, action: 'unchanged', status: existing.status, reason: 'already distributed' } satisfies DistributeOutcome;
+      }
+      if (existing && !force && !REOPENABLE_STATUSES.includes(existing.status)) {
+        // A dealer took it (or the fallback got it) since the caller looked: the change is noted, the dealer keeps the order.
+        overtaken = existing;
+        return { orderId, action: 'unchanged', status: existing.status, reason: `order version ${order.version} noted; the order became ${existing.status} meanwhile` } satisfies DistributeOutcome;
       }
       // Base+ quotas count what was given in the period: deciding two orders at once must not both see the same counts.
       if (config.tiers.some((t) => t.kind === 'base_plus')) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution-quota'))`);
@@ -307,6 +320,8 @@ export class DistributionService {
       await event(tx, orderId, action, null, by ?? 'hub', { round, configVersion: version, outcome: plan.outcome, offers: plan.offers.length, reason: plan.trace.result.reason }, now);
       return { orderId, action, status: plan.outcome === 'offer' ? 'offering' : plan.outcome === 'assign' ? 'assigned' : 'unassigned', reason: plan.trace.result.reason } satisfies DistributeOutcome;
     });
+    if (overtaken) await this.noteOrderChange(overtaken, order);
+    return outcome;
   }
 
   private async persist(tx: Tx, order: OrderRecord, version: number, config: DistributionConfig, plan: Plan, existing: DistributionRow | undefined, now: Date): Promise<number> {
@@ -417,7 +432,7 @@ export class DistributionService {
       const rows = await tx.$queryRawUnsafe<{ order_id: string; dealer_id: string | null; number: string | null; code: string | null }[]>(
         `WITH due AS (
            UPDATE order_distribution SET overdue_notified_at = $1::timestamptz
-            WHERE order_id IN (SELECT order_id FROM order_distribution WHERE status = ANY($2::text[]) AND due_at <= $1::timestamptz
+            WHERE order_id IN (SELECT order_id FROM order_distribution WHERE status = ANY($2::text[]) AND due_at < $1::timestamptz
                                  AND overdue_notified_at IS NULL ORDER BY due_at LIMIT ${ADVANCE_BATCH} FOR UPDATE SKIP LOCKED)
            RETURNING order_id, dealer_id)
          SELECT due.order_id, due.dealer_id, o.number, d.code FROM due JOIN "order" o ON o.id = due.order_id LEFT JOIN dealer d ON d.id = due.dealer_id`,
@@ -504,14 +519,15 @@ export class DistributionService {
       return { orderId, dealerCode: dealer.code, status: 'assigned', dueAt: new Date(row!.due_at).toISOString(), secondsToTake: row!.seconds, alreadyYours: true };
     }
     if (!dealer.active) throw new HubError('not_allowed', `Dealer ${dealer.code} is blocked and cannot take orders.`, { details: { reason: 'dealer_blocked' } });
-    if (dist.status !== 'offering') {
-      throw new HubError('conflict', `Order ${label} was already taken by another dealer.`, { details: { reason: 'already_taken' } });
-    }
     const [offer] = await this.db.query<{ status: string; visible_from: Date; expires_at: Date | null }>(
       `SELECT status, visible_from, expires_at FROM dealer_offer WHERE order_id = $1 AND dealer_id = $2 AND round = $3`,
       [orderId, dealer.id, dist.round],
     );
+    // Asked first: a dealer the order was never offered to learns nothing of its state (as details() answers it).
     if (!offer) throw new HubError('not_allowed', `Order ${label} is not offered to dealer ${dealer.code}.`, { details: { reason: 'not_offered' } });
+    if (dist.status !== 'offering') {
+      throw new HubError('conflict', `Order ${label} was already taken by another dealer.`, { details: { reason: 'already_taken' } });
+    }
     if (offer.status === 'declined') throw new HubError('not_allowed', `Dealer ${dealer.code} declined order ${label}.`, { details: { reason: 'declined' } });
     if (new Date(offer.visible_from).getTime() > now.getTime()) {
       throw new HubError('not_allowed', `Order ${label} is offered to dealer ${dealer.code} only from ${new Date(offer.visible_from).toISOString()}.`, { details: { reason: 'not_yet_visible' } });
