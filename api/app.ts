@@ -76,6 +76,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'reports' },
         { name: 'exclusivity', description: 'Regions and regional exclusivity rules' },
         { name: 'stock', description: 'Products, stock, incoming supply, availability, reservations, manual review' },
+        { name: 'dealers', description: 'Dealers, their regions, assortment, managers, promotions and points' },
+        { name: 'distribution', description: 'Distribution of orders to dealers: strategy configuration, offers, taking, fulfilment, trace, what-if, notifications' },
       ],
     },
   });

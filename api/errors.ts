@@ -2,8 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ERROR_CODES, isHubError, type ErrorCode } from '../core/errors.ts';
 import type { ErrorBody } from './schemas/common.ts';
 
-export function errorBody(code: ErrorCode, message: string, field?: string): ErrorBody {
-  return { error: { code, message, ...(field !== undefined && { field }) } };
+export function errorBody(code: ErrorCode, message: string, field?: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(field !== undefined && { field }), ...(details !== undefined && { details }) } };
 }
 
 /**
@@ -25,7 +25,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       // Codes in the closed vocabulary carry messages written for callers; only `internal` hides its text.
       const message = error.code === 'internal' ? 'Internal error' : error.message;
-      return reply.code(status).send(errorBody(error.code, message, error.field));
+      // Details say which case of a code it was (already_taken, not_offered...); a 5xx keeps its details in the log.
+      return reply.code(status).send(errorBody(error.code, message, error.field, status < 500 ? error.details : undefined));
     }
 
     if (error.validation && error.validation.length > 0) {

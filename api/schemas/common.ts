@@ -20,6 +20,7 @@ export const ErrorSchema = Type.Object(
       code: ErrorCodeSchema,
       message: Type.String(),
       field: Type.Optional(Type.String({ description: 'The input field at fault (dotted path), for invalid_data' })),
+      details: Type.Optional(Type.Unknown({ description: 'Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer' })),
     }),
   },
   { title: 'Error' },

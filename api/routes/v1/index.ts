@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../../app.ts';
 import channelRoutes from './channels/index.ts';
 import connectorRoutes from './connectors.ts';
+import dealerRoutes from './dealers.ts';
+import distributionRoutes from './distribution.ts';
 import orderRoutes from './orders.ts';
 import exclusivityRoutes from './exclusivity.ts';
 import outboxAndReportRoutes from './outbox-and-reports.ts';
@@ -19,6 +21,8 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { dep
   await app.register(outboxAndReportRoutes, { deps });
   await app.register(exclusivityRoutes, { deps });
   await app.register(stockRoutes, { deps });
+  await app.register(dealerRoutes, { deps });
+  await app.register(distributionRoutes, { deps });
 };
 
 export default v1Routes;
