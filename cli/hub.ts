@@ -5,6 +5,8 @@ import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
 import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
 import { collect, errorMessage, fail, parseJsonObject, printTable, withHub } from './support.ts';
+import { registerDealerCommands } from './commands/dealers.ts';
+import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -436,6 +438,8 @@ function untilSignal(): Promise<void> {
 
 registerRegionCommands(program);
 registerStockCommands(program);
+registerDealerCommands(program);
+registerDistributionCommands(program);
 
 try {
   await program.parseAsync(process.argv);
