@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { isHubError } from '../core/errors.ts';
 import { loadConfig } from '../jobs/config.ts';
 import { createHub, type Hub, type HubOptions } from '../jobs/hub.ts';
@@ -52,4 +53,52 @@ export function errorMessage(error: unknown): string {
     return 'The database has no hub tables yet: run `hub migrate` first.';
   }
   return (error as Error)?.message ?? String(error);
+}
+
+/** Reads a JSON file, failing with the file's name and the reason. */
+export async function readJsonFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return fail(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    return fail(`${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The array itself, or the array under `key` of an object. */
+export function listIn(value: unknown, key: string, file: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  const inner = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  if (Array.isArray(inner)) return inner;
+  return fail(`${file} must hold a JSON array, or an object with a "${key}" array.`);
+}
+
+/** A commander parser for a whole number. */
+export function integer(option: string): (value: string) => number {
+  return (value) => {
+    if (!/^-?\d+$/.test(value.trim())) fail(`${option} must be a whole number, got "${value}".`);
+    return Number.parseInt(value, 10);
+  };
+}
+
+export function positiveInteger(option: string): (value: string) => number {
+  return (value) => {
+    const n = integer(option)(value);
+    if (n < 1) fail(`${option} must be at least 1, got ${n}.`);
+    return n;
+  };
+}
+
+/** Who a CLI change is recorded as when --by is not given. */
+export function defaultUser(): string {
+  return process.env.USER || process.env.USERNAME || 'cli';
+}
+
+export function when(iso: string | null): string {
+  return iso ? iso.slice(0, 19).replace('T', ' ') : '';
 }

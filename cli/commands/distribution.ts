@@ -6,8 +6,7 @@ import type { DecisionTrace } from '../../core/distribution/distribution-plan.ts
 import { DistributionQueries, type DealerOrderRow, type DistributionDetails, type OrderView } from '../../core/distribution/distribution-queries.ts';
 import { DistributionService } from '../../core/distribution/distribution-service.ts';
 import { whatIf, type Stats, type WhatIfReport } from '../../core/distribution/what-if.ts';
-import { fail, printTable, withHub } from '../support.ts';
-import { defaultUser, positiveInteger, readJsonFile, when } from './dealers.ts';
+import { defaultUser, fail, positiveInteger, printTable, readJsonFile, when, withHub } from '../support.ts';
 
 /**
  * `hub distribution …`: the strategy configuration (versioned), the orders as a dealer or the

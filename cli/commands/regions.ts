@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
-import { collect, fail, printTable, withHub } from '../support.ts';
+import { collect, fail, listIn, printTable, readJsonFile, withHub } from '../support.ts';
 
 /**
  * `hub regions load <file>`, `hub regions list`, `hub exclusivity load <file>`,
@@ -16,7 +15,7 @@ export function registerRegionCommands(program: Command): void {
     .command('load <file>')
     .description('load a region tree from JSON: [{code, name, level, parentCode?}] or {"regions": [...]}; idempotent')
     .action(async (file: string) => {
-      const items = listIn(await readJson(file), 'regions', file);
+      const items = listIn(await readJsonFile(file), 'regions', file);
       await withHub(async (hub) => {
         const s = await new RegionService(hub.db).load(items);
         console.log(`Regions: ${s.received} received, ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.descendantsMoved} moved with their parent.`);
@@ -43,7 +42,7 @@ export function registerRegionCommands(program: Command): void {
     .command('load <file>')
     .description('load rules from JSON: [{externalId, scope, value, regionCode, dealerCodes, validFrom?, validTo?, note?}] or {"rules": [...]}; idempotent by externalId')
     .action(async (file: string) => {
-      const items = listIn(await readJson(file), 'rules', file);
+      const items = listIn(await readJsonFile(file), 'rules', file);
       await withHub(async (hub) => {
         const s = await new ExclusivityService(hub.db).load(items);
         console.log(`Exclusivity rules: ${s.received} received, ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged.`);
@@ -73,24 +72,3 @@ export function registerRegionCommands(program: Command): void {
     });
 }
 
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return fail(`Cannot read ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    return fail(`${file} is not JSON: ${(error as Error).message}`);
-  }
-}
-
-/** The array itself, or the array under `key` of an object. */
-function listIn(value: unknown, key: string, file: string): unknown[] {
-  if (Array.isArray(value)) return value;
-  const inner = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-  if (Array.isArray(inner)) return inner;
-  return fail(`${file} must hold a JSON array, or an object with a "${key}" array.`);
-}

@@ -46,25 +46,25 @@ export class DistributionConfigs {
     const config = assertValid(DistributionConfigSchema, Value.Default(DistributionConfigSchema, structuredClone(input)), 'config') as DistributionConfig;
     for (const [index, tier] of config.tiers.entries()) {
       if (tier.kind === 'base' && tier.delayMinutes >= tier.windowMinutes) {
-        throw new HubError('invalid_data', `config: tiers/${index}: the delay (${tier.delayMinutes} min) must be shorter than the window (${tier.windowMinutes} min), or nobody but the priority dealers would ever see the order.`, { field: `tiers/${index}/delayMinutes` });
+        throw new HubError('invalid_data', `config: tiers.${index}: the delay (${tier.delayMinutes} min) must be shorter than the window (${tier.windowMinutes} min), or nobody but the priority dealers would ever see the order.`, { field: `tiers.${index}.delayMinutes` });
       }
       if (tier.kind === 'base_plus') {
         const percent = tier.quotas.filter((q) => q.unit === 'percent').reduce((sum, q) => sum + q.limit, 0);
-        if (percent > 100) throw new HubError('invalid_data', `config: tiers/${index}: percentage quotas add up to ${percent}%, more than 100%.`, { field: `tiers/${index}/quotas` });
+        if (percent > 100) throw new HubError('invalid_data', `config: tiers.${index}: percentage quotas add up to ${percent}%, more than 100%.`, { field: `tiers.${index}.quotas` });
         const seen = new Set<string>();
         for (const q of tier.quotas) {
-          if (seen.has(q.dealer)) throw new HubError('invalid_data', `config: tiers/${index}: dealer ${q.dealer} has two quotas.`, { field: `tiers/${index}/quotas` });
+          if (seen.has(q.dealer)) throw new HubError('invalid_data', `config: tiers.${index}: dealer ${q.dealer} has two quotas.`, { field: `tiers.${index}.quotas` });
           seen.add(q.dealer);
         }
       }
     }
     if (config.settings.assortment.rule === 'share' && config.settings.assortment.minShare === undefined) {
-      throw new HubError('invalid_data', 'config: settings/assortment: rule "share" needs minShare (0 < minShare <= 1).', { field: 'settings/assortment/minShare' });
+      throw new HubError('invalid_data', 'config: settings.assortment: rule "share" needs minShare (0 < minShare <= 1).', { field: 'settings.assortment.minShare' });
     }
     try {
       new Intl.DateTimeFormat('en', { timeZone: config.settings.timeZone });
     } catch {
-      throw new HubError('invalid_data', `config: settings/timeZone: ${config.settings.timeZone} is not an IANA time zone.`, { field: 'settings/timeZone' });
+      throw new HubError('invalid_data', `config: settings.timeZone: ${config.settings.timeZone} is not an IANA time zone.`, { field: 'settings.timeZone' });
     }
     const named = dealersNamedIn(config);
     if (named.length > 0) {

@@ -68,7 +68,7 @@ export interface AdvanceReport {
   fellBack: number;
   /** Orders whose fulfilment term ran out (flagged once). */
   overdue: number;
-  /** Orders an interrupted intake never distributed, distributed now. */
+  /** Orders an interrupted intake never distributed, or whose change or cancellation was not applied: brought up to date now. */
   swept: number;
 }
 
@@ -462,10 +462,22 @@ export class DistributionService {
         ORDER BY o.created_at LIMIT ${ADVANCE_BATCH}`,
       [since.toISOString(), statuses, channelKinds, channels],
     );
+    // Distributions that lag their order: a change or a cancellation whose handling failed after intake
+    // (each run either brings the distribution up to the order's version or finishes it, so none loops).
+    const lagging = await this.db.query<{ id: string }>(
+      `SELECT d.order_id AS id FROM order_distribution d JOIN "order" o ON o.id = d.order_id
+        WHERE d.status NOT IN ('completed', 'cancelled')
+          AND (o.version > d.order_version OR o.status IN ('cancelled', 'refunded', 'failed'))
+        ORDER BY d.updated_at LIMIT ${ADVANCE_BATCH}`,
+    );
     let swept = 0;
-    for (const { id } of rows) {
-      const outcome = await this.distribute(id);
-      if (outcome.action === 'distributed') swept++;
+    for (const { id } of [...rows, ...lagging]) {
+      try {
+        const outcome = await this.distribute(id);
+        if (outcome.action !== 'unchanged' && outcome.action !== 'skipped') swept++;
+      } catch {
+        // Left for the next tick; one bad order does not stop the others.
+      }
     }
     return swept;
   }
@@ -525,6 +537,10 @@ export class DistributionService {
     );
     // Asked first: a dealer the order was never offered to learns nothing of its state (as details() answers it).
     if (!offer) throw new HubError('not_allowed', `Order ${label} is not offered to dealer ${dealer.code}.`, { details: { reason: 'not_offered' } });
+    if (dist.status === 'cancelled' || dist.status === 'unassigned') {
+      const why = dist.status === 'cancelled' ? 'was cancelled' : 'is no longer offered (nobody took it in time)';
+      throw new HubError('conflict', `Order ${label} ${why}.`, { details: { reason: dist.status === 'cancelled' ? 'cancelled' : 'no_longer_offered' } });
+    }
     if (dist.status !== 'offering') {
       throw new HubError('conflict', `Order ${label} was already taken by another dealer.`, { details: { reason: 'already_taken' } });
     }

@@ -181,6 +181,7 @@ describe('OpenAPI', () => {
     ['post', '/v1/distribution/what-if'],
     ['get', '/v1/distribution/reports/refusals'],
     ['get', '/v1/notifications'],
+    ['post', '/v1/notifications/read'],
     ['get', '/v1/dealers/{code}/notifications'],
     ['post', '/v1/dealers/{code}/notifications/read'],
   ];

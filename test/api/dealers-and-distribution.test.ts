@@ -471,7 +471,12 @@ describe('dealers and distribution API on PGlite', () => {
         body: { orderId, status: 'cancelled', points: { delta: -50, balance: expect.any(Number) } },
       });
       const admin = await call('GET', '/v1/notifications?unread=true');
-      expect(admin.body.items).toContainEqual(expect.objectContaining({ dealer: null, orderId, kind: 'cancelled_by_dealer', readAt: null }));
+      const told = admin.body.items.find((n: NotificationRow) => n.orderId === orderId && n.kind === 'cancelled_by_dealer');
+      expect(told).toMatchObject({ dealer: null, readAt: null });
+      // The admins mark theirs read; a dealer's route cannot reach them.
+      expect(await call('POST', '/v1/dealers/D-2/notifications/read', { ids: [told.id] })).toEqual({ status: 200, body: { marked: 0 } });
+      expect(await call('POST', '/v1/notifications/read', { ids: [told.id] })).toEqual({ status: 200, body: { marked: 1 } });
+      expect((await call('GET', '/v1/notifications?unread=true')).body.items.map((n: NotificationRow) => n.id)).not.toContain(told.id);
     });
 
     it('lets an admin distribute again and assign an order directly', async () => {

@@ -85,7 +85,7 @@ describe('hub CLI for dealers and distribution', { timeout: 240_000 }, () => {
 
       const refused = await hub(dataDir, 'distribution', 'config', 'set', join(dir, 'bad-config.json'));
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^error: .*bad-config\.json is not a valid distribution configuration: .*the delay \(20 min\) must be shorter than the window \(10 min\).*\(field tiers\/0\/delayMinutes\)/);
+      expect(refused.stderr).toMatch(/^error: .*bad-config\.json is not a valid distribution configuration: .*the delay \(20 min\) must be shorter than the window \(10 min\).*\(field tiers\.0\.delayMinutes\)/);
     });
   });
 

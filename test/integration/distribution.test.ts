@@ -231,7 +231,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         });
         await expect(
           w.service.configs.save({ settings: {}, tiers: [{ kind: 'base', windowMinutes: 15, delayMinutes: 15, priorityDealers: [lab.code('A')] }] }, 'test'),
-        ).rejects.toMatchObject({ code: 'invalid_data', field: 'tiers/0/delayMinutes' });
+        ).rejects.toMatchObject({ code: 'invalid_data', field: 'tiers.0.delayMinutes' });
         await expect(
           w.service.configs.save(
             {
@@ -759,6 +759,25 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         expect(await listed(w, lab.code('A'), 'offered')).toEqual([left]);
         expect(await notificationsFor(w, lab.code('A'), left)).toEqual(['offered']);
         await expect(w.queries.details(ADMIN_SCOPE, before)).rejects.toMatchObject({ code: 'not_found' });
+      });
+
+      it('catches up a change and a cancellation that intake stored but distribution never applied', async () => {
+        const lab = await createLab(w, 'LG', [{ name: 'A' }, { name: 'NORTH', region: 'RU-SPE' }]);
+        await saveConfig(w, [{ kind: 'taxi', windowMinutes: 30, scope: 'region' }]);
+        const moved = await placeOrder(w, lab, '1');
+        const cancelled = await placeOrder(w, lab, '2');
+        await w.service.distributeOrders([moved, cancelled]);
+        // New versions stored as a sync would, with the distribution step lost (a crash between the two).
+        await placeOrder(w, lab, '1', { region: 'RU-SPE', sourceUpdatedAt: '2026-11-23T11:00:00Z' });
+        await placeOrder(w, lab, '2', { status: 'cancelled', sourceUpdatedAt: '2026-11-23T11:00:00Z' });
+
+        expect(await w.service.advance()).toEqual({ ...idle, swept: 2 });
+        expect(await w.service.advance()).toEqual(idle);
+        expect(await w.queries.details(ADMIN_SCOPE, moved)).toMatchObject({ status: 'offering', round: 2 });
+        expect(await listed(w, lab.code('NORTH'), 'offered')).toEqual([moved]);
+        expect(await w.queries.details(ADMIN_SCOPE, cancelled)).toMatchObject({ status: 'cancelled', cancelledBy: 'client' });
+        // A dealer that still had it open hears why it cannot take it: not a rival's take, a cancellation.
+        await expect(w.service.take(dealerScope(lab.code('A')), cancelled)).rejects.toMatchObject({ code: 'conflict', details: { reason: 'cancelled' } });
       });
     });
   });

@@ -336,19 +336,32 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     },
     async (request) => ({ marked: await queries.markRead(scopeOf(request), request.body.ids) }),
   );
+
+  app.post(
+    '/notifications/read',
+    {
+      schema: {
+        tags,
+        summary: "Mark the manufacturer's notifications read (ids of dealers' notifications change nothing)",
+        headers: HubUserHeadersSchema,
+        body: MarkReadBodySchema,
+        response: { 200: MarkReadResultSchema, ...errors(400) },
+      },
+    },
+    async (request) => ({ marked: await queries.markRead(scopeOf(request), request.body.ids) }),
+  );
 };
 
 /**
  * Runs work on a configuration sent as a request body's `config` (core validates it first): a
- * problem with it names its field as the request has it (config.tiers.0.delayMinutes), whichever
- * notation core used.
+ * problem with it names its field as the request has it (config.tiers.0.delayMinutes).
  */
 async function asConfigField<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (!isHubError(error) || error.code !== 'invalid_data') throw error;
-    const path = error.field && error.field !== '(root)' ? `.${error.field.replace(/\//g, '.')}` : '';
+    const path = error.field && error.field !== '(root)' ? `.${error.field}` : '';
     throw new HubError('invalid_data', error.message, { field: `config${path}`, details: error.details, cause: error });
   }
 }
