@@ -162,8 +162,9 @@ export async function loadQuotaStates(q: Queryable, config: DistributionConfig, 
     const start = periodStart(now, tier.period, config.settings.timeZone);
     const rows = await q.query<{ code: string | null; n: string | number }>(
       `SELECT qd.code, count(*) AS n FROM order_distribution d LEFT JOIN dealer qd ON qd.id = d.quota_dealer_id
-        WHERE d.started_at >= $1 AND d.started_at <= $2 AND d.order_id <> $3 GROUP BY qd.code`,
-      [start, now, excludeOrderId ?? ''],
+        WHERE d.started_at >= $1::timestamptz AND d.started_at <= $2::timestamptz AND d.order_id <> $3 GROUP BY qd.code`,
+      // Instants as ISO strings: a bare Date reaches PostgreSQL without its zone and is read in the session's.
+      [start.toISOString(), now.toISOString(), excludeOrderId ?? ''],
     );
     let total = 0;
     const allocated: Record<string, number> = {};

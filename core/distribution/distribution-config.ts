@@ -186,22 +186,6 @@ export const DistributionConfigSchema = Type.Object(
 );
 export type DistributionConfig = Static<typeof DistributionConfigSchema>;
 
-/** In force before the manufacturer saves a configuration: every eligible dealer of the region, first to take wins, for a day. */
-export const DEFAULT_DISTRIBUTION_CONFIG: DistributionConfig = {
-  settings: {
-    pointsOnCompletion: 100,
-    pointsOnDealerCancel: 50,
-    fulfilmentDays: 14,
-    defaultDealers: [],
-    orderKinds: [],
-    assortment: { rule: 'all' },
-    distribute: { channelKinds: ['webshop', 'manual'], channels: [], statuses: ['received', 'in_progress', 'on_hold'] },
-    preferFastAcceptance: false,
-    timeZone: 'UTC',
-  },
-  tiers: [{ kind: 'taxi', windowMinutes: 24 * 60, scope: 'region' }],
-};
-
 /** Every dealer code a configuration names (they must exist when it is saved). */
 export function dealersNamedIn(config: DistributionConfig): string[] {
   const codes = new Set<string>();

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import type { DealerScope } from '../dealers/dealer-scope.ts';
 import { HubError } from '../errors.ts';
 import type { DecisionTrace } from './distribution-plan.ts';
-import { FINAL_STATUSES, isOverdue, type DistributionStatus } from './fulfilment-rules.ts';
+import { FINAL_STATUSES, IN_FULFILMENT, isOverdue, type DistributionStatus } from './fulfilment-rules.ts';
 
 /**
  * What dealers and the manufacturer see of distribution (seeds 001, "Мои заказы / Доступные заказы /
@@ -93,7 +93,7 @@ export interface NotificationRow {
   readAt: string | null;
 }
 
-const ACTIVE = ['assigned', 'contacted', 'in_progress'];
+const ACTIVE: readonly string[] = IN_FULFILMENT;
 
 export class DistributionQueries {
   constructor(
@@ -200,9 +200,14 @@ export class DistributionQueries {
     let ownId: string | undefined;
     if (scope.kind === 'dealer') {
       ownId = await this.dealerId(scope.dealerCode);
-      const [offered] = await this.db.query(`SELECT 1 FROM dealer_offer WHERE order_id = $1 AND dealer_id = $2 AND visible_from <= $3::timestamptz LIMIT 1`, [orderId, ownId, this.clock().toISOString()]);
-      // Another dealer's order is not this dealer's business: the same answer as an unknown order.
-      if (d.dealer_id !== ownId && !offered) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
+      const [offered] = await this.db.query(
+        `SELECT 1 FROM dealer_offer WHERE order_id = $1 AND dealer_id = $2 AND round = $3 AND status = 'open' AND visible_from <= $4::timestamptz
+            AND (expires_at IS NULL OR expires_at > $4::timestamptz) LIMIT 1`,
+        [orderId, ownId, d.round, this.clock().toISOString()],
+      );
+      // Only the dealer that has the order, or one it is offered to now, may look; to anyone else
+      // (a dealer that lost the race or whose offer was withdrawn) it is the same as an unknown order.
+      if (d.dealer_id !== ownId && !(d.status === 'offering' && offered)) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
     }
     const offers = await this.db.query<{
       dealer: string; round: number; tier: number; tier_kind: string; rank: number; visible_from: Date; expires_at: Date | null; status: string;
@@ -220,18 +225,19 @@ export class DistributionQueries {
       [orderId, ownId ?? null],
     );
     const nowDate = this.clock();
+    const own = scope.kind === 'admin' || d.dealer_id === ownId;
     return {
       orderId: d.order_id, number: d.number, status: d.status, configVersion: d.config_version, round: d.round, startedAt: iso(d.started_at)!,
-      deadlineAt: iso(d.deadline_at), dealer: scope.kind === 'admin' || d.dealer_id === ownId ? d.dealer : null, assignedVia: d.assigned_via,
-      assignedAt: iso(d.assigned_at), dueAt: iso(d.due_at), completedAt: iso(d.completed_at), cancelledAt: iso(d.cancelled_at),
-      cancelledBy: d.cancelled_by, cancelReason: d.cancel_reason,
+      deadlineAt: iso(d.deadline_at), dealer: own ? d.dealer : null, assignedVia: own ? d.assigned_via : null,
+      assignedAt: own ? iso(d.assigned_at) : null, dueAt: own ? iso(d.due_at) : null, completedAt: own ? iso(d.completed_at) : null,
+      cancelledAt: own ? iso(d.cancelled_at) : null, cancelledBy: own ? d.cancelled_by : null, cancelReason: own ? d.cancel_reason : null,
       overdue: isOverdue(d.status as DistributionStatus, d.due_at && new Date(d.due_at), nowDate),
       trace: scope.kind === 'admin' ? d.trace : null,
       offers: offers.map((f) => ({
         dealer: f.dealer, round: f.round, tier: f.tier, tierKind: f.tier_kind, rank: f.rank, visibleFrom: iso(f.visible_from)!, expiresAt: iso(f.expires_at),
         status: f.status, declineReason: f.decline_reason, respondedAt: iso(f.responded_at),
       })),
-      events: events.map((e) => ({ id: e.id, kind: e.kind, dealer: e.dealer, actor: e.actor, detail: e.detail, at: iso(e.created_at)! })),
+      events: events.map((e) => ({ id: e.id, kind: e.kind, dealer: e.dealer, actor: e.actor, detail: scope.kind === 'admin' ? e.detail : withoutOtherDealers(e.detail), at: iso(e.created_at)! })),
     };
   }
 
@@ -298,4 +304,11 @@ export class DistributionQueries {
 
 function iso(value: Date | string | null | undefined): string | null {
   return value ? new Date(value).toISOString() : null;
+}
+
+/** A dealer's own events may name the dealer that had the order before; that is not its business. */
+function withoutOtherDealers(detail: unknown): unknown {
+  if (!detail || typeof detail !== 'object') return detail;
+  const { previous: _previous, previousDealer: _previousDealer, ...rest } = detail as Record<string, unknown>;
+  return rest;
 }

@@ -7,9 +7,9 @@ import { HubError } from '../errors.ts';
 import { dealersNamedIn, type DistributionConfig } from './distribution-config.ts';
 import { DistributionConfigs } from './distribution-configs.ts';
 import type { Plan } from './distribution-plan.ts';
-import { planDistribution } from './distribution-strategy.ts';
+import { DefaultDistributionStrategy, type DistributionStrategy } from './distribution-strategy.ts';
 import { loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
-import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, pointsFor } from './fulfilment-rules.ts';
+import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULFILMENT, pointsFor } from './fulfilment-rules.ts';
 
 /**
  * Distribution of orders to dealers, as data. Deciding writes every offer at once with the moment
@@ -28,7 +28,6 @@ type Tx = Prisma.TransactionClient;
 
 const TX_OPTIONS = { timeout: 60_000, maxWait: 60_000 } as const;
 const CANCELLED_AT_SOURCE = new Set(['cancelled', 'refunded', 'failed']);
-const ACTIVE_STATUSES = ['assigned', 'contacted', 'in_progress'];
 /** A changed order is decided again only while nobody has it. */
 const REOPENABLE_STATUSES = ['offering', 'unassigned'];
 /** An interrupted intake is caught up within this window; older orders are left to an admin (redistribute). */
@@ -40,6 +39,8 @@ const FULFILMENT_DAYS_OF_D = `(SELECT (c.config->'settings'->>'fulfilmentDays'):
 export interface DistributionServiceOptions {
   /** The time the service acts at; tests move it instead of sleeping. */
   clock?: (() => Date) | undefined;
+  /** The decision; a manufacturer with rules of its own plugs in another. */
+  strategy?: DistributionStrategy | undefined;
 }
 
 export interface DistributeOutcome {
@@ -80,6 +81,7 @@ interface DistributionRow {
   round: number;
   dealer_id: string | null;
   dealer_code: string | null;
+  assigned_via: string | null;
   deadline_at: Date | null;
   number: string | null;
 }
@@ -87,6 +89,7 @@ interface DistributionRow {
 export class DistributionService {
   readonly configs: DistributionConfigs;
   private readonly clock: () => Date;
+  private readonly strategy: DistributionStrategy;
 
   constructor(
     private readonly db: Database,
@@ -94,6 +97,7 @@ export class DistributionService {
   ) {
     this.configs = new DistributionConfigs(db);
     this.clock = options.clock ?? (() => new Date());
+    this.strategy = options.strategy ?? new DefaultDistributionStrategy();
   }
 
   /** Distributes (or re-distributes, or withdraws) each order; one order's failure does not stop the others. */
@@ -167,7 +171,9 @@ export class DistributionService {
       const row = rows[0];
       if (!row) return undefined;
       const seconds = Math.max(0, Math.round((now.getTime() - new Date(row.visible_from).getTime()) / 1000));
-      await tx.$executeRawUnsafe(`UPDATE dealer_offer SET status = 'taken', responded_at = $2::timestamptz WHERE id = $1`, row.offer_id, now.toISOString());
+      const marked = await tx.$executeRawUnsafe(`UPDATE dealer_offer SET status = 'taken', responded_at = $2::timestamptz WHERE id = $1 AND status = 'open'`, row.offer_id, now.toISOString());
+      // The dealer declined it in the same instant: the decline stands and this take is rolled back.
+      if (marked === 0) throw new HubError('conflict', `Dealer ${dealer.code} declined order ${row.number ?? orderId}.`, { details: { reason: 'declined' } });
       await tx.$executeRawUnsafe(
         `UPDATE dealer_offer SET status = 'lost', responded_at = $3::timestamptz WHERE order_id = $1 AND status = 'open' AND id <> $2`,
         orderId, row.offer_id, now.toISOString(),
@@ -315,10 +321,17 @@ export class DistributionService {
       // Base+ quotas count what was given in the period: deciding two orders at once must not both see the same counts.
       if (config.tiers.some((t) => t.kind === 'base_plus')) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution-quota'))`);
       const quota = await loadQuotaStates(q, config, now, orderId);
-      const plan = planDistribution({ order: order.facts, dealers, config, configVersion: version, now, regionPaths, quota });
+      // Declines read again under the lock: one committed since the candidates were loaded still stands.
+      const declined = new Set((await q.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [orderId])).map((r) => r.dealer_id));
+      const facts = dealers.map((d) => (declined.has(d.id) ? { ...d, declined: true } : d));
+      const plan = this.strategy.plan({ order: order.facts, dealers: facts, config, configVersion: version, now, regionPaths, quota });
       const round = await this.persist(tx, order, version, config, plan, existing, now);
-      await event(tx, orderId, action, null, by ?? 'hub', { round, configVersion: version, outcome: plan.outcome, offers: plan.offers.length, reason: plan.trace.result.reason }, now);
-      return { orderId, action, status: plan.outcome === 'offer' ? 'offering' : plan.outcome === 'assign' ? 'assigned' : 'unassigned', reason: plan.trace.result.reason } satisfies DistributeOutcome;
+      await event(tx, orderId, action, null, by ?? 'hub', { round, configVersion: version, outcome: plan.outcome, offers: plan.offers.length, reason: plan.trace.result.reason, previousDealer: existing?.dealer_code ?? null }, now);
+      if (existing?.dealer_id && plan.assignTo?.dealerId !== existing.dealer_id && (IN_FULFILMENT as readonly string[]).includes(existing.status)) {
+        // An admin distributed a dealer's order again: the dealer hears it is no longer theirs.
+        await notify(tx, existing.dealer_id, orderId, 'reassigned', `Order ${existing.number ?? orderId} was taken back by the manufacturer and distributed again.`, now);
+      }
+      return { orderId, action, status: statusOf(plan), reason: plan.trace.result.reason } satisfies DistributeOutcome;
     });
     if (overtaken) await this.noteOrderChange(overtaken, order);
     return outcome;
@@ -326,7 +339,7 @@ export class DistributionService {
 
   private async persist(tx: Tx, order: OrderRecord, version: number, config: DistributionConfig, plan: Plan, existing: DistributionRow | undefined, now: Date): Promise<number> {
     const orderId = order.facts.orderId;
-    const status = plan.outcome === 'offer' ? 'offering' : plan.outcome === 'assign' ? 'assigned' : 'unassigned';
+    const status = statusOf(plan);
     const assigned = plan.assignTo;
     const dueAt = assigned ? addDays(now, config.settings.fulfilmentDays) : null;
     if (existing) await withdrawOffers(tx, orderId, now);
@@ -375,9 +388,9 @@ export class DistributionService {
   /** When every dealer who sees the order has declined, the next tier opens now instead of at its time. */
   private async escalateIfNobodyLeft(tx: Tx, dist: DistributionRow, now: Date): Promise<boolean> {
     const [state] = await tx.$queryRawUnsafe<{ visible: number; next_at: Date | null }[]>(
-      `SELECT count(*) FILTER (WHERE visible_from <= $3::timestamptz AND (expires_at IS NULL OR expires_at > $3::timestamptz))::int AS visible,
-              min(visible_from) FILTER (WHERE visible_from > $3::timestamptz) AS next_at
-         FROM dealer_offer WHERE order_id = $1 AND round = $2 AND status = 'open'`,
+      `SELECT count(*) FILTER (WHERE o.visible_from <= $3::timestamptz AND (o.expires_at IS NULL OR o.expires_at > $3::timestamptz) AND d.active)::int AS visible,
+              min(o.visible_from) FILTER (WHERE o.visible_from > $3::timestamptz) AS next_at
+         FROM dealer_offer o JOIN dealer d ON d.id = o.dealer_id WHERE o.order_id = $1 AND o.round = $2 AND o.status = 'open'`,
       dist.order_id, dist.round, now.toISOString(),
     );
     if (!state || state.visible > 0) return false;
@@ -436,7 +449,7 @@ export class DistributionService {
                                  AND overdue_notified_at IS NULL ORDER BY due_at LIMIT ${ADVANCE_BATCH} FOR UPDATE SKIP LOCKED)
            RETURNING order_id, dealer_id)
          SELECT due.order_id, due.dealer_id, o.number, d.code FROM due JOIN "order" o ON o.id = due.order_id LEFT JOIN dealer d ON d.id = due.dealer_id`,
-        now.toISOString(), ACTIVE_STATUSES,
+        now.toISOString(), IN_FULFILMENT,
       );
       for (const r of rows) {
         const label = r.number ?? r.order_id;
@@ -511,7 +524,7 @@ export class DistributionService {
       );
       if (updated === 0) return;
       await event(tx, dist.order_id, 'order_changed', dist.dealer_id, 'channel', { version: order.version, status: dist.status }, now);
-      if (dist.dealer_id && ACTIVE_STATUSES.includes(dist.status)) {
+      if (dist.dealer_id && (IN_FULFILMENT as readonly string[]).includes(dist.status)) {
         await notify(tx, dist.dealer_id, dist.order_id, 'order_changed', `Order ${dist.number ?? dist.order_id} was changed by the client (version ${order.version}).`, now);
       }
     });
@@ -521,7 +534,7 @@ export class DistributionService {
     const dist = await this.current(this.db, orderId);
     if (!dist) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
     const label = dist.number ?? orderId;
-    if (dist.dealer_id === dealer.id && ACTIVE_STATUSES.includes(dist.status)) {
+    if (dist.dealer_id === dealer.id && (IN_FULFILMENT as readonly string[]).includes(dist.status)) {
       const [row] = await this.db.query<{ due_at: Date; seconds: number }>(
         `SELECT d.due_at, coalesce(extract(epoch FROM (o.responded_at - o.visible_from))::int, 0) AS seconds
            FROM order_distribution d LEFT JOIN dealer_offer o ON o.order_id = d.order_id AND o.round = d.round AND o.dealer_id = d.dealer_id
@@ -542,7 +555,10 @@ export class DistributionService {
       throw new HubError('conflict', `Order ${label} ${why}.`, { details: { reason: dist.status === 'cancelled' ? 'cancelled' : 'no_longer_offered' } });
     }
     if (dist.status !== 'offering') {
-      throw new HubError('conflict', `Order ${label} was already taken by another dealer.`, { details: { reason: 'already_taken' } });
+      const message = !dist.assigned_via || dist.assigned_via === 'take'
+        ? `Order ${label} was already taken by another dealer.`
+        : `Order ${label} is no longer offered: it was given to another dealer (${dist.assigned_via === 'admin' ? 'by the manufacturer' : dist.assigned_via}).`;
+      throw new HubError('conflict', message, { details: { reason: 'already_taken' } });
     }
     if (offer.status === 'declined') throw new HubError('not_allowed', `Dealer ${dealer.code} declined order ${label}.`, { details: { reason: 'declined' } });
     if (new Date(offer.visible_from).getTime() > now.getTime()) {
@@ -563,7 +579,7 @@ export class DistributionService {
 
   private async current(q: Queryable, orderId: string): Promise<DistributionRow | undefined> {
     const [row] = await q.query<DistributionRow>(
-      `SELECT d.order_id, d.status, d.config_version, d.order_version, d.round, d.dealer_id, dl.code AS dealer_code, d.deadline_at, o.number
+      `SELECT d.order_id, d.status, d.config_version, d.order_version, d.round, d.dealer_id, dl.code AS dealer_code, d.assigned_via, d.deadline_at, o.number
          FROM order_distribution d JOIN "order" o ON o.id = d.order_id LEFT JOIN dealer dl ON dl.id = d.dealer_id WHERE d.order_id = $1`,
       [orderId],
     );
@@ -603,6 +619,10 @@ export function queryable(tx: Tx): Queryable {
   return { query: <T>(sql: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(sql, ...params) };
 }
 
+function statusOf(plan: Plan): 'offering' | 'assigned' | 'unassigned' {
+  return plan.outcome === 'offer' ? 'offering' : plan.outcome === 'assign' ? 'assigned' : 'unassigned';
+}
+
 function appliesTo(config: DistributionConfig, order: OrderRecord): { ok: true } | { ok: false; reason: string } {
   const { channelKinds, channels, statuses } = config.settings.distribute;
   const channel = order.facts.channel;
@@ -634,6 +654,7 @@ async function notifyVisible(tx: Tx, now: Date, orderId?: string): Promise<numbe
     `WITH visible AS (
        UPDATE dealer_offer o SET notified_at = $1::timestamptz
         WHERE o.id IN (SELECT id FROM dealer_offer WHERE status = 'open' AND notified_at IS NULL AND visible_from <= $1::timestamptz
+                         AND (expires_at IS NULL OR expires_at > $1::timestamptz)
                          AND ($2::text IS NULL OR order_id = $2) ORDER BY visible_from LIMIT 10000 FOR UPDATE SKIP LOCKED)
        RETURNING o.order_id, o.dealer_id, o.tier_kind, o.expires_at),
      sent AS (

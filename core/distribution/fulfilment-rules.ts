@@ -103,7 +103,8 @@ export function pointsFor(
 }
 
 /** Statuses in which the order is in a dealer's hands, so its fulfilment term runs. */
-const IN_FULFILMENT: readonly DistributionStatus[] = ['assigned', 'contacted', 'in_progress'];
+/** A dealer has the order and is working on it: the statuses with a fulfilment term. */
+export const IN_FULFILMENT: readonly DistributionStatus[] = ['assigned', 'contacted', 'in_progress'];
 
 /** Past its fulfilment term and still with the dealer (the term is met up to and including dueAt). */
 export function isOverdue(status: DistributionStatus, dueAt: Date | null, now: Date): boolean {

@@ -93,14 +93,17 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
     config = chosen.config;
     version = chosen.version;
   }
-  const { channelKinds, channels } = config.settings.distribute;
+  const { channelKinds, channels, statuses } = config.settings.distribute;
+  // Orders are judged by the status they reached: one cancelled before anyone could take it would
+  // not have been distributed; the statuses a distributed order moves on to count as distributed.
+  const replayed = [...new Set([...statuses, 'in_progress', 'shipped', 'completed'])];
   const orderRows = await db.query<{ id: string; applies: boolean }>(
-    `SELECT o.id, (c.kind = ANY($3::text[]) OR c.name = ANY($4::text[])) AS applies
+    `SELECT o.id, ((c.kind = ANY($3::text[]) OR c.name = ANY($4::text[])) AND o.status = ANY($6::text[])) AS applies
        FROM "order" o JOIN channel c ON c.id = o.channel_id
       WHERE o.placed_at >= $1::timestamptz AND o.placed_at < $2::timestamptz AND o.status <> 'draft'
         AND ($5::text[] IS NULL OR c.name = ANY($5::text[]))
       ORDER BY o.placed_at, o.id LIMIT ${input.limit ?? 2_000}`,
-    [input.from, input.to, channelKinds, channels, input.channels ?? null],
+    [input.from, input.to, channelKinds, channels, input.channels ?? null, replayed],
   );
   const regionPaths = await loadRegionPaths(db, config);
   const networkAverage = await averageTakeSeconds(db);
@@ -126,7 +129,7 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
     const dealers = await withPointsAt(db, candidates, at);
     const plan = planDistribution({ order: order.facts, dealers: dealers.map((d) => ({ ...d, declined: false })), config, configVersion: version ?? 0, now: at, regionPaths, quota: quotas.stateAt(at) });
     quotas.record(at, plan);
-    const result = simulate(plan, dealers, networkAverage, at);
+    const result = simulate(plan, dealers, networkAverage, at, fallbackOf(config, dealers));
     for (const offer of plan.offers) dealerStats(offer.dealerCode).offered++;
     for (const tier of new Set(plan.offers.map((o) => o.tier))) tierNames[tier]!.orders++;
     if (plan.outcome === 'offer') outcomes.offered++;
@@ -172,7 +175,7 @@ interface Simulated {
 }
 
 /** Who would have taken it: each offered dealer takes after its average acceptance time; the earliest within its offer's time wins. */
-function simulate(plan: Plan, dealers: DealerFacts[], networkAverage: number | null, at: Date): Simulated {
+function simulate(plan: Plan, dealers: DealerFacts[], networkAverage: number | null, at: Date, fallback: string | null): Simulated {
   if (plan.outcome !== 'offer') return { dealer: plan.assignTo?.dealerCode ?? null, via: plan.assignTo?.via ?? null, tier: null, minutes: plan.assignTo ? 0 : null };
   const byId = new Map(dealers.map((d) => [d.id, d]));
   let best: { offer: Plan['offers'][number]; takesAt: number } | undefined;
@@ -185,8 +188,13 @@ function simulate(plan: Plan, dealers: DealerFacts[], networkAverage: number | n
     if (!best || takesAt < best.takesAt || (takesAt === best.takesAt && offer.dealerCode < best.offer.dealerCode)) best = { offer, takesAt };
   }
   if (best) return { dealer: best.offer.dealerCode, via: 'take', tier: best.offer.tier, minutes: round1((best.takesAt - at.getTime()) / 60_000) };
-  const fallback = plan.trace.result.dealer;
-  return { dealer: null, via: fallback ? 'fallback' : null, tier: null, minutes: null };
+  return { dealer: fallback, via: fallback ? 'fallback' : null, tier: null, minutes: null };
+}
+
+/** The dealer that gets what nobody takes, when the configuration names one that can get orders. */
+function fallbackOf(config: DistributionConfig, dealers: DealerFacts[]): string | null {
+  const code = config.settings.fallbackDealer;
+  return code && dealers.some((d) => d.code === code && d.active) ? code : null;
 }
 
 /** Base+ counts within the replay, per tier and period. */

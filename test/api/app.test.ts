@@ -182,6 +182,7 @@ describe('OpenAPI', () => {
     ['get', '/v1/distribution/reports/refusals'],
     ['get', '/v1/notifications'],
     ['post', '/v1/notifications/read'],
+    ['post', '/v1/orders/{id}/status'],
     ['get', '/v1/dealers/{code}/notifications'],
     ['post', '/v1/dealers/{code}/notifications/read'],
   ];

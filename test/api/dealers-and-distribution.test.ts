@@ -493,6 +493,13 @@ describe('dealers and distribution API on PGlite', () => {
       const details = await call('GET', `/v1/orders/${orderId}/distribution`);
       expect(details.body).toMatchObject({ status: 'assigned', dealer: 'D-3', assignedVia: 'admin' });
       expect(details.body.events).toContainEqual(expect.objectContaining({ kind: 'assigned', actor: 'anna', detail: expect.objectContaining({ note: 'asked for by the client' }) }));
+      // The manufacturer cancels it; the dealer is told and loses no points (it was not the dealer's doing).
+      expect(await call('POST', `/v1/orders/${orderId}/status`, { status: 'cancelled' })).toMatchObject({ status: 400, body: { error: { field: 'reason' } } });
+      expect(await call('POST', `/v1/orders/${orderId}/status`, { status: 'cancelled', reason: 'duplicate of a phone order' })).toEqual({
+        status: 200,
+        body: { orderId, status: 'cancelled', points: null },
+      });
+      expect((await call('GET', '/v1/dealers/D-3/notifications')).body.items).toContainEqual(expect.objectContaining({ orderId, kind: 'cancelled' }));
 
       const all = await call('GET', '/v1/distribution/orders?dealer=D-3');
       expect(all.body.orders.map((o: DealerOrderRow) => o.orderId)).toEqual([orderId]);

@@ -125,4 +125,21 @@ describe('distribution inside the hub (embedded database)', () => {
     expect(report.byTier).toEqual([expect.objectContaining({ kind: 'fixed', orders: 4 })]);
     expect(report.sample.find((s) => s.orderId === taken.orderId)).toMatchObject({ actualDealer: 'ALFA', actualVia: 'take' });
   });
+
+  it('what-if hands an order to the fallback when the offered dealer is too slow for the window, and skips cancelled orders', async () => {
+    // SB takes an hour on average; a 30-minute window closes before it would.
+    await t.db.query(`UPDATE dealer SET takes_count = 2, take_seconds_total = 7200 WHERE code = 'SB'`);
+    const cancelled = await hub.actions.recordManualOrder(desk, order('CALL-5', 'RU-MOW'));
+    await t.db.query(`UPDATE "order" SET status = 'cancelled' WHERE id = $1`, [cancelled.orderId]);
+    const report = await whatIf(t.db, {
+      from: '2000-01-01T00:00:00Z',
+      to: '2100-01-01T00:00:00Z',
+      config: { settings: { fallbackDealer: 'DEPT' }, tiers: [{ kind: 'fixed', windowMinutes: 30, rules: [{ dealer: 'SB', match: { regions: ['RU-MOW'] } }] }] },
+    });
+    expect(report.notDistributed).toBe(1);
+    expect(report.outcomes).toMatchObject({ offered: 4, fellBackAfterOffers: 4 });
+    expect(report.byDealer.find((d) => d.dealer === 'DEPT')).toMatchObject({ wouldGet: 5 });
+    expect(report.byDealer.find((d) => d.dealer === 'SB')).toMatchObject({ offered: 4, wouldGet: 0 });
+    expect(report.minutesToTake.simulated).toBeNull();
+  });
 });

@@ -243,7 +243,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
             },
             'test',
           ),
-        ).rejects.toMatchObject({ code: 'invalid_data', field: 'tiers/1/quotas', message: expect.stringContaining('110%') });
+        ).rejects.toMatchObject({ code: 'invalid_data', field: 'tiers.1.quotas', message: expect.stringContaining('110%') });
         expect((await w.service.configs.list()).length).toBe(before);
 
         const first = await w.service.configs.save({ settings: { fallbackDealer: lab.code('A') }, tiers: taxiInRegion() }, 'test', 'with a fallback');
@@ -386,6 +386,9 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         const [mine] = (await w.queries.listOrders(dealerScope(lab.code('BASE')), { view: 'mine' })).orders;
         expect(mine).toMatchObject({ orderId, distributionStatus: 'assigned', dealer: lab.code('BASE'), client: { name: 'Ivanova Olga', phone: PHONE, email: 'olga@example.ru' } });
         for (const code of ['TOP', 'PRIO', 'BASE', 'FAR']) expect(await listed(w, lab.code(code), 'offered')).toEqual([]);
+        // Nor its details: a dealer that lost the race cannot follow the winner's work.
+        await expect(w.queries.details(dealerScope(lab.code('TOP')), orderId)).rejects.toMatchObject({ code: 'not_found' });
+        expect(await w.queries.details(dealerScope(lab.code('BASE')), orderId)).toMatchObject({ dealer: lab.code('BASE'), dueAt: taken.dueAt, trace: null });
       });
 
       it('opens the next tier at once when everyone who sees the order declines, and gives it to the fallback when nobody is left', async () => {
@@ -563,7 +566,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         expect(await w.service.distribute(offered)).toMatchObject({ action: 'cancelled' });
         expect((await offersOf(w, offered)).map((o) => o.status)).toEqual(['withdrawn', 'withdrawn']);
         expect(await listed(w, lab.code('A'), 'offered')).toEqual([]);
-        await expect(w.service.take(dealerScope(lab.code('A')), offered)).rejects.toMatchObject({ code: 'conflict', details: { reason: 'already_taken' } });
+        await expect(w.service.take(dealerScope(lab.code('A')), offered)).rejects.toMatchObject({ code: 'conflict', details: { reason: 'cancelled' } });
 
         for (const code of ['A', 'B']) {
           expect((await w.dealers.get(lab.code(code))).points).toBe(0);

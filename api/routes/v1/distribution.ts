@@ -249,6 +249,21 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
   );
 
   app.post(
+    '/orders/:id/status',
+    {
+      schema: {
+        tags,
+        summary: "The manufacturer moves a distributed order on or cancels it (also while it is still offered); the dealer's points follow as for the dealer",
+        params: OrderIdParamsSchema,
+        headers: HubUserHeadersSchema,
+        body: StatusChangeBodySchema,
+        response: { 200: StatusChangeResultSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => distribution.changeStatus(scopeOf(request), request.params.id, request.body),
+  );
+
+  app.post(
     '/distribution/advance',
     {
       schema: {
