@@ -202,6 +202,7 @@ export const DecisionTraceSchema = Type.Object(
       productLines: Type.Array(Type.String()),
       skus: Type.Array(Type.String()),
       channel: Type.String(),
+      stockCheck: Nullable(Type.String({ description: "the manufacturer's stock check of this order version: confirmed | partial | unavailable; null when not checked" })),
     }),
     defaultDealer: Type.Array(Type.Object({ dealer: Type.String(), matched: Type.Boolean(), usable: Type.Boolean(), message: Type.String() })),
     dealers: Type.Array(DealerVerdictSchema),

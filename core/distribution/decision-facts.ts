@@ -29,10 +29,12 @@ export async function loadOrderFacts(q: Queryable, orderId: string): Promise<Ord
   const [order] = await q.query<{
     id: string; number: string | null; region: string | null; status: string; version: number; placed_at: Date; created_at: Date;
     desired: string | null; channel_id: string; channel_name: string; channel_kind: string; channel_labels: string[] | null; region_path: string | null;
+    stock_check: string | null;
   }>(
     `SELECT o.id, o.number, o.region, o.status, o.version, o.placed_at, o.created_at, to_char(o.desired_delivery_date, 'YYYY-MM-DD') AS desired,
             c.id AS channel_id, c.name AS channel_name, c.kind AS channel_kind, c.labels AS channel_labels,
-            (SELECT g.path FROM region g WHERE upper(g.code) = upper(o.region) LIMIT 1) AS region_path
+            (SELECT g.path FROM region g WHERE upper(g.code) = upper(o.region) LIMIT 1) AS region_path,
+            (SELECT s.result FROM stock_check s WHERE s.order_id = o.id AND s.order_version = o.version) AS stock_check
        FROM "order" o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1`,
     [orderId],
   );
@@ -53,6 +55,7 @@ export async function loadOrderFacts(q: Queryable, orderId: string): Promise<Ord
       regionPath: order.region_path,
       lines: lines.map((l) => ({ position: l.position, sku: l.sku, productId: l.product_id, productLine: l.product_line, brand: l.brand })),
       placedAt: placedAt.toISOString(),
+      stockCheck: order.stock_check,
     },
     status: order.status,
     version: order.version,

@@ -17,6 +17,12 @@ export interface OrderFacts {
   /** Product lines only (shipping and fees are not dealers' assortment). */
   lines: OrderLineFacts[];
   placedAt: string;
+  /**
+   * The manufacturer's stock check of the order's current version (confirmed, partial,
+   * unavailable), null when its products are not the hub's to check. Dealers sell from their own
+   * stock, so it does not filter anyone; it is in the trace for the manager who reads it.
+   */
+  stockCheck?: string | null | undefined;
 }
 
 export interface OrderLineFacts {
@@ -146,6 +152,7 @@ export interface DecisionTrace {
     productLines: string[];
     skus: string[];
     channel: string;
+    stockCheck: string | null;
   };
   defaultDealer: { dealer: string; matched: boolean; usable: boolean; message: string }[];
   dealers: DealerVerdict[];

@@ -642,6 +642,7 @@ function trace(ctx: PlanContext, defaultDealer: DefaultEntry[], tiers: TierTrace
       productLines: order.productLines,
       skus: order.skus,
       channel: order.facts.channel.name,
+      stockCheck: order.facts.stockCheck ?? null,
     },
     defaultDealer,
     dealers: ctx.dealers.map((d) => ctx.verdicts.get(d.code)!),

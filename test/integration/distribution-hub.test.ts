@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DealerService } from '../../core/dealers/dealer-service.ts';
-import { dealerScope } from '../../core/dealers/dealer-scope.ts';
+import { ADMIN_SCOPE, dealerScope } from '../../core/dealers/dealer-scope.ts';
 import { DistributionConfigs } from '../../core/distribution/distribution-configs.ts';
 import { DistributionQueries } from '../../core/distribution/distribution-queries.ts';
 import { DistributionService } from '../../core/distribution/distribution-service.ts';
@@ -74,6 +74,8 @@ describe('distribution inside the hub (embedded database)', () => {
     const seen = await queries.listOrders(dealerScope('SB'), { view: 'offered' });
     expect(seen.orders.map((o) => o.orderId)).toContain(receipt.orderId);
     expect((await queries.listOrders(dealerScope('NORD'), { view: 'offered' })).orders).toEqual([]);
+    // The manufacturer's stock check ran first (nothing in stock here); the trace shows it to whoever reads the decision.
+    expect((await queries.details(ADMIN_SCOPE, receipt.orderId)).trace?.order.stockCheck).toBe('unavailable');
   });
 
   it('withdraws the offers when the order is changed into another region, and offers it there', async () => {

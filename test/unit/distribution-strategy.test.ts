@@ -808,7 +808,7 @@ describe('planDistribution', () => {
       expect(JSON.parse(JSON.stringify(first.trace))).toEqual(first.trace);
       expect(first.trace.decidedAt).toBe(NOW.toISOString());
       expect(first.trace.configVersion).toBe(7);
-      expect(first.trace.order).toEqual({ regionCode: 'RU-MOW', regionKnown: true, orderKinds: [], productLines: ['Tiles'], skus: ['TILE-1'], channel: 'site' });
+      expect(first.trace.order).toEqual({ regionCode: 'RU-MOW', regionKnown: true, orderKinds: [], productLines: ['Tiles'], skus: ['TILE-1'], channel: 'site', stockCheck: null });
     });
 
     it('does not change its input', () => {
