@@ -101,12 +101,16 @@ export async function loadCandidates(db: Database, order: OrderRecord, options: 
   const productIds = [...new Set(order.facts.lines.flatMap((l) => (l.productId ? [l.productId] : [])))];
   const stocked = new Map<string, string[]>();
   if (productIds.length > 0) {
-    const stockRows = await db.query<{ dealer_id: string; product_ids: string[] }>(
-      `SELECT dealer_id, array_agg(product_id) AS product_ids FROM dealer_assortment
-        WHERE dealer_id = ANY($1::text[]) AND product_id = ANY($2::text[]) GROUP BY dealer_id`,
-      [ids, productIds],
-    );
-    for (const r of stockRows) stocked.set(r.dealer_id, r.product_ids);
+    // By product only, candidates picked out here: with both lists in the WHERE the planner also walks
+    // the primary key over every candidate id (6.7 of 8.3 ms for 1,000 candidates, bench/distribution).
+    const candidates = new Set(ids);
+    const stockRows = await db.query<{ dealer_id: string; product_id: string }>(`SELECT dealer_id, product_id FROM dealer_assortment WHERE product_id = ANY($1::text[])`, [productIds]);
+    for (const r of stockRows) {
+      if (!candidates.has(r.dealer_id)) continue;
+      const held = stocked.get(r.dealer_id);
+      if (held) held.push(r.product_id);
+      else stocked.set(r.dealer_id, [r.product_id]);
+    }
   }
   const declined = new Set(
     (await db.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [order.facts.orderId])).map(
@@ -157,27 +161,46 @@ export async function loadRegionPaths(q: Queryable, config: DistributionConfig):
   return Object.fromEntries(rows.map((r) => [r.code, r.path]));
 }
 
-/** Base+ counts of the current period for every base_plus tier, by tier index. */
+/**
+ * Base+ counts of the current period for every base_plus tier, by tier index: two index range
+ * scans (order_distribution by started_at, and by quota dealer and started_at), so the cost stays
+ * flat as the period fills up.
+ */
 export async function loadQuotaStates(q: Queryable, config: DistributionConfig, now: Date, excludeOrderId?: string): Promise<Record<number, QuotaState>> {
   const states: Record<number, QuotaState> = {};
   for (const [index, tier] of config.tiers.entries()) {
     if (tier.kind !== 'base_plus') continue;
     const start = periodStart(now, tier.period, config.settings.timeZone);
-    const rows = await q.query<{ code: string | null; n: string | number }>(
-      `SELECT qd.code, count(*) AS n FROM order_distribution d LEFT JOIN dealer qd ON qd.id = d.quota_dealer_id
-        WHERE d.started_at >= $1::timestamptz AND d.started_at <= $2::timestamptz AND d.order_id <> $3 GROUP BY qd.code`,
-      // Instants as ISO strings: a bare Date reaches PostgreSQL without its zone and is read in the session's.
-      [start.toISOString(), now.toISOString(), excludeOrderId ?? ''],
+    // Instants as ISO strings: a bare Date reaches PostgreSQL without its zone and is read in the session's.
+    const range = [start.toISOString(), now.toISOString(), excludeOrderId ?? ''];
+    const [total] = await q.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM order_distribution WHERE started_at >= $1::timestamptz AND started_at <= $2::timestamptz AND order_id <> $3`,
+      range,
     );
-    let total = 0;
-    const allocated: Record<string, number> = {};
-    for (const r of rows) {
-      total += Number(r.n);
-      if (r.code) allocated[r.code] = Number(r.n);
-    }
-    states[index] = { periodStart: start.toISOString(), distributedInPeriod: total, allocated };
+    const rows = await q.query<{ code: string; n: string | number }>(
+      `SELECT dl.code, count(*) AS n FROM dealer dl
+         JOIN order_distribution d ON d.quota_dealer_id = dl.id AND d.started_at >= $1::timestamptz AND d.started_at <= $2::timestamptz AND d.order_id <> $3
+        WHERE dl.code = ANY($4::text[]) GROUP BY dl.code`,
+      [...range, tier.quotas.map((quota) => quota.dealer)],
+    );
+    states[index] = { periodStart: start.toISOString(), distributedInPeriod: Number(total?.n ?? 0), allocated: Object.fromEntries(rows.map((r) => [r.code, Number(r.n)])) };
   }
   return states;
+}
+
+/**
+ * Whether any Base+ quota dealer could be offered this order (a superset of the decision's own
+ * test: assortment is not looked at). When none can, the decision needs neither the quota counts
+ * nor the lock that keeps two decisions from reading the same counts.
+ */
+export function quotaMayApply(config: DistributionConfig, dealers: DealerFacts[], order: OrderFacts): boolean {
+  const quotaCodes = new Set(config.tiers.flatMap((t) => (t.kind === 'base_plus' ? t.quotas.map((q) => q.dealer) : [])));
+  if (quotaCodes.size === 0 || order.regionPath === null) return false;
+  const path = order.regionPath;
+  return dealers.some(
+    (d) => quotaCodes.has(d.code) && d.active && d.authorised && d.acceptsSiteOrders && !d.exclusionReason && !d.declined
+      && d.regionPaths.some((p) => path.startsWith(p) || p.startsWith(path)),
+  );
 }
 
 /** Whether a configuration reaches every dealer wherever it is (a taxi tier with scope everywhere). */

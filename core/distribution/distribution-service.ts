@@ -8,7 +8,7 @@ import { dealersNamedIn, type DistributionConfig } from './distribution-config.t
 import { DistributionConfigs } from './distribution-configs.ts';
 import type { Plan } from './distribution-plan.ts';
 import { DefaultDistributionStrategy, type DistributionStrategy } from './distribution-strategy.ts';
-import { loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
+import { loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
 import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULFILMENT, pointsFor } from './fulfilment-rules.ts';
 
 /**
@@ -318,9 +318,13 @@ export class DistributionService {
         overtaken = existing;
         return { orderId, action: 'unchanged', status: existing.status, reason: `order version ${order.version} noted; the order became ${existing.status} meanwhile` } satisfies DistributeOutcome;
       }
-      // Base+ quotas count what was given in the period: deciding two orders at once must not both see the same counts.
-      if (config.tiers.some((t) => t.kind === 'base_plus')) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution-quota'))`);
-      const quota = await loadQuotaStates(q, config, now, orderId);
+      // Base+ quotas count what was given in the period: deciding two orders at once must not both see
+      // the same counts. Only decisions a quota dealer could take part in need the counts and the lock.
+      let quota = {};
+      if (quotaMayApply(config, dealers, order.facts)) {
+        await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution-quota'))`);
+        quota = await loadQuotaStates(q, config, now, orderId);
+      }
       // Declines read again under the lock: one committed since the candidates were loaded still stands.
       const declined = new Set((await q.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [orderId])).map((r) => r.dealer_id));
       const facts = dealers.map((d) => (declined.has(d.id) ? { ...d, declined: true } : d));

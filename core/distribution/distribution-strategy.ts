@@ -444,19 +444,20 @@ function planTaxi(tier: TierOf<'taxi'>, _index: number, ctx: PlanContext): TierR
   };
 }
 
-/** Dealers eligible in general (dealers failing a general check are explained in trace.dealers, not per tier). */
+/**
+ * Dealers eligible in general. Dealers failing a general check, the region included, are explained
+ * once in trace.dealers, not again per tier: with a tier that reaches everywhere every dealer of the
+ * network is a candidate, and repeating "serves another region" in each regional tier made the
+ * trace of one order hundreds of kilobytes.
+ */
 function candidates(ctx: PlanContext, needsRegion: boolean): { pool: DealerFacts[]; filtered: Filtered[] } {
   const pool: DealerFacts[] = [];
-  const filtered: Filtered[] = [];
   for (const dealer of ctx.dealers) {
     if (failuresExcept(ctx, dealer.code, REGION_IGNORED).length > 0) continue;
-    if (needsRegion && ctx.verdicts.get(dealer.code)?.regionMatch === 'none') {
-      filtered.push({ code: dealer.code, filter: 'region', message: regionFilterMessage(dealer, ctx) });
-      continue;
-    }
+    if (needsRegion && ctx.verdicts.get(dealer.code)?.regionMatch === 'none') continue;
     pool.push(dealer);
   }
-  return { pool, filtered };
+  return { pool, filtered: [] };
 }
 
 /**

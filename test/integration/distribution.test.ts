@@ -333,7 +333,6 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         expect(codes(tier(1).offeredTo)).toEqual([lab.code('TOP')]);
         expect(tier(1).filtered.filter((f) => f.code.startsWith(lab.tag)).map((f) => [f.code, f.filter]).sort()).toEqual([
           [lab.code('BASE'), 'points'],
-          [lab.code('FAR'), 'region'],
           [lab.code('PRIO'), 'points'],
         ]);
         expect(tier(2)).toMatchObject({ kind: 'base', opensAt: at(5 * MINUTE), closesAt: at(35 * MINUTE), details: { appliedDelayMinutes: 15, priorityDealers: [lab.code('PRIO')] } });

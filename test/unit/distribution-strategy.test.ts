@@ -312,7 +312,6 @@ describe('planDistribution', () => {
         ['R2', 0, 2, at(0), null],
       ]);
       expect(p.trace.tiers[0]!.filtered).toEqual([
-        { code: 'R5', filter: 'region', message: "Dealer R5 (R5) does not serve the order's region RU-MOW" },
         { code: 'R4', filter: 'points', message: 'Dealer R4 (R4) has 99 points, below the minimum of 100' },
         { code: 'R6', filter: 'top', message: 'Dealer R6 (R6) is number 4 by points, outside the top 3' },
       ]);
@@ -392,7 +391,8 @@ describe('planDistribution', () => {
         ['T3', 0, 0, at(0), null],
         ['T1', 0, 1, at(0), null],
       ]);
-      expect(filtered(p.trace.tiers[0])).toEqual([['T2', 'region']]);
+      expect(filtered(p.trace.tiers[0])).toEqual([]);
+      expect(verdict(p, 'T2').failed.map((f) => f.check)).toEqual(['region']);
     });
 
     it('with scope everywhere: every eligible dealer wherever it is', () => {
@@ -454,8 +454,6 @@ describe('planDistribution', () => {
         ['taxi', at(60), at(120), null],
       ]);
       expect(p.trace.tiers[3]!.filtered).toEqual([
-        { code: 'FAR', filter: 'region', message: "Dealer FAR (FAR) does not serve the order's region RU-MOW" },
-        { code: 'FIX', filter: 'region', message: "Dealer FIX (FIX) does not serve the order's region RU-MOW" },
         { code: 'R1', filter: 'already_offered', message: 'Dealer R1 (R1) was already offered the order by tier 3 (rating)' },
         { code: 'R2', filter: 'already_offered', message: 'Dealer R2 (R2) was already offered the order by tier 3 (rating)' },
         { code: 'Q1', filter: 'already_offered', message: 'Dealer Q1 (Q1) was already offered the order by tier 2 (base_plus)' },
@@ -599,9 +597,8 @@ describe('planDistribution', () => {
       expect(verdict(unknown, 'D1').failed).toEqual([
         { check: 'region', message: "the order's region XX is not in the region hierarchy, so Dealer D1 (D1) cannot be matched by region" },
       ]);
-      expect(unknown.trace.tiers[0]!.filtered).toEqual([
-        { code: 'D1', filter: 'region', message: "Dealer D1 (D1) is left out: this tier offers by region and the order's region is unknown" },
-      ]);
+      // Said once, in the dealer's verdict; the regional tier does not repeat it.
+      expect(unknown.trace.tiers[0]!.filtered).toEqual([]);
       const none = plan({ dealers: [dealer('D1')], order: { regionCode: null, regionPath: null }, tiers: [taxi()] });
       expect(none.trace.tiers[0]!.skipped).toBe('the order has no region, and this tier offers by region');
       expect(verdict(none, 'D1').failed[0]!.message).toBe('the order has no region, so Dealer D1 (D1) cannot be matched by region');
