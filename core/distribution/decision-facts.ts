@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { excludedDealers } from '../exclusivity/exclusivity-service.ts';
-import type { DistributionConfig } from './distribution-config.ts';
+import { regionsNamedIn, type DistributionConfig } from './distribution-config.ts';
 import type { DealerFacts, OrderFacts, QuotaState } from './distribution-plan.ts';
 import { periodStart } from './quota-period-rules.ts';
 
@@ -153,11 +153,9 @@ async function exclusionReasons(db: Database, order: OrderRecord, dealers: Deale
 
 /** Paths of the region codes the configuration's match rules name (unknown codes are simply absent). */
 export async function loadRegionPaths(q: Queryable, config: DistributionConfig): Promise<Record<string, string>> {
-  const codes = new Set<string>();
-  for (const d of config.settings.defaultDealers) d.match.regions?.forEach((c) => codes.add(c));
-  for (const tier of config.tiers) if (tier.kind === 'fixed') tier.rules.forEach((r) => r.match.regions?.forEach((c) => codes.add(c)));
-  if (codes.size === 0) return {};
-  const rows = await q.query<{ code: string; path: string }>(`SELECT code, path FROM region WHERE code = ANY($1::text[])`, [[...codes]]);
+  const codes = regionsNamedIn(config);
+  if (codes.length === 0) return {};
+  const rows = await q.query<{ code: string; path: string }>(`SELECT code, path FROM region WHERE code = ANY($1::text[])`, [codes]);
   return Object.fromEntries(rows.map((r) => [r.code, r.path]));
 }
 

@@ -198,3 +198,11 @@ export function dealersNamedIn(config: DistributionConfig): string[] {
   }
   return [...codes].sort();
 }
+
+/** Every region code the configuration's match rules name (they must exist when it is saved). */
+export function regionsNamedIn(config: DistributionConfig): string[] {
+  const codes = new Set<string>();
+  for (const d of config.settings.defaultDealers) d.match.regions?.forEach((c) => codes.add(c));
+  for (const tier of config.tiers) if (tier.kind === 'fixed') tier.rules.forEach((r) => r.match.regions?.forEach((c) => codes.add(c)));
+  return [...codes].sort();
+}

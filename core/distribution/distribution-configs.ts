@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { sqlStateOf } from '../db/sql-errors.ts';
 import { HubError } from '../errors.ts';
 import { assertValid } from '../model/validate.ts';
-import { dealersNamedIn, DistributionConfigSchema, type DistributionConfig } from './distribution-config.ts';
+import { dealersNamedIn, DistributionConfigSchema, regionsNamedIn, type DistributionConfig } from './distribution-config.ts';
 
 /**
  * The manufacturer's strategy configurations, versioned: saving makes a new version (the highest is
@@ -98,13 +98,6 @@ export class DistributionConfigs {
       }
     }
   }
-}
-
-function regionsNamedIn(config: DistributionConfig): string[] {
-  const codes = new Set<string>();
-  for (const d of config.settings.defaultDealers) d.match.regions?.forEach((c) => codes.add(c));
-  for (const tier of config.tiers) if (tier.kind === 'fixed') tier.rules.forEach((r) => r.match.regions?.forEach((c) => codes.add(c)));
-  return [...codes].sort();
 }
 
 interface ConfigRow {
