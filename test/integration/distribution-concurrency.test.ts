@@ -261,4 +261,34 @@ describe('distribution under concurrency on PostgreSQL', () => {
       expect((await serviceNo(1).take(dealerScope(fresh!), orderId)).dealerCode).toBe(fresh);
     });
   });
+
+  describe('when orders with a Base+ quota are decided at once', () => {
+    it('gives the quota dealer exactly its count, as if the orders had come one by one', async () => {
+      const [quota] = await createDealers('QT', 3);
+      await admin().configs.save(
+        {
+          settings: {},
+          tiers: [
+            { kind: 'base_plus', windowMinutes: 10, period: 'day', quotas: [{ dealer: quota!, unit: 'count', limit: 4 }] },
+            { kind: 'taxi', windowMinutes: 60, scope: 'region' },
+          ],
+        },
+        'test',
+      );
+      const orders: string[] = [];
+      for (let i = 0; i < 16; i++) orders.push(await placeOrder('QT', String(i)));
+      // Without the quota lock all 16 decisions read "0 of 4 given" and every one goes to the quota dealer first.
+      await Promise.all(orders.map((id, i) => serviceNo(i).distribute(id)));
+      const [given] = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM order_distribution d JOIN dealer q ON q.id = d.quota_dealer_id WHERE q.code = $1 AND d.order_id = ANY($2::text[])`,
+        [quota, orders],
+      );
+      expect(given!.n).toBe(4);
+      const [first] = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM dealer_offer o JOIN dealer d ON d.id = o.dealer_id WHERE d.code = $1 AND o.tier_kind = 'base_plus' AND o.order_id = ANY($2::text[])`,
+        [quota, orders],
+      );
+      expect(first!.n).toBe(4);
+    });
+  });
 });
