@@ -11,6 +11,7 @@ import { createHub, type Hub } from '../jobs/hub.ts';
 import { syncChannel, type SyncOutcome } from '../jobs/processors/sync-channel.ts';
 import type { SyncCounts } from '../core/channels/sync-runs.ts';
 import { startWooSandbox, type WooSandbox } from './woo-sandbox.ts';
+import { setUpDealerNetwork } from './dealer-network.ts';
 
 export interface DemoOptions {
   config: HubConfig;
@@ -53,6 +54,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await migrate(db);
     const config: HubConfig = { ...options.config, databaseUrl: undefined, redisUrl: undefined, dataDir };
     hub = await createHub(config, { db, retry: { attempts: 3, backoffMs: 2_000 } });
+    await setUpDealerNetwork(db);
+    print('[demo] dealer network: 6 dealers in Hungary and the export desk; strategy: best rated → region (priority first) → everyone');
 
     const every = Math.min(59, Math.max(5, options.everySeconds ?? 12));
     const shops: DemoShop[] = [];
@@ -86,12 +89,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       print('[demo] the shops took 3 new orders and changed 3; syncing again');
       for (const shop of shops) await syncNow(shop, 'demo');
       await printOrders(hub, print);
+      await printDistribution(hub, print);
       return;
     }
 
     const app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions });
     const address = await listen(app, options.config);
     print(`[demo] API at ${address}: try ${address}/v1/orders and the docs at ${address}/docs`);
+    print(`[demo] a dealer's offers: ${address}/v1/dealers/BP-KERT/orders?view=offered — take one with POST …/orders/<id>/take`);
 
     hub.runner.onSyncFinished((event) => {
       const shop = shops.find((s) => s.channelId === event.channelId);
@@ -163,4 +168,16 @@ function untilSignal(): Promise<void> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+}
+
+async function printDistribution(hub: Hub, print: (line: string) => void): Promise<void> {
+  const rows = await hub.db.query<{ code: string; visible: number; later: number }>(
+    `SELECT d.code, count(*) FILTER (WHERE o.visible_from <= now())::int AS visible, count(*) FILTER (WHERE o.visible_from > now())::int AS later
+       FROM dealer_offer o JOIN dealer d ON d.id = o.dealer_id WHERE o.status = 'open' GROUP BY d.code ORDER BY d.code`,
+  );
+  const [summary] = await hub.db.query<{ offering: number; assigned: number }>(
+    `SELECT count(*) FILTER (WHERE status = 'offering')::int AS offering, count(*) FILTER (WHERE status = 'assigned')::int AS assigned FROM order_distribution`,
+  );
+  print(`[demo] distribution: ${summary?.offering ?? 0} orders offered to dealers, ${summary?.assigned ?? 0} assigned at once; open offers per dealer (visible now / later):`);
+  for (const r of rows) print(`  ${r.code.padEnd(8)} ${String(r.visible).padStart(3)} / ${r.later}`);
 }
