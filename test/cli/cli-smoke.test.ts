@@ -109,6 +109,9 @@ describe('hub CLI', { timeout: 120_000 }, () => {
       expect(result.stdout).toMatch(/\[demo\] Demo Woo shop HU: \+3 new, 2 changed, \d+ unchanged — \d+ orders in total/);
       expect(result.stdout).toMatch(/\[demo\] \d+ orders in the hub; the 10 newest:/);
       expect(result.stdout.split('\n').filter((l) => /^ {2}#\d+/.test(l))).toHaveLength(10);
+      // The demo's dealer network: new and changed orders reach dealers during the sync.
+      expect(result.stdout).toMatch(/\[demo\] distribution: [1-9]\d* orders offered to dealers/);
+      expect(result.stdout).toMatch(/^ {2}EXPORT +[1-9]\d* \/ \d+$/m);
     }, 120_000);
   });
 });
