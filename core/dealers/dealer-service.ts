@@ -210,7 +210,8 @@ const NEW_DEALER: Omit<DealerState, 'name' | 'mainRegionId' | 'extraRegionIds'> 
 type DealerPatch = DealerChanges & { code: string };
 type WriteMode = 'create' | 'update' | 'upsert';
 
-interface StoredDealerRow {
+/** The profile columns every read of a dealer has. */
+interface DealerColumns {
   id: string;
   code: string;
   name: string;
@@ -225,25 +226,14 @@ interface StoredDealerRow {
   product_lines: string[];
   own_prices_allowed: boolean;
   price_column: string | null;
+}
+
+interface StoredDealerRow extends DealerColumns {
   main_region_id: string | null;
   extra_region_ids: string[];
 }
 
-interface DealerViewRow {
-  id: string;
-  code: string;
-  name: string;
-  logo_url: string | null;
-  authorised: boolean;
-  accepts_site_orders: boolean;
-  call_from_site: boolean;
-  active: boolean;
-  contacts: DealerContacts;
-  description: string | null;
-  whole_range: boolean;
-  product_lines: string[];
-  own_prices_allowed: boolean;
-  price_column: string | null;
+interface DealerViewRow extends DealerColumns {
   points: number;
   takes_count: number;
   take_seconds_total: string;
