@@ -620,7 +620,6 @@ export class DistributionService {
 
 // ---- helpers of the flows above ----------------------------------------------------------------------------------
 
-
 function statusOf(plan: Plan): 'offering' | 'assigned' | 'unassigned' {
   return plan.outcome === 'offer' ? 'offering' : plan.outcome === 'assign' ? 'assigned' : 'unassigned';
 }
