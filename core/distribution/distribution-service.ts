@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { changePoints } from '../dealers/dealer-points.ts';
 import type { DealerScope } from '../dealers/dealer-scope.ts';
-import { HubError } from '../errors.ts';
+import { HubError, isHubError } from '../errors.ts';
 import { dealersNamedIn, type DistributionConfig } from './distribution-config.ts';
 import { DistributionConfigs } from './distribution-configs.ts';
 import type { Plan } from './distribution-plan.ts';
@@ -111,6 +111,7 @@ export class DistributionService {
         results.push(await this.distribute(orderId));
       } catch (error) {
         results.push({ orderId, error: error as Error });
+        await this.recordFailure(orderId, error as Error);
       }
     }
     return results;
@@ -493,14 +494,36 @@ export class DistributionService {
       try {
         const outcome = await this.distribute(id);
         if (outcome.action !== 'unchanged' && outcome.action !== 'skipped') swept++;
-      } catch {
+      } catch (error) {
         // Left for the next tick; one bad order does not stop the others.
+        await this.recordFailure(id, error as Error);
       }
     }
     return swept;
   }
 
   // ---- helpers -----------------------------------------------------------------------------------------------------
+
+  /**
+   * A distribution that failed is visible to ops: an event in the order's history and a notice to
+   * the admins, once per distinct error (the tick retries every minute; it does not repeat itself).
+   */
+  private async recordFailure(orderId: string, error: Error): Promise<void> {
+    const message = error.message.slice(0, 2000);
+    try {
+      await this.transaction(async (tx) => {
+        const [last] = await tx.$queryRawUnsafe<{ kind: string; error: string | null }[]>(
+          `SELECT kind, detail->>'error' AS error FROM distribution_event WHERE order_id = $1 ORDER BY id DESC LIMIT 1`, orderId,
+        );
+        if (last?.kind === 'failed' && last.error === message) return;
+        const now = this.clock();
+        await event(tx, orderId, 'failed', null, 'hub', { error: message, code: isHubError(error) ? error.code : 'internal' }, now);
+        await notify(tx, null, orderId, 'distribution_failed', `Distribution of order ${orderId} failed: ${message}`, now);
+      });
+    } catch {
+      // The order is gone or the database is down: there is nothing to record the failure on; the caller logs it.
+    }
+  }
 
   private async cancelForClient(orderId: string, reason: string): Promise<DistributeOutcome> {
     const now = this.clock();

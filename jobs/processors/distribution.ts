@@ -5,7 +5,8 @@ import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 /**
  * Every order a payload created or changed goes on to distribution (after its stock check): a new
  * order is offered to dealers, a changed one re-offered while nobody has it, a cancelled one
- * withdrawn. A failure is logged and left to the minute's sweep (advance), never failing the intake.
+ * withdrawn. A failure is logged, recorded for ops (the order's history and the admins' notices)
+ * and retried by the minute's tick; it never fails the intake.
  */
 export async function distributeOrdersOf(ctx: ProcessorContext, outcome: Pick<PayloadOutcome, 'results'>): Promise<void> {
   const ids = [...new Set(outcome.results.filter((r) => r.orderId && (r.outcome === 'created' || r.outcome === 'updated')).map((r) => r.orderId!))];

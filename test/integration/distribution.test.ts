@@ -2,9 +2,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Database } from '../../core/db/database.ts';
 import { DealerService } from '../../core/dealers/dealer-service.ts';
 import { ADMIN_SCOPE, dealerScope } from '../../core/dealers/dealer-scope.ts';
-import type { DecisionTrace } from '../../core/distribution/distribution-plan.ts';
+import type { DecisionTrace, PlanInput } from '../../core/distribution/distribution-plan.ts';
 import { DistributionQueries, type OrderView } from '../../core/distribution/distribution-queries.ts';
 import { DistributionService } from '../../core/distribution/distribution-service.ts';
+import { DefaultDistributionStrategy } from '../../core/distribution/distribution-strategy.ts';
 import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
@@ -761,6 +762,29 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         expect(await listed(w, lab.code('A'), 'offered')).toEqual([left]);
         expect(await notificationsFor(w, lab.code('A'), left)).toEqual(['offered']);
         await expect(w.queries.details(ADMIN_SCOPE, before)).rejects.toMatchObject({ code: 'not_found' });
+      });
+
+      it('shows ops a distribution that fails, once per error, and succeeds on the tick once the cause is gone', async () => {
+        const lab = await createLab(w, 'FL', [{ name: 'A' }]);
+        await saveConfig(w, taxiInRegion());
+        const orderId = await placeOrder(w, lab, '1');
+        let broken = true;
+        const real = new DefaultDistributionStrategy();
+        const strategy = { name: 'flaky', plan: (input: PlanInput) => { if (broken) throw new Error('the strategy service is down'); return real.plan(input); } };
+        const service = new DistributionService(w.db, { clock: w.clock.now, strategy });
+
+        const [result] = await service.distributeOrders([orderId]);
+        expect(result).toMatchObject({ orderId, error: expect.objectContaining({ message: 'the strategy service is down' }) });
+        // The tick retries it every minute; ops hear of it once.
+        expect(await service.advance()).toEqual(idle);
+        // Never distributed, so there is no distribution to show yet: the history and the admins' notices carry it.
+        const failed = await w.db.query<{ kind: string; error: string }>(`SELECT kind, detail->>'error' AS error FROM distribution_event WHERE order_id = $1`, [orderId]);
+        expect(failed).toEqual([{ kind: 'failed', error: 'the strategy service is down' }]);
+        expect(await notificationsFor(w, null, orderId)).toEqual(['distribution_failed']);
+
+        broken = false;
+        expect(await service.advance()).toEqual({ ...idle, swept: 1 });
+        expect(await w.queries.details(ADMIN_SCOPE, orderId)).toMatchObject({ status: 'offering' });
       });
 
       it('catches up a change and a cancellation that intake stored but distribution never applied', async () => {
