@@ -173,20 +173,14 @@ export interface PointsChangeView {
 const DEALER_WRITE_LOCK = 7_100_501;
 const TX_OPTIONS = { timeout: 120_000, maxWait: 60_000 } as const;
 
+/** The profile fields a dealer's row holds, as the views and the writes name them. */
+type DealerProfile = Pick<
+  DealerView,
+  'name' | 'logoUrl' | 'authorised' | 'acceptsSiteOrders' | 'callFromSite' | 'active' | 'contacts' | 'description' | 'wholeRange' | 'productLines' | 'ownPricesAllowed' | 'priceColumn'
+>;
+
 /** A dealer's profile and regions as stored, or as a write leaves it. */
-interface DealerState {
-  name: string;
-  logoUrl: string | null;
-  authorised: boolean;
-  acceptsSiteOrders: boolean;
-  callFromSite: boolean;
-  active: boolean;
-  contacts: DealerContacts;
-  description: string | null;
-  wholeRange: boolean;
-  productLines: string[];
-  ownPricesAllowed: boolean;
-  priceColumn: string | null;
+interface DealerState extends DealerProfile {
   mainRegionId: string;
   /** Sorted, without the main region. */
   extraRegionIds: string[];
@@ -777,7 +771,7 @@ async function lockDealer(tx: Tx, code: string): Promise<{ id: string; own_price
   return dealer;
 }
 
-function stateOf(row: StoredDealerRow): DealerState {
+function profileOf(row: DealerColumns): DealerProfile {
   return {
     name: row.name,
     logoUrl: row.logo_url,
@@ -791,6 +785,12 @@ function stateOf(row: StoredDealerRow): DealerState {
     productLines: row.product_lines ?? [],
     ownPricesAllowed: row.own_prices_allowed,
     priceColumn: row.price_column,
+  };
+}
+
+function stateOf(row: StoredDealerRow): DealerState {
+  return {
+    ...profileOf(row),
     // Only a dealer written around this service can lack its main region; the write gives it one again.
     mainRegionId: row.main_region_id ?? '',
     extraRegionIds: [...(row.extra_region_ids ?? [])].sort(),
@@ -871,20 +871,9 @@ function toDealerView(row: DealerViewRow): DealerView {
   return {
     id: row.id,
     code: row.code,
-    name: row.name,
-    logoUrl: row.logo_url,
+    ...profileOf(row),
     mainRegion: main ? { code: main.code, name: main.name, path: main.path } : missingMainRegion(row.code),
     extraRegions: regions.filter((r) => !r.main).map((r) => ({ code: r.code, name: r.name, path: r.path })),
-    authorised: row.authorised,
-    acceptsSiteOrders: row.accepts_site_orders,
-    callFromSite: row.call_from_site,
-    active: row.active,
-    contacts: row.contacts ?? {},
-    description: row.description,
-    wholeRange: row.whole_range,
-    productLines: row.product_lines ?? [],
-    ownPricesAllowed: row.own_prices_allowed,
-    priceColumn: row.price_column,
     points: row.points,
     takesCount: row.takes_count,
     avgTakeSeconds: row.takes_count > 0 ? takeSeconds / row.takes_count : null,
