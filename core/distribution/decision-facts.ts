@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import { excludedDealers } from '../exclusivity/exclusivity-service.ts';
 import { regionsNamedIn, type DistributionConfig } from './distribution-config.ts';
 import type { DealerFacts, OrderFacts, QuotaState } from './distribution-plan.ts';
+import { matchRegion } from './distribution-strategy.ts';
 import { periodStart } from './quota-period-rules.ts';
 
 /**
@@ -9,7 +10,8 @@ import { periodStart } from './quota-period-rules.ts';
  * queries whatever the number of dealers: the order and its lines, the candidate dealers (those of
  * the order's region, those the configuration names, everyone when a tier reaches everywhere) with
  * their regions and the part of the order's products they stock, regional exclusivity for all of
- * them at once, the dealers that declined the order, and the Base+ counts of the current period.
+ * them at once, and the Base+ counts of the current period. Earlier declines are the caller's to
+ * mark: the service reads them under the order's lock, where a decline just committed is seen.
  * The live service and the what-if replay both use it.
  */
 
@@ -112,11 +114,6 @@ export async function loadCandidates(db: Database, order: OrderRecord, options: 
       else stocked.set(r.dealer_id, [r.product_id]);
     }
   }
-  const declined = new Set(
-    (await db.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [order.facts.orderId])).map(
-      (r) => r.dealer_id,
-    ),
-  );
   const exclusion = await exclusionReasons(db, order, rows);
   return rows.map((r) => {
     const takeSeconds = Number(r.take_seconds_total);
@@ -135,7 +132,7 @@ export async function loadCandidates(db: Database, order: OrderRecord, options: 
       productLines: r.product_lines ?? [],
       stockedProductIds: stocked.get(r.id) ?? [],
       exclusionReason: exclusion.get(r.code) ?? null,
-      declined: declined.has(r.id),
+      declined: false,
     };
   });
 }
@@ -193,11 +190,10 @@ export async function loadQuotaStates(q: Queryable, config: DistributionConfig, 
  */
 export function quotaMayApply(config: DistributionConfig, dealers: DealerFacts[], order: OrderFacts): boolean {
   const quotaCodes = new Set(config.tiers.flatMap((t) => (t.kind === 'base_plus' ? t.quotas.map((q) => q.dealer) : [])));
-  if (quotaCodes.size === 0 || order.regionPath === null) return false;
-  const path = order.regionPath;
+  if (quotaCodes.size === 0) return false;
   return dealers.some(
     (d) => quotaCodes.has(d.code) && d.active && d.authorised && d.acceptsSiteOrders && !d.exclusionReason && !d.declined
-      && d.regionPaths.some((p) => path.startsWith(p) || p.startsWith(path)),
+      && matchRegion(d.regionPaths, order.regionPath) !== 'none',
   );
 }
 

@@ -5,7 +5,7 @@ import { changePoints } from '../dealers/dealer-points.ts';
 import type { DealerScope } from '../dealers/dealer-scope.ts';
 import { HubError, isHubError } from '../errors.ts';
 import { dealersNamedIn, type DistributionConfig } from './distribution-config.ts';
-import { DistributionConfigs } from './distribution-configs.ts';
+import { DistributionConfigs, type ConfigVersionView } from './distribution-configs.ts';
 import type { Plan } from './distribution-plan.ts';
 import { DefaultDistributionStrategy, type DistributionStrategy } from './distribution-strategy.ts';
 import { loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
@@ -104,11 +104,12 @@ export class DistributionService {
   /** Distributes (or re-distributes, or withdraws) each order; one order's failure does not stop the others. */
   async distributeOrders(orderIds: string[]): Promise<(DistributeOutcome | { orderId: string; error: Error })[]> {
     const results: (DistributeOutcome | { orderId: string; error: Error })[] = [];
-    // One look at the configuration first: with distribution off, intake pays one query, not one per order.
-    if (orderIds.length === 0 || !(await this.configs.active())) return orderIds.map((orderId) => ({ orderId, action: 'skipped', reason: 'distribution is off' }));
+    // One look at the configuration for the whole batch: with distribution off, intake pays one query.
+    const active = orderIds.length > 0 ? await this.configs.active() : undefined;
+    if (!active) return orderIds.map((orderId) => ({ orderId, action: 'skipped', reason: 'distribution is off' }));
     for (const orderId of orderIds) {
       try {
-        results.push(await this.distribute(orderId));
+        results.push(await this.distributeWith(active, orderId));
       } catch (error) {
         results.push({ orderId, error: error as Error });
         await this.recordFailure(orderId, error as Error);
@@ -124,7 +125,10 @@ export class DistributionService {
    * state, unless the order is completed.
    */
   async distribute(orderId: string, options: { force?: boolean; by?: string } = {}): Promise<DistributeOutcome> {
-    const active = await this.configs.active();
+    return this.distributeWith(await this.configs.active(), orderId, options);
+  }
+
+  private async distributeWith(active: ConfigVersionView | undefined, orderId: string, options: { force?: boolean; by?: string } = {}): Promise<DistributeOutcome> {
     if (!active) return { orderId, action: 'skipped', reason: 'distribution is off: no strategy configuration has been saved' };
     const order = await loadOrderFacts(this.db, orderId);
     if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
@@ -320,16 +324,16 @@ export class DistributionService {
         overtaken = existing;
         return { orderId, action: 'unchanged', status: existing.status, reason: `order version ${order.version} noted; the order became ${existing.status} meanwhile` } satisfies DistributeOutcome;
       }
+      // Declines read under the lock: one committed since the candidates were loaded still stands.
+      const declined = new Set((await q.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [orderId])).map((r) => r.dealer_id));
+      const facts = dealers.map((d) => (declined.has(d.id) ? { ...d, declined: true } : d));
       // Base+ quotas count what was given in the period: deciding two orders at once must not both see
       // the same counts. Only decisions a quota dealer could take part in need the counts and the lock.
       let quota = {};
-      if (quotaMayApply(config, dealers, order.facts)) {
+      if (quotaMayApply(config, facts, order.facts)) {
         await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution-quota'))`);
         quota = await loadQuotaStates(q, config, now, orderId);
       }
-      // Declines read again under the lock: one committed since the candidates were loaded still stands.
-      const declined = new Set((await q.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [orderId])).map((r) => r.dealer_id));
-      const facts = dealers.map((d) => (declined.has(d.id) ? { ...d, declined: true } : d));
       const plan = this.strategy.plan({ order: order.facts, dealers: facts, config, configVersion: version, now, regionPaths, quota });
       const round = await this.persist(tx, order, version, config, plan, existing, now);
       await event(tx, orderId, action, null, by ?? 'hub', { round, configVersion: version, outcome: plan.outcome, offers: plan.offers.length, reason: plan.trace.result.reason, previousDealer: existing?.dealer_code ?? null }, now);
@@ -492,7 +496,7 @@ export class DistributionService {
     let swept = 0;
     for (const { id } of [...rows, ...lagging]) {
       try {
-        const outcome = await this.distribute(id);
+        const outcome = await this.distributeWith(active, id);
         if (outcome.action !== 'unchanged' && outcome.action !== 'skipped') swept++;
       } catch (error) {
         // Left for the next tick; one bad order does not stop the others.

@@ -124,7 +124,8 @@ function judgeDealer(dealer: DealerFacts, order: OrderView, settings: Distributi
   return { code: dealer.code, name: dealer.name, regionMatch, failed, points: dealer.points, avgTakeSeconds: dealer.avgTakeSeconds };
 }
 
-function matchRegion(dealerPaths: string[], orderPath: string | null): DealerVerdict['regionMatch'] {
+/** How a dealer's regions meet the order's: the one region test of distribution. */
+export function matchRegion(dealerPaths: string[], orderPath: string | null): DealerVerdict['regionMatch'] {
   if (orderPath === null) return 'none';
   if (dealerPaths.some((p) => isPathWithin(orderPath, p))) return 'covers';
   // The order only knows a coarser region (the country): a dealer somewhere inside it may still serve the buyer.

@@ -230,19 +230,15 @@ class QuotaCounter {
 /** Points as they were at a moment: the balance of the last change before it (0 before any). */
 async function withPointsAt(db: Database, dealers: DealerFacts[], at: Date): Promise<DealerFacts[]> {
   if (dealers.length === 0) return dealers;
-  const rows = await db.query<{ dealer_id: string; balance: number }>(
-    `SELECT DISTINCT ON (dealer_id) dealer_id, balance FROM dealer_points_change
-      WHERE dealer_id = ANY($1::text[]) AND created_at <= $2::timestamptz ORDER BY dealer_id, id DESC`,
+  // One row per dealer with any history: the balance of its last change before the moment (null: none yet).
+  const rows = await db.query<{ dealer_id: string; balance: number | null }>(
+    `SELECT dealer_id, (array_agg(balance ORDER BY id DESC) FILTER (WHERE created_at <= $2::timestamptz))[1] AS balance
+       FROM dealer_points_change WHERE dealer_id = ANY($1::text[]) GROUP BY dealer_id`,
     [dealers.map((d) => d.id), at.toISOString()],
   );
-  const historyIds = new Set(
-    (await db.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_points_change WHERE dealer_id = ANY($1::text[])`, [dealers.map((d) => d.id)])).map(
-      (r) => r.dealer_id,
-    ),
-  );
-  const balance = new Map(rows.map((r) => [r.dealer_id, r.balance]));
+  const balance = new Map(rows.map((r) => [r.dealer_id, r.balance ?? 0]));
   // A dealer with no history at all had the points it has now (set at registration).
-  return dealers.map((d) => ({ ...d, points: historyIds.has(d.id) ? (balance.get(d.id) ?? 0) : d.points }));
+  return dealers.map((d) => ({ ...d, points: balance.get(d.id) ?? d.points }));
 }
 
 async function averageTakeSeconds(db: Database): Promise<number | null> {
