@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   not_allowed: { http: 403, permanent: true },
   unauthorized: { http: 401, permanent: true },
   conflict: { http: 409, permanent: true },
+  /** Too many attempts (failed sign-ins); details.retryAfterSeconds says when to try again. */
+  rate_limited: { http: 429, permanent: false },
   upstream_rejected: { http: 502, permanent: true },
   upstream_unavailable: { http: 503, permanent: false },
   internal: { http: 500, permanent: false },
