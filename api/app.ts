@@ -1,22 +1,17 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Database } from '../core/db/database.ts';
-import type { ConnectorCatalog, HubActions } from '../core/ports.ts';
+import { Authenticator } from '../core/identity/authenticator.ts';
+import { installAuth } from './auth/auth-hooks.ts';
+import type { AppDeps, RouteDeps } from './deps.ts';
 import { registerErrorHandling } from './errors.ts';
 import healthRoutes from './routes/health.ts';
 import v1Routes from './routes/v1/index.ts';
 
-export interface AppDeps {
-  db: Database;
-  catalog: ConnectorCatalog;
-  actions: HubActions;
-  /** fastify's logger option: false (default) for none, true or pino options to log. */
-  logger?: boolean | object;
-  /** Largest webhook body accepted, in bytes (default 10 MB); larger ones get 413. */
-  webhookBodyLimit?: number;
-}
+export type { AppDeps } from './deps.ts';
 
 /**
  * The hub's HTTP API as a self-contained fastify app: every route validated and serialised by
@@ -51,12 +46,24 @@ function withRedactedUrls(logger: boolean | object): FastifyServerOptions['logge
   } as FastifyServerOptions['logger'];
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
+  const security = appDeps.security ?? {};
+  const deps: RouteDeps = { ...appDeps, authenticator: new Authenticator(appDeps.db, security.policy, security.clock) };
   const app = Fastify({
     logger: withRedactedUrls(deps.logger ?? false),
+    trustProxy: security.trustProxy ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  // Security headers on every answer (CSP, no sniffing, no framing, HSTS on HTTPS).
+  await app.register(helmet, {
+    global: true,
+    // Not upgrade-insecure-requests: a hub served over plain HTTP on a LAN (the embedded default) would send its pages' requests to an HTTPS port that is not there.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  // Cross-origin browser calls only from the origins the operator lists; none by default.
+  await app.register(cors, { origin: security.corsOrigins?.length ? [...security.corsOrigins] : false, credentials: true });
+  await installAuth(app as unknown as FastifyInstance, deps);
 
   await app.register(swagger, {
     openapi: {
@@ -68,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       tags: [
         { name: 'health' },
+        { name: 'auth', description: 'Sign-in, sessions, API tokens, users and roles, the audit log' },
         { name: 'connectors' },
         { name: 'channels' },
         { name: 'orders' },
@@ -81,7 +89,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
 
   await app.register(healthRoutes, { deps });
   await app.register(v1Routes, { prefix: '/v1', deps });

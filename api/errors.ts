@@ -23,6 +23,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isHubError(error)) {
       const status = ERROR_CODES[error.code].http;
       if (status >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.code === 'unauthorized') {
+        // Basic only to a caller that tried it (1C); a browser shown a Basic challenge would pop up a password dialog.
+        const basic = (error.details as { scheme?: string } | undefined)?.scheme === 'basic';
+        void reply.header('www-authenticate', basic ? 'Basic realm="orderhub", charset="UTF-8"' : 'Bearer realm="orderhub"');
+      }
+      const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (error.code === 'rate_limited' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       // Codes in the closed vocabulary carry messages written for callers; only `internal` hides its text.
       const message = error.code === 'internal' ? 'Internal error' : error.message;
       // Details say which case of a code it was (already_taken, not_offered...); a 5xx keeps its details in the log.

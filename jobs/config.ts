@@ -20,6 +20,18 @@ export interface HubConfig {
   /** Redis key prefix of the job queues. */
   queuePrefix: string;
   workerConcurrency: number;
+  security: SecurityConfig;
+}
+
+/** Sign-in and browser settings (api/deps.ts SecuritySettings, core/identity policies). */
+export interface SecurityConfig {
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  loginMaxFailures: number;
+  loginLockMinutes: number;
+  cookieSecure: boolean | 'auto';
+  corsOrigins: string[];
+  trustProxy: boolean | string[];
 }
 
 const ROLES: readonly HubRole[] = ['all', 'api', 'worker'];
@@ -56,6 +68,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const queuePrefix = value('HUB_QUEUE_PREFIX') ?? 'orderhub';
   if (queuePrefix.includes(':')) problems.push('HUB_QUEUE_PREFIX must not contain ":"');
 
+  const sessionIdleMinutes = integer(value('HUB_SESSION_IDLE_MINUTES') ?? '720');
+  if (sessionIdleMinutes === undefined || sessionIdleMinutes < 1) problems.push('HUB_SESSION_IDLE_MINUTES must be a whole number of minutes, at least 1');
+  const sessionMaxHours = integer(value('HUB_SESSION_MAX_HOURS') ?? '168');
+  if (sessionMaxHours === undefined || sessionMaxHours < 1) problems.push('HUB_SESSION_MAX_HOURS must be a whole number of hours, at least 1');
+  const loginMaxFailures = integer(value('HUB_LOGIN_MAX_FAILURES') ?? '5');
+  if (loginMaxFailures === undefined || loginMaxFailures < 1) problems.push('HUB_LOGIN_MAX_FAILURES must be a whole number, at least 1');
+  const loginLockMinutes = integer(value('HUB_LOGIN_LOCK_MINUTES') ?? '15');
+  if (loginLockMinutes === undefined || loginLockMinutes < 1) problems.push('HUB_LOGIN_LOCK_MINUTES must be a whole number of minutes, at least 1');
+  const cookieSecureText = (value('HUB_COOKIE_SECURE') ?? 'auto').toLowerCase();
+  if (!['auto', 'true', 'false'].includes(cookieSecureText)) problems.push('HUB_COOKIE_SECURE must be auto (Secure on HTTPS requests), true or false');
+  const corsOrigins = (value('HUB_CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`HUB_CORS_ORIGINS lists origins like https://shop.example (no path), got "${origin}"`);
+  }
+  const trustProxyText = value('HUB_TRUST_PROXY') ?? 'false';
+  const trustProxy = trustProxyText === 'true' ? true : trustProxyText === 'false' ? false : trustProxyText.split(',').map((a) => a.trim()).filter(Boolean);
+
   if (problems.length > 0) {
     throw new HubError('invalid_data', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -69,6 +98,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel,
     queuePrefix,
     workerConcurrency: concurrency!,
+    security: {
+      sessionIdleMinutes: sessionIdleMinutes!,
+      sessionMaxHours: sessionMaxHours!,
+      loginMaxFailures: loginMaxFailures!,
+      loginLockMinutes: loginLockMinutes!,
+      cookieSecure: cookieSecureText === 'auto' ? 'auto' : cookieSecureText === 'true',
+      corsOrigins,
+      trustProxy,
+    },
   };
 }
 

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../app.ts';
+import type { RouteDeps } from '../deps.ts';
 import { HealthSchema } from '../schemas/health.ts';
+import { anyone } from '../auth/access.ts';
 
 /** GET /health: liveness and readiness in one; 503 when the database or Redis is down. */
-const healthRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   app.get(
     '/health',
-    {
+    { config: anyone('load balancers and monitors probe it; it tells only whether the database and Redis answer'),
       schema: {
         tags: ['health'],
         summary: 'Database and Redis health',

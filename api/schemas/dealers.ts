@@ -58,6 +58,7 @@ export const ManagerSchema = Type.Object(
     phone: Nullable(Type.String()),
     isHead: Type.Boolean(),
     active: Type.Boolean(),
+    canSignIn: Type.Boolean({ description: "has a password to sign in to the dealer's cabinet" }),
   },
   { title: 'Manager' },
 );

@@ -80,9 +80,13 @@ export const DealerOrdersQuerySchema = Type.Object({
   status: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'distribution status' })),
   overdue: Overdue,
   q: Search,
+  responsible: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "only the orders this user (a manager's login) answers for" })),
   limit: Limit(500, 50),
   offset: Offset,
 });
+
+export const ReassignBodySchema = Type.Object({ login: Type.String({ minLength: 1, maxLength: 200, description: "the dealer's manager who answers for the order from now on" }) }, { additionalProperties: false });
+export const ReassignResultSchema = Type.Object({ orderId: Type.String(), dealerCode: Type.String(), responsible: Type.String() }, { title: 'ReassignResult' });
 
 export const DealerOrderRowSchema = Type.Object(
   {
@@ -109,6 +113,7 @@ export const DealerOrderRowSchema = Type.Object(
     dealer: Nullable(Type.String()),
     assignedVia: Nullable(Type.String()),
     assignedAt: Nullable(IsoDateTime),
+    responsible: Nullable(Type.String({ description: "login of the dealer's user who answers for the order" })),
     dueAt: Nullable(IsoDateTime),
     overdue: Type.Boolean(),
     offer: Type.Optional(
@@ -229,6 +234,7 @@ export const DistributionDetailsSchema = Type.Object(
     dealer: Nullable(Type.String()),
     assignedVia: Nullable(Type.String()),
     assignedAt: Nullable(IsoDateTime),
+    responsible: Nullable(Type.String({ description: "login of the dealer's user who answers for the order" })),
     dueAt: Nullable(IsoDateTime),
     completedAt: Nullable(IsoDateTime),
     cancelledAt: Nullable(IsoDateTime),

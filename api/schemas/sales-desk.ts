@@ -1,9 +1,17 @@
 import { Type } from '@sinclair/typebox';
-import { ManualOrderContentSchema, ManualOrderInputSchema } from '../../core/model/manual-order.ts';
+import { ManualOrderContentSchema, ManualOrderViaSchema } from '../../core/model/manual-order.ts';
 import { QUOTE_STATUSES } from '../../core/quotes/quote-status.ts';
 import { DecimalString, IsoDateTime, Nullable } from './common.ts';
 
-export const ManualOrderBodySchema = ManualOrderInputSchema;
+/** What the desk sends; the operator is the signed-in user, never a field of the body. */
+export const ManualOrderBodySchema = Type.Intersect([
+  ManualOrderContentSchema,
+  Type.Object({
+    via: ManualOrderViaSchema,
+    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'your own id for the order; repeats of it are the same order' })),
+    number: Type.Optional(Type.String()),
+  }),
+]);
 
 export const ManualOrderReceiptSchema = Type.Object(
   {
@@ -41,8 +49,8 @@ export const QuoteSchema = Type.Object(
   { title: 'Quote' },
 );
 
-export const CreateQuoteBodySchema = Type.Object({ channelId: Type.String({ minLength: 1 }), createdBy: Type.String({ minLength: 1 }), content: ManualOrderContentSchema });
-export const ReviseQuoteBodySchema = Type.Object({ changedBy: Type.String({ minLength: 1 }), content: ManualOrderContentSchema });
+export const CreateQuoteBodySchema = Type.Object({ channelId: Type.String({ minLength: 1 }), content: ManualOrderContentSchema });
+export const ReviseQuoteBodySchema = Type.Object({ content: ManualOrderContentSchema });
 export const LoseQuoteBodySchema = Type.Object({ reason: Type.String({ minLength: 1 }) });
 export const ListQuotesQuerySchema = Type.Object({ status: Type.Optional(QuoteStatusSchema), channelId: Type.Optional(Type.String()) });
 export const QuoteConversionSchema = Type.Object({ quote: QuoteSchema, orderId: Type.String(), created: Type.Boolean() }, { title: 'QuoteConversion' });

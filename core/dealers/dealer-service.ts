@@ -56,6 +56,8 @@ export interface ManagerView {
   phone: string | null;
   isHead: boolean;
   active: boolean;
+  /** Has a password to sign in to the dealer's cabinet (and is not disabled). */
+  canSignIn: boolean;
 }
 
 export interface DealerView {
@@ -246,9 +248,13 @@ interface ManagerRow {
   phone: string | null;
   is_head: boolean;
   active: boolean;
+  can_sign_in: boolean;
 }
 
-const MANAGER_COLUMNS = `login, name, email, phone, is_head, active`;
+/** A manager signs in when it has a user with a password that is not disabled (core/identity). */
+const CAN_SIGN_IN = (manager: string) =>
+  `EXISTS (SELECT 1 FROM hub_user u WHERE u.dealer_manager_id = ${manager}.id AND u.password_hash IS NOT NULL AND u.disabled_at IS NULL)`;
+const MANAGER_COLUMNS = `login, name, email, phone, is_head, active, ${CAN_SIGN_IN('dealer_manager')} AS can_sign_in`;
 
 export class DealerService {
   constructor(private readonly db: Database) {}
@@ -281,7 +287,7 @@ export class DealerService {
                                         ORDER BY dr.is_main DESC, r.path COLLATE "C"), '[]'::json)
                  FROM dealer_region dr JOIN region r ON r.id = dr.region_id WHERE dr.dealer_id = d.id) AS regions,
               (SELECT coalesce(json_agg(json_build_object('login', m.login, 'name', m.name, 'email', m.email, 'phone', m.phone,
-                                                          'isHead', m.is_head, 'active', m.active)
+                                                          'isHead', m.is_head, 'active', m.active, 'canSignIn', ${CAN_SIGN_IN('m')})
                                         ORDER BY m.is_head DESC, m.login COLLATE "C"), '[]'::json)
                  FROM dealer_manager m WHERE m.dealer_id = d.id) AS managers,
               ARRAY(SELECT p.code FROM dealer_promotion dp JOIN promotion p ON p.id = dp.promotion_id
@@ -895,7 +901,7 @@ function missingMainRegion(code: string): never {
 }
 
 function toManagerView(row: ManagerRow): ManagerView {
-  return { login: row.login, name: row.name, email: row.email, phone: row.phone, isHead: row.is_head, active: row.active };
+  return { login: row.login, name: row.name, email: row.email, phone: row.phone, isHead: row.is_head, active: row.active, canSignIn: row.can_sign_in };
 }
 
 interface PromotionRow {

@@ -23,6 +23,8 @@ export interface DealerOrderFilter {
   overdue?: boolean | undefined;
   /** Order number, client name or product name contains this (case-insensitive). */
   q?: string | undefined;
+  /** Only orders this user (a manager's login) answers for. */
+  responsible?: string | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
 }
@@ -45,6 +47,8 @@ export interface DealerOrderRow {
   dealer: string | null;
   assignedVia: string | null;
   assignedAt: string | null;
+  /** The login of the dealer's user who answers for the order (who took it, or the head); null before a dealer has it. */
+  responsible: string | null;
   dueAt: string | null;
   overdue: boolean;
   /** For the offered view: the dealer's offer. */
@@ -62,6 +66,8 @@ export interface DistributionDetails {
   dealer: string | null;
   assignedVia: string | null;
   assignedAt: string | null;
+  /** The login of the dealer's user who answers for the order (the manufacturer and the dealer itself see it). */
+  responsible: string | null;
   dueAt: string | null;
   completedAt: string | null;
   cancelledAt: string | null;
@@ -136,6 +142,7 @@ export class DistributionQueries {
     }
     if (filter.status) where.push(`d.status = ${p(filter.status)}`);
     if (filter.overdue) where.push(`d.status = ANY(${p(ACTIVE)}::text[])`, `d.due_at < ${atNow()}`);
+    if (filter.responsible) where.push(`rm.login = ${p(filter.responsible)}`);
     if (filter.q) {
       const like = p(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       where.push(`(o.number ILIKE ${like} OR o.customer->>'name' ILIKE ${like} OR EXISTS (SELECT 1 FROM order_line l WHERE l.order_id = o.id AND l.name ILIKE ${like}))`);
@@ -147,16 +154,16 @@ export class DistributionQueries {
       order_id: string; number: string | null; status: string; order_status: string; channel: string; region: string | null; placed_at: Date;
       customer: Record<string, unknown> | null; shipping: Record<string, unknown> | null; billing: Record<string, unknown> | null;
       product: string | null; product_lines: number; total: string; currency: string; dealer: string | null; assigned_via: string | null;
-      assigned_at: Date | null; due_at: Date | null; tier_kind: string | null; visible_from: Date | null; offer_expires_at: Date | null; total_count: string;
+      dealer_id: string | null; responsible: string | null; assigned_at: Date | null; due_at: Date | null; tier_kind: string | null; visible_from: Date | null; offer_expires_at: Date | null; total_count: string;
     }>(
       `SELECT d.order_id, o.number, d.status, o.status AS order_status, c.name AS channel, o.region, o.placed_at, o.customer,
               o.shipping_address AS shipping, o.billing_address AS billing,
               (SELECT l.name FROM order_line l WHERE l.order_id = o.id AND l.kind = 'product' ORDER BY l.position LIMIT 1) AS product,
               (SELECT count(*) FROM order_line l WHERE l.order_id = o.id AND l.kind = 'product')::int AS product_lines,
-              o.total::text AS total, o.currency, dl.code AS dealer, d.assigned_via, d.assigned_at, d.due_at, ${offerColumns},
+              o.total::text AS total, o.currency, dl.code AS dealer, d.dealer_id, d.assigned_via, rm.login AS responsible, d.assigned_at, d.due_at, ${offerColumns},
               count(*) OVER () AS total_count
          FROM order_distribution d JOIN "order" o ON o.id = d.order_id JOIN channel c ON c.id = o.channel_id
-         LEFT JOIN dealer dl ON dl.id = d.dealer_id ${join}
+         LEFT JOIN dealer dl ON dl.id = d.dealer_id LEFT JOIN dealer_manager rm ON rm.id = d.responsible_manager_id ${join}
          ${whereSql}
         ORDER BY o.placed_at DESC, d.order_id LIMIT ${limit} OFFSET ${offset}`,
       params,
@@ -176,7 +183,9 @@ export class DistributionQueries {
         return {
           orderId: r.order_id, number: r.number, distributionStatus: r.status, orderStatus: r.order_status, channel: r.channel, region: r.region,
           placedAt: iso(r.placed_at)!, client, product: r.product, productLines: r.product_lines, total: r.total, currency: r.currency,
-          dealer: r.dealer, assignedVia: r.assigned_via, assignedAt: iso(r.assigned_at), dueAt: iso(r.due_at),
+          dealer: r.dealer, assignedVia: r.assigned_via, assignedAt: iso(r.assigned_at),
+          // A dealer offered the order (not yet its) does not learn who answers for it elsewhere.
+          responsible: scope.kind === 'admin' || r.dealer_id === dealerId ? r.responsible : null, dueAt: iso(r.due_at),
           overdue: isOverdue(r.status as DistributionStatus, r.due_at && new Date(r.due_at), nowDate),
           offer: r.visible_from ? { tier: r.tier_kind!, visibleFrom: iso(r.visible_from)!, expiresAt: iso(r.offer_expires_at) } : undefined,
         };
@@ -189,11 +198,12 @@ export class DistributionQueries {
     const [d] = await this.db.query<{
       order_id: string; number: string | null; status: string; config_version: number; round: number; started_at: Date; deadline_at: Date | null;
       dealer: string | null; dealer_id: string | null; assigned_via: string | null; assigned_at: Date | null; due_at: Date | null; completed_at: Date | null;
-      cancelled_at: Date | null; cancelled_by: string | null; cancel_reason: string | null; trace: DecisionTrace;
+      responsible: string | null; cancelled_at: Date | null; cancelled_by: string | null; cancel_reason: string | null; trace: DecisionTrace;
     }>(
       `SELECT d.order_id, o.number, d.status, d.config_version, d.round, d.started_at, d.deadline_at, dl.code AS dealer, d.dealer_id, d.assigned_via,
-              d.assigned_at, d.due_at, d.completed_at, d.cancelled_at, d.cancelled_by, d.cancel_reason, d.trace
-         FROM order_distribution d JOIN "order" o ON o.id = d.order_id LEFT JOIN dealer dl ON dl.id = d.dealer_id WHERE d.order_id = $1`,
+              d.assigned_at, d.due_at, d.completed_at, d.cancelled_at, d.cancelled_by, d.cancel_reason, d.trace, rm.login AS responsible
+         FROM order_distribution d JOIN "order" o ON o.id = d.order_id LEFT JOIN dealer dl ON dl.id = d.dealer_id
+         LEFT JOIN dealer_manager rm ON rm.id = d.responsible_manager_id WHERE d.order_id = $1`,
       [orderId],
     );
     if (!d) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
@@ -229,7 +239,7 @@ export class DistributionQueries {
     return {
       orderId: d.order_id, number: d.number, status: d.status, configVersion: d.config_version, round: d.round, startedAt: iso(d.started_at)!,
       deadlineAt: iso(d.deadline_at), dealer: own ? d.dealer : null, assignedVia: own ? d.assigned_via : null,
-      assignedAt: own ? iso(d.assigned_at) : null, dueAt: own ? iso(d.due_at) : null, completedAt: own ? iso(d.completed_at) : null,
+      assignedAt: own ? iso(d.assigned_at) : null, responsible: own ? d.responsible : null, dueAt: own ? iso(d.due_at) : null, completedAt: own ? iso(d.completed_at) : null,
       cancelledAt: own ? iso(d.cancelled_at) : null, cancelledBy: own ? d.cancelled_by : null, cancelReason: own ? d.cancel_reason : null,
       overdue: isOverdue(d.status as DistributionStatus, d.due_at && new Date(d.due_at), nowDate),
       trace: scope.kind === 'admin' ? d.trace : null,

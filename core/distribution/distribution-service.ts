@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { changePoints } from '../dealers/dealer-points.ts';
-import type { DealerScope } from '../dealers/dealer-scope.ts';
+import { actorName, type DealerScope } from '../dealers/dealer-scope.ts';
 import { HubError, isHubError } from '../errors.ts';
 import { dealersNamedIn, type DistributionConfig } from './distribution-config.ts';
 import { DistributionConfigs, type ConfigVersionView } from './distribution-configs.ts';
@@ -85,7 +85,11 @@ interface DistributionRow {
   assigned_via: string | null;
   deadline_at: Date | null;
   number: string | null;
+  responsible_manager_id: string | null;
 }
+
+/** The dealer's head, who answers for an order the dealer was given rather than took (the head reassigns it). */
+const HEAD_OF = (dealerParam: string) => `(SELECT id FROM dealer_manager WHERE dealer_id = ${dealerParam} AND is_head AND active LIMIT 1)`;
 
 export class DistributionService {
   readonly configs: DistributionConfigs;
@@ -167,12 +171,14 @@ export class DistributionService {
          )
          UPDATE order_distribution d
             SET status = 'assigned', dealer_id = $2, assigned_via = 'take', assigned_at = $3::timestamptz,
-                due_at = $3::timestamptz + (${FULFILMENT_DAYS_OF_D} * interval '1 day'), revision = d.revision + 1, updated_at = $3::timestamptz
+                due_at = $3::timestamptz + (${FULFILMENT_DAYS_OF_D} * interval '1 day'), revision = d.revision + 1, updated_at = $3::timestamptz,
+                -- Who took it answers for it (the head, when the dealer acts as a whole, e.g. from the CLI).
+                responsible_manager_id = coalesce($4::text, ${HEAD_OF('$2')})
            FROM offer
           -- The round again: a new round written since the offer was read must not be taken with the old round's offer.
           WHERE d.order_id = $1 AND d.status = 'offering' AND d.round = offer.round AND EXISTS (SELECT 1 FROM dealer WHERE id = $2 AND active)
          RETURNING offer.id AS offer_id, offer.visible_from, d.due_at, (SELECT number FROM "order" WHERE id = $1) AS number`,
-        orderId, dealer.id, now.toISOString(),
+        orderId, dealer.id, now.toISOString(), scope.kind === 'dealer' ? (scope.managerId ?? null) : null,
       );
       const row = rows[0];
       if (!row) return undefined;
@@ -185,7 +191,7 @@ export class DistributionService {
         orderId, row.offer_id, now.toISOString(),
       );
       await tx.$executeRawUnsafe(`UPDATE dealer SET takes_count = takes_count + 1, take_seconds_total = take_seconds_total + $2 WHERE id = $1`, dealer.id, seconds);
-      await event(tx, orderId, 'taken', dealer.id, scope.kind === 'dealer' ? (scope.login ?? dealer.code) : 'admin', { dealer: dealer.code, secondsToTake: seconds }, now);
+      await event(tx, orderId, 'taken', dealer.id, scope.kind === 'dealer' ? (scope.login ?? dealer.code) : actorName(scope), { dealer: dealer.code, secondsToTake: seconds }, now);
       return { seconds, dueAt: new Date(row.due_at) };
     });
     if (won) return { orderId, dealerCode: dealer.code, status: 'assigned', dueAt: won.dueAt.toISOString(), secondsToTake: won.seconds, alreadyYours: false };
@@ -225,6 +231,10 @@ export class DistributionService {
       const dist = await this.lockedDistribution(tx, orderId);
       if (scope.kind === 'dealer' && dist.dealer_code !== scope.dealerCode) {
         throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is not assigned to dealer ${scope.dealerCode}.`);
+      }
+      if (scope.kind === 'dealer' && scope.head === false && dist.responsible_manager_id !== scope.managerId) {
+        // The dealer portal's rule: employees see all of the dealer's orders but change only their own.
+        throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is another employee's; only they or the dealer's head move it on.`, { details: { reason: 'not_responsible' } });
       }
       const verdict = checkFulfilmentChange(dist.status as never, change.status as never, actor);
       if (!verdict.allowed) throw new HubError('conflict', `Order ${dist.number ?? orderId}: ${verdict.reason}.`, { details: { from: dist.status, to: change.status } });
@@ -273,6 +283,37 @@ export class DistributionService {
       await event(tx, orderId, 'assigned', dealer.id, by, { dealer: dealerCode, via: 'admin', previous: dist.dealer_code, note: note ?? null }, now);
       await notify(tx, dealer.id, orderId, 'assigned', `Order ${dist.number ?? orderId} was assigned to you by the manufacturer.`, now);
       return { orderId, dealerCode, status: 'assigned' as const, dueAt: dueAt.toISOString() };
+    });
+  }
+
+  /**
+   * Makes another of the dealer's users responsible for an order the dealer has (the dealer's head,
+   * or the manufacturer's staff for the dealer named).
+   */
+  async reassign(scope: DealerScope, dealerCode: string, orderId: string, login: string): Promise<{ orderId: string; dealerCode: string; responsible: string }> {
+    const now = this.clock();
+    return this.transaction(async (tx) => {
+      const dist = await this.lockedDistribution(tx, orderId);
+      const owner = scope.kind === 'dealer' ? scope.dealerCode : dealerCode;
+      if (dist.dealer_code !== owner || !(IN_FULFILMENT as readonly string[]).includes(dist.status)) {
+        throw new HubError('not_found', `Order ${orderId} is not in work at dealer ${owner}.`);
+      }
+      const [manager] = await tx.$queryRawUnsafe<{ id: string; login: string; active: boolean }[]>(
+        `SELECT id, login, active FROM dealer_manager WHERE dealer_id = $1 AND login = $2`,
+        dist.dealer_id,
+        login,
+      );
+      if (!manager) throw new HubError('invalid_data', `login: dealer ${owner} has no manager ${login}.`, { field: 'login' });
+      if (!manager.active) throw new HubError('invalid_data', `login: ${login} is blocked.`, { field: 'login' });
+      const [previous] = await tx.$queryRawUnsafe<{ login: string }[]>(`SELECT login FROM dealer_manager WHERE id = $1`, dist.responsible_manager_id ?? '');
+      await tx.$executeRawUnsafe(
+        `UPDATE order_distribution SET responsible_manager_id = $2, revision = revision + 1, updated_at = $3::timestamptz WHERE order_id = $1`,
+        orderId,
+        manager.id,
+        now.toISOString(),
+      );
+      await event(tx, orderId, 'responsible', dist.dealer_id, actorName(scope), { dealer: owner, from: previous?.login ?? null, to: manager.login }, now);
+      return { orderId, dealerCode: owner, responsible: manager.login };
     });
   }
 
@@ -355,14 +396,14 @@ export class DistributionService {
     if (existing) await withdrawOffers(tx, orderId, now);
     const [row] = await tx.$queryRawUnsafe<{ round: number }[]>(
       `INSERT INTO order_distribution (order_id, status, config_version, order_version, round, revision, started_at, deadline_at, dealer_id,
-                                       assigned_via, assigned_at, quota_dealer_id, due_at, trace, updated_at)
-       VALUES ($1, $2, $3, $4, 1, 1, $5::timestamptz, $6::timestamptz, $7, $8, $9::timestamptz, $10, $11::timestamptz, $12::jsonb, $5::timestamptz)
+                                       assigned_via, assigned_at, quota_dealer_id, due_at, trace, updated_at, responsible_manager_id)
+       VALUES ($1, $2, $3, $4, 1, 1, $5::timestamptz, $6::timestamptz, $7, $8, $9::timestamptz, $10, $11::timestamptz, $12::jsonb, $5::timestamptz, ${HEAD_OF('$7')})
        ON CONFLICT (order_id) DO UPDATE SET
          status = EXCLUDED.status, config_version = EXCLUDED.config_version, order_version = EXCLUDED.order_version,
          round = order_distribution.round + 1, revision = order_distribution.revision + 1, deadline_at = EXCLUDED.deadline_at,
          dealer_id = EXCLUDED.dealer_id, assigned_via = EXCLUDED.assigned_via, assigned_at = EXCLUDED.assigned_at,
          quota_dealer_id = EXCLUDED.quota_dealer_id, due_at = EXCLUDED.due_at, trace = EXCLUDED.trace, updated_at = EXCLUDED.updated_at,
-         completed_at = NULL, cancelled_at = NULL, cancelled_by = NULL, cancel_reason = NULL, overdue_notified_at = NULL
+         responsible_manager_id = EXCLUDED.responsible_manager_id, completed_at = NULL, cancelled_at = NULL, cancelled_by = NULL, cancel_reason = NULL, overdue_notified_at = NULL
        RETURNING round`,
       orderId, status, version, order.version, now.toISOString(), plan.deadlineAt?.toISOString() ?? null, assigned?.dealerId ?? null,
       assigned?.via ?? null, assigned ? now.toISOString() : null, plan.quotaDealerId, dueAt?.toISOString() ?? null, JSON.stringify(plan.trace),
@@ -611,7 +652,8 @@ export class DistributionService {
 
   private async current(q: Queryable, orderId: string): Promise<DistributionRow | undefined> {
     const [row] = await q.query<DistributionRow>(
-      `SELECT d.order_id, d.status, d.config_version, d.order_version, d.round, d.dealer_id, dl.code AS dealer_code, d.assigned_via, d.deadline_at, o.number
+      `SELECT d.order_id, d.status, d.config_version, d.order_version, d.round, d.dealer_id, dl.code AS dealer_code, d.assigned_via, d.deadline_at, o.number,
+              d.responsible_manager_id
          FROM order_distribution d JOIN "order" o ON o.id = d.order_id LEFT JOIN dealer dl ON dl.id = d.dealer_id WHERE d.order_id = $1`,
       [orderId],
     );
@@ -666,7 +708,7 @@ async function assignLocked(tx: Tx, dist: DistributionRow, dealerId: string, via
   await withdrawOffers(tx, dist.order_id, now);
   await tx.$executeRawUnsafe(
     `UPDATE order_distribution SET status = 'assigned', dealer_id = $2, assigned_via = $3, assigned_at = $4::timestamptz, due_at = $5::timestamptz,
-            overdue_notified_at = NULL, revision = revision + 1, updated_at = $4::timestamptz WHERE order_id = $1`,
+            overdue_notified_at = NULL, revision = revision + 1, updated_at = $4::timestamptz, responsible_manager_id = ${HEAD_OF('$2')} WHERE order_id = $1`,
     dist.order_id, dealerId, via, now.toISOString(), dueAt.toISOString(),
   );
   return dueAt;
@@ -677,7 +719,7 @@ async function assignLocked(tx: Tx, dist: DistributionRow, dealerId: string, via
 
 
 function actorOf(scope: DealerScope, dealerCode: string): string {
-  return scope.kind === 'admin' ? 'admin' : (scope.login ?? `dealer ${dealerCode}`);
+  return scope.kind === 'dealer' && !scope.login ? `dealer ${dealerCode}` : actorName(scope);
 }
 
 function addDays(date: Date, days: number): Date {

@@ -4,6 +4,7 @@ import { HubError } from '../errors.ts';
 import type { Address } from '../model/common.ts';
 import type { Customer, OrderDraft, OrderSource } from '../model/order.ts';
 import type { FieldChange } from './order-diff.ts';
+import { addressWithoutContacts, changeWithoutContacts, customerWithoutContacts } from './client-contacts.ts';
 import { isOrderStatus, type OrderStatus } from './order-status.ts';
 
 /**
@@ -13,6 +14,8 @@ import { isOrderStatus, type OrderStatus } from './order-status.ts';
  */
 export interface AccessScope {
   readonly channelIds?: readonly string[] | undefined;
+  /** False: clients' phones and e-mails are left out, and searching by e-mail is off (client-contacts.ts). */
+  readonly contacts?: boolean | undefined;
 }
 
 export const FULL_ACCESS: AccessScope = Object.freeze({});
@@ -137,7 +140,9 @@ export async function listOrders(db: Database, filter: OrderFilter = {}, scope: 
   if (text) {
     const pattern = param(`%${escapeLike(text)}%`);
     where.push(
-      `(o.number ILIKE ${pattern} OR o.external_id ILIKE ${pattern} OR o.customer->>'name' ILIKE ${pattern} OR o.customer->>'email' ILIKE ${pattern})`,
+      scope.contacts === false
+        ? `(o.number ILIKE ${pattern} OR o.external_id ILIKE ${pattern} OR o.customer->>'name' ILIKE ${pattern})`
+        : `(o.number ILIKE ${pattern} OR o.external_id ILIKE ${pattern} OR o.customer->>'name' ILIKE ${pattern} OR o.customer->>'email' ILIKE ${pattern})`,
     );
   }
   if (filter.cursor !== undefined) {
@@ -162,7 +167,9 @@ export async function listOrders(db: Database, filter: OrderFilter = {}, scope: 
   // Rows deleted between the two reads are simply left out.
   const items = pageIds.flatMap((id) => {
     const row = byId.get(id);
-    return row ? [toSummary(row)] : [];
+    if (!row) return [];
+    const summary = toSummary(row);
+    return [scope.contacts === false ? { ...summary, customer: customerWithoutContacts(summary.customer) } : summary];
   });
   const last = items[items.length - 1];
   return { items, nextCursor: hasMore && last ? encodeCursor({ at: last.placedAt, id: last.id }) : null };
@@ -175,18 +182,36 @@ export async function getOrder(
   options: { includeSnapshots?: boolean | undefined } = {},
   scope: AccessScope = FULL_ACCESS,
 ): Promise<OrderDetail> {
-  const order = await db.prisma.order.findUnique({
+  const order = await findOrder(db, id, options.includeSnapshots === true);
+  if (!order || !inScope(scope, order.channelId)) throw new HubError('not_found', `Order ${id} does not exist.`);
+  const detail = orderDetail(order, options);
+  if (scope.contacts !== false) return detail;
+  return {
+    ...detail,
+    customer: customerWithoutContacts(detail.customer),
+    billingAddress: addressWithoutContacts(detail.billingAddress),
+    shippingAddress: addressWithoutContacts(detail.shippingAddress),
+    history: detail.history.map(({ snapshot: _snapshot, ...version }) => ({ ...version, changes: version.changes.map(changeWithoutContacts) })),
+  };
+}
+
+type OrderWithDetails = NonNullable<Awaited<ReturnType<typeof findOrder>>>;
+
+function findOrder(db: Database, id: string, includeSnapshots: boolean) {
+  return db.prisma.order.findUnique({
     where: { id },
     include: {
       channel: { select: { name: true, kind: true } },
       lines: { orderBy: { position: 'asc' } },
       versions: {
         orderBy: { version: 'asc' },
-        select: { version: true, contentHash: true, changes: true, rawPayloadId: true, createdAt: true, snapshot: options.includeSnapshots === true },
+        select: { version: true, contentHash: true, changes: true, rawPayloadId: true, createdAt: true, snapshot: includeSnapshots },
       },
     },
   });
-  if (!order || !inScope(scope, order.channelId)) throw new HubError('not_found', `Order ${id} does not exist.`);
+}
+
+function orderDetail(order: OrderWithDetails, options: { includeSnapshots?: boolean | undefined }): OrderDetail {
   return {
     ...toSummary(order),
     // JSON columns hold what intake validated against the core model.

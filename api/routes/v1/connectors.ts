@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../../app.ts';
+import type { RouteDeps } from '../../deps.ts';
 import { ConnectorListSchema } from '../../schemas/connectors.ts';
+import { staff } from '../../auth/access.ts';
 
 /** GET /v1/connectors: what channels can be made of, with each connector's config schema. */
-const connectorRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const connectorRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   app.get(
     '/connectors',
-    { schema: { tags: ['connectors'], summary: 'List connectors', response: { 200: ConnectorListSchema } } },
+    { config: staff('channels.read'), schema: { tags: ['connectors'], summary: 'List connectors', response: { 200: ConnectorListSchema } } },
     async () => ({
       items: deps.catalog.list().map((c) => ({
         type: c.type,

@@ -1,8 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { HubError } from '../../../core/errors.ts';
+import { DEALER_EDITABLE_FIELDS } from '../../../core/identity/access-rules.ts';
+import { PasswordBodySchema, UserSchema } from '../../../core/identity/identity-schemas.ts';
+import { auditChange } from '../../auth/audit-change.ts';
 import { DealerService } from '../../../core/dealers/dealer-service.ts';
-import type { AppDeps } from '../../app.ts';
-import { actorOf, HubUserHeadersSchema } from '../../request-scope.ts';
+import type { RouteDeps } from '../../deps.ts';
+import { actorOf, principalOf } from '../../auth/request-context.ts';
 import { errors } from '../../schemas/common.ts';
 import {
   AddManagerBodySchema,
@@ -30,12 +35,13 @@ import {
   UpdateDealerBodySchema,
   UpdateManagerBodySchema,
 } from '../../schemas/dealers.ts';
+import { staff, staffOrDealer } from '../../auth/access.ts';
 
 /**
  * /v1/dealers and /v1/promotions: the dealer network's profiles and regions, assortment, managers,
  * promotions and points. Every rule lives in core/dealers (DealerService).
  */
-const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const dealers = new DealerService(deps.db);
   const tags = ['dealers'];
 
@@ -43,13 +49,17 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
 
   app.post(
     '/dealers',
-    { schema: { tags, summary: 'Register a dealer (code, name, main region; the rest defaults)', body: CreateDealerBodySchema, response: { 201: DealerSchema, ...errors(400, 409) } } },
-    async (request, reply) => reply.code(201).send(await dealers.create(request.body)),
+    { config: staff('dealers.write'), schema: { tags, summary: 'Register a dealer (code, name, main region; the rest defaults)', body: CreateDealerBodySchema, response: { 201: DealerSchema, ...errors(400, 409) } } },
+    async (request, reply) => {
+      const dealer = await dealers.create(request.body);
+      await auditChange(deps.db, request, { action: 'dealer.create', target: { type: 'dealer', id: dealer.code }, after: dealer });
+      return reply.code(201).send(dealer);
+    },
   );
 
   app.get(
     '/dealers',
-    {
+    { config: staff('dealers.read'),
       schema: {
         tags,
         summary: 'Dealers by code; the region filter matches dealers of the region, inside it or around it',
@@ -62,7 +72,7 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
 
   app.put(
     '/dealers',
-    {
+    { config: staff('dealers.load'),
       schema: {
         tags,
         summary: 'Load dealers idempotently by code, in one transaction (as 1C sends them)',
@@ -71,18 +81,22 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
         response: { 200: DealerLoadSummarySchema, ...errors(400) },
       },
     },
-    async (request) => dealers.load(request.body.dealers),
+    async (request) => {
+      const summary = await dealers.load(request.body.dealers);
+      await auditChange(deps.db, request, { action: 'dealer.load', target: { type: 'dealer', id: '*' }, details: { ...summary, codes: request.body.dealers.slice(0, 100).map((d) => d.code) } });
+      return summary;
+    },
   );
 
   app.get(
     '/dealers/:code',
-    { schema: { tags, summary: 'A dealer with its regions, managers, promotions and points', params: DealerCodeParamsSchema, response: { 200: DealerSchema, ...errors(404) } } },
+    { config: staffOrDealer('dealers.read', 'dealer.profile.read'), schema: { tags, summary: 'A dealer with its regions, managers, promotions and points', params: DealerCodeParamsSchema, response: { 200: DealerSchema, ...errors(404) } } },
     async (request) => dealers.get(request.params.code),
   );
 
   app.patch(
     '/dealers/:code',
-    {
+    { config: staffOrDealer('dealers.write', 'dealer.profile.edit'),
       schema: {
         tags,
         summary: 'Change a dealer: the fields given (mainRegion replaces the main region, extraRegions the extra ones; null clears a text)',
@@ -91,12 +105,28 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
         response: { 200: DealerSchema, ...errors(400, 404) },
       },
     },
-    async (request) => dealers.update(request.params.code, request.body),
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.dealer) {
+        // A dealer's head edits how the dealer presents itself; flags, regions, points and the price column stay with staff.
+        const refused = Object.keys(request.body).filter((field) => !(DEALER_EDITABLE_FIELDS as readonly string[]).includes(field));
+        if (refused.length > 0) {
+          throw new HubError('not_allowed', `A dealer may change only its ${DEALER_EDITABLE_FIELDS.join(', ')}; ${refused.join(', ')} stay with the manufacturer.`, {
+            field: refused[0],
+            details: { reason: 'staff_field', fields: refused },
+          });
+        }
+      }
+      const before = await dealers.get(request.params.code);
+      const after = await dealers.update(request.params.code, request.body);
+      await auditChange(deps.db, request, { action: 'dealer.update', target: { type: 'dealer', id: after.code }, before, after });
+      return after;
+    },
   );
 
   app.delete(
     '/dealers/:code',
-    {
+    { config: staff('dealers.write'),
       schema: {
         tags,
         summary: 'Delete a dealer that never took part in distribution (409 otherwise: block it with active false instead)',
@@ -105,7 +135,9 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
       },
     },
     async (request, reply) => {
+      const before = await dealers.get(request.params.code);
       await dealers.remove(request.params.code);
+      await auditChange(deps.db, request, { action: 'dealer.delete', target: { type: 'dealer', id: before.code }, before });
       return reply.code(204).send(null);
     },
   );
@@ -114,13 +146,13 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
 
   app.get(
     '/dealers/:code/assortment',
-    { schema: { tags, summary: "The dealer's assortment by SKU, with its own prices", params: DealerCodeParamsSchema, response: { 200: AssortmentSchema, ...errors(404) } } },
+    { config: staffOrDealer('dealers.read', 'dealer.profile.read'), schema: { tags, summary: "The dealer's assortment by SKU, with its own prices", params: DealerCodeParamsSchema, response: { 200: AssortmentSchema, ...errors(404) } } },
     async (request) => dealers.getAssortment(request.params.code),
   );
 
   app.put(
     '/dealers/:code/assortment',
-    {
+    { config: staff('dealers.write'),
       schema: {
         tags,
         summary: "Replace the dealer's assortment (and wholeRange / productLines when given)",
@@ -137,13 +169,13 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
 
   app.get(
     '/dealers/:code/managers',
-    { schema: { tags, summary: "The dealer's managers, the head first", params: DealerCodeParamsSchema, response: { 200: Type.Object({ items: Type.Array(ManagerSchema) }), ...errors(404) } } },
+    { config: staffOrDealer('dealers.read', 'dealer.employees.read'), schema: { tags, summary: "The dealer's managers, the head first", params: DealerCodeParamsSchema, response: { 200: Type.Object({ items: Type.Array(ManagerSchema) }), ...errors(404) } } },
     async (request) => ({ items: await dealers.listManagers(request.params.code) }),
   );
 
   app.post(
     '/dealers/:code/managers',
-    {
+    { config: staffOrDealer('dealers.write', 'dealer.employees.manage'),
       schema: {
         tags,
         summary: 'Add a manager (the login is unique across every dealer; isHead moves the head role here)',
@@ -152,12 +184,17 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
         response: { 201: ManagerSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request, reply) => reply.code(201).send(await dealers.addManager(request.params.code, request.body)),
+    async (request, reply) => {
+      refuseHeadChange(request, request.body.isHead);
+      const manager = await dealers.addManager(request.params.code, request.body);
+      await auditChange(deps.db, request, { action: 'manager.create', target: { type: 'dealer', id: request.params.code }, after: manager });
+      return reply.code(201).send(manager);
+    },
   );
 
   app.patch(
     '/dealers/:code/managers/:login',
-    {
+    { config: staffOrDealer('dealers.write', 'dealer.employees.manage'),
       schema: {
         tags,
         summary: 'Change a manager (a blocked manager stops being the head)',
@@ -166,21 +203,46 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
         response: { 200: ManagerSchema, ...errors(400, 404) },
       },
     },
-    async (request) => dealers.updateManager(request.params.code, request.params.login, request.body),
+    async (request) => {
+      refuseHeadChange(request, request.body.isHead);
+      if (request.body.active === false) refuseSelf(request, request.params.login, 'block');
+      const before = (await dealers.listManagers(request.params.code)).find((m) => m.login === request.params.login);
+      const after = await dealers.updateManager(request.params.code, request.params.login, request.body);
+      await auditChange(deps.db, request, { action: 'manager.update', target: { type: 'dealer', id: request.params.code }, before, after });
+      return after;
+    },
   );
 
   app.delete(
     '/dealers/:code/managers/:login',
-    { schema: { tags, summary: 'Remove a manager', params: ManagerParamsSchema, response: { 204: Type.Null(), ...errors(404) } } },
+    { config: staffOrDealer('dealers.write', 'dealer.employees.manage'), schema: { tags, summary: 'Remove a manager', params: ManagerParamsSchema, response: { 204: Type.Null(), ...errors(404) } } },
     async (request, reply) => {
+      refuseSelf(request, request.params.login, 'remove');
+      const before = (await dealers.listManagers(request.params.code)).find((m) => m.login === request.params.login);
       await dealers.removeManager(request.params.code, request.params.login);
+      await auditChange(deps.db, request, { action: 'manager.delete', target: { type: 'dealer', id: request.params.code }, before });
       return reply.code(204).send(null);
     },
   );
 
+  app.put(
+    '/dealers/:code/managers/:login/password',
+    {
+      config: staffOrDealer('users.manage', 'dealer.employees.manage'),
+      schema: {
+        tags,
+        summary: "Set a manager's password: the manager can sign in to the dealer's cabinet (its sessions end when it is changed)",
+        params: ManagerParamsSchema,
+        body: PasswordBodySchema,
+        response: { 200: UserSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => deps.authenticator.users.setManagerPassword(request.params.code, request.params.login, request.body.password, actorOf(request)),
+  );
+
   app.post(
     '/dealers/:code/head',
-    {
+    { config: staff('users.manage'),
       schema: {
         tags,
         summary: "Make a manager the dealer's head (the previous head stays a manager)",
@@ -189,26 +251,31 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
         response: { 200: ManagerSchema, ...errors(400, 404) },
       },
     },
-    async (request) => dealers.appointHead(request.params.code, request.body.login),
+    async (request) => {
+      const before = (await dealers.listManagers(request.params.code)).find((m) => m.isHead) ?? null;
+      const head = await dealers.appointHead(request.params.code, request.body.login);
+      await auditChange(deps.db, request, { action: 'dealer.head', target: { type: 'dealer', id: request.params.code }, before, after: head });
+      return head;
+    },
   );
 
   // ---- promotions -------------------------------------------------------------------------------------------------------
 
   app.get(
     '/promotions',
-    { schema: { tags, summary: 'Promotions by code, with how many dealers joined each', response: { 200: Type.Object({ items: Type.Array(PromotionSchema) }) } } },
+    { config: staffOrDealer('dealers.read', 'dealer.profile.read'), schema: { tags, summary: 'Promotions by code, with how many dealers joined each', response: { 200: Type.Object({ items: Type.Array(PromotionSchema) }) } } },
     async () => ({ items: await dealers.listPromotions() }),
   );
 
   app.post(
     '/promotions',
-    { schema: { tags, summary: 'Make a promotion', body: CreatePromotionBodySchema, response: { 201: PromotionSchema, ...errors(400, 409) } } },
+    { config: staff('dealers.write'), schema: { tags, summary: 'Make a promotion', body: CreatePromotionBodySchema, response: { 201: PromotionSchema, ...errors(400, 409) } } },
     async (request, reply) => reply.code(201).send(await dealers.createPromotion(request.body)),
   );
 
   app.put(
     '/dealers/:code/promotions/:promotionCode',
-    {
+    { config: staffOrDealer('dealers.write', 'dealer.promotions.join'),
       schema: { tags, summary: 'The dealer joins the promotion (idempotent)', params: DealerPromotionParamsSchema, response: { 200: MembershipChangeSchema, ...errors(404) } },
     },
     async (request) => dealers.joinPromotion(request.params.code, request.params.promotionCode),
@@ -216,7 +283,7 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
 
   app.delete(
     '/dealers/:code/promotions/:promotionCode',
-    {
+    { config: staffOrDealer('dealers.write', 'dealer.promotions.join'),
       schema: { tags, summary: 'The dealer leaves the promotion (idempotent)', params: DealerPromotionParamsSchema, response: { 200: MembershipChangeSchema, ...errors(404) } },
     },
     async (request) => dealers.leavePromotion(request.params.code, request.params.promotionCode),
@@ -226,7 +293,7 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
 
   app.get(
     '/dealers/:code/points',
-    {
+    { config: staffOrDealer('dealers.read', 'dealer.profile.read'),
       schema: {
         tags,
         summary: "The dealer's points changes, newest first (page with beforeId = the oldest id of the previous page)",
@@ -240,18 +307,36 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, {
 
   app.post(
     '/dealers/:code/points',
-    {
+    { config: staff('dealers.points'),
       schema: {
         tags,
         summary: "An admin's manual change of the dealer's points, with the reason",
         params: DealerCodeParamsSchema,
-        headers: HubUserHeadersSchema,
         body: PointsAdjustmentBodySchema,
         response: { 200: PointsBalanceSchema, ...errors(400, 404) },
       },
     },
-    async (request) => dealers.adjustPoints(request.params.code, request.body, actorOf(request)),
+    async (request) => {
+      const balance = await dealers.adjustPoints(request.params.code, request.body, actorOf(request).login);
+      await auditChange(deps.db, request, { action: 'dealer.points', target: { type: 'dealer', id: request.params.code }, details: { ...request.body, balance: balance.balance } });
+      return balance;
+    },
   );
 };
+
+/** Appointing the head is the manufacturer's (POST /v1/dealers/:code/head), not the head's own. */
+function refuseHeadChange(request: FastifyRequest, isHead: boolean | undefined): void {
+  if (isHead !== undefined && principalOf(request).dealer) {
+    throw new HubError('not_allowed', "The dealer's head is appointed by the manufacturer.", { field: 'isHead', details: { reason: 'staff_field', fields: ['isHead'] } });
+  }
+}
+
+/** A dealer's user cannot lock itself out of its own cabinet. */
+function refuseSelf(request: FastifyRequest, login: string, what: 'block' | 'remove'): void {
+  const principal = principalOf(request);
+  if (principal.dealer && principal.login.toLowerCase() === login.toLowerCase()) {
+    throw new HubError('not_allowed', `You cannot ${what} your own login; ask the manufacturer.`, { details: { reason: 'self' } });
+  }
+}
 
 export default dealerRoutes;

@@ -4,8 +4,8 @@ import { DistributionQueries } from '../../../core/distribution/distribution-que
 import { DistributionService } from '../../../core/distribution/distribution-service.ts';
 import { whatIf } from '../../../core/distribution/what-if.ts';
 import { HubError, isHubError } from '../../../core/errors.ts';
-import type { AppDeps } from '../../app.ts';
-import { actorOf, HubUserHeadersSchema, scopeOf } from '../../request-scope.ts';
+import type { RouteDeps } from '../../deps.ts';
+import { actorOf, scopeOf } from '../../auth/request-context.ts';
 import { errors } from '../../schemas/common.ts';
 import {
   AdvanceReportSchema,
@@ -28,6 +28,8 @@ import {
   NotificationsQuerySchema,
   OrderIdParamsSchema,
   OrderListSchema,
+  ReassignBodySchema,
+  ReassignResultSchema,
   RefusalReportSchema,
   RefusalsQuerySchema,
   SaveConfigBodySchema,
@@ -39,14 +41,16 @@ import {
   WhatIfBodySchema,
   WhatIfReportSchema,
 } from '../../schemas/distribution.ts';
+import { dealer, staff, staffOrDealer } from '../../auth/access.ts';
+import { auditChange } from '../../auth/audit-change.ts';
 
 /**
  * Distribution of orders to dealers: the strategy configuration's versions (/v1/distribution/config),
  * the admin's order list, decisions and reports (/v1/distribution, /v1/orders/:id/...), and each
  * dealer's side (/v1/dealers/:code/orders, /v1/dealers/:code/notifications). Who acts comes from
- * scopeOf (api/request-scope.ts); every rule and every visibility filter lives in core/distribution.
+ * the authenticated principal (api/auth); every rule and every visibility filter lives in core/distribution.
  */
-const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const distribution = new DistributionService(deps.db);
   const configs = distribution.configs;
   const queries = new DistributionQueries(deps.db);
@@ -56,7 +60,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/distribution/config',
-    { schema: { tags, summary: 'The strategy configuration in force (404 while distribution is off: no version saved yet)', response: { 200: ConfigVersionSchema, ...errors(404) } } },
+    { config: staff('distribution.read'), schema: { tags, summary: 'The strategy configuration in force (404 while distribution is off: no version saved yet)', response: { 200: ConfigVersionSchema, ...errors(404) } } },
     async () => {
       const active = await configs.active();
       if (!active) throw new HubError('not_found', 'Distribution is off: no strategy configuration has been saved yet.');
@@ -66,34 +70,38 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/distribution/config/versions',
-    { schema: { tags, summary: 'Every saved version, newest first (the newest is in force)', response: { 200: Type.Object({ items: Type.Array(ConfigVersionSchema) }) } } },
+    { config: staff('distribution.read'), schema: { tags, summary: 'Every saved version, newest first (the newest is in force)', response: { 200: Type.Object({ items: Type.Array(ConfigVersionSchema) }) } } },
     async () => ({ items: await configs.list() }),
   );
 
   app.get(
     '/distribution/config/versions/:version',
-    { schema: { tags, summary: 'One saved version', params: ConfigVersionParamsSchema, response: { 200: ConfigVersionSchema, ...errors(404) } } },
+    { config: staff('distribution.read'), schema: { tags, summary: 'One saved version', params: ConfigVersionParamsSchema, response: { 200: ConfigVersionSchema, ...errors(404) } } },
     async (request) => configs.get(request.params.version),
   );
 
   app.put(
     '/distribution/config',
-    {
+    { config: staff('distribution.config'),
       schema: {
         tags,
         summary: 'Save a new version of the strategy configuration; it is in force at once (the first one turns distribution on)',
         description: 'Validated first: 400 names the field at fault as config.<path>. Orders already distributed keep the version that decided them.',
-        headers: HubUserHeadersSchema,
         body: SaveConfigBodySchema,
         response: { 200: ConfigVersionSchema, ...errors(400) },
       },
     },
-    async (request) => asConfigField(() => configs.save(request.body.config, actorOf(request), request.body.note)),
+    async (request) => {
+      const before = await configs.active();
+      const saved = await asConfigField(() => configs.save(request.body.config, actorOf(request).login, request.body.note));
+      await auditChange(deps.db, request, { action: 'distribution-config.save', target: { type: 'distribution-config', id: String(saved.version) }, before: before?.config ?? null, after: saved.config });
+      return saved;
+    },
   );
 
   app.post(
     '/distribution/config/validate',
-    {
+    { config: staff('distribution.config'),
       schema: {
         tags,
         summary: 'Check a configuration without saving it; answers it as it would be saved (defaults filled in)',
@@ -108,7 +116,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/distribution/orders',
-    {
+    { config: staff('distribution.read'),
       schema: {
         tags,
         summary: "All distributed orders (the manufacturer's view), newest first",
@@ -124,12 +132,11 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/dealers/:code/orders',
-    {
+    { config: dealer('dealer.orders.read'),
       schema: {
         tags,
         summary: "A dealer's orders: offered to it now (no client contacts until taken), its own in work, or completed",
         params: DealerParamsSchema,
-        headers: HubUserHeadersSchema,
         querystring: DealerOrdersQuerySchema,
         response: { 200: OrderListSchema, ...errors(400, 404) },
       },
@@ -141,13 +148,12 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/dealers/:code/orders/:orderId/take',
-    {
+    { config: dealer('dealer.orders.take'),
       schema: {
         tags,
         summary: 'Take an order offered to the dealer now; exactly one of many concurrent takers wins',
         description: 'The dealers it was offered to but who were too late get 409 conflict with details.reason already_taken; 403 not_allowed says why the dealer may not take it (details.reason not_offered, declined, not_yet_visible, expired, dealer_blocked).',
         params: DealerOrderParamsSchema,
-        headers: HubUserHeadersSchema,
         response: { 200: TakeResultSchema, ...errors(403, 404, 409) },
       },
     },
@@ -156,12 +162,11 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/dealers/:code/orders/:orderId/decline',
-    {
+    { config: dealer('dealer.orders.take'),
       schema: {
         tags,
         summary: 'Decline an order offered to the dealer, with a reason; when nobody who sees it is left, the next tier opens now',
         params: DealerOrderParamsSchema,
-        headers: HubUserHeadersSchema,
         body: DeclineBodySchema,
         response: { 200: DeclineResultSchema, ...errors(400, 403, 404, 409) },
       },
@@ -171,12 +176,11 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/dealers/:code/orders/:orderId/status',
-    {
+    { config: dealer('dealer.orders.work'),
       schema: {
         tags,
         summary: "Move the dealer's order on: contacted, in_progress, completed (earns points), cancelled with a reason (costs points)",
         params: DealerOrderParamsSchema,
-        headers: HubUserHeadersSchema,
         body: StatusChangeBodySchema,
         response: { 200: StatusChangeResultSchema, ...errors(400, 403, 404, 409) },
       },
@@ -184,14 +188,28 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     async (request) => distribution.changeStatus(scopeOf(request), request.params.orderId, request.body),
   );
 
+  app.post(
+    '/dealers/:code/orders/:orderId/responsible',
+    {
+      config: staffOrDealer('distribution.assign', 'dealer.orders.reassign'),
+      schema: {
+        tags,
+        summary: "Make another of the dealer's users responsible for an order the dealer has (the dealer's head, or the manufacturer)",
+        params: DealerOrderParamsSchema,
+        body: ReassignBodySchema,
+        response: { 200: ReassignResultSchema, ...errors(400, 403, 404) },
+      },
+    },
+    async (request) => distribution.reassign(scopeOf(request), request.params.code, request.params.orderId, request.body.login),
+  );
+
   app.get(
     '/dealers/:code/orders/:orderId/distribution',
-    {
+    { config: dealer('dealer.orders.read'),
       schema: {
         tags,
         summary: "The dealer's view of an order's distribution: its own offers and events, no decision trace",
         params: DealerOrderParamsSchema,
-        headers: HubUserHeadersSchema,
         response: { 200: DistributionDetailsSchema, ...errors(404) },
       },
     },
@@ -202,7 +220,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/orders/:id/distribution',
-    {
+    { config: staff('distribution.read'),
       schema: {
         tags,
         summary: "An order's distribution: the decision trace (every dealer judged, every tier), offers and events",
@@ -215,13 +233,12 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/orders/:id/distribution',
-    {
+    { config: staff('distribution.assign'),
       schema: {
         tags,
         summary: 'Distribute the order (again) with the configuration in force',
         description: 'force (default true) decides again whatever the state, a new round in which earlier declines stand; a completed order is refused (409). skipped while distribution is off.',
         params: OrderIdParamsSchema,
-        headers: HubUserHeadersSchema,
         body: DistributeBodySchema,
         response: { 200: DistributeOutcomeSchema, ...errors(400, 404, 409) },
       },
@@ -230,32 +247,30 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
         request.body ??= {};
       },
     },
-    async (request) => distribution.distribute(request.params.id, { force: request.body.force ?? true, by: actorOf(request) }),
+    async (request) => distribution.distribute(request.params.id, { force: request.body.force ?? true, by: actorOf(request).login }),
   );
 
   app.post(
     '/orders/:id/assign',
-    {
+    { config: staff('distribution.assign'),
       schema: {
         tags,
         summary: 'Hand the order to a dealer directly (from offering, unassigned, or another dealer)',
         params: OrderIdParamsSchema,
-        headers: HubUserHeadersSchema,
         body: AssignBodySchema,
         response: { 200: AssignResultSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => distribution.assign(request.params.id, request.body.dealer, actorOf(request), request.body.note),
+    async (request) => distribution.assign(request.params.id, request.body.dealer, actorOf(request).login, request.body.note),
   );
 
   app.post(
     '/orders/:id/status',
-    {
+    { config: staff('distribution.assign'),
       schema: {
         tags,
         summary: "The manufacturer moves a distributed order on or cancels it (also while it is still offered); the dealer's points follow as for the dealer",
         params: OrderIdParamsSchema,
-        headers: HubUserHeadersSchema,
         body: StatusChangeBodySchema,
         response: { 200: StatusChangeResultSchema, ...errors(400, 404, 409) },
       },
@@ -265,7 +280,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/distribution/advance',
-    {
+    { config: staff('distribution.tick'),
       schema: {
         tags,
         summary: "Run the minute's tick now: notify offers that became visible, hand overdue orders to the fallback, flag overdue fulfilment, catch up missed orders",
@@ -277,7 +292,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/distribution/what-if',
-    {
+    { config: staff('distribution.what-if'),
       schema: {
         tags,
         summary: 'Replay a configuration (given, a saved version, or the one in force) over past orders; changes nothing',
@@ -296,7 +311,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/distribution/reports/refusals',
-    {
+    { config: staff('distribution.read'),
       schema: {
         tags: [...tags, 'reports'],
         summary: "Why orders were refused in a period (dealers' declines, cancellations by whom) and how fast dealers take",
@@ -311,7 +326,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/notifications',
-    {
+    { config: staff('distribution.read'),
       schema: {
         tags,
         summary: "The manufacturer's notifications (unassigned orders, dealers' cancellations, overdue orders), newest first",
@@ -324,12 +339,11 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.get(
     '/dealers/:code/notifications',
-    {
+    { config: dealer('dealer.notifications'),
       schema: {
         tags,
         summary: "The dealer's notifications (offers, assignments, cancellations, changes), newest first",
         params: DealerParamsSchema,
-        headers: HubUserHeadersSchema,
         querystring: NotificationsQuerySchema,
         response: { 200: Type.Object({ items: Type.Array(NotificationSchema) }), ...errors(400, 404) },
       },
@@ -339,12 +353,11 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/dealers/:code/notifications/read',
-    {
+    { config: dealer('dealer.notifications'),
       schema: {
         tags,
         summary: "Mark the dealer's notifications read (ids of other dealers' notifications change nothing)",
         params: DealerParamsSchema,
-        headers: HubUserHeadersSchema,
         body: MarkReadBodySchema,
         response: { 200: MarkReadResultSchema, ...errors(400, 404) },
       },
@@ -354,11 +367,10 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   app.post(
     '/notifications/read',
-    {
+    { config: staff('distribution.read'),
       schema: {
         tags,
         summary: "Mark the manufacturer's notifications read (ids of dealers' notifications change nothing)",
-        headers: HubUserHeadersSchema,
         body: MarkReadBodySchema,
         response: { 200: MarkReadResultSchema, ...errors(400) },
       },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../../app.ts';
+import type { RouteDeps } from '../../deps.ts';
+import authRoutes from './auth.ts';
 import channelRoutes from './channels/index.ts';
 import connectorRoutes from './connectors.ts';
 import dealerRoutes from './dealers.ts';
@@ -10,9 +11,12 @@ import outboxAndReportRoutes from './outbox-and-reports.ts';
 import rawPayloadRoutes from './raw-payloads.ts';
 import salesDeskRoutes from './sales-desk.ts';
 import stockRoutes from './stock.ts';
+import userRoutes from './users.ts';
 
 /** Everything under /v1. */
-const v1Routes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
+  await app.register(authRoutes, { deps });
+  await app.register(userRoutes, { deps });
   await app.register(connectorRoutes, { deps });
   await app.register(channelRoutes, { deps });
   await app.register(orderRoutes, { deps });

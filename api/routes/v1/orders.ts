@@ -1,16 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getOrder, listOrders } from '../../../core/orders/order-queries.ts';
-import type { AppDeps } from '../../app.ts';
+import type { FastifyRequest } from 'fastify';
+import { getOrder, listOrders, type AccessScope } from '../../../core/orders/order-queries.ts';
+import { principalOf } from '../../auth/request-context.ts';
+import type { RouteDeps } from '../../deps.ts';
 import { errors, IdParamsSchema } from '../../schemas/common.ts';
 import { GetOrderQuerySchema, ListOrdersQuerySchema, OrderDetailSchema, OrderPageSchema } from '../../schemas/orders.ts';
+import { staff } from '../../auth/access.ts';
 
 /** /v1/orders: core orders from every channel, newest first. */
-const orderRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const orderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const tags = ['orders'];
 
   app.get(
     '/orders',
-    {
+    { config: staff('orders.read'),
       schema: {
         tags,
         summary: 'List orders (newest first, cursor paged)',
@@ -20,13 +23,13 @@ const orderRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
     },
     async (request) => {
       const { q, ...query } = request.query;
-      return listOrders(deps.db, { ...query, text: q });
+      return listOrders(deps.db, { ...query, text: q }, orderScope(request));
     },
   );
 
   app.get(
     '/orders/:id',
-    {
+    { config: staff('orders.read'),
       schema: {
         tags,
         summary: 'Get an order with its lines and history',
@@ -35,8 +38,13 @@ const orderRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
         response: { 200: OrderDetailSchema, ...errors(404) },
       },
     },
-    async (request) => getOrder(deps.db, request.params.id, { includeSnapshots: request.query.includeSnapshots }),
+    async (request) => getOrder(deps.db, request.params.id, { includeSnapshots: request.query.includeSnapshots }, orderScope(request)),
   );
 };
+
+/** Clients' phones and e-mails only for the roles that need them (orders.contacts). */
+function orderScope(request: FastifyRequest): AccessScope {
+  return { contacts: principalOf(request).permissions.has('orders.contacts') };
+}
 
 export default orderRoutes;

@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { ChannelService } from '../../../core/channels/channels.ts';
 import { fetchOutboundDocument, listOutboundDocuments } from '../../../core/outbound/outbound-documents.ts';
 import { turnover } from '../../../core/orders/turnover.ts';
-import type { AppDeps } from '../../app.ts';
+import type { RouteDeps } from '../../deps.ts';
 import { DecimalString, errors, IdParamsSchema, IsoDateTime, Nullable } from '../../schemas/common.ts';
+import { staff } from '../../auth/access.ts';
 
 const OutboundDocumentSchema = Type.Object(
   {
@@ -24,12 +25,12 @@ const OutboundDocumentSchema = Type.Object(
 const TurnoverRowSchema = Type.Object({ key: Type.String(), channelIds: Type.Array(Type.String()), currency: Type.String(), orders: Type.Integer(), total: DecimalString }, { title: 'TurnoverRow' });
 
 /** What the hub sends back to channels (EDI acknowledgements) and sales by channel. */
-const outboxAndReportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const outboxAndReportRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const channels = new ChannelService(deps.db, deps.catalog);
 
   app.get(
     '/channels/:id/outbox',
-    {
+    { config: staff('outbox.read'),
       schema: {
         tags: ['channels'],
         summary: 'Documents the hub owes a channel (EDI acknowledgements), newest first',
@@ -46,7 +47,7 @@ const outboxAndReportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asyn
 
   app.get(
     '/outbox/:id',
-    {
+    { config: staff('outbox.read'),
       schema: {
         tags: ['channels'],
         summary: 'Fetch one outbound document as its file (the first fetch is recorded)',
@@ -62,7 +63,7 @@ const outboxAndReportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asyn
 
   app.get(
     '/reports/turnover',
-    {
+    { config: staff('reports.read'),
       schema: {
         tags: ['reports'],
         summary: 'Turnover per channel, channel kind or label, per currency (cancelled, failed, refunded and draft orders left out)',

@@ -1,16 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getRawPayload, listRawPayloads } from '../../../core/orders/raw-payload-queries.ts';
-import type { AppDeps } from '../../app.ts';
+import type { RouteDeps } from '../../deps.ts';
 import { errors, IdParamsSchema } from '../../schemas/common.ts';
 import { ListRawPayloadsQuerySchema, RawPayloadDetailSchema, RawPayloadPageSchema, ReprocessOutcomeSchema } from '../../schemas/raw-payloads.ts';
+import { staff } from '../../auth/access.ts';
 
 /** /v1/raw-payloads: the inbound archive, for finding and replaying what could not be read. */
-const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const tags = ['raw-payloads'];
 
   app.get(
     '/raw-payloads',
-    {
+    { config: staff('payloads.read'),
       schema: {
         tags,
         summary: 'List stored payloads, newest first (bodies left out)',
@@ -23,7 +24,7 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
 
   app.get(
     '/raw-payloads/:id',
-    {
+    { config: staff('payloads.read'),
       schema: { tags, summary: 'Get a stored payload with its body', params: IdParamsSchema, response: { 200: RawPayloadDetailSchema, ...errors(404) } },
     },
     async (request) => getRawPayload(deps.db, request.params.id),
@@ -31,7 +32,7 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
 
   app.post(
     '/raw-payloads/:id/reprocess',
-    {
+    { config: staff('payloads.reprocess'),
       schema: {
         tags,
         summary: 'Read the payload into orders again (after a mapping fix)',

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AppDeps } from '../../app.ts';
+import type { RouteDeps } from '../../deps.ts';
 import { errors, IdParamsSchema } from '../../schemas/common.ts';
 import {
   CreateQuoteBodySchema,
@@ -12,14 +12,16 @@ import {
   QuoteSchema,
   ReviseQuoteBodySchema,
 } from '../../schemas/sales-desk.ts';
+import { staff } from '../../auth/access.ts';
+import { actorOf } from '../../auth/request-context.ts';
 
 /** The sales desk: orders recorded by operators, and quotes that may become orders. */
-const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const quotes = deps.actions.quotes;
 
   app.post(
     '/channels/:id/orders',
-    {
+    { config: staff('sales.orders'),
       schema: {
         tags: ['sales desk'],
         summary: 'Record an order on a buyer’s behalf (phone, e-mail, field rep, new deal) on a manual channel',
@@ -30,32 +32,32 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
       },
     },
     async (request, reply) => {
-      const receipt = await deps.actions.recordManualOrder(request.params.id, request.body);
+      const receipt = await deps.actions.recordManualOrder(request.params.id, { ...request.body, operator: actorOf(request).login });
       return reply.code(receipt.outcome === 'created' ? 201 : 200).send(receipt);
     },
   );
 
   app.get(
     '/quotes',
-    { schema: { tags: ['sales desk'], summary: 'List quotes, newest first', querystring: ListQuotesQuerySchema, response: { 200: Type.Object({ items: Type.Array(QuoteSchema) }) } } },
+    { config: staff('sales.quotes'), schema: { tags: ['sales desk'], summary: 'List quotes, newest first', querystring: ListQuotesQuerySchema, response: { 200: Type.Object({ items: Type.Array(QuoteSchema) }) } } },
     async (request) => ({ items: await quotes.list(request.query) }),
   );
 
   app.post(
     '/quotes',
-    { schema: { tags: ['sales desk'], summary: 'Make a quote on a manual channel', body: CreateQuoteBodySchema, response: { 201: QuoteSchema, ...errors(400, 404) } } },
-    async (request, reply) => reply.code(201).send(await quotes.create(request.body)),
+    { config: staff('sales.quotes'), schema: { tags: ['sales desk'], summary: 'Make a quote on a manual channel', body: CreateQuoteBodySchema, response: { 201: QuoteSchema, ...errors(400, 404) } } },
+    async (request, reply) => reply.code(201).send(await quotes.create({ ...request.body, createdBy: actorOf(request).login })),
   );
 
   app.get(
     '/quotes/:id',
-    { schema: { tags: ['sales desk'], summary: 'A quote with every version', params: IdParamsSchema, response: { 200: QuoteSchema, ...errors(404) } } },
+    { config: staff('sales.quotes'), schema: { tags: ['sales desk'], summary: 'A quote with every version', params: IdParamsSchema, response: { 200: QuoteSchema, ...errors(404) } } },
     async (request) => quotes.get(request.params.id, { withVersions: true }),
   );
 
   app.put(
     '/quotes/:id',
-    {
+    { config: staff('sales.quotes'),
       schema: {
         tags: ['sales desk'],
         summary: 'Revise a quote: a new version, to be sent again',
@@ -64,13 +66,13 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
         response: { 200: QuoteSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => quotes.revise(request.params.id, request.body.content, request.body.changedBy),
+    async (request) => quotes.revise(request.params.id, request.body.content, actorOf(request).login),
   );
 
   const step = (action: 'send' | 'accept', summary: string) =>
     app.post(
       `/quotes/:id/${action}`,
-      { schema: { tags: ['sales desk'], summary, params: IdParamsSchema, response: { 200: QuoteSchema, ...errors(404, 409) } } },
+      { config: staff('sales.quotes'), schema: { tags: ['sales desk'], summary, params: IdParamsSchema, response: { 200: QuoteSchema, ...errors(404, 409) } } },
       async (request) => quotes[action](request.params.id),
     );
   step('send', 'Mark a quote as sent to the buyer');
@@ -78,7 +80,7 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
 
   app.post(
     '/quotes/:id/lose',
-    {
+    { config: staff('sales.quotes'),
       schema: { tags: ['sales desk'], summary: 'Mark a quote as lost, with the reason', params: IdParamsSchema, body: LoseQuoteBodySchema, response: { 200: QuoteSchema, ...errors(400, 404, 409) } },
     },
     async (request) => quotes.lose(request.params.id, request.body.reason),
@@ -86,7 +88,7 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app
 
   app.post(
     '/quotes/:id/convert',
-    {
+    { config: staff('sales.quotes'),
       schema: {
         tags: ['sales desk'],
         summary: 'Turn an accepted quote into an order (exactly once; converting again answers the same order)',

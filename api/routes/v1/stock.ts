@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { StockService } from '../../../core/stock/stock-service.ts';
-import type { AppDeps } from '../../app.ts';
+import type { RouteDeps } from '../../deps.ts';
 import { errors, IdParamsSchema } from '../../schemas/common.ts';
 import {
   AvailabilityBodySchema,
@@ -25,31 +25,32 @@ import {
   UpsertCountsSchema,
   WarehousesBodySchema,
 } from '../../schemas/stock.ts';
+import { staff } from '../../auth/access.ts';
 
 /**
  * /v1/stock and the stock side of /v1/orders: idempotent loads (products, warehouses, on-hand
  * levels, incoming supply), availability by date, reservations per order, arrivals, the
  * manual-review queue and the ledger check. Every rule lives in core/stock.
  */
-const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const stock = new StockService(deps.db);
   const tags = ['stock'];
 
   app.put(
     '/stock/products',
-    { schema: { tags, summary: 'Create or update products by SKU (idempotent)', body: ProductsBodySchema, response: { 200: UpsertCountsSchema, ...errors(400) } } },
+    { config: staff('stock.load'), schema: { tags, summary: 'Create or update products by SKU (idempotent)', body: ProductsBodySchema, response: { 200: UpsertCountsSchema, ...errors(400) } } },
     async (request) => stock.upsertProducts(request.body.items),
   );
 
   app.put(
     '/stock/warehouses',
-    { schema: { tags, summary: 'Create or update warehouses by code (idempotent)', body: WarehousesBodySchema, response: { 200: UpsertCountsSchema, ...errors(400) } } },
+    { config: staff('stock.load'), schema: { tags, summary: 'Create or update warehouses by code (idempotent)', body: WarehousesBodySchema, response: { 200: UpsertCountsSchema, ...errors(400) } } },
     async (request) => stock.upsertWarehouses(request.body.items),
   );
 
   app.put(
     '/stock/levels',
-    {
+    { config: staff('stock.load'),
       schema: {
         tags,
         summary: 'Set on-hand quantities per SKU and warehouse as of this load',
@@ -63,7 +64,7 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.put(
     '/stock/incoming',
-    {
+    { config: staff('stock.load'),
       schema: {
         tags,
         summary: 'Create or update incoming supplies (supplier orders, shipments in transit) by SKU and reference',
@@ -76,7 +77,7 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.post(
     '/stock/availability',
-    {
+    { config: staff('stock.read'),
       schema: {
         tags,
         summary: 'Can this basket be had by this date? Per line: confirmed, partial or unavailable, from which sources, when the rest arrives',
@@ -90,7 +91,7 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.post(
     '/orders/:id/reservations',
-    {
+    { config: staff('stock.reserve'),
       schema: {
         tags,
         summary: 'Check the order’s current version against stock and reserve what can be promised',
@@ -107,13 +108,13 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.get(
     '/orders/:id/reservations',
-    { schema: { tags, summary: 'The order’s reservations and its latest stock check', params: IdParamsSchema, response: { 200: OrderReservationsSchema, ...errors(404) } } },
+    { config: staff('stock.read'), schema: { tags, summary: 'The order’s reservations and its latest stock check', params: IdParamsSchema, response: { 200: OrderReservationsSchema, ...errors(404) } } },
     async (request) => stock.reservations(request.params.id),
   );
 
   app.post(
     '/orders/:id/release',
-    {
+    { config: staff('stock.reserve'),
       schema: {
         tags,
         summary: 'Release everything the order holds (cancelled); releasing again releases nothing',
@@ -127,7 +128,7 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.post(
     '/orders/:id/ship',
-    {
+    { config: staff('stock.reserve'),
       schema: {
         tags,
         summary: 'Ship the order: its on-hand reservations leave the warehouse',
@@ -141,7 +142,7 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.post(
     '/stock/incoming/:id/receive',
-    {
+    { config: staff('stock.load'),
       schema: {
         tags,
         summary: 'Goods of a supply arrived: incoming becomes on hand, reservations on it move along',
@@ -155,13 +156,13 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.get(
     '/stock/reviews',
-    { schema: { tags, summary: 'The manual-review queue (status open by default), oldest first', querystring: ReviewsQuerySchema, response: { 200: Type.Object({ items: Type.Array(ReviewSchema) }) } } },
+    { config: staff('stock.read'), schema: { tags, summary: 'The manual-review queue (status open by default), oldest first', querystring: ReviewsQuerySchema, response: { 200: Type.Object({ items: Type.Array(ReviewSchema) }) } } },
     async (request) => ({ items: await stock.listReviews({ status: request.query.status }) }),
   );
 
   app.post(
     '/stock/reviews/:id/resolve',
-    {
+    { config: staff('stock.review'),
       schema: {
         tags,
         summary: 'Decide an open review: confirm_partially, wait_for_supply or reject (releases the order’s stock)',
@@ -175,7 +176,7 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { 
 
   app.get(
     '/stock/ledger/verify',
-    { schema: { tags, summary: 'Prove the current stock figures equal the sums of the ledger (and nothing is over-reserved)', response: { 200: LedgerReportSchema } } },
+    { config: staff('stock.read'), schema: { tags, summary: 'Prove the current stock figures equal the sums of the ledger (and nothing is over-reserved)', response: { 200: LedgerReportSchema } } },
     async () => stock.verifyLedger(),
   );
 };

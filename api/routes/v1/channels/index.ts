@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ChannelService } from '../../../../core/channels/channels.ts';
 import { channelSyncStatus } from '../../../../core/channels/sync-status.ts';
-import type { AppDeps } from '../../../app.ts';
+import type { RouteDeps } from '../../../deps.ts';
 import {
   ChannelListSchema,
   CheckReportSchema,
@@ -14,15 +14,17 @@ import {
 } from '../../../schemas/channels.ts';
 import { errors, IdParamsSchema } from '../../../schemas/common.ts';
 import webhookRoutes from './webhook.ts';
+import { staff } from '../../../auth/access.ts';
+import { auditChange } from '../../../auth/audit-change.ts';
 
 /** /v1/channels: channel admin, connection check, manual sync and sync status. */
-const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const channels = new ChannelService(deps.db, deps.catalog);
   const tags = ['channels'];
 
   app.post(
     '/channels',
-    {
+    { config: staff('channels.write'),
       schema: {
         tags,
         summary: 'Create a channel',
@@ -32,6 +34,7 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
     },
     async (request, reply) => {
       const channel = await channels.create(request.body);
+      await auditChange(deps.db, request, { action: 'channel.create', target: { type: 'channel', id: channel.id }, after: channels.toPublic(channel) });
       await deps.actions.channelChanged(channel.id);
       return reply.code(201).send(channels.toPublic(channel));
     },
@@ -39,7 +42,7 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
 
   app.get(
     '/channels',
-    { schema: { tags, summary: 'List channels', querystring: ListChannelsQuerySchema, response: { 200: ChannelListSchema, ...errors(400) } } },
+    { config: staff('channels.read'), schema: { tags, summary: 'List channels', querystring: ListChannelsQuerySchema, response: { 200: ChannelListSchema, ...errors(400) } } },
     async (request) => {
       const list = await channels.list(request.query.enabled === undefined ? {} : { enabled: request.query.enabled });
       return { items: list.map((c) => channels.toPublic(c)) };
@@ -48,13 +51,13 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
 
   app.get(
     '/channels/:id',
-    { schema: { tags, summary: 'Get a channel', params: IdParamsSchema, response: { 200: PublicChannelSchema, ...errors(404) } } },
+    { config: staff('channels.read'), schema: { tags, summary: 'Get a channel', params: IdParamsSchema, response: { 200: PublicChannelSchema, ...errors(404) } } },
     async (request) => channels.toPublic(await channels.get(request.params.id)),
   );
 
   app.patch(
     '/channels/:id',
-    {
+    { config: staff('channels.write'),
       schema: {
         tags,
         summary: 'Change a channel',
@@ -64,7 +67,9 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
       },
     },
     async (request) => {
+      const before = channels.toPublic(await channels.get(request.params.id));
       const channel = await channels.update(request.params.id, request.body);
+      await auditChange(deps.db, request, { action: 'channel.update', target: { type: 'channel', id: channel.id }, before, after: channels.toPublic(channel) });
       await deps.actions.channelChanged(channel.id);
       return channels.toPublic(channel);
     },
@@ -72,7 +77,7 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
 
   app.post(
     '/channels/:id/check',
-    {
+    { config: staff('channels.write'),
       schema: {
         tags,
         summary: "Check the channel's credentials and reachability",
@@ -88,7 +93,7 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
 
   app.post(
     '/channels/:id/sync',
-    {
+    { config: staff('channels.sync'),
       schema: {
         tags,
         summary: 'Queue a sync of the channel now',
@@ -105,7 +110,7 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
 
   app.get(
     '/channels/:id/sync-status',
-    {
+    { config: staff('channels.read'),
       schema: {
         tags,
         summary: 'Last runs, last success, last error, and whether a sync is running',

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChannelService } from '../../../../core/channels/channels.ts';
-import type { AppDeps } from '../../../app.ts';
+import type { RouteDeps } from '../../../deps.ts';
 import { WebhookAcceptedSchema, WebhookPingSchema } from '../../../schemas/channels.ts';
 import { errors, IdParamsSchema } from '../../../schemas/common.ts';
 import { errorBody } from '../../../errors.ts';
+import { channelCredential } from '../../../auth/access.ts';
 
 export const DEFAULT_WEBHOOK_BODY_LIMIT = 10 * 1024 * 1024;
 
@@ -12,7 +13,7 @@ export const DEFAULT_WEBHOOK_BODY_LIMIT = 10 * 1024 * 1024;
  * POST /v1/channels/:id/webhook. Signatures are computed over the exact bytes the sender sent,
  * so in this context every content type is kept as a Buffer, never parsed and re-serialised.
  */
-const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const bodyLimit = deps.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT;
   const channels = new ChannelService(deps.db, deps.catalog);
 
@@ -37,7 +38,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
 
   app.post(
     '/channels/:id/webhook',
-    {
+    { config: channelCredential('the connector checks the shop\'s signature, URL token or the POS store key over the raw body'),
       bodyLimit,
       schema: {
         tags: ['channels'],
@@ -51,7 +52,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, 
 
   app.post(
     '/channels/:id/files',
-    {
+    { config: channelCredential('the EDI channel\'s upload token (Authorization: Bearer) authenticates the partner'),
       bodyLimit,
       schema: {
         tags: ['channels'],
