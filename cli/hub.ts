@@ -4,11 +4,14 @@ import { firstProblem } from '../core/model/validate.ts';
 import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
 import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
-import { collect, errorMessage, fail, parseJsonObject, printTable, withHub } from './support.ts';
+import { collect, errorMessage, fail, FIRST_ADMIN_HINT, parseJsonObject, printTable, securityOf, withHub } from './support.ts';
+import { UserService } from '../core/identity/user-service.ts';
 import { registerDealerCommands } from './commands/dealers.ts';
 import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
+import { registerRouteCommands } from './commands/routes.ts';
+import { registerUserCommands } from './commands/users.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
@@ -44,9 +47,16 @@ program
     const logger = consoleLogger(config.logLevel);
     const hub = await createHub(config, { logger, workers: config.role !== 'api', schedules: config.role !== 'worker' });
     const { buildApp } = await import('../api/app.ts');
-    const app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+    const app = await buildApp({
+      db: hub.db,
+      catalog: hub.catalog,
+      actions: hub.actions,
+      logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+      security: securityOf(config),
+    });
     try {
       const address = await app.listen({ port: config.port, host: config.host });
+      if ((await new UserService(hub.db).count()).admins === 0) console.log(FIRST_ADMIN_HINT);
       await hub.runner.start();
       console.log(`orderhub listening at ${address} (API ${address}/v1, docs ${address}/docs); syncs run ${hub.runner.kind === 'bullmq' ? 'on BullMQ' : 'in-process'}`);
       await untilSignal();
@@ -440,6 +450,8 @@ registerRegionCommands(program);
 registerStockCommands(program);
 registerDealerCommands(program);
 registerDistributionCommands(program);
+registerUserCommands(program);
+registerRouteCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isHubError } from '../core/errors.ts';
-import { loadConfig } from '../jobs/config.ts';
+import type { SecuritySettings } from '../api/deps.ts';
+import { DEFAULT_THROTTLE_POLICY } from '../core/identity/login-throttle.ts';
+import { loadConfig, type HubConfig } from '../jobs/config.ts';
 import { createHub, type Hub, type HubOptions } from '../jobs/hub.ts';
 
 /** What every `hub` command shares: a hub for the length of the command, tables, failures. */
@@ -102,3 +104,24 @@ export function defaultUser(): string {
 export function when(iso: string | null): string {
   return iso ? iso.slice(0, 19).replace('T', ' ') : '';
 }
+
+/** The API's sign-in and browser settings from the environment (HUB_SESSION_*, HUB_LOGIN_*, HUB_COOKIE_SECURE, HUB_CORS_ORIGINS, HUB_TRUST_PROXY). */
+export function securityOf(config: HubConfig): SecuritySettings {
+  const s = config.security;
+  return {
+    policy: {
+      session: { idleMinutes: s.sessionIdleMinutes, maxHours: s.sessionMaxHours },
+      throttle: { ...DEFAULT_THROTTLE_POLICY, loginFailures: s.loginMaxFailures, lockMinutes: s.loginLockMinutes },
+    },
+    cookieSecure: s.cookieSecure,
+    corsOrigins: s.corsOrigins,
+    trustProxy: s.trustProxy,
+  };
+}
+
+/** Said at start while nobody can sign in: how to make the first admin. */
+export const FIRST_ADMIN_HINT = [
+  'No admin yet: nobody can sign in, and every /v1 route answers 401. Create the first admin:',
+  '  printf %s "a long password" | npx hub users add admin --role admin --password-stdin',
+  'then sign in with POST /v1/auth/login, or make a token: npx hub tokens create admin --name my-script',
+].join('\n');

@@ -12,6 +12,7 @@ import { syncChannel, type SyncOutcome } from '../jobs/processors/sync-channel.t
 import type { SyncCounts } from '../core/channels/sync-runs.ts';
 import { startWooSandbox, type WooSandbox } from './woo-sandbox.ts';
 import { setUpDealerNetwork } from './dealer-network.ts';
+import { createDemoUsers, type DemoLogin } from './demo-users.ts';
 
 export interface DemoOptions {
   config: HubConfig;
@@ -56,6 +57,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     hub = await createHub(config, { db, retry: { attempts: 3, backoffMs: 2_000 } });
     await setUpDealerNetwork(db);
     print('[demo] dealer network: 6 dealers in Hungary and the export desk; strategy: best rated → region (priority first) → everyone');
+    const logins = await createDemoUsers(db);
+    printLogins(logins, print);
 
     const every = Math.min(59, Math.max(5, options.everySeconds ?? 12));
     const shops: DemoShop[] = [];
@@ -95,8 +98,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     const app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions });
     const address = await listen(app, options.config);
-    print(`[demo] API at ${address}: try ${address}/v1/orders and the docs at ${address}/docs`);
-    print(`[demo] a dealer's offers: ${address}/v1/dealers/BP-KERT/orders?view=offered — take one with POST …/orders/<id>/take`);
+    const admin = logins.find((l) => l.login === 'admin')!;
+    const head = logins.find((l) => l.login === 'kert.head')!;
+    print(`[demo] API at ${address} (docs at ${address}/docs). Sign in, then use the cookie:`);
+    print(`  curl -c admin.jar -H 'content-type: application/json' -d '{"login":"admin","password":"${admin.password}"}' ${address}/v1/auth/login`);
+    print(`  curl -b admin.jar ${address}/v1/orders`);
+    print(`[demo] a dealer's offers, as its head: sign in as kert.head (${head.password}), then ${address}/v1/dealers/BP-KERT/orders?view=offered`);
 
     hub.runner.onSyncFinished((event) => {
       const shop = shops.find((s) => s.channelId === event.channelId);
@@ -125,6 +132,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await Promise.all(sandboxes.map((s) => s.close()));
     await lock.release();
   }
+}
+
+function printLogins(logins: DemoLogin[], print: (line: string) => void): void {
+  print('[demo] users (passwords are new every run):');
+  for (const l of logins) print(`  ${l.login.padEnd(13)} ${l.password.padEnd(18)} ${l.role}${l.dealer ? ` of ${l.dealer}` : ''}`);
 }
 
 async function report(hub: Hub, shop: DemoShop, outcome: SyncOutcome, print: (line: string) => void): Promise<void> {
