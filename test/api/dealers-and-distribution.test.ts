@@ -42,6 +42,7 @@ import type {
   TakeResultSchema,
   WhatIfReportSchema,
 } from '../../api/schemas/distribution.ts';
+import { actingAs, makeUser, type TestUser } from '../helpers/auth.ts';
 import { createTestPglite, type TestDatabase } from '../helpers/databases.ts';
 import { orderDraft } from '../helpers/orders.ts';
 import { buildTestApp } from './fakes.ts';
@@ -75,13 +76,21 @@ describe('the response schemas', () => {
 
 describe('dealers and distribution API on PGlite', () => {
   let t: TestDatabase;
+  /** The API as an admin sees it. */
   let app: FastifyInstance;
+  /** The API without credentials: actingAs(anonymous, user) is the API as that user sees it. */
+  let anonymous: FastifyInstance;
+  let admin: TestUser;
+  /** Another member of the manufacturer's staff (the distribution role), to tell who did what. */
+  let annaUser: TestUser;
+  let anna: FastifyInstance;
   let channelId: string;
   let orderCounter = 0;
 
   type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  async function call(method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}) {
-    const response = await app.inject({ method, url, headers, ...(payload !== undefined && { payload: payload as object }) });
+  /** A request as `as` (by default the admin). */
+  async function call(method: Method, url: string, payload?: unknown, as: FastifyInstance = app) {
+    const response = await as.inject({ method, url, ...(payload !== undefined && { payload: payload as object }) });
     return { status: response.statusCode, body: response.body ? response.json() : undefined };
   }
 
@@ -113,7 +122,9 @@ describe('dealers and distribution API on PGlite', () => {
 
   beforeAll(async () => {
     t = await createTestPglite();
-    ({ app } = await buildTestApp(t.db));
+    ({ app, anonymous, admin } = await buildTestApp(t.db));
+    annaUser = await makeUser(t.db, { roles: ['distribution'], login: 'anna' });
+    anna = actingAs(anonymous, annaUser);
     const regions = [
       { code: 'HU', name: 'Hungary', level: 'country' },
       { code: 'HU-BU', name: 'Budapest', level: 'region', parentCode: 'HU' },
@@ -164,7 +175,8 @@ describe('dealers and distribution API on PGlite', () => {
     });
 
     it('answers 404 for an unknown dealer, whatever is asked of it', async () => {
-      for (const [method, url, payload] of [
+      // The manufacturer's routes of a dealer: staff asking about an unknown dealer are told it does not exist.
+      const staffRoutes: [Method, string, unknown?][] = [
         ['GET', '/v1/dealers/NOPE'],
         ['PATCH', '/v1/dealers/NOPE', { name: 'x' }],
         ['DELETE', '/v1/dealers/NOPE'],
@@ -172,11 +184,36 @@ describe('dealers and distribution API on PGlite', () => {
         ['GET', '/v1/dealers/NOPE/managers'],
         ['GET', '/v1/dealers/NOPE/points'],
         ['POST', '/v1/dealers/NOPE/points', { delta: 1, note: 'x' }],
+      ];
+      // The dealer's own routes: only the dealer's users use them (staff are refused whatever the code).
+      const dealerRoutes: [Method, string, unknown?][] = [
         ['GET', '/v1/dealers/NOPE/orders'],
         ['GET', '/v1/dealers/NOPE/notifications'],
-      ] as [Method, string, unknown?][]) {
+      ];
+      for (const [method, url, payload] of staffRoutes) {
         expect(await call(method, url, payload), `${method} ${url}`).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
       }
+      for (const [method, url, payload] of dealerRoutes) {
+        expect(await call(method, url, payload), `staff: ${method} ${url}`).toMatchObject({ status: 403, body: { error: { code: 'not_allowed' } } });
+      }
+
+      // A dealer's user naming an unknown dealer, or another dealer that exists, gets the same 404: nothing tells which dealers exist.
+      expect((await call('POST', '/v1/dealers', dealer('SEEN-1'))).status).toBe(201);
+      expect((await call('POST', '/v1/dealers', dealer('SEEN-2'))).status).toBe(201);
+      const seen1 = actingAs(anonymous, await makeUser(t.db, { roles: ['dealer_head'], dealer: 'SEEN-1' }));
+      for (const [method, url, payload] of [...staffRoutes, ...dealerRoutes]) {
+        const unknown = await call(method, url, payload, seen1);
+        expect(unknown, `dealer: ${method} ${url}`).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: expect.stringContaining('NOPE') } } });
+        const other = await call(method, url.replace('NOPE', 'SEEN-2'), payload, seen1);
+        expect(other, `dealer: ${method} ${url} of another dealer`).toEqual({
+          status: 404,
+          body: { error: { ...unknown.body.error, message: unknown.body.error.message.replace('NOPE', 'SEEN-2') } },
+        });
+      }
+      // ...and changed nothing of the other dealer.
+      expect((await call('GET', '/v1/dealers/SEEN-2')).body).toMatchObject({ code: 'SEEN-2', name: 'Dealer SEEN-2', points: 0 });
+      // Its own dealer's routes answer.
+      expect((await call('GET', '/v1/dealers/SEEN-1/orders', undefined, seen1)).status).toBe(200);
     });
 
     it('changes, lists and filters dealers', async () => {
@@ -233,7 +270,10 @@ describe('dealers and distribution API on PGlite', () => {
 
     it('adds managers, moves the head role and removes a manager', async () => {
       await call('POST', '/v1/dealers', dealer('MGR-1'));
-      expect(await call('POST', '/v1/dealers/MGR-1/managers', { login: 'eva', name: 'Éva', isHead: true })).toMatchObject({ status: 201, body: { login: 'eva', isHead: true, email: null } });
+      expect(await call('POST', '/v1/dealers/MGR-1/managers', { login: 'eva', name: 'Éva', isHead: true })).toMatchObject({
+        status: 201,
+        body: { login: 'eva', isHead: true, email: null, canSignIn: false },
+      });
       expect(await call('POST', '/v1/dealers/MGR-1/managers', { login: 'eva', name: 'Other Éva' })).toMatchObject({ status: 409, body: { error: { field: 'login' } } });
       expect(await call('POST', '/v1/dealers/MGR-1/managers', { login: 'has space', name: 'x' })).toMatchObject({ status: 400, body: { error: { field: 'login' } } });
       await call('POST', '/v1/dealers/MGR-1/managers', { login: 'bela', name: 'Béla' });
@@ -263,14 +303,14 @@ describe('dealers and distribution API on PGlite', () => {
 
     it('adjusts points by hand with a reason, recorded with who did it', async () => {
       await call('POST', '/v1/dealers', dealer('PTS-1'));
-      expect(await call('POST', '/v1/dealers/PTS-1/points', { delta: 30, note: 'welcome bonus' }, { 'x-hub-user': 'anna' })).toEqual({ status: 200, body: { balance: 30 } });
+      expect(await call('POST', '/v1/dealers/PTS-1/points', { delta: 30, note: 'welcome bonus' }, anna)).toEqual({ status: 200, body: { balance: 30 } });
       expect(await call('POST', '/v1/dealers/PTS-1/points', { delta: -5, note: 'late report' })).toEqual({ status: 200, body: { balance: 25 } });
       expect(await call('POST', '/v1/dealers/PTS-1/points', { delta: 0, note: 'nothing' })).toMatchObject({ status: 400, body: { error: { field: 'delta' } } });
       expect(await call('POST', '/v1/dealers/PTS-1/points', { delta: 5 })).toMatchObject({ status: 400, body: { error: { field: 'note' } } });
       const history = await call('GET', '/v1/dealers/PTS-1/points');
       expect(history.body.items).toEqual([
-        { id: expect.any(String), delta: -5, balance: 25, cause: 'manual', orderId: null, note: 'late report', changedBy: 'admin', createdAt: expect.any(String) },
-        { id: expect.any(String), delta: 30, balance: 30, cause: 'manual', orderId: null, note: 'welcome bonus', changedBy: 'anna', createdAt: expect.any(String) },
+        { id: expect.any(String), delta: -5, balance: 25, cause: 'manual', orderId: null, note: 'late report', changedBy: admin.login, createdAt: expect.any(String) },
+        { id: expect.any(String), delta: 30, balance: 30, cause: 'manual', orderId: null, note: 'welcome bonus', changedBy: annaUser.login, createdAt: expect.any(String) },
       ]);
       const older = await call('GET', `/v1/dealers/PTS-1/points?limit=1&beforeId=${history.body.items[0].id}`);
       expect(older.body.items.map((c: PointsChangeView) => c.delta)).toEqual([30]);
@@ -328,10 +368,10 @@ describe('dealers and distribution API on PGlite', () => {
     });
 
     it('saves versions, the newest in force, each with who saved it and why', async () => {
-      const first = await call('PUT', '/v1/distribution/config', { config: { settings: {}, tiers: [{ kind: 'taxi', windowMinutes: 60 }] }, note: 'first try' }, { 'x-hub-user': 'anna' });
-      expect(first).toMatchObject({ status: 200, body: { version: 1, note: 'first try', createdBy: 'anna', config: { tiers: [{ kind: 'taxi' }] } } });
+      const first = await call('PUT', '/v1/distribution/config', { config: { settings: {}, tiers: [{ kind: 'taxi', windowMinutes: 60 }] }, note: 'first try' }, anna);
+      expect(first).toMatchObject({ status: 200, body: { version: 1, note: 'first try', createdBy: annaUser.login, config: { tiers: [{ kind: 'taxi' }] } } });
       const second = await call('PUT', '/v1/distribution/config', { config: { settings: { fulfilmentDays: 7 }, tiers: [{ kind: 'taxi', windowMinutes: 30 }] } });
-      expect(second).toMatchObject({ status: 200, body: { version: 2, note: null, createdBy: 'admin' } });
+      expect(second).toMatchObject({ status: 200, body: { version: 2, note: null, createdBy: admin.login } });
       expect(await call('GET', '/v1/distribution/config')).toEqual({ status: 200, body: second.body });
       expect((await call('GET', '/v1/distribution/config/versions')).body.items.map((v: ConfigVersionView) => v.version)).toEqual([2, 1]);
       expect(await call('GET', '/v1/distribution/config/versions/1')).toEqual({ status: 200, body: first.body });
@@ -345,6 +385,13 @@ describe('dealers and distribution API on PGlite', () => {
       { kind: 'rating', name: 'top dealers', windowMinutes: 30, minPoints: 100_000 },
       { kind: 'taxi', windowMinutes: 120 },
     ];
+    /** The API as each dealer's user sees it: d1 is an employee of D-1 (d1-eva), d2 and d3 the heads of D-2 and D-3. */
+    let d1: FastifyInstance;
+    let d2: FastifyInstance;
+    let d3: FastifyInstance;
+    let d3Head: TestUser;
+    /** Another employee of D-1. */
+    let d1Oleg: FastifyInstance;
 
     beforeAll(async () => {
       // D-1 holds the whole range, D-2 the tile's product line; both serve Győr-Moson-Sopron. D-3 is in Pest; HQ (the fallback, the whole country) is not authorised.
@@ -353,6 +400,11 @@ describe('dealers and distribution API on PGlite', () => {
       expect((await call('PUT', '/v1/dealers/D-2/assortment', { items: [{ sku: 'TILE-1' }] })).status).toBe(200);
       expect((await call('POST', '/v1/dealers', dealer('D-3', { mainRegion: 'HU-PE', wholeRange: true }))).status).toBe(201);
       expect((await call('POST', '/v1/dealers', dealer('HQ', { mainRegion: 'HU', authorised: false }))).status).toBe(201);
+      d1 = actingAs(anonymous, await makeUser(t.db, { roles: ['dealer_manager'], dealer: 'D-1', login: 'd1-eva' }));
+      d1Oleg = actingAs(anonymous, await makeUser(t.db, { roles: ['dealer_manager'], dealer: 'D-1', login: 'd1-oleg' }));
+      d2 = actingAs(anonymous, await makeUser(t.db, { roles: ['dealer_head'], dealer: 'D-2' }));
+      d3Head = await makeUser(t.db, { roles: ['dealer_head'], dealer: 'D-3' });
+      d3 = actingAs(anonymous, d3Head);
       const saved = await call('PUT', '/v1/distribution/config', { config: { settings: { fallbackDealer: 'HQ' }, tiers: TIERS }, note: 'taxi in the region' });
       expect(saved.status).toBe(200);
     });
@@ -381,77 +433,86 @@ describe('dealers and distribution API on PGlite', () => {
       ]);
       expect(details.body.events.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['distributed', 'offer_visible']));
 
-      const offered = await call('GET', '/v1/dealers/D-1/orders?view=offered');
+      const offered = await call('GET', '/v1/dealers/D-1/orders?view=offered', undefined, d1);
       const row: DealerOrderRow = offered.body.orders.find((o: DealerOrderRow) => o.orderId === orderId);
-      expect(row).toMatchObject({ distributionStatus: 'offering', region: 'HU-GS', product: 'Floor tile 30x30', productLines: 1, currency: 'HUF', offer: { tier: 'taxi', expiresAt: null } });
+      expect(row).toMatchObject({
+        distributionStatus: 'offering', region: 'HU-GS', product: 'Floor tile 30x30', productLines: 1, currency: 'HUF', offer: { tier: 'taxi', expiresAt: null },
+        responsible: null,
+      });
       // The client is the manufacturer's until a dealer takes the order: a name and a city, no contacts.
       expect(row.client).toEqual({ name: 'Kiss Anna', city: 'Győr' });
-      expect((await call('GET', '/v1/dealers/D-3/orders?view=offered')).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
-      expect(await call('GET', '/v1/dealers/D-1/orders?view=everything')).toMatchObject({ status: 400, body: { error: { field: 'view' } } });
+      expect((await call('GET', '/v1/dealers/D-3/orders?view=offered', undefined, d3)).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
+      expect(await call('GET', '/v1/dealers/D-1/orders?view=everything', undefined, d1)).toMatchObject({ status: 400, body: { error: { field: 'view' } } });
     });
 
     it('gives the order to the first dealer to take it and tells the second it was already taken', async () => {
       const orderId = await offeredOrder();
-      const taken = await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, { 'x-hub-user': 'd1-eva' });
+      const taken = await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, d1);
       expect(taken).toEqual({ status: 200, body: { orderId, dealerCode: 'D-1', status: 'assigned', dueAt: expect.any(String), secondsToTake: expect.any(Number), alreadyYours: false } });
-      const late = await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`);
+      const late = await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`, undefined, d2);
       expect(late).toMatchObject({ status: 409, body: { error: { code: 'conflict', details: { reason: 'already_taken' } } } });
-      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`)).toMatchObject({ status: 200, body: { alreadyYours: true } });
+      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, d1)).toMatchObject({ status: 200, body: { alreadyYours: true } });
       // A dealer it was never offered to learns nothing of its state.
-      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/take`)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed', details: { reason: 'not_offered' } } } });
+      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/take`, undefined, d3)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed', details: { reason: 'not_offered' } } } });
 
-      const mine = await call('GET', '/v1/dealers/D-1/orders?view=mine');
+      const mine = await call('GET', '/v1/dealers/D-1/orders?view=mine', undefined, d1);
       const row: DealerOrderRow = mine.body.orders.find((o: DealerOrderRow) => o.orderId === orderId);
-      expect(row).toMatchObject({ distributionStatus: 'assigned', dealer: 'D-1', assignedVia: 'take' });
+      // Who took it answers for it.
+      expect(row).toMatchObject({ distributionStatus: 'assigned', dealer: 'D-1', assignedVia: 'take', responsible: 'd1-eva' });
       expect(row.client).toEqual({ name: 'Kiss Anna', city: 'Győr', phone: '+36 1 000 0000', email: 'anna@example.hu' });
-      expect((await call('GET', '/v1/dealers/D-2/orders?view=offered')).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
+      expect((await call('GET', '/v1/dealers/D-2/orders?view=offered', undefined, d2)).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
       const events = (await call('GET', `/v1/orders/${orderId}/distribution`)).body.events;
       expect(events).toContainEqual(expect.objectContaining({ kind: 'taken', dealer: 'D-1', actor: 'd1-eva' }));
     });
 
     it('moves a taken order on to completed, earning the dealer its points', async () => {
       const orderId = await offeredOrder();
-      await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`);
-      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'contacted' })).toMatchObject({ status: 403, body: { error: { code: 'not_allowed' } } });
-      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'completed' })).toMatchObject({
+      await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, d1);
+      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'contacted' }, d2)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed' } } });
+      // Another employee of the same dealer moves on only the orders it answers for.
+      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'contacted' }, d1Oleg)).toMatchObject({
+        status: 403,
+        body: { error: { code: 'not_allowed', details: { reason: 'not_responsible' } } },
+      });
+      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'completed' }, d1)).toMatchObject({
         status: 409,
         body: { error: { code: 'conflict', details: { from: 'assigned', to: 'completed' } } },
       });
-      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'shipped' })).toMatchObject({ status: 400, body: { error: { field: 'status' } } });
-      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'contacted' })).toEqual({ status: 200, body: { orderId, status: 'contacted', points: null } });
-      const completed = await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'completed' });
+      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'shipped' }, d1)).toMatchObject({ status: 400, body: { error: { field: 'status' } } });
+      expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'contacted' }, d1)).toEqual({ status: 200, body: { orderId, status: 'contacted', points: null } });
+      const completed = await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'completed' }, d1);
       expect(completed).toEqual({ status: 200, body: { orderId, status: 'completed', points: { delta: 100, balance: expect.any(Number) } } });
 
-      const history = await call('GET', '/v1/dealers/D-1/points');
+      const history = await call('GET', '/v1/dealers/D-1/points', undefined, d1);
       expect(history.body.items).toContainEqual(expect.objectContaining({ delta: 100, cause: 'order_completed', orderId, balance: completed.body.points.balance }));
       expect((await call('GET', '/v1/dealers/D-1')).body.points).toBe(completed.body.points.balance);
-      expect((await call('GET', '/v1/dealers/D-1/orders?view=completed')).body.orders.map((o: DealerOrderRow) => o.orderId)).toContain(orderId);
+      expect((await call('GET', '/v1/dealers/D-1/orders?view=completed', undefined, d1)).body.orders.map((o: DealerOrderRow) => o.orderId)).toContain(orderId);
       expect(await call('POST', `/v1/orders/${orderId}/distribution`, { force: true })).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
     });
 
     it("shows a dealer its own part of an order's distribution, without the trace", async () => {
       const orderId = await offeredOrder();
-      const own = await call('GET', `/v1/dealers/D-2/orders/${orderId}/distribution`);
+      const own = await call('GET', `/v1/dealers/D-2/orders/${orderId}/distribution`, undefined, d2);
       expect(own.status).toBe(200);
-      expect(own.body).toMatchObject({ orderId, status: 'offering', trace: null, dealer: null });
+      expect(own.body).toMatchObject({ orderId, status: 'offering', trace: null, dealer: null, responsible: null });
       expect(own.body.offers.map((o: { dealer: string }) => o.dealer)).toEqual(['D-2']);
       expect(own.body.events.every((e: { dealer: string | null }) => e.dealer === 'D-2')).toBe(true);
       // A dealer the order was never offered to gets the same answer as for an unknown order.
-      expect(await call('GET', `/v1/dealers/D-3/orders/${orderId}/distribution`)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-      expect(await call('GET', '/v1/dealers/D-1/orders/no-such-order/distribution')).toMatchObject({ status: 404 });
+      expect(await call('GET', `/v1/dealers/D-3/orders/${orderId}/distribution`, undefined, d3)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+      expect(await call('GET', '/v1/dealers/D-1/orders/no-such-order/distribution', undefined, d1)).toMatchObject({ status: 404 });
       expect(await call('GET', '/v1/orders/no-such-order/distribution')).toMatchObject({ status: 404 });
     });
 
     it('lets a dealer decline with a reason, and the refusals report counts it', async () => {
       const orderId = await offeredOrder();
-      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/decline`, { reason: '' })).toMatchObject({ status: 400, body: { error: { field: 'reason' } } });
-      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/decline`, { reason: 'no installer free' })).toEqual({
+      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/decline`, { reason: '' }, d2)).toMatchObject({ status: 400, body: { error: { field: 'reason' } } });
+      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/decline`, { reason: 'no installer free' }, d2)).toEqual({
         status: 200,
         body: { orderId, escalated: false, status: 'offering' },
       });
-      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed', details: { reason: 'declined' } } } });
-      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/decline`, { reason: 'not mine' })).toMatchObject({ status: 403, body: { error: { details: { reason: 'not_offered' } } } });
-      expect((await call('GET', '/v1/dealers/D-2/orders?view=offered')).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
+      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`, undefined, d2)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed', details: { reason: 'declined' } } } });
+      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/decline`, { reason: 'not mine' }, d3)).toMatchObject({ status: 403, body: { error: { details: { reason: 'not_offered' } } } });
+      expect((await call('GET', '/v1/dealers/D-2/orders?view=offered', undefined, d2)).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
 
       const from = new Date(Date.now() - 86_400_000).toISOString();
       const to = new Date(Date.now() + 86_400_000).toISOString();
@@ -464,9 +525,9 @@ describe('dealers and distribution API on PGlite', () => {
 
     it("cancels with a reason at the dealer's cost, and tells the manufacturer", async () => {
       const orderId = await offeredOrder();
-      await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`);
-      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'cancelled' })).toMatchObject({ status: 400, body: { error: { field: 'reason' } } });
-      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'cancelled', reason: 'client unreachable' })).toEqual({
+      await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`, undefined, d2);
+      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'cancelled' }, d2)).toMatchObject({ status: 400, body: { error: { field: 'reason' } } });
+      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'cancelled', reason: 'client unreachable' }, d2)).toEqual({
         status: 200,
         body: { orderId, status: 'cancelled', points: { delta: -50, balance: expect.any(Number) } },
       });
@@ -474,7 +535,7 @@ describe('dealers and distribution API on PGlite', () => {
       const told = admin.body.items.find((n: NotificationRow) => n.orderId === orderId && n.kind === 'cancelled_by_dealer');
       expect(told).toMatchObject({ dealer: null, readAt: null });
       // The admins mark theirs read; a dealer's route cannot reach them.
-      expect(await call('POST', '/v1/dealers/D-2/notifications/read', { ids: [told.id] })).toEqual({ status: 200, body: { marked: 0 } });
+      expect(await call('POST', '/v1/dealers/D-2/notifications/read', { ids: [told.id] }, d2)).toEqual({ status: 200, body: { marked: 0 } });
       expect(await call('POST', '/v1/notifications/read', { ids: [told.id] })).toEqual({ status: 200, body: { marked: 1 } });
       expect((await call('GET', '/v1/notifications?unread=true')).body.items.map((n: NotificationRow) => n.id)).not.toContain(told.id);
     });
@@ -484,22 +545,23 @@ describe('dealers and distribution API on PGlite', () => {
       expect(await call('POST', `/v1/orders/${orderId}/distribution`)).toMatchObject({ status: 200, body: { action: 'redistributed', status: 'offering' } });
       expect((await call('GET', `/v1/orders/${orderId}/distribution`)).body.round).toBe(2);
       expect(await call('POST', `/v1/orders/${orderId}/distribution`, { force: false })).toMatchObject({ status: 200, body: { action: 'unchanged' } });
-      expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'D-3', note: 'asked for by the client' }, { 'x-hub-user': 'anna' })).toEqual({
+      expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'D-3', note: 'asked for by the client' }, anna)).toEqual({
         status: 200,
         body: { orderId, dealerCode: 'D-3', status: 'assigned', dueAt: expect.any(String) },
       });
       expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'NOPE' })).toMatchObject({ status: 404 });
       expect(await call('POST', '/v1/orders/no-such-order/distribution', {})).toMatchObject({ status: 404 });
       const details = await call('GET', `/v1/orders/${orderId}/distribution`);
-      expect(details.body).toMatchObject({ status: 'assigned', dealer: 'D-3', assignedVia: 'admin' });
-      expect(details.body.events).toContainEqual(expect.objectContaining({ kind: 'assigned', actor: 'anna', detail: expect.objectContaining({ note: 'asked for by the client' }) }));
+      // An order the dealer was given is its head's to answer for.
+      expect(details.body).toMatchObject({ status: 'assigned', dealer: 'D-3', assignedVia: 'admin', responsible: d3Head.login });
+      expect(details.body.events).toContainEqual(expect.objectContaining({ kind: 'assigned', actor: annaUser.login, detail: expect.objectContaining({ note: 'asked for by the client' }) }));
       // The manufacturer cancels it; the dealer is told and loses no points (it was not the dealer's doing).
       expect(await call('POST', `/v1/orders/${orderId}/status`, { status: 'cancelled' })).toMatchObject({ status: 400, body: { error: { field: 'reason' } } });
       expect(await call('POST', `/v1/orders/${orderId}/status`, { status: 'cancelled', reason: 'duplicate of a phone order' })).toEqual({
         status: 200,
         body: { orderId, status: 'cancelled', points: null },
       });
-      expect((await call('GET', '/v1/dealers/D-3/notifications')).body.items).toContainEqual(expect.objectContaining({ orderId, kind: 'cancelled' }));
+      expect((await call('GET', '/v1/dealers/D-3/notifications', undefined, d3)).body.items).toContainEqual(expect.objectContaining({ orderId, kind: 'cancelled' }));
 
       const all = await call('GET', '/v1/distribution/orders?dealer=D-3');
       expect(all.body.orders.map((o: DealerOrderRow) => o.orderId)).toEqual([orderId]);
@@ -510,16 +572,16 @@ describe('dealers and distribution API on PGlite', () => {
 
     it("lists a dealer's notifications and marks them read", async () => {
       const orderId = await offeredOrder();
-      const unread = await call('GET', '/v1/dealers/D-1/notifications?unread=true');
+      const unread = await call('GET', '/v1/dealers/D-1/notifications?unread=true', undefined, d1);
       const offer = unread.body.items.find((n: NotificationRow) => n.orderId === orderId);
       expect(offer).toMatchObject({ dealer: 'D-1', kind: 'offered', message: expect.stringContaining('is offered to you'), readAt: null });
       // Another dealer's ids change nothing.
-      expect(await call('POST', '/v1/dealers/D-3/notifications/read', { ids: [offer.id] })).toEqual({ status: 200, body: { marked: 0 } });
-      expect(await call('POST', '/v1/dealers/D-1/notifications/read', { ids: [offer.id] })).toEqual({ status: 200, body: { marked: 1 } });
-      expect(await call('POST', '/v1/dealers/D-1/notifications/read', { ids: [offer.id] })).toEqual({ status: 200, body: { marked: 0 } });
-      expect((await call('GET', '/v1/dealers/D-1/notifications?unread=true')).body.items.map((n: NotificationRow) => n.id)).not.toContain(offer.id);
-      expect((await call('GET', '/v1/dealers/D-1/notifications?limit=1000')).body.items).toContainEqual(expect.objectContaining({ id: offer.id, readAt: expect.any(String) }));
-      expect(await call('POST', '/v1/dealers/D-1/notifications/read', { ids: ['x1'] })).toMatchObject({ status: 400, body: { error: { field: 'ids.0' } } });
+      expect(await call('POST', '/v1/dealers/D-3/notifications/read', { ids: [offer.id] }, d3)).toEqual({ status: 200, body: { marked: 0 } });
+      expect(await call('POST', '/v1/dealers/D-1/notifications/read', { ids: [offer.id] }, d1)).toEqual({ status: 200, body: { marked: 1 } });
+      expect(await call('POST', '/v1/dealers/D-1/notifications/read', { ids: [offer.id] }, d1)).toEqual({ status: 200, body: { marked: 0 } });
+      expect((await call('GET', '/v1/dealers/D-1/notifications?unread=true', undefined, d1)).body.items.map((n: NotificationRow) => n.id)).not.toContain(offer.id);
+      expect((await call('GET', '/v1/dealers/D-1/notifications?limit=1000', undefined, d1)).body.items).toContainEqual(expect.objectContaining({ id: offer.id, readAt: expect.any(String) }));
+      expect(await call('POST', '/v1/dealers/D-1/notifications/read', { ids: ['x1'] }, d1)).toMatchObject({ status: 400, body: { error: { field: 'ids.0' } } });
     });
 
     it('runs the tick on demand', async () => {
@@ -580,15 +642,17 @@ describe('dealers and distribution API on PGlite', () => {
         ['get', '/v1/orders/{id}/distribution'],
         ['post', '/v1/distribution/what-if'],
         ['get', '/v1/dealers/{code}/notifications'],
+        ['post', '/v1/dealers/{code}/orders/{orderId}/responsible'],
       ]) {
         expect(doc.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
       }
       const details = doc.paths['/v1/orders/{id}/distribution'].get.responses['200'].content['application/json'].schema;
       expect(JSON.stringify(details)).toContain('regionMatch');
       expect(doc.paths['/v1/dealers'].post.requestBody.content['application/json'].schema.required).toEqual(['code', 'name', 'mainRegion']);
-      expect(doc.paths['/v1/dealers/{code}/orders'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
-        expect.arrayContaining(['code', 'view', 'status', 'overdue', 'q', 'limit', 'offset', 'x-hub-user']),
-      );
+      const parameters = doc.paths['/v1/dealers/{code}/orders'].get.parameters.map((p: { name: string }) => p.name);
+      expect(parameters).toEqual(expect.arrayContaining(['code', 'view', 'status', 'overdue', 'q', 'responsible', 'limit', 'offset']));
+      // Who asks comes from the credentials, never from a header the caller writes.
+      expect(parameters).not.toContain('x-hub-user');
     });
   });
 });

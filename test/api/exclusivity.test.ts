@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import exclusivityRoutes from '../../api/routes/v1/exclusivity.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
-import { buildTestApp, fakeCatalog } from './fakes.ts';
+import { buildTestApp } from './fakes.ts';
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -20,10 +19,6 @@ beforeAll(async () => {
   t = await createTestPostgres();
   const built = await buildTestApp(t.db);
   app = built.app;
-  // Until api/routes/v1/index.ts registers the routes, the test does.
-  if (!app.hasRoute({ method: 'PUT', url: '/v1/regions' })) {
-    await app.register(exclusivityRoutes, { prefix: '/v1', deps: { db: t.db, catalog: fakeCatalog, actions: built.actions } });
-  }
   await t.db.prisma.product.createMany({
     data: [
       { sku: 'POR-MARMI-60', name: 'Marmi 60x60', productLine: 'Marmi', brand: 'Porcelanosa' },

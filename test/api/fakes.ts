@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
+import type { SecuritySettings } from '../../api/deps.ts';
+import { asAdmin, type TestUser } from '../helpers/auth.ts';
 import type { Database } from '../../core/db/database.ts';
 import type { ChannelMapping } from '../../core/model/mapping.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
@@ -113,10 +115,18 @@ export class FakeActions implements HubActions {
   }
 }
 
-export async function buildTestApp(db: Database, options: { webhookBodyLimit?: number } = {}): Promise<{ app: FastifyInstance; actions: FakeActions }> {
+/**
+ * The API with fake hub actions. `app` is the API as an admin sees it (every request carries a
+ * real admin's token); `anonymous` is the same app without credentials.
+ */
+export async function buildTestApp(
+  db: Database,
+  options: { webhookBodyLimit?: number; security?: SecuritySettings } = {},
+): Promise<{ app: FastifyInstance; anonymous: FastifyInstance; actions: FakeActions; admin: TestUser }> {
   const actions = new FakeActions(db);
-  const app = await buildApp({ db, catalog: fakeCatalog, actions, ...options });
-  return { app, actions };
+  const anonymous = await buildApp({ db, catalog: fakeCatalog, actions, ...options });
+  const { app, admin } = await asAdmin(anonymous, db);
+  return { app, anonymous, actions, admin };
 }
 
 let counter = 0;

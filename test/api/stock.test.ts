@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppDeps } from '../../api/app.ts';
-import stockRoutes from '../../api/routes/v1/stock.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
@@ -21,10 +19,6 @@ beforeAll(async () => {
   testDb = await createTestPostgres();
   const built = await buildTestApp(testDb.db);
   app = built.app;
-  // Until api/routes/v1/index.ts registers the stock routes, mount them here the same way.
-  if (!app.hasRoute({ method: 'GET', url: '/v1/stock/ledger/verify' })) {
-    await app.register(stockRoutes, { prefix: '/v1', deps: { db: testDb.db } as AppDeps });
-  }
   channelId = (await testDb.db.prisma.channel.create({ data: { name: 'Portal', kind: 'webshop', connectorType: 'testshop' } })).id;
 });
 afterAll(async () => {

@@ -112,6 +112,12 @@ describe('hub CLI', { timeout: 120_000 }, () => {
       // The demo's dealer network: new and changed orders reach dealers during the sync.
       expect(result.stdout).toMatch(/\[demo\] distribution: [1-9]\d* orders offered to dealers/);
       expect(result.stdout).toMatch(/^ {2}EXPORT +[1-9]\d* \/ \d+$/m);
+      // Its users, with fresh passwords: every staff role, and a head and an employee of two dealers.
+      expect(result.stdout).toMatch(/\[demo\] users \(passwords are new every run\):/);
+      const logins: [string, string][] = [['admin', 'admin'], ['ops', 'ops'], ['accountant', 'accountant'], ['kert.head', 'dealer_head of BP-KERT'], ['kert.anna', 'dealer_manager of BP-KERT'], ['kelet.head', 'dealer_head of KELET'], ['kelet.bela', 'dealer_manager of KELET']];
+      for (const [login, role] of logins) {
+        expect(result.stdout).toMatch(new RegExp(`^ {2}${login.replace('.', '\\.')} +demo-[\\w-]{12} +${role}$`, 'm'));
+      }
     }, 120_000);
   });
 });

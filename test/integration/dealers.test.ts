@@ -354,7 +354,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
 
       it('adds managers with a unique login across every dealer', async () => {
         expect(await dealers.addManager('M-1', { login: 'anna', name: 'Anna', email: 'anna@m1.example' })).toEqual({
-          login: 'anna', name: 'Anna', email: 'anna@m1.example', phone: null, isHead: false, active: true,
+          login: 'anna', name: 'Anna', email: 'anna@m1.example', phone: null, isHead: false, active: true, canSignIn: false,
         });
         await dealers.addManager('M-1', { login: 'boris', name: 'Boris', phone: '+7 900', isHead: true });
         await expect(dealers.addManager('M-2', { login: 'anna', name: 'Another Anna' })).rejects.toMatchObject({ code: 'conflict', field: 'login' });

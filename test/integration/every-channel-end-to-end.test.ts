@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
+import { asAdmin, type TestUser } from '../helpers/auth.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';
@@ -24,6 +25,7 @@ describe('every channel kind end to end', () => {
   let testDb: TestDatabase;
   let hub: Hub;
   let app: FastifyInstance;
+  let admin: TestUser;
   let runner: InProcessRunner;
 
   beforeAll(async () => {
@@ -31,7 +33,7 @@ describe('every channel kind end to end', () => {
     hub = await createHub(loadConfig({ DATABASE_URL: testDb.url }), { db: testDb.db, retry: { attempts: 2, backoffMs: 10 } });
     runner = hub.runner as InProcessRunner;
     await runner.start();
-    app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
+    ({ app, admin } = await asAdmin(await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions }), hub.db));
   });
 
   afterAll(async () => {
@@ -107,32 +109,33 @@ describe('every channel kind end to end', () => {
       desk = await createChannel({ name: 'Sales desk', connectorType: 'manual', config: {} });
     });
 
-    it('records an operator’s order with the operator as its source, and a retry with the same id is the same order', async () => {
-      const body = { ...content, operator: 'anna', via: 'phone', externalId: 'CALL-2026-11-23-01' };
+    it('records an operator’s order with the operator (the signed-in user) as its source, and a retry with the same id is the same order', async () => {
+      const body = { ...content, via: 'phone', externalId: 'CALL-2026-11-23-01' };
       const created = await app.inject({ method: 'POST', url: `/v1/channels/${desk}/orders`, payload: body });
       expect(created.statusCode, created.body).toBe(201);
       const again = await app.inject({ method: 'POST', url: `/v1/channels/${desk}/orders`, payload: body });
       expect(again.statusCode).toBe(200);
       expect(again.json()).toMatchObject({ orderId: created.json().orderId, outcome: 'unchanged', version: 1 });
       const order = await app.inject({ method: 'GET', url: `/v1/orders/${created.json().orderId}` });
-      expect(order.json()).toMatchObject({ totals: { total: '240030', tax: '51030' }, source: { user: 'anna', createdVia: 'phone' } });
+      expect(order.json()).toMatchObject({ totals: { total: '240030', tax: '51030' }, source: { user: admin.login, createdVia: 'phone' } });
     });
 
     it('answers 400 naming the field for an invalid manual order, and refuses it on a channel that is not manual', async () => {
-      const invalid = await app.inject({ method: 'POST', url: `/v1/channels/${desk}/orders`, payload: { ...content, via: 'phone' } });
+      // No `via` (how the order reached the operator): invalid.
+      const invalid = await app.inject({ method: 'POST', url: `/v1/channels/${desk}/orders`, payload: { ...content } });
       expect(invalid.statusCode).toBe(400);
-      expect(invalid.json().error).toMatchObject({ code: 'invalid_data', field: 'operator' });
+      expect(invalid.json().error).toMatchObject({ code: 'invalid_data', field: 'via' });
       const store = (await testDb.db.prisma.channel.findFirstOrThrow({ where: { connectorType: 'pos' } })).id;
-      const wrong = await app.inject({ method: 'POST', url: `/v1/channels/${store}/orders`, payload: { ...content, operator: 'anna', via: 'phone' } });
+      const wrong = await app.inject({ method: 'POST', url: `/v1/channels/${store}/orders`, payload: { ...content, via: 'phone' } });
       expect(wrong.statusCode).toBe(403);
     });
 
     it('takes a quote from draft to an order, once, through the API', async () => {
-      const created = await app.inject({ method: 'POST', url: '/v1/quotes', payload: { channelId: desk, createdBy: 'bela', content } });
+      const created = await app.inject({ method: 'POST', url: '/v1/quotes', payload: { channelId: desk, content } });
       expect(created.statusCode, created.body).toBe(201);
       const id = created.json().id;
       expect((await app.inject({ method: 'POST', url: `/v1/quotes/${id}/accept` })).statusCode).toBe(409);
-      const revised = await app.inject({ method: 'PUT', url: `/v1/quotes/${id}`, payload: { changedBy: 'bela', content: { ...content, notes: 'pallet delivery' } } });
+      const revised = await app.inject({ method: 'PUT', url: `/v1/quotes/${id}`, payload: { content: { ...content, notes: 'pallet delivery' } } });
       expect(revised.json()).toMatchObject({ version: 2, status: 'draft' });
       await app.inject({ method: 'POST', url: `/v1/quotes/${id}/send` });
       await app.inject({ method: 'POST', url: `/v1/quotes/${id}/accept` });
@@ -142,7 +145,12 @@ describe('every channel kind end to end', () => {
       expect(again.statusCode).toBe(200);
       expect(again.json().orderId).toBe(converted.json().orderId);
       const quote = await app.inject({ method: 'GET', url: `/v1/quotes/${id}` });
-      expect(quote.json()).toMatchObject({ status: 'converted', orderId: converted.json().orderId, versions: [{ version: 1 }, { version: 2 }] });
+      expect(quote.json()).toMatchObject({
+        status: 'converted',
+        orderId: converted.json().orderId,
+        createdBy: admin.login,
+        versions: [{ version: 1, changedBy: admin.login }, { version: 2, changedBy: admin.login }],
+      });
     });
     it('checks the stock of an order converted from a quote, like any other order', async () => {
       await new StockService(testDb.db).load({
@@ -150,7 +158,7 @@ describe('every channel kind end to end', () => {
         warehouses: [{ code: 'BP', name: 'Budapest' }],
         levels: [{ sku: 'TILE-30', warehouse: 'BP', onHand: '60' }],
       });
-      const quote = (await app.inject({ method: 'POST', url: '/v1/quotes', payload: { channelId: desk, createdBy: 'bela', content } })).json();
+      const quote = (await app.inject({ method: 'POST', url: '/v1/quotes', payload: { channelId: desk, content } })).json();
       await app.inject({ method: 'POST', url: `/v1/quotes/${quote.id}/send` });
       await app.inject({ method: 'POST', url: `/v1/quotes/${quote.id}/accept` });
       const { orderId } = (await app.inject({ method: 'POST', url: `/v1/quotes/${quote.id}/convert` })).json();

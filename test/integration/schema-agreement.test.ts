@@ -130,6 +130,7 @@ const records = {
     deadlineAt: at, dealerId: '00000000-0000-4000-8000-000000000018', assignedVia: 'take', assignedAt: at, quotaDealerId: '00000000-0000-4000-8000-000000000018',
     dueAt: at, completedAt: at, cancelledAt: at, cancelledBy: 'dealer', cancelReason: 'no stock', overdueNotifiedAt: at,
     trace: { considered: ['D-1'], filtered: [{ dealer: 'D-2', reason: 'inactive' }] }, updatedAt: at,
+    responsibleManagerId: '00000000-0000-4000-8000-000000000019',
   },
   DealerOffer: {
     id: '00000000-0000-4000-8000-000000000022', orderId: '00000000-0000-4000-8000-000000000004', round: 2, dealerId: '00000000-0000-4000-8000-000000000018',
@@ -143,6 +144,25 @@ const records = {
   Notification: {
     id: 9007199254741001n, dealerId: '00000000-0000-4000-8000-000000000018', orderId: '00000000-0000-4000-8000-000000000004', kind: 'offer',
     message: 'A new order is offered to you', createdAt: at, readAt: at,
+  },
+  HubUser: {
+    id: '00000000-0000-4000-8000-000000000023', login: 'anna', name: 'Anna Kiss', roles: ['desk', 'ops'], dealerManagerId: '00000000-0000-4000-8000-000000000019',
+    passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', passwordChangedAt: at, disabledAt: at, createdBy: 'cli:root', createdAt: at, updatedAt: at,
+  },
+  AuthSession: {
+    id: 'b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c', userId: '00000000-0000-4000-8000-000000000023', createdAt: at, lastSeenAt: at,
+    expiresAt: at, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (agreement)',
+  },
+  ApiToken: {
+    id: '00000000-0000-4000-8000-000000000024', userId: '00000000-0000-4000-8000-000000000023', name: '1C exchange',
+    tokenHash: '7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730', prefix: 'hub_7d86', expiresAt: at, lastUsedAt: at,
+    lastUsedIp: '198.51.100.9', revokedAt: at, revokedBy: 'admin', createdBy: 'anna', createdAt: at,
+  },
+  LoginThrottle: { key: 'login:anna', failures: 4, windowStartedAt: at, lockedUntil: at },
+  AuditEvent: {
+    id: 9007199254741003n, at, kind: 'change', action: 'user.create', actor: 'admin', actorUserId: '00000000-0000-4000-8000-000000000023', via: 'token',
+    ip: '192.0.2.1', targetType: 'user', targetId: 'anna', status: 201, before: { roles: ['desk'] }, after: { roles: ['desk', 'ops'] },
+    details: { params: { login: 'anna' } },
   },
 } as const;
 
@@ -180,6 +200,11 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   DealerOffer: Prisma.DealerOfferScalarFieldEnum,
   DistributionEvent: Prisma.DistributionEventScalarFieldEnum,
   Notification: Prisma.NotificationScalarFieldEnum,
+  HubUser: Prisma.HubUserScalarFieldEnum,
+  AuthSession: Prisma.AuthSessionScalarFieldEnum,
+  ApiToken: Prisma.ApiTokenScalarFieldEnum,
+  LoginThrottle: Prisma.LoginThrottleScalarFieldEnum,
+  AuditEvent: Prisma.AuditEventScalarFieldEnum,
 };
 
 describe('schema.prisma and the migrations', () => {
@@ -233,6 +258,11 @@ describe('schema.prisma and the migrations', () => {
         await p.dealerOffer.create({ data: records.DealerOffer });
         await p.distributionEvent.create({ data: records.DistributionEvent });
         await p.notification.create({ data: records.Notification });
+        await p.hubUser.create({ data: { ...records.HubUser, roles: [...records.HubUser.roles] } });
+        await p.authSession.create({ data: records.AuthSession });
+        await p.apiToken.create({ data: records.ApiToken });
+        await p.loginThrottle.create({ data: records.LoginThrottle });
+        await p.auditEvent.create({ data: records.AuditEvent });
         const back = {
           Channel: await p.channel.findUniqueOrThrow({ where: { id: records.Channel.id } }),
           SyncRun: await p.syncRun.findUniqueOrThrow({ where: { id: records.SyncRun.id } }),
@@ -272,6 +302,11 @@ describe('schema.prisma and the migrations', () => {
           DealerOffer: await p.dealerOffer.findUniqueOrThrow({ where: { id: records.DealerOffer.id } }),
           DistributionEvent: await p.distributionEvent.findUniqueOrThrow({ where: { id: records.DistributionEvent.id } }),
           Notification: await p.notification.findUniqueOrThrow({ where: { id: records.Notification.id } }),
+          HubUser: await p.hubUser.findUniqueOrThrow({ where: { id: records.HubUser.id } }),
+          AuthSession: await p.authSession.findUniqueOrThrow({ where: { id: records.AuthSession.id } }),
+          ApiToken: await p.apiToken.findUniqueOrThrow({ where: { id: records.ApiToken.id } }),
+          LoginThrottle: await p.loginThrottle.findUniqueOrThrow({ where: { key: records.LoginThrottle.key } }),
+          AuditEvent: await p.auditEvent.findUniqueOrThrow({ where: { id: records.AuditEvent.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
           for (const [field, written] of Object.entries(records[model])) {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
+import { asAdmin } from '../helpers/auth.ts';
 import { resetUnasAuthCache } from '../../connectors/unas/index.ts';
 import { HubError } from '../../core/errors.ts';
 import { loadConfig } from '../../jobs/config.ts';
@@ -66,7 +67,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
     hub = await createHub(loadConfig({ DATABASE_URL: testDb.url }), { db: testDb.db, schedules: false, retry: { attempts: 3, backoffMs: 10 } });
     runner = hub.runner as InProcessRunner;
     await runner.start();
-    app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
+    app = (await asAdmin(await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions }), hub.db)).app;
   });
 
   afterAll(async () => {

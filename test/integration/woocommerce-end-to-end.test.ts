@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
+import { asAdmin } from '../helpers/auth.ts';
 import type { WooOrder } from '../../connectors/woocommerce/types.ts';
 import { phpJsonEncode, startWooSandbox, type WooSandbox } from '../../demo/woo-sandbox.ts';
 import { loadConfig } from '../../jobs/config.ts';
@@ -35,7 +36,7 @@ describe('WooCommerce end to end', () => {
     hub = await createHub(config, { db: testDb.db, retry: { attempts: 3, backoffMs: 20 } });
     runner = hub.runner as BullmqRunner;
     await runner.start();
-    app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
+    app = (await asAdmin(await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions }), hub.db)).app;
   });
 
   afterAll(async () => {
