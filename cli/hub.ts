@@ -4,7 +4,7 @@ import { firstProblem } from '../core/model/validate.ts';
 import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
 import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
-import { collect, errorMessage, fail, FIRST_ADMIN_HINT, parseJsonObject, printTable, securityOf, withHub } from './support.ts';
+import { auditCli, collect, errorMessage, fail, FIRST_ADMIN_HINT, parseJsonObject, printTable, securityOf, withHub } from './support.ts';
 import { UserService } from '../core/identity/user-service.ts';
 import { registerDealerCommands } from './commands/dealers.ts';
 import { registerDistributionCommands } from './commands/distribution.ts';
@@ -116,6 +116,7 @@ channels
         labels: options.label,
         enabled: !options.disabled,
       });
+      await auditCli(hub.db, { action: 'channel.create', target: { type: 'channel', id: channel.id }, after: hub.channels.toPublic(channel) });
       // With REDIS_URL the schedule lands in Redis at once, for the running hub's scheduler.
       await hub.actions.channelChanged(channel.id);
       if (options.json) console.log(JSON.stringify(hub.channels.toPublic(channel), null, 2));

@@ -4,6 +4,9 @@ import type { SecuritySettings } from '../api/deps.ts';
 import { DEFAULT_THROTTLE_POLICY } from '../core/identity/login-throttle.ts';
 import { loadConfig, type HubConfig } from '../jobs/config.ts';
 import { createHub, type Hub, type HubOptions } from '../jobs/hub.ts';
+import { cliActor } from '../core/audit/actor.ts';
+import { recordAudit } from '../core/audit/audit-log.ts';
+import type { Database } from '../core/db/database.ts';
 
 /** What every `hub` command shares: a hub for the length of the command, tables, failures. */
 
@@ -97,8 +100,17 @@ export function positiveInteger(option: string): (value: string) => number {
 }
 
 /** Who a CLI change is recorded as when --by is not given. */
+/** Who the CLI records as having acted: the OS user (cli:<user>), unless a command is told on whose behalf. */
 export function defaultUser(): string {
-  return process.env.USER || process.env.USERNAME || 'cli';
+  return cliActor().login;
+}
+
+/**
+ * Records a configuration change made from the CLI in the audit log, as the OS user, beside the
+ * same entries the API writes (users and tokens are audited by core itself).
+ */
+export async function auditCli(db: Database, change: { action: string; target: { type: string; id: string }; before?: unknown; after?: unknown; details?: unknown }): Promise<void> {
+  await recordAudit(db.prisma, cliActor(), { kind: 'change', ...change });
 }
 
 export function when(iso: string | null): string {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DealerService, type DealerView } from '../../core/dealers/dealer-service.ts';
-import { defaultUser, fail, integer, listIn, positiveInteger, printTable, readJsonFile, when, withHub } from '../support.ts';
+import { auditCli, defaultUser, fail, integer, listIn, positiveInteger, printTable, readJsonFile, when, withHub } from '../support.ts';
 
 /**
  * `hub dealers …`: load the dealer network from 1C's JSON (idempotent by code), list and show
@@ -17,6 +17,7 @@ export function registerDealerCommands(program: Command): void {
       const items = listIn(await readJsonFile(file), 'dealers', file);
       await withHub(async (hub) => {
         const s = await new DealerService(hub.db).load(items);
+        await auditCli(hub.db, { action: 'dealer.load', target: { type: 'dealer', id: '*' }, details: { ...s, file } });
         console.log(`Dealers: ${s.received} received, ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged.`);
       });
     });
@@ -94,11 +95,12 @@ export function registerDealerCommands(program: Command): void {
     .description('change a dealer’s points by hand (recorded in the ledger with the note)')
     .requiredOption('--delta <n>', 'points to add; negative takes away (e.g. --delta=-50)', integer('--delta'))
     .requiredOption('--note <text>', 'why (the ledger’s only explanation)')
-    .option('--by <user>', 'who changes them', defaultUser())
+    .option('--by <user>', 'on whose behalf (default: cli:<OS user>)', defaultUser())
     .action(async (code: string, options: { delta: number; note: string; by: string }) => {
       if (options.delta === 0) fail('--delta must not be 0: give the points to add, or a negative number to take away.');
       await withHub(async (hub) => {
         const { balance } = await new DealerService(hub.db).adjustPoints(code, { delta: options.delta, note: options.note }, options.by);
+        await auditCli(hub.db, { action: 'dealer.points', target: { type: 'dealer', id: code }, details: { delta: options.delta, note: options.note, balance, by: options.by } });
         console.log(`Dealer ${code}: ${signed(options.delta)} points (${options.note}); balance ${balance}.`);
       });
     });

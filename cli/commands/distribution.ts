@@ -6,7 +6,7 @@ import type { DecisionTrace } from '../../core/distribution/distribution-plan.ts
 import { DistributionQueries, type DealerOrderRow, type DistributionDetails, type OrderView } from '../../core/distribution/distribution-queries.ts';
 import { DistributionService } from '../../core/distribution/distribution-service.ts';
 import { whatIf, type Stats, type WhatIfReport } from '../../core/distribution/what-if.ts';
-import { defaultUser, fail, positiveInteger, printTable, readJsonFile, when, withHub } from '../support.ts';
+import { auditCli, defaultUser, fail, positiveInteger, printTable, readJsonFile, when, withHub } from '../support.ts';
 
 /**
  * `hub distribution …`: the strategy configuration (versioned), the orders as a dealer or the
@@ -41,13 +41,15 @@ export function registerDistributionCommands(program: Command): void {
     .command('set <file>')
     .description('validate a configuration ({settings, tiers}) and save it as the new version in force')
     .option('--note <text>', 'why it changed')
-    .option('--by <user>', 'who saves it', defaultUser())
+    .option('--by <user>', 'on whose behalf it is saved (default: cli:<OS user>)', defaultUser())
     .action(async (file: string, options: { note?: string; by: string }) => {
       const input = await readJsonFile(file);
       await withHub(async (hub) => {
         let saved: ConfigVersionView;
+        const configs = new DistributionService(hub.db).configs;
+        const before = await configs.active();
         try {
-          saved = await new DistributionService(hub.db).configs.save(input, options.by, options.note);
+          saved = await configs.save(input, options.by, options.note);
         } catch (error) {
           if (isHubError(error) && error.code === 'invalid_data') {
             const field = error.field && !error.message.includes(error.field) ? ` (field ${error.field})` : '';
@@ -55,6 +57,7 @@ export function registerDistributionCommands(program: Command): void {
           }
           throw error;
         }
+        await auditCli(hub.db, { action: 'distribution-config.save', target: { type: 'distribution-config', id: String(saved.version) }, before: before?.config ?? null, after: saved.config, details: { by: options.by } });
         const tiers = saved.config.tiers.map((t) => t.name ?? t.kind).join(' → ') || 'no tiers';
         console.log(`Saved distribution configuration version ${saved.version} (${tiers}); it is in force from now on.`);
       });

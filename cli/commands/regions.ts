@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
-import { collect, fail, listIn, printTable, readJsonFile, withHub } from '../support.ts';
+import { auditCli, collect, fail, listIn, printTable, readJsonFile, withHub } from '../support.ts';
 
 /**
  * `hub regions load <file>`, `hub regions list`, `hub exclusivity load <file>`,
@@ -45,6 +45,7 @@ export function registerRegionCommands(program: Command): void {
       const items = listIn(await readJsonFile(file), 'rules', file);
       await withHub(async (hub) => {
         const s = await new ExclusivityService(hub.db).load(items);
+        await auditCli(hub.db, { action: 'exclusivity-rule.load', target: { type: 'exclusivity-rule', id: '*' }, details: { ...s, file } });
         console.log(`Exclusivity rules: ${s.received} received, ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged.`);
       });
     });
