@@ -55,15 +55,16 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
-  // Security headers on every answer (CSP, no sniffing, no framing, HSTS on HTTPS).
+  // Security headers on every answer, refusals included, so before the auth hook (CSP, no sniffing, no framing, HSTS on HTTPS).
   await app.register(helmet, {
     global: true,
     // Not upgrade-insecure-requests: a hub served over plain HTTP on a LAN (the embedded default) would send its pages' requests to an HTTPS port that is not there.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
+  // Before any plugin that adds routes: every route after it must declare its access.
+  await installAuth(app as unknown as FastifyInstance, deps);
   // Cross-origin browser calls only from the origins the operator lists; none by default.
   await app.register(cors, { origin: security.corsOrigins?.length ? [...security.corsOrigins] : false, credentials: true });
-  await installAuth(app as unknown as FastifyInstance, deps);
 
   await app.register(swagger, {
     openapi: {

@@ -13,6 +13,7 @@ import type { SyncCounts } from '../core/channels/sync-runs.ts';
 import { startWooSandbox, type WooSandbox } from './woo-sandbox.ts';
 import { setUpDealerNetwork } from './dealer-network.ts';
 import { createDemoUsers, type DemoLogin } from './demo-users.ts';
+import { securityOf } from '../cli/support.ts';
 
 export interface DemoOptions {
   config: HubConfig;
@@ -96,7 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       return;
     }
 
-    const app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions });
+    const app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions, security: securityOf(options.config) });
     const address = await listen(app, options.config);
     const admin = logins.find((l) => l.login === 'admin')!;
     const head = logins.find((l) => l.login === 'kert.head')!;

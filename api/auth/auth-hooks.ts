@@ -42,13 +42,18 @@ export async function installAuth(app: FastifyInstance, deps: RouteDeps): Promis
   const inventory: DeclaredRoute[] = [];
   app.decorate('routeAccess', inventory);
   app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = [route.method].flat();
     if (!route.config?.access) {
+      if (methods.every((m) => m === 'OPTIONS')) {
+        route.config = { ...route.config, ...anyone('CORS preflight: says only which origins may call') };
+        return;
+      }
       if (route.url !== DOCS_PREFIX && !route.url.startsWith(`${DOCS_PREFIX}/`)) {
         throw new Error(`Route ${String(route.method)} ${route.url} declares no access: add config: staff(…) / dealer(…) / signedIn() / anyone(…) (api/auth/access.ts).`);
       }
       route.config = { ...route.config, ...anyone('the API documentation (OpenAPI) holds no data') };
     }
-    for (const method of [route.method].flat()) {
+    for (const method of methods) {
       // fastify adds a HEAD beside every GET, with the GET's options.
       if (method !== 'HEAD') inventory.push({ method, url: route.url, access: route.config!.access! });
     }
@@ -56,8 +61,12 @@ export async function installAuth(app: FastifyInstance, deps: RouteDeps): Promis
 
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config?.access;
-    // No access: fastify's own not-found handler (every registered route declares one).
-    if (!access || access.kind === 'public' || access.kind === 'channel') return;
+    if (!access) {
+      // Only fastify's own not-found handler declares nothing; a route that escaped the check above is refused, not public.
+      if (request.is404) return;
+      throw new HubError('internal', `Route ${request.method} ${request.routeOptions.url} declares no access.`);
+    }
+    if (access.kind === 'public' || access.kind === 'channel') return;
     const principal = await authenticate(request, reply, deps);
     request.principal = principal;
     const decision = mayCall(access, principal, dealerNamedBy(request));
@@ -125,21 +134,30 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: 
   return session.principal;
 }
 
+/** The answer to a refused caller, from core's decision. */
 function refusal(decision: Exclude<AccessDecision, { allowed: true }>, principal: Principal | undefined, request: FastifyRequest): HubError {
-  if (decision.status === 401) return new HubError('unauthorized', SIGN_IN_HINT);
-  if (decision.status === 404) {
-    // Word for word what a dealer that does not exist gets: the answer must not tell which dealers exist.
-    return new HubError('not_found', `Dealer ${dealerNamedBy(request)} does not exist.`);
+  switch (decision.status) {
+    case 401:
+      return new HubError('unauthorized', SIGN_IN_HINT);
+    case 404:
+      // Word for word what a dealer that does not exist gets: the answer must not tell which dealers exist.
+      return new HubError('not_found', `Dealer ${dealerNamedBy(request)} does not exist.`);
+    case 403: {
+      const access = request.routeOptions.config.access;
+      const needed = access?.kind === 'permission' ? (principal?.dealer ? access.dealer : access.staff) : undefined;
+      if (needed) {
+        return new HubError('not_allowed', `Your role (${principal?.roles.join(', ') || 'none'}) may not do this: it needs the permission ${needed}.`, {
+          details: { reason: 'role', permission: needed },
+        });
+      }
+      // The route has no permission for the caller's side at all.
+      return principal?.dealer
+        ? new HubError('not_allowed', "This is for the manufacturer's staff; a dealer's users work under /v1/dealers/<their code>/.", { details: { reason: 'staff_only' } })
+        : new HubError('not_allowed', "This is a dealer's own action; sign in as one of the dealer's users (staff assign orders with POST /v1/orders/:id/assign).", {
+            details: { reason: 'dealer_only' },
+          });
+    }
   }
-  const access = request.routeOptions.config.access;
-  const needed = access?.kind === 'permission' ? (principal?.dealer ? access.dealer : access.staff) : undefined;
-  if (principal?.dealer && !needed) {
-    return new HubError('not_allowed', "This is for the manufacturer's staff; a dealer's users work under /v1/dealers/<their code>/.", { details: { reason: 'staff_only' } });
-  }
-  if (!principal?.dealer && !needed) {
-    return new HubError('not_allowed', "This is a dealer's own action; sign in as one of the dealer's users (staff assign orders with POST /v1/orders/:id/assign).", { details: { reason: 'dealer_only' } });
-  }
-  return new HubError('not_allowed', `Your role (${principal?.roles.join(', ') || 'none'}) may not do this: it needs the permission ${needed}.`, { details: { reason: 'role', permission: needed } });
 }
 
 function checkCsrf(request: FastifyRequest, deps: RouteDeps): void {

@@ -10,7 +10,8 @@ import {
 
 /**
  * Every route with who may call it, as registered: the source of docs/security.md's inventory
- * (npm run docs:security writes it; a test fails when the docs and the routes disagree).
+ * (`hub routes --write docs/security.md` writes it; test/api/access-matrix.test.ts fails when the
+ * docs and the routes disagree).
  */
 
 export interface DeclaredRoute {

@@ -7,7 +7,8 @@ import { anyone } from '../auth/access.ts';
 const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   app.get(
     '/health',
-    { config: anyone('load balancers and monitors probe it; it tells only whether the database and Redis answer'),
+    {
+      config: anyone('load balancers and monitors probe it; it tells only whether the database and Redis answer'),
       schema: {
         tags: ['health'],
         summary: 'Database and Redis health',

@@ -12,12 +12,18 @@ const DealerCode = Code('stable dealer code, as 1C names the dealer');
 const RegionCode = Code('region code, e.g. RU-MOW');
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * A web address shown as a link (a dealer's site, its logo): http(s), or no scheme at all as 1C
+ * often sends it (www.example.ru); never javascript:, data: or another scheme a page would run, and
+ * no spaces or control characters (browsers drop them, so java\tscript: would still run).
+ */
+const WebAddress = Type.String({ minLength: 1, maxLength: 2000, pattern: '^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\\s\\u0000-\\u001f]*|(?![^/?#]*:)[^\\s\\u0000-\\u001f]*)$', description: 'http(s) address, or one without a scheme' });
 
 export const DealerContactsSchema = Type.Object(
   {
     phones: Type.Optional(Type.Array(Text(100), { maxItems: 50 })),
     emails: Type.Optional(Type.Array(Text(300), { maxItems: 50 })),
-    site: Type.Optional(Text(2000)),
+    site: Type.Optional(WebAddress),
     address: Type.Optional(Text(2000)),
   },
   { additionalProperties: false, title: 'DealerContacts' },
@@ -27,7 +33,7 @@ export type DealerContacts = Static<typeof DealerContactsSchema>;
 /** Everything of a dealer but its code; shared by the input and the changes. */
 const dealerFields = {
   name: Text(300),
-  logoUrl: Type.Optional(Nullable(Text(2000))),
+  logoUrl: Type.Optional(Nullable(WebAddress)),
   mainRegion: RegionCode,
   extraRegions: Type.Optional(Type.Array(RegionCode, { maxItems: 10_000, description: 'further regions or cities the dealer serves' })),
   authorised: Type.Optional(Type.Boolean({ description: 'default false' })),

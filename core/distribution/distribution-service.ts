@@ -215,7 +215,7 @@ export class DistributionService {
         orderId, dealer.id, now.toISOString(), why.slice(0, 1000), dist.round,
       );
       if (declined.length === 0) throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is not offered to dealer ${dealer.code} now.`, { details: { reason: 'not_offered' } });
-      await event(tx, orderId, 'declined', dealer.id, actorOf(scope, dealer.code), { dealer: dealer.code, reason: why }, now);
+      await event(tx, orderId, 'declined', dealer.id, actorLabel(scope, dealer.code), { dealer: dealer.code, reason: why }, now);
       const escalated = await this.escalateIfNobodyLeft(tx, dist, now);
       const [after] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM order_distribution WHERE order_id = $1`, orderId);
       return { orderId, escalated, status: after!.status };
@@ -230,7 +230,8 @@ export class DistributionService {
     return this.transaction(async (tx) => {
       const dist = await this.lockedDistribution(tx, orderId);
       if (scope.kind === 'dealer' && dist.dealer_code !== scope.dealerCode) {
-        throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is not assigned to dealer ${scope.dealerCode}.`);
+        // Another dealer's order reads as an unknown one: its number is not the asking dealer's business.
+        throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
       }
       if (scope.kind === 'dealer' && scope.head === false && dist.responsible_manager_id !== scope.managerId) {
         // The dealer portal's rule: employees see all of the dealer's orders but change only their own.
@@ -256,10 +257,10 @@ export class DistributionService {
       const settings = (await this.configAt(tx, dist.config_version)).settings;
       const award = pointsFor({ to: change.status as never, cancelledBy: cancelledBy as never }, settings);
       if (award && dist.dealer_id) {
-        const applied = await changePoints(tx, { dealerId: dist.dealer_id, delta: award.delta, cause: award.cause, orderId, changedBy: actorOf(scope, dist.dealer_code ?? '') });
+        const applied = await changePoints(tx, { dealerId: dist.dealer_id, delta: award.delta, cause: award.cause, orderId, changedBy: actorLabel(scope, dist.dealer_code ?? '') });
         if (applied.applied) points = { delta: award.delta, balance: applied.balance };
       }
-      await event(tx, orderId, 'status', dist.dealer_id, actorOf(scope, dist.dealer_code ?? ''), { from: dist.status, to: change.status, reason: reason ?? null, points }, now);
+      await event(tx, orderId, 'status', dist.dealer_id, actorLabel(scope, dist.dealer_code ?? ''), { from: dist.status, to: change.status, reason: reason ?? null, points }, now);
       if (cancelledBy === 'dealer') await notify(tx, null, orderId, 'cancelled_by_dealer', `Dealer ${dist.dealer_code} cancelled order ${dist.number ?? orderId}: ${reason}.`, now);
       if (cancelledBy === 'admin' && dist.dealer_id) await notify(tx, dist.dealer_id, orderId, 'cancelled', `Order ${dist.number ?? orderId} was cancelled by the manufacturer: ${reason ?? 'no reason given'}.`, now);
       return { orderId, status: change.status, points };
@@ -718,7 +719,7 @@ async function assignLocked(tx: Tx, dist: DistributionRow, dealerId: string, via
 
 
 
-function actorOf(scope: DealerScope, dealerCode: string): string {
+function actorLabel(scope: DealerScope, dealerCode: string): string {
   return scope.kind === 'dealer' && !scope.login ? `dealer ${dealerCode}` : actorName(scope);
 }
 

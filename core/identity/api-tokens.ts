@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import { assertValid } from '../model/validate.ts';
 import { TokenInputSchema, type NewToken, type TokenView } from './identity-schemas.ts';
-import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalOf, type Principal, type PrincipalRow } from './principal.ts';
+import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalFromRow, type Principal, type PrincipalRow } from './principal.ts';
 import { digest, newSecret } from './secrets.ts';
 
 /**
@@ -40,12 +40,18 @@ export class ApiTokens {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** A new token for the user with this id; the secret is in the answer and nowhere else. */
-  async create(userId: string, input: unknown, actor: Actor): Promise<NewToken> {
+  /**
+   * A new token for the user with this id; the secret is in the answer and nowhere else. `maxDays`
+   * bounds its life (a token one makes for oneself); without it, it may never expire.
+   */
+  async create(userId: string, input: unknown, actor: Actor, limits: { maxDays?: number } = {}): Promise<NewToken> {
     const valid = assertValid(TokenInputSchema, input, 'token');
     const now = this.clock();
     const expiresAt = valid.expiresAt === null ? null : valid.expiresAt ? new Date(valid.expiresAt) : new Date(now.getTime() + DEFAULT_TOKEN_DAYS * 86_400_000);
     if (expiresAt && expiresAt.getTime() <= now.getTime()) throw new HubError('invalid_data', 'expiresAt must be in the future.', { field: 'expiresAt' });
+    if (limits.maxDays !== undefined && (!expiresAt || expiresAt.getTime() > now.getTime() + limits.maxDays * 86_400_000)) {
+      throw new HubError('invalid_data', `expiresAt: your own tokens expire within ${limits.maxDays} days; ask an admin for a token that lasts longer.`, { field: 'expiresAt' });
+    }
     const secret = newSecret(TOKEN_PREFIX);
     const id = randomUUID();
     const details = await this.db.prisma.$transaction(async (tx) => {
@@ -99,7 +105,7 @@ export class ApiTokens {
       [digest(secret), now.toISOString()],
     );
     if (!row) return undefined;
-    const principal = principalOf(row, 'token', row.token_id);
+    const principal = principalFromRow(row, 'token', row.token_id);
     if (!principal) return undefined;
     if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > TOUCH_EVERY_MS) {
       await this.db.query(`UPDATE api_token SET last_used_at = $2::timestamptz, last_used_ip = $3 WHERE id = $1`, [row.token_id, now.toISOString(), ip]);

@@ -6,7 +6,7 @@ import { HubError } from '../errors.ts';
 import { ApiTokens } from './api-tokens.ts';
 import { LoginThrottle, DEFAULT_THROTTLE_POLICY, type ThrottlePolicy } from './login-throttle.ts';
 import { hashPassword, verifyNothing, verifyPassword } from './passwords.ts';
-import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalOf, type Principal, type PrincipalRow } from './principal.ts';
+import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalFromRow, type Principal, type PrincipalRow } from './principal.ts';
 import { DEFAULT_SESSION_POLICY, SessionStore, csrfTokenOf, type SessionPolicy } from './sessions.ts';
 import { UserService } from './user-service.ts';
 
@@ -84,7 +84,7 @@ export class Authenticator {
     if (cached && cached.until > this.clock().getTime()) {
       const row = await this.userRow(login);
       // The cache holds the hash it was verified against: a new password or a disabled user misses it.
-      const principal = row && row.password_hash === cached.hash ? principalOf(row, 'basic', row.user_id) : undefined;
+      const principal = row && row.password_hash === cached.hash ? principalFromRow(row, 'basic', row.user_id) : undefined;
       if (principal?.roles.includes('integration')) return principal;
       this.basicCache.delete(key);
     }
@@ -111,33 +111,47 @@ export class Authenticator {
     return this.tokens.resolve(secret, client.ip);
   }
 
-  /** Changes the caller's own password (it must know the current one); its other sessions end. */
+  /**
+   * Changes the caller's own password from its signed-in session (it must know the current one;
+   * a token or Basic cannot: a leaked token must not become a way to guess or replace the
+   * password). Wrong guesses count like failed sign-ins. The user's other sessions end.
+   */
   async changeOwnPassword(principal: Principal, current: string, next: string, client: Client): Promise<void> {
+    if (principal.via !== 'session') {
+      throw new HubError('not_allowed', 'Change your password from a signed-in session (POST /v1/auth/login), not with a token.', { details: { reason: 'session_only' } });
+    }
+    const keys = { login: principal.login, address: client.ip };
+    const reserved = await this.throttle.reserve(keys);
+    if ('lockedUntil' in reserved) throw tooMany(reserved.lockedUntil, this.clock());
     const row = await this.userRow(principal.login);
     const ok = row?.password_hash ? (await verifyPassword(current, row.password_hash)).ok : false;
     if (!ok) {
-      await this.throttle.failed({ login: principal.login, address: client.ip });
+      const locked = await this.throttle.failed(reserved.attempt);
+      if (locked) throw tooMany(locked, this.clock());
       throw new HubError('invalid_data', 'currentPassword is wrong.', { field: 'currentPassword' });
     }
+    await this.throttle.succeeded(keys, reserved.attempt);
     const actor: Actor = { login: principal.login, userId: principal.userId, via: principal.via, ip: client.ip };
-    await this.users.setPassword(principal.login, next, actor, principal.via === 'session' ? principal.credentialId : undefined);
+    await this.users.setPassword(principal.login, next, actor, principal.credentialId);
   }
 
   private async checkPassword(login: string, password: string, client: Client, via: 'session' | 'basic'): Promise<Principal> {
     const keys = { login, address: client.ip };
-    const locked = await this.throttle.lockedUntil(keys);
-    if (locked) throw tooMany(locked, this.clock());
+    // The attempt is counted before the (slow) check, so a burst of sign-ins cannot outrun the limit.
+    const reserved = await this.throttle.reserve(keys);
+    if ('lockedUntil' in reserved) throw tooMany(reserved.lockedUntil, this.clock());
     const row = await this.userRow(login);
     const check = row?.password_hash ? await verifyPassword(password, row.password_hash) : (await verifyNothing(password), { ok: false, rehash: false });
     if (!row || !check.ok) {
-      const lockedNow = await this.throttle.failed(keys);
-      await this.auditAnonymous(client, 'sign-in.failed', { login: login.slice(0, 200), via, locked: !!lockedNow });
+      const lockedNow = await this.throttle.failed(reserved.attempt);
+      // The login tried is kept only when it exists: people type their password into the login field.
+      await this.auditAnonymous(client, 'sign-in.failed', { login: row ? row.login : null, knownLogin: !!row, via, locked: !!lockedNow });
       if (lockedNow) throw tooMany(lockedNow, this.clock());
       throw new HubError('unauthorized', WRONG_CREDENTIALS);
     }
-    await this.throttle.succeeded(login);
+    await this.throttle.succeeded(keys, reserved.attempt);
     if (check.rehash) await this.users.storeRehash(row.user_id, await hashPassword(password));
-    const principal = principalOf(row, via, row.user_id);
+    const principal = principalFromRow(row, via, row.user_id);
     if (!principal) {
       await this.auditAnonymous(client, 'sign-in.refused', { login: row.login, via, reason: 'disabled' });
       throw new HubError('unauthorized', 'This account is disabled; ask an admin (or your dealer\u2019s head) to enable it.');

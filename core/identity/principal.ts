@@ -41,7 +41,7 @@ export interface PrincipalRow {
 }
 
 /** Undefined when the user may not act now: disabled, or a dealer's user whose manager row is blocked. */
-export function principalOf(row: PrincipalRow, via: Principal['via'], credentialId: string): Principal | undefined {
+export function principalFromRow(row: PrincipalRow, via: Principal['via'], credentialId: string): Principal | undefined {
   if (row.disabled_at) return undefined;
   if (row.manager_id) {
     if (!row.manager_active || !row.dealer_code) return undefined;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalOf, type Principal, type PrincipalRow } from './principal.ts';
+import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalFromRow, type Principal, type PrincipalRow } from './principal.ts';
 import { digest, newSecret } from './secrets.ts';
 
 /**
@@ -60,7 +60,7 @@ export class SessionStore {
       [id, now.toISOString(), this.idleSince(now).toISOString()],
     );
     if (!row) return undefined;
-    const principal = principalOf(row, 'session', id);
+    const principal = principalFromRow(row, 'session', id);
     if (!principal) return undefined;
     if (now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
       await this.db.query(`UPDATE auth_session SET last_seen_at = $2::timestamptz WHERE id = $1`, [id, now.toISOString()]);

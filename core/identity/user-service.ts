@@ -3,6 +3,7 @@ import type { Actor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
+import { sqlStateOf } from '../db/sql-errors.ts';
 import { HubError } from '../errors.ts';
 import { assertValid } from '../model/validate.ts';
 import { DEALER_ROLES, isStoredRole, type DealerRole, type Role, type StoredRole } from './access-rules.ts';
@@ -76,7 +77,7 @@ export class UserService {
     const split = splitRoles(valid.roles, valid.dealer);
     if (valid.password !== undefined) assertPasswordAcceptable(valid.password, login);
     const passwordHash = valid.password !== undefined ? await hashPassword(valid.password) : null;
-    return this.transaction(async (tx) => {
+    return this.inUse(login, this.transaction(async (tx) => {
       const [clash] = await tx.$queryRawUnsafe<{ login: string }[]>(`SELECT login FROM hub_user WHERE lower(login) = lower($1)`, login);
       if (clash) throw new HubError('conflict', `Login ${login} is already in use.`, { field: 'login' });
       let managerId: string | null = null;
@@ -96,7 +97,7 @@ export class UserService {
       const after = await this.view(tx, login);
       await recordAudit(tx, actor, { kind: 'change', action: 'user.create', target: { type: 'user', id: login }, after });
       return after;
-    });
+    }));
   }
 
   async list(filter: UserFilter = {}): Promise<UserView[]> {
@@ -199,9 +200,9 @@ export class UserService {
     if (manager.user_login) return this.setPassword(manager.user_login, password, actor);
     assertPasswordAcceptable(password, manager.login);
     const hash = await hashPassword(password);
-    return this.transaction(async (tx) => {
+    return this.inUse(manager.login, this.transaction(async (tx) => {
       const [clash] = await tx.$queryRawUnsafe<{ login: string }[]>(`SELECT login FROM hub_user WHERE lower(login) = lower($1)`, manager.login);
-      if (clash) throw new HubError('conflict', `Login ${manager.login} is already in use by another user.`, { field: 'login' });
+      if (clash) throw new HubError('conflict', `Login ${manager.login} is already in use.`, { field: 'login' });
       await tx.$executeRawUnsafe(
         `INSERT INTO hub_user (id, login, name, dealer_manager_id, password_hash, password_changed_at, created_by) VALUES ($1, $2, $3, $4, $5, now(), $6)`,
         randomUUID(),
@@ -214,7 +215,7 @@ export class UserService {
       const after = await this.view(tx, manager.login);
       await recordAudit(tx, actor, { kind: 'change', action: 'user.create', target: { type: 'user', id: manager.login }, after });
       return after;
-    });
+    }));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------------
@@ -227,7 +228,7 @@ export class UserService {
       `SELECT m.id, m.dealer_id, EXISTS (SELECT 1 FROM hub_user u WHERE u.dealer_manager_id = m.id) AS has_user FROM dealer_manager m WHERE m.login = $1`,
       login,
     );
-    if (existing && existing.dealer_id !== dealer.id) throw new HubError('conflict', `Login ${login} is a manager of another dealer.`, { field: 'login' });
+    if (existing && existing.dealer_id !== dealer.id) throw new HubError('conflict', `Login ${login} is already in use.`, { field: 'login' });
     if (existing?.has_user) throw new HubError('conflict', `Login ${login} is already in use.`, { field: 'login' });
     const id = existing?.id ?? randomUUID();
     if (!existing) {
@@ -262,6 +263,16 @@ export class UserService {
 
   private async view(tx: Tx, login: string): Promise<UserView> {
     return toView(await this.row(tx, login));
+  }
+
+  /** Two makers of one login at once: the unique index decides, and the loser hears it as a conflict. */
+  private async inUse<T>(login: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      if (sqlStateOf(error) === '23505') throw new HubError('conflict', `Login ${login} is already in use.`, { field: 'login' });
+      throw error;
+    }
   }
 
   private transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {

@@ -64,6 +64,8 @@ const CANARY = {
   ownClient: 'canary-a-client@example.invalid',
   /** Dealer B's own record. */
   otherDealerRecord: 'canary-dealer-b@example.invalid',
+  /** A shipping address that appeared in a later version of B's order: in its history as a whole object. */
+  laterVersionContact: 'canary-v2-shipping@example.invalid',
 };
 
 describe.each(DATABASE_KINDS)('the access matrix on %s', (_kind, createDatabase) => {
@@ -132,6 +134,11 @@ describe.each(DATABASE_KINDS)('the access matrix on %s', (_kind, createDatabase)
     ids.untakenOrder = await order('W-O', CANARY.untakenClient, CANARY.untakenClientPhone);
     await call(employee, 'POST', `/v1/dealers/DA/orders/${ids.ownOrder}/take`);
     await call(otherHead, 'POST', `/v1/dealers/DB/orders/${ids.otherOrder}/take`);
+    const [changed] = await ingestOrders(t.db, {
+      channelId: ids.channel!,
+      drafts: [orderDraft('W-B', { customer: { name: 'Client', email: CANARY.otherDealersClient, phone: CANARY.otherDealersClientPhone }, shippingAddress: { city: 'Budapest', email: CANARY.laterVersionContact }, sourceUpdatedAt: '2026-11-21T10:00:00.000Z' })],
+    });
+    expect(changed).toMatchObject({ outcome: 'updated' });
     await call(admin, 'POST', '/v1/distribution/advance');
   });
 
@@ -224,12 +231,12 @@ describe.each(DATABASE_KINDS)('the access matrix on %s', (_kind, createDatabase)
     const staffWithDealers = new Set<string>([...staffWithContacts, 'accountant', 'integration (basic)']);
     const mayNotSee = (caller: Caller): string[] => {
       const hidden: string[] = [];
-      if (!staffWithContacts.has(caller.name)) hidden.push(CANARY.otherDealersClient, CANARY.otherDealersClientPhone, CANARY.untakenClient, CANARY.untakenClientPhone);
+      if (!staffWithContacts.has(caller.name)) hidden.push(CANARY.otherDealersClient, CANARY.otherDealersClientPhone, CANARY.untakenClient, CANARY.untakenClientPhone, CANARY.laterVersionContact);
       if (!staffWithDealers.has(caller.name)) hidden.push(CANARY.otherDealerRecord);
       if (!staffWithContacts.has(caller.name) && !caller.dealer) hidden.push(CANARY.ownClient);
       return hidden;
     };
-    const extraReads = ['/v1/dealers/DA/orders?view=mine', '/v1/dealers/DA/orders?view=completed', '/v1/dealers/DB/orders?view=mine', '/v1/orders?q=canary'];
+    const extraReads = [`/v1/orders/${ids.otherOrder}?includeSnapshots=true`, '/v1/dealers/DA/orders?view=mine', '/v1/dealers/DA/orders?view=completed', '/v1/dealers/DB/orders?view=mine', '/v1/orders?q=canary'];
     const gets = app.routeAccess.filter((r) => r.method === 'GET' && !r.url.startsWith('/docs'));
     const leaks: string[] = [];
     const seen = new Set<string>();
@@ -245,6 +252,7 @@ describe.each(DATABASE_KINDS)('the access matrix on %s', (_kind, createDatabase)
     // The canaries are where they should be: the checks above could have found them.
     expect(seen).toContain(`admin ${CANARY.otherDealersClient}`);
     expect(seen).toContain(`admin ${CANARY.untakenClientPhone}`);
+    expect(seen).toContain(`admin ${CANARY.laterVersionContact}`);
     expect(seen).toContain(`accountant ${CANARY.otherDealerRecord}`);
     expect(seen).toContain(`dealer_manager ${CANARY.ownClient}`);
     expect(seen).toContain(`dealer_head ${CANARY.ownClient}`);

@@ -177,20 +177,44 @@ describe.each(DATABASE_KINDS)('authentication on %s', (_kind, createDatabase) =>
   });
 
   describe('when sign-ins keep failing', () => {
-    it('locks the login after 5 failures (429 with Retry-After, even with the right password), then lets it in after the lock', async () => {
+    it('locks the login from that address after 5 failures (429 with Retry-After, even with the right password), then lets it in after the lock', async () => {
       await makeUser(t.db, { login: 'tamas', roles: ['desk'], password: PASSWORD });
       const from = { remoteAddress: '10.0.0.7' };
       for (let i = 0; i < 4; i++) expect((await signIn('tamas', `wrong ${i}`, from)).statusCode).toBe(401);
-      const fifth = await signIn('tamas', 'wrong 5', from);
+      const fifth = await signIn('Tamas', 'wrong 5', from);
       expect(fifth.statusCode).toBe(429);
       expect(fifth.headers['retry-after']).toBe('900');
-      const right = await signIn('tamas', PASSWORD, { remoteAddress: '10.0.0.8' });
+      const right = await signIn('tamas', PASSWORD, from);
       expect(right.statusCode).toBe(429);
       expect(right.json().error.code).toBe('rate_limited');
-      // Another login from the same address is not locked by this one.
+      // A stranger's wrong guesses do not lock the user out where it really is; nor is another login of that address locked.
+      expect((await signIn('tamas', PASSWORD, { remoteAddress: '10.0.0.8' })).statusCode).toBe(200);
       expect((await signIn('olga', PASSWORD, from)).statusCode).toBe(200);
       minutes(16);
       expect((await signIn('tamas', PASSWORD, from)).statusCode).toBe(200);
+    });
+
+    it('checks at most 5 passwords of a burst of concurrent sign-ins, whatever their number', async () => {
+      await makeUser(t.db, { login: 'burst', roles: ['desk'], password: PASSWORD });
+      const from = { remoteAddress: '10.0.0.9' };
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => signIn('burst', `wrong guess ${i}`, from)));
+      const statuses = answers.map((a) => a.statusCode).sort();
+      // Four wrong answers; the fifth check locks (429), and the other 35 are refused unchecked.
+      expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(36);
+      expect((await signIn('burst', PASSWORD, from)).statusCode).toBe(429);
+      const [row] = await t.db.query<{ failures: number }>(`SELECT failures FROM login_throttle WHERE key = 'login:burst@10.0.0.9'`);
+      expect(row!.failures).toBe(6);
+      minutes(16);
+    });
+
+    it('locks a login guessed at from many addresses, for everyone', async () => {
+      await makeUser(t.db, { login: 'target', roles: ['desk'], password: PASSWORD });
+      for (let i = 0; i < 49; i++) expect((await signIn('target', 'wrong password', { remoteAddress: `10.9.0.${i}` })).statusCode).toBe(401);
+      expect((await signIn('target', 'wrong password', { remoteAddress: '10.9.1.1' })).statusCode).toBe(429);
+      expect((await signIn('target', PASSWORD, { remoteAddress: '10.9.1.2' })).statusCode).toBe(429);
+      minutes(16);
+      expect((await signIn('target', PASSWORD, { remoteAddress: '10.9.1.2' })).statusCode).toBe(200);
     });
 
     it('locks an address that tries many logins, and counts logins that do not exist', async () => {
@@ -242,10 +266,17 @@ describe.each(DATABASE_KINDS)('authentication on %s', (_kind, createDatabase) =>
       minutes(2);
       expect((await app.inject({ method: 'GET', url: '/v1/orders', headers: bearer(expiring.token) })).statusCode).toBe(401);
       expect((await app.inject({ method: 'POST', url: '/v1/auth/tokens', headers: session, payload: { name: 'past', expiresAt: '2020-01-01T00:00:00Z' } })).statusCode).toBe(400);
+      // One's own tokens end within a year; a token that never ends is an admin's to give.
+      for (const expiresAt of [null, new Date(now.getTime() + 400 * 86_400_000).toISOString()]) {
+        expect((await app.inject({ method: 'POST', url: '/v1/auth/tokens', headers: session, payload: { name: 'forever', expiresAt } })).json().error).toMatchObject({ field: 'expiresAt' });
+      }
 
       const minted = await app.inject({ method: 'POST', url: '/v1/auth/tokens', headers: user.headers, payload: { name: 'successor' } });
       expect(minted.statusCode).toBe(403);
-      expect(minted.json().error.details).toEqual({ reason: 'token_mints_token' });
+      expect(minted.json().error.details).toEqual({ reason: 'session_only' });
+      // Nor can a token replace (or guess) its user's password.
+      const replaced = await app.inject({ method: 'POST', url: '/v1/auth/password', headers: user.headers, payload: { currentPassword: PASSWORD, newPassword: 'chosen by the thief' } });
+      expect(replaced.json().error.details).toEqual({ reason: 'session_only' });
       // Another user's token cannot be revoked through one's own list.
       expect((await app.inject({ method: 'DELETE', url: `/v1/auth/tokens/${expiring.details.id}`, headers: admin.headers })).statusCode).toBe(404);
 
@@ -279,6 +310,9 @@ describe.each(DATABASE_KINDS)('authentication on %s', (_kind, createDatabase) =>
       expect(ok.statusCode).toBe(200);
       // Remembered: the second request does not hash again, and still checks the user.
       expect((await app.inject({ method: 'GET', url: '/v1/orders', headers: basic('onec', PASSWORD) })).statusCode).toBe(200);
+      // Basic credentials make no tokens: a machine's password must not mint what outlives it.
+      const minted = await app.inject({ method: 'POST', url: '/v1/auth/tokens', headers: basic('onec', PASSWORD), payload: { name: 'forever', expiresAt: null } });
+      expect(minted.json().error.details).toEqual({ reason: 'session_only' });
       const wrong = await app.inject({ method: 'GET', url: '/v1/orders', headers: basic('onec', 'nope-nope-nope') });
       expect(wrong.statusCode).toBe(401);
       expect(wrong.headers['www-authenticate']).toBe('Basic realm="orderhub", charset="UTF-8"');
@@ -303,6 +337,11 @@ describe.each(DATABASE_KINDS)('authentication on %s', (_kind, createDatabase) =>
       expect((await change({ currentPassword: PASSWORD, newPassword: 'short' })).json().error).toMatchObject({ code: 'invalid_data', field: 'password' });
       expect((await change({ currentPassword: PASSWORD, newPassword: 'petra' })).statusCode).toBe(400);
       expect((await change({ currentPassword: PASSWORD, newPassword: 'another long password' })).statusCode).toBe(204);
+      // Wrong current passwords count like failed sign-ins: the fifth locks, and then even the right one waits.
+      for (let i = 0; i < 4; i++) expect((await change({ currentPassword: `guess ${i}`, newPassword: 'whatever long enough' })).statusCode).toBe(400);
+      expect((await change({ currentPassword: 'guess 4', newPassword: 'whatever long enough' })).statusCode).toBe(429);
+      expect((await change({ currentPassword: 'another long password', newPassword: 'whatever long enough' })).statusCode).toBe(429);
+      minutes(16);
       expect((await app.inject({ method: 'GET', url: '/v1/auth/me', headers: { cookie: session.cookie } })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/v1/auth/me', headers: { cookie: elsewhere } })).statusCode).toBe(401);
       expect((await signIn('petra', 'another long password')).statusCode).toBe(200);
@@ -352,8 +391,12 @@ describe.each(DATABASE_KINDS)('authentication on %s', (_kind, createDatabase) =>
       const requests = (await app.inject({ method: 'GET', url: '/v1/audit?kind=request&action=POST%20/v1/channels', headers: admin.headers })).json().items;
       expect(requests[0]).toMatchObject({ actor: 'root', status: 201, ip: '192.0.2.10' });
 
-      const security = (await app.inject({ method: 'GET', url: '/v1/audit?kind=security&action=sign-in*', headers: admin.headers })).json().items;
-      expect(security.some((e: { action: string; details: { login?: string } }) => e.action === 'sign-in.failed' && e.details.login === 'nobody-here')).toBe(true);
+      const security = (await app.inject({ method: 'GET', url: '/v1/audit?kind=security&action=sign-in*&limit=500', headers: admin.headers })).json().items;
+      const failed = security.filter((e: { action: string }) => e.action === 'sign-in.failed');
+      expect(failed.some((e: { details: { login?: string } }) => e.details.login === 'olga')).toBe(true);
+      // A login that does not exist is not kept: it may be a password typed into the wrong field.
+      expect(failed.some((e: { details: { login: string | null; knownLogin: boolean } }) => e.details.login === null && !e.details.knownLogin)).toBe(true);
+      expect(JSON.stringify(failed)).not.toContain('nobody-here');
       const users = (await app.inject({ method: 'GET', url: '/v1/audit?action=user.*', headers: admin.headers })).json().items;
       expect(users.some((e: { action: string; actor: string }) => e.action === 'user.create' && e.actor.startsWith('cli:'))).toBe(true);
       expect(JSON.stringify(users)).not.toMatch(/scrypt\$/);

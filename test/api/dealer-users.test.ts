@@ -100,6 +100,14 @@ describe.each(DATABASE_KINDS)("a dealer's users on %s", (_kind, createDatabase) 
       expect((await send(admin, 'POST', `/v1/dealers/OTHER/orders/${orderId}/responsible`, { login: 'kert.eva' })).status).toBe(404);
     });
 
+    it("answers another dealer's order as an unknown one, without its number", async () => {
+      const orderId = await offeredOrder();
+      const other = await makeUser(t.db, { login: 'other.head', roles: ['dealer_head'], dealer: 'OTHER' });
+      expect((await send(as(other), 'POST', `/v1/dealers/OTHER/orders/${orderId}/take`)).status).toBe(200);
+      const tried = await send(as(head), 'POST', `/v1/dealers/KERT/orders/${orderId}/status`, { status: 'contacted' });
+      expect(tried).toEqual({ status: 404, body: { error: { code: 'not_found', message: `Order ${orderId} is not being distributed.` } } });
+    });
+
     it("does not let the manufacturer's staff act as a dealer", async () => {
       const orderId = await offeredOrder();
       const take = await send(admin, 'POST', `/v1/dealers/KERT/orders/${orderId}/take`);
@@ -116,6 +124,12 @@ describe.each(DATABASE_KINDS)("a dealer's users on %s", (_kind, createDatabase) 
       expect(flags).toMatchObject({ status: 403, body: { error: { field: 'authorised', details: { reason: 'staff_field', fields: ['authorised', 'priceColumn'] } } } });
       expect((await send(admin, 'GET', '/v1/dealers/KERT')).body).toMatchObject({ authorised: true, description: 'Garden furniture', priceColumn: null });
       expect((await send(as(eva), 'PATCH', '/v1/dealers/KERT', { description: 'mine now' })).status).toBe(403);
+      // What a page shows as a link cannot be made to run script.
+      for (const site of ['javascript:alert(document.cookie)', ' javascript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,<script>1</script>']) {
+        expect((await send(as(head), 'PATCH', '/v1/dealers/KERT', { contacts: { site } })).body.error).toMatchObject({ code: 'invalid_data', field: 'contacts.site' });
+      }
+      expect((await send(as(head), 'PATCH', '/v1/dealers/KERT', { logoUrl: 'javascript:alert(1)' })).body.error).toMatchObject({ field: 'logoUrl' });
+      expect((await send(as(head), 'PATCH', '/v1/dealers/KERT', { contacts: { site: 'www.kert.example' } })).status).toBe(200);
       expect((await send(as(head), 'PUT', '/v1/dealers/KERT/assortment', { items: [] })).status).toBe(403);
       expect((await send(as(head), 'POST', '/v1/dealers/KERT/points', { delta: 1000, note: 'me' })).status).toBe(403);
     });
@@ -136,6 +150,13 @@ describe.each(DATABASE_KINDS)("a dealer's users on %s", (_kind, createDatabase) 
       expect((await send(as(head), 'PATCH', '/v1/dealers/KERT/managers/kert.head', { active: false })).body.error.details).toEqual({ reason: 'self' });
       expect((await send(as(head), 'DELETE', '/v1/dealers/KERT/managers/kert.head')).body.error.details).toEqual({ reason: 'self' });
       expect((await send(as(head), 'POST', '/v1/dealers/KERT/head', { login: 'kert.zoli' })).status).toBe(403);
+      expect((await send(as(head), 'PUT', '/v1/dealers/KERT/managers/kert.head/password', { password: 'no current one needed?' })).body.error.details).toEqual({ reason: 'self' });
+      // Staff who keep dealers' records do not crown heads either: that is an admin's (users.manage).
+      const keeper = await makeUser(t.db, { roles: ['distribution'] });
+      const crowned = await send(as(keeper), 'PATCH', '/v1/dealers/KERT/managers/kert.zoli', { isHead: true });
+      expect(crowned).toMatchObject({ status: 403, body: { error: { field: 'isHead', details: { reason: 'head_appointment' } } } });
+      expect((await send(as(keeper), 'POST', '/v1/dealers/KERT/managers', { login: 'kert.crown', name: 'Crown', isHead: true })).status).toBe(403);
+      expect((await send(as(keeper), 'PATCH', '/v1/dealers/KERT/managers/kert.zoli', { phone: '+36 1 999' })).status).toBe(200);
       expect((await send(as(eva), 'POST', '/v1/dealers/KERT/managers', { login: 'kert.x', name: 'X' })).status).toBe(403);
       expect((await send(as(head), 'PUT', '/v1/dealers/OTHER/managers/other.x/password', { password: 'whatever long' })).status).toBe(404);
 

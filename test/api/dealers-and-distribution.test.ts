@@ -468,7 +468,7 @@ describe('dealers and distribution API on PGlite', () => {
     it('moves a taken order on to completed, earning the dealer its points', async () => {
       const orderId = await offeredOrder();
       await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, d1);
-      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'contacted' }, d2)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed' } } });
+      expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/status`, { status: 'contacted' }, d2)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
       // Another employee of the same dealer moves on only the orders it answers for.
       expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'contacted' }, d1Oleg)).toMatchObject({
         status: 403,

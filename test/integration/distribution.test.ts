@@ -516,7 +516,8 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         await w.service.distribute(completed);
         await w.service.take(a, completed);
 
-        await expect(w.service.changeStatus(dealerScope(lab.code('B')), completed, { status: 'contacted' })).rejects.toMatchObject({ code: 'not_allowed' });
+        // Another dealer's order reads as an unknown one.
+        await expect(w.service.changeStatus(dealerScope(lab.code('B')), completed, { status: 'contacted' })).rejects.toMatchObject({ code: 'not_found' });
         await expect(w.service.changeStatus(a, completed, { status: 'completed' })).rejects.toMatchObject({ code: 'conflict', details: { from: 'assigned', to: 'completed' } });
         expect(await w.service.changeStatus(a, completed, { status: 'contacted' })).toEqual({ orderId: completed, status: 'contacted', points: null });
         expect(await w.service.changeStatus(a, completed, { status: 'in_progress' })).toMatchObject({ status: 'in_progress', points: null });

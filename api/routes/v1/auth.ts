@@ -23,6 +23,8 @@ const ChangePasswordBodySchema = Type.Object(
   { additionalProperties: false, title: 'ChangePassword' },
 );
 const TokenParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+/** How long a token one makes for oneself may live; longer (or never-ending) ones are an admin's to give. */
+const MAX_OWN_TOKEN_DAYS = 366;
 
 /**
  * /v1/auth: signing in and out, who am I, one's own password and API tokens. Everything about other
@@ -95,9 +97,10 @@ const authRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, {
       config: signedIn(),
       schema: {
         tags,
-        summary: 'Change your own password; your other sessions end',
+        summary: 'Change your own password, from a signed-in session; your other sessions end',
+        description: 'Wrong current passwords count like failed sign-ins (429 when locked). Not with a token: a leaked token must not become a way to guess or replace the password.',
         body: ChangePasswordBodySchema,
-        response: { 204: Type.Null(), ...errors(400, 401, 403) },
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
@@ -119,15 +122,17 @@ const authRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, {
       schema: {
         tags,
         summary: 'Make an API token for yourself: its secret is in this answer only',
-        description: 'Made from a signed-in session (or by an admin, or the CLI), not with another token: a leaked token cannot mint its own successors.',
+        description:
+          'Made from a signed-in session (or by an admin, or the CLI), not with a token or Basic credentials: leaked credentials cannot mint their own successors. Your own tokens expire within a year; tokens that never expire are made by admins (POST /v1/users/:login/tokens) or the CLI.',
         body: TokenInputSchema,
         response: { 201: NewTokenSchema, ...errors(400, 401, 403) },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.via === 'token') throw new HubError('not_allowed', 'An API token cannot make tokens; sign in, or ask an admin.', { details: { reason: 'token_mints_token' } });
-      return reply.code(201).send(await auth.tokens.create(principal.userId, request.body, actorOf(request)));
+      // Only a person at a browser session makes tokens: a leaked token or Basic password cannot mint successors that outlive it.
+      if (principal.via !== 'session') throw new HubError('not_allowed', 'Tokens are made from a signed-in session (or by an admin, or the CLI), not with a token or Basic credentials.', { details: { reason: 'session_only' } });
+      return reply.code(201).send(await auth.tokens.create(principal.userId, request.body, actorOf(request), { maxDays: MAX_OWN_TOKEN_DAYS }));
     },
   );
 

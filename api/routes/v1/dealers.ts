@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { DealerService } from '../../../core/dealers/dealer-service.ts';
 import { HubError } from '../../../core/errors.ts';
 import { DEALER_EDITABLE_FIELDS } from '../../../core/identity/access-rules.ts';
 import { PasswordBodySchema, UserSchema } from '../../../core/identity/identity-schemas.ts';
 import { auditChange } from '../../auth/audit-change.ts';
-import { DealerService } from '../../../core/dealers/dealer-service.ts';
-import type { RouteDeps } from '../../deps.ts';
 import { actorOf, principalOf } from '../../auth/request-context.ts';
+import type { RouteDeps } from '../../deps.ts';
 import { errors } from '../../schemas/common.ts';
 import {
   AddManagerBodySchema,
@@ -59,7 +59,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.get(
     '/dealers',
-    { config: staff('dealers.read'),
+    {
+      config: staff('dealers.read'),
       schema: {
         tags,
         summary: 'Dealers by code; the region filter matches dealers of the region, inside it or around it',
@@ -72,7 +73,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.put(
     '/dealers',
-    { config: staff('dealers.load'),
+    {
+      config: staff('dealers.load'),
       schema: {
         tags,
         summary: 'Load dealers idempotently by code, in one transaction (as 1C sends them)',
@@ -96,7 +98,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.patch(
     '/dealers/:code',
-    { config: staffOrDealer('dealers.write', 'dealer.profile.edit'),
+    {
+      config: staffOrDealer('dealers.write', 'dealer.profile.edit'),
       schema: {
         tags,
         summary: 'Change a dealer: the fields given (mainRegion replaces the main region, extraRegions the extra ones; null clears a text)',
@@ -126,7 +129,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.delete(
     '/dealers/:code',
-    { config: staff('dealers.write'),
+    {
+      config: staff('dealers.write'),
       schema: {
         tags,
         summary: 'Delete a dealer that never took part in distribution (409 otherwise: block it with active false instead)',
@@ -152,7 +156,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.put(
     '/dealers/:code/assortment',
-    { config: staff('dealers.write'),
+    {
+      config: staff('dealers.write'),
       schema: {
         tags,
         summary: "Replace the dealer's assortment (and wholeRange / productLines when given)",
@@ -162,7 +167,15 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
         response: { 200: AssortmentSummarySchema, ...errors(400, 404) },
       },
     },
-    async (request) => dealers.setAssortment(request.params.code, request.body),
+    async (request) => {
+      const before = await dealers.getAssortment(request.params.code);
+      const summary = await dealers.setAssortment(request.params.code, request.body);
+      const after = await dealers.getAssortment(request.params.code);
+      // A whole catalogue would swell the log: beyond a thousand items, the counts stand for the lists.
+      const brief = (view: typeof before) => (view.items.length <= 1000 ? view : { ...view, items: `${view.items.length} items` });
+      await auditChange(deps.db, request, { action: 'dealer.assortment', target: { type: 'dealer', id: request.params.code }, before: brief(before), after: brief(after), details: summary });
+      return summary;
+    },
   );
 
   // ---- managers ---------------------------------------------------------------------------------------------------------
@@ -175,7 +188,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.post(
     '/dealers/:code/managers',
-    { config: staffOrDealer('dealers.write', 'dealer.employees.manage'),
+    {
+      config: staffOrDealer('dealers.write', 'dealer.employees.manage'),
       schema: {
         tags,
         summary: 'Add a manager (the login is unique across every dealer; isHead moves the head role here)',
@@ -194,7 +208,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.patch(
     '/dealers/:code/managers/:login',
-    { config: staffOrDealer('dealers.write', 'dealer.employees.manage'),
+    {
+      config: staffOrDealer('dealers.write', 'dealer.employees.manage'),
       schema: {
         tags,
         summary: 'Change a manager (a blocked manager stops being the head)',
@@ -237,12 +252,17 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
         response: { 200: UserSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => deps.authenticator.users.setManagerPassword(request.params.code, request.params.login, request.body.password, actorOf(request)),
+    async (request) => {
+      // One's own password changes with the current one (POST /v1/auth/password), not through the employees' route.
+      refuseSelf(request, request.params.login, 'set the password of');
+      return deps.authenticator.users.setManagerPassword(request.params.code, request.params.login, request.body.password, actorOf(request));
+    },
   );
 
   app.post(
     '/dealers/:code/head',
-    { config: staff('users.manage'),
+    {
+      config: staff('users.manage'),
       schema: {
         tags,
         summary: "Make a manager the dealer's head (the previous head stays a manager)",
@@ -270,30 +290,45 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
   app.post(
     '/promotions',
     { config: staff('dealers.write'), schema: { tags, summary: 'Make a promotion', body: CreatePromotionBodySchema, response: { 201: PromotionSchema, ...errors(400, 409) } } },
-    async (request, reply) => reply.code(201).send(await dealers.createPromotion(request.body)),
+    async (request, reply) => {
+      const promotion = await dealers.createPromotion(request.body);
+      await auditChange(deps.db, request, { action: 'promotion.create', target: { type: 'promotion', id: promotion.code }, after: promotion });
+      return reply.code(201).send(promotion);
+    },
   );
 
   app.put(
     '/dealers/:code/promotions/:promotionCode',
-    { config: staffOrDealer('dealers.write', 'dealer.promotions.join'),
+    {
+      config: staffOrDealer('dealers.write', 'dealer.promotions.join'),
       schema: { tags, summary: 'The dealer joins the promotion (idempotent)', params: DealerPromotionParamsSchema, response: { 200: MembershipChangeSchema, ...errors(404) } },
     },
-    async (request) => dealers.joinPromotion(request.params.code, request.params.promotionCode),
+    async (request) => {
+      const change = await dealers.joinPromotion(request.params.code, request.params.promotionCode);
+      if (change.changed) await auditChange(deps.db, request, { action: 'promotion.join', target: { type: 'dealer', id: request.params.code }, details: { promotion: request.params.promotionCode } });
+      return change;
+    },
   );
 
   app.delete(
     '/dealers/:code/promotions/:promotionCode',
-    { config: staffOrDealer('dealers.write', 'dealer.promotions.join'),
+    {
+      config: staffOrDealer('dealers.write', 'dealer.promotions.join'),
       schema: { tags, summary: 'The dealer leaves the promotion (idempotent)', params: DealerPromotionParamsSchema, response: { 200: MembershipChangeSchema, ...errors(404) } },
     },
-    async (request) => dealers.leavePromotion(request.params.code, request.params.promotionCode),
+    async (request) => {
+      const change = await dealers.leavePromotion(request.params.code, request.params.promotionCode);
+      if (change.changed) await auditChange(deps.db, request, { action: 'promotion.leave', target: { type: 'dealer', id: request.params.code }, details: { promotion: request.params.promotionCode } });
+      return change;
+    },
   );
 
   // ---- points -----------------------------------------------------------------------------------------------------------
 
   app.get(
     '/dealers/:code/points',
-    { config: staffOrDealer('dealers.read', 'dealer.profile.read'),
+    {
+      config: staffOrDealer('dealers.read', 'dealer.profile.read'),
       schema: {
         tags,
         summary: "The dealer's points changes, newest first (page with beforeId = the oldest id of the previous page)",
@@ -307,7 +342,8 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
 
   app.post(
     '/dealers/:code/points',
-    { config: staff('dealers.points'),
+    {
+      config: staff('dealers.points'),
       schema: {
         tags,
         summary: "An admin's manual change of the dealer's points, with the reason",
@@ -324,15 +360,18 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
   );
 };
 
-/** Appointing the head is the manufacturer's (POST /v1/dealers/:code/head), not the head's own. */
+/**
+ * Who is the dealer's head is a permission (the head manages employees and their passwords):
+ * only those who may appoint heads (users.manage) set isHead, here as with POST /v1/dealers/:code/head.
+ */
 function refuseHeadChange(request: FastifyRequest, isHead: boolean | undefined): void {
-  if (isHead !== undefined && principalOf(request).dealer) {
-    throw new HubError('not_allowed', "The dealer's head is appointed by the manufacturer.", { field: 'isHead', details: { reason: 'staff_field', fields: ['isHead'] } });
+  if (isHead !== undefined && !principalOf(request).permissions.has('users.manage')) {
+    throw new HubError('not_allowed', "The dealer's head is appointed by the manufacturer's admins (users.manage).", { field: 'isHead', details: { reason: 'head_appointment', fields: ['isHead'] } });
   }
 }
 
 /** A dealer's user cannot lock itself out of its own cabinet. */
-function refuseSelf(request: FastifyRequest, login: string, what: 'block' | 'remove'): void {
+function refuseSelf(request: FastifyRequest, login: string, what: 'block' | 'remove' | 'set the password of'): void {
   const principal = principalOf(request);
   if (principal.dealer && principal.login.toLowerCase() === login.toLowerCase()) {
     throw new HubError('not_allowed', `You cannot ${what} your own login; ask the manufacturer.`, { details: { reason: 'self' } });

@@ -82,7 +82,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.put(
     '/distribution/config',
-    { config: staff('distribution.config'),
+    {
+      config: staff('distribution.config'),
       schema: {
         tags,
         summary: 'Save a new version of the strategy configuration; it is in force at once (the first one turns distribution on)',
@@ -101,7 +102,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/distribution/config/validate',
-    { config: staff('distribution.config'),
+    {
+      config: staff('distribution.config'),
       schema: {
         tags,
         summary: 'Check a configuration without saving it; answers it as it would be saved (defaults filled in)',
@@ -116,7 +118,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.get(
     '/distribution/orders',
-    { config: staff('distribution.read'),
+    {
+      config: staff('distribution.read'),
       schema: {
         tags,
         summary: "All distributed orders (the manufacturer's view), newest first",
@@ -132,7 +135,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.get(
     '/dealers/:code/orders',
-    { config: dealer('dealer.orders.read'),
+    {
+      config: dealer('dealer.orders.read'),
       schema: {
         tags,
         summary: "A dealer's orders: offered to it now (no client contacts until taken), its own in work, or completed",
@@ -148,7 +152,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/dealers/:code/orders/:orderId/take',
-    { config: dealer('dealer.orders.take'),
+    {
+      config: dealer('dealer.orders.take'),
       schema: {
         tags,
         summary: 'Take an order offered to the dealer now; exactly one of many concurrent takers wins',
@@ -162,7 +167,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/dealers/:code/orders/:orderId/decline',
-    { config: dealer('dealer.orders.take'),
+    {
+      config: dealer('dealer.orders.take'),
       schema: {
         tags,
         summary: 'Decline an order offered to the dealer, with a reason; when nobody who sees it is left, the next tier opens now',
@@ -176,7 +182,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/dealers/:code/orders/:orderId/status',
-    { config: dealer('dealer.orders.work'),
+    {
+      config: dealer('dealer.orders.work'),
       schema: {
         tags,
         summary: "Move the dealer's order on: contacted, in_progress, completed (earns points), cancelled with a reason (costs points)",
@@ -205,7 +212,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.get(
     '/dealers/:code/orders/:orderId/distribution',
-    { config: dealer('dealer.orders.read'),
+    {
+      config: dealer('dealer.orders.read'),
       schema: {
         tags,
         summary: "The dealer's view of an order's distribution: its own offers and events, no decision trace",
@@ -220,7 +228,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.get(
     '/orders/:id/distribution',
-    { config: staff('distribution.read'),
+    {
+      config: staff('distribution.read'),
       schema: {
         tags,
         summary: "An order's distribution: the decision trace (every dealer judged, every tier), offers and events",
@@ -233,7 +242,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/orders/:id/distribution',
-    { config: staff('distribution.assign'),
+    {
+      config: staff('distribution.assign'),
       schema: {
         tags,
         summary: 'Distribute the order (again) with the configuration in force',
@@ -252,7 +262,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/orders/:id/assign',
-    { config: staff('distribution.assign'),
+    {
+      config: staff('distribution.assign'),
       schema: {
         tags,
         summary: 'Hand the order to a dealer directly (from offering, unassigned, or another dealer)',
@@ -266,7 +277,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/orders/:id/status',
-    { config: staff('distribution.assign'),
+    {
+      config: staff('distribution.assign'),
       schema: {
         tags,
         summary: "The manufacturer moves a distributed order on or cancels it (also while it is still offered); the dealer's points follow as for the dealer",
@@ -280,7 +292,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/distribution/advance',
-    { config: staff('distribution.tick'),
+    {
+      config: staff('distribution.tick'),
       schema: {
         tags,
         summary: "Run the minute's tick now: notify offers that became visible, hand overdue orders to the fallback, flag overdue fulfilment, catch up missed orders",
@@ -292,7 +305,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/distribution/what-if',
-    { config: staff('distribution.what-if'),
+    {
+      config: staff('distribution.what-if'),
       schema: {
         tags,
         summary: 'Replay a configuration (given, a saved version, or the one in force) over past orders; changes nothing',
@@ -311,7 +325,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.get(
     '/distribution/reports/refusals',
-    { config: staff('distribution.read'),
+    {
+      config: staff('distribution.read'),
       schema: {
         tags: [...tags, 'reports'],
         summary: "Why orders were refused in a period (dealers' declines, cancellations by whom) and how fast dealers take",
@@ -326,7 +341,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.get(
     '/notifications',
-    { config: staff('distribution.read'),
+    {
+      config: staff('distribution.read'),
       schema: {
         tags,
         summary: "The manufacturer's notifications (unassigned orders, dealers' cancellations, overdue orders), newest first",
@@ -339,7 +355,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.get(
     '/dealers/:code/notifications',
-    { config: dealer('dealer.notifications'),
+    {
+      config: dealer('dealer.notifications'),
       schema: {
         tags,
         summary: "The dealer's notifications (offers, assignments, cancellations, changes), newest first",
@@ -353,7 +370,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/dealers/:code/notifications/read',
-    { config: dealer('dealer.notifications'),
+    {
+      config: dealer('dealer.notifications'),
       schema: {
         tags,
         summary: "Mark the dealer's notifications read (ids of other dealers' notifications change nothing)",
@@ -367,7 +385,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   app.post(
     '/notifications/read',
-    { config: staff('distribution.read'),
+    {
+      config: staff('distribution.read'),
       schema: {
         tags,
         summary: "Mark the manufacturer's notifications read (ids of dealers' notifications change nothing)",

@@ -29,7 +29,8 @@ const exclusivityRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
 
   app.put(
     '/regions',
-    { config: staff('regions.write'),
+    {
+      config: staff('regions.write'),
       schema: {
         tags,
         summary: 'Load the region tree (idempotent: upsert by code, parent by code; a moved region moves its subtree)',
@@ -37,7 +38,11 @@ const exclusivityRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
         response: { 200: RegionLoadSummarySchema, ...errors(400) },
       },
     },
-    async (request) => regions.load(request.body.regions),
+    async (request) => {
+      const summary = await regions.load(request.body.regions);
+      await auditChange(deps.db, request, { action: 'region.load', target: { type: 'region', id: '*' }, details: { ...summary, codes: request.body.regions.slice(0, 100).map((r) => r.code) } });
+      return summary;
+    },
   );
 
   app.get(
@@ -64,7 +69,8 @@ const exclusivityRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
 
   app.put(
     '/exclusivity-rules',
-    { config: staff('exclusivity.write'),
+    {
+      config: staff('exclusivity.write'),
       schema: {
         tags,
         summary: 'Load rules idempotently by externalId (creates new ones, updates changed ones, leaves others alone)',
@@ -87,7 +93,8 @@ const exclusivityRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
 
   app.patch(
     '/exclusivity-rules/:id',
-    { config: staff('exclusivity.write'),
+    {
+      config: staff('exclusivity.write'),
       schema: { tags, summary: 'Change an exclusivity rule', params: IdParamsSchema, body: UpdateRuleBodySchema, response: { 200: ExclusivityRuleSchema, ...errors(400, 404, 409) } },
     },
     async (request) => {
@@ -111,7 +118,8 @@ const exclusivityRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
 
   app.post(
     '/exclusivity/check',
-    { config: staff('exclusivity.read'),
+    {
+      config: staff('exclusivity.read'),
       schema: {
         tags,
         summary: 'May this dealer order these lines on this date? A verdict per line, with the reason',

@@ -13,7 +13,8 @@ const orderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.get(
     '/orders',
-    { config: staff('orders.read'),
+    {
+      config: staff('orders.read'),
       schema: {
         tags,
         summary: 'List orders (newest first, cursor paged)',
@@ -29,7 +30,8 @@ const orderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.get(
     '/orders/:id',
-    { config: staff('orders.read'),
+    {
+      config: staff('orders.read'),
       schema: {
         tags,
         summary: 'Get an order with its lines and history',

@@ -30,7 +30,8 @@ const outboxAndReportRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = as
 
   app.get(
     '/channels/:id/outbox',
-    { config: staff('outbox.read'),
+    {
+      config: staff('outbox.read'),
       schema: {
         tags: ['channels'],
         summary: 'Documents the hub owes a channel (EDI acknowledgements), newest first',
@@ -47,7 +48,8 @@ const outboxAndReportRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = as
 
   app.get(
     '/outbox/:id',
-    { config: staff('outbox.read'),
+    {
+      config: staff('outbox.read'),
       schema: {
         tags: ['channels'],
         summary: 'Fetch one outbound document as its file (the first fetch is recorded)',
@@ -63,7 +65,8 @@ const outboxAndReportRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = as
 
   app.get(
     '/reports/turnover',
-    { config: staff('reports.read'),
+    {
+      config: staff('reports.read'),
       schema: {
         tags: ['reports'],
         summary: 'Turnover per channel, channel kind or label, per currency (cancelled, failed, refunded and draft orders left out)',

@@ -11,7 +11,8 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (
 
   app.get(
     '/raw-payloads',
-    { config: staff('payloads.read'),
+    {
+      config: staff('payloads.read'),
       schema: {
         tags,
         summary: 'List stored payloads, newest first (bodies left out)',
@@ -24,7 +25,8 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (
 
   app.get(
     '/raw-payloads/:id',
-    { config: staff('payloads.read'),
+    {
+      config: staff('payloads.read'),
       schema: { tags, summary: 'Get a stored payload with its body', params: IdParamsSchema, response: { 200: RawPayloadDetailSchema, ...errors(404) } },
     },
     async (request) => getRawPayload(deps.db, request.params.id),
@@ -32,7 +34,8 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (
 
   app.post(
     '/raw-payloads/:id/reprocess',
-    { config: staff('payloads.reprocess'),
+    {
+      config: staff('payloads.reprocess'),
       schema: {
         tags,
         summary: 'Read the payload into orders again (after a mapping fix)',

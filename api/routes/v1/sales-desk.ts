@@ -21,7 +21,8 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (a
 
   app.post(
     '/channels/:id/orders',
-    { config: staff('sales.orders'),
+    {
+      config: staff('sales.orders'),
       schema: {
         tags: ['sales desk'],
         summary: 'Record an order on a buyer’s behalf (phone, e-mail, field rep, new deal) on a manual channel',
@@ -57,7 +58,8 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (a
 
   app.put(
     '/quotes/:id',
-    { config: staff('sales.quotes'),
+    {
+      config: staff('sales.quotes'),
       schema: {
         tags: ['sales desk'],
         summary: 'Revise a quote: a new version, to be sent again',
@@ -80,7 +82,8 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (a
 
   app.post(
     '/quotes/:id/lose',
-    { config: staff('sales.quotes'),
+    {
+      config: staff('sales.quotes'),
       schema: { tags: ['sales desk'], summary: 'Mark a quote as lost, with the reason', params: IdParamsSchema, body: LoseQuoteBodySchema, response: { 200: QuoteSchema, ...errors(400, 404, 409) } },
     },
     async (request) => quotes.lose(request.params.id, request.body.reason),
@@ -88,7 +91,8 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (a
 
   app.post(
     '/quotes/:id/convert',
-    { config: staff('sales.quotes'),
+    {
+      config: staff('sales.quotes'),
       schema: {
         tags: ['sales desk'],
         summary: 'Turn an accepted quote into an order (exactly once; converting again answers the same order)',

@@ -50,7 +50,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.put(
     '/stock/levels',
-    { config: staff('stock.load'),
+    {
+      config: staff('stock.load'),
       schema: {
         tags,
         summary: 'Set on-hand quantities per SKU and warehouse as of this load',
@@ -64,7 +65,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.put(
     '/stock/incoming',
-    { config: staff('stock.load'),
+    {
+      config: staff('stock.load'),
       schema: {
         tags,
         summary: 'Create or update incoming supplies (supplier orders, shipments in transit) by SKU and reference',
@@ -77,7 +79,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.post(
     '/stock/availability',
-    { config: staff('stock.read'),
+    {
+      config: staff('stock.read'),
       schema: {
         tags,
         summary: 'Can this basket be had by this date? Per line: confirmed, partial or unavailable, from which sources, when the rest arrives',
@@ -91,7 +94,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.post(
     '/orders/:id/reservations',
-    { config: staff('stock.reserve'),
+    {
+      config: staff('stock.reserve'),
       schema: {
         tags,
         summary: 'Check the order’s current version against stock and reserve what can be promised',
@@ -114,7 +118,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.post(
     '/orders/:id/release',
-    { config: staff('stock.reserve'),
+    {
+      config: staff('stock.reserve'),
       schema: {
         tags,
         summary: 'Release everything the order holds (cancelled); releasing again releases nothing',
@@ -128,7 +133,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.post(
     '/orders/:id/ship',
-    { config: staff('stock.reserve'),
+    {
+      config: staff('stock.reserve'),
       schema: {
         tags,
         summary: 'Ship the order: its on-hand reservations leave the warehouse',
@@ -142,7 +148,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.post(
     '/stock/incoming/:id/receive',
-    { config: staff('stock.load'),
+    {
+      config: staff('stock.load'),
       schema: {
         tags,
         summary: 'Goods of a supply arrived: incoming becomes on hand, reservations on it move along',
@@ -162,7 +169,8 @@ const stockRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, 
 
   app.post(
     '/stock/reviews/:id/resolve',
-    { config: staff('stock.review'),
+    {
+      config: staff('stock.review'),
       schema: {
         tags,
         summary: 'Decide an open review: confirm_partially, wait_for_supply or reject (releases the order’s stock)',

@@ -24,7 +24,8 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.post(
     '/channels',
-    { config: staff('channels.write'),
+    {
+      config: staff('channels.write'),
       schema: {
         tags,
         summary: 'Create a channel',
@@ -57,7 +58,8 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.patch(
     '/channels/:id',
-    { config: staff('channels.write'),
+    {
+      config: staff('channels.write'),
       schema: {
         tags,
         summary: 'Change a channel',
@@ -77,7 +79,8 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.post(
     '/channels/:id/check',
-    { config: staff('channels.write'),
+    {
+      config: staff('channels.write'),
       schema: {
         tags,
         summary: "Check the channel's credentials and reachability",
@@ -93,7 +96,8 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.post(
     '/channels/:id/sync',
-    { config: staff('channels.sync'),
+    {
+      config: staff('channels.sync'),
       schema: {
         tags,
         summary: 'Queue a sync of the channel now',
@@ -110,7 +114,8 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.get(
     '/channels/:id/sync-status',
-    { config: staff('channels.read'),
+    {
+      config: staff('channels.read'),
       schema: {
         tags,
         summary: 'Last runs, last success, last error, and whether a sync is running',

@@ -38,7 +38,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.post(
     '/channels/:id/webhook',
-    { config: channelCredential('the connector checks the shop\'s signature, URL token or the POS store key over the raw body'),
+    {
+      config: channelCredential('the connector checks the shop\'s signature, URL token or the POS store key over the raw body'),
       bodyLimit,
       schema: {
         tags: ['channels'],
@@ -52,7 +53,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.post(
     '/channels/:id/files',
-    { config: channelCredential('the EDI channel\'s upload token (Authorization: Bearer) authenticates the partner'),
+    {
+      config: channelCredential('the EDI channel\'s upload token (Authorization: Bearer) authenticates the partner'),
       bodyLimit,
       schema: {
         tags: ['channels'],
