@@ -79,7 +79,7 @@ export async function installAuth(app: FastifyInstance, deps: RouteDeps): Promis
     try {
       await recordAudit(deps.db.prisma, actorOf(request), {
         kind: 'request',
-        action: `${request.method} /v1${(request.routeOptions.url ?? request.url).replace(/^\/v1/, '')}`,
+        action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
         status: reply.statusCode,
         details: { params: request.params ?? {} },
       });
