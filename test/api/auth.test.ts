@@ -372,6 +372,8 @@ describe.each(DATABASE_KINDS)('authentication on %s', (_kind, createDatabase) =>
 
   describe('the audit log', () => {
     it('records who changed what, from where, with the state before and after, never a secret', async () => {
+      await signIn('olga', 'not her password', { remoteAddress: '192.0.2.99' });
+      await signIn('nobody-here', 'whatever it is', { remoteAddress: '192.0.2.99' });
       const created = await app.inject({
         method: 'POST',
         url: '/v1/channels',
@@ -405,8 +407,15 @@ describe.each(DATABASE_KINDS)('authentication on %s', (_kind, createDatabase) =>
     });
   });
 
-  it('never writes passwords, session secrets or tokens into the log', () => {
+  it('never writes passwords, session secrets or tokens into the log', async () => {
+    const signed = await signIn('olga', PASSWORD);
+    await app.inject({ method: 'GET', url: '/v1/auth/me', headers: { cookie: cookieOf(signed) } });
+    await app.inject({ method: 'GET', url: '/v1/orders?token=also-not-logged', headers: admin.headers });
+    await signIn('olga', 'a wrong password here', { remoteAddress: '192.0.2.98' });
     const log = logLines.join('');
+    expect(log).toContain('/v1/auth/login');
+    expect(log).not.toContain('also-not-logged');
+    expect(log).not.toContain('a wrong password here');
     expect(log.length).toBeGreaterThan(0);
     expect(log).not.toContain(PASSWORD);
     expect(log).not.toContain(admin.token);

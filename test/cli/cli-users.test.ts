@@ -1,22 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
+import { cliActor } from '../../core/audit/actor.ts';
+import { UserService } from '../../core/identity/user-service.ts';
 import { runHub, runHubWithInput, startHubUntil } from '../helpers/cli.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 import { FakeActions, fakeCatalog } from '../api/fakes.ts';
 
-/** hub users / hub tokens / hub audit / hub routes, as an operator runs them next to the database. */
+/** hub users / hub tokens / hub audit / hub routes, as an operator runs them next to the database (a fresh one per test). */
 describe('hub users and tokens', { timeout: 120_000 }, () => {
   let t: TestDatabase;
   const env = () => ({ DATABASE_URL: t.url, REDIS_URL: undefined, HUB_ROLE: undefined, PORT: '0' });
   const hub = (...args: string[]) => runHub(env(), ...args);
   const hubWith = (input: string, ...args: string[]) => runHubWithInput(env(), input, ...args);
+  /** Users made as the CLI makes them, for the tests that are not about making them. */
+  const users = async () => {
+    const service = new UserService(t.db);
+    await service.create({ login: 'admin', roles: ['admin'], password: 'a long admin password' }, cliActor());
+    await service.create({ login: 'kert.head', roles: ['dealer_head'], dealer: 'KERT', password: 'head password 1234' }, cliActor());
+    await service.create({ login: 'onec', roles: ['integration'] }, cliActor());
+  };
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestPostgres();
     await t.db.query(`INSERT INTO dealer (id, code, name) VALUES ('d-1', 'KERT', 'Kert Kft.')`);
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.drop();
   });
 
@@ -54,6 +63,7 @@ describe('hub users and tokens', { timeout: 120_000 }, () => {
   });
 
   it('makes a token that works against the API until it is revoked', async () => {
+    await users();
     const made = await hub('tokens', 'create', 'admin', '--name', 'nightly', '--expires', '30d');
     expect(made).toMatchObject({ code: 0, stderr: '' });
     const lines = made.stdout.trim().split('\n');
@@ -81,6 +91,7 @@ describe('hub users and tokens', { timeout: 120_000 }, () => {
   });
 
   it('disables, enables, changes roles and passwords, and keeps the last admin', async () => {
+    await users();
     expect((await hub('users', 'disable', 'admin')).stderr).toMatch(/without an enabled admin/);
     expect((await hub('users', 'disable', 'kert.head')).stdout).toBe('kert.head is disabled.\n');
     expect((await hub('users', 'enable', 'kert.head')).stdout).toBe('kert.head is enabled.\n');
@@ -90,6 +101,11 @@ describe('hub users and tokens', { timeout: 120_000 }, () => {
   });
 
   it('shows the audit log with the CLI recorded as the OS user, and every route with who may call it', async () => {
+    await hub('users', 'add', 'admin', '--role', 'admin');
+    await hubWith('a fresh password!', 'users', 'set-password', 'admin', '--password-stdin');
+    await hub('users', 'set-roles', 'admin', '--role', 'admin', '--role', 'ops');
+    const made = await hub('tokens', 'create', 'admin');
+    await hub('tokens', 'revoke', /\(id ([0-9a-f-]{36})\)/.exec(made.stdout)![1]!);
     const audit = await hub('audit', '--kind', 'change', '--json');
     const events = JSON.parse(audit.stdout) as { action: string; actor: string; via: string }[];
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['user.create', 'token.create', 'token.revoke', 'user.update', 'user.password']));
