@@ -8,9 +8,9 @@ import { addressWithoutContacts, changeWithoutContacts, customerWithoutContacts 
 import { isOrderStatus, type OrderStatus } from './order-status.ts';
 
 /**
- * What a caller may see. Every read query takes one, so a dealer's view (their channels, later
- * their assigned orders) is a narrower scope, not a new query. Today only `channelIds` restricts:
- * undefined means every channel, an empty list means none. Out-of-scope rows read as not found.
+ * What a caller may see. Every read query takes one, so a narrower view is a narrower scope, not a
+ * new query. `channelIds`: undefined means every channel, an empty list means none; out-of-scope
+ * rows read as not found. `contacts`: whether the caller's role sees clients' phones and e-mails.
  */
 export interface AccessScope {
   readonly channelIds?: readonly string[] | undefined;
