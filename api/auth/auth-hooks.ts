@@ -37,7 +37,7 @@ const SIGN_IN_HINT = 'Sign in first (POST /v1/auth/login gives a session cookie)
 export async function installAuth(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   await app.register(cookie);
   app.decorateRequest('principal', undefined);
-  app.decorateRequest('csrfToken', undefined);
+  app.decorateRequest('session', undefined);
 
   const inventory: DeclaredRoute[] = [];
   app.decorate('routeAccess', inventory);
@@ -130,7 +130,7 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: 
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     throw new HubError('unauthorized', 'Your session has ended; sign in again.');
   }
-  request.csrfToken = session.csrfToken;
+  request.session = { csrfToken: session.csrfToken, expiresAt: session.expiresAt };
   return session.principal;
 }
 
@@ -166,7 +166,7 @@ function checkCsrf(request: FastifyRequest, deps: RouteDeps): void {
     throw new HubError('not_allowed', `Requests from ${origin} may not use this hub's session.`, { details: { reason: 'cross_origin' } });
   }
   const sent = request.headers[CSRF_HEADER];
-  const expected = request.csrfToken;
+  const expected = request.session?.csrfToken;
   if (typeof sent !== 'string' || !expected || !safeEqual(sent, expected)) {
     throw new HubError('not_allowed', `A change made with the session cookie needs the ${CSRF_HEADER} header (its value comes with sign-in and GET /v1/auth/me).`, {
       details: { reason: 'csrf' },

@@ -14,8 +14,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook on every route that needs a signed-in caller. */
     principal: Principal | undefined;
-    /** The session's CSRF token, when the caller came with the session cookie. */
-    csrfToken: string | undefined;
+    /** The session the caller came with (its CSRF token and end), when it used the session cookie. */
+    session: { csrfToken: string; expiresAt: Date } | undefined;
   }
 }
 

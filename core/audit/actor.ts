@@ -2,11 +2,10 @@ import { userInfo } from 'node:os';
 
 /**
  * Who did something, as every change records it. The API builds it from the authenticated
- * principal; the CLI runs next to the database as an OS user and is recorded as `cli:<user>`;
- * the hub's own jobs are `system`.
+ * principal; the CLI runs next to the database as an OS user and is recorded as `cli:<user>`.
  */
 export interface Actor {
-  /** The login (or cli:<OS user>, or system). */
+  /** The login, cli:<OS user> for the CLI, or anonymous for a failed sign-in. */
   login: string;
   userId: string | null;
   via: ActorVia;
@@ -14,9 +13,7 @@ export interface Actor {
   ip: string | null;
 }
 
-export type ActorVia = 'session' | 'token' | 'basic' | 'cli' | 'system' | 'anonymous';
-
-export const SYSTEM_ACTOR: Actor = { login: 'system', userId: null, via: 'system', ip: null };
+export type ActorVia = 'session' | 'token' | 'basic' | 'cli' | 'anonymous';
 
 export function cliActor(): Actor {
   let name = process.env.USER ?? process.env.USERNAME;

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Actor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import { ApiTokens } from './api-tokens.ts';
 import { LoginThrottle, DEFAULT_THROTTLE_POLICY, type ThrottlePolicy } from './login-throttle.ts';
 import { hashPassword, verifyNothing, verifyPassword } from './passwords.ts';
-import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalFromRow, type Principal, type PrincipalRow } from './principal.ts';
+import { actorOfPrincipal, PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalFromRow, type Principal, type PrincipalRow } from './principal.ts';
 import { DEFAULT_SESSION_POLICY, SessionStore, csrfTokenOf, type SessionPolicy } from './sessions.ts';
 import { UserService } from './user-service.ts';
 
@@ -63,7 +62,7 @@ export class Authenticator {
 
   /** POST /v1/auth/login: a new session, or unauthorized / rate_limited. */
   async signIn(login: string, password: string, client: Client): Promise<SignedIn> {
-    const principal = await this.checkPassword(login, password, client, 'session');
+    const { principal } = await this.checkPassword(login, password, client, 'session');
     const opened = await this.sessions.open(principal.userId, client);
     const signedIn = { ...principal, credentialId: opened.id };
     await this.audit(signedIn, client, 'sign-in');
@@ -88,16 +87,13 @@ export class Authenticator {
       if (principal?.roles.includes('integration')) return principal;
       this.basicCache.delete(key);
     }
-    const principal = await this.checkPassword(login, password, client, 'basic');
+    const { principal, passwordHash } = await this.checkPassword(login, password, client, 'basic');
     if (!principal.roles.includes('integration')) {
       await this.audit(principal, client, 'sign-in.refused', { reason: 'basic authentication is for integration users' });
       throw new HubError('unauthorized', 'HTTP Basic authentication is for integration users; sign in (POST /v1/auth/login) or use an API token.');
     }
-    const row = await this.userRow(login);
-    if (row?.password_hash) {
-      if (this.basicCache.size >= BASIC_CACHE_SIZE) this.basicCache.clear();
-      this.basicCache.set(key, { hash: row.password_hash, until: this.clock().getTime() + BASIC_CACHE_MS });
-    }
+    if (this.basicCache.size >= BASIC_CACHE_SIZE) this.basicCache.clear();
+    this.basicCache.set(key, { hash: passwordHash, until: this.clock().getTime() + BASIC_CACHE_MS });
     return principal;
   }
 
@@ -131,11 +127,11 @@ export class Authenticator {
       throw new HubError('invalid_data', 'currentPassword is wrong.', { field: 'currentPassword' });
     }
     await this.throttle.succeeded(keys, reserved.attempt);
-    const actor: Actor = { login: principal.login, userId: principal.userId, via: principal.via, ip: client.ip };
-    await this.users.setPassword(principal.login, next, actor, principal.credentialId);
+    await this.users.setPassword(principal.login, next, actorOfPrincipal(principal, client.ip), principal.credentialId);
   }
 
-  private async checkPassword(login: string, password: string, client: Client, via: 'session' | 'basic'): Promise<Principal> {
+  /** The principal of a correct password, and the hash it now has stored (re-hashed when its parameters were old). */
+  private async checkPassword(login: string, password: string, client: Client, via: 'session' | 'basic'): Promise<{ principal: Principal; passwordHash: string }> {
     const keys = { login, address: client.ip };
     // The attempt is counted before the (slow) check, so a burst of sign-ins cannot outrun the limit.
     const reserved = await this.throttle.reserve(keys);
@@ -150,27 +146,39 @@ export class Authenticator {
       throw new HubError('unauthorized', WRONG_CREDENTIALS);
     }
     await this.throttle.succeeded(keys, reserved.attempt);
-    if (check.rehash) await this.users.storeRehash(row.user_id, await hashPassword(password));
+    let passwordHash = row.password_hash!;
+    if (check.rehash) {
+      passwordHash = await hashPassword(password);
+      await this.users.storeRehash(row.user_id, passwordHash);
+    }
     const principal = principalFromRow(row, via, row.user_id);
     if (!principal) {
       await this.auditAnonymous(client, 'sign-in.refused', { login: row.login, via, reason: 'disabled' });
       throw new HubError('unauthorized', 'This account is disabled; ask an admin (or your dealer\u2019s head) to enable it.');
     }
-    return principal;
+    return { principal, passwordHash };
   }
 
-  private async userRow(login: string): Promise<PrincipalRow | undefined> {
-    const [row] = await this.db.query<PrincipalRow>(`SELECT ${PRINCIPAL_COLUMNS} FROM hub_user u ${PRINCIPAL_JOINS} WHERE lower(u.login) = lower($1)`, [login.trim()]);
+  /** The user with its password hash: only password checks read the hash, not every request's credential lookup. */
+  private async userRow(login: string): Promise<(PrincipalRow & { password_hash: string | null }) | undefined> {
+    const [row] = await this.db.query<PrincipalRow & { password_hash: string | null }>(
+      `SELECT u.password_hash, ${PRINCIPAL_COLUMNS} FROM hub_user u ${PRINCIPAL_JOINS} WHERE lower(u.login) = lower($1)`,
+      [login.trim()],
+    );
     return row;
   }
 
   private async audit(principal: Principal, client: Client, action: string, details?: unknown): Promise<void> {
-    const actor: Actor = { login: principal.login, userId: principal.userId, via: principal.via, ip: client.ip };
-    await recordAudit(this.db.prisma, actor, { kind: 'security', action, target: { type: 'user', id: principal.login }, details: { userAgent: client.userAgent, ...(details as object) } });
+    await recordAudit(this.db.prisma, actorOfPrincipal(principal, client.ip), {
+      kind: 'security',
+      action,
+      target: { type: 'user', id: principal.login },
+      details: { userAgent: client.userAgent, ...(details as object) },
+    });
   }
 
   private async auditAnonymous(client: Client, action: string, details: Record<string, unknown>): Promise<void> {
-    await recordAudit(this.db.prisma, { login: 'anonymous', userId: null, via: 'anonymous', ip: client.ip }, { kind: 'security', action, details: { userAgent: client.userAgent, ...details } });
+    await recordAudit(this.db.prisma, actorOfPrincipal(undefined, client.ip), { kind: 'security', action, details: { userAgent: client.userAgent, ...details } });
   }
 }
 

@@ -21,7 +21,7 @@ export interface Principal extends Caller {
 }
 
 /** The columns every credential lookup selects (after its own), to build a principal in the same query. */
-export const PRINCIPAL_COLUMNS = `u.id AS user_id, u.login, u.name, u.roles, u.disabled_at, u.password_hash,
+export const PRINCIPAL_COLUMNS = `u.id AS user_id, u.login, u.name, u.roles, u.disabled_at,
   m.id AS manager_id, m.is_head, m.active AS manager_active, d.id AS dealer_id, d.code AS dealer_code, d.name AS dealer_name`;
 export const PRINCIPAL_JOINS = `LEFT JOIN dealer_manager m ON m.id = u.dealer_manager_id LEFT JOIN dealer d ON d.id = m.dealer_id`;
 
@@ -31,7 +31,6 @@ export interface PrincipalRow {
   name: string | null;
   roles: string[];
   disabled_at: Date | null;
-  password_hash: string | null;
   manager_id: string | null;
   is_head: boolean | null;
   manager_active: boolean | null;

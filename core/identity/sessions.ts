@@ -72,6 +72,11 @@ export class SessionStore {
     await this.db.query(`DELETE FROM auth_session WHERE id = $1`, [sessionId]);
   }
 
+  /** Ends the session a cookie's secret names, whatever state it is in (nothing when it names none). */
+  closeSecret(secret: string): Promise<void> {
+    return this.close(digest(secret));
+  }
+
   /** Ends every session of the user but one (the caller's own, when it changed its password). */
   async closeAll(userId: string, exceptId?: string): Promise<number> {
     const rows = await this.db.query(`DELETE FROM auth_session WHERE user_id = $1 AND id <> $2 RETURNING id`, [userId, exceptId ?? '']);

@@ -78,25 +78,9 @@ export class UserService {
     if (valid.password !== undefined) assertPasswordAcceptable(valid.password, login);
     const passwordHash = valid.password !== undefined ? await hashPassword(valid.password) : null;
     return this.inUse(login, this.transaction(async (tx) => {
-      const [clash] = await tx.$queryRawUnsafe<{ login: string }[]>(`SELECT login FROM hub_user WHERE lower(login) = lower($1)`, login);
-      if (clash) throw new HubError('conflict', `Login ${login} is already in use.`, { field: 'login' });
-      let managerId: string | null = null;
-      if (split.kind === 'dealer') managerId = await this.managerFor(tx, split.dealer, login, valid.name, split.role === 'dealer_head');
-      const id = randomUUID();
-      await tx.$executeRawUnsafe(
-        `INSERT INTO hub_user (id, login, name, roles, dealer_manager_id, password_hash, password_changed_at, created_by)
-         VALUES ($1, $2, $3, $4::text[], $5, $6, CASE WHEN $6::text IS NULL THEN NULL ELSE now() END, $7)`,
-        id,
-        login,
-        valid.name ?? null,
-        split.kind === 'staff' ? split.roles : [],
-        managerId,
-        passwordHash,
-        actor.login,
-      );
-      const after = await this.view(tx, login);
-      await recordAudit(tx, actor, { kind: 'change', action: 'user.create', target: { type: 'user', id: login }, after });
-      return after;
+      await this.assertLoginFree(tx, login);
+      const managerId = split.kind === 'dealer' ? await this.managerFor(tx, split.dealer, login, valid.name, split.role === 'dealer_head') : null;
+      return this.insertUser(tx, { login, name: valid.name ?? null, roles: split.kind === 'staff' ? split.roles : [], managerId, passwordHash }, actor);
     }));
   }
 
@@ -201,24 +185,40 @@ export class UserService {
     assertPasswordAcceptable(password, manager.login);
     const hash = await hashPassword(password);
     return this.inUse(manager.login, this.transaction(async (tx) => {
-      const [clash] = await tx.$queryRawUnsafe<{ login: string }[]>(`SELECT login FROM hub_user WHERE lower(login) = lower($1)`, manager.login);
-      if (clash) throw new HubError('conflict', `Login ${manager.login} is already in use.`, { field: 'login' });
-      await tx.$executeRawUnsafe(
-        `INSERT INTO hub_user (id, login, name, dealer_manager_id, password_hash, password_changed_at, created_by) VALUES ($1, $2, $3, $4, $5, now(), $6)`,
-        randomUUID(),
-        manager.login,
-        manager.name,
-        manager.id,
-        hash,
-        actor.login,
-      );
-      const after = await this.view(tx, manager.login);
-      await recordAudit(tx, actor, { kind: 'change', action: 'user.create', target: { type: 'user', id: manager.login }, after });
-      return after;
+      await this.assertLoginFree(tx, manager.login);
+      return this.insertUser(tx, { login: manager.login, name: manager.name, roles: [], managerId: manager.id, passwordHash: hash }, actor);
     }));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------------
+
+  /** Logins are one namespace, case aside (the unique index on lower(login) is the last guard). */
+  private async assertLoginFree(tx: Tx, login: string): Promise<void> {
+    const [clash] = await tx.$queryRawUnsafe<{ login: string }[]>(`SELECT login FROM hub_user WHERE lower(login) = lower($1)`, login);
+    if (clash) throw new HubError('conflict', `Login ${login} is already in use.`, { field: 'login' });
+  }
+
+  /** Writes a new user (staff roles, or a dealer's manager row) and audits it; answers its view. */
+  private async insertUser(
+    tx: Tx,
+    user: { login: string; name: string | null; roles: StoredRole[]; managerId: string | null; passwordHash: string | null },
+    actor: Actor,
+  ): Promise<UserView> {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO hub_user (id, login, name, roles, dealer_manager_id, password_hash, password_changed_at, created_by)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, CASE WHEN $6::text IS NULL THEN NULL ELSE now() END, $7)`,
+      randomUUID(),
+      user.login,
+      user.name,
+      user.roles,
+      user.managerId,
+      user.passwordHash,
+      actor.login,
+    );
+    const after = await this.view(tx, user.login);
+    await recordAudit(tx, actor, { kind: 'change', action: 'user.create', target: { type: 'user', id: user.login }, after });
+    return after;
+  }
 
   /** The dealer's manager of this login (made if missing); dealer_head appoints it head. */
   private async managerFor(tx: Tx, dealerCode: string, login: string, name: string | undefined, head: boolean): Promise<string> {

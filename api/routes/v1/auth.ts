@@ -55,10 +55,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, {
       // A new session every time: a cookie the browser held before signing in is never promoted (fixation).
       const previous = request.cookies[SESSION_COOKIE];
       const signed = await auth.signIn(request.body.login, request.body.password, clientOf(request));
-      if (previous) {
-        const stale = await auth.session(previous);
-        if (stale) await auth.sessions.close(stale.principal.credentialId);
-      }
+      if (previous) await auth.sessions.closeSecret(previous);
       setSessionCookie(request, reply, signed.sessionSecret, signed.expiresAt, deps);
       return meOf(signed.principal, signed.csrfToken, signed.expiresAt);
     },
@@ -85,9 +82,8 @@ const authRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, {
     '/auth/me',
     { config: signedIn(), schema: { tags, summary: 'Who you are: login, roles, permissions, your dealer, and the CSRF token of your session', response: { 200: MeSchema, ...errors(401) } } },
     async (request) => {
-      const principal = principalOf(request);
-      const session = principal.via === 'session' ? await auth.session(request.cookies[SESSION_COOKIE] ?? '') : undefined;
-      return meOf(principal, session?.csrfToken ?? null, session?.expiresAt ?? null);
+      // The session the auth hook already read: no second lookup.
+      return meOf(principalOf(request), request.session?.csrfToken ?? null, request.session?.expiresAt ?? null);
     },
   );
 
