@@ -6,6 +6,7 @@
 // replace the earlier ones entirely, so every block lists all the patterns that apply to its files.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import orderhub from './scripts/lint/orderhub-plugin.js';
 
 const pattern = (group, message, extra = {}) => ({ group, message, ...extra });
 const regex = (source, message, extra = {}) => ({ regex: source, message, ...extra });
@@ -90,9 +91,13 @@ const API_NO_INTERNALS = pattern(
   'The API reaches connectors and jobs through core/ports (HubActions), injected by the composition root; from jobs/ only the queue definitions (jobs/queues.ts).',
 );
 const API_NO_CLIENTS = pattern(
-  [...QUEUE, ...HTTP_CLIENT, ...DB_DRIVER],
+  [...QUEUE, ...HTTP_CLIENT, ...DB_DRIVER, '**/core/db/generated/**'],
   'The API does not enqueue, call out or query by itself: it goes through core (and jobs/queues.ts for queue definitions).',
 );
+// The API is handed its database by the composition root; it may name the Database type, never open one.
+const API_NO_OPEN_DATABASE = pattern(['**/core/db/database.ts', '**/core/db/migrate.ts'], 'The API never opens or migrates a database: the composition root (jobs/hub.ts, cli) hands it one.', {
+  importNames: ['openDatabase', 'migrate'],
+});
 
 // ---- jobs: the composition root, below the drivers ----------------------------------------------------------------
 const JOBS_NO_DRIVERS = pattern(DRIVERS, 'jobs is the composition root below the drivers: it never imports api, cli, demo or bench (they import jobs).');
@@ -106,6 +111,10 @@ const CORE_DB_LAZY_DRIVERS = {
   selector: "ImportExpression:not([source.type='Literal'][source.value=/^(pg|@prisma\\u002Fadapter-pg|@electric-sql\\u002Fpglite|pglite-prisma-adapter)$/])",
   message: 'core/db loads only its database drivers lazily (pg, @prisma/adapter-pg, @electric-sql/pglite, pglite-prisma-adapter); use a static import otherwise.',
 };
+const COMPUTED_IMPORT = {
+  selector: "ImportExpression[source.type!='Literal']",
+  message: 'import() of a computed path escapes the import-boundary lint: import a literal path.',
+};
 const JOBS_NO_DYNAMIC_DRIVERS = {
   selector: "ImportExpression[source.value=/(^|\\u002F)(api|cli|demo|bench)(\\u002F|$)/]",
   message: JOBS_NO_DRIVERS.message,
@@ -113,13 +122,37 @@ const JOBS_NO_DYNAMIC_DRIVERS = {
 
 const restrict = (patterns) => ['error', { patterns }];
 
+// ---- where an import lands (scripts/lint/orderhub-plugin.js resolves relative imports) --------------------------
+const PURE_TARGETS = {
+  allowOnly: [...CORE_PURE_FILES, 'lib/**/*.ts'],
+  message: 'core/model, core rules and strategies import only pure files (shapes, errors, rules, strategies, lib/), never a flow or a service',
+};
+const CORE_DB_TARGETS = {
+  allowOnly: ['core/db/**/*.ts', 'core/errors.ts', 'core/model/**/*.ts'],
+  message: 'core/db is the persistence under the domain: it imports core/db, core/errors and core/model only, never a domain module',
+};
+const NO_TEST_EQUIPMENT = {
+  deny: ['test/**', 'testkit/**', 'bench/**'],
+  message: 'The hub never imports its tests, test equipment (testkit/) or benchmarks',
+};
+const NO_TESTS = {
+  deny: ['test/**'],
+  message: "test/ is the tests' own; equipment shared with the demo and the benchmarks lives in testkit/",
+};
+const targets = (...checks) => ['error', checks];
+// Files the layer blocks do not see (they match *.ts) escape every boundary, so the layers hold TypeScript only.
+const LAYERS = ['connectors', 'core', 'mappings', 'jobs', 'api', 'lib', 'cli', 'demo', 'bench', 'testkit'];
+const ONLY_TS = { selector: 'Program', message: 'Hub code is .ts: a .js, .mjs, .cjs, .mts or .cts file escapes the import-boundary lint (eslint.config.js matches *.ts).' };
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'core/db/generated/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' } },
+    plugins: { orderhub },
     rules: {
+      'orderhub/no-require': 'error',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -131,10 +164,21 @@ export default tseslint.config(
   ...depths.map((depth) => ({ files: filesAt('connectors', depth), rules: { 'no-restricted-imports': restrict(connectorPatterns(depth)) } })),
   { files: ['connectors/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
 
+  { files: LAYERS.map((layer) => `${layer}/**/*.{js,mjs,cjs,mts,cts}`), rules: { 'no-restricted-syntax': ['error', ONLY_TS] } },
+
+  // The hub's own layers never reach into tests, test equipment or benchmarks (the core blocks below repeat it).
+  { files: ['connectors/**/*.ts', 'mappings/**/*.ts', 'jobs/**/*.ts', 'api/**/*.ts', 'lib/**/*.ts'], rules: { 'orderhub/import-targets': targets(NO_TEST_EQUIPMENT) } },
+
   // core: flows (core/orders, core/channels, …) → core/db → pure files (later blocks override earlier ones)
-  { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS, CORE_DB_ONLY]), 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
-  { files: ['core/db/**/*.ts'], rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS]), 'no-restricted-syntax': ['error', CORE_DB_LAZY_DRIVERS] } },
-  { files: CORE_PURE_FILES, rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS, CORE_PURE]) } },
+  {
+    files: ['core/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS, CORE_DB_ONLY]), 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT], 'orderhub/import-targets': targets(NO_TEST_EQUIPMENT) },
+  },
+  {
+    files: ['core/db/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS]), 'no-restricted-syntax': ['error', CORE_DB_LAZY_DRIVERS], 'orderhub/import-targets': targets(NO_TEST_EQUIPMENT, CORE_DB_TARGETS) },
+  },
+  { files: CORE_PURE_FILES, rules: { 'no-restricted-imports': restrict([CORE_NO_DRIVERS, CORE_PURE]), 'orderhub/import-targets': targets(PURE_TARGETS) } },
 
   // lib: pure helpers shared by connectors and mappings (XML parsing, time zones); it imports nothing of the hub.
   {
@@ -152,8 +196,16 @@ export default tseslint.config(
   { files: ['mappings/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
 
   // api
-  { files: ['api/**/*.ts'], rules: { 'no-restricted-imports': restrict([API_NO_INTERNALS, API_NO_CLIENTS]), 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
+  { files: ['api/**/*.ts'], rules: { 'no-restricted-imports': restrict([API_NO_INTERNALS, API_NO_CLIENTS, API_NO_OPEN_DATABASE]), 'no-restricted-syntax': ['error', NO_DYNAMIC_IMPORT] } },
 
   // jobs
   { files: ['jobs/**/*.ts'], rules: { 'no-restricted-imports': restrict([JOBS_NO_DRIVERS]), 'no-restricted-syntax': ['error', JOBS_NO_DYNAMIC_DRIVERS] } },
+
+  // the drivers: cli, demo and bench may use the whole hub, never the tests' own files. The CLI loads the API and the
+  // demo lazily (a `hub users list` need not load fastify), so cli and demo may import() a literal path, which
+  // import-targets checks like a static import; a computed one would escape it.
+  { files: ['cli/**/*.ts', 'demo/**/*.ts'], rules: { 'orderhub/import-targets': targets(NO_TESTS), 'no-restricted-syntax': ['error', COMPUTED_IMPORT] } },
+  { files: ['bench/**/*.ts'], rules: { 'orderhub/import-targets': targets(NO_TESTS) } },
+  // testkit: equipment for tests, the demo and benchmarks (throw-away databases, a WooCommerce sandbox); never the tests themselves
+  { files: ['testkit/**/*.ts'], rules: { 'orderhub/import-targets': targets(NO_TESTS) } },
 );

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { ManualOrderInputSchema, type ManualOrderInput } from '../core/model/manual-order.ts';
 import { firstProblem } from '../core/model/validate.ts';
 import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
@@ -391,7 +391,6 @@ program
 async function withDatabase<T>(config: HubConfig, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   let lock: Awaited<ReturnType<typeof acquireEmbeddedLock>> | undefined;
   if (!config.databaseUrl) {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(config.dataDir, { recursive: true });
     lock = await acquireEmbeddedLock(config.dataDir);
   }

@@ -10,7 +10,7 @@ import { acquireEmbeddedLock } from '../jobs/embedded-lock.ts';
 import { createHub, type Hub } from '../jobs/hub.ts';
 import { syncChannel, type SyncOutcome } from '../jobs/processors/sync-channel.ts';
 import type { SyncCounts } from '../core/channels/sync-runs.ts';
-import { startWooSandbox, type WooSandbox } from './woo-sandbox.ts';
+import { startWooSandbox, type WooSandbox } from '../testkit/woo-sandbox.ts';
 import { setUpDealerNetwork } from './dealer-network.ts';
 import { createDemoUsers, type DemoLogin } from './demo-users.ts';
 import { securityOf } from '../cli/support.ts';

@@ -30,7 +30,7 @@ import { DistributionConfigs } from '../../core/distribution/distribution-config
 import { DistributionService, type TakeResult } from '../../core/distribution/distribution-service.ts';
 import { planDistribution } from '../../core/distribution/distribution-strategy.ts';
 import { isHubError } from '../../core/errors.ts';
-import { createTestPostgres } from '../../test/helpers/databases.ts';
+import { createTestPostgres } from '../../testkit/databases.ts';
 import {
   allTiersConfig,
   buildNetwork,

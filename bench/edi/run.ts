@@ -13,7 +13,7 @@
  * The mapping row is the streaming `mapEdifactPayload`: segments are dropped as each message is mapped.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
 import { EdifactTokenizer, tokenize, type Segment } from '../../mappings/edi/edifact/tokenizer.ts';
 import { mapEdifactPayload } from '../../mappings/edi/edifact/index.ts';
 
@@ -69,7 +69,6 @@ type ReaderCtor = new (options?: Record<string, unknown>) => ReferenceReader;
 
 async function loadReference(): Promise<{ Reader: ReaderCtor; version: string } | string> {
   const specifiers = [process.env.BENCH_EDIFACT_PATH, 'edifact'].filter((s): s is string => Boolean(s));
-  const require = createRequire(import.meta.url);
   for (const specifier of specifiers) {
     try {
       const mod = (await import(specifier.startsWith('/') ? `${specifier}/index.js` : specifier)) as { default?: { Reader?: ReaderCtor }; Reader?: ReaderCtor };
@@ -77,7 +76,8 @@ async function loadReference(): Promise<{ Reader: ReaderCtor; version: string } 
       if (!Reader) continue;
       let version = '?';
       try {
-        version = (require(specifier.startsWith('/') ? `${specifier}/package.json` : 'edifact/package.json') as { version: string }).version;
+        const manifest = specifier.startsWith('/') ? `${specifier}/package.json` : new URL(import.meta.resolve('edifact/package.json'));
+        version = (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
       } catch {
         // version unknown
       }

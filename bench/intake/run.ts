@@ -13,8 +13,8 @@ import { processPayload } from '../../core/orders/payload-processing.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { woocommerceMapping } from '../../mappings/woocommerce/index.ts';
-import { generateWooOrder } from '../../demo/woo-sandbox.ts';
-import { createTestPglite, createTestPostgres } from '../../test/helpers/databases.ts';
+import { generateWooOrder } from '../../testkit/woo-sandbox.ts';
+import { createTestPglite, createTestPostgres } from '../../testkit/databases.ts';
 
 const N = Number(process.env.BENCH_ORDERS ?? 2000);
 const PAGE = 100;

@@ -13,7 +13,7 @@ import type { Database } from '../../core/db/database.ts';
 import type { OrderDraft } from '../../core/model/order.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import { StockService } from '../../core/stock/stock-service.ts';
-import { createTestPostgres } from '../../test/helpers/databases.ts';
+import { createTestPostgres } from '../../testkit/databases.ts';
 
 const N = Number(process.env.BENCH_RESERVATIONS ?? 400);
 const POOL = Number(process.env.BENCH_POOL ?? 40);

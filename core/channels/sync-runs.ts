@@ -3,6 +3,11 @@ import type { SyncRun } from '../db/generated/client.ts';
 import type { SyncTrigger } from '../ports.ts';
 
 /** What one sync run did, page by page. */
+/** What one sync request came to: skipped (another ran, or the channel is off) or a run with its counts. */
+export type SyncOutcome =
+  | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string }
+  | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts };
+
 export interface SyncCounts {
   pages: number;
   /** Records read from the pages (orders and unreadable records). */

@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { PulledPage } from '../../connectors/_kit/definition.ts';
 import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
-import { emptyCounts, finishSyncRun, recordSyncProgress, startSyncRun, type SyncCounts } from '../../core/channels/sync-runs.ts';
+import { emptyCounts, finishSyncRun, recordSyncProgress, startSyncRun, type SyncCounts, type SyncOutcome } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { assertValid } from '../../core/model/validate.ts';
 import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
@@ -12,9 +12,7 @@ import type { SyncTrigger } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 import { reprocessPayload } from './process-payload.ts';
 
-export type SyncOutcome =
-  | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string }
-  | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts };
+export type { SyncOutcome };
 
 export interface SyncProgress {
   channelId: string;

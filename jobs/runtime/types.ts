@@ -1,7 +1,7 @@
 import type { Database } from '../../core/db/database.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import type { ConnectorRegistry } from '../registry.ts';
-import type { SyncOutcome } from '../processors/sync-channel.ts';
+import type { SyncOutcome } from '../../core/channels/sync-runs.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHub } from '../helpers/cli.ts';
-import { startWooSandbox, type WooSandbox } from '../../demo/woo-sandbox.ts';
+import { startWooSandbox, type WooSandbox } from '../../testkit/woo-sandbox.ts';
 
 /** Runs `node bin/hub.js …` on the embedded database in `dataDir` (no DATABASE_URL, no REDIS_URL). */
 function hub(dataDir: string, ...args: string[]) {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { asAdmin } from '../helpers/auth.ts';
 import type { WooOrder } from '../../connectors/woocommerce/types.ts';
-import { phpJsonEncode, startWooSandbox, type WooSandbox } from '../../demo/woo-sandbox.ts';
+import { phpJsonEncode, startWooSandbox, type WooSandbox } from '../../testkit/woo-sandbox.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * (eslint.config.js); these cases prove each rule refuses what it must and allows what it may.
  */
 const eslint = new ESLint({ cwd: process.cwd() });
-const BOUNDARY_RULES = new Set(['no-restricted-imports', 'no-restricted-syntax']);
+const BOUNDARY_RULES = new Set(['no-restricted-imports', 'no-restricted-syntax', 'orderhub/import-targets', 'orderhub/no-require']);
 
 async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
   const used = code.match(/\{ (?:\w+: )?(?:type )?(\w+) \}|import (\w+)/)!.slice(1).find(Boolean);
@@ -180,6 +180,51 @@ describe('import boundaries', () => {
       ['jobs/runtime/bullmq-runner.ts', `import { Queue } from 'bullmq';`],
       ['jobs/hub.ts', `const { Queue } = await import('bullmq');`],
       ['cli/hub.ts', `import { buildApp } from '../api/app.ts';`],
+    ])('allows %s importing %s', async (file, code) => {
+      expect(await boundaryErrors(file, code)).toEqual([]);
+    });
+  });
+
+  describe('where an import lands (holes a probe found)', () => {
+    it.each([
+      ['core/model/order.ts', `import { ingestOrders } from '../orders/intake.ts';`, /import only pure files/],
+      ['core/model/manual-order.ts', `import { OrderQueries } from '../orders/order-queries.ts';`, /import only pure files/],
+      ['core/stock/allocation-strategy.ts', `import { StockService } from './stock-service.ts';`, /import only pure files/],
+      ['core/distribution/distribution-strategy.ts', `import { DistributionService } from './distribution-service.ts';`, /import only pure files/],
+      ['core/exclusivity/exclusivity-rules.ts', `import { excludedDealers } from './exclusivity-service.ts';`, /import only pure files/],
+      ['core/db/database.ts', `import { ingestOrders } from '../orders/intake.ts';`, /core\/db is the persistence under the domain/],
+      ['core/db/migrate.ts', `import { StockService } from '../stock/stock-service.ts';`, /core\/db is the persistence under the domain/],
+      ['api/routes/v1/orders.ts', `import { PrismaClient } from '../../../core/db/generated/client.ts';`, /does not enqueue, call out or query by itself/],
+      ['api/app.ts', `import { openDatabase } from '../core/db/database.ts';`, /never opens or migrates a database/],
+      ['api/app.ts', `import { migrate } from '../core/db/migrate.ts';`, /never opens or migrates a database/],
+      ['core/orders/intake.ts', `import { createTestPostgres } from '../../testkit/databases.ts';`, /never imports its tests, test equipment/],
+      ['jobs/hub.ts', `import { makeUser } from '../test/helpers/auth.ts';`, /never imports its tests, test equipment/],
+      ['api/app.ts', `import { run } from '../bench/intake/run.ts';`, /never imports its tests, test equipment|through core\/ports/],
+      ['bench/intake/run.ts', `import { createTestPostgres } from '../../test/helpers/databases.ts';`, /test\/ is the tests' own/],
+      ['demo/run-demo.ts', `import { makeUser } from '../test/helpers/auth.ts';`, /test\/ is the tests' own/],
+      ['cli/hub.ts', `import { makeUser } from '../test/helpers/auth.ts';`, /test\/ is the tests' own/],
+      ['cli/hub.ts', `const { makeUser } = await import('../test/helpers/auth.ts');`, /test\/ is the tests' own/],
+      ['cli/hub.ts', `const where = '../api/app.ts'; const { buildApp } = await import(where);`, /computed path escapes/],
+      ['core/orders/intake.ts', `import { createRequire } from 'node:module';`, /require\(\) and node:module/],
+      ['bench/edi/run.ts', `import { createRequire } from 'module';`, /require\(\) and node:module/],
+      ['jobs/hub.ts', `const { Queue } = require('bullmq');`, /require\(\) and node:module/],
+      ['core/orders/intake.mts', `export const x = 1; import { Queue } from 'bullmq';`, /Hub code is \.ts/],
+      ['connectors/woocommerce/client.cts', `import { Queue } from 'bullmq';`, /Hub code is \.ts/],
+      ['core/orders/intake.js', `import { Queue } from 'bullmq';`, /Hub code is \.ts/],
+    ])('refuses %s importing %s', async (file, code, message) => {
+      expect((await boundaryErrors(file, code)).join('\n')).toMatch(message);
+    });
+
+    it.each([
+      ['core/model/order.ts', `import { checkTransition } from '../orders/order-status.ts';`],
+      ['core/distribution/distribution-strategy.ts', `import { isPathWithin } from '../exclusivity/exclusivity-rules.ts';`],
+      ['core/distribution/distribution-strategy.ts', `import type { Plan } from './distribution-plan.ts';`],
+      ['core/db/migrate.ts', `import { HubError } from '../errors.ts';`],
+      ['api/deps.ts', `import type { Database } from '../core/db/database.ts';`],
+      ['bench/intake/run.ts', `import { createTestPostgres } from '../../testkit/databases.ts';`],
+      ['demo/run-demo.ts', `import { startWooSandbox } from '../testkit/woo-sandbox.ts';`],
+      ['cli/hub.ts', `const { buildApp } = await import('../api/app.ts');`],
+      ['testkit/databases.ts', `import { openDatabase } from '../core/db/database.ts';`],
     ])('allows %s importing %s', async (file, code) => {
       expect(await boundaryErrors(file, code)).toEqual([]);
     });

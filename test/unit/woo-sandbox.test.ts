@@ -5,7 +5,7 @@ import type { PulledPage } from '../../connectors/_kit/definition.ts';
 import { createWooCommerceConnector, type WooConfig, type WooState } from '../../connectors/woocommerce/index.ts';
 import { OrderDraftSchema } from '../../core/model/order.ts';
 import { firstProblem } from '../../core/model/validate.ts';
-import { generateWooOrder, startWooSandbox, type WooSandbox } from '../../demo/woo-sandbox.ts';
+import { generateWooOrder, startWooSandbox, type WooSandbox } from '../../testkit/woo-sandbox.ts';
 import { woocommerceMapping } from '../../mappings/woocommerce/index.ts';
 
 const KEY = 'ck_sandbox';

@@ -6,7 +6,7 @@ import { OrderDraftSchema, type OrderDraft } from '../../core/model/order.ts';
 import { firstProblem } from '../../core/model/validate.ts';
 import { woocommerceMapping, DEFAULT_WOO_STATUS_MAP } from '../../mappings/woocommerce/index.ts';
 import { decodeHtmlEntities } from '../../mappings/woocommerce/entities.ts';
-import { generateWooOrder } from '../../demo/woo-sandbox.ts';
+import { generateWooOrder } from '../../testkit/woo-sandbox.ts';
 import { normaliseDecimal, parseDecimal, formatDecimal } from '../../mappings/common/money.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url), 'utf8');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import type { WebhookRequest } from '../../connectors/_kit/definition.ts';
 import { woocommerceConnector, type WooConfig } from '../../connectors/woocommerce/index.ts';
-import { phpJsonEncode } from '../../demo/woo-sandbox.ts';
+import { phpJsonEncode } from '../../testkit/woo-sandbox.ts';
 import { woocommerceMapping } from '../../mappings/woocommerce/index.ts';
 
 const secret = 'Sx9&<wh>"sec"'; // HTML-special characters, as in woocommerce#22500
