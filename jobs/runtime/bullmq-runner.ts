@@ -124,7 +124,13 @@ export class BullmqRunner implements JobRunner {
     this.queue.on('error', (error) => this.#logger.error({ err: error }, 'sync queue error'));
     this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | AdvanceReport | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.payloadQueue.on('error', (error) => this.#logger.error({ err: error }, 'payload queue error'));
-    this.#timer = new DistributionTimer({ db: this.#ctx.db, logger: this.#logger, wakeUp: { arm: (at, delayMs) => this.#armDueJob(at, delayMs), disarm: async () => {} } });
+    this.#timer = new DistributionTimer({
+      db: this.#ctx.db,
+      logger: this.#logger,
+      // Redis keeps a delay of any length, and the job's id is its moment: it waits for the moment itself.
+      maxDelayMs: Number.MAX_SAFE_INTEGER,
+      wakeUp: { arm: (at, delayMs) => this.#armDueJob(at, delayMs), disarm: async () => {} },
+    });
   }
 
   /**

@@ -42,16 +42,16 @@ async function createWorld(t: TestDatabase): Promise<World> {
   return { t, ctx: { db: t.db, registry: new ConnectorRegistry([]) }, channelId };
 }
 
-/** An order decided so that its deadline is `inMs` from now (real time). Returns its id and deadline. */
-async function offerEndingIn(w: World, externalId: string, inMs: number): Promise<{ orderId: string; deadline: Date }> {
+/** An order decided so that its deadline (`windowMs` after the decision) is `inMs` from now (real time). Returns its id and deadline. */
+async function offerEndingIn(w: World, externalId: string, inMs: number, windowMs = WINDOW_MS): Promise<{ orderId: string; deadline: Date }> {
   const [stored] = await ingestOrders(w.t.db, {
     channelId: w.channelId,
     drafts: [orderDraft(`TM-${externalId}`, { region: 'RU-MOW', currency: 'RUB', lines: [{ kind: 'product', sku: 'TM-SKU', name: 'Tile', quantity: '1', unitPrice: '10.00', subtotal: '10.00', discount: '0', tax: '0', total: '10.00', attributes: {} }] })],
   });
-  const decidedAt = new Date(Date.now() + inMs - WINDOW_MS);
+  const decidedAt = new Date(Date.now() + inMs - windowMs);
   const outcome = await new DistributionService(w.t.db, { clock: () => decidedAt }).distribute(stored!.orderId!);
   expect(outcome).toMatchObject({ status: 'offering' });
-  return { orderId: stored!.orderId!, deadline: new Date(decidedAt.getTime() + WINDOW_MS) };
+  return { orderId: stored!.orderId!, deadline: new Date(decidedAt.getTime() + windowMs) };
 }
 
 function nextAdvance(runner: JobRunner, predicate: (e: DistributionAdvancedEvent) => boolean = () => true): Promise<DistributionAdvancedEvent> {
@@ -128,6 +128,27 @@ for (const runtime of runtimes) {
       expect(after).toMatchObject({ status: 'assigned', dealer: 'TM-DEPT', assigned_via: 'fallback' });
       // Armed again from the rows: the fulfilment term is the next thing due.
       expect(runner.distributionDueAt).toEqual(new Date(new Date(after.due_at!).getTime() + 1));
+    });
+
+    it("tells the next tier's dealers at the moment their offers become visible", async () => {
+      await new DealerService(w.t.db).load([{ code: 'TM-TOP', name: 'Top dealer', mainRegion: 'RU-MOW', authorised: true, productLines: ['TM-LINE'] }]);
+      await new DealerService(w.t.db).adjustPoints('TM-TOP', { delta: 150, note: 'rated' }, 'test');
+      await new DistributionService(w.t.db).configs.save(
+        { settings: { fallbackDealer: 'TM-DEPT' }, tiers: [{ kind: 'rating', windowMinutes: 1, minPoints: 100 }, { kind: 'taxi', windowMinutes: 60, scope: 'region' }] },
+        'test',
+      );
+      runner = runtime.runner(w.ctx);
+      await runner.start();
+      const advanced = nextAdvance(runner, (e) => e.report.notified > 0);
+      // Decided 59.7 s ago: the rating tier closes a moment from now; then the taxi tier's dealer sees the order.
+      const { orderId } = await offerEndingIn(w, '1', 60 * WINDOW_MS + 300, 61 * WINDOW_MS);
+      expect(await advanced).toMatchObject({ trigger: 'due', report: { notified: 1, fellBack: 0 } });
+      const [notice] = await w.t.db.query<{ code: string }>(
+        `SELECT d.code FROM notification n JOIN dealer d ON d.id = n.dealer_id WHERE n.order_id = $1 AND n.kind = 'offered' AND d.code = 'TM-A'`,
+        [orderId],
+      );
+      expect(notice).toEqual({ code: 'TM-A' });
+      expect(await distributionOf(w, orderId)).toMatchObject({ status: 'offering' });
     });
 
     it('arms from the rows when it starts (a restart loses no deadline), for the earliest moment only', async () => {
