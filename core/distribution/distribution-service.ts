@@ -487,9 +487,10 @@ export class DistributionService {
       dist.order_id, shiftMs, now.toISOString(),
     );
     await this.recordActualVisibility(tx, dist.order_id, shiftMs, now);
+    // visibleFrom: when the next offers actually became visible; insteadOf: when they were due until now.
     await event(tx, dist.order_id, 'escalated', null, 'hub', {
       reason: 'every dealer who saw it declined', earlierBySeconds: Math.round(shiftMs / 1000), visibleFrom: now.toISOString(),
-      plannedVisibleFrom: new Date(state.next_at).toISOString(),
+      insteadOf: new Date(state.next_at).toISOString(),
     }, now);
     await notifyVisible(tx, now, dist.order_id);
     return true;

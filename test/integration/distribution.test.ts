@@ -751,7 +751,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         expect(taxi!.offeredTo).toEqual([{ code: lab.code('A'), rank: 0, visibleFrom: at(from + 10 * MINUTE), visibleAt: at(from + 2 * MINUTE), expiresAt: null }]);
         expect(details.offers.find((o) => o.dealer === lab.code('A'))).toMatchObject({ visibleFrom: at(from + 2 * MINUTE), respondedAt: at(from + 5 * MINUTE) });
         const detailOf = (kind: string) => details.events.find((e) => e.kind === kind)!.detail;
-        expect(detailOf('escalated')).toMatchObject({ visibleFrom: at(from + 2 * MINUTE), plannedVisibleFrom: at(from + 10 * MINUTE), earlierBySeconds: 480 });
+        expect(detailOf('escalated')).toMatchObject({ visibleFrom: at(from + 2 * MINUTE), insteadOf: at(from + 10 * MINUTE), earlierBySeconds: 480 });
         expect(detailOf('taken')).toEqual({ dealer: lab.code('A'), secondsToTake: 180, visibleFrom: at(from + 2 * MINUTE) });
       });
     });
