@@ -188,7 +188,15 @@ const TierTraceSchema = Type.Object(
     name: Type.String(),
     opensAt: Nullable(IsoDateTime),
     closesAt: Nullable(IsoDateTime),
-    offeredTo: Type.Array(Type.Object({ code: Type.String(), rank: Type.Integer(), visibleFrom: IsoDateTime, expiresAt: Nullable(IsoDateTime) })),
+    /** Set once an early escalation moved the tier (opensAt/closesAt stay the plan). */
+    actualOpensAt: Type.Optional(Nullable(IsoDateTime)),
+    actualClosesAt: Type.Optional(Nullable(IsoDateTime)),
+    offeredTo: Type.Array(Type.Object({
+      code: Type.String(), rank: Type.Integer(), visibleFrom: IsoDateTime,
+      /** Set once an early escalation moved the offer: when it actually became visible (visibleFrom stays the plan). */
+      visibleAt: Type.Optional(IsoDateTime),
+      expiresAt: Nullable(IsoDateTime),
+    })),
     filtered: Type.Array(Type.Object({ code: Type.String(), filter: literals(TIER_FILTERS), message: Type.String() })),
     skipped: Nullable(Type.String({ description: 'why the tier offered nobody' })),
     details: Type.Record(Type.String(), Type.Unknown(), { description: 'strategy-specific numbers (quota maths, minimum points, ...)' }),
@@ -358,8 +366,8 @@ export const RefusalReportSchema = Type.Object(
     to: Type.String(),
     declines: Type.Array(Type.Object({ reason: Type.String(), count: Type.Integer(), dealers: Type.Integer() })),
     cancellations: Type.Array(Type.Object({ cancelledBy: Type.String(), reason: Type.String(), count: Type.Integer() })),
-    takes: Type.Array(Type.Object({ dealer: Type.String(), taken: Type.Integer(), avgMinutesToTake: Nullable(Type.Number()) }), {
-      description: 'average minutes from distribution to take, per dealer',
+    takes: Type.Array(Type.Object({ dealer: Type.String(), taken: Type.Integer(), avgSecondsToTake: Nullable(Type.Integer()), avgMinutesToTake: Nullable(Type.Number()) }), {
+      description: "per dealer: its takes and the average time from the moment the offer became visible to the dealer to the take (the dealer record's definition), in seconds and in minutes (one decimal) for display",
     }),
   },
   { title: 'RefusalReport' },

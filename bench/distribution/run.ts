@@ -334,7 +334,7 @@ async function race(service: DistributionService, db: Database, orderIds: string
           return { code, ms: nowMs() - t0, won: taken };
         } catch (error) {
           const reason = isHubError(error) ? (error.details as { reason?: string } | undefined)?.reason : undefined;
-          if (!isHubError(error) || error.code !== 'conflict' || reason !== 'already_taken') {
+          if (!isHubError(error) || error.code !== 'not_found' || reason !== 'taken_by_another') {
             throw new Error(`order ${orderId}: dealer ${code}'s take failed unexpectedly: ${(error as Error).message}`, { cause: error });
           }
           return { code, ms: nowMs() - t0, won: undefined };

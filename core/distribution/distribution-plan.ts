@@ -133,7 +133,12 @@ export interface TierTrace {
   opensAt: string | null;
   /** When its window ends and the next tier opens. */
   closesAt: string | null;
-  offeredTo: { code: string; rank: number; visibleFrom: string; expiresAt: string | null }[];
+  /** Set once an early escalation moved the tier: when it actually opened (opensAt stays the plan). */
+  actualOpensAt?: string | null | undefined;
+  /** Set once an early escalation moved the tier's end: when it actually closes. */
+  actualClosesAt?: string | null | undefined;
+  /** visibleFrom is the plan; visibleAt, once an early escalation moved it, when the offer actually became visible. */
+  offeredTo: { code: string; rank: number; visibleFrom: string; visibleAt?: string | undefined; expiresAt: string | null }[];
   /** Dealers eligible in general that this tier left out, and why. */
   filtered: { code: string; filter: TierFilter; message: string }[];
   /** Why the tier offered nobody. */

@@ -85,8 +85,11 @@ export interface RefusalReport {
   to: string;
   declines: { reason: string; count: number; dealers: number }[];
   cancellations: { cancelledBy: string; reason: string; count: number }[];
-  /** Average minutes from distribution to take, per dealer, with counts (time from request to acceptance). */
-  takes: { dealer: string; taken: number; avgMinutesToTake: number | null }[];
+  /**
+   * Per dealer, its takes in the period and how fast: seconds from the moment the offer became
+   * visible to the dealer to the take (the dealer record's definition), and the same in minutes for display.
+   */
+  takes: { dealer: string; taken: number; avgSecondsToTake: number | null; avgMinutesToTake: number | null }[];
 }
 
 export interface NotificationRow {
@@ -265,10 +268,12 @@ export class DistributionQueries {
         GROUP BY cancelled_by, cancel_reason ORDER BY count(*) DESC, cancelled_by, cancel_reason`,
       [range.from, range.to],
     );
-    const takes = await this.db.query<{ dealer: string; taken: number; avg_minutes: number | null }>(
-      `SELECT dl.code AS dealer, count(*)::int AS taken, round((avg(extract(epoch FROM (d.assigned_at - d.started_at))) / 60)::numeric, 1)::float8 AS avg_minutes
-         FROM order_distribution d JOIN dealer dl ON dl.id = d.dealer_id
-        WHERE d.assigned_via = 'take' AND d.assigned_at >= $1::timestamptz AND d.assigned_at < $2::timestamptz
+    // The seconds each take recorded when it happened (as the dealer's totals got them): every take
+    // counts, also one whose order later went back to the offers.
+    const takes = await this.db.query<{ dealer: string; taken: number; avg_seconds: number | null }>(
+      `SELECT dl.code AS dealer, count(*)::int AS taken, round(avg((e.detail->>'secondsToTake')::numeric))::int AS avg_seconds
+         FROM distribution_event e JOIN dealer dl ON dl.id = e.dealer_id
+        WHERE e.kind = 'taken' AND e.created_at >= $1::timestamptz AND e.created_at < $2::timestamptz
         GROUP BY dl.code ORDER BY count(*) DESC, dl.code`,
       [range.from, range.to],
     );
@@ -277,7 +282,10 @@ export class DistributionQueries {
       to: range.to,
       declines,
       cancellations: cancellations.map((c) => ({ cancelledBy: c.cancelled_by, reason: c.reason ?? '', count: c.count })),
-      takes: takes.map((t) => ({ dealer: t.dealer, taken: t.taken, avgMinutesToTake: t.avg_minutes })),
+      takes: takes.map((t) => ({
+        dealer: t.dealer, taken: t.taken, avgSecondsToTake: t.avg_seconds,
+        avgMinutesToTake: t.avg_seconds === null ? null : Math.round(t.avg_seconds / 6) / 10,
+      })),
     };
   }
 

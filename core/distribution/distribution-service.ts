@@ -6,10 +6,11 @@ import { actorName, type DealerScope } from '../dealers/dealer-scope.ts';
 import { HubError, isHubError } from '../errors.ts';
 import { dealersNamedIn, type DistributionConfig } from './distribution-config.ts';
 import { DistributionConfigs, type ConfigVersionView } from './distribution-configs.ts';
-import type { Plan } from './distribution-plan.ts';
+import type { DecisionTrace, Plan } from './distribution-plan.ts';
 import { DefaultDistributionStrategy, type DistributionStrategy } from './distribution-strategy.ts';
 import { loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
 import { event, notify, notifyVisible, queryable, withdrawOffers } from './distribution-records.ts';
+import { dueTimesChanged, nextDueAt } from './due-times.ts';
 import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULFILMENT, pointsFor } from './fulfilment-rules.ts';
 
 /**
@@ -22,7 +23,17 @@ import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULF
  *
  * Taking is a compare-and-set on the distribution row (status offering → assigned): when many
  * dealers click at once, PostgreSQL serialises the updates on that row and exactly one finds it
- * still offering; the rest are told it was already taken.
+ * still offering; the rest are told it is not offered to them (taken by another).
+ *
+ * Deadlines are exact: a take is accepted only before its window closes (the offer's expiry, the
+ * distribution's deadline), whether or not a tick has run since; a take refused because the
+ * deadline passed hands the order to the fallback there and then. Job runners arm one timer for
+ * `nextDueAt()` (re-read when `dueTimesChanged` says so) so the next tier is told and the
+ * fallback takes over at the moment itself; the minute tick stays as the safety net.
+ *
+ * Take time has one definition: seconds from the moment the offer became visible to that dealer
+ * (its visible_from, moved earlier by an early escalation) to the take. The take writes it once,
+ * in the `taken` event and the dealer's totals; reports read those.
  */
 
 type Tx = Prisma.TransactionClient;
@@ -177,6 +188,8 @@ export class DistributionService {
            FROM offer
           -- The round again: a new round written since the offer was read must not be taken with the old round's offer.
           WHERE d.order_id = $1 AND d.status = 'offering' AND d.round = offer.round AND EXISTS (SELECT 1 FROM dealer WHERE id = $2 AND active)
+            -- The deadline closes every window at once, whether or not the tick has handed the order on yet.
+            AND (d.deadline_at IS NULL OR d.deadline_at > $3::timestamptz)
          RETURNING offer.id AS offer_id, offer.visible_from, d.due_at, (SELECT number FROM "order" WHERE id = $1) AS number`,
         orderId, dealer.id, now.toISOString(), scope.kind === 'dealer' ? (scope.managerId ?? null) : null,
       );
@@ -191,7 +204,9 @@ export class DistributionService {
         orderId, row.offer_id, now.toISOString(),
       );
       await tx.$executeRawUnsafe(`UPDATE dealer SET takes_count = takes_count + 1, take_seconds_total = take_seconds_total + $2 WHERE id = $1`, dealer.id, seconds);
-      await event(tx, orderId, 'taken', dealer.id, scope.kind === 'dealer' ? (scope.login ?? dealer.code) : actorName(scope), { dealer: dealer.code, secondsToTake: seconds }, now);
+      await event(tx, orderId, 'taken', dealer.id, scope.kind === 'dealer' ? (scope.login ?? dealer.code) : actorName(scope), {
+        dealer: dealer.code, secondsToTake: seconds, visibleFrom: new Date(row.visible_from).toISOString(),
+      }, now);
       return { seconds, dueAt: new Date(row.due_at) };
     });
     if (won) return { orderId, dealerCode: dealer.code, status: 'assigned', dueAt: won.dueAt.toISOString(), secondsToTake: won.seconds, alreadyYours: false };
@@ -204,7 +219,7 @@ export class DistributionService {
     const why = reason.trim();
     if (!why) throw new HubError('invalid_data', 'reason: a dealer declines with a reason.', { field: 'reason' });
     const now = this.clock();
-    return this.transaction(async (tx) => {
+    const outcome = await this.transaction(async (tx) => {
       const dist = await this.lockedDistribution(tx, orderId);
       if (dist.status !== 'offering') throw new HubError('conflict', `Order ${dist.number ?? orderId} is no longer offered (it is ${dist.status}).`, { details: { reason: 'not_offering' } });
       const declined = await tx.$queryRawUnsafe<{ id: string }[]>(
@@ -220,6 +235,8 @@ export class DistributionService {
       const [after] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM order_distribution WHERE order_id = $1`, orderId);
       return { orderId, escalated, status: after!.status };
     });
+    if (outcome.escalated) dueTimesChanged(this.db);
+    return outcome;
   }
 
   /** The assigned dealer (or an admin) moves the order on: contacted, in progress, completed, or cancelled with a reason. */
@@ -327,18 +344,25 @@ export class DistributionService {
       `SELECT order_id FROM order_distribution WHERE status = 'offering' AND deadline_at <= $1::timestamptz ORDER BY deadline_at LIMIT ${ADVANCE_BATCH}`,
       [now.toISOString()],
     );
-    for (const { order_id } of overdueOffers) {
-      const fell = await this.transaction(async (tx) => {
-        const dist = await this.lockedDistribution(tx, order_id);
-        if (dist.status !== 'offering' || !dist.deadline_at || dist.deadline_at.getTime() > now.getTime()) return false;
-        await this.fallBack(tx, dist, 'nobody took the order before the last tier closed', now);
-        return true;
-      });
-      if (fell) report.fellBack++;
-    }
+    for (const { order_id } of overdueOffers) if (await this.fallBackIfDue(order_id, now)) report.fellBack++;
     report.overdue = await this.flagOverdue(now);
     report.swept = await this.sweepUndistributed(now);
     return report;
+  }
+
+  /** The earliest moment advance() has work (null: none waiting); job runners arm their timer for it. */
+  nextDueAt(): Promise<Date | null> {
+    return nextDueAt(this.db, this.clock());
+  }
+
+  /** Hands an offering order whose deadline has passed to the fallback; false when it is not (or no longer) due. */
+  private async fallBackIfDue(orderId: string, now: Date): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const dist = await this.lockedDistribution(tx, orderId);
+      if (dist.status !== 'offering' || !dist.deadline_at || dist.deadline_at.getTime() > now.getTime()) return false;
+      await this.fallBack(tx, dist, 'nobody took the order before the last tier closed', now);
+      return true;
+    });
   }
 
   // ---- deciding ----------------------------------------------------------------------------------------------------
@@ -386,6 +410,7 @@ export class DistributionService {
       return { orderId, action, status: statusOf(plan), reason: plan.trace.result.reason } satisfies DistributeOutcome;
     });
     if (overtaken) await this.noteOrderChange(overtaken, order);
+    else if (outcome.action !== 'unchanged') dueTimesChanged(this.db);
     return outcome;
   }
 
@@ -461,9 +486,43 @@ export class DistributionService {
       `UPDATE order_distribution SET deadline_at = deadline_at - ($2::bigint * interval '1 millisecond'), revision = revision + 1, updated_at = $3::timestamptz WHERE order_id = $1`,
       dist.order_id, shiftMs, now.toISOString(),
     );
-    await event(tx, dist.order_id, 'escalated', null, 'hub', { reason: 'every dealer who saw it declined', earlierBySeconds: Math.round(shiftMs / 1000) }, now);
+    await this.recordActualVisibility(tx, dist.order_id, shiftMs, now);
+    // visibleFrom: when the next offers actually became visible; insteadOf: when they were due until now.
+    await event(tx, dist.order_id, 'escalated', null, 'hub', {
+      reason: 'every dealer who saw it declined', earlierBySeconds: Math.round(shiftMs / 1000), visibleFrom: now.toISOString(),
+      insteadOf: new Date(state.next_at).toISOString(),
+    }, now);
     await notifyVisible(tx, now, dist.order_id);
     return true;
+  }
+
+  /**
+   * The trace keeps the plan (opensAt, closesAt, visibleFrom) and, once an escalation moved them,
+   * the moments that actually apply (actualOpensAt, actualClosesAt, visibleAt): what the details
+   * and the reports read, the same moments the offers' visible_from now hold.
+   */
+  private async recordActualVisibility(tx: Tx, orderId: string, shiftMs: number, now: Date): Promise<void> {
+    const [row] = await tx.$queryRawUnsafe<{ trace: DecisionTrace | null }[]>(`SELECT trace FROM order_distribution WHERE order_id = $1`, orderId);
+    const trace = row?.trace;
+    if (!trace?.tiers) return;
+    const moved = (planned: string | null, actual: string | null | undefined): string | null | undefined => {
+      const current = actual ?? planned;
+      if (!current || new Date(current).getTime() <= now.getTime()) return actual;
+      return new Date(new Date(current).getTime() - shiftMs).toISOString();
+    };
+    for (const tier of trace.tiers) {
+      if (!tier.opensAt) continue;
+      const closes = moved(tier.closesAt, tier.actualClosesAt);
+      const opens = moved(tier.opensAt, tier.actualOpensAt);
+      // A tier open when the escalation came keeps its opening; its end still moves.
+      if (opens !== undefined) tier.actualOpensAt = opens;
+      if (closes !== undefined) tier.actualClosesAt = closes;
+      for (const offer of tier.offeredTo) {
+        const visible = moved(offer.visibleFrom, offer.visibleAt);
+        if (visible !== undefined && visible !== null) offer.visibleAt = visible;
+      }
+    }
+    await tx.$executeRawUnsafe(`UPDATE order_distribution SET trace = $2::jsonb WHERE order_id = $1`, orderId, JSON.stringify(trace));
   }
 
   /** The order goes to the configuration's fallback dealer; without a usable one it is left unassigned and the admins are told. */
@@ -604,9 +663,17 @@ export class DistributionService {
     });
   }
 
+  /**
+   * Why a take found nothing to take. A dealer the order was never offered to, and one that lost it
+   * (another dealer took it, the manufacturer gave it elsewhere), hear the same 404 "not offered to
+   * you": neither learns who has it. A take after the window closed is refused as window_closed,
+   * and an order still offering past its deadline goes to the fallback now, as the tick would.
+   */
   private async whyNotTaken(orderId: string, dealer: { id: string; code: string; active: boolean }, now: Date): Promise<TakeResult> {
     const dist = await this.current(this.db, orderId);
-    if (!dist) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
+    const notOffered = (label: string, reason: 'not_offered' | 'taken_by_another') =>
+      new HubError('not_found', `Order ${label} is not offered to you.`, { details: { reason } });
+    if (!dist) throw notOffered(orderId, 'not_offered');
     const label = dist.number ?? orderId;
     if (dist.dealer_id === dealer.id && (IN_FULFILMENT as readonly string[]).includes(dist.status)) {
       const [row] = await this.db.query<{ due_at: Date; seconds: number }>(
@@ -622,26 +689,27 @@ export class DistributionService {
       `SELECT status, visible_from, expires_at FROM dealer_offer WHERE order_id = $1 AND dealer_id = $2 AND round = $3`,
       [orderId, dealer.id, dist.round],
     );
-    // Asked first: a dealer the order was never offered to learns nothing of its state (as details() answers it).
-    if (!offer) throw new HubError('not_allowed', `Order ${label} is not offered to dealer ${dealer.code}.`, { details: { reason: 'not_offered' } });
-    if (dist.status === 'cancelled' || dist.status === 'unassigned') {
-      const why = dist.status === 'cancelled' ? 'was cancelled' : 'is no longer offered (nobody took it in time)';
-      throw new HubError('conflict', `Order ${label} ${why}.`, { details: { reason: dist.status === 'cancelled' ? 'cancelled' : 'no_longer_offered' } });
-    }
-    if (dist.status !== 'offering') {
-      const message = !dist.assigned_via || dist.assigned_via === 'take'
-        ? `Order ${label} was already taken by another dealer.`
-        : `Order ${label} is no longer offered: it was given to another dealer (${dist.assigned_via === 'admin' ? 'by the manufacturer' : dist.assigned_via}).`;
-      throw new HubError('conflict', message, { details: { reason: 'already_taken' } });
-    }
+    // Asked first: a dealer the order was never offered to learns nothing of its state (not even its number).
+    if (!offer) throw notOffered(orderId, 'not_offered');
+    if (dist.status === 'cancelled') throw new HubError('conflict', `Order ${label} was cancelled.`, { details: { reason: 'cancelled' } });
     if (offer.status === 'declined') throw new HubError('not_allowed', `Dealer ${dealer.code} declined order ${label}.`, { details: { reason: 'declined' } });
-    if (new Date(offer.visible_from).getTime() > now.getTime()) {
+    // Another dealer's take, or the manufacturer's assignment: this dealer lost it, to whom is not its business.
+    if (dist.status !== 'offering' && dist.status !== 'unassigned' && dist.assigned_via !== 'fallback') throw notOffered(label, 'taken_by_another');
+    if (dist.status === 'offering' && new Date(offer.visible_from).getTime() > now.getTime()) {
       throw new HubError('not_allowed', `Order ${label} is offered to dealer ${dealer.code} only from ${new Date(offer.visible_from).toISOString()}.`, { details: { reason: 'not_yet_visible' } });
     }
-    if (offer.expires_at && new Date(offer.expires_at).getTime() <= now.getTime()) {
-      throw new HubError('not_allowed', `The offer of order ${label} to dealer ${dealer.code} expired at ${new Date(offer.expires_at).toISOString()}.`, { details: { reason: 'expired' } });
+    const expiry = offer.expires_at ? new Date(offer.expires_at) : null;
+    const closedAt = expiry && expiry.getTime() <= now.getTime() ? expiry : dist.deadline_at;
+    if (closedAt && closedAt.getTime() <= now.getTime()) {
+      if (dist.status === 'offering' && dist.deadline_at && dist.deadline_at.getTime() <= now.getTime() && (await this.fallBackIfDue(orderId, now))) dueTimesChanged(this.db);
+      throw new HubError('conflict', `The window to take order ${label} closed at ${closedAt.toISOString()}.`, { details: { reason: 'window_closed', closedAt: closedAt.toISOString() } });
     }
-    throw new HubError('conflict', `Order ${label} was already taken by another dealer.`, { details: { reason: 'already_taken' } });
+    if (dist.status === 'unassigned' || dist.assigned_via === 'fallback') {
+      // Every dealer it was offered to declined (this one's offer had expired, or it was blocked meanwhile).
+      throw new HubError('conflict', `Order ${label} is no longer offered to dealers.`, { details: { reason: 'no_longer_offered' } });
+    }
+    // Still offering, yet this dealer's offer is no longer open: the round changed under the take.
+    throw notOffered(label, 'taken_by_another');
   }
 
   private async dealerOf(scope: DealerScope, what: string): Promise<{ id: string; code: string; active: boolean }> {

@@ -7,6 +7,7 @@ import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-
 import { advanceDistributions } from '../processors/distribution.ts';
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
+import { DistributionTimer } from './distribution-timer.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
   DEFAULT_RETRY,
@@ -20,6 +21,7 @@ import {
   SWEEP_SCHEDULE,
   SYNC_QUEUE,
   syncJobId,
+  type DistributionAdvancedListener,
   type JobLogger,
   type JobRunner,
   type PayloadJobReceipt,
@@ -56,6 +58,13 @@ export interface BullmqRunnerOptions {
   keepFailed?: number | undefined;
   /** Delay of the follow-up queued when a sync is skipped because another one holds the channel. */
   followUpDelayMs?: number | undefined;
+  /** Queue distribution's advance() for the moment it is due (a delayed job); default: with the workers or the schedules. */
+  distributionTimer?: boolean | undefined;
+}
+
+/** The delayed advance job of one due moment: every process arming that moment queues the same job. */
+export function dueAdvanceJobId(at: Date): string {
+  return `advance-due-${at.getTime()}`;
 }
 
 export const SCHEDULER_PREFIX = 'schedule-';
@@ -78,6 +87,8 @@ export function schedulerId(channelId: string): string {
  *   re-queues payloads left pending.
  * - Permanent failures become UnrecoverableError (no retry); the rest back off exponentially.
  * - `stop()` interrupts running syncs between pages (recorded as interrupted, retried later).
+ * - Distribution's advance() runs on the minute's scheduler and, at the moment it is due, as a
+ *   delayed job keyed by that moment (distribution-timer.ts); the worker that ran it arms the next.
  */
 export class BullmqRunner implements JobRunner {
   readonly kind = 'bullmq' as const;
@@ -87,6 +98,10 @@ export class BullmqRunner implements JobRunner {
   #payloadWorker: Worker<PayloadJobData, PayloadOutcome | AdvanceReport | number> | undefined;
   readonly #listeners = new Set<SyncFinishedListener>();
   readonly #payloadListeners = new Set<PayloadProcessedListener>();
+  readonly #advanceListeners = new Set<DistributionAdvancedListener>();
+  readonly #timer: DistributionTimer;
+  /** The delayed advance job armed by this process (replaced when an earlier moment comes up). */
+  #armedJobId: string | undefined;
   readonly #ctx: ProcessorContext;
   readonly #logger: JobLogger;
   readonly #connection: { url: string; maxRetriesPerRequest: null };
@@ -109,6 +124,40 @@ export class BullmqRunner implements JobRunner {
     this.queue.on('error', (error) => this.#logger.error({ err: error }, 'sync queue error'));
     this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | AdvanceReport | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.payloadQueue.on('error', (error) => this.#logger.error({ err: error }, 'payload queue error'));
+    this.#timer = new DistributionTimer({
+      db: this.#ctx.db,
+      logger: this.#logger,
+      // Redis keeps a delay of any length, and the job's id is its moment: it waits for the moment itself.
+      maxDelayMs: Number.MAX_SAFE_INTEGER,
+      wakeUp: { arm: (at, delayMs) => this.#armDueJob(at, delayMs), disarm: async () => {} },
+    });
+  }
+
+  /**
+   * One delayed job per due moment (its id is the moment: several processes queue it once). A
+   * moment earlier than the one this process armed drops that job if it still waits: the new one
+   * runs first, and its advance arms the next moment anyway.
+   */
+  async #armDueJob(at: Date, delayMs: number): Promise<void> {
+    const jobId = dueAdvanceJobId(at);
+    if (jobId === this.#armedJobId) return;
+    const previous = this.#armedJobId;
+    await this.payloadQueue.add(ADVANCE_DISTRIBUTION_JOB, {}, { jobId, delay: delayMs, removeOnComplete: true, removeOnFail: { count: 100 } });
+    this.#armedJobId = jobId;
+    if (previous) {
+      const job = await this.payloadQueue.getJob(previous);
+      if (job && (await job.getState()) === 'delayed') await job.remove().catch(() => undefined);
+    }
+  }
+
+  /** The moment the distribution timer is armed for (null: nothing due, or the timer is off). */
+  get distributionDueAt(): Date | null {
+    return this.#timer.armedFor;
+  }
+
+  onDistributionAdvanced(listener: DistributionAdvancedListener): () => void {
+    this.#advanceListeners.add(listener);
+    return () => this.#advanceListeners.delete(listener);
   }
 
   get jobOptions(): JobsOptions {
@@ -143,6 +192,16 @@ export class BullmqRunner implements JobRunner {
       payloadWorker.on('error', (error) => this.#logger.error({ err: error }, 'payload worker error'));
       payloadWorker.on('completed', (job, result) => {
         if (job.name === PAYLOAD_JOB && typeof result === 'object') this.#emitPayload(job, { final: true, outcome: result as PayloadOutcome });
+        if (job.name === ADVANCE_DISTRIBUTION_JOB && typeof result === 'object') {
+          const event = { trigger: job.id?.startsWith('advance-due-') ? ('due' as const) : ('tick' as const), report: result as AdvanceReport };
+          for (const listener of this.#advanceListeners) {
+            try {
+              listener(event);
+            } catch (error) {
+              this.#logger.error({ err: error }, 'distribution listener failed');
+            }
+          }
+        }
       });
       payloadWorker.on('failed', (job, error) => {
         if (job?.name === PAYLOAD_JOB) this.#emitPayload(job, { final: isFinal(job, error), error });
@@ -157,6 +216,7 @@ export class BullmqRunner implements JobRunner {
         name: ADVANCE_DISTRIBUTION_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
       });
     }
+    if (this.options.distributionTimer ?? (this.options.workers !== false || this.options.schedules !== false)) await this.#timer.start();
   }
 
   async stop(): Promise<void> {
@@ -165,6 +225,8 @@ export class BullmqRunner implements JobRunner {
     // Running syncs stop between pages (their runs are recorded as interrupted and retried);
     // Worker.close() then waits for the running jobs to end.
     this.#abort.abort(new Error('the job runner is stopping'));
+    // The armed job stays in Redis: the moment is still due, whoever runs it.
+    await this.#timer.stop();
     await Promise.all([this.#worker?.close(), this.#payloadWorker?.close()]);
     await Promise.all([this.queue.close(), this.payloadQueue.close()]);
   }
@@ -291,7 +353,13 @@ export class BullmqRunner implements JobRunner {
 
   async #processPayloadJob(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | number>): Promise<PayloadOutcome | AdvanceReport | number> {
     if (job.name === SWEEP_JOB) return this.sweepPendingPayloads();
-    if (job.name === ADVANCE_DISTRIBUTION_JOB) return advanceDistributions(this.#ctx);
+    if (job.name === ADVANCE_DISTRIBUTION_JOB) {
+      const report = await advanceDistributions(this.#ctx);
+      // The worker that ran it arms the next moment (the job that armed it is done: arm afresh).
+      if (this.#armedJobId === job.id) this.#armedJobId = undefined;
+      await this.#timer.rearm(true);
+      return report;
+    }
     if (!job.data.payloadId) throw new UnrecoverableError(`Job ${job.id} names no payload.`);
     try {
       return await reprocessPayload(this.#ctx, job.data.payloadId);

@@ -3,6 +3,8 @@ import { isHubError } from '../../core/errors.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
 import { advanceDistributions } from '../processors/distribution.ts';
+import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
+import { DistributionTimer } from './distribution-timer.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -13,6 +15,8 @@ import {
   SWEEP_SCHEDULE,
   ADVANCE_DISTRIBUTION_JOB,
   syncJobId,
+  type DistributionAdvancedEvent,
+  type DistributionAdvancedListener,
   type JobLogger,
   type JobRunner,
   type PayloadJobReceipt,
@@ -31,6 +35,8 @@ export interface InProcessRunnerOptions {
   retry?: RetryPolicy | undefined;
   /** Wait before a sync skipped because another process held the channel runs again. */
   followUpDelayMs?: number | undefined;
+  /** Run distribution's advance() when it is due (a timer armed from the rows); default: with the schedules. */
+  distributionTimer?: boolean | undefined;
 }
 
 interface ChannelSlot {
@@ -66,7 +72,13 @@ export class InProcessRunner implements JobRunner {
   #advanceTask: ScheduledTask | undefined;
   readonly #listeners = new Set<SyncFinishedListener>();
   readonly #payloadListeners = new Set<PayloadProcessedListener>();
+  readonly #advanceListeners = new Set<DistributionAdvancedListener>();
   readonly #abort = new AbortController();
+  /** The one armed wake-up of the distribution timer (see distribution-timer.ts). */
+  #dueTimeout: NodeJS.Timeout | undefined;
+  readonly #timer: DistributionTimer;
+  /** advance() runs one at a time in this process (the timer and the tick may meet). */
+  #advancing: Promise<unknown> = Promise.resolve();
   #started = false;
   #stopped = false;
 
@@ -75,6 +87,20 @@ export class InProcessRunner implements JobRunner {
     this.#logger = options.ctx.logger ?? silentLogger;
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#followUpDelayMs = options.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
+    this.#timer = new DistributionTimer({
+      db: this.#ctx.db,
+      logger: this.#logger,
+      wakeUp: {
+        arm: async (_at, delayMs) => {
+          clearTimeout(this.#dueTimeout);
+          this.#dueTimeout = setTimeout(() => void this.#advance('due'), delayMs);
+        },
+        disarm: async () => {
+          clearTimeout(this.#dueTimeout);
+          this.#dueTimeout = undefined;
+        },
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -91,11 +117,12 @@ export class InProcessRunner implements JobRunner {
       this.#advanceTask ??= cron.schedule(
         SWEEP_SCHEDULE,
         async () => {
-          await advanceDistributions(this.#ctx).catch((error: unknown) => this.#logger.error({ err: error }, 'distribution tick failed'));
+          await this.#advance('tick');
         },
         { name: ADVANCE_DISTRIBUTION_JOB, noOverlap: true },
       );
     }
+    if (this.options.distributionTimer ?? this.options.schedules !== false) await this.#timer.start();
   }
 
   async stop(): Promise<void> {
@@ -103,6 +130,9 @@ export class InProcessRunner implements JobRunner {
     await this.#clearSchedules();
     // Running syncs stop between pages; backoff and follow-up waits end at once.
     this.#abort.abort(new Error('the job runner is stopping'));
+    // A wake-up after this point finds the runner stopped; a running advance is let finish.
+    await this.#timer.stop();
+    await this.#advancing.catch(() => undefined);
     await Promise.allSettled([...this.#slots.values()].map((slot) => slot.running));
     await Promise.allSettled([...this.#payloads.values()]);
   }
@@ -182,6 +212,49 @@ export class InProcessRunner implements JobRunner {
   onPayloadProcessed(listener: PayloadProcessedListener): () => void {
     this.#payloadListeners.add(listener);
     return () => this.#payloadListeners.delete(listener);
+  }
+
+  onDistributionAdvanced(listener: DistributionAdvancedListener): () => void {
+    this.#advanceListeners.add(listener);
+    return () => this.#advanceListeners.delete(listener);
+  }
+
+  /** The moment the distribution timer is armed for (null: nothing due, or the timer is off). */
+  get distributionDueAt(): Date | null {
+    return this.#timer.armedFor;
+  }
+
+  /** Runs advance() now (as the timer would) and arms the timer for what is due next. */
+  advanceDistributionsNow(): Promise<AdvanceReport | undefined> {
+    return this.#advance('due');
+  }
+
+  /** One advance at a time; then the timer is armed for what is due next. */
+  #advance(trigger: DistributionAdvancedEvent['trigger']): Promise<AdvanceReport | undefined> {
+    const run = this.#advancing.then(async () => {
+      if (this.#stopped) return undefined;
+      let report: AdvanceReport | undefined;
+      try {
+        report = await advanceDistributions(this.#ctx);
+      } catch (error) {
+        this.#logger.error({ err: error }, trigger === 'tick' ? 'distribution tick failed' : 'distribution timer failed');
+      }
+      await this.#timer.rearm(true);
+      if (report) this.#emitAdvanced({ trigger, report });
+      return report;
+    });
+    this.#advancing = run;
+    return run;
+  }
+
+  #emitAdvanced(event: DistributionAdvancedEvent): void {
+    for (const listener of this.#advanceListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'distribution listener failed');
+      }
+    }
   }
 
   get started(): boolean {

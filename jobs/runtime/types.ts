@@ -3,6 +3,7 @@ import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import type { ConnectorRegistry } from '../registry.ts';
 import type { SyncOutcome } from '../../core/channels/sync-runs.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
+import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -51,6 +52,14 @@ export interface PayloadProcessedEvent {
 
 export type PayloadProcessedListener = (event: PayloadProcessedEvent) => void;
 
+/** Distribution's advance() ran: at a due moment (the timer) or on the minute's tick. */
+export interface DistributionAdvancedEvent {
+  trigger: 'due' | 'tick';
+  report: AdvanceReport;
+}
+
+export type DistributionAdvancedListener = (event: DistributionAdvancedEvent) => void;
+
 export interface PayloadJobReceipt {
   jobId: string;
   /** False when that payload was already waiting to be read. */
@@ -84,6 +93,8 @@ export interface JobRunner {
   onSyncFinished(listener: SyncFinishedListener): () => void;
   /** Subscribes to finished payload jobs (processed by this process's workers); returns unsubscribe. */
   onPayloadProcessed(listener: PayloadProcessedListener): () => void;
+  /** Subscribes to distribution advances run by this process (the due-time timer's and the tick's); returns unsubscribe. */
+  onDistributionAdvanced(listener: DistributionAdvancedListener): () => void;
 }
 
 /** The key that keeps one waiting sync per channel (BullMQ deduplication id, in-process slot id). */

@@ -445,15 +445,19 @@ describe('dealers and distribution API on PGlite', () => {
       expect(await call('GET', '/v1/dealers/D-1/orders?view=everything', undefined, d1)).toMatchObject({ status: 400, body: { error: { field: 'view' } } });
     });
 
-    it('gives the order to the first dealer to take it and tells the second it was already taken', async () => {
+    it('gives the order to the first dealer to take it and tells the second it is not offered to it', async () => {
       const orderId = await offeredOrder();
+      const { number } = (await call('GET', `/v1/orders/${orderId}/distribution`)).body as { number: string };
       const taken = await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, d1);
       expect(taken).toEqual({ status: 200, body: { orderId, dealerCode: 'D-1', status: 'assigned', dueAt: expect.any(String), secondsToTake: expect.any(Number), alreadyYours: false } });
+      // The dealer that lost the race: a plain "not offered to you", not who won.
       const late = await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`, undefined, d2);
-      expect(late).toMatchObject({ status: 409, body: { error: { code: 'conflict', details: { reason: 'already_taken' } } } });
+      expect(late).toEqual({ status: 404, body: { error: { code: 'not_found', message: `Order ${number} is not offered to you.`, details: { reason: 'taken_by_another' } } } });
       expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, d1)).toMatchObject({ status: 200, body: { alreadyYours: true } });
-      // A dealer it was never offered to learns nothing of its state.
-      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/take`, undefined, d3)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed', details: { reason: 'not_offered' } } } });
+      // A dealer it was never offered to hears the same, and learns nothing of its state (not even its number).
+      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/take`, undefined, d3)).toEqual({
+        status: 404, body: { error: { code: 'not_found', message: `Order ${orderId} is not offered to you.`, details: { reason: 'not_offered' } } },
+      });
 
       const mine = await call('GET', '/v1/dealers/D-1/orders?view=mine', undefined, d1);
       const row: DealerOrderRow = mine.body.orders.find((o: DealerOrderRow) => o.orderId === orderId);
@@ -463,6 +467,27 @@ describe('dealers and distribution API on PGlite', () => {
       expect((await call('GET', '/v1/dealers/D-2/orders?view=offered', undefined, d2)).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
       const events = (await call('GET', `/v1/orders/${orderId}/distribution`)).body.events;
       expect(events).toContainEqual(expect.objectContaining({ kind: 'taken', dealer: 'D-1', actor: 'd1-eva' }));
+    });
+
+    it('tells a dealer the manufacturer passed over that the order is not offered to it', async () => {
+      const orderId = await offeredOrder();
+      expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'D-1', note: 'the client asked for them' })).toMatchObject({ status: 200 });
+      const passedOver = await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`, undefined, d2);
+      expect(passedOver).toMatchObject({ status: 404, body: { error: { code: 'not_found', details: { reason: 'taken_by_another' } } } });
+      expect(JSON.stringify(passedOver.body)).not.toContain('D-1');
+    });
+
+    it('refuses a take after the deadline with 409 window_closed, saying when the window closed', async () => {
+      const orderId = await offeredOrder();
+      // Deadlines are rows: this one passed a second ago, and no tick has run since.
+      const closedAt = new Date(Date.now() - 1000);
+      await t.db.query(`UPDATE order_distribution SET deadline_at = $2::timestamptz WHERE order_id = $1`, [orderId, closedAt.toISOString()]);
+      const late = await call('POST', `/v1/dealers/D-1/orders/${orderId}/take`, undefined, d1);
+      expect(late).toMatchObject({
+        status: 409, body: { error: { code: 'conflict', message: expect.stringContaining(`closed at ${closedAt.toISOString()}`), details: { reason: 'window_closed', closedAt: closedAt.toISOString() } } },
+      });
+      // The order went on at once, as the tick would have taken it on.
+      expect((await call('GET', `/v1/orders/${orderId}/distribution`)).body).toMatchObject({ status: 'assigned', dealer: 'HQ', assignedVia: 'fallback' });
     });
 
     it('moves a taken order on to completed, earning the dealer its points', async () => {

@@ -357,16 +357,20 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
 
         w.clock.set(1 * MINUTE);
         await expect(w.service.take(dealerScope(lab.code('PRIO')), orderId)).rejects.toMatchObject({ code: 'not_allowed', details: { reason: 'not_yet_visible' } });
-        await expect(w.service.take(dealerScope(lab.code('BARE')), orderId)).rejects.toMatchObject({ code: 'not_allowed', details: { reason: 'not_offered' } });
+        await expect(w.service.take(dealerScope(lab.code('BARE')), orderId)).rejects.toMatchObject({ code: 'not_found', message: `Order ${orderId} is not offered to you.`, details: { reason: 'not_offered' } });
         await expect(w.service.take(ADMIN_SCOPE, orderId)).rejects.toMatchObject({ code: 'not_allowed' });
 
         w.clock.set(20 * MINUTE + 30_000);
         const taken = await w.service.take(dealerScope(lab.code('BASE')), orderId);
         expect(taken).toEqual({ orderId, dealerCode: lab.code('BASE'), status: 'assigned', dueAt: at(20 * MINUTE + 30_000 + 14 * DAY), secondsToTake: 30, alreadyYours: false });
-        await expect(w.service.take(dealerScope(lab.code('TOP')), orderId)).rejects.toMatchObject({ code: 'conflict', details: { reason: 'already_taken' } });
+        // The dealers that lost the race hear it is not theirs, not who has it.
+        const number = `${lab.tag}-1`;
+        const lost = await w.service.take(dealerScope(lab.code('TOP')), orderId).catch((error: unknown) => error);
+        expect(lost).toMatchObject({ code: 'not_found', message: `Order ${number} is not offered to you.`, details: { reason: 'taken_by_another' } });
+        expect(JSON.stringify(lost)).not.toContain(lab.code('BASE'));
         expect(await w.service.take(dealerScope(lab.code('BASE')), orderId)).toEqual({ ...taken, alreadyYours: true });
         // A dealer it was never offered to learns nothing about the order, before or after it was taken.
-        await expect(w.service.take(dealerScope(lab.code('BARE')), orderId)).rejects.toMatchObject({ code: 'not_allowed', details: { reason: 'not_offered' } });
+        await expect(w.service.take(dealerScope(lab.code('BARE')), orderId)).rejects.toMatchObject({ code: 'not_found', message: `Order ${orderId} is not offered to you.`, details: { reason: 'not_offered' } });
 
         const details = await w.queries.details(ADMIN_SCOPE, orderId);
         expect(details).toMatchObject({ status: 'assigned', dealer: lab.code('BASE'), assignedVia: 'take', assignedAt: at(20 * MINUTE + 30_000), dueAt: taken.dueAt });
@@ -482,7 +486,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         expect(details.trace!.dealers.find((d) => d.code === lab.code('A'))!.failed.map((f) => f.check)).toEqual(['declined']);
         expect(await listed(w, lab.code('A'), 'offered')).toEqual([]);
         expect(await listed(w, lab.code('B'), 'offered')).toEqual([orderId]);
-        await expect(w.service.take(dealerScope(lab.code('A')), orderId)).rejects.toMatchObject({ code: 'not_allowed', details: { reason: 'not_offered' } });
+        await expect(w.service.take(dealerScope(lab.code('A')), orderId)).rejects.toMatchObject({ code: 'not_found', details: { reason: 'not_offered' } });
         expect((await w.service.take(dealerScope(lab.code('B')), orderId)).dealerCode).toBe(lab.code('B'));
       });
 
@@ -675,8 +679,80 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
           { cancelledBy: 'client', reason: 'the order was cancelled at its channel', count: 1 },
           { cancelledBy: 'dealer', reason: 'client unreachable', count: 1 },
         ]);
-        expect(report.takes).toEqual([{ dealer: lab.code('A'), taken: 1, avgMinutesToTake: 30 }]);
+        expect(report.takes).toEqual([{ dealer: lab.code('A'), taken: 1, avgSecondsToTake: 1800, avgMinutesToTake: 30 }]);
         expect(await w.queries.refusals({ from: at(from + DAY), to: at(from + 2 * DAY) })).toMatchObject({ declines: [], cancellations: [], takes: [] });
+      });
+
+      it('refuses a take one second after the deadline as window_closed, before any tick, and hands the order to the fallback then', async () => {
+        const lab = await createLab(w, 'WC', [{ name: 'A' }, { name: 'B' }, { name: 'DEPT', region: 'RU-SPE', holdsLine: false }]);
+        await saveConfig(w, taxiInRegion(30), { fallbackDealer: lab.code('DEPT') });
+        const inTime = await placeOrder(w, lab, '1');
+        const late = await placeOrder(w, lab, '2');
+        await w.service.distribute(inTime);
+        await w.service.distribute(late);
+
+        // The window's last second still counts.
+        w.clock.set(30 * MINUTE - 1000);
+        expect(await w.service.take(dealerScope(lab.code('A')), inTime)).toMatchObject({ status: 'assigned', secondsToTake: 30 * 60 - 1 });
+
+        w.clock.set(30 * MINUTE + 1000);
+        const refused = await w.service.take(dealerScope(lab.code('B')), late).catch((error: unknown) => error);
+        expect(refused).toMatchObject({
+          code: 'conflict', message: `The window to take order ${lab.tag}-2 closed at ${at(30 * MINUTE)}.`, details: { reason: 'window_closed', closedAt: at(30 * MINUTE) },
+        });
+        // No tick has run: the refused take handed the order on, as the tick would have.
+        expect(await w.queries.details(ADMIN_SCOPE, late)).toMatchObject({ status: 'assigned', dealer: lab.code('DEPT'), assignedVia: 'fallback', assignedAt: at(30 * MINUTE + 1000) });
+        expect((await offersOf(w, late)).map((o) => [o.dealer, o.status])).toEqual([[lab.code('A'), 'withdrawn'], [lab.code('B'), 'withdrawn']]);
+        expect(await notificationsFor(w, lab.code('DEPT'), late)).toEqual(['assigned']);
+        expect((await w.dealers.get(lab.code('B'))).takesCount).toBe(0);
+        // Asking again (or another dealer asking) hears the same.
+        await expect(w.service.take(dealerScope(lab.code('A')), late)).rejects.toMatchObject({ code: 'conflict', details: { reason: 'window_closed', closedAt: at(30 * MINUTE) } });
+      });
+
+      it('refuses a take after the offer expired (a tier that does not keep its offers) as window_closed', async () => {
+        const lab = await createLab(w, 'KO', [{ name: 'TOP', points: 150 }, { name: 'A' }]);
+        await saveConfig(w, [{ kind: 'rating', windowMinutes: 10, minPoints: 100, keepOffered: false }, ...taxiInRegion(30)]);
+        const orderId = await placeOrder(w, lab, '1');
+        await w.service.distribute(orderId);
+        w.clock.set(10 * MINUTE + 1000);
+        await expect(w.service.take(dealerScope(lab.code('TOP')), orderId)).rejects.toMatchObject({
+          code: 'conflict', message: `The window to take order ${lab.tag}-1 closed at ${at(10 * MINUTE)}.`, details: { reason: 'window_closed', closedAt: at(10 * MINUTE) },
+        });
+        // The distribution goes on: the next tier's dealer may still take it.
+        expect(await w.service.take(dealerScope(lab.code('A')), orderId)).toMatchObject({ status: 'assigned', secondsToTake: 1 });
+      });
+
+      it('counts take time from the moment the offer actually became visible, the same in the dealer record, the report and the trace', async () => {
+        const lab = await createLab(w, 'TT', [{ name: 'TOP', points: 150 }, { name: 'A' }]);
+        await saveConfig(w, [{ kind: 'rating', windowMinutes: 10, minPoints: 100 }, ...taxiInRegion(30)]);
+        // A period of its own: the report reads every take of the period.
+        const from = 60 * DAY;
+        w.clock.set(from);
+        const orderId = await placeOrder(w, lab, '1');
+        await w.service.distribute(orderId);
+
+        // TOP declines at 2 min: A's offer, planned for 10 min, becomes visible at 2 min.
+        w.clock.set(from + 2 * MINUTE);
+        expect(await w.service.decline(dealerScope(lab.code('TOP')), orderId, 'too far')).toMatchObject({ escalated: true });
+        w.clock.set(from + 5 * MINUTE);
+        const taken = await w.service.take(dealerScope(lab.code('A')), orderId);
+        // 3 minutes from visible (not 5 from the start, nor -5 from the planned moment).
+        expect(taken.secondsToTake).toBe(180);
+        expect(await w.dealers.get(lab.code('A'))).toMatchObject({ takesCount: 1, avgTakeSeconds: 180 });
+        const report = await w.queries.refusals({ from: at(from), to: at(from + DAY) });
+        expect(report.takes).toEqual([{ dealer: lab.code('A'), taken: 1, avgSecondsToTake: 180, avgMinutesToTake: 3 }]);
+
+        const details = await w.queries.details(ADMIN_SCOPE, orderId);
+        const [rating, taxi] = details.trace!.tiers;
+        // The plan stays; the moments that applied are beside it.
+        expect(rating).toMatchObject({ opensAt: at(from), closesAt: at(from + 10 * MINUTE), actualClosesAt: at(from + 2 * MINUTE) });
+        expect(rating!.actualOpensAt).toBeUndefined();
+        expect(taxi).toMatchObject({ opensAt: at(from + 10 * MINUTE), closesAt: at(from + 40 * MINUTE), actualOpensAt: at(from + 2 * MINUTE), actualClosesAt: at(from + 32 * MINUTE) });
+        expect(taxi!.offeredTo).toEqual([{ code: lab.code('A'), rank: 0, visibleFrom: at(from + 10 * MINUTE), visibleAt: at(from + 2 * MINUTE), expiresAt: null }]);
+        expect(details.offers.find((o) => o.dealer === lab.code('A'))).toMatchObject({ visibleFrom: at(from + 2 * MINUTE), respondedAt: at(from + 5 * MINUTE) });
+        const detailOf = (kind: string) => details.events.find((e) => e.kind === kind)!.detail;
+        expect(detailOf('escalated')).toMatchObject({ visibleFrom: at(from + 2 * MINUTE), insteadOf: at(from + 10 * MINUTE), earlierBySeconds: 480 });
+        expect(detailOf('taken')).toEqual({ dealer: lab.code('A'), secondsToTake: 180, visibleFrom: at(from + 2 * MINUTE) });
       });
     });
 
@@ -734,7 +810,7 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         expect(await w.queries.details(ADMIN_SCOPE, orderId)).toMatchObject({ status: 'assigned', dealer: lab.code('DEPT'), assignedVia: 'fallback', dueAt: at(due), overdue: false });
         expect((await offersOf(w, orderId)).map((o) => o.status)).toEqual(['withdrawn']);
         expect(await notificationsFor(w, lab.code('DEPT'), orderId)).toEqual(['assigned']);
-        await expect(w.service.take(dealerScope(lab.code('A')), orderId)).rejects.toMatchObject({ code: 'conflict', details: { reason: 'already_taken' } });
+        await expect(w.service.take(dealerScope(lab.code('A')), orderId)).rejects.toMatchObject({ code: 'conflict', details: { reason: 'window_closed', closedAt: at(30 * MINUTE) } });
 
         // The term is met up to and including its last moment.
         w.clock.set(due);

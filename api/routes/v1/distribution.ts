@@ -157,7 +157,10 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
       schema: {
         tags,
         summary: 'Take an order offered to the dealer now; exactly one of many concurrent takers wins',
-        description: 'The dealers it was offered to but who were too late get 409 conflict with details.reason already_taken; 403 not_allowed says why the dealer may not take it (details.reason not_offered, declined, not_yet_visible, expired, dealer_blocked).',
+        description:
+          'A dealer that lost the race (another dealer took it, the manufacturer assigned it elsewhere) and a dealer it was never offered to both get 404 "not offered to you" (details.reason taken_by_another, not_offered); ' +
+          'a take after the window closed (the offer\'s expiry or the deadline) gets 409 conflict with details.reason window_closed and closedAt (cancelled, no_longer_offered likewise); ' +
+          '403 not_allowed says why this dealer may not take it now (details.reason declined, not_yet_visible, dealer_blocked). The winner asking again gets 200 with alreadyYours.',
         params: DealerOrderParamsSchema,
         response: { 200: TakeResultSchema, ...errors(403, 404, 409) },
       },
