@@ -547,7 +547,7 @@ describe('dealers and distribution API on PGlite', () => {
       expect(await call('POST', `/v1/orders/${orderId}/distribution`, { force: false })).toMatchObject({ status: 200, body: { action: 'unchanged' } });
       expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'D-3', note: 'asked for by the client' }, anna)).toEqual({
         status: 200,
-        body: { orderId, dealerCode: 'D-3', status: 'assigned', dueAt: expect.any(String) },
+        body: { orderId, dealerCode: 'D-3', status: 'assigned', dueAt: expect.any(String), forced: false },
       });
       expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'NOPE' })).toMatchObject({ status: 404 });
       expect(await call('POST', '/v1/orders/no-such-order/distribution', {})).toMatchObject({ status: 404 });
