@@ -166,6 +166,20 @@ export async function exclusionReasons(db: Queryable, order: OrderRecord, dealer
   return reasons;
 }
 
+/**
+ * Why regional exclusivity forbids one dealer an order as it is now (null: allowed), judged as for
+ * the candidates of a decision: for an admin's assign, and for the fallback at the deadline.
+ */
+export async function exclusionOfDealer(q: Queryable, order: OrderRecord, dealerCode: string): Promise<{ reason: string; rules: ExclusivityRuleRef[] } | null> {
+  const regions = order.facts.exclusivity?.byOrderRegion
+    ? []
+    : (await q.query<{ code: string }>(
+      `SELECT g.code FROM dealer d JOIN dealer_region dr ON dr.dealer_id = d.id JOIN region g ON g.id = dr.region_id WHERE d.code = $1 ORDER BY dr.is_main DESC, g.path`,
+      [dealerCode],
+    )).map((r) => r.code);
+  return (await exclusionReasons(q, order, [{ code: dealerCode, region_codes: regions }])).get(dealerCode) ?? null;
+}
+
 /** Paths of the region codes the configuration's match rules name (unknown codes are simply absent). */
 export async function loadRegionPaths(q: Queryable, config: DistributionConfig): Promise<Record<string, string>> {
   const codes = regionsNamedIn(config);
@@ -185,8 +199,9 @@ export async function loadQuotaStates(q: Queryable, config: DistributionConfig, 
   const states: Record<number, QuotaState> = {};
   const codes = [...new Set(config.tiers.flatMap((t) => (t.kind === 'base_plus' ? t.quotas.map((quota) => quota.dealer) : [])))];
   if (codes.length === 0) return states;
-  const reachDealers = await loadReachDealers(q, codes);
-  const paths = [...new Set(reachDealers.flatMap((d) => d.regionPaths))];
+  // Regions first (they pick the orders to read), then only the stock of the products those orders hold.
+  const placed = await loadReachDealers(q, codes, []);
+  const paths = [...new Set(placed.flatMap((d) => d.regionPaths))];
   for (const [index, tier] of config.tiers.entries()) {
     if (tier.kind !== 'base_plus') continue;
     const start = periodStart(now, tier.period, config.settings.timeZone);
@@ -203,7 +218,9 @@ export async function loadQuotaStates(q: Queryable, config: DistributionConfig, 
       [...range, tier.quotas.map((quota) => quota.dealer)],
     );
     const orders = await ordersInRegions(q, range, paths);
-    const tierDealers = reachDealers.filter((d) => tier.quotas.some((quota) => quota.dealer === d.code));
+    const productIds = [...new Set(orders.flatMap((o) => o.lines.flatMap((l) => (l.productId ? [l.productId] : []))))];
+    const tierCodes = tier.quotas.map((quota) => quota.dealer);
+    const tierDealers = await loadReachDealers(q, tierCodes, productIds);
     states[index] = {
       periodStart: start.toISOString(),
       distributedInPeriod: Number(total?.n ?? 0),
@@ -214,8 +231,11 @@ export async function loadQuotaStates(q: Queryable, config: DistributionConfig, 
   return states;
 }
 
-/** The quota dealers with their regions and whole assortment: what counting past orders in their reach needs. */
-export async function loadReachDealers(q: Queryable, codes: string[]): Promise<ReachDealer[]> {
+/**
+ * The quota dealers with their regions and assortment: what counting past orders in their reach
+ * needs. `productIds`: only the stock of these products ('all': the whole assortment).
+ */
+export async function loadReachDealers(q: Queryable, codes: string[], productIds: string[] | 'all'): Promise<ReachDealer[]> {
   if (codes.length === 0) return [];
   const dealers = await q.query<{ id: string; code: string; whole_range: boolean; product_lines: string[] | null; region_paths: string[] | null }>(
     `SELECT d.id, d.code, d.whole_range, d.product_lines,
@@ -224,10 +244,12 @@ export async function loadReachDealers(q: Queryable, codes: string[]): Promise<R
       WHERE d.code = ANY($1::text[]) GROUP BY d.id ORDER BY d.code`,
     [codes],
   );
-  const stock = await q.query<{ dealer_id: string; product_id: string }>(
-    `SELECT dealer_id, product_id FROM dealer_assortment WHERE dealer_id = ANY($1::text[])`,
-    [dealers.map((d) => d.id)],
-  );
+  const stock = dealers.length === 0 || productIds.length === 0
+    ? []
+    : await q.query<{ dealer_id: string; product_id: string }>(
+      `SELECT dealer_id, product_id FROM dealer_assortment WHERE dealer_id = ANY($1::text[]) AND ($2::text[] IS NULL OR product_id = ANY($2::text[]))`,
+      [dealers.map((d) => d.id), productIds === 'all' ? null : productIds],
+    );
   return dealers.map((d) => ({
     code: d.code,
     regionPaths: d.region_paths ?? [],

@@ -11,7 +11,7 @@ import { dealersNamedIn, type DistributionConfig } from './distribution-config.t
 import { DistributionConfigs, type ConfigVersionView } from './distribution-configs.ts';
 import type { Plan } from './distribution-plan.ts';
 import { DefaultDistributionStrategy, type DistributionStrategy } from './distribution-strategy.ts';
-import { exclusionReasons, loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
+import { exclusionOfDealer, loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
 import { event, notify, notifyVisible, queryable, withdrawOffers } from './distribution-records.ts';
 import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULFILMENT, pointsFor } from './fulfilment-rules.ts';
 
@@ -334,19 +334,14 @@ export class DistributionService {
 
   /** What an admin's assign checks of the dealer: blocked, authorised, regional exclusivity in the order's region. */
   private async assignChecks(orderId: string, dealerCode: string): Promise<{ dealer: { id: string }; number: string | null; failed: AssignCheck[] }> {
-    const [dealer] = await this.db.query<{ id: string; active: boolean; authorised: boolean; region_codes: string[] | null }>(
-      `SELECT d.id, d.active, d.authorised, array_agg(g.code ORDER BY dr.is_main DESC, g.path) FILTER (WHERE g.code IS NOT NULL) AS region_codes
-         FROM dealer d LEFT JOIN dealer_region dr ON dr.dealer_id = d.id LEFT JOIN region g ON g.id = dr.region_id
-        WHERE d.code = $1 GROUP BY d.id`,
-      [dealerCode],
-    );
+    const [dealer] = await this.db.query<{ id: string; active: boolean; authorised: boolean }>(`SELECT id, active, authorised FROM dealer WHERE code = $1`, [dealerCode]);
     if (!dealer) throw new HubError('not_found', `Dealer ${dealerCode} does not exist.`);
     const order = await loadOrderFacts(this.db, orderId);
     if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
     const failed: AssignCheck[] = [];
     if (!dealer.active) failed.push({ check: 'blocked', message: `dealer ${dealerCode} is blocked; unblock it before assigning orders to it` });
     if (!dealer.authorised) failed.push({ check: 'not_authorised', message: `dealer ${dealerCode} is not an authorised dealer` });
-    const excluded = (await exclusionReasons(this.db, order, [{ code: dealerCode, region_codes: dealer.region_codes ?? [] }])).get(dealerCode);
+    const excluded = await exclusionOfDealer(this.db, order, dealerCode);
     if (excluded) failed.push({ check: 'exclusivity', message: `dealer ${dealerCode} is excluded by regional exclusivity: ${excluded.reason}`, rules: excluded.rules });
     return { dealer, number: order.facts.number, failed };
   }

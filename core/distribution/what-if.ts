@@ -114,7 +114,7 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
   const networkAverage = await averageTakeSeconds(db);
   const actual = await actualOutcomes(db, orderRows.map((r) => r.id));
   const quotaCodes = [...new Set(config.tiers.flatMap((t) => (t.kind === 'base_plus' ? t.quotas.map((q) => q.dealer) : [])))];
-  const quotas = new QuotaCounter(config, await loadReachDealers(db, quotaCodes));
+  const quotas = new QuotaCounter(config, await loadReachDealers(db, quotaCodes, 'all'));
   const tierNames = config.tiers.map((t, i) => ({ tier: i, kind: t.kind, name: t.name ?? t.kind, orders: 0, taken: 0 }));
   const byDealer = new Map<string, { offered: number; wouldGet: number; actuallyGot: number }>();
   const dealerStats = (code: string) => byDealer.get(code) ?? byDealer.set(code, { offered: 0, wouldGet: 0, actuallyGot: 0 }).get(code)!;
