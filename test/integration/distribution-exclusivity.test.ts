@@ -163,6 +163,17 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       expect((await traceOf(orderId)).order.exclusivity).toMatchObject({ restricted: [] });
     });
 
+    it('judges dealers by their own regions when the order\'s region is not in the hierarchy, rather than let a rule be breached', async () => {
+      await configure([{ kind: 'taxi', windowMinutes: 60, scope: 'everywhere' }]);
+      const orderId = await place('XX-NOWHERE', 'NOVA-1');
+      await service.distribute(orderId);
+      // TVER operates in Moscow (an extra region) and is no NOVA partner there; the others are outside Moscow or A itself.
+      expect(await offered(orderId)).toEqual(['A', 'COUNTRY', 'DEF', 'DEPT', 'FIX', ...FAR].sort());
+      const trace = await traceOf(orderId);
+      expect(trace.order.exclusivity).toMatchObject({ regionCode: 'XX-NOWHERE', byOrderRegion: false, restricted: [] });
+      expect(trace.dealers.find((d) => d.code === 'TVER')!.failed).toContainEqual(expect.objectContaining({ check: 'exclusivity', rules: [expect.objectContaining({ id: ruleId })] }));
+    });
+
     describe('when an admin assigns an order directly', () => {
       it('refuses a non-partner, an unauthorised and a blocked dealer with every failed check; forcing needs a written reason, which is recorded', async () => {
         await configure([{ kind: 'taxi', windowMinutes: 60, scope: 'region' }]);
