@@ -2,7 +2,8 @@ import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { DistributionConfigSchema, TIER_KINDS, type TierKind } from '../../core/distribution/distribution-config.ts';
 import type { DealerCheck, PlanOutcome, TierFilter } from '../../core/distribution/distribution-plan.ts';
 import { WhatIfInputSchema } from '../../core/distribution/what-if.ts';
-import { DecimalString, IsoDateTime, Nullable } from './common.ts';
+import { DecimalString, IsoDate, IsoDateTime, Nullable } from './common.ts';
+import { ExclusivityRuleRefSchema } from './exclusivity.ts';
 
 /**
  * Distribution: the strategy configuration's versions, dealers' and admins' order lists, taking,
@@ -174,7 +175,14 @@ const DealerVerdictSchema = Type.Object(
     code: Type.String(),
     name: Type.String(),
     regionMatch: literals(['covers', 'within', 'none'] as const),
-    failed: Type.Array(Type.Object({ check: literals(DEALER_CHECKS), message: Type.String() }), { description: 'empty when the dealer is eligible' }),
+    failed: Type.Array(
+      Type.Object({
+        check: literals(DEALER_CHECKS),
+        message: Type.String(),
+        rules: Type.Optional(Type.Array(ExclusivityRuleRefSchema, { description: 'exclusivity: the rules that exclude the dealer' })),
+      }),
+      { description: 'empty when the dealer is eligible' },
+    ),
     points: Type.Integer(),
     avgTakeSeconds: Nullable(Type.Number()),
   },
@@ -216,6 +224,20 @@ export const DecisionTraceSchema = Type.Object(
       skus: Type.Array(Type.String()),
       channel: Type.String(),
       stockCheck: Nullable(Type.String({ description: "the manufacturer's stock check of this order version: confirmed | partial | unavailable; null when not checked" })),
+      exclusivity: Nullable(
+        Type.Object(
+          {
+            regionCode: Nullable(Type.String()),
+            date: IsoDate,
+            byOrderRegion: Type.Boolean({ description: "false when the order's region is unknown: dealers were judged by their own regions" }),
+            restricted: Type.Array(
+              Type.Object({ index: Type.Integer(), sku: Type.String(), partners: Type.Array(Type.String()), rules: Type.Array(ExclusivityRuleRefSchema), reason: Type.String() }),
+              { description: "the order's lines a rule restricts in its region: only their partners may be offered the order" },
+            ),
+          },
+          { description: 'regional exclusivity by the order\'s delivery region; null when not judged' },
+        ),
+      ),
     }),
     defaultDealer: Type.Array(Type.Object({ dealer: Type.String(), matched: Type.Boolean(), usable: Type.Boolean(), message: Type.String() })),
     dealers: Type.Array(DealerVerdictSchema),
@@ -298,12 +320,17 @@ export const DistributeOutcomeSchema = Type.Object(
 );
 
 export const AssignBodySchema = Type.Object(
-  { dealer: Type.String({ minLength: 1, maxLength: 100, description: 'dealer code' }), note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) },
+  {
+    dealer: Type.String({ minLength: 1, maxLength: 100, description: 'dealer code' }),
+    note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    force: Type.Optional(Type.Boolean({ description: 'assign although the dealer is not authorised or is excluded by regional exclusivity (never a blocked dealer); needs reason' })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'why the assignment is forced (required with force): recorded in the order history and the audit log' })),
+  },
   { additionalProperties: false },
 );
 
 export const AssignResultSchema = Type.Object(
-  { orderId: Type.String(), dealerCode: Type.String(), status: Type.Literal('assigned'), dueAt: IsoDateTime },
+  { orderId: Type.String(), dealerCode: Type.String(), status: Type.Literal('assigned'), dueAt: IsoDateTime, forced: Type.Boolean() },
   { title: 'AssignResult' },
 );
 
@@ -343,6 +370,7 @@ export const WhatIfReportSchema = Type.Object(
         dealer: Nullable(Type.String()),
         via: Nullable(Type.Union([Type.Literal('take'), Type.Literal('default'), Type.Literal('fallback')])),
         tier: Nullable(Type.String()),
+        quotaDealer: Nullable(Type.String({ description: "the Base+ quota dealer the order counts against" })),
         minutesToTake: Nullable(Type.Number()),
         offeredTo: Type.Integer(),
         actualDealer: Nullable(Type.String()),

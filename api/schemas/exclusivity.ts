@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import {
-  DealerRefSchema,
   ExclusivityRuleChangesSchema,
   ExclusivityRuleInputSchema,
   ExclusivityRuleLoadItemSchema,
@@ -83,9 +82,22 @@ export const ListRulesQuerySchema = Type.Object({
 
 export const CheckBodySchema = Type.Object(
   {
-    dealer: DealerRefSchema,
+    dealer: Type.Object(
+      {
+        code: Type.String({ minLength: 1, maxLength: 100, description: 'the dealer code; its registered regions are read from the hub' }),
+        regionCodes: Type.Optional(
+          Type.Array(Type.String(), {
+            maxItems: 500,
+            deprecated: true,
+            description: "IGNORED: the check uses the dealer's registered regions, never regions the caller sends (accepted only so older callers are not refused)",
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
     lines: Type.Array(LineRefSchema, { minItems: 1, maxItems: 2000 }),
     date: Type.Optional(IsoDate),
+    deliveryRegion: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'where the purchase is delivered, when it is: judged with the dealer\'s regions' })),
   },
   { additionalProperties: false },
 );
@@ -94,6 +106,8 @@ export const DealerLinesCheckSchema = Type.Object(
   {
     dealerCode: Type.String(),
     date: IsoDate,
+    regionCodes: Type.Array(Type.String(), { description: "the territory judged: the dealer's registered regions, then the delivery region" }),
+    deliveryRegion: Nullable(Type.String()),
     allowed: Type.Boolean({ description: 'true when every line is allowed' }),
     lines: Type.Array(
       Type.Object({

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ManualOrderContentSchema, ManualOrderViaSchema } from '../../core/model/manual-order.ts';
+import { DealerBuyerSchema, ManualOrderContentSchema, ManualOrderViaSchema } from '../../core/model/manual-order.ts';
 import { QUOTE_STATUSES } from '../../core/quotes/quote-status.ts';
 import { DecimalString, IsoDateTime, Nullable } from './common.ts';
 
@@ -8,6 +8,7 @@ export const ManualOrderBodySchema = Type.Intersect([
   ManualOrderContentSchema,
   Type.Object({
     via: ManualOrderViaSchema,
+    dealerCode: Type.Optional(DealerBuyerSchema),
     externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'your own id for the order; repeats of it are the same order' })),
     number: Type.Optional(Type.String()),
   }),

@@ -155,10 +155,13 @@ export function registerDistributionCommands(program: Command): void {
     .command('assign <orderId> <dealer>')
     .description('the manufacturer hands an order to a dealer directly (from offering, unassigned, or another dealer)')
     .option('--note <text>', 'recorded with the assignment')
+    .option('--force', 'assign although the dealer is not authorised or excluded by regional exclusivity (needs --reason)')
+    .option('--reason <text>', 'why the assignment is forced (recorded in the order history and the audit log)')
     .option('--by <user>', 'who assigns it', defaultUser())
-    .action(async (orderId: string, dealer: string, options: { note?: string; by: string }) => {
+    .action(async (orderId: string, dealer: string, options: { note?: string; force?: boolean; reason?: string; by: string }) => {
       await withHub(async (hub) => {
-        const r = await new DistributionService(hub.db).assign(orderId, dealer, options.by, options.note);
+        const actor = { login: options.by, userId: null, via: 'cli' as const, ip: null };
+        const r = await new DistributionService(hub.db).assign(orderId, dealer, actor, { note: options.note, force: options.force, reason: options.reason });
         console.log(`Order ${orderId} is assigned to dealer ${r.dealerCode}; due ${when(r.dueAt)}.`);
       });
     });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
-import { auditCli, collect, fail, listIn, printTable, readJsonFile, withHub } from '../support.ts';
+import { auditCli, collect, listIn, printTable, readJsonFile, withHub } from '../support.ts';
 
 /**
  * `hub regions load <file>`, `hub regions list`, `hub exclusivity load <file>`,
@@ -54,15 +54,13 @@ export function registerRegionCommands(program: Command): void {
     .command('check')
     .description('may a dealer order these SKUs? a verdict per SKU with the reason (exit code 2 when any is refused)')
     .requiredOption('--dealer <code>', 'the dealer code')
-    .requiredOption('--region <codes>', 'the dealer’s region codes, comma-separated (main region, extra regions, cities)')
+    .option('--delivery-region <code>', 'where the purchase is delivered (the dealer’s registered regions are always judged)')
     .requiredOption('--sku <sku>', 'a SKU (repeat for several)', collect, [])
     .option('--date <date>', 'the day of the order, YYYY-MM-DD (default today, UTC)')
     .option('--json', 'machine-readable output')
-    .action(async (options: { dealer: string; region: string; sku: string[]; date?: string; json?: boolean }) => {
-      const regionCodes = options.region.split(',').map((c) => c.trim()).filter(Boolean);
-      if (regionCodes.length === 0) fail('Give at least one region code with --region.');
+    .action(async (options: { dealer: string; deliveryRegion?: string; sku: string[]; date?: string; json?: boolean }) => {
       await withHub(async (hub) => {
-        const check = await new ExclusivityService(hub.db).checkDealerLines({ code: options.dealer, regionCodes }, options.sku.map((sku) => ({ sku })), options.date);
+        const check = await new ExclusivityService(hub.db).checkDealerLines(options.dealer, options.sku.map((sku) => ({ sku })), options.date, options.deliveryRegion);
         if (options.json) console.log(JSON.stringify(check, null, 2));
         else {
           printTable(['SKU', 'VERDICT', 'REASON'], check.lines.map((l) => [l.sku ?? l.productId ?? '', l.allowed ? 'allowed' : 'REFUSED', l.reason]));

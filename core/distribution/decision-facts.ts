@@ -1,8 +1,9 @@
 import type { Database } from '../db/database.ts';
-import { excludedDealers } from '../exclusivity/exclusivity-service.ts';
+import { orderExclusionOf, type ExclusivityRuleRef } from '../exclusivity/exclusivity-rules.ts';
+import { excludedDealers, orderExclusivity } from '../exclusivity/exclusivity-service.ts';
 import { regionsNamedIn, type DistributionConfig } from './distribution-config.ts';
-import type { DealerFacts, OrderFacts, QuotaState } from './distribution-plan.ts';
-import { matchRegion } from './distribution-strategy.ts';
+import type { DealerFacts, OrderFacts, OrderLineFacts, QuotaState } from './distribution-plan.ts';
+import { countInReach, matchRegion, type ReachDealer, type ReachOrder } from './dealer-reach.ts';
 import { periodStart } from './quota-period-rules.ts';
 
 /**
@@ -48,6 +49,8 @@ export async function loadOrderFacts(q: Queryable, orderId: string): Promise<Ord
     [orderId],
   );
   const placedAt = new Date(order.placed_at);
+  const exclusivityDate = order.desired ?? placedAt.toISOString().slice(0, 10);
+  const exclusivity = await orderExclusivity(q, { regionCode: order.region, regionPath: order.region_path, lines: lines.map((l) => ({ sku: l.sku, productId: l.product_id })), date: exclusivityDate });
   return {
     facts: {
       orderId: order.id,
@@ -58,10 +61,11 @@ export async function loadOrderFacts(q: Queryable, orderId: string): Promise<Ord
       lines: lines.map((l) => ({ position: l.position, sku: l.sku, productId: l.product_id, productLine: l.product_line, brand: l.brand })),
       placedAt: placedAt.toISOString(),
       stockCheck: order.stock_check,
+      exclusivity,
     },
     status: order.status,
     version: order.version,
-    exclusivityDate: order.desired ?? placedAt.toISOString().slice(0, 10),
+    exclusivityDate,
     createdAt: new Date(order.created_at),
   };
 }
@@ -131,21 +135,49 @@ export async function loadCandidates(db: Database, order: OrderRecord, options: 
       wholeRange: r.whole_range,
       productLines: r.product_lines ?? [],
       stockedProductIds: stocked.get(r.id) ?? [],
-      exclusionReason: exclusion.get(r.code) ?? null,
+      exclusionReason: exclusion.get(r.code)?.reason ?? null,
+      exclusionRules: exclusion.get(r.code)?.rules,
       declined: false,
     };
   });
 }
 
-async function exclusionReasons(db: Database, order: OrderRecord, dealers: DealerRow[]): Promise<Map<string, string>> {
+/**
+ * Regional exclusivity for every candidate: by the order's delivery region (exclusivity-rules.ts,
+ * A), whatever the dealer's own regions. Only when the order's region is not in the hierarchy are
+ * dealers judged by their own regions, the stricter reading, rather than let a rule be breached.
+ */
+export async function exclusionReasons(db: Queryable, order: OrderRecord, dealers: { code: string; region_codes: string[] }[]): Promise<Map<string, { reason: string; rules: ExclusivityRuleRef[] }>> {
+  const reasons = new Map<string, { reason: string; rules: ExclusivityRuleRef[] }>();
+  const exclusivity = order.facts.exclusivity;
+  if (exclusivity?.byOrderRegion) {
+    for (const d of dealers) {
+      const excluded = orderExclusionOf(exclusivity, d.code);
+      if (excluded) reasons.set(d.code, excluded);
+    }
+    return reasons;
+  }
   const lines = order.facts.lines.flatMap((l) => (l.sku ? [{ sku: l.sku }] : []));
-  // Dealers without regions cannot be judged by exclusivity; the region check leaves them out of regional tiers anyway.
+  // Dealers without regions cannot be judged by their territory; the region check leaves them out of regional tiers anyway.
   const candidates = dealers.filter((d) => d.region_codes.length > 0).map((d) => ({ code: d.code, regionCodes: d.region_codes.slice(0, 500) }));
-  const reasons = new Map<string, string>();
   if (lines.length === 0 || candidates.length === 0) return reasons;
   const report = await excludedDealers(db, { lines: lines.slice(0, 2000), candidates, date: order.exclusivityDate });
-  for (const e of report.excluded) reasons.set(e.dealerCode, e.reason);
+  for (const e of report.excluded) reasons.set(e.dealerCode, { reason: e.reason, rules: e.lines.flatMap((l) => l.rules) });
   return reasons;
+}
+
+/**
+ * Why regional exclusivity forbids one dealer an order as it is now (null: allowed), judged as for
+ * the candidates of a decision: for an admin's assign, and for the fallback at the deadline.
+ */
+export async function exclusionOfDealer(q: Queryable, order: OrderRecord, dealerCode: string): Promise<{ reason: string; rules: ExclusivityRuleRef[] } | null> {
+  const regions = order.facts.exclusivity?.byOrderRegion
+    ? []
+    : (await q.query<{ code: string }>(
+      `SELECT g.code FROM dealer d JOIN dealer_region dr ON dr.dealer_id = d.id JOIN region g ON g.id = dr.region_id WHERE d.code = $1 ORDER BY dr.is_main DESC, g.path`,
+      [dealerCode],
+    )).map((r) => r.code);
+  return (await exclusionReasons(q, order, [{ code: dealerCode, region_codes: regions }])).get(dealerCode) ?? null;
 }
 
 /** Paths of the region codes the configuration's match rules name (unknown codes are simply absent). */
@@ -157,12 +189,19 @@ export async function loadRegionPaths(q: Queryable, config: DistributionConfig):
 }
 
 /**
- * Base+ counts of the current period for every base_plus tier, by tier index: two index range
- * scans (order_distribution by started_at, and by quota dealer and started_at), so the cost stays
- * flat as the period fills up.
+ * Base+ counts of the current period for every base_plus tier, by tier index: how many orders were
+ * distributed, how many each quota dealer got, and how many lay in each quota dealer's own reach
+ * (its regions and assortment, dealer-reach.ts): a percent quota is a share of those. The orders
+ * are read once per tier, only those in some quota dealer's regions, and judged by the same
+ * function the what-if replay counts with.
  */
 export async function loadQuotaStates(q: Queryable, config: DistributionConfig, now: Date, excludeOrderId?: string): Promise<Record<number, QuotaState>> {
   const states: Record<number, QuotaState> = {};
+  const codes = [...new Set(config.tiers.flatMap((t) => (t.kind === 'base_plus' ? t.quotas.map((quota) => quota.dealer) : [])))];
+  if (codes.length === 0) return states;
+  // Regions first (they pick the orders to read), then only the stock of the products those orders hold.
+  const placed = await loadReachDealers(q, codes, []);
+  const paths = [...new Set(placed.flatMap((d) => d.regionPaths))];
   for (const [index, tier] of config.tiers.entries()) {
     if (tier.kind !== 'base_plus') continue;
     const start = periodStart(now, tier.period, config.settings.timeZone);
@@ -178,9 +217,62 @@ export async function loadQuotaStates(q: Queryable, config: DistributionConfig, 
         WHERE dl.code = ANY($4::text[]) GROUP BY dl.code`,
       [...range, tier.quotas.map((quota) => quota.dealer)],
     );
-    states[index] = { periodStart: start.toISOString(), distributedInPeriod: Number(total?.n ?? 0), allocated: Object.fromEntries(rows.map((r) => [r.code, Number(r.n)])) };
+    const orders = await ordersInRegions(q, range, paths);
+    const productIds = [...new Set(orders.flatMap((o) => o.lines.flatMap((l) => (l.productId ? [l.productId] : []))))];
+    const tierCodes = tier.quotas.map((quota) => quota.dealer);
+    const tierDealers = await loadReachDealers(q, tierCodes, productIds);
+    states[index] = {
+      periodStart: start.toISOString(),
+      distributedInPeriod: Number(total?.n ?? 0),
+      allocated: Object.fromEntries(rows.map((r) => [r.code, Number(r.n)])),
+      inReach: countInReach(tierDealers, orders, config.settings.assortment),
+    };
   }
   return states;
+}
+
+/**
+ * The quota dealers with their regions and assortment: what counting past orders in their reach
+ * needs. `productIds`: only the stock of these products ('all': the whole assortment).
+ */
+export async function loadReachDealers(q: Queryable, codes: string[], productIds: string[] | 'all'): Promise<ReachDealer[]> {
+  if (codes.length === 0) return [];
+  const dealers = await q.query<{ id: string; code: string; whole_range: boolean; product_lines: string[] | null; region_paths: string[] | null }>(
+    `SELECT d.id, d.code, d.whole_range, d.product_lines,
+            array_agg(r.path ORDER BY r.path) FILTER (WHERE r.path IS NOT NULL) AS region_paths
+       FROM dealer d LEFT JOIN dealer_region dr ON dr.dealer_id = d.id LEFT JOIN region r ON r.id = dr.region_id
+      WHERE d.code = ANY($1::text[]) GROUP BY d.id ORDER BY d.code`,
+    [codes],
+  );
+  const stock = dealers.length === 0 || productIds.length === 0
+    ? []
+    : await q.query<{ dealer_id: string; product_id: string }>(
+      `SELECT dealer_id, product_id FROM dealer_assortment WHERE dealer_id = ANY($1::text[]) AND ($2::text[] IS NULL OR product_id = ANY($2::text[]))`,
+      [dealers.map((d) => d.id), productIds === 'all' ? null : productIds],
+    );
+  return dealers.map((d) => ({
+    code: d.code,
+    regionPaths: d.region_paths ?? [],
+    wholeRange: d.whole_range,
+    productLines: d.product_lines ?? [],
+    stocked: new Set(stock.filter((s) => s.dealer_id === d.id).map((s) => s.product_id)),
+  }));
+}
+
+/** Orders distributed in the range whose region meets one of `paths`, with their product lines (as loadOrderFacts reads them). */
+async function ordersInRegions(q: Queryable, range: string[], paths: string[]): Promise<ReachOrder[]> {
+  if (paths.length === 0) return [];
+  const rows = await q.query<{ region_path: string; lines: OrderLineFacts[] | string | null }>(
+    `SELECT g.path AS region_path,
+            (SELECT coalesce(json_agg(json_build_object('position', l.position, 'sku', l.sku, 'productId', p.id, 'productLine', p.product_line, 'brand', p.brand) ORDER BY l.position), '[]'::json)
+               FROM order_line l LEFT JOIN product p ON p.sku = l.sku WHERE l.order_id = o.id AND l.kind = 'product') AS lines
+       FROM order_distribution d JOIN "order" o ON o.id = d.order_id
+       JOIN LATERAL (SELECT r.path FROM region r WHERE upper(r.code) = upper(o.region) LIMIT 1) g ON true
+      WHERE d.started_at >= $1::timestamptz AND d.started_at <= $2::timestamptz AND d.order_id <> $3
+        AND EXISTS (SELECT 1 FROM unnest($4::text[]) AS p(path) WHERE left(g.path, length(p.path)) = p.path OR left(p.path, length(g.path)) = g.path)`,
+    [...range, paths],
+  );
+  return rows.map((r) => ({ regionPath: r.region_path, lines: typeof r.lines === 'string' ? (JSON.parse(r.lines) as OrderLineFacts[]) : (r.lines ?? []) }));
 }
 
 /**

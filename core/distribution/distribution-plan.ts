@@ -1,3 +1,4 @@
+import type { ExclusivityRuleRef, OrderExclusivity } from '../exclusivity/exclusivity-rules.ts';
 import type { DistributionConfig, TierKind } from './distribution-config.ts';
 
 /**
@@ -23,6 +24,11 @@ export interface OrderFacts {
    * stock, so it does not filter anyone; it is in the trace for the manager who reads it.
    */
   stockCheck?: string | null | undefined;
+  /**
+   * Regional exclusivity of the order: the lines a rule restricts in its delivery region, with the
+   * partners who alone may be offered it and the rules that decided. Absent: not loaded (tests).
+   */
+  exclusivity?: OrderExclusivity | null | undefined;
 }
 
 export interface OrderLineFacts {
@@ -54,6 +60,8 @@ export interface DealerFacts {
   stockedProductIds: string[];
   /** Why regional exclusivity forbids this dealer the order (null: allowed). */
   exclusionReason: string | null;
+  /** The rules that exclude it (for the trace). */
+  exclusionRules?: ExclusivityRuleRef[] | undefined;
   /** The dealer declined this order before (in an earlier round): it is not offered it again. */
   declined: boolean;
 }
@@ -62,8 +70,14 @@ export interface DealerFacts {
 export interface QuotaState {
   /** Start of the current period (ISO instant). */
   periodStart: string;
-  /** Orders whose distribution started in the period, before this one. */
+  /** Orders whose distribution started in the period, before this one (network-wide, for the trace). */
   distributedInPeriod: number;
+  /**
+   * By quota dealer code: the period's orders before this one within the dealer's own reach (its
+   * regions and assortment, quota-reach.ts); a percent quota is a share of these. Absent for a
+   * dealer: distributedInPeriod (older callers).
+   */
+  inReach?: Record<string, number>;
   /** By dealer code: orders of the period counted against the dealer's quota. */
   allocated: Record<string, number>;
 }
@@ -120,7 +134,7 @@ export interface DealerVerdict {
   /** covers: the order's region is inside the dealer's; within: the dealer's region is inside the order's (coarser) one. */
   regionMatch: 'covers' | 'within' | 'none';
   /** Failed checks, each with a message; empty when the dealer is eligible (region aside for tiers that ignore it). */
-  failed: { check: DealerCheck; message: string }[];
+  failed: { check: DealerCheck; message: string; rules?: ExclusivityRuleRef[] }[];
   points: number;
   avgTakeSeconds: number | null;
 }
@@ -158,6 +172,8 @@ export interface DecisionTrace {
     skus: string[];
     channel: string;
     stockCheck: string | null;
+    /** The lines exclusivity restricts in the order's region, their partners and deciding rules; null when not loaded. */
+    exclusivity: OrderExclusivity | null;
   };
   defaultDealer: { dealer: string; matched: boolean; usable: boolean; message: string }[];
   dealers: DealerVerdict[];

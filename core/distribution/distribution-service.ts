@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { Actor } from '../audit/actor.ts';
 import type { Database } from '../db/database.ts';
+import type { ExclusivityRuleRef } from '../exclusivity/exclusivity-rules.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { changePoints } from '../dealers/dealer-points.ts';
 import { actorName, type DealerScope } from '../dealers/dealer-scope.ts';
@@ -8,7 +11,7 @@ import { dealersNamedIn, type DistributionConfig } from './distribution-config.t
 import { DistributionConfigs, type ConfigVersionView } from './distribution-configs.ts';
 import type { DecisionTrace, Plan } from './distribution-plan.ts';
 import { DefaultDistributionStrategy, type DistributionStrategy } from './distribution-strategy.ts';
-import { loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
+import { exclusionOfDealer, loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
 import { event, notify, notifyVisible, queryable, withdrawOffers } from './distribution-records.ts';
 import { dueTimesChanged, nextDueAt } from './due-times.ts';
 import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULFILMENT, pointsFor } from './fulfilment-rules.ts';
@@ -47,6 +50,21 @@ const SWEEP_WINDOW_DAYS = 7;
 const ADVANCE_BATCH = 500;
 /** The fulfilment term of the configuration that decided distribution `d` (as fallback and assign use), not of the one in force. */
 const FULFILMENT_DAYS_OF_D = `(SELECT (c.config->'settings'->>'fulfilmentDays')::int FROM distribution_config c WHERE c.version = d.config_version)`;
+
+export interface AssignOptions {
+  note?: string | undefined;
+  /** Assign although the dealer fails a check (not a block); needs `reason`. */
+  force?: boolean | undefined;
+  /** Why the admin forces it: recorded in the order's history and the audit log. */
+  reason?: string | undefined;
+}
+
+/** A check an admin's assign failed. */
+export interface AssignCheck {
+  check: 'blocked' | 'not_authorised' | 'exclusivity';
+  message: string;
+  rules?: ExclusivityRuleRef[];
+}
 
 export interface DistributionServiceOptions {
   /** The time the service acts at; tests move it instead of sleeping. */
@@ -284,12 +302,30 @@ export class DistributionService {
     });
   }
 
-  /** An admin hands an order to a dealer directly (from offering, unassigned, or another dealer). */
-  async assign(orderId: string, dealerCode: string, by: string, note?: string): Promise<{ orderId: string; dealerCode: string; status: 'assigned'; dueAt: string }> {
+  /**
+   * An admin hands an order to a dealer directly (from offering, unassigned, or another dealer).
+   * The dealer must be eligible: not blocked, authorised, and not excluded by regional exclusivity
+   * in the order's region. Otherwise it is refused (conflict) with every failed check, unless
+   * forced with a written reason, which the assignment event and the audit log record. A blocked
+   * dealer cannot be forced: it could not act on the order.
+   */
+  async assign(orderId: string, dealerCode: string, actor: Actor, options: AssignOptions = {}): Promise<{ orderId: string; dealerCode: string; status: 'assigned'; dueAt: string; forced: boolean }> {
     const now = this.clock();
-    const [dealer] = await this.db.query<{ id: string; active: boolean }>(`SELECT id, active FROM dealer WHERE code = $1`, [dealerCode]);
-    if (!dealer) throw new HubError('not_found', `Dealer ${dealerCode} does not exist.`);
-    if (!dealer.active) throw new HubError('conflict', `Dealer ${dealerCode} is blocked; unblock it before assigning orders to it.`);
+    const force = options.force === true;
+    const reason = options.reason?.trim() ?? '';
+    if (force && reason === '') throw new HubError('invalid_data', 'Forcing an assignment needs a written reason.', { field: 'reason' });
+    const checks = await this.assignChecks(orderId, dealerCode);
+    const { dealer, failed } = checks;
+    const blocking = failed.filter((f) => !force || f.check === 'blocked');
+    if (blocking.length > 0) {
+      const forceable = failed.every((f) => f.check !== 'blocked');
+      throw new HubError(
+        'conflict',
+        `Dealer ${dealerCode} cannot be assigned order ${checks.number ?? orderId}: ${failed.map((f) => f.message).join('; ')}.${forceable ? ' Force it with a written reason to assign it anyway.' : ''}`,
+        { details: { reason: 'not_eligible', dealer: dealerCode, forceable, checks: failed } },
+      );
+    }
+    const overridden = force ? failed : [];
     return this.transaction(async (tx) => {
       const dist = await this.lockedDistribution(tx, orderId);
       if (FINAL_STATUSES.includes(dist.status as never)) throw new HubError('conflict', `Order ${dist.number ?? orderId} is ${dist.status}; it cannot be assigned.`);
@@ -298,10 +334,33 @@ export class DistributionService {
       if (dist.dealer_id && dist.dealer_id !== dealer.id) {
         await notify(tx, dist.dealer_id, orderId, 'reassigned', `Order ${dist.number ?? orderId} was reassigned to another dealer by the manufacturer.`, now);
       }
-      await event(tx, orderId, 'assigned', dealer.id, by, { dealer: dealerCode, via: 'admin', previous: dist.dealer_code, note: note ?? null }, now);
+      const forced = force ? { forced: true, reason, overridden } : {};
+      await event(tx, orderId, 'assigned', dealer.id, actor.login, { dealer: dealerCode, via: 'admin', previous: dist.dealer_code, note: options.note ?? null, ...forced }, now);
+      await recordAudit(tx, actor, {
+        kind: 'change',
+        action: force ? 'order.assign.forced' : 'order.assign',
+        target: { type: 'order', id: orderId },
+        before: { status: dist.status, dealer: dist.dealer_code },
+        after: { status: 'assigned', dealer: dealerCode },
+        details: { note: options.note ?? null, ...forced },
+      });
       await notify(tx, dealer.id, orderId, 'assigned', `Order ${dist.number ?? orderId} was assigned to you by the manufacturer.`, now);
-      return { orderId, dealerCode, status: 'assigned' as const, dueAt: dueAt.toISOString() };
+      return { orderId, dealerCode, status: 'assigned' as const, dueAt: dueAt.toISOString(), forced: force };
     });
+  }
+
+  /** What an admin's assign checks of the dealer: blocked, authorised, regional exclusivity in the order's region. */
+  private async assignChecks(orderId: string, dealerCode: string): Promise<{ dealer: { id: string }; number: string | null; failed: AssignCheck[] }> {
+    const [dealer] = await this.db.query<{ id: string; active: boolean; authorised: boolean }>(`SELECT id, active, authorised FROM dealer WHERE code = $1`, [dealerCode]);
+    if (!dealer) throw new HubError('not_found', `Dealer ${dealerCode} does not exist.`);
+    const order = await loadOrderFacts(this.db, orderId);
+    if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
+    const failed: AssignCheck[] = [];
+    if (!dealer.active) failed.push({ check: 'blocked', message: `dealer ${dealerCode} is blocked; unblock it before assigning orders to it` });
+    if (!dealer.authorised) failed.push({ check: 'not_authorised', message: `dealer ${dealerCode} is not an authorised dealer` });
+    const excluded = await exclusionOfDealer(this.db, order, dealerCode);
+    if (excluded) failed.push({ check: 'exclusivity', message: `dealer ${dealerCode} is excluded by regional exclusivity: ${excluded.reason}`, rules: excluded.rules });
+    return { dealer, number: order.facts.number, failed };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { isPathWithin } from '../exclusivity/exclusivity-rules.ts';
+import { assortmentGap, matchRegion } from './dealer-reach.ts';
 import type { DistributionSettings, OrderMatch, Tier, TierKind } from './distribution-config.ts';
 import type {
   DealerCheck,
@@ -6,12 +7,13 @@ import type {
   DealerVerdict,
   DecisionTrace,
   OrderFacts,
-  OrderLineFacts,
   Plan,
   PlanInput,
   PlannedOffer,
   TierTrace,
 } from './distribution-plan.ts';
+
+export { matchRegion } from './dealer-reach.ts';
 
 /**
  * The distribution decision (seeds 001, "automatic dealer choice"): which dealers see an order,
@@ -119,18 +121,11 @@ function judgeDealer(dealer: DealerFacts, order: OrderView, settings: Distributi
   if (regionMatch === 'none') failed.push({ check: 'region', message: regionMismatch(dealer, order.facts) });
   const gap = assortmentGap(dealer, order.facts.lines, settings.assortment);
   if (gap) failed.push({ check: 'assortment', message: `the assortment of ${who} ${gap}` });
-  if (dealer.exclusionReason !== null) failed.push({ check: 'exclusivity', message: `${who} is excluded by regional exclusivity: ${dealer.exclusionReason}` });
+  if (dealer.exclusionReason !== null) {
+    failed.push({ check: 'exclusivity', message: `${who} is excluded by regional exclusivity: ${dealer.exclusionReason}`, ...(dealer.exclusionRules && { rules: dealer.exclusionRules }) });
+  }
   if (dealer.declined) failed.push({ check: 'declined', message: `${who} declined this order in an earlier round` });
   return { code: dealer.code, name: dealer.name, regionMatch, failed, points: dealer.points, avgTakeSeconds: dealer.avgTakeSeconds };
-}
-
-/** How a dealer's regions meet the order's: the one region test of distribution. */
-export function matchRegion(dealerPaths: string[], orderPath: string | null): DealerVerdict['regionMatch'] {
-  if (orderPath === null) return 'none';
-  if (dealerPaths.some((p) => isPathWithin(orderPath, p))) return 'covers';
-  // The order only knows a coarser region (the country): a dealer somewhere inside it may still serve the buyer.
-  if (dealerPaths.some((p) => isPathWithin(p, orderPath))) return 'within';
-  return 'none';
 }
 
 function regionMismatch(dealer: DealerFacts, order: OrderFacts): string {
@@ -141,25 +136,6 @@ function regionMismatch(dealer: DealerFacts, order: OrderFacts): string {
   }
   const serves = dealer.regionPaths.length > 0 ? `serves ${dealer.regionPaths.join(', ')}` : 'serves no region';
   return `${label(dealer)} ${serves}, not the order's region ${order.regionCode ?? '?'} (${order.regionPath})`;
-}
-
-/** Null when the dealer's assortment covers the order under the rule; otherwise what is missing, as a sentence. */
-function assortmentGap(dealer: DealerFacts, lines: OrderLineFacts[], assortment: DistributionSettings['assortment']): string | null {
-  if (lines.length === 0) return null;
-  const missing = lines.filter((line) => !coversLine(dealer, line));
-  const covered = lines.length - missing.length;
-  const minShare = assortment.minShare ?? 1;
-  const enough =
-    assortment.rule === 'all' ? missing.length === 0 : assortment.rule === 'any' ? covered >= 1 : covered / lines.length + EPSILON >= minShare;
-  if (enough) return null;
-  const required = assortment.rule === 'all' ? 'all required' : assortment.rule === 'any' ? 'at least one required' : `at least ${percent(minShare)} required`;
-  return `covers ${covered} of ${lines.length} product lines (${required}): missing ${missing.map(lineName).join(', ')}`;
-}
-
-function coversLine(dealer: DealerFacts, line: OrderLineFacts): boolean {
-  if (dealer.wholeRange) return true;
-  if (line.productId !== null && dealer.stockedProductIds.includes(line.productId)) return true;
-  return line.productLine !== null && dealer.productLines.includes(line.productLine);
 }
 
 function failuresExcept(ctx: PlanContext, code: string, ignored: readonly DealerCheck[]): DealerVerdict['failed'] {
@@ -325,16 +301,19 @@ function planFixed(tier: TierOf<'fixed'>, _index: number, ctx: PlanContext): Tie
 function planBasePlus(tier: TierOf<'base_plus'>, index: number, ctx: PlanContext): TierResult {
   const state = ctx.input.quota[index];
   const distributed = state?.distributedInPeriod ?? 0;
+  // A percent is a share of the orders in the dealer's own reach, not of the whole network's (dealer-reach.ts).
+  const reachOf = (code: string) => state?.inReach?.[code] ?? distributed;
   const filtered: Filtered[] = [];
   const behind: { dealer: DealerFacts; deficit: number }[] = [];
   const quotas = uniqueBy(tier.quotas, (q) => q.dealer).map((quota) => {
     const allocated = state?.allocated[quota.dealer] ?? 0;
-    const target = quota.unit === 'percent' ? (quota.limit / 100) * (distributed + 1) : quota.limit;
+    const inReach = reachOf(quota.dealer);
+    const target = quota.unit === 'percent' ? (quota.limit / 100) * (inReach + 1) : quota.limit;
     const deficit = target - allocated;
     const isBehind = allocated + 1 <= target + EPSILON;
-    const maths = `${quota.unit === 'percent' ? `${quota.limit}% of ${distributed + 1} orders` : `${quota.limit} orders`} = target ${round(target)}, has ${allocated}`;
+    const maths = `${quota.unit === 'percent' ? `${quota.limit}% of ${inReach + 1} orders in its reach` : `${quota.limit} orders`} = target ${round(target)}, has ${allocated}`;
     const dealer = ctx.byCode.get(quota.dealer);
-    const row = { dealer: quota.dealer, unit: quota.unit, limit: quota.limit, allocated, target: round(target), deficit: round(deficit), behind: isBehind };
+    const row = { dealer: quota.dealer, unit: quota.unit, limit: quota.limit, inReach, allocated, target: round(target), deficit: round(deficit), behind: isBehind };
     const exclude = (status: string, filter: Filtered['filter'], message: string) => {
       filtered.push({ code: quota.dealer, filter, message });
       return { ...row, status };
@@ -621,7 +600,11 @@ function fallbackPlan(ctx: PlanContext, defaults: DefaultEntry[], run: TierRun):
 
 /**
  * The fallback is the manufacturer's own distribution department: no region, assortment or
- * acceptance check applies, only that it exists and is active.
+ * acceptance check applies, only that it exists, is active and is not excluded by regional
+ * exclusivity. A fallback that is no partner of a rule restricting the order in its region does
+ * not get it: the order stays unassigned and the admins are told (they can assign a partner, or
+ * force with a written reason). Handing it to a partner instead would be a tier the configuration
+ * does not have; the partners eligible were already offered it by the tiers.
  */
 function fallbackDealer(ctx: PlanContext): { dealer: DealerFacts | null; problem: string } {
   const code = ctx.settings.fallbackDealer;
@@ -629,6 +612,7 @@ function fallbackDealer(ctx: PlanContext): { dealer: DealerFacts | null; problem
   const dealer = ctx.byCode.get(code);
   if (!dealer) return { dealer: null, problem: `the fallback dealer ${code} is unknown` };
   if (!dealer.active) return { dealer: null, problem: `the fallback dealer ${label(dealer)} is blocked (deactivated)` };
+  if (dealer.exclusionReason !== null) return { dealer: null, problem: `the fallback dealer ${label(dealer)} is excluded by regional exclusivity: ${dealer.exclusionReason}` };
   return { dealer, problem: '' };
 }
 
@@ -645,6 +629,7 @@ function trace(ctx: PlanContext, defaultDealer: DefaultEntry[], tiers: TierTrace
       skus: order.skus,
       channel: order.facts.channel.name,
       stockCheck: order.facts.stockCheck ?? null,
+      exclusivity: order.facts.exclusivity ?? null,
     },
     defaultDealer,
     dealers: ctx.dealers.map((d) => ctx.verdicts.get(d.code)!),
@@ -688,14 +673,6 @@ function tierName(tier: Tier): string {
 
 function label(dealer: DealerFacts): string {
   return `${dealer.name} (${dealer.code})`;
-}
-
-function lineName(line: OrderLineFacts): string {
-  return line.sku ?? line.productLine ?? `line ${line.position}`;
-}
-
-function percent(share: number): string {
-  return `${round(share * 100)}%`;
 }
 
 function round(value: number): number {

@@ -5,9 +5,10 @@ import { assertValid } from '../model/validate.ts';
 import { IsoDateTime } from '../model/common.ts';
 import { dealersNamedIn, type DistributionConfig } from './distribution-config.ts';
 import { DistributionConfigs } from './distribution-configs.ts';
-import type { DealerFacts, Plan, QuotaState } from './distribution-plan.ts';
+import type { DealerFacts, OrderFacts, Plan, QuotaState } from './distribution-plan.ts';
 import { planDistribution } from './distribution-strategy.ts';
-import { loadCandidates, loadOrderFacts, loadRegionPaths, reachesEveryone } from './decision-facts.ts';
+import { loadCandidates, loadOrderFacts, loadReachDealers, loadRegionPaths, reachesEveryone } from './decision-facts.ts';
+import { reachFor, withinReach, type ReachDealer } from './dealer-reach.ts';
 import { periodStart } from './quota-period-rules.ts';
 
 /**
@@ -16,7 +17,9 @@ import { periodStart } from './quota-period-rules.ts';
  * live distribution, at the moment it was placed, with:
  * - today's dealers, regions, assortment and exclusivity rules (their past states are not kept),
  * - each dealer's points as they were when the order was placed (from the points history),
- * - Base+ quotas counted within the replay, period by period, as if the configuration had been in force.
+ * - Base+ quotas counted within the replay, period by period, as if the configuration had been in force:
+ *   a percent is a share of the replayed orders in the quota dealer's reach, judged with today's
+ *   regions and assortment by the same function live distribution counts with (dealer-reach.ts).
  * Who would have taken each order is modelled: every offered dealer takes after its own average
  * acceptance time (the network's average for dealers without history); the first to take within
  * its offer's time wins, else the fallback gets it at the deadline. Declines are not modelled.
@@ -50,6 +53,8 @@ export interface WhatIfOrder {
   via: 'take' | 'default' | 'fallback' | null;
   /** Tier kind that offered it to the dealer who took it. */
   tier: string | null;
+  /** The Base+ quota dealer the order counts against (null: no quota tier offered it). */
+  quotaDealer: string | null;
   minutesToTake: number | null;
   offeredTo: number;
   /** What actually happened. */
@@ -108,7 +113,8 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
   const regionPaths = await loadRegionPaths(db, config);
   const networkAverage = await averageTakeSeconds(db);
   const actual = await actualOutcomes(db, orderRows.map((r) => r.id));
-  const quotas = new QuotaCounter(config);
+  const quotaCodes = [...new Set(config.tiers.flatMap((t) => (t.kind === 'base_plus' ? t.quotas.map((q) => q.dealer) : [])))];
+  const quotas = new QuotaCounter(config, await loadReachDealers(db, quotaCodes, 'all'));
   const tierNames = config.tiers.map((t, i) => ({ tier: i, kind: t.kind, name: t.name ?? t.kind, orders: 0, taken: 0 }));
   const byDealer = new Map<string, { offered: number; wouldGet: number; actuallyGot: number }>();
   const dealerStats = (code: string) => byDealer.get(code) ?? byDealer.set(code, { offered: 0, wouldGet: 0, actuallyGot: 0 }).get(code)!;
@@ -128,7 +134,7 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
     const candidates = await loadCandidates(db, order, { everyone: reachesEveryone(config), named: dealersNamedIn(config) });
     const dealers = await withPointsAt(db, candidates, at);
     const plan = planDistribution({ order: order.facts, dealers: dealers.map((d) => ({ ...d, declined: false })), config, configVersion: version ?? 0, now: at, regionPaths, quota: quotas.stateAt(at) });
-    quotas.record(at, plan);
+    quotas.record(at, plan, order.facts);
     const result = simulate(plan, dealers, networkAverage, at, fallbackOf(config, dealers));
     for (const offer of plan.offers) dealerStats(offer.dealerCode).offered++;
     for (const tier of new Set(plan.offers.map((o) => o.tier))) tierNames[tier]!.orders++;
@@ -147,7 +153,9 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
     if (sample.length < (input.sample ?? 100)) {
       sample.push({
         orderId: row.id, number: order.facts.number, placedAt: order.facts.placedAt, outcome: plan.outcome, dealer: result.dealer, via: result.via,
-        tier: result.tier === null ? null : config.tiers[result.tier]!.kind, minutesToTake: result.minutes, offeredTo: plan.offers.length,
+        tier: result.tier === null ? null : config.tiers[result.tier]!.kind,
+        quotaDealer: plan.quotaDealerId ? (plan.offers.find((o) => o.dealerId === plan.quotaDealerId)?.dealerCode ?? null) : null,
+        minutesToTake: result.minutes, offeredTo: plan.offers.length,
         actualDealer: real?.dealer ?? null, actualVia: real?.via ?? null,
       });
     }
@@ -197,33 +205,45 @@ function fallbackOf(config: DistributionConfig, dealers: DealerFacts[]): string 
   return code && dealers.some((d) => d.code === code && d.active) ? code : null;
 }
 
-/** Base+ counts within the replay, per tier and period. */
+/** Base+ counts within the replay, per tier and period: orders, orders per quota dealer, and orders in each quota dealer's reach. */
 class QuotaCounter {
-  private readonly periods = new Map<string, { distributed: number; allocated: Record<string, number> }>();
+  private readonly periods = new Map<string, { distributed: number; allocated: Record<string, number>; inReach: Record<string, number> }>();
 
-  constructor(private readonly config: DistributionConfig) {}
+  constructor(
+    private readonly config: DistributionConfig,
+    private readonly dealers: ReachDealer[],
+  ) {}
 
   stateAt(at: Date): Record<number, QuotaState> {
     const states: Record<number, QuotaState> = {};
     for (const [index, tier] of this.config.tiers.entries()) {
       if (tier.kind !== 'base_plus') continue;
       const start = periodStart(at, tier.period, this.config.settings.timeZone).toISOString();
-      const counts = this.periods.get(`${index}|${start}`) ?? { distributed: 0, allocated: {} };
-      states[index] = { periodStart: start, distributedInPeriod: counts.distributed, allocated: { ...counts.allocated } };
+      const counts = this.periods.get(`${index}|${start}`) ?? { distributed: 0, allocated: {}, inReach: {} };
+      const inReach = Object.fromEntries(this.dealersOf(index).map((d) => [d.code, counts.inReach[d.code] ?? 0]));
+      states[index] = { periodStart: start, distributedInPeriod: counts.distributed, allocated: { ...counts.allocated }, inReach };
     }
     return states;
   }
 
-  record(at: Date, plan: Plan): void {
+  record(at: Date, plan: Plan, order: OrderFacts): void {
     const quotaDealer = plan.quotaDealerId ? plan.offers.find((o) => o.dealerId === plan.quotaDealerId) : undefined;
     for (const [index, tier] of this.config.tiers.entries()) {
       if (tier.kind !== 'base_plus') continue;
       const key = `${index}|${periodStart(at, tier.period, this.config.settings.timeZone).toISOString()}`;
-      const counts = this.periods.get(key) ?? { distributed: 0, allocated: {} };
+      const counts = this.periods.get(key) ?? { distributed: 0, allocated: {}, inReach: {} };
       counts.distributed++;
       if (quotaDealer && quotaDealer.tier === index) counts.allocated[quotaDealer.dealerCode] = (counts.allocated[quotaDealer.dealerCode] ?? 0) + 1;
+      for (const dealer of this.dealersOf(index)) {
+        if (withinReach(reachFor(dealer, order), order, this.config.settings.assortment)) counts.inReach[dealer.code] = (counts.inReach[dealer.code] ?? 0) + 1;
+      }
       this.periods.set(key, counts);
     }
+  }
+
+  private dealersOf(index: number): ReachDealer[] {
+    const tier = this.config.tiers[index];
+    return tier?.kind === 'base_plus' ? this.dealers.filter((d) => tier.quotas.some((q) => q.dealer === d.code)) : [];
   }
 }
 

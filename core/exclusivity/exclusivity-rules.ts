@@ -7,21 +7,37 @@ import { IsoDate } from '../model/common.ts';
  * (NOVUS portal, seeds 002). The flows in exclusivity-service.ts load the dealer's regions, the
  * product and the candidate rules, and ask an ExclusivityPolicy.
  *
- * The semantics of DefaultExclusivityPolicy, and why:
+ * The semantics of DefaultExclusivityPolicy, and why. Two questions are asked, with different
+ * territories, because they protect the same contract from two sides:
+ *
+ * A. Distribution offers (`decideForOrder`): judged by WHERE THE ORDER IS DELIVERED. For an order
+ *    delivered in a region under a rule covering one of its lines, only the rule's partner dealers
+ *    may be offered it, whatever their registered region and whatever the tier (country-level
+ *    dealers, a nationwide taxi, fixed rules, default dealers, the fallback, an admin's assign).
+ *    Where no rule applies to the order's region nobody is excluded: a dealer registered in Tver
+ *    with Moscow as an extra region gets NOVA orders in Tver even though NOVA is exclusive to
+ *    another dealer in Moscow. Judging offers by the dealer's regions did both wrongs at once
+ *    (issue 10): a country-level dealer or the whole network via taxi was offered a Moscow NOVA
+ *    order (its regions are not inside Moscow), and the Tver dealer lost Tver orders.
+ *
+ * B. Dealer purchases (`decide`, the exclusivity check and the refusal of a dealer's own purchase
+ *    order): judged by the dealer's REGISTERED regions (main, extra regions, cities, read from the
+ *    hub, never from the caller) PLUS the delivery region when there is one. A purchase for the
+ *    dealer's own stock often has no end-customer address, and goods a dealer holds can be resold
+ *    anywhere it operates; so a non-partner registered inside the rule's region may not buy the
+ *    product, and neither may anyone for delivery into it.
  *
  * 1. Hierarchy. A rule on a region covers the region and everything below it (its cities): region
- *    paths are materialised ("/RU/RU-MOW/"), so "inside" is a prefix test. A dealer registered
- *    above the rule's region (e.g. at country level for a Moscow rule) is NOT inside it.
+ *    paths are materialised ("/RU/RU-MOW/"), so "inside" is a prefix test. A region above the
+ *    rule's region (the country for a Moscow rule) is NOT inside it: an order known only as "RU"
+ *    is not under a Moscow rule, and a dealer registered at country level does not buy inside it.
  *
- * 2. Where the dealer is. A dealer is in a rule's territory when ANY of its regions (main region,
- *    extra regions, cities) lies inside the rule's region. We judge by where the dealer operates,
- *    not by where one order is delivered, because (a) dealer-portal orders are purchases for the
- *    dealer's own stock, with no end-customer delivery address, (b) goods a dealer holds can be
- *    resold in any place it operates, and (c) the exclusivity is a supplier contract: wrongly
- *    allowing breaches it silently, wrongly refusing is visible, carries its reason and can be
- *    settled by a manager. The delivery region may be added later as an extra territory test.
+ * 2. Territory. A: the order's delivery region. B: the dealer is in a rule's territory when ANY of
+ *    its regions, or the delivery region, lies inside the rule's region. (c) holds for both: the
+ *    exclusivity is a supplier contract; wrongly allowing breaches it silently, wrongly refusing
+ *    is visible, carries its reason and can be settled by a manager (admin assign with force).
  *
- * 3. Precedence. For each of the dealer's regions, among the rules that match the product, are valid
+ * 3. Precedence. For each region of the territory, among the rules that match the product, are valid
  *    on the date and cover that region, the MOST SPECIFIC decides: product beats product line beats
  *    brand; at the same scope, the rule on the deeper region beats the one on its ancestor. Rules
  *    tied on both (same scope and region) are read as one grant: the dealer must be a partner of
@@ -92,9 +108,27 @@ export interface ExclusivityVerdict {
   regionCode?: string;
 }
 
-/** Decides whether a dealer may buy (or be offered) a product on a date. */
+export interface OrderExclusivityQuestion {
+  /** Where the order is delivered. */
+  region: RegionRef;
+  product: ProductRef;
+  /** Calendar date YYYY-MM-DD the order is for. */
+  date: string;
+  rules: readonly ExclusivityRuleRef[];
+}
+
+export interface OrderExclusivityVerdict {
+  /** The rules that decide who may be offered the product in the order's region; empty when none applies. */
+  rules: ExclusivityRuleRef[];
+  /** The dealers that may be offered it (the deciding rules' partners); null when no rule applies. */
+  partners: string[] | null;
+  reason: string;
+}
+
+/** Decides whether a dealer may buy a product on a date (B), and who may be offered an order's product (A). */
 export interface ExclusivityPolicy {
   decide(question: ExclusivityQuestion): ExclusivityVerdict;
+  decideForOrder(question: OrderExclusivityQuestion): OrderExclusivityVerdict;
 }
 
 const SCOPE_RANK: Record<ExclusivityScope, number> = { product: 0, product_line: 1, brand: 2 };
@@ -174,6 +208,51 @@ export class DefaultExclusivityPolicy implements ExclusivityPolicy {
     const regions = dealer.regions.map((r) => r.code).join(', ') || 'no region';
     return { allowed: true, reason: `no exclusivity rule restricts ${product.sku} for dealer ${dealer.code} (${regions}) on ${date}`, rules: [] };
   }
+
+  decideForOrder({ region, product, date, rules }: OrderExclusivityQuestion): OrderExclusivityVerdict {
+    const covering = rules.filter((rule) => ruleMatchesProduct(rule, product) && ruleValidOn(rule, date) && isPathWithin(region.path, rule.regionPath));
+    if (covering.length === 0) return { rules: [], partners: null, reason: `no exclusivity rule restricts ${product.sku} in ${region.code} on ${date}` };
+    const deciding = mostSpecific(covering);
+    const partners = [...new Set(deciding.flatMap((rule) => rule.dealerCodes))].sort();
+    return { rules: deciding, partners, reason: deciding.map(describeRule).join('; ') };
+  }
+}
+
+/**
+ * A line of an order an exclusivity rule restricts in the order's region: who may be offered it,
+ * and the rules that decided (in the trace, for the order and for every excluded dealer).
+ */
+export interface RestrictedLine {
+  index: number;
+  sku: string;
+  partners: string[];
+  rules: ExclusivityRuleRef[];
+  reason: string;
+}
+
+/** What exclusivity says about one order: its delivery region, the day, and the lines restricted there. */
+export interface OrderExclusivity {
+  regionCode: string | null;
+  date: string;
+  /** False when the order's region is not in the hierarchy: dealers are then judged by their own regions (B). */
+  byOrderRegion: boolean;
+  restricted: RestrictedLine[];
+}
+
+/** Why exclusivity forbids `dealerCode` an order (null: allowed): the first restricted line it is no partner of. */
+export function orderExclusionOf(exclusivity: OrderExclusivity | null | undefined, dealerCode: string): { reason: string; rules: ExclusivityRuleRef[] } | null {
+  if (!exclusivity) return null;
+  const refused = exclusivity.restricted.filter((line) => !line.partners.includes(dealerCode));
+  if (refused.length === 0) return null;
+  const where = exclusivity.regionCode ?? 'the order\'s region';
+  return {
+    reason: refused.map((line) => `${line.sku}: ${line.reason}; the order is delivered in ${where}`).join('; '),
+    rules: uniqueRules(refused.flatMap((line) => line.rules)),
+  };
+}
+
+function uniqueRules(rules: ExclusivityRuleRef[]): ExclusivityRuleRef[] {
+  return [...new Map(rules.map((r) => [r.id, r])).values()];
 }
 
 function mostSpecific(rules: ExclusivityRuleRef[]): ExclusivityRuleRef[] {

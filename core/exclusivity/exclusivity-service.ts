@@ -16,6 +16,8 @@ import {
   normaliseValue,
   type DealerRef,
   type ExclusivityPolicy,
+  type OrderExclusivity,
+  type RestrictedLine,
   type ExclusivityRuleInput,
   type ExclusivityRuleRef,
   type ExclusivityScope,
@@ -32,7 +34,10 @@ import {
  * number of dealers or lines: the regions named, the products, and the candidate rules.
  */
 
-export type { DealerRef, LineRef } from './exclusivity-rules.ts';
+export type { DealerRef, LineRef, OrderExclusivity } from './exclusivity-rules.ts';
+
+/** What a query can run on: the database, or a transaction through its raw query. */
+type Queryable = Pick<Database, 'query'>;
 
 export interface ExclusivityRuleView extends ExclusivityRuleRef {
   note: string | null;
@@ -73,6 +78,9 @@ export interface LineVerdict {
 export interface DealerLinesCheck {
   dealerCode: string;
   date: string;
+  /** The territory judged: the dealer's registered regions (from the hub), then the delivery region when given. */
+  regionCodes: string[];
+  deliveryRegion: string | null;
   /** True when every line is allowed. */
   allowed: boolean;
   lines: LineVerdict[];
@@ -116,7 +124,11 @@ const RULE_COLUMNS = `r.id, r.scope, r.value, coalesce(r.dealer_codes, '{}') AS 
   r.external_id, r.note, r.created_at, r.updated_at, g.code AS region_code, g.path AS region_path`;
 const RULE_FROM = `exclusivity_rule r JOIN region g ON g.id = r.region_id`;
 
-const CheckInputSchema = Type.Object({ dealer: DealerRefSchema, lines: Type.Array(LineRefSchema, { minItems: 1, maxItems: 2000 }) });
+const CheckInputSchema = Type.Object({
+  dealerCode: Type.String({ minLength: 1, maxLength: 100 }),
+  lines: Type.Array(LineRefSchema, { minItems: 1, maxItems: 2000 }),
+  deliveryRegion: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
 const ExcludedInputSchema = Type.Object({ candidates: Type.Array(DealerRefSchema, { maxItems: 100_000 }), lines: Type.Array(LineRefSchema, { minItems: 1, maxItems: 2000 }) });
 
 export class ExclusivityService {
@@ -262,16 +274,22 @@ export class ExclusivityService {
   // ---- decisions ----------------------------------------------------------------------------------------------------
 
   /**
-   * The dealer portal's check: each line allowed or refused with its reason (an order is refused
-   * line by line, not as a whole). A line whose product is not in the catalogue is refused.
+   * The dealer portal's check (a dealer's own purchase): each line allowed or refused with its
+   * reason (an order is refused line by line, not as a whole). The territory is the dealer's
+   * registered regions as the hub knows them, never regions a caller sends, plus the delivery
+   * region when the purchase has one (exclusivity-rules.ts, B). A line whose product is not in the
+   * catalogue is refused.
    */
-  async checkDealerLines(dealer: DealerRef, lines: LineRef[], date?: string | Date): Promise<DealerLinesCheck> {
-    const input = assertValid(CheckInputSchema, { dealer, lines }, 'check');
+  async checkDealerLines(dealerCode: string, lines: LineRef[], date?: string | Date, deliveryRegion?: string): Promise<DealerLinesCheck> {
+    const input = assertValid(CheckInputSchema, { dealerCode, lines, deliveryRegion }, 'check');
     const day = toCalendarDate(date);
-    const loaded = await loadContext(this.db, input.dealer.regionCodes, input.lines, day);
-    const unknownRegion = input.dealer.regionCodes.find((code) => !loaded.regions.has(code));
-    if (unknownRegion) throw new HubError('invalid_data', `Region ${unknownRegion} of dealer ${input.dealer.code} does not exist.`, { field: 'dealer.regionCodes' });
-    const territory = { code: input.dealer.code, regions: input.dealer.regionCodes.map((c) => loaded.regions.get(c)!) };
+    const registered = await registeredRegionsOf(this.db, input.dealerCode);
+    const regionCodes = [...new Set([...registered, ...(input.deliveryRegion ? [input.deliveryRegion] : [])])];
+    const loaded = await loadContext(this.db, regionCodes, input.lines, day);
+    if (input.deliveryRegion && !loaded.regions.has(input.deliveryRegion)) {
+      throw new HubError('invalid_data', `deliveryRegion: region ${input.deliveryRegion} does not exist.`, { field: 'deliveryRegion' });
+    }
+    const territory = { code: input.dealerCode, regions: regionCodes.flatMap((c) => loaded.regions.get(c) ?? []) };
 
     const verdicts = input.lines.map((line, index): LineVerdict => {
       const product = loaded.productOf(line);
@@ -282,7 +300,31 @@ export class ExclusivityService {
       const verdict = this.policy.decide({ dealer: territory, product, date: day, rules: loaded.rules });
       return { ...base, productKnown: true, allowed: verdict.allowed, reason: verdict.reason, rules: verdict.rules };
     });
-    return { dealerCode: input.dealer.code, date: day, allowed: verdicts.every((v) => v.allowed), lines: verdicts };
+    return { dealerCode: input.dealerCode, date: day, regionCodes, deliveryRegion: input.deliveryRegion ?? null, allowed: verdicts.every((v) => v.allowed), lines: verdicts };
+  }
+
+  /**
+   * Refuses a dealer's own purchase order that breaks exclusivity, before anything of it is
+   * recorded: a conflict (409) whose details list every line with its verdict and reason. Lines
+   * not in the catalogue are left to the intake's own checks (a purchase may carry services).
+   */
+  async refuseDealerPurchase(dealerCode: string, lines: LineRef[], date?: string | Date, deliveryRegion?: string): Promise<void> {
+    if (lines.length === 0) return;
+    // An order's region is free text: one the hierarchy does not know cannot widen the territory.
+    const [region] = deliveryRegion ? await this.db.query<{ code: string }>(`SELECT code FROM region WHERE upper(code) = upper($1) LIMIT 1`, [deliveryRegion]) : [];
+    const check = await this.checkDealerLines(dealerCode, lines, date, region?.code);
+    const refused = check.lines.filter((l) => l.productKnown && !l.allowed);
+    if (refused.length === 0) return;
+    throw new HubError(
+      'conflict',
+      `Dealer ${dealerCode} may not buy ${refused.length === 1 ? 'line' : 'lines'} ${refused.map((l) => l.index + 1).join(', ')} under regional exclusivity: ${refused.map((l) => `${l.sku}: ${l.reason}`).join('; ')}.`,
+      { details: { reason: 'exclusivity', dealerCode, date: check.date, regionCodes: check.regionCodes, deliveryRegion: check.deliveryRegion, lines: check.lines.filter((l) => l.productKnown) } },
+    );
+  }
+
+  /** See the exported orderExclusivity. */
+  orderExclusivity(input: OrderExclusivityInput): Promise<OrderExclusivity> {
+    return orderExclusivity(this.db, input, this.policy);
   }
 
   /** See the exported excludedDealers. */
@@ -297,6 +339,51 @@ export class ExclusivityService {
   }
 }
 
+export interface OrderExclusivityInput {
+  /** The order's delivery region as stored (any case); null when the order has none. */
+  regionCode: string | null;
+  /** Its materialised path; null when the region is not in the hierarchy. */
+  regionPath: string | null;
+  lines: { sku: string | null; productId?: string | null | undefined }[];
+  date: string | Date;
+}
+
+/**
+ * For distribution (exclusivity-rules.ts, A): the lines of an order that an exclusivity rule
+ * restricts in the order's delivery region, each with its partners and the rules that decided.
+ * Who may be offered the order is then a pure question (orderExclusionOf), the same for every tier,
+ * the fallback and an admin's assign. At most three queries.
+ */
+export async function orderExclusivity(q: Queryable, input: OrderExclusivityInput, policy: ExclusivityPolicy = new DefaultExclusivityPolicy()): Promise<OrderExclusivity> {
+  const day = toCalendarDate(input.date);
+  if (input.regionPath === null) return { regionCode: input.regionCode, date: day, byOrderRegion: false, restricted: [] };
+  const regionCode = input.regionPath.split('/').filter(Boolean).pop()!;
+  const lines = input.lines.flatMap((l, index) => (l.sku || l.productId ? [{ index, ref: { ...(l.sku ? { sku: l.sku } : {}), ...(l.productId ? { productId: l.productId } : {}) } }] : []));
+  if (lines.length === 0) return { regionCode, date: day, byOrderRegion: true, restricted: [] };
+  const loaded = await loadContext(q, [regionCode], lines.slice(0, 2000).map((l) => l.ref), day);
+  const region = loaded.regions.get(regionCode) ?? { code: regionCode, path: input.regionPath };
+  const restricted: RestrictedLine[] = [];
+  for (const { index, ref } of lines) {
+    // Unknown products are checked against SKU rules only: their line and brand are unknown.
+    const product = loaded.productOf(ref) ?? { sku: ref.sku ?? ref.productId!, productLine: null, brand: null };
+    const verdict = policy.decideForOrder({ region, product, date: day, rules: loaded.rules });
+    if (verdict.partners !== null) restricted.push({ index, sku: product.sku, partners: verdict.partners, rules: verdict.rules, reason: verdict.reason });
+  }
+  return { regionCode, date: day, byOrderRegion: true, restricted };
+}
+
+/** The dealer's registered regions (main region first), as the hub knows them. */
+async function registeredRegionsOf(q: Queryable, dealerCode: string): Promise<string[]> {
+  const rows = await q.query<{ found: boolean; codes: string[] | null }>(
+    `SELECT true AS found, array_agg(g.code ORDER BY dr.is_main DESC, g.path) FILTER (WHERE g.code IS NOT NULL) AS codes
+       FROM dealer d LEFT JOIN dealer_region dr ON dr.dealer_id = d.id LEFT JOIN region g ON g.id = dr.region_id
+      WHERE d.code = $1 GROUP BY d.id`,
+    [dealerCode],
+  );
+  if (rows.length === 0) throw new HubError('not_found', `Dealer ${dealerCode} does not exist.`, { field: 'dealerCode' });
+  return rows[0]!.codes ?? [];
+}
+
 /**
  * For the distribution engine: which of the candidate dealers must never be offered an order with
  * these lines on this date, each with the reason. A dealer is excluded when any line is refused
@@ -304,7 +391,7 @@ export class ExclusivityService {
  * Three queries whatever the number of candidates and lines.
  */
 export async function excludedDealers(
-  db: Database,
+  db: Queryable,
   input: { lines: LineRef[]; candidates: DealerRef[]; date?: string | Date | undefined },
   policy: ExclusivityPolicy = new DefaultExclusivityPolicy(),
 ): Promise<ExclusionReport> {
@@ -354,7 +441,7 @@ interface LoadedContext {
  * lines, and the rules valid on the day on any of those regions or their ancestors that match a
  * product's SKU, line or brand.
  */
-async function loadContext(db: Database, regionCodes: string[], lines: LineRef[], day: string): Promise<LoadedContext> {
+async function loadContext(db: Queryable, regionCodes: string[], lines: LineRef[], day: string): Promise<LoadedContext> {
   lines.forEach((line, index) => {
     if (!line.sku && !line.productId) throw new HubError('invalid_data', `lines.${index}: give a sku or a productId.`, { field: `lines.${index}` });
   });

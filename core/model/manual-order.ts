@@ -40,9 +40,17 @@ export type ManualOrderContent = Static<typeof ManualOrderContentSchema>;
 /** How the order reached the operator. */
 export const ManualOrderViaSchema = Type.String({ pattern: '^[a-z][a-z0-9_-]{1,39}$', description: 'phone, email, field_rep, new_deal, quote, or your own' });
 
+/** The buyer is a dealer (a dealer's own purchase, e.g. from the dealer portal): its exclusivity is checked line by line. */
+export const DealerBuyerSchema = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: "the dealer code when the buyer is a dealer: a purchase that breaks regional exclusivity is refused line by line (409)",
+});
+
 export const ManualOrderInputSchema = Type.Intersect([
   ManualOrderContentSchema,
   Type.Object({
+    dealerCode: Type.Optional(DealerBuyerSchema),
     /** Operator recording the order on the buyer's behalf. */
     operator: Type.String({ minLength: 1 }),
     via: ManualOrderViaSchema,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ManualOrderInput } from '../../core/model/manual-order.ts';
 import { HubError } from '../../core/errors.ts';
+import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
 import type { ManualOrderReceipt } from '../../core/ports.ts';
 import { MANUAL_CONNECTOR } from '../../core/quotes/quotes.ts';
@@ -26,6 +27,11 @@ export async function recordManualOrder(ctx: ProcessorContext, channelId: string
     ? await db.prisma.order.findUnique({ where: { channelId_externalId: { channelId, externalId } }, select: { placedAt: true } })
     : null;
   const receivedAt = (existing?.placedAt ?? new Date()).toISOString();
+  if (order.dealerCode) {
+    // A dealer's own purchase that breaks exclusivity is refused before anything of it is recorded.
+    const lines = order.lines.flatMap((l) => (l.sku ? [{ sku: l.sku }] : []));
+    await new ExclusivityService(db).refuseDealerPurchase(order.dealerCode, lines, order.desiredDeliveryDate ?? receivedAt.slice(0, 10), order.region);
+  }
   const archived = await archivePayload(db, {
     channelId,
     kind: 'push',

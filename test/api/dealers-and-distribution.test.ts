@@ -570,9 +570,15 @@ describe('dealers and distribution API on PGlite', () => {
       expect(await call('POST', `/v1/orders/${orderId}/distribution`)).toMatchObject({ status: 200, body: { action: 'redistributed', status: 'offering' } });
       expect((await call('GET', `/v1/orders/${orderId}/distribution`)).body.round).toBe(2);
       expect(await call('POST', `/v1/orders/${orderId}/distribution`, { force: false })).toMatchObject({ status: 200, body: { action: 'unchanged' } });
+      // HQ is not authorised: refused with the failed check, and forcing needs a written reason.
+      expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'HQ' }, anna)).toMatchObject({
+        status: 409,
+        body: { error: { code: 'conflict', details: { reason: 'not_eligible', forceable: true, checks: [{ check: 'not_authorised', message: 'dealer HQ is not an authorised dealer' }] } } },
+      });
+      expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'HQ', force: true }, anna)).toMatchObject({ status: 400, body: { error: { field: 'reason' } } });
       expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'D-3', note: 'asked for by the client' }, anna)).toEqual({
         status: 200,
-        body: { orderId, dealerCode: 'D-3', status: 'assigned', dueAt: expect.any(String) },
+        body: { orderId, dealerCode: 'D-3', status: 'assigned', dueAt: expect.any(String), forced: false },
       });
       expect(await call('POST', `/v1/orders/${orderId}/assign`, { dealer: 'NOPE' })).toMatchObject({ status: 404 });
       expect(await call('POST', '/v1/orders/no-such-order/distribution', {})).toMatchObject({ status: 404 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DealerService } from '../../core/dealers/dealer-service.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 import { buildTestApp } from './fakes.ts';
 
@@ -102,15 +103,20 @@ describe('when exclusivity rules are managed through the API', () => {
     expect(taken.statusCode).toBe(409);
   });
 
-  it('checks a dealer’s lines one by one, with the reason', async () => {
+  it('checks a dealer’s lines one by one, with the reason, by the regions the hub knows for the dealer', async () => {
+    await new DealerService(t.db).load([
+      { code: 'D-99', name: 'Zelenograd dealer', mainRegion: 'RU-MOW-ZEL', extraRegions: ['RU-SPE'], authorised: true },
+      { code: 'D-17', name: 'Moscow partner', mainRegion: 'RU-MOW', authorised: true },
+    ]);
     const response = await app.inject({
       method: 'POST',
       url: '/v1/exclusivity/check',
-      payload: { dealer: { code: 'D-99', regionCodes: ['RU-MOW-ZEL', 'RU-SPE'] }, lines: [{ sku: 'POR-MARMI-60' }, { sku: 'KER-1' }], date: '2026-12-31' },
+      // The caller's region codes are ignored: D-99 is not let off by claiming to be elsewhere.
+      payload: { dealer: { code: 'D-99', regionCodes: ['RU-MOS'] }, lines: [{ sku: 'POR-MARMI-60' }, { sku: 'KER-1' }], date: '2026-12-31' },
     });
     expect(response.statusCode).toBe(200);
     const check = response.json();
-    expect(check).toMatchObject({ dealerCode: 'D-99', date: '2026-12-31', allowed: false });
+    expect(check).toMatchObject({ dealerCode: 'D-99', date: '2026-12-31', allowed: false, regionCodes: ['RU-MOW-ZEL', 'RU-SPE'], deliveryRegion: null });
     expect(check.lines[0]).toMatchObject({ sku: 'POR-MARMI-60', allowed: false, productKnown: true });
     expect(check.lines[0].reason).toBe(
       `brand "Porcelanosa" is exclusive in RU-MOW to dealer D-17 (rule ${id}, valid 2026-01-01..2026-12-31); dealer D-99 operates in RU-MOW-ZEL, inside RU-MOW`,
@@ -118,8 +124,10 @@ describe('when exclusivity rules are managed through the API', () => {
     expect(check.lines[0].rules[0]).toMatchObject({ id, regionCode: 'RU-MOW' });
     expect(check.lines[1]).toMatchObject({ sku: 'KER-1', allowed: false, reason: expect.stringContaining('product line "Classic" is exclusive in RU-SPE to dealer D-50') });
 
-    const partner = await app.inject({ method: 'POST', url: '/v1/exclusivity/check', payload: { dealer: { code: 'D-17', regionCodes: ['RU-MOW'] }, lines: [{ sku: 'POR-MARMI-60' }], date: '2026-06-01' } });
+    const partner = await app.inject({ method: 'POST', url: '/v1/exclusivity/check', payload: { dealer: { code: 'D-17' }, lines: [{ sku: 'POR-MARMI-60' }], date: '2026-06-01' } });
     expect(partner.json()).toMatchObject({ allowed: true, lines: [{ allowed: true }] });
+    const delivered = await app.inject({ method: 'POST', url: '/v1/exclusivity/check', payload: { dealer: { code: 'D-17' }, lines: [{ sku: 'KER-1' }], date: '2026-06-01', deliveryRegion: 'RU-SPE' } });
+    expect(delivered.json()).toMatchObject({ allowed: false, regionCodes: ['RU-MOW', 'RU-SPE'], deliveryRegion: 'RU-SPE' });
   });
 
   it('answers 400 for a bad check request', async () => {
@@ -127,8 +135,10 @@ describe('when exclusivity rules are managed through the API', () => {
     expect(noLines.statusCode).toBe(400);
     const badDate = await app.inject({ method: 'POST', url: '/v1/exclusivity/check', payload: { dealer: { code: 'D-1', regionCodes: ['RU'] }, lines: [{ sku: 'KER-1' }], date: '2026-02-30' } });
     expect(badDate.statusCode).toBe(400);
-    const region = await app.inject({ method: 'POST', url: '/v1/exclusivity/check', payload: { dealer: { code: 'D-1', regionCodes: ['XX'] }, lines: [{ sku: 'KER-1' }] } });
-    expect(region.json().error).toMatchObject({ code: 'invalid_data', field: 'dealer.regionCodes' });
+    const region = await app.inject({ method: 'POST', url: '/v1/exclusivity/check', payload: { dealer: { code: 'D-17' }, lines: [{ sku: 'KER-1' }], deliveryRegion: 'XX' } });
+    expect(region.json().error).toMatchObject({ code: 'invalid_data', field: 'deliveryRegion' });
+    const unknown = await app.inject({ method: 'POST', url: '/v1/exclusivity/check', payload: { dealer: { code: 'D-NOBODY' }, lines: [{ sku: 'KER-1' }] } });
+    expect(unknown.statusCode).toBe(404);
   });
 
   it('deletes a rule: 204, then 404', async () => {

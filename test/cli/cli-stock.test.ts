@@ -34,6 +34,13 @@ describe('hub CLI for stock and exclusivity', { timeout: 120_000 }, () => {
         { code: 'RU-MOW-ZEL', name: 'Zelenograd', level: 'city', parentCode: 'RU-MOW' },
       ]),
     );
+    await writeFile(
+      join(dir, 'dealers.json'),
+      JSON.stringify([
+        { code: 'D-99', name: 'Zelenograd dealer', mainRegion: 'RU-MOW-ZEL' },
+        { code: 'D-17', name: 'Moscow partner', mainRegion: 'RU-MOW' },
+      ]),
+    );
     await writeFile(join(dir, 'rules.json'), JSON.stringify([{ externalId: '1C-1', scope: 'brand', value: 'Porcelanosa', regionCode: 'RU-MOW', dealerCodes: ['D-17'] }]));
   });
   afterAll(() => t.drop());
@@ -55,11 +62,13 @@ describe('hub CLI for stock and exclusivity', { timeout: 120_000 }, () => {
 
   it('loads regions and rules, and refuses a city dealer outside the partners with the reason (exit code 2)', async () => {
     expect((await hub(t.url!, 'regions', 'load', join(dir, 'regions.json'))).code).toBe(0);
+    expect((await hub(t.url!, 'dealers', 'load', join(dir, 'dealers.json'))).code).toBe(0);
     expect((await hub(t.url!, 'exclusivity', 'load', join(dir, 'rules.json'))).code).toBe(0);
-    const refused = await hub(t.url!, 'exclusivity', 'check', '--dealer', 'D-99', '--region', 'RU-MOW-ZEL', '--sku', 'TILE-30');
+    // The dealer's regions are the ones the hub holds for it.
+    const refused = await hub(t.url!, 'exclusivity', 'check', '--dealer', 'D-99', '--sku', 'TILE-30');
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/REFUSED\s+brand "Porcelanosa" is exclusive in RU-MOW to dealer D-17 \(rule 1C-1, without end date\); dealer D-99 operates in RU-MOW-ZEL, inside RU-MOW/);
-    const partner = await hub(t.url!, 'exclusivity', 'check', '--dealer', 'D-17', '--region', 'RU-MOW', '--sku', 'TILE-30');
+    const partner = await hub(t.url!, 'exclusivity', 'check', '--dealer', 'D-17', '--delivery-region', 'RU-MOW-ZEL', '--sku', 'TILE-30');
     expect(partner.code).toBe(0);
   });
 });

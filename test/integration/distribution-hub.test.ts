@@ -5,6 +5,7 @@ import { DistributionConfigs } from '../../core/distribution/distribution-config
 import { DistributionQueries } from '../../core/distribution/distribution-queries.ts';
 import { DistributionService } from '../../core/distribution/distribution-service.ts';
 import { whatIf } from '../../core/distribution/what-if.ts';
+import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
@@ -143,5 +144,26 @@ describe('distribution inside the hub (embedded database)', () => {
     expect(report.byDealer.find((d) => d.dealer === 'DEPT')).toMatchObject({ wouldGet: 5 });
     expect(report.byDealer.find((d) => d.dealer === 'SB')).toMatchObject({ offered: 4, wouldGet: 0 });
     expect(report.minutesToTake.simulated).toBeNull();
+  });
+
+  it('refuses a dealer’s own purchase that breaks exclusivity line by line, recording nothing of it', async () => {
+    const rules = new ExclusivityService(t.db);
+    const rule = await rules.create({ scope: 'product_line', value: 'Canada+', regionCode: 'RU-MOW', dealerCodes: ['ALFA'], externalId: 'EX-CANADA' });
+    const payloads = async () => Number((await t.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM raw_payload`))[0]!.n);
+    const before = await payloads();
+    // NORD is registered in Arkhangelsk: buying Canada+ for delivery into Moscow breaks ALFA's exclusivity there.
+    await expect(hub.actions.recordManualOrder(desk, { ...order('BUY-1', 'RU-MOW'), dealerCode: 'NORD' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('Dealer NORD may not buy line 1 under regional exclusivity: PANEL-1: product line "Canada+" is exclusive in RU-MOW to dealer ALFA'),
+      details: { reason: 'exclusivity', dealerCode: 'NORD', regionCodes: ['RU-ARK', 'RU-MOW'], lines: [expect.objectContaining({ index: 0, sku: 'PANEL-1', allowed: false })] },
+    });
+    expect(await payloads()).toBe(before);
+    expect(await t.db.prisma.order.count({ where: { externalId: 'BUY-1' } })).toBe(0);
+    // SB is registered in Moscow: not a partner, refused even without a delivery region.
+    await expect(hub.actions.recordManualOrder(desk, { ...order('BUY-2', ''), dealerCode: 'SB' })).rejects.toMatchObject({ code: 'conflict' });
+
+    expect((await hub.actions.recordManualOrder(desk, { ...order('BUY-3', 'RU-MOW'), dealerCode: 'ALFA' })).outcome).toBe('created');
+    expect((await hub.actions.recordManualOrder(desk, { ...order('BUY-4', 'RU-ARK'), dealerCode: 'NORD' })).outcome).toBe('created');
+    await rules.delete(rule.id);
   });
 });

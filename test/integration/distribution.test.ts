@@ -611,7 +611,11 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         const trace: DecisionTrace = admin.trace!;
         for (const name of ['OTHER', 'ZEL']) {
           expect(trace.dealers.find((d) => d.code === lab.code(name))!.failed).toEqual([
-            { check: 'exclusivity', message: expect.stringMatching(new RegExp(`excluded by regional exclusivity: .*product line "${lab.line}" is exclusive in RU-MOW`)) },
+            {
+              check: 'exclusivity',
+              message: expect.stringMatching(new RegExp(`excluded by regional exclusivity: .*product line "${lab.line}" is exclusive in RU-MOW.*; the order is delivered in RU-MOW$`)),
+              rules: [expect.objectContaining({ scope: 'product_line', value: lab.line, regionCode: 'RU-MOW', dealerCodes: [lab.code('PARTNER')] })],
+            },
           ]);
         }
         expect(trace.dealers.find((d) => d.code === lab.code('PARTNER'))!.failed).toEqual([]);

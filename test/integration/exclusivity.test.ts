@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../core/db/database.ts';
 import { ExclusivityService, excludedDealers, type DealerRef } from '../../core/exclusivity/exclusivity-service.ts';
+import { DealerService } from '../../core/dealers/dealer-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
 import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 
@@ -150,9 +151,17 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
     });
 
     describe('when a dealer orders on the portal', () => {
+      beforeAll(async () => {
+        // The check reads where a dealer is registered from the hub, never from the caller.
+        await new DealerService(t.db).load([
+          { code: 'D-99', name: 'Zelenograd dealer', mainRegion: 'RU-MOW-ZEL', authorised: true },
+          { code: 'D-42', name: 'Moscow partner', mainRegion: 'RU-MOW', authorised: true },
+          { code: 'D-98', name: 'Petersburg dealer', mainRegion: 'RU-SPE', authorised: true },
+        ]);
+      });
+
       it('refuses line by line, with the reason, and allows the rest', async () => {
-        const dealer: DealerRef = { code: 'D-99', regionCodes: ['RU-MOW-ZEL'] };
-        const check = await rules.checkDealerLines(dealer, [{ sku: 'POR-MARMI-60' }, { sku: 'KER-1' }, { sku: 'NOT-IN-CATALOGUE' }], '2026-06-01');
+        const check = await rules.checkDealerLines('D-99', [{ sku: 'POR-MARMI-60' }, { sku: 'KER-1' }, { sku: 'NOT-IN-CATALOGUE' }], '2026-06-01');
         expect(check.allowed).toBe(false);
         expect(check.lines.map((l) => [l.sku, l.allowed])).toEqual([
           ['POR-MARMI-60', false],
@@ -167,16 +176,38 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
 
       it('allows a partner, and everyone once the rule has expired; finds lines by product id', async () => {
         const product = await t.db.prisma.product.findUniqueOrThrow({ where: { sku: 'POR-MARMI-60' } });
-        const partner = await rules.checkDealerLines({ code: 'D-42', regionCodes: ['RU-MOW'] }, [{ productId: product.id }], '2026-12-31');
+        const partner = await rules.checkDealerLines('D-42', [{ productId: product.id }], '2026-12-31');
         expect(partner.allowed).toBe(true);
         expect(partner.lines[0]).toMatchObject({ sku: 'POR-MARMI-60', productId: product.id, reason: expect.stringContaining('dealer D-42 is an exclusive partner') });
-        const later = await rules.checkDealerLines({ code: 'D-99', regionCodes: ['RU-MOW'] }, [{ sku: 'POR-MARMI-60' }], '2027-01-01');
+        const later = await rules.checkDealerLines('D-99', [{ sku: 'POR-MARMI-60' }], '2027-01-01');
         expect(later.allowed).toBe(true);
       });
 
-      it('refuses a dealer with an unknown region and a line with neither sku nor product id', async () => {
-        await expect(rules.checkDealerLines({ code: 'D-99', regionCodes: ['XX'] }, [{ sku: 'KER-1' }], '2026-06-01')).rejects.toMatchObject({ code: 'invalid_data' });
-        await expect(rules.checkDealerLines({ code: 'D-99', regionCodes: ['RU'] }, [{}], '2026-06-01')).rejects.toMatchObject({ code: 'invalid_data', field: 'lines.0' });
+      it('judges the delivery region with the registered ones: a Petersburg dealer may not buy for delivery into Moscow', async () => {
+        const home = await rules.checkDealerLines('D-98', [{ sku: 'POR-MARMI-60' }], '2026-06-01');
+        expect(home).toMatchObject({ allowed: true, regionCodes: ['RU-SPE'], deliveryRegion: null });
+        const intoMoscow = await rules.checkDealerLines('D-98', [{ sku: 'POR-MARMI-60' }, { sku: 'POR-BASIC' }], '2026-06-01', 'RU-MOW-ZEL');
+        expect(intoMoscow).toMatchObject({ allowed: false, regionCodes: ['RU-SPE', 'RU-MOW-ZEL'], deliveryRegion: 'RU-MOW-ZEL' });
+        expect(intoMoscow.lines[0]!.reason).toMatch(/brand "Porcelanosa" is exclusive in RU-MOW .*dealer D-98 operates in RU-MOW-ZEL, inside RU-MOW$/);
+      });
+
+      it('refuses a purchase that breaks exclusivity as a conflict listing every line', async () => {
+        const refusal = rules.refuseDealerPurchase('D-99', [{ sku: 'KER-1' }, { sku: 'POR-MARMI-60' }], '2026-06-01');
+        await expect(refusal).rejects.toMatchObject({
+          code: 'conflict',
+          message: expect.stringMatching(/^Dealer D-99 may not buy line 2 under regional exclusivity: POR-MARMI-60: brand "Porcelanosa"/),
+          details: {
+            reason: 'exclusivity',
+            lines: [expect.objectContaining({ index: 0, sku: 'KER-1', allowed: true }), expect.objectContaining({ index: 1, sku: 'POR-MARMI-60', allowed: false })],
+          },
+        });
+        await expect(rules.refuseDealerPurchase('D-42', [{ sku: 'POR-MARMI-60' }], '2026-06-01', 'ru-mow')).resolves.toBeUndefined();
+      });
+
+      it('refuses an unknown dealer, an unknown delivery region and a line with neither sku nor product id', async () => {
+        await expect(rules.checkDealerLines('D-NOBODY', [{ sku: 'KER-1' }], '2026-06-01')).rejects.toMatchObject({ code: 'not_found' });
+        await expect(rules.checkDealerLines('D-99', [{ sku: 'KER-1' }], '2026-06-01', 'XX')).rejects.toMatchObject({ code: 'invalid_data', field: 'deliveryRegion' });
+        await expect(rules.checkDealerLines('D-99', [{}], '2026-06-01')).rejects.toMatchObject({ code: 'invalid_data', field: 'lines.0' });
       });
     });
 

@@ -184,9 +184,9 @@ describe('planDistribution', () => {
       const tier = p.trace.tiers[0]!;
       expect(tier.details).toMatchObject({ period: 'month', periodStart: '2026-03-01T00:00:00.000Z', distributedInPeriod: 9, chosen: 'Q2' });
       expect(tier.details.quotas).toEqual([
-        { dealer: 'Q1', unit: 'percent', limit: 12, allocated: 0, target: 1.2, deficit: 1.2, behind: true, status: 'behind' },
-        { dealer: 'Q2', unit: 'percent', limit: 30, allocated: 1, target: 3, deficit: 2, behind: true, status: 'chosen' },
-        { dealer: 'Q3', unit: 'count', limit: 2, allocated: 2, target: 2, deficit: 0, behind: false, status: 'not_behind' },
+        { dealer: 'Q1', unit: 'percent', limit: 12, inReach: 9, allocated: 0, target: 1.2, deficit: 1.2, behind: true, status: 'behind' },
+        { dealer: 'Q2', unit: 'percent', limit: 30, inReach: 9, allocated: 1, target: 3, deficit: 2, behind: true, status: 'chosen' },
+        { dealer: 'Q3', unit: 'count', limit: 2, inReach: 9, allocated: 2, target: 2, deficit: 0, behind: false, status: 'not_behind' },
       ]);
       expect(tier.filtered).toEqual([
         { code: 'Q3', filter: 'quota', message: 'Dealer Q3 (Q3) is not behind its quota (2 orders = target 2, has 2; one more would exceed it)' },
@@ -805,7 +805,7 @@ describe('planDistribution', () => {
       expect(JSON.parse(JSON.stringify(first.trace))).toEqual(first.trace);
       expect(first.trace.decidedAt).toBe(NOW.toISOString());
       expect(first.trace.configVersion).toBe(7);
-      expect(first.trace.order).toEqual({ regionCode: 'RU-MOW', regionKnown: true, orderKinds: [], productLines: ['Tiles'], skus: ['TILE-1'], channel: 'site', stockCheck: null });
+      expect(first.trace.order).toEqual({ regionCode: 'RU-MOW', regionKnown: true, orderKinds: [], productLines: ['Tiles'], skus: ['TILE-1'], channel: 'site', stockCheck: null, exclusivity: null });
     });
 
     it('does not change its input', () => {

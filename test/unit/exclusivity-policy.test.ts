@@ -4,6 +4,7 @@ import {
   datesProblem,
   describeRule,
   isPathWithin,
+  orderExclusionOf,
   type DealerTerritory,
   type ExclusivityRuleRef,
   type ProductRef,
@@ -216,5 +217,44 @@ describe('when a refusal is explained', () => {
     expect(describeRule(rule({ id: 'abc', externalId: null, scope: 'product', value: 'SKU-1' }))).toBe('product "SKU-1" is exclusive in RU-MOW to dealer D-17 (rule abc, without end date)');
     expect(describeRule(rule({ externalId: 'X', validFrom: '2026-01-01' }))).toContain('(rule X, valid from 2026-01-01)');
     expect(describeRule(rule({ externalId: 'X', validTo: '2026-01-01' }))).toContain('(rule X, valid until 2026-01-01)');
+  });
+});
+
+describe('when distribution asks who may be offered an order (by the order\'s region)', () => {
+  const forOrder = (where: RegionRef, rules: ExclusivityRuleRef[], product = tile, date = '2026-06-01') => policy.decideForOrder({ region: where, product, date, rules });
+
+  it('names the partners of the rule covering the order\'s region, its cities included', () => {
+    const rules = [rule({ region: MOW, dealerCodes: ['D-42', 'D-17'] })];
+    expect(forOrder(ZEL, rules)).toMatchObject({ partners: ['D-17', 'D-42'], rules });
+    expect(forOrder(ZEL, rules).reason).toContain('brand "Porcelanosa" is exclusive in RU-MOW');
+  });
+
+  it('restricts nothing where no rule applies: a sibling region, the country above, another product, an expired rule', () => {
+    const rules = [rule({ region: MOW, validTo: '2026-05-31' }), rule({ region: MOW, value: 'Other' })];
+    expect(forOrder(SPE, [rule({ region: MOW })]).partners).toBeNull();
+    expect(forOrder(RU, [rule({ region: MOW })]).partners).toBeNull();
+    expect(forOrder(MOW, rules).partners).toBeNull();
+    expect(forOrder(MOW, [rule({ region: MOW })], other).partners).toBeNull();
+  });
+
+  it('lets the most specific rule decide: a product line carve-out inside a brand grant', () => {
+    const brand = rule({ region: RU, dealerCodes: ['D-1'] });
+    const line = rule({ region: MOW, scope: 'product_line', value: 'Marmi', dealerCodes: ['D-42'] });
+    expect(forOrder(ZEL, [brand, line])).toMatchObject({ partners: ['D-42'], rules: [line] });
+    expect(forOrder(SPE, [brand, line])).toMatchObject({ partners: ['D-1'], rules: [brand] });
+  });
+
+  it('excludes a dealer that is no partner of every restricted line, with the rules, whatever the dealer\'s own regions', () => {
+    const r1 = rule({ region: MOW, dealerCodes: ['A'] });
+    const exclusivity = {
+      regionCode: 'RU-MOW-ZEL',
+      date: '2026-06-01',
+      byOrderRegion: true,
+      restricted: [{ index: 0, sku: tile.sku, partners: ['A'], rules: [r1], reason: describeRule(r1) }],
+    };
+    expect(orderExclusionOf(exclusivity, 'A')).toBeNull();
+    expect(orderExclusionOf(exclusivity, 'COUNTRY')).toEqual({ reason: `${tile.sku}: ${describeRule(r1)}; the order is delivered in RU-MOW-ZEL`, rules: [r1] });
+    expect(orderExclusionOf({ ...exclusivity, restricted: [] }, 'COUNTRY')).toBeNull();
+    expect(orderExclusionOf(null, 'COUNTRY')).toBeNull();
   });
 });

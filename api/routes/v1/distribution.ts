@@ -270,12 +270,14 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
       schema: {
         tags,
         summary: 'Hand the order to a dealer directly (from offering, unassigned, or another dealer)',
+        description:
+          'The dealer must not be blocked, must be authorised and must not be excluded by regional exclusivity in the order\'s region; otherwise 409 with details.checks listing each failed check. force: true with a written reason assigns anyway (not a blocked dealer); the reason is recorded in the order history and the audit log.',
         params: OrderIdParamsSchema,
         body: AssignBodySchema,
         response: { 200: AssignResultSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => distribution.assign(request.params.id, request.body.dealer, actorOf(request).login, request.body.note),
+    async (request) => distribution.assign(request.params.id, request.body.dealer, actorOf(request), { note: request.body.note, force: request.body.force, reason: request.body.reason }),
   );
 
   app.post(

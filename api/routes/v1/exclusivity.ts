@@ -123,12 +123,13 @@ const exclusivityRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
       schema: {
         tags,
         summary: 'May this dealer order these lines on this date? A verdict per line, with the reason',
-        description: 'The dealer is given by its code and region codes (main region, extra regions, cities). The date defaults to today (UTC).',
+        description:
+          "The dealer is given by its code; the check uses its registered regions (main region, extra regions, cities) as the hub knows them, plus deliveryRegion when given. Region codes sent in dealer.regionCodes are ignored. The date defaults to today (UTC).",
         body: CheckBodySchema,
-        response: { 200: DealerLinesCheckSchema, ...errors(400) },
+        response: { 200: DealerLinesCheckSchema, ...errors(400, 404) },
       },
     },
-    async (request) => rules.checkDealerLines(request.body.dealer, request.body.lines, request.body.date),
+    async (request) => rules.checkDealerLines(request.body.dealer.code, request.body.lines, request.body.date, request.body.deliveryRegion),
   );
 };
 
