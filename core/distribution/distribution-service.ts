@@ -590,13 +590,22 @@ export class DistributionService {
     const code = config.settings.fallbackDealer;
     const [fallback] = code ? await tx.$queryRawUnsafe<{ id: string; active: boolean }[]>(`SELECT id, active FROM dealer WHERE code = $1`, code) : [];
     const label = dist.number ?? dist.order_id;
-    if (fallback?.active) {
+    // The fallback is held to the order's exclusivity like any dealer: a non-partner leaves the order to the admins.
+    const order = fallback?.active && code ? await loadOrderFacts(queryable(tx), dist.order_id) : undefined;
+    const excluded = order && code ? await exclusionOfDealer(queryable(tx), order, code) : null;
+    if (fallback?.active && !excluded) {
       await assignLocked(tx, dist, fallback.id, 'fallback', config.settings.fulfilmentDays, now);
       await event(tx, dist.order_id, 'fallback', fallback.id, 'hub', { dealer: code, reason: why }, now);
       await notify(tx, fallback.id, dist.order_id, 'assigned', `Order ${label} was assigned to you as the fallback: ${why}.`, now);
       return;
     }
-    const missing = !code ? 'no fallback dealer is configured' : !fallback ? `fallback dealer ${code} does not exist` : `fallback dealer ${code} is blocked`;
+    const missing = !code
+      ? 'no fallback dealer is configured'
+      : !fallback
+        ? `fallback dealer ${code} does not exist`
+        : !fallback.active
+          ? `fallback dealer ${code} is blocked`
+          : `fallback dealer ${code} is excluded by regional exclusivity: ${excluded!.reason}`;
     await withdrawOffers(tx, dist.order_id, now);
     await tx.$executeRawUnsafe(
       `UPDATE order_distribution SET status = 'unassigned', revision = revision + 1, updated_at = $2::timestamptz WHERE order_id = $1`,
