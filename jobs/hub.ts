@@ -149,6 +149,14 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return recordManualOrder(context, channelId, order);
     },
 
+    async nudgeStatusWriteBack() {
+      try {
+        await runner.nudgeStatusWriteBack();
+      } catch (error) {
+        logger.warn({ err: error }, `could not nudge the sending of channel status updates: ${(error as Error).message}`);
+      }
+    },
+
     quotes: new QuoteService(database, registry.mappingFor, async (outcome) => {
       await checkStockOfOrders(context, outcome);
       await distributeOrdersOf(context, outcome);

@@ -3,6 +3,7 @@ import { isHubError } from '../../core/errors.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
 import { advanceDistributions } from '../processors/distribution.ts';
+import { sendDueStatusUpdates } from '../processors/status-writeback.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -12,6 +13,7 @@ import {
   silentLogger,
   SWEEP_SCHEDULE,
   ADVANCE_DISTRIBUTION_JOB,
+  SEND_STATUS_UPDATES_JOB,
   syncJobId,
   type JobLogger,
   type JobRunner,
@@ -64,6 +66,10 @@ export class InProcessRunner implements JobRunner {
   readonly #tasks = new Map<string, ScheduledChannel>();
   #sweepTask: ScheduledTask | undefined;
   #advanceTask: ScheduledTask | undefined;
+  #writeBackTask: ScheduledTask | undefined;
+  /** The running send of status updates, and whether a nudge arrived while it ran. */
+  #writeBack: Promise<void> | undefined;
+  #writeBackAgain = false;
   readonly #listeners = new Set<SyncFinishedListener>();
   readonly #payloadListeners = new Set<PayloadProcessedListener>();
   readonly #abort = new AbortController();
@@ -95,7 +101,25 @@ export class InProcessRunner implements JobRunner {
         },
         { name: ADVANCE_DISTRIBUTION_JOB, noOverlap: true },
       );
+      this.#writeBackTask ??= cron.schedule(SWEEP_SCHEDULE, () => this.nudgeStatusWriteBack(), { name: SEND_STATUS_UPDATES_JOB, noOverlap: true });
     }
+  }
+
+  /** One send at a time; a nudge during a send makes it run once more right after. Never rejects. */
+  nudgeStatusWriteBack(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (this.#writeBack) {
+      this.#writeBackAgain = true;
+      return this.#writeBack;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.#writeBackAgain = false;
+        await sendDueStatusUpdates(this.#ctx, { signal: this.#abort.signal }).catch((error: unknown) => this.#logger.error({ err: error }, 'sending channel status updates failed'));
+      } while (this.#writeBackAgain && !this.#stopped);
+    };
+    this.#writeBack = run().finally(() => (this.#writeBack = undefined));
+    return this.#writeBack;
   }
 
   async stop(): Promise<void> {
@@ -105,6 +129,7 @@ export class InProcessRunner implements JobRunner {
     this.#abort.abort(new Error('the job runner is stopping'));
     await Promise.allSettled([...this.#slots.values()].map((slot) => slot.running));
     await Promise.allSettled([...this.#payloads.values()]);
+    await this.#writeBack;
   }
 
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
@@ -220,6 +245,7 @@ export class InProcessRunner implements JobRunner {
     const tasks = [...this.#tasks.values()].map((s) => s.task);
     if (this.#stopped && this.#sweepTask) tasks.push(this.#sweepTask);
     if (this.#stopped && this.#advanceTask) tasks.push(this.#advanceTask);
+    if (this.#stopped && this.#writeBackTask) tasks.push(this.#writeBackTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {
