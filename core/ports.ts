@@ -99,7 +99,8 @@ export interface HubActions {
   /**
    * Sends the due channel status updates soon (status write-back): call it after committing a status
    * change that queued one (queueStatusWriteBack), or after ops asked for a retry. Best effort, never
-   * throws: the rows are the truth and the minute's tick sends what a lost nudge left.
+   * throws, does not wait for the sending: the rows are the truth and the minute's tick sends what a
+   * lost nudge left.
    */
   nudgeStatusWriteBack?(): Promise<void>;
   /** The sales desk's quotes (conversion into orders needs the manual mapping, hence here). */

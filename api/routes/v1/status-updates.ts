@@ -50,6 +50,7 @@ const statusUpdateRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
     },
     async (request) => {
       const update = await retryStatusUpdate(deps.db, request.params.id, new Date(), actorOf(request).login);
+      // Sends soon (not awaited: the shop's answer is read on the update, not in this reply).
       await deps.actions.nudgeStatusWriteBack?.();
       return update;
     },
