@@ -104,6 +104,13 @@ describe.each(DATABASE_KINDS)('status write-back to a WooCommerce channel (%s)',
     }
   });
 
+  it('cannot be switched on for a channel whose connector cannot write statuses', async () => {
+    await expect(hub.channels.create({ name: 'Desk', connectorType: 'manual', config: {}, mapping: { statusWriteBack: { enabled: true } } })).rejects.toMatchObject({
+      code: 'invalid_data',
+      field: 'mapping.statusWriteBack',
+    });
+  });
+
   it('a newer status supersedes an unsent older one: the shop ends with the latest', async () => {
     const { wooId, orderId } = shopOrder('processing');
     await queue({ orderId, status: 'in_progress', cause: 'dealer D-1 started work' });
