@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { ChannelStatusChoice } from '../../core/model/mapping.ts';
 import { OrderStatusSchema } from '../../core/model/order.ts';
 
@@ -25,8 +25,6 @@ export interface StatusWriteBackOptions {
   enabled?: boolean | undefined;
   statuses?: Partial<Record<string, string>> | undefined;
 }
-
-export type StatusWriteBackOptionsValue = Static<ReturnType<typeof statusWriteBackOptionsSchema>>;
 
 function writeBackOf(options: unknown): StatusWriteBackOptions | undefined {
   if (!options || typeof options !== 'object') return undefined;
