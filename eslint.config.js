@@ -66,6 +66,7 @@ const CORE_PURE_FILES = [
   'core/quotes/quote-status.ts',
   'core/distribution/distribution-config.ts',
   'core/distribution/distribution-plan.ts',
+  'core/distribution/dealer-reach.ts',
 ];
 
 // ---- mappings/<source>: core/model, their connector's raw types (type-only), mappings/common ----------------------

@@ -4,6 +4,7 @@ import { firstProblem } from '../core/model/validate.ts';
 import { turnover, type TurnoverGrouping } from '../core/orders/turnover.ts';
 import type { QuoteStatus } from '../core/quotes/quote-status.ts';
 import { Command, Option } from 'commander';
+import { writeBackSwitchedOn } from '../core/outbound/status-writeback.ts';
 import { auditCli, collect, errorMessage, fail, FIRST_ADMIN_HINT, parseJsonObject, printTable, securityOf, withHub } from './support.ts';
 import { UserService } from '../core/identity/user-service.ts';
 import { registerDealerCommands } from './commands/dealers.ts';
@@ -150,7 +151,7 @@ channels
         return;
       }
       printTable(
-        ['NAME', 'TYPE', 'KIND', 'ENABLED', 'SCHEDULE', 'LAST SYNC', 'ID'],
+        ['NAME', 'TYPE', 'KIND', 'ENABLED', 'WRITE-BACK', 'SCHEDULE', 'LAST SYNC', 'ID'],
         list.map((c) => {
           const run = runs.get(c.id);
           const last = !run
@@ -158,9 +159,32 @@ channels
             : run.status === 'failed'
               ? `failed ${ago(run.startedAt)}: ${run.errorCode}`
               : `${run.status} ${ago(run.startedAt)} (+${run.created}, ~${run.updated})`;
-          return [c.name, c.connectorType, c.kind, c.enabled ? 'yes' : 'no', c.syncSchedule, last, c.id];
+          return [c.name, c.connectorType, c.kind, c.enabled ? 'yes' : 'no', writeBackSwitchedOn(c.mapping) ? 'on' : 'off', c.syncSchedule, last, c.id];
         }),
       );
+    });
+  });
+
+channels
+  .command('write-back <channel> <on|off>')
+  .description("switch status write-back to the channel on or off (off by default): dealers' and admins' status changes reach the shop")
+  .option('--status <core=channel>', "the channel's status for a core status, e.g. completed=Teljesítve (repeatable; UNAS names and Shoprenter status ids have no defaults)", collect, [] as string[])
+  .action(async (ref: string, state: string, options: { status: string[] }) => {
+    if (state !== 'on' && state !== 'off') fail(`Say on or off, not "${state}".`);
+    await withHub(async (hub) => {
+      const channel = await hub.channels.find(ref);
+      const mapping = { ...(channel.mapping as Record<string, unknown>) };
+      const current = (mapping.statusWriteBack ?? {}) as { statuses?: Record<string, string> };
+      const statuses: Record<string, string> = { ...current.statuses };
+      for (const pair of options.status) {
+        const at = pair.indexOf('=');
+        if (at <= 0) fail(`--status expects core=channel, got "${pair}".`);
+        statuses[pair.slice(0, at)] = pair.slice(at + 1);
+      }
+      mapping.statusWriteBack = { enabled: state === 'on', ...(Object.keys(statuses).length > 0 && { statuses }) };
+      const updated = await hub.channels.update(channel.id, { mapping });
+      await auditCli(hub.db, { action: 'channel.update', target: { type: 'channel', id: channel.id }, before: hub.channels.toPublic(channel), after: hub.channels.toPublic(updated) });
+      console.log(`Status write-back to "${updated.name}" is ${state}${Object.keys(statuses).length > 0 ? ` (${Object.entries(statuses).map(([k, v]) => `${k} → ${v}`).join(', ')})` : ''}.`);
     });
   });
 

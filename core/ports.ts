@@ -18,6 +18,8 @@ export interface ConnectorInfo {
 export type CatalogEntry = ConnectorInfo & {
   canPull: boolean;
   canReceiveWebhooks: boolean;
+  /** The connector can set an order's status at the channel (status write-back). */
+  canWriteStatus?: boolean;
   /** Schema of the per-channel mapping overrides (Channel.mapping), from the connector's mapping. */
   mappingOptions?: TSchema;
 };
@@ -94,6 +96,13 @@ export interface HubActions {
   reprocessPayload(payloadId: string): Promise<PayloadOutcome>;
   /** An operator records an order on a buyer's behalf on a manual channel. */
   recordManualOrder(channelId: string, order: ManualOrderInput): Promise<ManualOrderReceipt>;
+  /**
+   * Sends the due channel status updates soon (status write-back): call it after committing a status
+   * change that queued one (queueStatusWriteBack), or after ops asked for a retry. Best effort, never
+   * throws, does not wait for the sending: the rows are the truth and the minute's tick sends what a
+   * lost nudge left.
+   */
+  nudgeStatusWriteBack?(): Promise<void>;
   /** The sales desk's quotes (conversion into orders needs the manual mapping, hence here). */
   readonly quotes: QuoteService;
   health(): Promise<HealthReport>;

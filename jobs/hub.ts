@@ -149,6 +149,13 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return recordManualOrder(context, channelId, order);
     },
 
+    async nudgeStatusWriteBack() {
+      // Not awaited: in-process the send itself runs now, and a shop's slow answer must not hold up the caller.
+      runner.nudgeStatusWriteBack().catch((error: unknown) => {
+        logger.warn({ err: error }, `could not nudge the sending of channel status updates: ${(error as Error).message}`);
+      });
+    },
+
     quotes: new QuoteService(database, registry.mappingFor, async (outcome) => {
       await checkStockOfOrders(context, outcome);
       await distributeOrdersOf(context, outcome);

@@ -89,5 +89,6 @@ function describe({ connector, mapping }: ConnectorRegistration): CatalogEntry {
     secretFields: connector.secretFields,
     canPull: !!connector.pull,
     canReceiveWebhooks: !!connector.webhook,
+    canWriteStatus: !!connector.writeStatus && !!mapping.statusWriteBack,
   };
 }

@@ -10,6 +10,11 @@ import type { WooLineItem, WooMeta, WooOrder } from '../connectors/woocommerce/t
  * and `Link` headers, and bodies encoded like PHP's json_encode (`\/` and `\uXXXX` escapes), as the
  * real REST API answers (https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders).
  *
+ * `PUT /wp-json/wc/v3/orders/<id>` with a JSON body `{"status": "<slug>"}` changes the stored order's
+ * status and modification date and answers the whole order, as the real API does
+ * (https://woocommerce.github.io/woocommerce-rest-api-docs/#update-an-order); status write-back tests
+ * read the change from `orders`.
+ *
  * Orders are generated deterministically from their index: varied statuses, variations with meta,
  * shipping/fee/coupon lines, Hungarian and EU addresses, HUF and EUR, money as strings.
  */
@@ -400,6 +405,8 @@ export interface SandboxRequest {
   path: string;
   query: Record<string, string>;
   authorized: boolean;
+  /** The body of a PUT, as received. */
+  body?: string | undefined;
 }
 
 export interface SandboxFault {
@@ -588,18 +595,55 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     res.end(phpJsonEncode(slice));
   };
 
+  /** `wc_get_order_statuses()` without the `wc-` prefix: what `status` may be set to. */
+  const SETTABLE = ['pending', 'processing', 'on-hold', 'completed', 'cancelled', 'refunded', 'failed', 'checkout-draft'];
+
+  const updateOrder = (res: ServerResponse, order: WooOrder, body: string): void => {
+    let changes: unknown;
+    try {
+      changes = JSON.parse(body);
+    } catch {
+      return wpError(res, 400, 'rest_invalid_json', 'Invalid JSON body passed.');
+    }
+    const status = changes && typeof changes === 'object' ? (changes as { status?: unknown }).status : undefined;
+    if (status !== undefined) {
+      const slug = typeof status === 'string' ? status.replace(/^wc-/, '') : '';
+      if (!SETTABLE.includes(slug)) {
+        return wpError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): status', { params: { status: `status is not one of ${SETTABLE.join(', ')}.` } });
+      }
+      order.status = slug;
+      const modifiedAt = (clock += 1000);
+      order.date_modified_gmt = wooDate(modifiedAt);
+      order.date_modified = wooDate(modifiedAt + offsetHours * 3_600_000);
+      if (slug === 'completed' && !order.date_completed_gmt) {
+        order.date_completed_gmt = order.date_modified_gmt;
+        order.date_completed = order.date_modified;
+      }
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8' });
+    res.end(phpJsonEncode(order));
+  };
+
   let baseUrl = '';
   const server = createServer((req, res) => {
     const parsed = new URL(req.url ?? '/', 'http://sandbox');
     const query = parsed.searchParams;
     const ok = authorized(req, query);
     const shownQuery = Object.fromEntries([...query.entries()].map(([k, v]) => [k, /secret|key/i.test(k) ? '***' : v]));
-    requests.push({ method: req.method ?? 'GET', path: parsed.pathname, query: shownQuery, authorized: ok });
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      requests.push({ method: req.method ?? 'GET', path: parsed.pathname, query: shownQuery, authorized: ok, ...(req.method === 'PUT' ? { body } : {}) });
+      answer(req, res, parsed, query, ok, body);
+    });
+  });
 
+  const answer = (req: IncomingMessage, res: ServerResponse, parsed: URL, query: URLSearchParams, ok: boolean, body: string): void => {
     const path = parsed.pathname.replace(/\/+$/, '');
     const orderMatch = /^\/wp-json\/wc\/v3\/orders(?:\/(\d+))?$/.exec(path);
-    if (!orderMatch || req.method !== 'GET') {
+    const method = req.method ?? 'GET';
+    if (!orderMatch || !(method === 'GET' || (method === 'PUT' && orderMatch[1]))) {
       return wpError(res, 404, 'rest_no_route', 'No route was found matching the URL and request method.');
     }
     const fault = faults.shift();
@@ -609,17 +653,19 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
       return;
     }
     if (!ok) {
-      return wpError(res, 401, orderMatch[1] ? 'woocommerce_rest_cannot_view' : 'woocommerce_rest_cannot_view', orderMatch[1] ? 'Sorry, you cannot view this resource.' : 'Sorry, you cannot list resources.');
+      if (method === 'PUT') return wpError(res, 401, 'woocommerce_rest_cannot_edit', 'Sorry, you are not allowed to edit this resource.');
+      return wpError(res, 401, 'woocommerce_rest_cannot_view', orderMatch[1] ? 'Sorry, you cannot view this resource.' : 'Sorry, you cannot list resources.');
     }
     if (orderMatch[1]) {
       const order = orders.find((o) => o.id === Number(orderMatch[1]));
       if (!order) return wpError(res, 404, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
+      if (method === 'PUT') return updateOrder(res, order, body);
       res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8' });
       res.end(phpJsonEncode(order));
       return;
     }
     listOrders(res, query, baseUrl);
-  });
+  };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

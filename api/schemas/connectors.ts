@@ -8,6 +8,7 @@ export const ConnectorSchema = Type.Object({
   secretFields: Type.Array(Type.String()),
   canPull: Type.Boolean(),
   canReceiveWebhooks: Type.Boolean(),
+  canWriteStatus: Type.Boolean({ description: "can send order statuses back to the channel (switched on per channel in its mapping: statusWriteBack.enabled)" }),
 });
 
 export const ConnectorListSchema = Type.Object({ items: Type.Array(ConnectorSchema) });

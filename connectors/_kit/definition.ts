@@ -27,6 +27,26 @@ export interface ConnectorDefinition<Config = any, State = any> {
   pull?(config: Config, state: State | undefined, options?: PullOptions): AsyncGenerator<PulledPage<State>>;
   /** Push endpoint (webhooks): verify and classify a request before anything is stored. */
   webhook?: WebhookHandler<Config>;
+  /**
+   * Sets one order's status at the channel (status write-back). One attempt per call: the hub's job
+   * retries with backoff. Throws ConnectorError: `upstream_unavailable` (network, 5xx, 429) is worth
+   * retrying; `unauthorized` and `upstream_rejected` (404 unknown order, 400 unknown status) are not.
+   */
+  writeStatus?(config: Config, update: StatusUpdate, options?: CallOptions): Promise<StatusWriteReceipt>;
+}
+
+export interface StatusUpdate {
+  /** The order's id in the channel's API. */
+  externalId: string;
+  /** The channel's own status (a slug, a name or a status id, as the connector's API takes it). */
+  status: string;
+}
+
+export interface StatusWriteReceipt {
+  /** Where it was sent (request URL without secrets). */
+  target: string;
+  /** The status the channel reports after the change, when its answer says. */
+  statusNow?: string | undefined;
 }
 
 export interface CallOptions {

@@ -69,6 +69,11 @@ export function resourceIdOf(href: unknown): string | undefined {
   return last ? decodeURIComponent(last) : undefined;
 }
 
+/** Resource id of an inner id: base64 of `<resource>-<column>=<innerId>` (`order`, `order_id`, 172 → `b3JkZXItb3JkZXJfaWQ9MTcy`). */
+export function resourceIdFor(resource: string, column: string, innerId: string): string {
+  return Buffer.from(`${resource}-${column}=${innerId}`, 'utf8').toString('base64');
+}
+
 /** Inner (numeric) id from a resource id: base64 of `<resource>-<column>=<innerId>` (`order-order_id=172` → `172`). */
 export function innerIdOf(resourceId: unknown): string | undefined {
   if (typeof resourceId !== 'string' || !/^[A-Za-z0-9+/_-]+=*$/.test(resourceId)) return undefined;
@@ -183,14 +188,20 @@ export class ShoprenterClient {
 
   /** One API request: rate-limited, authenticated, and once re-authenticated on 401 (a revoked or expired token). */
   async get(path: string, params: Record<string, QueryValue>, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.#send('GET', path, params, undefined, options);
+  }
+
+  async #send(method: 'GET' | 'PUT', path: string, params: Record<string, QueryValue>, data: string | undefined, options: RequestOptions): Promise<HttpResponse> {
     const url = /^https?:\/\//i.test(path) ? path : `${this.#config.apiBaseUrl}/${path.replace(/^\/+/, '')}`;
     const send = async (token: string | undefined): Promise<HttpResponse> => {
       await this.#limiter.acquire(options.signal);
       return this.#http.request({
+        method,
         url,
         params: { ...params },
         ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}),
         ...(this.#config.authMode === 'basic' ? { auth: { username: this.#config.apiUser, password: this.#config.apiKey } } : {}),
+        ...(data !== undefined ? { data } : {}),
         signal: options.signal,
         ...(options.acceptStatuses ? { acceptStatuses: options.acceptStatuses } : {}),
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
@@ -204,6 +215,17 @@ export class ShoprenterClient {
       if (!(error instanceof ConnectorError) || error.code !== 'unauthorized' || error.status !== 401) throw error;
       return send(await this.accessToken(options.signal, true));
     }
+  }
+
+  /**
+   * Sets one order's status: `PUT /orders/{orderId}` with `{"orderStatus": {"id": "<orderStatus resource id>"}}`,
+   * the link form every resource reference takes in a PUT body. One attempt: the write-back job retries.
+   * Docs: https://doc.shoprenter.hu/api/order.html (PUT /orders/{id});
+   * body shape from https://github.com/Shoprenter/sr-api-docs/blob/master/fixtures/api/order/request/put.json
+   * (`"orderStatus": {"id": "b3JkZXJTdGF0dXMtb3JkZXJfc3RhdHVzX2lkPTE="}`).
+   */
+  updateOrderStatus(orderResourceId: string, statusResourceId: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.#send('PUT', `orders/${encodeURIComponent(orderResourceId)}`, {}, JSON.stringify({ orderStatus: { id: statusResourceId } }), { ...options, maxAttempts: 1 });
   }
 
   /**

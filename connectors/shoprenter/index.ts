@@ -4,7 +4,7 @@ import { ConnectorError } from '../_kit/connector-error.ts';
 import { bodyExcerpt } from '../_kit/http.ts';
 import { headerValue } from '../_kit/hmac.ts';
 import type { RateLimiter } from '../_kit/rate-limit.ts';
-import { ShoprenterClient, TokenCache, type ShoprenterHttpOptions } from './client.ts';
+import { ShoprenterClient, TokenCache, innerIdOf, resourceIdFor, type ShoprenterHttpOptions } from './client.ts';
 import { SHOPRENTER_SECRET_FIELDS, ShoprenterConfigSchema, isValidTimeZone, resolveShoprenterConfig, type ShoprenterConfig, type ShoprenterState } from './spec.ts';
 import { XML_ANSWER_MESSAGE, looksLikeXml, pullOrders } from './streams/orders.ts';
 
@@ -147,6 +147,26 @@ export function createShoprenterConnector(options: ShoprenterConnectorOptions = 
       return pullOrders(client, resolved, state, pullOptions);
     },
     webhook: { verify: (request, config) => verifyShoprenterWebhook(request, config) },
+    /**
+     * `externalId` is the order's inner id (the mapping's externalId) or its resource id; `status` an
+     * order status's inner id ("5") or resource id. Needs an API client with write scope on orders.
+     */
+    async writeStatus(config, update, callOptions) {
+      const resolved = resolveShoprenterConfig(config);
+      const client = new ShoprenterClient(resolved, { http, tokens, ...(options.limiter ? { limiter: options.limiter() } : {}) });
+      const orderId = /^\d+$/.test(update.externalId) ? resourceIdFor('order', 'order_id', update.externalId) : update.externalId;
+      const statusId = /^\d+$/.test(update.status) ? resourceIdFor('orderStatus', 'order_status_id', update.status) : update.status;
+      const response = await client.updateOrderStatus(orderId, statusId, { signal: callOptions?.signal });
+      let statusNow: string | undefined;
+      try {
+        const order = JSON.parse(response.body) as { orderStatus?: { id?: unknown; href?: unknown } };
+        const ref = order.orderStatus?.id ?? order.orderStatus?.href?.toString().split('/').pop();
+        statusNow = typeof ref === 'string' ? (innerIdOf(ref) ?? ref) : undefined;
+      } catch {
+        statusNow = undefined;
+      }
+      return { target: response.url, statusNow };
+    },
   };
 }
 

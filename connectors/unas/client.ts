@@ -53,6 +53,8 @@ export interface GetOrderQuery {
   status?: string | undefined;
 }
 
+type UnasFunction = 'login' | 'getOrder' | 'setOrder';
+
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]);
 /** Renew the token this long before UNAS's Expire (clock skew, long pages). */
 const TOKEN_MARGIN_MS = 5 * 60_000;
@@ -110,7 +112,7 @@ export class UnasClient {
     this.#cacheKey = authCacheKey(config.baseUrl, config.apiKey);
   }
 
-  urlOf(fn: 'login' | 'getOrder'): string {
+  urlOf(fn: UnasFunction): string {
     return `${this.#config.baseUrl}/${fn}`;
   }
 
@@ -130,7 +132,7 @@ export class UnasClient {
    * exponential backoff (honouring `Retry-After` up to maxRetryAfterMs); every other status is
    * returned to the caller, which knows what UNAS's 400 `<Error>` means for its function.
    */
-  async #post(fn: 'login' | 'getOrder', body: string, headers: Record<string, string>, attempts: number, signal?: AbortSignal): Promise<UnasResponse> {
+  async #post(fn: UnasFunction, body: string, headers: Record<string, string>, attempts: number, signal?: AbortSignal): Promise<UnasResponse> {
     const url = this.urlOf(fn);
     const sleep = this.#options.sleep ?? defaultSleep;
     const maxRetryAfterMs = this.#options.maxRetryAfterMs ?? 120_000;
@@ -196,7 +198,7 @@ export class UnasClient {
   }
 
   /** A non-2xx answer as a ConnectorError: ban → upstream_unavailable (with the end), 401/403 → unauthorized. */
-  #failure(fn: 'login' | 'getOrder', response: UnasResponse): ConnectorError {
+  #failure(fn: UnasFunction, response: UnasResponse): ConnectorError {
     const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
     const message = unasErrorMessage(parsed) ?? (bodyExcerpt(parsed.ok ? decodeLossy(response.bytes, { contentType: response.contentType }) : parsed.text) || 'no message');
     const what = `POST ${response.url}`;
@@ -289,17 +291,51 @@ export class UnasClient {
     params.push(`<LimitNum>${Math.trunc(query.limitNum)}</LimitNum>`);
     if (query.limitStart !== undefined && query.limitStart > 0) params.push(`<LimitStart>${Math.trunc(query.limitStart)}</LimitStart>`);
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Params>${params.join('')}</Params>`;
-    const attempts = options.maxAttempts ?? this.#config.maxAttempts;
+    return this.#call('getOrder', body, options.maxAttempts ?? this.#config.maxAttempts, options.signal);
+  }
 
-    let { token, fresh } = await this.#token(options.signal);
+  /**
+   * Sets one order's status by its Key: setOrder with `<Action>modify</Action>`; nodes left out are not
+   * changed [doc: "a node not sent is not modified"], so only Key and Status go. `StatusEmail` no: the
+   * customer hears from the shop's own settings, not from every hub change. The answer is
+   * `<Orders><Order><Key/><Status>ok</Status>…</Order></Orders>`; any other Status is a refusal.
+   * One attempt: the write-back job retries with its own backoff.
+   * Docs: https://unas.hu/tudastar/api (setOrder: create or modify orders; Orders/Order as in getOrder's
+   * data structure, Status = the status name); request and answer shape as used by public UNAS clients
+   * (Orders/Order/Action modify, Key, Status; answer Orders/Order/Status "ok").
+   */
+  async setOrderStatus(key: string, status: string, signal?: AbortSignal): Promise<{ response: UnasResponse; status: string | undefined }> {
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Orders><Order><Action>modify</Action><Key>${escapeXml(key)}</Key>` +
+      `<Status>${escapeXml(status)}</Status></Order></Orders>`;
+    const response = await this.#call('setOrder', body, 1, signal);
+    const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
+    if (!parsed.ok) throw new ConnectorError('upstream_unavailable', `${this.#service} answered setOrder with something that is not XML: ${parsed.message}`, { status: response.status });
+    const order = xmlChild(parsed.value, 'Order');
+    const outcome = xmlText(xmlChild(order, 'Status'))?.trim();
+    if (outcome !== 'ok') {
+      const detail = bodyExcerpt(parsed.decoded.text);
+      throw new ConnectorError('upstream_rejected', `${this.#service} refused to set order ${key} to "${status}" (setOrder answered ${outcome ?? 'no Status'}): ${detail}`, {
+        status: response.status,
+      });
+    }
+    return { response, status: outcome };
+  }
+
+  /**
+   * One function call with the token: a 401/403, or a 400 whose `<Error>` is about the token, with a
+   * cached token → one new login and one more try. Any other non-2xx becomes a ConnectorError.
+   */
+  async #call(fn: 'getOrder' | 'setOrder', body: string, attempts: number, signal: AbortSignal | undefined): Promise<UnasResponse> {
+    let { token, fresh } = await this.#token(signal);
     for (;;) {
-      const response = await this.#post('getOrder', body, { Authorization: `Bearer ${token}` }, attempts, options.signal);
+      const response = await this.#post(fn, body, { Authorization: `Bearer ${token}` }, attempts, signal);
       if (response.status >= 200 && response.status < 300) return response;
-      const error = this.#failure('getOrder', response);
+      const error = this.#failure(fn, response);
       const tokenProblem = !(error instanceof UnasBannedError) && (response.status === 401 || response.status === 403 || (response.status === 400 && TOKEN_PROBLEM.test(error.message)));
       if (tokenProblem && !fresh && this.#config.authMode === 'login') {
         tokens.delete(this.#cacheKey);
-        ({ token } = await this.#login(options.signal));
+        ({ token } = await this.#login(signal));
         fresh = true;
         continue;
       }

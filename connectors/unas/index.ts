@@ -96,6 +96,12 @@ function build(variant: Variant, options: UnasConnectorOptions): ConnectorDefini
       const resolved = resolveUnasConfig(config);
       return pullOrders(new UnasClient(resolved, http, service), resolved, state, pullOptions);
     },
+    // Needs the API key's setOrder permission (UNAS admin › API kapcsolat); without it UNAS answers 400.
+    async writeStatus(config, update, callOptions) {
+      const client = new UnasClient(resolveUnasConfig(config), http, service);
+      const { response, status } = await client.setOrderStatus(update.externalId, update.status, callOptions?.signal);
+      return { target: response.url, statusNow: status === 'ok' ? update.status : undefined };
+    },
   };
 }
 

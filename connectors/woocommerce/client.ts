@@ -82,6 +82,24 @@ export class WooClient {
   }
 
   /**
+   * Sets one order's status: `PUT /wp-json/wc/v3/orders/<id>` with `{"status": "<slug>"}`; the
+   * answer is the whole order. One attempt: the write-back job retries with its own backoff.
+   * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#update-an-order
+   * (needs a key with Write or Read/Write permission; a read-only key gets 401).
+   */
+  async updateOrderStatus(id: string, status: string, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.#http.request({
+      method: 'PUT',
+      url: `${this.ordersUrl}/${encodeURIComponent(id)}`,
+      ...this.#auth({}),
+      headers: { 'Content-Type': 'application/json' },
+      data: JSON.stringify({ status }),
+      signal,
+      maxAttempts: 1,
+    });
+  }
+
+  /**
    * Cheapest authenticated call: one order. 404 is accepted so `check` can explain it.
    * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders
    */

@@ -146,6 +146,18 @@ export function createWooCommerceConnector(options: WooConnectorOptions = {}): C
       return pullOrders(new WooClient(resolved, http), resolved, state, pullOptions);
     },
     webhook: { verify: verifyWooWebhook },
+    async writeStatus(config, update, callOptions) {
+      const client = new WooClient(resolveWooConfig(config), http);
+      const response = await client.updateOrderStatus(update.externalId, update.status, callOptions?.signal);
+      let statusNow: string | undefined;
+      try {
+        const order = JSON.parse(response.body) as { status?: unknown };
+        statusNow = typeof order.status === 'string' ? order.status : undefined;
+      } catch {
+        statusNow = undefined;
+      }
+      return { target: response.url, statusNow };
+    },
   };
 }
 

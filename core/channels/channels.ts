@@ -6,6 +6,7 @@ import { assertValid } from '../model/validate.ts';
 import { Value } from '@sinclair/typebox/value';
 import { CHANNEL_KIND_PATTERN } from './channel-kinds.ts';
 import { validateCron } from './cron.ts';
+import { writeBackSwitchedOn } from '../outbound/status-writeback.ts';
 
 export const REDACTED = '********';
 
@@ -164,6 +165,9 @@ export class ChannelService {
 
   /** Mapping overrides (e.g. a status map) must fit the mapping's own schema, or they would be ignored silently. */
   private validMapping(type: string, mapping: Record<string, unknown>): Record<string, unknown> {
+    if (writeBackSwitchedOn(mapping) && !this.connector(type).canWriteStatus) {
+      throw new HubError('invalid_data', `The ${type} connector cannot write order statuses back to its channel; status write-back cannot be switched on.`, { field: 'mapping.statusWriteBack' });
+    }
     const schema = this.connector(type).mappingOptions;
     if (!schema) return mapping;
     try {

@@ -18,4 +18,18 @@ export interface ChannelMapping<Options = any> {
   /** Per-channel overrides (stored on Channel.mapping), e.g. a status map. */
   readonly optionsSchema: TSchema;
   map(payload: RawPayloadInput, options: Options): MappingResult;
+  /** Present when the channel can hear core statuses back (status write-back). */
+  readonly statusWriteBack?: StatusWriteBackMapping<Options>;
+}
+
+/** What a channel's status is for a core status: one to send, or why nothing is sent. */
+export type ChannelStatusChoice = { status: string } | { skip: string };
+
+/** Core status → the channel's own status, pure (per-channel overrides come in the options). */
+export interface StatusWriteBackMapping<Options = any> {
+  /** Whether ops switched write-back on for the channel (off by default). */
+  enabled(options: Options): boolean;
+  statusOf(coreStatus: string, options: Options): ChannelStatusChoice;
+  /** The order's id in the channel's API, from the stored Order.externalId (default: as stored). */
+  orderRef?(externalId: string): string;
 }

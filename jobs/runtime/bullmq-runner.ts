@@ -5,6 +5,7 @@ import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
 import { advanceDistributions } from '../processors/distribution.ts';
+import { sendDueStatusUpdates, type StatusWriteBackReport } from '../processors/status-writeback.ts';
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import { DistributionTimer } from './distribution-timer.ts';
@@ -18,6 +19,7 @@ import {
   silentLogger,
   SWEEP_JOB,
   ADVANCE_DISTRIBUTION_JOB,
+  SEND_STATUS_UPDATES_JOB,
   SWEEP_SCHEDULE,
   SYNC_QUEUE,
   syncJobId,
@@ -93,9 +95,9 @@ export function schedulerId(channelId: string): string {
 export class BullmqRunner implements JobRunner {
   readonly kind = 'bullmq' as const;
   readonly queue: Queue<SyncJobData, SyncOutcome>;
-  readonly payloadQueue: Queue<PayloadJobData, PayloadOutcome | AdvanceReport | number>;
+  readonly payloadQueue: Queue<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>;
   #worker: Worker<SyncJobData, SyncOutcome> | undefined;
-  #payloadWorker: Worker<PayloadJobData, PayloadOutcome | AdvanceReport | number> | undefined;
+  #payloadWorker: Worker<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number> | undefined;
   readonly #listeners = new Set<SyncFinishedListener>();
   readonly #payloadListeners = new Set<PayloadProcessedListener>();
   readonly #advanceListeners = new Set<DistributionAdvancedListener>();
@@ -122,7 +124,7 @@ export class BullmqRunner implements JobRunner {
     this.#followUpDelayMs = options.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
     this.queue = new Queue<SyncJobData, SyncOutcome>(SYNC_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.queue.on('error', (error) => this.#logger.error({ err: error }, 'sync queue error'));
-    this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | AdvanceReport | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
+    this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.payloadQueue.on('error', (error) => this.#logger.error({ err: error }, 'payload queue error'));
     this.#timer = new DistributionTimer({
       db: this.#ctx.db,
@@ -184,7 +186,7 @@ export class BullmqRunner implements JobRunner {
       });
       this.#worker = worker;
 
-      const payloadWorker = new Worker<PayloadJobData, PayloadOutcome | AdvanceReport | number>(PAYLOAD_QUEUE, (job) => this.#processPayloadJob(job), {
+      const payloadWorker = new Worker<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>(PAYLOAD_QUEUE, (job) => this.#processPayloadJob(job), {
         connection: this.#connection,
         prefix: this.#prefix,
         concurrency: this.options.concurrency ?? 4,
@@ -214,6 +216,9 @@ export class BullmqRunner implements JobRunner {
       await this.payloadQueue.upsertJobScheduler(SWEEP_JOB, { pattern: SWEEP_SCHEDULE }, { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
       await this.payloadQueue.upsertJobScheduler(ADVANCE_DISTRIBUTION_JOB, { pattern: SWEEP_SCHEDULE }, {
         name: ADVANCE_DISTRIBUTION_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
+      });
+      await this.payloadQueue.upsertJobScheduler(SEND_STATUS_UPDATES_JOB, { pattern: SWEEP_SCHEDULE }, {
+        name: SEND_STATUS_UPDATES_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
       });
     }
     if (this.options.distributionTimer ?? (this.options.workers !== false || this.options.schedules !== false)) await this.#timer.start();
@@ -292,6 +297,24 @@ export class BullmqRunner implements JobRunner {
     return { jobId, queued: true };
   }
 
+  /**
+   * Queues one send of the due status updates; while one waits, another nudge adds nothing (the
+   * waiting one will see every row committed before it runs). A nudge that cannot reach Redis is
+   * logged: the minute's scheduler sends those rows anyway.
+   */
+  async nudgeStatusWriteBack(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.payloadQueue.add(SEND_STATUS_UPDATES_JOB, {}, {
+        removeOnComplete: true,
+        removeOnFail: { count: 100 },
+        deduplication: { id: SEND_STATUS_UPDATES_JOB },
+      });
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'could not queue the sending of channel status updates; the minute\'s run sends them');
+    }
+  }
+
   async sweepPendingPayloads(): Promise<number> {
     const ids = await stalePendingPayloadIds(this.#ctx);
     let queued = 0;
@@ -351,7 +374,7 @@ export class BullmqRunner implements JobRunner {
     this.#logger.info({ channelId: data.channelId, delayMs: this.#followUpDelayMs }, 'another sync holds the channel; a follow-up sync is queued');
   }
 
-  async #processPayloadJob(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | number>): Promise<PayloadOutcome | AdvanceReport | number> {
+  async #processPayloadJob(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>): Promise<PayloadOutcome | AdvanceReport | StatusWriteBackReport | number> {
     if (job.name === SWEEP_JOB) return this.sweepPendingPayloads();
     if (job.name === ADVANCE_DISTRIBUTION_JOB) {
       const report = await advanceDistributions(this.#ctx);
@@ -360,6 +383,7 @@ export class BullmqRunner implements JobRunner {
       await this.#timer.rearm(true);
       return report;
     }
+    if (job.name === SEND_STATUS_UPDATES_JOB) return sendDueStatusUpdates(this.#ctx, { signal: this.#abort.signal });
     if (!job.data.payloadId) throw new UnrecoverableError(`Job ${job.id} names no payload.`);
     try {
       return await reprocessPayload(this.#ctx, job.data.payloadId);
@@ -396,7 +420,7 @@ export class BullmqRunner implements JobRunner {
     }
   }
 
-  #emitPayload(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | number>, result: { final: boolean; outcome?: PayloadOutcome; error?: Error }): void {
+  #emitPayload(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>, result: { final: boolean; outcome?: PayloadOutcome; error?: Error }): void {
     const event: PayloadProcessedEvent = {
       payloadId: job.data.payloadId ?? '',
       jobId: job.id ?? '',

@@ -5,6 +5,7 @@ import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-
 import { advanceDistributions } from '../processors/distribution.ts';
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { DistributionTimer } from './distribution-timer.ts';
+import { sendDueStatusUpdates } from '../processors/status-writeback.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -14,6 +15,7 @@ import {
   silentLogger,
   SWEEP_SCHEDULE,
   ADVANCE_DISTRIBUTION_JOB,
+  SEND_STATUS_UPDATES_JOB,
   syncJobId,
   type DistributionAdvancedEvent,
   type DistributionAdvancedListener,
@@ -70,6 +72,10 @@ export class InProcessRunner implements JobRunner {
   readonly #tasks = new Map<string, ScheduledChannel>();
   #sweepTask: ScheduledTask | undefined;
   #advanceTask: ScheduledTask | undefined;
+  #writeBackTask: ScheduledTask | undefined;
+  /** The running send of status updates, and whether a nudge arrived while it ran. */
+  #writeBack: Promise<void> | undefined;
+  #writeBackAgain = false;
   readonly #listeners = new Set<SyncFinishedListener>();
   readonly #payloadListeners = new Set<PayloadProcessedListener>();
   readonly #advanceListeners = new Set<DistributionAdvancedListener>();
@@ -121,8 +127,26 @@ export class InProcessRunner implements JobRunner {
         },
         { name: ADVANCE_DISTRIBUTION_JOB, noOverlap: true },
       );
+      this.#writeBackTask ??= cron.schedule(SWEEP_SCHEDULE, () => this.nudgeStatusWriteBack(), { name: SEND_STATUS_UPDATES_JOB, noOverlap: true });
     }
     if (this.options.distributionTimer ?? this.options.schedules !== false) await this.#timer.start();
+  }
+
+  /** One send at a time; a nudge during a send makes it run once more right after. Never rejects. */
+  nudgeStatusWriteBack(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (this.#writeBack) {
+      this.#writeBackAgain = true;
+      return this.#writeBack;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.#writeBackAgain = false;
+        await sendDueStatusUpdates(this.#ctx, { signal: this.#abort.signal }).catch((error: unknown) => this.#logger.error({ err: error }, 'sending channel status updates failed'));
+      } while (this.#writeBackAgain && !this.#stopped);
+    };
+    this.#writeBack = run().finally(() => (this.#writeBack = undefined));
+    return this.#writeBack;
   }
 
   async stop(): Promise<void> {
@@ -135,6 +159,7 @@ export class InProcessRunner implements JobRunner {
     await this.#advancing.catch(() => undefined);
     await Promise.allSettled([...this.#slots.values()].map((slot) => slot.running));
     await Promise.allSettled([...this.#payloads.values()]);
+    await this.#writeBack;
   }
 
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
@@ -293,6 +318,7 @@ export class InProcessRunner implements JobRunner {
     const tasks = [...this.#tasks.values()].map((s) => s.task);
     if (this.#stopped && this.#sweepTask) tasks.push(this.#sweepTask);
     if (this.#stopped && this.#advanceTask) tasks.push(this.#advanceTask);
+    if (this.#stopped && this.#writeBackTask) tasks.push(this.#writeBackTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {

@@ -95,6 +95,11 @@ export interface JobRunner {
   onPayloadProcessed(listener: PayloadProcessedListener): () => void;
   /** Subscribes to distribution advances run by this process (the due-time timer's and the tick's); returns unsubscribe. */
   onDistributionAdvanced(listener: DistributionAdvancedListener): () => void;
+  /**
+   * Sends the due channel status updates soon (after a status change was committed, or ops asked for
+   * a retry). Best effort: the rows are the truth and the minute's tick sends whatever a lost nudge left.
+   */
+  nudgeStatusWriteBack(): Promise<void>;
 }
 
 /** The key that keeps one waiting sync per channel (BullMQ deduplication id, in-process slot id). */
@@ -112,6 +117,8 @@ export const PAYLOAD_JOB = 'process-payload';
 export const SWEEP_JOB = 'sweep-pending-payloads';
 /** The minute's distribution tick (jobs/processors/distribution.ts advanceDistributions). */
 export const ADVANCE_DISTRIBUTION_JOB = 'advance-distribution';
+/** The minute's run of due channel status updates (jobs/processors/status-writeback.ts), also the nudge's job name. */
+export const SEND_STATUS_UPDATES_JOB = 'send-status-updates';
 /** How often the sweep of stale pending payloads runs. */
 export const SWEEP_SCHEDULE = '* * * * *';
 /** Delay before a sync skipped because another one held the channel runs again. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { chooseChannelStatus, statusWriteBackOptionsSchema, writeBackEnabled } from '../common/status-write-back.ts';
 import { Decimal } from 'decimal.js';
 import type { Address } from '../../core/model/common.ts';
 import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.ts';
@@ -32,6 +33,8 @@ export const ShoprenterMappingOptionsSchema = Type.Object(
     timeZone: Type.Optional(Type.String({ minLength: 1 })),
     /** Currency when the payload names none (a pulled order whose currency link could not be read). */
     defaultCurrency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$' })),
+    /** Shoprenter statuses are per shop: nothing is sent for a core status without its status id here. */
+    statusWriteBack: Type.Optional(statusWriteBackOptionsSchema('the shop\'s order status id ("5") or orderStatus resource id')),
   },
   { additionalProperties: false },
 );
@@ -494,4 +497,9 @@ export function mapShoprenterPayload(payload: RawPayloadInput, options: Shoprent
 export const shoprenterMapping: ChannelMapping<ShoprenterMappingOptions> = {
   optionsSchema: ShoprenterMappingOptionsSchema,
   map: mapShoprenterPayload,
+  statusWriteBack: {
+    enabled: writeBackEnabled,
+    // Status ids are per shop (only id 1 is known for sure, and it is the shop's "pending"): no defaults.
+    statusOf: (coreStatus, options) => chooseChannelStatus(coreStatus, options, {}, 'Shoprenter order status id'),
+  },
 };

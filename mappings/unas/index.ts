@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { chooseChannelStatus, statusWriteBackOptionsSchema, writeBackEnabled } from '../common/status-write-back.ts';
 import { Decimal } from 'decimal.js';
 import type { Address } from '../../core/model/common.ts';
 import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.ts';
@@ -41,6 +42,8 @@ export const UnasMappingOptionsSchema = Type.Object(
     statusByType: Type.Optional(Type.Record(Type.String({ minLength: 1 }), OrderStatusSchema)),
     /** What to do when SumPriceGross ≠ Σ PriceGross × Quantity: keep the order and record it (default), or report an error. */
     sumMismatch: Type.Optional(Type.Union([Type.Literal('accept'), Type.Literal('reject')], { default: 'accept' })),
+    /** UNAS statuses are the shop's own names: nothing is sent for a core status without one here. */
+    statusWriteBack: Type.Optional(statusWriteBackOptionsSchema("the shop's UNAS status name, e.g. Teljesítve")),
   },
   { additionalProperties: false },
 );
@@ -400,4 +403,16 @@ export function mapUnasPayload(payload: RawPayloadInput, options: UnasMappingOpt
 export const unasMapping: ChannelMapping<UnasMappingOptions> = {
   optionsSchema: UnasMappingOptionsSchema,
   map: mapUnasPayload,
+  statusWriteBack: {
+    enabled: writeBackEnabled,
+    // Status names are per shop: no defaults, a core status without a configured name is skipped.
+    statusOf: (coreStatus, options) => chooseChannelStatus(coreStatus, options, {}, 'UNAS status name'),
+    orderRef: unasOrderKey,
+  },
 };
+
+/** setOrder finds an order by its Key: the part of externalId (`Key|Id`) before the last `|`. */
+export function unasOrderKey(externalId: string): string {
+  const bar = externalId.lastIndexOf('|');
+  return bar > 0 ? externalId.slice(0, bar) : externalId;
+}

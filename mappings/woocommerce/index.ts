@@ -7,9 +7,10 @@ import type { WooMeta } from '../../connectors/woocommerce/types.ts';
 import { MONEY_SCALE, Money, UNIT_PRICE_SCALE, divideDecimal, fitsColumn, formatDecimal, integerDigitsFor, parseDecimal, sumDecimals, toScale, type MoneyValue } from '../common/money.ts';
 import { stripNul, stripNulDeep } from '../common/text.ts';
 import { decodeHtmlEntities } from './entities.ts';
-import { mapWooStatus, normaliseWooStatus } from './status.ts';
+import { DEFAULT_WOO_STATUS_FOR_CORE, mapWooStatus, normaliseWooStatus } from './status.ts';
+import { chooseChannelStatus, statusWriteBackOptionsSchema, writeBackEnabled } from '../common/status-write-back.ts';
 
-export { DEFAULT_WOO_STATUS_MAP, mapWooStatus } from './status.ts';
+export { DEFAULT_WOO_STATUS_FOR_CORE, DEFAULT_WOO_STATUS_MAP, mapWooStatus } from './status.ts';
 
 /**
  * WooCommerce REST v3 order JSON → core order drafts. Pure and total: bad data becomes an entry in
@@ -39,6 +40,7 @@ export const WooMappingOptionsSchema = Type.Object(
   {
     /** WooCommerce status slug (without `wc-`) → core status, e.g. `{ "shipped": "shipped" }`. */
     statusMap: Type.Optional(Type.Record(Type.String({ minLength: 1 }), OrderStatusSchema)),
+    statusWriteBack: Type.Optional(statusWriteBackOptionsSchema('WooCommerce status slug without wc-, e.g. completed, on-hold, shipped')),
   },
   { additionalProperties: false },
 );
@@ -411,4 +413,8 @@ export function mapWooPayload(payload: RawPayloadInput, options: WooMappingOptio
 export const woocommerceMapping: ChannelMapping<WooMappingOptions> = {
   optionsSchema: WooMappingOptionsSchema,
   map: mapWooPayload,
+  statusWriteBack: {
+    enabled: writeBackEnabled,
+    statusOf: (coreStatus, options) => chooseChannelStatus(coreStatus, options, DEFAULT_WOO_STATUS_FOR_CORE, 'WooCommerce status'),
+  },
 };

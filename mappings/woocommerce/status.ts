@@ -37,3 +37,16 @@ export function mapWooStatus(status: string, overrides: Record<string, unknown> 
   if (typeof override === 'string' && isOrderStatus(override)) return override;
   return DEFAULT_WOO_STATUS_MAP[key] ?? UNKNOWN_WOO_STATUS;
 }
+
+/**
+ * Core status → WooCommerce status slug for status write-back (`PUT /orders/<id>` `{status}`); the
+ * core statuses left out (received, shipped, …) have no core WooCommerce counterpart and are skipped
+ * unless the channel sets one (plugins add e.g. `shipped`).
+ */
+export const DEFAULT_WOO_STATUS_FOR_CORE: Readonly<Record<string, string>> = Object.freeze({
+  completed: 'completed',
+  cancelled: 'cancelled',
+  in_progress: 'processing',
+  refunded: 'refunded',
+  on_hold: 'on-hold',
+});

@@ -57,6 +57,12 @@ const records = {
     rawPayloadId: '00000000-0000-4000-8000-000000000003', kind: 'edifact-ordrsp', reference: '000000042', dedupKey: 'payload|order|1', fileName: 'ordrsp-42.edi',
     contentType: 'application/edifact', body: "UNA:+.? 'UNB+UNOC:3'", createdAt: at, fetchedAt: at,
   },
+  ChannelStatusUpdate: {
+    id: '00000000-0000-4000-8000-000000000090', channelId: '00000000-0000-4000-8000-000000000001', orderId: '00000000-0000-4000-8000-000000000004',
+    externalId: 'E-1', coreStatus: 'completed', channelStatus: 'completed', cause: 'dealer D-17 completed the order', state: 'failed', attempts: 3,
+    nextAttemptAt: at, lastError: 'HTTP 503', history: [{ at: '2026-11-20T10:11:12.345Z', outcome: 'failed', retryable: true }], sentAt: at,
+    createdAt: at, updatedAt: at,
+  },
   Region: {
     id: '00000000-0000-4000-8000-000000000010', code: 'RU-MOW', name: 'Moscow', level: 'region', parentId: '00000000-0000-4000-8000-000000000011',
     path: '/RU/RU-MOW/', createdAt: at,
@@ -179,6 +185,7 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   Quote: Prisma.QuoteScalarFieldEnum,
   QuoteVersion: Prisma.QuoteVersionScalarFieldEnum,
   OutboundDocument: Prisma.OutboundDocumentScalarFieldEnum,
+  ChannelStatusUpdate: Prisma.ChannelStatusUpdateScalarFieldEnum,
   Region: Prisma.RegionScalarFieldEnum,
   Product: Prisma.ProductScalarFieldEnum,
   Warehouse: Prisma.WarehouseScalarFieldEnum,
@@ -234,6 +241,7 @@ describe('schema.prisma and the migrations', () => {
         await p.quote.update({ where: { id: records.Quote.id }, data: { orderId: records.Quote.orderId, updatedAt: at } });
         await p.quoteVersion.create({ data: records.QuoteVersion });
         await p.outboundDocument.create({ data: records.OutboundDocument });
+        await p.channelStatusUpdate.create({ data: { ...records.ChannelStatusUpdate, history: [...records.ChannelStatusUpdate.history] } });
         await p.orderLine.create({ data: records.OrderLine });
         await p.orderVersion.create({ data: { ...records.OrderVersion, changes: [...records.OrderVersion.changes] } });
         await p.region.create({ data: country });
@@ -273,6 +281,7 @@ describe('schema.prisma and the migrations', () => {
           Quote: await p.quote.findUniqueOrThrow({ where: { id: records.Quote.id } }),
           QuoteVersion: await p.quoteVersion.findUniqueOrThrow({ where: { id: records.QuoteVersion.id } }),
           OutboundDocument: await p.outboundDocument.findUniqueOrThrow({ where: { id: records.OutboundDocument.id } }),
+          ChannelStatusUpdate: await p.channelStatusUpdate.findUniqueOrThrow({ where: { id: records.ChannelStatusUpdate.id } }),
           Region: await p.region.findUniqueOrThrow({ where: { id: records.Region.id } }),
           Product: await p.product.findUniqueOrThrow({ where: { id: records.Product.id } }),
           Warehouse: await p.warehouse.findUniqueOrThrow({ where: { id: records.Warehouse.id } }),

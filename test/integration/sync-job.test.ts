@@ -8,7 +8,7 @@ import type { ChannelMapping } from '../../core/model/mapping.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import { ConnectorRegistry } from '../../jobs/registry.ts';
 import { BullmqRunner, schedulerId } from '../../jobs/runtime/bullmq-runner.ts';
-import { ADVANCE_DISTRIBUTION_JOB, type ProcessorContext, type SyncFinishedEvent } from '../../jobs/runtime/types.ts';
+import { ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, type ProcessorContext, type SyncFinishedEvent } from '../../jobs/runtime/types.ts';
 import { createTestPostgres, REDIS_TEST_URL, type TestDatabase } from '../helpers/databases.ts';
 import { orderDraft } from '../helpers/orders.ts';
 
@@ -315,6 +315,8 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       expect((await jobs.queue.getJobScheduler(schedulerId(channelId)))?.pattern).toBe('*/5 * * * *');
       // The distribution tick (offers becoming visible, fallbacks, overdue fulfilment) runs every minute.
       expect((await jobs.payloadQueue.getJobScheduler(ADVANCE_DISTRIBUTION_JOB))?.pattern).toBe('* * * * *');
+      // So does the sending of due channel status updates (status write-back).
+      expect((await jobs.payloadQueue.getJobScheduler(SEND_STATUS_UPDATES_JOB))?.pattern).toBe('* * * * *');
 
       const channels = new ChannelService(testDb.db, kit.registry);
       const added = await channels.create({ name: 'Second shop', connectorType: 'fake', config: { token: 't' }, syncSchedule: '*/10 * * * *' });

@@ -18,6 +18,7 @@ const connectorRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (a
         secretFields: [...c.secretFields],
         canPull: c.canPull,
         canReceiveWebhooks: c.canReceiveWebhooks,
+        canWriteStatus: c.canWriteStatus === true,
       })),
     }),
   );

@@ -10,6 +10,7 @@ import exclusivityRoutes from './exclusivity.ts';
 import outboxAndReportRoutes from './outbox-and-reports.ts';
 import rawPayloadRoutes from './raw-payloads.ts';
 import salesDeskRoutes from './sales-desk.ts';
+import statusUpdateRoutes from './status-updates.ts';
 import stockRoutes from './stock.ts';
 import userRoutes from './users.ts';
 
@@ -23,6 +24,7 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(rawPayloadRoutes, { deps });
   await app.register(salesDeskRoutes, { deps });
   await app.register(outboxAndReportRoutes, { deps });
+  await app.register(statusUpdateRoutes, { deps });
   await app.register(exclusivityRoutes, { deps });
   await app.register(stockRoutes, { deps });
   await app.register(dealerRoutes, { deps });
