@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { DistributionQueries } from '../../../core/distribution/distribution-queries.ts';
-import { DistributionService } from '../../../core/distribution/distribution-service.ts';
+import { OrderLifecycle } from '../../../core/flows/order-lifecycle.ts';
 import { whatIf } from '../../../core/distribution/what-if.ts';
 import { HubError, isHubError } from '../../../core/errors.ts';
 import type { RouteDeps } from '../../deps.ts';
@@ -51,7 +51,9 @@ import { auditChange } from '../../auth/audit-change.ts';
  * the authenticated principal (api/auth); every rule and every visibility filter lives in core/distribution.
  */
 const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
-  const distribution = new DistributionService(deps.db);
+  // Status changes go through the order lifecycle: core status, stock, distribution and the channel follow them.
+  const lifecycle = new OrderLifecycle(deps.db);
+  const distribution = lifecycle.distribution;
   const configs = distribution.configs;
   const queries = new DistributionQueries(deps.db);
   const tags = ['distribution'];
@@ -192,7 +194,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
         response: { 200: StatusChangeResultSchema, ...errors(400, 403, 404, 409) },
       },
     },
-    async (request) => distribution.changeStatus(scopeOf(request), request.params.orderId, request.body),
+    async (request) => lifecycle.changeFulfilment(scopeOf(request), request.params.orderId, request.body),
   );
 
   app.post(
@@ -287,7 +289,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
         response: { 200: StatusChangeResultSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => distribution.changeStatus(scopeOf(request), request.params.id, request.body),
+    async (request) => lifecycle.changeFulfilment(scopeOf(request), request.params.id, request.body),
   );
 
   app.post(
