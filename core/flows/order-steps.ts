@@ -75,13 +75,16 @@ export class OrderSteps {
     );
   }
 
-  /** Schedules a step to run now (after the caller's transaction commits); the row is its timer should the run never happen. */
+  /**
+   * Schedules a step the caller runs right after its transaction commits; the row is its timer
+   * should that run never happen (the process stopped): the tick runs it after the claim time.
+   */
   async scheduleIn(tx: Client, orderId: string, step: StepName, key: string, input: Record<string, unknown> = {}): Promise<void> {
-    const now = this.clock().toISOString();
+    const now = this.clock();
     await tx.$executeRawUnsafe(
       `INSERT INTO order_step (order_id, step, key, outcome, attempts, detail, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, 'pending', 0, $4::jsonb, $5::timestamptz, $5::timestamptz, $5::timestamptz) ON CONFLICT (order_id, step, key) DO NOTHING`,
-      orderId, step, key, JSON.stringify({ input }), now,
+       VALUES ($1, $2, $3, 'pending', 0, $4::jsonb, $5::timestamptz, $6::timestamptz, $6::timestamptz) ON CONFLICT (order_id, step, key) DO NOTHING`,
+      orderId, step, key, JSON.stringify({ input }), new Date(now.getTime() + CLAIM_MS).toISOString(), now.toISOString(),
     );
   }
 
