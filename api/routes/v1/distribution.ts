@@ -283,7 +283,8 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
       config: staff('distribution.assign'),
       schema: {
         tags,
-        summary: "The manufacturer moves a distributed order on or cancels it (also while it is still offered); the dealer's points follow as for the dealer",
+        summary: "The manufacturer moves a distributed order on or cancels an order (also one still offered, or never distributed); the dealer's points follow as for the dealer",
+        description: 'Goes through the order lifecycle (docs/lifecycle.md): the core status follows, stock is shipped on completion and released on cancellation, distribution ends on cancellation, and the channel is to hear the new status.',
         params: OrderIdParamsSchema,
         body: StatusChangeBodySchema,
         response: { 200: StatusChangeResultSchema, ...errors(400, 404, 409) },
