@@ -32,7 +32,9 @@ export function stockActionFor(status: string): Exclude<StockAction, 'recheck'> 
 export async function applyStock(db: Database, stock: StockService, orderId: string, action?: StockAction, reason?: string): Promise<StockStepOutcome> {
   const order = await db.prisma.order.findUnique({ where: { id: orderId }, select: { status: true, lines: { where: { kind: 'product' }, select: { sku: true } } } });
   if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
-  const wanted = action ?? stockActionFor(order.status);
+  const byStatus = stockActionFor(order.status);
+  // A check again is for an order that is to hold stock; one that closed or shipped meanwhile does what its status says.
+  const wanted = !action || (action === 'recheck' && byStatus !== 'reserve') ? byStatus : action;
   const why = reason ?? `order ${order.status}`;
   const held = (await db.prisma.reservation.count({ where: { orderId, status: 'active' } })) > 0;
   if (wanted === 'release') {

@@ -1,7 +1,7 @@
 import { DistributionService, type AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import type { RetryReport } from '../../core/flows/order-lifecycle.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
-import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
+import { lifecycleOf, logFailedSteps } from '../lifecycle.ts';
 
 /**
  * The minute's tick: offers that became visible are notified, overdue orders fall back, overdue

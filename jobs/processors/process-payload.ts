@@ -2,7 +2,7 @@ import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import { needsAttentionWhere, stalePendingWhere } from '../../core/orders/raw-payload-queries.ts';
 import type { Prisma } from '../../core/db/generated/client.ts';
 import type { ProcessorContext } from '../runtime/types.ts';
-import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
+import { lifecycleOf, logFailedSteps } from '../lifecycle.ts';
 
 /**
  * Reads one archived payload into orders (first time or again after a mapping fix; idempotent

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EdiConfig } from '../../connectors/edi/index.ts';
-import type { AcknowledgementDocument, AcknowledgementFormat, AcknowledgementLookup, LineAnswer } from '../../core/flows/acknowledgement.ts';
-import type { OrderDraft } from '../../core/model/order.ts';
-import { buildOrdrsp, ordrspOrderFromDraft } from '../../mappings/edi/edifact/index.ts';
-import { ediSyntaxOf } from '../../mappings/edi/index.ts';
-import { build855, parse850, parseX12, type X12PurchaseOrder } from '../../mappings/edi/x12/index.ts';
+import type { EdiConfig } from '../connectors/edi/index.ts';
+import type { AcknowledgementDocument, AcknowledgementFormat, AcknowledgementLookup, LineAnswer } from '../core/flows/acknowledgement.ts';
+import type { OrderDraft } from '../core/model/order.ts';
+import { buildOrdrsp, ordrspOrderFromDraft } from '../mappings/edi/edifact/index.ts';
+import { ediSyntaxOf } from '../mappings/edi/index.ts';
+import { build855, parse850, parseX12, type X12PurchaseOrder } from '../mappings/edi/x12/index.ts';
 
 /**
  * How an EDI channel's answers are written: EDIFACT ORDRSP or X12 855 (the syntax of the

@@ -1,6 +1,6 @@
-import { OrderLifecycle, type FailedStep } from '../../core/flows/order-lifecycle.ts';
-import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
-import { acknowledgementFor } from './edi-acknowledgements.ts';
+import { OrderLifecycle, type FailedStep } from '../core/flows/order-lifecycle.ts';
+import { silentLogger, type ProcessorContext } from './runtime/types.ts';
+import { acknowledgementFor } from './acknowledgement-formats.ts';
 
 /** The one order lifecycle of this process: core's flows with the mappings and acknowledgement formats plugged in. */
 export function lifecycleOf(ctx: ProcessorContext): OrderLifecycle {
