@@ -482,6 +482,11 @@ describe('dealers and distribution API on PGlite', () => {
       expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'contacted' }, d1)).toEqual({ status: 200, body: { orderId, status: 'contacted', points: null } });
       const completed = await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'completed' }, d1);
       expect(completed).toEqual({ status: 200, body: { orderId, status: 'completed', points: { delta: 100, balance: expect.any(Number) } } });
+      // The core order follows, and ops read each step in the order's lifecycle history.
+      const detail = (await call('GET', `/v1/orders/${orderId}`)).body;
+      expect(detail.status).toBe('completed');
+      expect(detail.lifecycle).toContainEqual(expect.objectContaining({ step: 'core_status', key: 'r1:completed', outcome: 'done', detail: expect.objectContaining({ to: 'completed' }) }));
+      expect(detail.lifecycle).toContainEqual(expect.objectContaining({ step: 'status_writeback', key: 'r1:completed', outcome: 'done' }));
 
       const history = await call('GET', '/v1/dealers/D-1/points', undefined, d1);
       expect(history.body.items).toContainEqual(expect.objectContaining({ delta: 100, cause: 'order_completed', orderId, balance: completed.body.points.balance }));
