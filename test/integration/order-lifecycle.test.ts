@@ -1,4 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AcknowledgementFormat } from '../../core/flows/acknowledgement.ts';
+import { archivePayload } from '../../core/orders/raw-archive.ts';
+import { ediAcknowledgements } from '../../jobs/acknowledgement-formats.ts';
+import { createRegistry } from '../../jobs/registry.ts';
 import { ADMIN_SCOPE, dealerScope } from '../../core/dealers/dealer-scope.ts';
 import { DealerService } from '../../core/dealers/dealer-service.ts';
 import { DistributionQueries } from '../../core/distribution/distribution-queries.ts';
@@ -290,6 +295,37 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       expect(await reservations(orderId)).toEqual([['active', '2']]);
       // Done is done: running the tick again changes nothing.
       expect(await flaky.retryDue()).toMatchObject({ ran: 0 });
+    });
+
+    it("answers an EDI partner's order once, and builds the answer again on retry when writing it failed", async () => {
+      let failures = 1;
+      const flaky: AcknowledgementFormat = {
+        ...ediAcknowledgements,
+        render: (input) => {
+          if (failures-- > 0) throw new Error('outbox unavailable');
+          return ediAcknowledgements.render(input);
+        },
+      };
+      const flow = new OrderLifecycle(t.db, { clock: clock.now, mappingFor: createRegistry().mappingFor, acknowledgementFor: (type) => (type === 'edi' ? flaky : undefined) });
+      const body = (await readFile(new URL('../fixtures/edi/x12/node-x12-850.edi', import.meta.url))).toString('utf8');
+      const payload = await archivePayload(t.db, { channelId: edi, kind: 'upload', source: 'node-x12-850.edi', contentType: 'application/edi-x12', body });
+      const outcome = await flow.intakePayload(payload.id);
+      const orderId = outcome.results[0]!.orderId!;
+      const key = `${payload.id}|v1`;
+
+      expect(outcome.steps.failed).toEqual([{ orderId, step: 'acknowledgement' }]);
+      expect(await step(orderId, 'acknowledgement', key)).toMatchObject({ outcome: 'failed', error: 'outbox unavailable', attempts: 1 });
+      expect(await t.db.prisma.outboundDocument.count({ where: { orderId } })).toBe(0);
+
+      clock.advance(MINUTE);
+      expect(await flow.retryDue()).toMatchObject({ ran: 1, done: 1 });
+      const answered = await step(orderId, 'acknowledgement', key);
+      expect(answered).toMatchObject({ outcome: 'done', attempts: 2, detail: { kind: 'x12-855', documentId: expect.any(String) } });
+      expect(await t.db.prisma.outboundDocument.findMany({ where: { orderId }, select: { kind: true } })).toEqual([{ kind: 'x12-855' }]);
+
+      // Reading the same interchange again answers nothing new.
+      await flow.intakePayload(payload.id);
+      expect(await t.db.prisma.outboundDocument.count({ where: { orderId } })).toBe(1);
     });
   });
 }
