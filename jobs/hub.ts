@@ -12,8 +12,7 @@ import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
 import { receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
-import { checkStockOfOrders } from './processors/order-stock.ts';
-import { distributeOrdersOf } from './processors/distribution.ts';
+import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
 import { createRegistry, type ConnectorRegistry } from './registry.ts';
 import { BullmqRunner } from './runtime/bullmq-runner.ts';
@@ -156,9 +155,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       });
     },
 
+    // A converted quote is an intake like any other: the same lifecycle steps follow it.
     quotes: new QuoteService(database, registry.mappingFor, async (outcome) => {
-      await checkStockOfOrders(context, outcome);
-      await distributeOrdersOf(context, outcome);
+      logFailedSteps(context, (await lifecycleOf(context).afterIntake(outcome)).failed);
     }),
 
     async health(): Promise<HealthReport> {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { AddressSchema } from '../../core/model/common.ts';
 import { CustomerSchema, OrderDraftSchema, OrderLineKindSchema, OrderSourceSchema, OrderStatusSchema } from '../../core/model/order.ts';
 import { ORDER_STATUSES } from '../../core/orders/order-status.ts';
+import { STEP_NAMES } from '../../core/flows/order-steps.ts';
 import { DecimalString, IsoDate, IsoDateTime, JsonObject, NextCursor, Nullable, PageQuery } from './common.ts';
 
 export const ListOrdersQuerySchema = Type.Object({
@@ -85,6 +86,18 @@ export const OrderVersionSchema = Type.Object({
   snapshot: Type.Optional(OrderDraftSchema),
 });
 
+export const OrderStepSchema = Type.Object({
+  step: Type.Union(STEP_NAMES.map((n) => Type.Literal(n)), { description: 'The lifecycle step (core/flows): stock, acknowledgement, distribution, core_status, status_writeback, offer_again' }),
+  key: Type.String({ description: 'What makes the step once-only: the order version (v2), the distribution round and status (r1:completed), the payload' }),
+  outcome: Type.Union([Type.Literal('pending'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('skipped')]),
+  attempts: Type.Integer(),
+  error: Nullable(Type.String()),
+  nextAttemptAt: Nullable(IsoDateTime),
+  detail: JsonObject,
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+
 export const OrderDetailSchema = Type.Object({
   ...orderSummaryFields,
   source: OrderSourceSchema,
@@ -95,4 +108,5 @@ export const OrderDetailSchema = Type.Object({
   contentHash: Type.String(),
   lines: Type.Array(OrderLineSchema),
   history: Type.Array(OrderVersionSchema, { description: 'Every version, oldest first' }),
+  lifecycle: Type.Array(OrderStepSchema, { description: 'What the hub did with the order, step by step, oldest first' }),
 });

@@ -5,6 +5,7 @@ import type { ConfigVersionView } from '../../core/distribution/distribution-con
 import type { DecisionTrace } from '../../core/distribution/distribution-plan.ts';
 import { DistributionQueries, type DealerOrderRow, type DistributionDetails, type OrderView } from '../../core/distribution/distribution-queries.ts';
 import { DistributionService } from '../../core/distribution/distribution-service.ts';
+import { OrderLifecycle } from '../../core/flows/order-lifecycle.ts';
 import { whatIf, type Stats, type WhatIfReport } from '../../core/distribution/what-if.ts';
 import { auditCli, defaultUser, fail, positiveInteger, printTable, readJsonFile, when, withHub } from '../support.ts';
 
@@ -145,7 +146,7 @@ export function registerDistributionCommands(program: Command): void {
     .option('--reason <text>', 'why (required to cancel)')
     .action(async (dealer: string, orderId: string, status: string, options: { reason?: string }) => {
       await withHub(async (hub) => {
-        const r = await new DistributionService(hub.db).changeStatus(dealerScope(dealer), orderId, { status, reason: options.reason });
+        const r = await new OrderLifecycle(hub.db).changeFulfilment(dealerScope(dealer), orderId, { status, reason: options.reason });
         const points = r.points ? `; dealer ${dealer} ${r.points.delta > 0 ? '+' : ''}${r.points.delta} points (balance ${r.points.balance})` : '';
         console.log(`Order ${orderId} is ${r.status}${points}.`);
       });

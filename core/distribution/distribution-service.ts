@@ -14,6 +14,7 @@ import { DefaultDistributionStrategy, type DistributionStrategy } from './distri
 import { exclusionOfDealer, loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
 import { event, notify, notifyVisible, queryable, withdrawOffers } from './distribution-records.ts';
 import { dueTimesChanged, nextDueAt } from './due-times.ts';
+import { CLOSED_STATUSES, isClosedStatus } from '../orders/order-status.ts';
 import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULFILMENT, pointsFor } from './fulfilment-rules.ts';
 
 /**
@@ -42,7 +43,6 @@ import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULF
 type Tx = Prisma.TransactionClient;
 
 const TX_OPTIONS = { timeout: 60_000, maxWait: 60_000 } as const;
-const CANCELLED_AT_SOURCE = new Set(['cancelled', 'refunded', 'failed']);
 /** A changed order is decided again only while nobody has it. */
 const REOPENABLE_STATUSES = ['offering', 'unassigned'];
 /** An interrupted intake is caught up within this window; older orders are left to an admin (redistribute). */
@@ -103,6 +103,20 @@ export interface AdvanceReport {
   swept: number;
 }
 
+/** A dealer's or an admin's status change, as written; handed to whoever follows it up in the same transaction. */
+export interface FulfilmentChange {
+  orderId: string;
+  from: string;
+  to: string;
+  round: number;
+  actor: 'dealer' | 'admin';
+  dealerCode: string | null;
+  number: string | null;
+  reason: string | null;
+  /** Who, in words for the history. */
+  by: string;
+}
+
 interface DistributionRow {
   order_id: string;
   status: string;
@@ -161,13 +175,31 @@ export class DistributionService {
     return this.distributeWith(await this.configs.active(), orderId, options);
   }
 
+  /**
+   * A dealer cancelled the order it had: it is offered again in a new round, to everyone but the
+   * dealers that declined or cancelled it. Once only: a distribution that is no longer cancelled by
+   * its dealer (already offered again, or the order closed) is left as it is.
+   */
+  async offerAgain(orderId: string, by = 'hub'): Promise<DistributeOutcome> {
+    const active = await this.configs.active();
+    if (!active) return { orderId, action: 'skipped', reason: 'distribution is off: no strategy configuration has been saved' };
+    const order = await loadOrderFacts(this.db, orderId);
+    if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
+    const [existing] = await this.db.query<{ status: string; cancelled_by: string | null }>(`SELECT status, cancelled_by FROM order_distribution WHERE order_id = $1`, [orderId]);
+    if (!existing || existing.status !== 'cancelled' || existing.cancelled_by !== 'dealer') {
+      return { orderId, action: 'unchanged', status: existing?.status, reason: existing ? `the distribution is ${existing.status}` : 'the order is not being distributed' };
+    }
+    if (isClosedStatus(order.status)) return { orderId, action: 'skipped', status: existing.status, reason: `the order is ${order.status}` };
+    return this.decide(order, active.version, active.config, 'redistributed', by, true);
+  }
+
   private async distributeWith(active: ConfigVersionView | undefined, orderId: string, options: { force?: boolean; by?: string } = {}): Promise<DistributeOutcome> {
     if (!active) return { orderId, action: 'skipped', reason: 'distribution is off: no strategy configuration has been saved' };
     const order = await loadOrderFacts(this.db, orderId);
     if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
     const existing = await this.current(this.db, orderId);
 
-    if (CANCELLED_AT_SOURCE.has(order.status)) {
+    if (isClosedStatus(order.status)) {
       if (!existing || FINAL_STATUSES.includes(existing.status as never)) return { orderId, action: 'skipped', status: existing?.status, reason: `the order is ${order.status}` };
       return this.cancelForClient(orderId, `the order was ${order.status} at its channel`);
     }
@@ -258,7 +290,13 @@ export class DistributionService {
   }
 
   /** The assigned dealer (or an admin) moves the order on: contacted, in progress, completed, or cancelled with a reason. */
-  async changeStatus(scope: DealerScope, orderId: string, change: { status: string; reason?: string | undefined }): Promise<{ orderId: string; status: string; points: { delta: number; balance: number } | null }> {
+  async changeStatus(
+    scope: DealerScope,
+    orderId: string,
+    change: { status: string; reason?: string | undefined },
+    /** Runs inside the same transaction once the change is written (the order lifecycle follows it up there). */
+    within?: (tx: Tx, done: FulfilmentChange) => Promise<void>,
+  ): Promise<{ orderId: string; status: string; points: { delta: number; balance: number } | null }> {
     const now = this.clock();
     const actor = scope.kind === 'admin' ? 'admin' : 'dealer';
     const reason = change.reason?.trim() || undefined;
@@ -295,9 +333,12 @@ export class DistributionService {
         const applied = await changePoints(tx, { dealerId: dist.dealer_id, delta: award.delta, cause: award.cause, orderId, changedBy: actorLabel(scope, dist.dealer_code ?? '') });
         if (applied.applied) points = { delta: award.delta, balance: applied.balance };
       }
-      await event(tx, orderId, 'status', dist.dealer_id, actorLabel(scope, dist.dealer_code ?? ''), { from: dist.status, to: change.status, reason: reason ?? null, points }, now);
+      await event(tx, orderId, 'status', dist.dealer_id, actorLabel(scope, dist.dealer_code ?? ''), { from: dist.status, to: change.status, reason: reason ?? null, points, ...(cancelledBy && { cancelledBy }) }, now);
       if (cancelledBy === 'dealer') await notify(tx, null, orderId, 'cancelled_by_dealer', `Dealer ${dist.dealer_code} cancelled order ${dist.number ?? orderId}: ${reason}.`, now);
       if (cancelledBy === 'admin' && dist.dealer_id) await notify(tx, dist.dealer_id, orderId, 'cancelled', `Order ${dist.number ?? orderId} was cancelled by the manufacturer: ${reason ?? 'no reason given'}.`, now);
+      await within?.(tx, {
+        orderId, from: dist.status, to: change.status, round: dist.round, actor, dealerCode: dist.dealer_code, number: dist.number, reason: reason ?? null, by: actorLabel(scope, dist.dealer_code ?? ''),
+      });
       return { orderId, status: change.status, points };
     });
   }
@@ -449,8 +490,15 @@ export class DistributionService {
         overtaken = existing;
         return { orderId, action: 'unchanged', status: existing.status, reason: `order version ${order.version} noted; the order became ${existing.status} meanwhile` } satisfies DistributeOutcome;
       }
-      // Declines read under the lock: one committed since the candidates were loaded still stands.
-      const declined = new Set((await q.query<{ dealer_id: string }>(`SELECT DISTINCT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'`, [orderId])).map((r) => r.dealer_id));
+      // Declines read under the lock: one committed since the candidates were loaded still stands. A dealer
+      // that cancelled the order after having it counts as having declined it (it is offered to the others).
+      const declined = new Set(
+        (await q.query<{ dealer_id: string }>(
+          `SELECT dealer_id FROM dealer_offer WHERE order_id = $1 AND status = 'declined'
+           UNION SELECT dealer_id FROM distribution_event WHERE order_id = $1 AND kind = 'status' AND detail->>'cancelledBy' = 'dealer' AND dealer_id IS NOT NULL`,
+          [orderId],
+        )).map((r) => r.dealer_id),
+      );
       const facts = dealers.map((d) => (declined.has(d.id) ? { ...d, declined: true } : d));
       // Base+ quotas count what was given in the period: deciding two orders at once must not both see
       // the same counts. Only decisions a quota dealer could take part in need the counts and the lock.
@@ -658,9 +706,10 @@ export class DistributionService {
     // (each run either brings the distribution up to the order's version or finishes it, so none loops).
     const lagging = await this.db.query<{ id: string }>(
       `SELECT d.order_id AS id FROM order_distribution d JOIN "order" o ON o.id = d.order_id
-        WHERE d.status NOT IN ('completed', 'cancelled')
-          AND (o.version > d.order_version OR o.status IN ('cancelled', 'refunded', 'failed'))
+        WHERE d.status <> ALL($1::text[])
+          AND (o.version > d.order_version OR o.status = ANY($2::text[]))
         ORDER BY d.updated_at LIMIT ${ADVANCE_BATCH}`,
+      [FINAL_STATUSES, CLOSED_STATUSES],
     );
     let swept = 0;
     for (const { id } of [...rows, ...lagging]) {

@@ -36,6 +36,8 @@ interface StoredOrder {
   contentHash: string;
   version: number;
   status: string;
+  sourceStatus: string | null;
+  statusBy: string;
   sourceUpdatedAt: Date | null;
 }
 
@@ -113,7 +115,7 @@ async function writeDrafts(
   );
   const stored = await tx.order.findMany({
     where: { channelId, externalId: { in: externalIds } },
-    select: { id: true, externalId: true, contentHash: true, version: true, status: true, sourceUpdatedAt: true },
+    select: { id: true, externalId: true, contentHash: true, version: true, status: true, sourceStatus: true, statusBy: true, sourceUpdatedAt: true },
   });
   const byExternalId = new Map<string, StoredOrder>(stored.map((o) => [o.externalId, o]));
 
@@ -145,9 +147,16 @@ async function writeDrafts(
     for (const { order, draft, hash } of updates) {
       const changes = diffFields(previousSnapshot.get(order.id) ?? {}, toJson(draft)).filter((c) => !c.field.startsWith('transport'));
       let status = draft.status as string;
+      // The channel's own status moved: from now on the channel set the core status (if the table allows it).
+      let statusBy = (draft.sourceStatus ?? null) !== order.sourceStatus ? 'channel' : order.statusBy;
       if (draft.status !== order.status) {
-        const verdict = checkTransition(order.status as OrderStatus, draft.status);
+        const verdict =
+          order.statusBy === 'hub' && (draft.sourceStatus ?? null) === order.sourceStatus
+            ? // A dealer or an admin moved the order on; the channel still reports what it said before, which is no news.
+              ({ allowed: false, reason: `the hub made it ${order.status} and the channel still reports ${order.sourceStatus ?? 'its earlier status'}` } as const)
+            : checkTransition(order.status as OrderStatus, draft.status);
         if (!verdict.allowed) {
+          statusBy = order.statusBy;
           status = order.status;
           const statusChange = changes.find((c) => c.field === 'status');
           const refused = { field: 'status', from: order.status, to: draft.status, refused: verdict.reason };
@@ -156,7 +165,7 @@ async function writeDrafts(
         }
       }
       const version = order.version + 1;
-      await tx.order.update({ where: { id: order.id }, data: { ...orderFields(draft, status), contentHash: hash, version } });
+      await tx.order.update({ where: { id: order.id }, data: { ...orderFields(draft, status), statusBy, contentHash: hash, version } });
       await tx.orderLine.deleteMany({ where: { orderId: order.id } });
       await insertRows(tx, 'order_line', LINE_COLUMNS, lineRows(order.id, draft));
       await insertRows(tx, 'order_version', VERSION_COLUMNS, [{ id: randomUUID(), order_id: order.id, version, content_hash: hash, changes, snapshot: draft, raw_payload_id: rawPayloadId ?? null }]);

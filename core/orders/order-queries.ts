@@ -1,3 +1,4 @@
+import { orderSteps, type OrderStepView } from '../flows/order-steps.ts';
 import type { Database } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
@@ -110,6 +111,8 @@ export interface OrderDetail extends OrderSummary {
   lines: OrderLineView[];
   /** Every version, oldest first. */
   history: OrderVersionView[];
+  /** What the hub did with the order, step by step (core/flows), oldest first: failed steps show their error and next attempt. */
+  lifecycle: OrderStepView[];
 }
 
 /**
@@ -184,7 +187,7 @@ export async function getOrder(
 ): Promise<OrderDetail> {
   const order = await findOrder(db, id, options.includeSnapshots === true);
   if (!order || !inScope(scope, order.channelId)) throw new HubError('not_found', `Order ${id} does not exist.`);
-  const detail = orderDetail(order, options);
+  const detail = { ...orderDetail(order, options), lifecycle: await orderSteps(db, id) };
   if (scope.contacts !== false) return detail;
   return {
     ...detail,
@@ -211,7 +214,7 @@ function findOrder(db: Database, id: string, includeSnapshots: boolean) {
   });
 }
 
-function orderDetail(order: OrderWithDetails, options: { includeSnapshots?: boolean | undefined }): OrderDetail {
+function orderDetail(order: OrderWithDetails, options: { includeSnapshots?: boolean | undefined }): Omit<OrderDetail, 'lifecycle'> {
   return {
     ...toSummary(order),
     // JSON columns hold what intake validated against the core model.

@@ -25,13 +25,38 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   pending_payment: ['on_hold', 'received', 'in_progress', 'cancelled', 'failed', 'completed'],
   on_hold: ['pending_payment', 'received', 'in_progress', 'cancelled', 'failed', 'completed'],
   received: ['on_hold', 'in_progress', 'shipped', 'completed', 'cancelled', 'refunded', 'failed'],
-  in_progress: ['on_hold', 'shipped', 'completed', 'cancelled', 'refunded'],
+  // Back to received: a dealer's cancellation hands the order back to be offered to other dealers.
+  in_progress: ['on_hold', 'received', 'shipped', 'completed', 'cancelled', 'refunded'],
   shipped: ['completed', 'refunded', 'cancelled'],
   completed: ['refunded'],
   cancelled: TERMINAL_TO_REOPEN,
   refunded: [],
   failed: [...TERMINAL_TO_REOPEN, 'cancelled'],
 };
+
+/**
+ * The one definition of a closed order: it holds no stock, is not distributed, and its lines are
+ * answered as rejected. Used by stock, distribution, acknowledgements and (as a parameter) their SQL.
+ */
+export const CLOSED_STATUSES = ['cancelled', 'refunded', 'failed'] as const satisfies readonly OrderStatus[];
+
+/** Orders whose goods have left: what they hold is shipped, not released. */
+export const DELIVERED_STATUSES = ['shipped', 'completed'] as const satisfies readonly OrderStatus[];
+
+/** Orders that hold no stock: closed ones, and drafts (not real yet). */
+export const UNHELD_STATUSES = [...CLOSED_STATUSES, 'draft'] as const satisfies readonly OrderStatus[];
+
+export function isClosedStatus(status: string): boolean {
+  return (CLOSED_STATUSES as readonly string[]).includes(status);
+}
+
+export function isDeliveredStatus(status: string): boolean {
+  return (DELIVERED_STATUSES as readonly string[]).includes(status);
+}
+
+export function holdsNoStock(status: string): boolean {
+  return (UNHELD_STATUSES as readonly string[]).includes(status);
+}
 
 export type TransitionVerdict = { allowed: true } | { allowed: false; reason: string };
 

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import { insertRows, type SqlType } from '../db/bulk-insert.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
+import { isClosedStatus } from '../orders/order-status.ts';
 import { assertValid } from '../model/validate.ts';
 import {
   DefaultStockAllocationStrategy,
@@ -201,8 +202,6 @@ export interface LedgerReport {
   mismatches: LedgerMismatch[];
 }
 
-/** Orders in these statuses hold nothing; they are released, not reserved. */
-const CLOSED_STATUSES = new Set(['cancelled', 'refunded', 'failed']);
 const TX_OPTIONS = { timeout: 120_000, maxWait: 120_000 } as const;
 const ZERO = new Decimal(0);
 
@@ -447,16 +446,18 @@ export class StockService {
    * per version: the same version again answers the stored check. A new version releases what the
    * earlier one held and reserves again, all under the same locks (so it never loses stock it held
    * to another order in between). Not fully confirmed → the check waits in the manual-review queue.
+   * `again` (the reason) checks the same version once more against what is free now, replacing its
+   * verdict (an order offered to dealers in a new round after it was handed back).
    */
-  async reserveOrder(orderId: string): Promise<ReserveOutcome> {
+  async reserveOrder(orderId: string, options: { again?: string | undefined } = {}): Promise<ReserveOutcome> {
     return this.transaction(async (tx) => {
       // Few round trips: the hot-SKU rate is bounded by how long a reservation holds the product lock.
       const order = await lockOrder(tx, orderId);
-      if (order.checkId) {
+      if (order.checkId && !options.again) {
         const existing = await tx.stockCheck.findUniqueOrThrow({ where: { id: order.checkId } });
         return { check: checkView(existing), created: false };
       }
-      if (CLOSED_STATUSES.has(order.status)) {
+      if (isClosedStatus(order.status)) {
         throw new HubError('conflict', `Order ${order.label} is ${order.status}: it holds no stock (release it instead).`);
       }
       if (order.shipped) throw new HubError('conflict', `Order ${order.label} has shipped; its stock is no longer reserved.`);
@@ -474,7 +475,7 @@ export class StockService {
       const productIds = [...new Set(lines.flatMap((l) => (l.productId ? [l.productId] : [])))];
       await lockProducts(tx, rows.flatMap((r) => (r.product_id ? [r.product_id] : [])));
 
-      await releaseReservations(tx, await activeReservations(tx, { orderId }), 'release', `order ${order.label} version ${order.version}: checked again`);
+      await releaseReservations(tx, await activeReservations(tx, { orderId }), 'release', `order ${order.label} version ${order.version}: ${options.again ?? 'checked again'}`);
       const sources = await loadSources(tx, productIds);
       const reservations: Record<string, unknown>[] = [];
       const movements: Movement[] = [];
@@ -510,7 +511,10 @@ export class StockService {
         });
       }
       const [check] = await tx.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
-        `INSERT INTO stock_check (id, order_id, order_version, result, lines, review_status, reason) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING id, created_at`,
+        `INSERT INTO stock_check (id, order_id, order_version, result, lines, review_status, reason) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+         ON CONFLICT (order_id, order_version) DO UPDATE SET result = EXCLUDED.result, lines = EXCLUDED.lines, review_status = EXCLUDED.review_status,
+           reason = EXCLUDED.reason, resolution = NULL, resolved_by = NULL, resolved_at = NULL, note = NULL, created_at = now()
+         RETURNING id, created_at`,
         randomUUID(), orderId, order.version, result, JSON.stringify(verdicts), result === 'confirmed' ? 'none' : 'open', reason,
       );
       return {

@@ -1,21 +1,17 @@
-import { processPayload, type PayloadOutcome } from '../../core/orders/payload-processing.ts';
+import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import { needsAttentionWhere, stalePendingWhere } from '../../core/orders/raw-payload-queries.ts';
 import type { Prisma } from '../../core/db/generated/client.ts';
 import type { ProcessorContext } from '../runtime/types.ts';
-import { acknowledgeEdiPayload } from './edi-acknowledgements.ts';
-import { distributeOrdersOf } from './distribution.ts';
-import { checkStockOfOrders } from './order-stock.ts';
+import { lifecycleOf, logFailedSteps } from '../lifecycle.ts';
 
 /**
  * Reads one archived payload into orders (first time or again after a mapping fix; idempotent
- * like every intake), checks their stock, sends what the channel is owed in return (EDI
- * acknowledgements, line by line from the reservation result), then distributes them to dealers.
+ * like every intake) and runs the order lifecycle's intake steps (core/flows): stock,
+ * acknowledgement, distribution. A failed step is recorded and retried by the tick.
  */
 export async function reprocessPayload(ctx: ProcessorContext, payloadId: string): Promise<PayloadOutcome> {
-  const outcome = await processPayload(ctx.db, payloadId, ctx.registry.mappingFor);
-  const checks = await checkStockOfOrders(ctx, outcome);
-  await acknowledgeEdiPayload(ctx, outcome, checks);
-  await distributeOrdersOf(ctx, outcome);
+  const { steps, ...outcome } = await lifecycleOf(ctx).intakePayload(payloadId);
+  logFailedSteps(ctx, steps.failed);
   return outcome;
 }
 

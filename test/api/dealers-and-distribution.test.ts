@@ -507,6 +507,11 @@ describe('dealers and distribution API on PGlite', () => {
       expect(await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'contacted' }, d1)).toEqual({ status: 200, body: { orderId, status: 'contacted', points: null } });
       const completed = await call('POST', `/v1/dealers/D-1/orders/${orderId}/status`, { status: 'completed' }, d1);
       expect(completed).toEqual({ status: 200, body: { orderId, status: 'completed', points: { delta: 100, balance: expect.any(Number) } } });
+      // The core order follows, and ops read each step in the order's lifecycle history.
+      const detail = (await call('GET', `/v1/orders/${orderId}`)).body;
+      expect(detail.status).toBe('completed');
+      expect(detail.lifecycle).toContainEqual(expect.objectContaining({ step: 'core_status', key: 'r1:completed', outcome: 'done', detail: expect.objectContaining({ to: 'completed' }) }));
+      expect(detail.lifecycle).toContainEqual(expect.objectContaining({ step: 'status_writeback', key: 'r1:completed', outcome: 'done' }));
 
       const history = await call('GET', '/v1/dealers/D-1/points', undefined, d1);
       expect(history.body.items).toContainEqual(expect.objectContaining({ delta: 100, cause: 'order_completed', orderId, balance: completed.body.points.balance }));
@@ -627,7 +632,8 @@ describe('dealers and distribution API on PGlite', () => {
 
       const inForce = await call('POST', '/v1/distribution/what-if', window);
       expect(inForce.status).toBe(200);
-      expect(inForce.body).toMatchObject({ configVersion: 3, ...window, notDistributed: 0 });
+      // The order the manufacturer cancelled above is a cancelled core order now: a replay would not distribute it.
+      expect(inForce.body).toMatchObject({ configVersion: 3, ...window, notDistributed: 1 });
       expect(inForce.body.orders).toBeGreaterThan(0);
       type DealerCounts = WhatIfReport['byDealer'][number];
       const byDealer = new Map<string, DealerCounts>(inForce.body.byDealer.map((d: DealerCounts) => [d.dealer, d]));

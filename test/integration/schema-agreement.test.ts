@@ -27,7 +27,7 @@ const records = {
   },
   Order: {
     id: '00000000-0000-4000-8000-000000000004', channelId: '00000000-0000-4000-8000-000000000001', externalId: 'E-1', number: 'N-1',
-    status: 'received', sourceStatus: 'processing', source: { shop: 's', utm: { source: 'google' } }, customer: { name: 'C' },
+    status: 'received', sourceStatus: 'processing', statusBy: 'hub', source: { shop: 's', utm: { source: 'google' } }, customer: { name: 'C' },
     billingAddress: { city: 'Szeged' }, shippingAddress: { city: 'Pécs' }, region: 'HU-BA', currency: 'HUF',
     subtotal: new Prisma.Decimal('1.1111'), discountTotal: new Prisma.Decimal('2.2222'), shippingTotal: new Prisma.Decimal('3.3333'),
     feeTotal: new Prisma.Decimal('4.4444'), taxTotal: new Prisma.Decimal('5.5555'), total: new Prisma.Decimal('12345678901234.5678'),
@@ -143,6 +143,10 @@ const records = {
     tier: 1, tierKind: 'rating', rank: 4, visibleFrom: at, expiresAt: at, status: 'declined', declineReason: 'too far', respondedAt: at, notifiedAt: at,
     createdAt: at,
   },
+  OrderStep: {
+    id: 9007199254740998n, orderId: '00000000-0000-4000-8000-000000000004', step: 'stock', key: 'v4', outcome: 'failed', attempts: 2,
+    error: 'locked', nextAttemptAt: at, detail: { action: 'reserve' }, createdAt: at, updatedAt: at,
+  },
   DistributionEvent: {
     id: 9007199254740999n, orderId: '00000000-0000-4000-8000-000000000004', kind: 'offered', dealerId: '00000000-0000-4000-8000-000000000018',
     actor: 'system', detail: { tier: 1, dealers: ['D-1'] }, createdAt: at,
@@ -205,6 +209,7 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   DistributionConfig: Prisma.DistributionConfigScalarFieldEnum,
   OrderDistribution: Prisma.OrderDistributionScalarFieldEnum,
   DealerOffer: Prisma.DealerOfferScalarFieldEnum,
+  OrderStep: Prisma.OrderStepScalarFieldEnum,
   DistributionEvent: Prisma.DistributionEventScalarFieldEnum,
   Notification: Prisma.NotificationScalarFieldEnum,
   HubUser: Prisma.HubUserScalarFieldEnum,
@@ -264,6 +269,7 @@ describe('schema.prisma and the migrations', () => {
         await p.distributionConfig.create({ data: records.DistributionConfig });
         await p.orderDistribution.create({ data: records.OrderDistribution });
         await p.dealerOffer.create({ data: records.DealerOffer });
+        await p.orderStep.create({ data: records.OrderStep });
         await p.distributionEvent.create({ data: records.DistributionEvent });
         await p.notification.create({ data: records.Notification });
         await p.hubUser.create({ data: { ...records.HubUser, roles: [...records.HubUser.roles] } });
@@ -309,6 +315,7 @@ describe('schema.prisma and the migrations', () => {
           DistributionConfig: await p.distributionConfig.findUniqueOrThrow({ where: { id: records.DistributionConfig.id } }),
           OrderDistribution: await p.orderDistribution.findUniqueOrThrow({ where: { orderId: records.OrderDistribution.orderId } }),
           DealerOffer: await p.dealerOffer.findUniqueOrThrow({ where: { id: records.DealerOffer.id } }),
+          OrderStep: await p.orderStep.findUniqueOrThrow({ where: { id: records.OrderStep.id } }),
           DistributionEvent: await p.distributionEvent.findUniqueOrThrow({ where: { id: records.DistributionEvent.id } }),
           Notification: await p.notification.findUniqueOrThrow({ where: { id: records.Notification.id } }),
           HubUser: await p.hubUser.findUniqueOrThrow({ where: { id: records.HubUser.id } }),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { DistributionQueries } from '../../../core/distribution/distribution-queries.ts';
-import { DistributionService } from '../../../core/distribution/distribution-service.ts';
+import { OrderLifecycle } from '../../../core/flows/order-lifecycle.ts';
 import { whatIf } from '../../../core/distribution/what-if.ts';
 import { HubError, isHubError } from '../../../core/errors.ts';
 import type { RouteDeps } from '../../deps.ts';
@@ -51,7 +51,9 @@ import { auditChange } from '../../auth/audit-change.ts';
  * the authenticated principal (api/auth); every rule and every visibility filter lives in core/distribution.
  */
 const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
-  const distribution = new DistributionService(deps.db);
+  // Status changes go through the order lifecycle: core status, stock, distribution and the channel follow them.
+  const lifecycle = new OrderLifecycle(deps.db);
+  const distribution = lifecycle.distribution;
   const configs = distribution.configs;
   const queries = new DistributionQueries(deps.db);
   const tags = ['distribution'];
@@ -195,7 +197,7 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
         response: { 200: StatusChangeResultSchema, ...errors(400, 403, 404, 409) },
       },
     },
-    async (request) => distribution.changeStatus(scopeOf(request), request.params.orderId, request.body),
+    async (request) => lifecycle.changeFulfilment(scopeOf(request), request.params.orderId, request.body),
   );
 
   app.post(
@@ -286,13 +288,14 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
       config: staff('distribution.assign'),
       schema: {
         tags,
-        summary: "The manufacturer moves a distributed order on or cancels it (also while it is still offered); the dealer's points follow as for the dealer",
+        summary: "The manufacturer moves a distributed order on or cancels an order (also one still offered, or never distributed); the dealer's points follow as for the dealer",
+        description: 'Goes through the order lifecycle (docs/lifecycle.md): the core status follows, stock is shipped on completion and released on cancellation, distribution ends on cancellation, and the channel is to hear the new status.',
         params: OrderIdParamsSchema,
         body: StatusChangeBodySchema,
         response: { 200: StatusChangeResultSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => distribution.changeStatus(scopeOf(request), request.params.id, request.body),
+    async (request) => lifecycle.changeFulfilment(scopeOf(request), request.params.id, request.body),
   );
 
   app.post(

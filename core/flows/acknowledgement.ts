@@ -1,0 +1,99 @@
+import type { Database } from '../db/database.ts';
+import type { OrderDraft } from '../model/order.ts';
+import { isClosedStatus } from '../orders/order-status.ts';
+import { findOutboundDocument, nextControlNumber, recordOutboundDocument } from '../outbound/outbound-documents.ts';
+import type { StockCheckView } from '../stock/stock-service.ts';
+import type { StepResult } from './order-steps.ts';
+
+/**
+ * The channel's acknowledgement of an order it sent (EDIFACT ORDRSP, X12 855): what to answer is
+ * the hub's rule and lives here (line by line from the stock check, every line rejected when the
+ * order is closed, nothing said of lines when the hub does not stock the products); how the answer
+ * is written in the channel's format is a port (AcknowledgementFormat) the composition root passes,
+ * as it passes the mappings, so core never imports a mapping or a connector.
+ */
+
+export interface LineAnswer {
+  /** The partner's line number (EDI lines keep it as their external id). */
+  lineNo: string;
+  status: 'accepted' | 'changed' | 'rejected';
+  /** For a changed line: what is promised. */
+  quantity?: string;
+}
+
+export interface AcknowledgementDocument {
+  kind: string;
+  reference: string;
+  fileName: string;
+  contentType: string;
+  body: string;
+}
+
+export interface AcknowledgementFormat {
+  /** The kind of document a payload of this channel is answered with; undefined when it gets none. */
+  kindOf(payloadBody: string): string | undefined;
+  /** The answer to one order; `lines` undefined means every line is accepted as received. Undefined when it cannot be written. */
+  render(input: { payloadBody: string; draft: OrderDraft; reference: string; lines: LineAnswer[] | undefined }): AcknowledgementDocument | undefined;
+  /** Hands a newly recorded answer over beside the outbox (e.g. a file in the channel's outbox directory). */
+  deliver?(channelConfig: unknown, document: AcknowledgementDocument): Promise<void>;
+}
+
+/** Finds how a connector's channels are answered; undefined for channels that get no acknowledgement. */
+export type AcknowledgementLookup = (connectorType: string) => AcknowledgementFormat | undefined;
+
+/**
+ * Per line from the stock check: confirmed → accepted, partly available → changed to what is
+ * reserved, not available → rejected. Without a check (products the hub does not stock) every line
+ * is accepted as received (undefined).
+ */
+export function lineAnswers(draft: OrderDraft, check: Pick<StockCheckView, 'lines'> | undefined): LineAnswer[] | undefined {
+  if (!check) return undefined;
+  const answers: LineAnswer[] = [];
+  for (const verdict of check.lines) {
+    const lineNo = draft.lines[verdict.position - 1]?.externalId;
+    if (!lineNo) continue;
+    if (verdict.status === 'confirmed') answers.push({ lineNo, status: 'accepted' });
+    else if (verdict.status === 'partial') answers.push({ lineNo, status: 'changed', quantity: verdict.allocated });
+    else answers.push({ lineNo, status: 'rejected' });
+  }
+  return answers;
+}
+
+export interface AcknowledgementInput {
+  payloadId: string;
+  orderId: string;
+  version: number;
+  draft: OrderDraft;
+  /** The check made by this intake, when there was one (otherwise the stored check of the version is used). */
+  check?: StockCheckView | undefined;
+}
+
+/**
+ * Answers one order version of one payload, once per (payload, order, version): reading the same
+ * interchange again records nothing new, while the same order resent in a new interchange gets its
+ * own answer. Control numbers come from a sequence.
+ */
+export async function acknowledgeOrder(db: Database, format: AcknowledgementFormat, input: AcknowledgementInput): Promise<StepResult> {
+  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: input.payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } });
+  const kind = format.kindOf(payload.body);
+  if (!kind) return { outcome: 'skipped', detail: { reason: 'this payload is answered with no document' } };
+  const dedupKey = `${input.payloadId}|${input.orderId}|${input.version}`;
+  const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
+  if (existing) return { outcome: 'done', detail: { documentId: existing.id, kind, alreadyAnswered: true } };
+  const lines = await answersFor(db, input);
+  const reference = await nextControlNumber(db);
+  const document = format.render({ payloadBody: payload.body, draft: input.draft, reference, lines });
+  if (!document) return { outcome: 'skipped', detail: { kind, reason: 'the order cannot be answered in this format' } };
+  const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, orderId: input.orderId, rawPayloadId: input.payloadId, dedupKey, ...document });
+  if (recorded.created) await format.deliver?.(payload.channel.config, document);
+  return { outcome: 'done', detail: { documentId: recorded.id, kind, reference, lines: lines ?? 'all accepted' } };
+}
+
+async function answersFor(db: Database, input: AcknowledgementInput): Promise<LineAnswer[] | undefined> {
+  const order = await db.prisma.order.findUnique({ where: { id: input.orderId }, select: { status: true } });
+  if (order && isClosedStatus(order.status)) {
+    return input.draft.lines.flatMap((l) => (l.kind === 'product' && l.externalId ? [{ lineNo: l.externalId, status: 'rejected' as const }] : []));
+  }
+  const check = input.check ?? (await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } } }));
+  return lineAnswers(input.draft, check ? { lines: check.lines as unknown as StockCheckView['lines'] } : undefined);
+}

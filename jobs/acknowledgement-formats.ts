@@ -1,0 +1,73 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EdiConfig } from '../connectors/edi/index.ts';
+import type { AcknowledgementDocument, AcknowledgementFormat, AcknowledgementLookup, LineAnswer } from '../core/flows/acknowledgement.ts';
+import type { OrderDraft } from '../core/model/order.ts';
+import { buildOrdrsp, ordrspOrderFromDraft } from '../mappings/edi/edifact/index.ts';
+import { ediSyntaxOf } from '../mappings/edi/index.ts';
+import { build855, parse850, parseX12, type X12PurchaseOrder } from '../mappings/edi/x12/index.ts';
+
+/**
+ * How an EDI channel's answers are written: EDIFACT ORDRSP or X12 855 (the syntax of the
+ * interchange that brought the order), and copied to the channel's outbox directory when one is
+ * set. What to answer (line by line from the stock check) is core's rule (core/flows/acknowledgement.ts);
+ * this is only the rendering the composition root plugs in.
+ */
+export const ediAcknowledgements: AcknowledgementFormat = {
+  kindOf(payloadBody) {
+    const syntax = ediSyntaxOf(payloadBody);
+    return syntax === 'edifact' ? 'edifact-ordrsp' : syntax === 'x12' ? 'x12-855' : undefined;
+  },
+  render({ payloadBody, draft, reference, lines }) {
+    const syntax = ediSyntaxOf(payloadBody);
+    if (syntax === 'edifact') return ordrspFor(draft, reference, lines);
+    if (syntax === 'x12') return ackFor855(draft, readPurchaseOrders(payloadBody), reference, lines);
+    return undefined;
+  },
+  async deliver(channelConfig, document) {
+    const { outboxDir } = channelConfig as EdiConfig;
+    if (!outboxDir) return;
+    await mkdir(outboxDir, { recursive: true });
+    await writeFile(join(outboxDir, document.fileName), document.body, 'utf8');
+  },
+};
+
+/** The channels that are answered, by connector type. */
+export const acknowledgementFor: AcknowledgementLookup = (connectorType) => (connectorType === 'edi' ? ediAcknowledgements : undefined);
+
+function ordrspFor(draft: OrderDraft, reference: string, lines: LineAnswer[] | undefined): AcknowledgementDocument | undefined {
+  const order = ordrspOrderFromDraft(draft);
+  if (!order) return undefined;
+  return {
+    kind: 'edifact-ordrsp',
+    reference,
+    fileName: `ORDRSP-${safe(draft.number ?? draft.externalId)}-${reference}.edi`,
+    contentType: 'application/edifact; charset=utf-8',
+    body: buildOrdrsp(order, { controlRef: reference, ...(lines && { lines }) }),
+  };
+}
+
+function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], reference: string, lines: LineAnswer[] | undefined): AcknowledgementDocument | undefined {
+  const po = orders.find((o) => `${o.interchange.senderId}:${o.poNumber}` === draft.externalId);
+  if (!po) return undefined;
+  return {
+    kind: 'x12-855',
+    reference,
+    fileName: `855-${safe(po.poNumber)}-${reference}.x12`,
+    contentType: 'application/edi-x12; charset=utf-8',
+    body: build855(po, { controlNumbers: { interchange: reference, group: reference, transactionSet: '0001' }, segmentSuffix: '\n', ...(lines && { lines }) }),
+  };
+}
+
+function readPurchaseOrders(body: string): X12PurchaseOrder[] {
+  const orders: X12PurchaseOrder[] = [];
+  for (const set of parseX12(body).transactionSets) {
+    const parsed = parse850(set);
+    if (parsed.ok) orders.push(parsed.order);
+  }
+  return orders;
+}
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+}
