@@ -103,7 +103,7 @@ describe('hub CLI for dealers and distribution', { timeout: 240_000 }, () => {
 
       const late = await hub(dataDir, 'distribution', 'take', 'D-2', orderId!);
       expect(late.code).toBe(1);
-      expect(late.stderr).toContain(`error: Order ${orderId} was already taken by another dealer.`);
+      expect(late.stderr).toContain(`error: Order ${orderId} is not offered to you.`);
 
       const trace = await ok(dataDir, 'distribution', 'trace', orderId!);
       expect(trace.stdout).toMatch(/^Order .+: assigned, dealer D-1 \(take\)$/m);
