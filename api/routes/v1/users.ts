@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { AuditEventSchema, AuditQuerySchema, listAudit } from '../../../core/audit/audit-log.ts';
 import { ROLES } from '../../../core/identity/access-rules.ts';
 import {
   LoginSchema,
@@ -29,7 +28,7 @@ const ListUsersQuerySchema = Type.Object(
 );
 
 /**
- * /v1/users (admins: users, roles, passwords and anyone's tokens) and /v1/audit (the audit log).
+ * /v1/users: admins manage users, roles, passwords and anyone's tokens.
  * Every change is audited with the state before and after.
  */
 const userRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
@@ -108,20 +107,6 @@ const userRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, {
     '/users/:login/tokens/:id',
     { config: staff('users.manage'), schema: { tags, summary: "Revoke a user's API token (idempotent)", params: TokenParamsSchema, response: { 200: TokenSchema, ...errors(404) } } },
     async (request) => tokens.revoke(await users.idOf(request.params.login), request.params.id, actorOf(request)),
-  );
-
-  app.get(
-    '/audit',
-    {
-      config: staff('audit.read'),
-      schema: {
-        tags,
-        summary: 'The audit log, newest first: changes made through the API and the CLI, sign-ins, and before/after of configuration and permission changes',
-        querystring: AuditQuerySchema,
-        response: { 200: Type.Object({ items: Type.Array(AuditEventSchema) }), ...errors(400) },
-      },
-    },
-    async (request) => ({ items: await listAudit(deps.db, request.query) }),
   );
 };
 

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { DealerService } from '../../../core/dealers/dealer-service.ts';
-import { HubError } from '../../../core/errors.ts';
-import { DEALER_EDITABLE_FIELDS } from '../../../core/identity/access-rules.ts';
-import { PasswordBodySchema, UserSchema } from '../../../core/identity/identity-schemas.ts';
-import { auditChange } from '../../auth/audit-change.ts';
-import { actorOf, principalOf } from '../../auth/request-context.ts';
-import type { RouteDeps } from '../../deps.ts';
-import { errors } from '../../schemas/common.ts';
+import { DealerService } from '../../../../core/dealers/dealer-service.ts';
+import { HubError } from '../../../../core/errors.ts';
+import { DEALER_EDITABLE_FIELDS } from '../../../../core/identity/access-rules.ts';
+import { PasswordBodySchema, UserSchema } from '../../../../core/identity/identity-schemas.ts';
+import { auditChange } from '../../../auth/audit-change.ts';
+import { actorOf, principalOf } from '../../../auth/request-context.ts';
+import type { RouteDeps } from '../../../deps.ts';
+import { errors } from '../../../schemas/common.ts';
 import {
   AddManagerBodySchema,
   AppointHeadBodySchema,
@@ -16,7 +16,6 @@ import {
   AssortmentSchema,
   AssortmentSummarySchema,
   CreateDealerBodySchema,
-  CreatePromotionBodySchema,
   DealerCodeParamsSchema,
   DealerListSchema,
   DealerLoadSummarySchema,
@@ -31,15 +30,16 @@ import {
   PointsBalanceSchema,
   PointsChangeSchema,
   PointsQuerySchema,
-  PromotionSchema,
   UpdateDealerBodySchema,
   UpdateManagerBodySchema,
-} from '../../schemas/dealers.ts';
-import { staff, staffOrDealer } from '../../auth/access.ts';
+} from '../../../schemas/dealers.ts';
+import { staff, staffOrDealer } from '../../../auth/access.ts';
 
 /**
- * /v1/dealers and /v1/promotions: the dealer network's profiles and regions, assortment, managers,
- * promotions and points. Every rule lives in core/dealers (DealerService).
+ * /v1/dealers: the dealer network's profiles and regions, assortment, managers and head, the
+ * promotions a dealer joined, and points. A dealer's orders and notifications are beside this file
+ * (dealers/orders.ts, dealers/notifications.ts); the promotions themselves in promotions.ts.
+ * Every rule lives in core/dealers (DealerService).
  */
 const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const dealers = new DealerService(deps.db);
@@ -280,22 +280,6 @@ const dealerRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
   );
 
   // ---- promotions -------------------------------------------------------------------------------------------------------
-
-  app.get(
-    '/promotions',
-    { config: staffOrDealer('dealers.read', 'dealer.profile.read'), schema: { tags, summary: 'Promotions by code, with how many dealers joined each', response: { 200: Type.Object({ items: Type.Array(PromotionSchema) }) } } },
-    async () => ({ items: await dealers.listPromotions() }),
-  );
-
-  app.post(
-    '/promotions',
-    { config: staff('dealers.write'), schema: { tags, summary: 'Make a promotion', body: CreatePromotionBodySchema, response: { 201: PromotionSchema, ...errors(400, 409) } } },
-    async (request, reply) => {
-      const promotion = await dealers.createPromotion(request.body);
-      await auditChange(deps.db, request, { action: 'promotion.create', target: { type: 'promotion', id: promotion.code }, after: promotion });
-      return reply.code(201).send(promotion);
-    },
-  );
 
   app.put(
     '/dealers/:code/promotions/:promotionCode',

@@ -6,8 +6,6 @@ import {
   CreateQuoteBodySchema,
   ListQuotesQuerySchema,
   LoseQuoteBodySchema,
-  ManualOrderBodySchema,
-  ManualOrderReceiptSchema,
   QuoteConversionSchema,
   QuoteSchema,
   ReviseQuoteBodySchema,
@@ -15,28 +13,9 @@ import {
 import { staff } from '../../auth/access.ts';
 import { actorOf } from '../../auth/request-context.ts';
 
-/** The sales desk: orders recorded by operators, and quotes that may become orders. */
-const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
+/** /v1/quotes: the sales desk's quotes, which may become orders (an order recorded directly is in channels/orders.ts). */
+const quoteRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const quotes = deps.actions.quotes;
-
-  app.post(
-    '/channels/:id/orders',
-    {
-      config: staff('sales.orders'),
-      schema: {
-        tags: ['sales desk'],
-        summary: 'Record an order on a buyer’s behalf (phone, e-mail, field rep, new deal) on a manual channel',
-        description: 'Prices are net; tax comes from each line’s rate. Give your own externalId to make retries safe.',
-        params: IdParamsSchema,
-        body: ManualOrderBodySchema,
-        response: { 200: ManualOrderReceiptSchema, 201: ManualOrderReceiptSchema, ...errors(400, 403, 404, 409) },
-      },
-    },
-    async (request, reply) => {
-      const receipt = await deps.actions.recordManualOrder(request.params.id, { ...request.body, operator: actorOf(request).login });
-      return reply.code(receipt.outcome === 'created' ? 201 : 200).send(receipt);
-    },
-  );
 
   app.get(
     '/quotes',
@@ -107,4 +86,4 @@ const salesDeskRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (a
   );
 };
 
-export default salesDeskRoutes;
+export default quoteRoutes;

@@ -1,13 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { getOrder, listOrders, type AccessScope } from '../../../core/orders/order-queries.ts';
-import { principalOf } from '../../auth/request-context.ts';
-import type { RouteDeps } from '../../deps.ts';
-import { errors, IdParamsSchema } from '../../schemas/common.ts';
-import { GetOrderQuerySchema, ListOrdersQuerySchema, OrderDetailSchema, OrderPageSchema } from '../../schemas/orders.ts';
-import { staff } from '../../auth/access.ts';
+import { getOrder, listOrders, type AccessScope } from '../../../../core/orders/order-queries.ts';
+import { principalOf } from '../../../auth/request-context.ts';
+import type { RouteDeps } from '../../../deps.ts';
+import { errors, IdParamsSchema } from '../../../schemas/common.ts';
+import { GetOrderQuerySchema, ListOrdersQuerySchema, OrderDetailSchema, OrderPageSchema } from '../../../schemas/orders.ts';
+import { staff } from '../../../auth/access.ts';
 
-/** /v1/orders: core orders from every channel, newest first. */
+/**
+ * /v1/orders and /v1/orders/:id: core orders from every channel, newest first. What stock and
+ * distribution do with an order is beside this file (orders/stock.ts, orders/distribution.ts).
+ */
 const orderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
   const tags = ['orders'];
 
