@@ -147,7 +147,7 @@ describe('import boundaries', () => {
       ['api/routes/v1/channels/index.ts', `import { syncChannel } from '../../../../jobs/processors/sync-channel.ts';`, /through core\/ports/],
       ['api/app.ts', `import { connectorRegistry } from '../jobs/registry.ts';`, /through core\/ports/],
       ['api/app.ts', `import { startHub } from '../jobs/hub.ts';`, /through core\/ports/],
-      ['api/routes/v1/orders.ts', `import { woocommerceConnector } from '../../../connectors/woocommerce/index.ts';`, /through core\/ports/],
+      ['api/routes/v1/orders/index.ts', `import { woocommerceConnector } from '../../../../connectors/woocommerce/index.ts';`, /through core\/ports/],
       ['api/app.ts', `import axios from 'axios';`, /does not enqueue, call out or query by itself/],
       ['api/app.ts', `import { Queue } from 'bullmq';`, /does not enqueue, call out or query by itself/],
       ['api/app.ts', `const { startHub } = await import('../jobs/hub.ts');`, /Dynamic import\(\)/],
@@ -157,7 +157,7 @@ describe('import boundaries', () => {
 
     it.each([
       ['api/app.ts', `import { HubError } from '../core/errors.ts';`],
-      ['api/routes/v1/orders.ts', `import { listOrders } from '../../../core/orders/order-queries.ts';`],
+      ['api/routes/v1/orders/index.ts', `import { listOrders } from '../../../../core/orders/order-queries.ts';`],
       ['api/routes/v1/channels/index.ts', `import { SYNC_QUEUE } from '../../../../jobs/queues.ts';`],
       ['api/app.ts', `import Fastify from 'fastify';`],
     ])('allows %s importing %s', async (file, code) => {
@@ -194,7 +194,7 @@ describe('import boundaries', () => {
       ['core/exclusivity/exclusivity-rules.ts', `import { excludedDealers } from './exclusivity-service.ts';`, /import only pure files/],
       ['core/db/database.ts', `import { ingestOrders } from '../orders/intake.ts';`, /core\/db is the persistence under the domain/],
       ['core/db/migrate.ts', `import { StockService } from '../stock/stock-service.ts';`, /core\/db is the persistence under the domain/],
-      ['api/routes/v1/orders.ts', `import { PrismaClient } from '../../../core/db/generated/client.ts';`, /does not enqueue, call out or query by itself/],
+      ['api/routes/v1/orders/index.ts', `import { PrismaClient } from '../../../../core/db/generated/client.ts';`, /does not enqueue, call out or query by itself/],
       ['api/app.ts', `import { openDatabase } from '../core/db/database.ts';`, /never opens or migrates a database/],
       ['api/app.ts', `import { migrate } from '../core/db/migrate.ts';`, /never opens or migrates a database/],
       ['core/orders/intake.ts', `import { createTestPostgres } from '../../testkit/databases.ts';`, /never imports its tests, test equipment/],
