@@ -93,7 +93,12 @@ const dealerOrderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
         response: { 200: StatusChangeResultSchema, ...errors(400, 403, 404, 409) },
       },
     },
-    async (request) => lifecycle.changeFulfilment(scopeOf(request), request.params.orderId, request.body),
+    async (request) => {
+      const result = await lifecycle.changeFulfilment(scopeOf(request), request.params.orderId, request.body);
+      // The channel's write-back was queued with the change; the sender goes now rather than at the next tick.
+      await deps.actions.nudgeStatusWriteBack?.();
+      return result;
+    },
   );
 
   app.post(

@@ -92,7 +92,12 @@ const orderDistributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = 
         response: { 200: StatusChangeResultSchema, ...errors(400, 404, 409) },
       },
     },
-    async (request) => lifecycle.changeFulfilment(scopeOf(request), request.params.id, request.body),
+    async (request) => {
+      const result = await lifecycle.changeFulfilment(scopeOf(request), request.params.id, request.body);
+      // The channel's write-back was queued with the change; the sender goes now rather than at the next tick.
+      await deps.actions.nudgeStatusWriteBack?.();
+      return result;
+    },
   );
 };
 
