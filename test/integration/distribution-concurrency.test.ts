@@ -194,9 +194,9 @@ describe('distribution under concurrency on PostgreSQL', () => {
         expect(await eventCount(orderId, 'taken')).toBe(0);
         expect(await eventCount(orderId, 'fallback')).toBe(1);
         expect(advance.value.fellBack).toBeLessThanOrEqual(1);
-        // The decline either landed while the order was offered, or found it gone.
+        // The decline either landed while the order was offered, or found its window closed, as a take does.
         const declined = offers.declined ?? 0;
-        expect(reasonOf(decline)).toBe(declined === 1 ? 'won' : 'conflict:not_offering');
+        expect(reasonOf(decline)).toBe(declined === 1 ? 'won' : 'conflict:window_closed');
         expect(await eventCount(orderId, 'declined')).toBe(declined);
       }
       const [row] = await t.db.query<{ takes_count: number }>(`SELECT takes_count FROM dealer WHERE code = $1`, [taker]);

@@ -51,7 +51,7 @@ describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)
       { code: 'HU', name: 'Hungary', level: 'country' },
       { code: 'HU-BU', name: 'Budapest', level: 'region', parentCode: 'HU' },
     ]);
-    const skus = [...new Set([...shop.orders, ...quietShop.orders].flatMap((o) => o.line_items.map((l) => l.sku)).filter((sku) => sku !== ''))];
+    const skus = [...new Set([...shop.orders, ...quietShop.orders].flatMap((o) => o.line_items.map((l) => l.sku ?? '')).filter((sku) => sku !== ''))];
     await new StockService(t.db).load({
       products: skus.map((sku) => ({ sku, name: `Shop product ${sku}`, productLine: 'Home' })),
       warehouses: [{ code: 'MAIN', name: 'Main warehouse' }],
@@ -102,7 +102,7 @@ describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)
   async function budapestOrder(sandbox: WooSandbox, channel: string): Promise<{ wooId: number; orderId: string }> {
     for (const candidate of sandbox.orders) {
       const key = `${channel}:${candidate.id}`;
-      if (used.has(key) || candidate.status !== 'processing' || candidate.shipping.state !== 'BU' || candidate.line_items.some((l) => l.sku === '')) continue;
+      if (used.has(key) || candidate.status !== 'processing' || candidate.shipping.state !== 'BU' || candidate.line_items.some((l) => !l.sku)) continue;
       used.add(key);
       const order = await t.db.prisma.order.findFirstOrThrow({ where: { channelId: channel, externalId: String(candidate.id) } });
       return { wooId: candidate.id, orderId: order.id };
