@@ -808,8 +808,9 @@ export class DistributionService {
       `SELECT status, visible_from, expires_at FROM dealer_offer WHERE order_id = $1 AND dealer_id = $2 AND round = $3`,
       [orderId, dealer.id, dist.round],
     );
-    // Asked first: a dealer the order was never offered to learns nothing of its state (not even its number).
-    if (!offer) throw notOfferedToYou(orderId, 'not_offered');
+    // Asked first: a dealer the order was never offered to learns nothing of its state (not even its
+    // number); one offered it in an earlier round only hears that it is not offered to it now.
+    if (!offer) throw await notOfferedToDealer(this.db, { orderId, number: dist.number, holderId: dist.dealer_id }, dealer.id);
     if (dist.status === 'cancelled') throw new HubError('conflict', `Order ${label} was cancelled.`, { details: { reason: 'cancelled' } });
     if (offer.status === 'declined') throw new HubError('not_allowed', `Dealer ${dealer.code} declined order ${label}.`, { details: { reason: 'declined' } });
     // Another dealer's take, or the manufacturer's assignment: this dealer lost it, to whom is not its business.

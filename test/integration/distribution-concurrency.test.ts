@@ -240,7 +240,7 @@ describe('distribution under concurrency on PostgreSQL', () => {
         );
         await session.query('COMMIT');
         const outcome = await take;
-        expect('error' in outcome && outcome.error).toMatchObject({ code: 'not_found', details: { reason: 'not_offered' } });
+        expect('error' in outcome && outcome.error).toMatchObject({ code: 'not_found', details: { reason: 'offer_ended' } });
       } finally {
         await session.end();
       }
