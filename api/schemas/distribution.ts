@@ -360,7 +360,14 @@ export const WhatIfReportSchema = Type.Object(
     outcomes: Type.Object({ offered: Type.Integer(), default: Type.Integer(), fallback: Type.Integer(), unassigned: Type.Integer(), fellBackAfterOffers: Type.Integer() }),
     byDealer: Type.Array(Type.Object({ dealer: Type.String(), offered: Type.Integer(), wouldGet: Type.Integer(), actuallyGot: Type.Integer() })),
     byTier: Type.Array(Type.Object({ tier: Type.Integer(), kind: Type.String(), name: Type.String(), orders: Type.Integer(), taken: Type.Integer() })),
-    minutesToTake: Type.Object({ simulated: Nullable(StatsSchema), actual: Nullable(StatsSchema) }),
+    minutesToAssignment: Type.Object(
+      { simulated: Nullable(StatsSchema), actual: Nullable(StatsSchema) },
+      { description: "the orders' wait: minutes from distribution start to a dealer's take (not a dealer's take time)" },
+    ),
+    secondsToTake: Type.Object(
+      { simulated: Nullable(StatsSchema), actual: Nullable(StatsSchema) },
+      { description: "take time as the dealer record and the refusals report define it: seconds from the offer becoming visible to the taker until its take (actual: from the taken events)" },
+    ),
     sample: Type.Array(
       Type.Object({
         orderId: Type.String(),
@@ -371,10 +378,12 @@ export const WhatIfReportSchema = Type.Object(
         via: Nullable(Type.Union([Type.Literal('take'), Type.Literal('default'), Type.Literal('fallback')])),
         tier: Nullable(Type.String()),
         quotaDealer: Nullable(Type.String({ description: "the Base+ quota dealer the order counts against" })),
-        minutesToTake: Nullable(Type.Number()),
+        minutesToAssignment: Nullable(Type.Number({ description: "the order's wait: minutes from distribution start to the simulated take" })),
+        secondsToTake: Nullable(Type.Integer({ description: "the simulated taker's take time: seconds from its offer becoming visible" })),
         offeredTo: Type.Integer(),
         actualDealer: Nullable(Type.String()),
         actualVia: Nullable(Type.String()),
+        actualSecondsToTake: Nullable(Type.Integer({ description: "the actual taker's take time: seconds from its offer becoming visible" })),
       }),
     ),
   },

@@ -352,8 +352,10 @@ function printWhatIf(r: WhatIfReport, file: string | undefined): void {
   if (r.byTier.length === 0) console.log('  none configured');
   else printTable(['TIER', 'KIND', 'NAME', 'ORDERS', 'TAKEN'], r.byTier.map((t) => [String(t.tier + 1), t.kind, t.name, String(t.orders), String(t.taken)]), [true, false, false, true, true]);
 
-  console.log('\nMinutes to take:');
-  printTable(['', 'COUNT', 'AVERAGE', 'MEDIAN', 'P90'], [statsRow('simulated', r.minutesToTake.simulated), statsRow('actual', r.minutesToTake.actual)], [false, true, true, true, true]);
+  console.log("\nOrders' wait, minutes from distribution start to a dealer's take:");
+  printTable(['', 'COUNT', 'AVERAGE', 'MEDIAN', 'P90'], [statsRow('simulated', r.minutesToAssignment.simulated), statsRow('actual', r.minutesToAssignment.actual)], [false, true, true, true, true]);
+  console.log("\nDealers' take time, seconds from the offer becoming visible:");
+  printTable(['', 'COUNT', 'AVERAGE', 'MEDIAN', 'P90'], [statsRow('simulated', r.secondsToTake.simulated), statsRow('actual', r.secondsToTake.actual)], [false, true, true, true, true]);
 }
 
 function statsRow(label: string, s: Stats | null): string[] {

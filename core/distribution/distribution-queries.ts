@@ -3,6 +3,7 @@ import type { DealerScope } from '../dealers/dealer-scope.ts';
 import { HubError } from '../errors.ts';
 import type { DecisionTrace } from './distribution-plan.ts';
 import { FINAL_STATUSES, IN_FULFILMENT, isOverdue, type DistributionStatus } from './fulfilment-rules.ts';
+import { notOfferedToDealer, notOfferedToYou } from './not-offered.ts';
 
 /**
  * What dealers and the manufacturer see of distribution (seeds 001, "Мои заказы / Доступные заказы /
@@ -209,6 +210,7 @@ export class DistributionQueries {
          LEFT JOIN dealer_manager rm ON rm.id = d.responsible_manager_id WHERE d.order_id = $1`,
       [orderId],
     );
+    if (!d && scope.kind === 'dealer') throw notOfferedToYou(orderId, 'not_offered');
     if (!d) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
     let ownId: string | undefined;
     if (scope.kind === 'dealer') {
@@ -218,9 +220,9 @@ export class DistributionQueries {
             AND (expires_at IS NULL OR expires_at > $4::timestamptz) LIMIT 1`,
         [orderId, ownId, d.round, this.clock().toISOString()],
       );
-      // Only the dealer that has the order, or one it is offered to now, may look; to anyone else
-      // (a dealer that lost the race or whose offer was withdrawn) it is the same as an unknown order.
-      if (d.dealer_id !== ownId && !(d.status === 'offering' && offered)) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
+      // Only the dealer that has the order, or one it is offered to now, may look; anyone else (a
+      // dealer that lost the race or whose offer was withdrawn) hears what a take would answer.
+      if (d.dealer_id !== ownId && !(d.status === 'offering' && offered)) throw await notOfferedToDealer(this.db, { orderId, number: d.number, holderId: d.dealer_id }, ownId);
     }
     const offers = await this.db.query<{
       dealer: string; round: number; tier: number; tier_kind: string; rank: number; visible_from: Date; expires_at: Date | null; status: string;

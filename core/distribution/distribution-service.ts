@@ -14,6 +14,7 @@ import { DefaultDistributionStrategy, type DistributionStrategy } from './distri
 import { exclusionOfDealer, loadCandidates, loadOrderFacts, loadQuotaStates, loadRegionPaths, quotaMayApply, reachesEveryone, type OrderRecord, type Queryable } from './decision-facts.ts';
 import { event, notify, notifyVisible, queryable, withdrawOffers } from './distribution-records.ts';
 import { dueTimesChanged, nextDueAt } from './due-times.ts';
+import { notOfferedToDealer, notOfferedToYou } from './not-offered.ts';
 import { CLOSED_STATUSES, isClosedStatus } from '../orders/order-status.ts';
 import { cancellationNeedsReason, checkFulfilmentChange, FINAL_STATUSES, IN_FULFILMENT, pointsFor } from './fulfilment-rules.ts';
 
@@ -270,8 +271,9 @@ export class DistributionService {
     if (!why) throw new HubError('invalid_data', 'reason: a dealer declines with a reason.', { field: 'reason' });
     const now = this.clock();
     const outcome = await this.transaction(async (tx) => {
-      const dist = await this.lockedDistribution(tx, orderId);
-      if (dist.status !== 'offering') throw new HubError('conflict', `Order ${dist.number ?? orderId} is no longer offered (it is ${dist.status}).`, { details: { reason: 'not_offering' } });
+      await tx.$queryRawUnsafe(`SELECT 1 FROM order_distribution WHERE order_id = $1 FOR UPDATE`, orderId);
+      const dist = await this.current(queryable(tx), orderId);
+      if (dist?.status !== 'offering') return undefined;
       const declined = await tx.$queryRawUnsafe<{ id: string }[]>(
         `UPDATE dealer_offer SET status = 'declined', decline_reason = $4, responded_at = $3::timestamptz
           WHERE order_id = $1 AND dealer_id = $2 AND round = $5 AND status = 'open' AND visible_from <= $3::timestamptz
@@ -279,12 +281,17 @@ export class DistributionService {
           RETURNING id`,
         orderId, dealer.id, now.toISOString(), why.slice(0, 1000), dist.round,
       );
-      if (declined.length === 0) throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is not offered to dealer ${dealer.code} now.`, { details: { reason: 'not_offered' } });
+      if (declined.length === 0) return undefined;
       await event(tx, orderId, 'declined', dealer.id, actorLabel(scope, dealer.code), { dealer: dealer.code, reason: why }, now);
       const escalated = await this.escalateIfNobodyLeft(tx, dist, now);
       const [after] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM order_distribution WHERE order_id = $1`, orderId);
       return { orderId, escalated, status: after!.status };
     });
+    if (!outcome) {
+      // Nothing open to decline: the same answers as a take (not offered to you, window closed, declined already…).
+      await this.whyNotTaken(orderId, dealer, now);
+      throw new HubError('conflict', `Order ${orderId} is already yours; cancel it with a reason instead.`, { details: { reason: 'already_yours' } });
+    }
     if (outcome.escalated) dueTimesChanged(this.db);
     return outcome;
   }
@@ -301,11 +308,8 @@ export class DistributionService {
     const actor = scope.kind === 'admin' ? 'admin' : 'dealer';
     const reason = change.reason?.trim() || undefined;
     return this.transaction(async (tx) => {
-      const dist = await this.lockedDistribution(tx, orderId);
-      if (scope.kind === 'dealer' && dist.dealer_code !== scope.dealerCode) {
-        // Another dealer's order reads as an unknown one: its number is not the asking dealer's business.
-        throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
-      }
+      const dist = await this.lockedDistribution(tx, orderId, scope);
+      if (scope.kind === 'dealer' && dist.dealer_code !== scope.dealerCode) throw await this.notTheDealers(tx, dist, scope.dealerCode, now);
       if (scope.kind === 'dealer' && scope.head === false && dist.responsible_manager_id !== scope.managerId) {
         // The dealer portal's rule: employees see all of the dealer's orders but change only their own.
         throw new HubError('not_allowed', `Order ${dist.number ?? orderId} is another employee's; only they or the dealer's head move it on.`, { details: { reason: 'not_responsible' } });
@@ -788,9 +792,7 @@ export class DistributionService {
    */
   private async whyNotTaken(orderId: string, dealer: { id: string; code: string; active: boolean }, now: Date): Promise<TakeResult> {
     const dist = await this.current(this.db, orderId);
-    const notOffered = (label: string, reason: 'not_offered' | 'taken_by_another') =>
-      new HubError('not_found', `Order ${label} is not offered to you.`, { details: { reason } });
-    if (!dist) throw notOffered(orderId, 'not_offered');
+    if (!dist) throw notOfferedToYou(orderId, 'not_offered');
     const label = dist.number ?? orderId;
     if (dist.dealer_id === dealer.id && (IN_FULFILMENT as readonly string[]).includes(dist.status)) {
       const [row] = await this.db.query<{ due_at: Date; seconds: number }>(
@@ -806,12 +808,13 @@ export class DistributionService {
       `SELECT status, visible_from, expires_at FROM dealer_offer WHERE order_id = $1 AND dealer_id = $2 AND round = $3`,
       [orderId, dealer.id, dist.round],
     );
-    // Asked first: a dealer the order was never offered to learns nothing of its state (not even its number).
-    if (!offer) throw notOffered(orderId, 'not_offered');
+    // Asked first: a dealer the order was never offered to learns nothing of its state (not even its
+    // number); one offered it in an earlier round only hears that it is not offered to it now.
+    if (!offer) throw await notOfferedToDealer(this.db, { orderId, number: dist.number, holderId: dist.dealer_id }, dealer.id);
     if (dist.status === 'cancelled') throw new HubError('conflict', `Order ${label} was cancelled.`, { details: { reason: 'cancelled' } });
     if (offer.status === 'declined') throw new HubError('not_allowed', `Dealer ${dealer.code} declined order ${label}.`, { details: { reason: 'declined' } });
     // Another dealer's take, or the manufacturer's assignment: this dealer lost it, to whom is not its business.
-    if (dist.status !== 'offering' && dist.status !== 'unassigned' && dist.assigned_via !== 'fallback') throw notOffered(label, 'taken_by_another');
+    if (dist.status !== 'offering' && dist.status !== 'unassigned' && dist.assigned_via !== 'fallback') throw notOfferedToYou(label, 'taken_by_another');
     if (dist.status === 'offering' && new Date(offer.visible_from).getTime() > now.getTime()) {
       throw new HubError('not_allowed', `Order ${label} is offered to dealer ${dealer.code} only from ${new Date(offer.visible_from).toISOString()}.`, { details: { reason: 'not_yet_visible' } });
     }
@@ -826,7 +829,7 @@ export class DistributionService {
       throw new HubError('conflict', `Order ${label} is no longer offered to dealers.`, { details: { reason: 'no_longer_offered' } });
     }
     // Still offering, yet this dealer's offer is no longer open: the round changed under the take.
-    throw notOffered(label, 'taken_by_another');
+    throw notOfferedToYou(label, 'taken_by_another');
   }
 
   private async dealerOf(scope: DealerScope, what: string): Promise<{ id: string; code: string; active: boolean }> {
@@ -846,11 +849,30 @@ export class DistributionService {
     return row ? { ...row, deadline_at: row.deadline_at ? new Date(row.deadline_at) : null } : undefined;
   }
 
-  private async lockedDistribution(tx: Tx, orderId: string): Promise<DistributionRow> {
+  /** The distribution row, locked; `asker` a dealer: an order not being distributed is one not offered to it. */
+  private async lockedDistribution(tx: Tx, orderId: string, asker?: DealerScope): Promise<DistributionRow> {
     await tx.$queryRawUnsafe(`SELECT 1 FROM order_distribution WHERE order_id = $1 FOR UPDATE`, orderId);
     const dist = await this.current(queryable(tx), orderId);
+    if (!dist && asker?.kind === 'dealer') throw notOfferedToYou(orderId, 'not_offered');
     if (!dist) throw new HubError('not_found', `Order ${orderId} is not being distributed.`);
     return dist;
+  }
+
+  /**
+   * What a dealer hears when it tries to move on an order that is not its own: offered to it and not
+   * yet taken, or (404) not offered to it, with its number only if it ever was, never who has it.
+   */
+  private async notTheDealers(tx: Tx, dist: DistributionRow, dealerCode: string, now: Date): Promise<HubError> {
+    const [own] = await tx.$queryRawUnsafe<{ id: string; open: boolean }[]>(
+      `SELECT dl.id, EXISTS (SELECT 1 FROM dealer_offer o WHERE o.order_id = $2 AND o.dealer_id = dl.id AND o.round = $3 AND o.status = 'open'
+                                AND o.visible_from <= $4::timestamptz AND (o.expires_at IS NULL OR o.expires_at > $4::timestamptz)) AS open
+         FROM dealer dl WHERE dl.code = $1`,
+      dealerCode, dist.order_id, dist.round, now.toISOString(),
+    );
+    if (own?.open && dist.status === 'offering') {
+      return new HubError('conflict', `Order ${dist.number ?? dist.order_id} is offered to you; take it before moving it on.`, { details: { reason: 'not_taken' } });
+    }
+    return notOfferedToDealer(queryable(tx), { orderId: dist.order_id, number: dist.number, holderId: dist.dealer_id }, own?.id);
   }
 
   private readonly configCache = new Map<number, DistributionConfig>();

@@ -55,11 +55,16 @@ export interface WhatIfOrder {
   tier: string | null;
   /** The Base+ quota dealer the order counts against (null: no quota tier offered it). */
   quotaDealer: string | null;
-  minutesToTake: number | null;
+  /** The order's wait: minutes from distribution start to the simulated take (0: assigned at once). */
+  minutesToAssignment: number | null;
+  /** The simulated taker's take time: seconds from its offer becoming visible (its average). */
+  secondsToTake: number | null;
   offeredTo: number;
   /** What actually happened. */
   actualDealer: string | null;
   actualVia: string | null;
+  /** The actual taker's take time, seconds from its offer becoming visible (from the `taken` event). */
+  actualSecondsToTake: number | null;
 }
 
 export interface WhatIfReport {
@@ -72,7 +77,13 @@ export interface WhatIfReport {
   outcomes: { offered: number; default: number; fallback: number; unassigned: number; fellBackAfterOffers: number };
   byDealer: { dealer: string; offered: number; wouldGet: number; actuallyGot: number }[];
   byTier: { tier: number; kind: string; name: string; orders: number; taken: number }[];
-  minutesToTake: { simulated: Stats | null; actual: Stats | null };
+  /** The orders' wait, minutes from distribution start to a dealer's take (not a dealer's take time). */
+  minutesToAssignment: { simulated: Stats | null; actual: Stats | null };
+  /**
+   * Take time as the dealer record and the refusals report define it: seconds from the offer
+   * becoming visible to the taker until its take (actual: as the `taken` events recorded it).
+   */
+  secondsToTake: { simulated: Stats | null; actual: Stats | null };
   sample: WhatIfOrder[];
 }
 
@@ -120,6 +131,7 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
   const dealerStats = (code: string) => byDealer.get(code) ?? byDealer.set(code, { offered: 0, wouldGet: 0, actuallyGot: 0 }).get(code)!;
   const outcomes = { offered: 0, default: 0, fallback: 0, unassigned: 0, fellBackAfterOffers: 0 };
   const simulatedMinutes: number[] = [];
+  const simulatedSeconds: number[] = [];
   const sample: WhatIfOrder[] = [];
   let notDistributed = 0;
 
@@ -146,6 +158,7 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
     if (result.via === 'take') {
       tierNames[result.tier!]!.taken++;
       simulatedMinutes.push(result.minutes!);
+      simulatedSeconds.push(result.seconds!);
     }
     if (result.dealer) dealerStats(result.dealer).wouldGet++;
     const real = actual.get(row.id);
@@ -155,12 +168,13 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
         orderId: row.id, number: order.facts.number, placedAt: order.facts.placedAt, outcome: plan.outcome, dealer: result.dealer, via: result.via,
         tier: result.tier === null ? null : config.tiers[result.tier]!.kind,
         quotaDealer: plan.quotaDealerId ? (plan.offers.find((o) => o.dealerId === plan.quotaDealerId)?.dealerCode ?? null) : null,
-        minutesToTake: result.minutes, offeredTo: plan.offers.length,
-        actualDealer: real?.dealer ?? null, actualVia: real?.via ?? null,
+        minutesToAssignment: result.minutes, secondsToTake: result.seconds, offeredTo: plan.offers.length,
+        actualDealer: real?.dealer ?? null, actualVia: real?.via ?? null, actualSecondsToTake: real?.seconds ?? null,
       });
     }
   }
   const actualMinutes = [...actual.values()].flatMap((a) => (a.minutes === null ? [] : [a.minutes]));
+  const actualSeconds = [...actual.values()].flatMap((a) => (a.seconds === null ? [] : [a.seconds]));
   return {
     configVersion: version,
     from: input.from,
@@ -170,7 +184,8 @@ export async function whatIf(db: Database, rawInput: unknown): Promise<WhatIfRep
     outcomes,
     byDealer: [...byDealer].map(([dealer, s]) => ({ dealer, ...s })).sort((a, b) => b.wouldGet - a.wouldGet || b.offered - a.offered || a.dealer.localeCompare(b.dealer)),
     byTier: tierNames,
-    minutesToTake: { simulated: stats(simulatedMinutes), actual: stats(actualMinutes) },
+    minutesToAssignment: { simulated: stats(simulatedMinutes), actual: stats(actualMinutes) },
+    secondsToTake: { simulated: stats(simulatedSeconds), actual: stats(actualSeconds) },
     sample,
   };
 }
@@ -179,12 +194,15 @@ interface Simulated {
   dealer: string | null;
   via: WhatIfOrder['via'];
   tier: number | null;
+  /** From distribution start to the take (the order's wait). */
   minutes: number | null;
+  /** From the taker's offer becoming visible to its take. */
+  seconds: number | null;
 }
 
 /** Who would have taken it: each offered dealer takes after its average acceptance time; the earliest within its offer's time wins. */
 function simulate(plan: Plan, dealers: DealerFacts[], networkAverage: number | null, at: Date, fallback: string | null): Simulated {
-  if (plan.outcome !== 'offer') return { dealer: plan.assignTo?.dealerCode ?? null, via: plan.assignTo?.via ?? null, tier: null, minutes: plan.assignTo ? 0 : null };
+  if (plan.outcome !== 'offer') return { dealer: plan.assignTo?.dealerCode ?? null, via: plan.assignTo?.via ?? null, tier: null, minutes: plan.assignTo ? 0 : null, seconds: null };
   const byId = new Map(dealers.map((d) => [d.id, d]));
   let best: { offer: Plan['offers'][number]; takesAt: number } | undefined;
   for (const offer of plan.offers) {
@@ -195,8 +213,11 @@ function simulate(plan: Plan, dealers: DealerFacts[], networkAverage: number | n
     if (takesAt >= closes) continue;
     if (!best || takesAt < best.takesAt || (takesAt === best.takesAt && offer.dealerCode < best.offer.dealerCode)) best = { offer, takesAt };
   }
-  if (best) return { dealer: best.offer.dealerCode, via: 'take', tier: best.offer.tier, minutes: round1((best.takesAt - at.getTime()) / 60_000) };
-  return { dealer: fallback, via: fallback ? 'fallback' : null, tier: null, minutes: null };
+  if (best) {
+    const { offer, takesAt } = best;
+    return { dealer: offer.dealerCode, via: 'take', tier: offer.tier, minutes: round1((takesAt - at.getTime()) / 60_000), seconds: Math.round((takesAt - offer.visibleFrom.getTime()) / 1000) };
+  }
+  return { dealer: fallback, via: fallback ? 'fallback' : null, tier: null, minutes: null, seconds: null };
 }
 
 /** The dealer that gets what nobody takes, when the configuration names one that can get orders. */
@@ -266,15 +287,21 @@ async function averageTakeSeconds(db: Database): Promise<number | null> {
   return row?.seconds ? Math.round(Number(row.seconds)) : null;
 }
 
-async function actualOutcomes(db: Database, orderIds: string[]): Promise<Map<string, { dealer: string | null; via: string | null; minutes: number | null }>> {
+/**
+ * What happened to each order: who got it and how; for a take, the order's wait (minutes from
+ * distribution start) and the taker's take time (seconds from visible, as its last `taken` event says).
+ */
+async function actualOutcomes(db: Database, orderIds: string[]): Promise<Map<string, { dealer: string | null; via: string | null; minutes: number | null; seconds: number | null }>> {
   if (orderIds.length === 0) return new Map();
-  const rows = await db.query<{ order_id: string; dealer: string | null; via: string | null; minutes: number | null }>(
+  const rows = await db.query<{ order_id: string; dealer: string | null; via: string | null; minutes: number | null; seconds: number | null }>(
     `SELECT d.order_id, dl.code AS dealer, d.assigned_via AS via,
-            CASE WHEN d.assigned_via = 'take' THEN round((extract(epoch FROM (d.assigned_at - d.started_at)) / 60)::numeric, 1)::float8 END AS minutes
+            CASE WHEN d.assigned_via = 'take' THEN round((extract(epoch FROM (d.assigned_at - d.started_at)) / 60)::numeric, 1)::float8 END AS minutes,
+            CASE WHEN d.assigned_via = 'take' THEN (SELECT (e.detail->>'secondsToTake')::int FROM distribution_event e
+                                                     WHERE e.order_id = d.order_id AND e.kind = 'taken' ORDER BY e.id DESC LIMIT 1) END AS seconds
        FROM order_distribution d LEFT JOIN dealer dl ON dl.id = d.dealer_id WHERE d.order_id = ANY($1::text[])`,
     [orderIds],
   );
-  return new Map(rows.map((r) => [r.order_id, { dealer: r.dealer, via: r.via, minutes: r.minutes }]));
+  return new Map(rows.map((r) => [r.order_id, { dealer: r.dealer, via: r.via, minutes: r.minutes, seconds: r.seconds }]));
 }
 
 function stats(values: number[]): Stats | null {

@@ -100,12 +100,26 @@ describe.each(DATABASE_KINDS)("a dealer's users on %s", (_kind, createDatabase) 
       expect((await send(admin, 'POST', `/v1/dealers/OTHER/orders/${orderId}/responsible`, { login: 'kert.eva' })).status).toBe(404);
     });
 
-    it("answers another dealer's order as an unknown one, without its number", async () => {
+    it("answers another dealer's order as one not offered to it, never saying whose it is", async () => {
       const orderId = await offeredOrder();
+      const { number } = await t.db.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
       const other = await makeUser(t.db, { login: 'other.head', roles: ['dealer_head'], dealer: 'OTHER' });
+      // Offered to KERT too, not yet taken: KERT is told to take it first.
+      expect(await send(as(head), 'POST', `/v1/dealers/KERT/orders/${orderId}/status`, { status: 'contacted' })).toMatchObject({ status: 409, body: { error: { details: { reason: 'not_taken' } } } });
       expect((await send(as(other), 'POST', `/v1/dealers/OTHER/orders/${orderId}/take`)).status).toBe(200);
-      const tried = await send(as(head), 'POST', `/v1/dealers/KERT/orders/${orderId}/status`, { status: 'contacted' });
-      expect(tried).toEqual({ status: 404, body: { error: { code: 'not_found', message: `Order ${orderId} is not being distributed.` } } });
+      // KERT was offered it, so it may hear its number; not who took it.
+      const lost = { status: 404, body: { error: { code: 'not_found', message: `Order ${number} is not offered to you.`, details: { reason: 'taken_by_another' } } } };
+      expect(await send(as(head), 'POST', `/v1/dealers/KERT/orders/${orderId}/status`, { status: 'contacted' })).toEqual(lost);
+      expect(await send(as(head), 'GET', `/v1/dealers/KERT/orders/${orderId}/distribution`)).toEqual(lost);
+      expect(await send(as(head), 'POST', `/v1/dealers/KERT/orders/${orderId}/decline`, { reason: 'too late' })).toEqual(lost);
+
+      // An order never offered to KERT (not distributed at all) is named by its id only.
+      counter += 1;
+      const [quiet] = await ingestOrders(t.db, { channelId, drafts: [orderDraft(`C-${counter}`, { customer: { name: 'Client', phone: '+36 30 000 0000' } })] });
+      const unknown = { status: 404, body: { error: { code: 'not_found', message: `Order ${quiet!.orderId} is not offered to you.`, details: { reason: 'not_offered' } } } };
+      expect(await send(as(head), 'POST', `/v1/dealers/KERT/orders/${quiet!.orderId}/status`, { status: 'contacted' })).toEqual(unknown);
+      expect(await send(as(head), 'GET', `/v1/dealers/KERT/orders/${quiet!.orderId}/distribution`)).toEqual(unknown);
+      expect(await send(as(head), 'POST', `/v1/dealers/KERT/orders/${quiet!.orderId}/decline`, { reason: 'not ours' })).toEqual(unknown);
     });
 
     it("does not let the manufacturer's staff act as a dealer", async () => {

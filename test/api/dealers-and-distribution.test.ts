@@ -527,8 +527,10 @@ describe('dealers and distribution API on PGlite', () => {
       expect(own.body).toMatchObject({ orderId, status: 'offering', trace: null, dealer: null, responsible: null });
       expect(own.body.offers.map((o: { dealer: string }) => o.dealer)).toEqual(['D-2']);
       expect(own.body.events.every((e: { dealer: string | null }) => e.dealer === 'D-2')).toBe(true);
-      // A dealer the order was never offered to gets the same answer as for an unknown order.
-      expect(await call('GET', `/v1/dealers/D-3/orders/${orderId}/distribution`, undefined, d3)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+      // A dealer the order was never offered to hears "not offered to you", by the order's id only.
+      expect(await call('GET', `/v1/dealers/D-3/orders/${orderId}/distribution`, undefined, d3)).toEqual({
+        status: 404, body: { error: { code: 'not_found', message: `Order ${orderId} is not offered to you.`, details: { reason: 'not_offered' } } },
+      });
       expect(await call('GET', '/v1/dealers/D-1/orders/no-such-order/distribution', undefined, d1)).toMatchObject({ status: 404 });
       expect(await call('GET', '/v1/orders/no-such-order/distribution')).toMatchObject({ status: 404 });
     });
@@ -541,7 +543,9 @@ describe('dealers and distribution API on PGlite', () => {
         body: { orderId, escalated: false, status: 'offering' },
       });
       expect(await call('POST', `/v1/dealers/D-2/orders/${orderId}/take`, undefined, d2)).toMatchObject({ status: 403, body: { error: { code: 'not_allowed', details: { reason: 'declined' } } } });
-      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/decline`, { reason: 'not mine' }, d3)).toMatchObject({ status: 403, body: { error: { details: { reason: 'not_offered' } } } });
+      expect(await call('POST', `/v1/dealers/D-3/orders/${orderId}/decline`, { reason: 'not mine' }, d3)).toEqual({
+        status: 404, body: { error: { code: 'not_found', message: `Order ${orderId} is not offered to you.`, details: { reason: 'not_offered' } } },
+      });
       expect((await call('GET', '/v1/dealers/D-2/orders?view=offered', undefined, d2)).body.orders.map((o: DealerOrderRow) => o.orderId)).not.toContain(orderId);
 
       const from = new Date(Date.now() - 86_400_000).toISOString();

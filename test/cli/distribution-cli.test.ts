@@ -103,7 +103,9 @@ describe('hub CLI for dealers and distribution', { timeout: 240_000 }, () => {
 
       const late = await hub(dataDir, 'distribution', 'take', 'D-2', orderId!);
       expect(late.code).toBe(1);
+      // The dealer that lost the race hears "not offered to you", not who took it.
       expect(late.stderr).toContain(`error: Order ${orderId} is not offered to you.`);
+      expect(late.stderr).not.toContain('D-1');
 
       const trace = await ok(dataDir, 'distribution', 'trace', orderId!);
       expect(trace.stdout).toMatch(/^Order .+: assigned, dealer D-1 \(take\)$/m);
@@ -134,6 +136,9 @@ describe('hub CLI for dealers and distribution', { timeout: 240_000 }, () => {
       expect(replay.stdout).toMatch(/^D-2\s+1\s+0\s+0$/m);
       expect(replay.stdout).toMatch(/^\s*1\s+fixed\s+partner\s+1\s+1$/m);
       expect(replay.stdout).toMatch(/^simulated\s+1\s/m);
+      // The order's wait and the dealers' take time are two figures, each named for what it is.
+      expect(replay.stdout).toContain("Orders' wait, minutes from distribution start to a dealer's take:");
+      expect(replay.stdout).toContain("Dealers' take time, seconds from the offer becoming visible:");
     });
   });
 });

@@ -194,9 +194,9 @@ describe('distribution under concurrency on PostgreSQL', () => {
         expect(await eventCount(orderId, 'taken')).toBe(0);
         expect(await eventCount(orderId, 'fallback')).toBe(1);
         expect(advance.value.fellBack).toBeLessThanOrEqual(1);
-        // The decline either landed while the order was offered, or found it gone.
+        // The decline either landed while the order was offered, or found its window closed, as a take does.
         const declined = offers.declined ?? 0;
-        expect(reasonOf(decline)).toBe(declined === 1 ? 'won' : 'conflict:not_offering');
+        expect(reasonOf(decline)).toBe(declined === 1 ? 'won' : 'conflict:window_closed');
         expect(await eventCount(orderId, 'declined')).toBe(declined);
       }
       const [row] = await t.db.query<{ takes_count: number }>(`SELECT takes_count FROM dealer WHERE code = $1`, [taker]);
@@ -240,7 +240,7 @@ describe('distribution under concurrency on PostgreSQL', () => {
         );
         await session.query('COMMIT');
         const outcome = await take;
-        expect('error' in outcome && outcome.error).toMatchObject({ code: 'not_found', details: { reason: 'not_offered' } });
+        expect('error' in outcome && outcome.error).toMatchObject({ code: 'not_found', details: { reason: 'offer_ended' } });
       } finally {
         await session.end();
       }

@@ -105,7 +105,11 @@ describe('distribution inside the hub (embedded database)', () => {
 
   it('what-if replays another configuration over the same orders without changing anything', async () => {
     const taken = await hub.actions.recordManualOrder(desk, order('CALL-4', 'RU-MOW'));
-    await new DistributionService(t.db).take(dealerScope('ALFA'), taken.orderId);
+    // ALFA takes it ten minutes after it became visible.
+    await new DistributionService(t.db, { clock: () => new Date(Date.now() + 10 * 60_000) }).take(dealerScope('ALFA'), taken.orderId);
+    const [takenEvent] = await t.db.prisma.distributionEvent.findMany({ where: { orderId: taken.orderId, kind: 'taken' } });
+    const recorded = (takenEvent!.detail as { secondsToTake: number }).secondsToTake;
+    expect(recorded).toBeGreaterThanOrEqual(600);
     const tables = ['order_distribution', 'dealer_offer', 'distribution_event', 'notification', 'dealer', 'dealer_points_change', 'distribution_config'];
     const snapshot = async () => Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await t.db.query(`SELECT * FROM ${table} ORDER BY 1`)])));
     const before = await snapshot();
@@ -126,7 +130,13 @@ describe('distribution inside the hub (embedded database)', () => {
     expect(alfa?.wouldGet ?? 0).toBe(0);
     // Nobody has an acceptance history but ALFA (one take): SB is modelled with the network's average.
     expect(report.byTier).toEqual([expect.objectContaining({ kind: 'fixed', orders: 4 })]);
-    expect(report.sample.find((s) => s.orderId === taken.orderId)).toMatchObject({ actualDealer: 'ALFA', actualVia: 'take' });
+    expect(report.sample.find((s) => s.orderId === taken.orderId)).toMatchObject({ actualDealer: 'ALFA', actualVia: 'take', actualSecondsToTake: recorded });
+    // Take time is the dealer record's (seconds from visible, as the taken event says); the wait is the order's, from distribution start.
+    expect(report.secondsToTake.actual).toEqual({ count: 1, average: recorded, median: recorded, p90: recorded });
+    // SB has no history: it is modelled taking after the network's average, i.e. ALFA's one take, from when its offer became visible.
+    expect(report.secondsToTake.simulated).toMatchObject({ count: 4, average: recorded });
+    expect(report.minutesToAssignment.simulated).toMatchObject({ count: 4, average: Math.round(recorded / 6) / 10 });
+    expect(report.minutesToAssignment.actual).toMatchObject({ count: 1, average: 10 });
   });
 
   it('what-if hands an order to the fallback when the offered dealer is too slow for the window, and skips cancelled orders', async () => {
@@ -143,7 +153,8 @@ describe('distribution inside the hub (embedded database)', () => {
     expect(report.outcomes).toMatchObject({ offered: 4, fellBackAfterOffers: 4 });
     expect(report.byDealer.find((d) => d.dealer === 'DEPT')).toMatchObject({ wouldGet: 5 });
     expect(report.byDealer.find((d) => d.dealer === 'SB')).toMatchObject({ offered: 4, wouldGet: 0 });
-    expect(report.minutesToTake.simulated).toBeNull();
+    expect(report.minutesToAssignment.simulated).toBeNull();
+    expect(report.secondsToTake.simulated).toBeNull();
   });
 
   it('refuses a dealer’s own purchase that breaks exclusivity line by line, recording nothing of it', async () => {

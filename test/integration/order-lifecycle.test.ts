@@ -199,7 +199,8 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       const details = await queries.details(ADMIN_SCOPE, orderId);
       expect(details).toMatchObject({ status: 'offering', round: 2 });
       expect(await offeredTo(orderId, 2)).toEqual([lab.code('B'), lab.code('C')]);
-      await expect(lifecycle.distribution.take(a, orderId)).rejects.toMatchObject({ code: 'not_found', details: { reason: 'not_offered' } });
+      // A gave it up: it is not offered to A again (a 404 like any order not offered to it).
+      await expect(lifecycle.distribution.take(a, orderId)).rejects.toMatchObject({ code: 'not_found', details: { reason: 'offer_ended' } });
       expect((await lifecycle.distribution.take(dealerScope(lab.code('B')), orderId)).dealerCode).toBe(lab.code('B'));
 
       expect((await history(orderId)).slice(2)).toEqual([
