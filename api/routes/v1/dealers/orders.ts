@@ -56,7 +56,7 @@ const dealerOrderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
         tags,
         summary: 'Take an order offered to the dealer now; exactly one of many concurrent takers wins',
         description:
-          'A dealer that lost the race (another dealer took it, the manufacturer assigned it elsewhere) and a dealer it was never offered to both get 404 "not offered to you" (details.reason taken_by_another, not_offered); ' +
+          'A dealer that lost the race (another dealer took it, the manufacturer assigned it elsewhere) and a dealer it was never offered to both get 404 "not offered to you" (details.reason taken_by_another, not_offered; offer_ended for a dealer offered it only in an earlier round); ' +
           'a take after the window closed (the offer\'s expiry or the deadline) gets 409 conflict with details.reason window_closed and closedAt (cancelled, no_longer_offered likewise); ' +
           '403 not_allowed says why this dealer may not take it now (details.reason declined, not_yet_visible, dealer_blocked). The winner asking again gets 200 with alreadyYours.',
         params: DealerOrderParamsSchema,
@@ -73,6 +73,9 @@ const dealerOrderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
       schema: {
         tags,
         summary: 'Decline an order offered to the dealer, with a reason; when nobody who sees it is left, the next tier opens now',
+        description:
+          'When nothing is open for this dealer to decline, it answers as take does: 404 "not offered to you" (not_offered, taken_by_another, offer_ended), ' +
+          '403 (declined, not_yet_visible), 409 (window_closed — the order goes to the fallback there and then —, cancelled, already_yours).',
         params: DealerOrderParamsSchema,
         body: DeclineBodySchema,
         response: { 200: DeclineResultSchema, ...errors(400, 403, 404, 409) },
@@ -88,6 +91,10 @@ const dealerOrderRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
       schema: {
         tags,
         summary: "Move the dealer's order on: contacted, in_progress, completed (earns points), cancelled with a reason (costs points)",
+        description:
+          'Goes through the order lifecycle (docs/lifecycle.md): the core order follows (completed ships its reservation; a cancellation releases it and offers the order to the other dealers), ' +
+          'and the channel hears the new status when write-back is on. Another dealer\'s order is 404 "not offered to you"; an order offered to this dealer but not taken yet is 409 not_taken; ' +
+          'an employee moving another employee\'s order is 403 not_responsible.',
         params: DealerOrderParamsSchema,
         body: StatusChangeBodySchema,
         response: { 200: StatusChangeResultSchema, ...errors(400, 403, 404, 409) },
