@@ -140,10 +140,8 @@ describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)
     await dealerCompletes(orderId);
     expect(await coreStatus(orderId)).toBe('completed');
     expect(await reservations(orderId)).toEqual(['shipped']);
-    // Queued with the change; the shop hears nothing until the sender runs.
-    expect(statusAtShop(shop, wooId)).toBe('processing');
-    expect((await statusUpdates(orderId)).find((u) => u.coreStatus === 'completed')).toMatchObject({ state: 'pending' });
-
+    // Queued with the change, and the route nudged the sender after it committed: awaiting a nudge
+    // joins that send if it still runs (or sends whatever is left), so what follows is settled.
     await hub.runner.nudgeStatusWriteBack();
     expect(statusAtShop(shop, wooId)).toBe('completed');
     const puts = putsTo(shop, wooId);
