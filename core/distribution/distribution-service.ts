@@ -645,7 +645,14 @@ export class DistributionService {
     // The fallback is held to the order's exclusivity like any dealer: a non-partner leaves the order to the admins.
     const order = fallback?.active && code ? await loadOrderFacts(queryable(tx), dist.order_id) : undefined;
     const excluded = order && code ? await exclusionOfDealer(queryable(tx), order, code) : null;
-    if (fallback?.active && !excluded) {
+    // A fallback dealer that gave this order back (cancelled it) is not handed it again: the admins decide.
+    const [gaveBack] = fallback?.active && !excluded
+      ? await tx.$queryRawUnsafe<{ reason: string | null }[]>(
+        `SELECT detail->>'reason' AS reason FROM distribution_event WHERE order_id = $1 AND dealer_id = $2 AND kind = 'status' AND detail->>'cancelledBy' = 'dealer' LIMIT 1`,
+        dist.order_id, fallback.id,
+      )
+      : [];
+    if (fallback?.active && !excluded && !gaveBack) {
       await assignLocked(tx, dist, fallback.id, 'fallback', config.settings.fulfilmentDays, now);
       await event(tx, dist.order_id, 'fallback', fallback.id, 'hub', { dealer: code, reason: why }, now);
       await notify(tx, fallback.id, dist.order_id, 'assigned', `Order ${label} was assigned to you as the fallback: ${why}.`, now);
@@ -657,7 +664,9 @@ export class DistributionService {
         ? `fallback dealer ${code} does not exist`
         : !fallback.active
           ? `fallback dealer ${code} is blocked`
-          : `fallback dealer ${code} is excluded by regional exclusivity: ${excluded!.reason}`;
+          : excluded
+            ? `fallback dealer ${code} is excluded by regional exclusivity: ${excluded.reason}`
+            : `fallback dealer ${code} gave the order back (${gaveBack?.reason ?? 'cancelled it'})`;
     await withdrawOffers(tx, dist.order_id, now);
     await tx.$executeRawUnsafe(
       `UPDATE order_distribution SET status = 'unassigned', revision = revision + 1, updated_at = $2::timestamptz WHERE order_id = $1`,

@@ -218,6 +218,30 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       expect(await step(orderId, 'offer_again', 'r1')).toMatchObject({ detail: { action: 'redistributed', status: 'offering' } });
     });
 
+    it('does not hand an order back to the fallback dealer that gave it back: nobody took the new round, the admins decide', async () => {
+      const lab = await createLab('FBK');
+      const config = { settings: {}, tiers: [{ kind: 'taxi' as const, windowMinutes: 60, scope: 'region' as const }] };
+      await lifecycle.distribution.configs.save({ ...config, settings: { fallbackDealer: lab.code('A') } }, 'test');
+      try {
+        const a = dealerScope(lab.code('A'));
+        const orderId = await receive(lab, '1');
+        await lifecycle.distribution.take(a, orderId);
+        await lifecycle.changeFulfilment(a, orderId, { status: 'cancelled', reason: 'no fitter free this month' });
+        expect(await queries.details(ADMIN_SCOPE, orderId)).toMatchObject({ status: 'offering', round: 2 });
+
+        clock.advance(61 * MINUTE);
+        expect(await lifecycle.distribution.advance()).toMatchObject({ fellBack: 1 });
+        const details = await queries.details(ADMIN_SCOPE, orderId);
+        expect(details).toMatchObject({ status: 'unassigned', dealer: null });
+        expect(details.events.at(-1)).toMatchObject({
+          kind: 'unassigned',
+          detail: { reason: expect.stringContaining(`fallback dealer ${lab.code('A')} gave the order back (no fitter free this month)`) },
+        });
+      } finally {
+        await lifecycle.distribution.configs.save(config, 'test');
+      }
+    });
+
     it("releases stock, cancels the core order and ends distribution when the manufacturer cancels, distributed or not", async () => {
       const lab = await createLab('ADM');
       const orderId = await receive(lab, '1');
