@@ -1,4 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
+import type { AdvanceReport } from './distribution/distribution-service.ts';
+import type { RetryReport } from './flows/order-lifecycle.ts';
 import type { ManualOrderInput } from './model/manual-order.ts';
 import type { PayloadOutcome } from './orders/payload-processing.ts';
 import type { QuoteService } from './quotes/quotes.ts';
@@ -103,6 +105,12 @@ export interface HubActions {
    * lost nudge left.
    */
   nudgeStatusWriteBack?(): Promise<void>;
+  /**
+   * The minute's tick, now: distribution's timers (visible offers, deadlines, overdue fulfilment, missed
+   * orders), then the order lifecycle's steps whose retry is due, with this process's mappings and
+   * acknowledgement formats (which the API does not have).
+   */
+  advance?(): Promise<AdvanceReport & { steps: RetryReport }>;
   /** The sales desk's quotes (conversion into orders needs the manual mapping, hence here). */
   readonly quotes: QuoteService;
   health(): Promise<HealthReport>;

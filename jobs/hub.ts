@@ -12,6 +12,7 @@ import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
 import { receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
+import { advanceDistributions } from './processors/distribution.ts';
 import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
 import { createRegistry, type ConnectorRegistry } from './registry.ts';
@@ -146,6 +147,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
 
     recordManualOrder(channelId, order) {
       return recordManualOrder(context, channelId, order);
+    },
+
+    advance() {
+      return advanceDistributions(context);
     },
 
     async nudgeStatusWriteBack() {

@@ -340,6 +340,16 @@ export const AdvanceReportSchema = Type.Object(
     fellBack: Type.Integer({ description: 'orders nobody took by the deadline, handed to the fallback (or left unassigned)' }),
     overdue: Type.Integer({ description: 'orders whose fulfilment term ran out' }),
     swept: Type.Integer({ description: 'orders an interrupted intake never distributed, distributed now' }),
+    steps: Type.Optional(
+      Type.Object(
+        {
+          ran: Type.Integer({ description: 'order lifecycle steps whose retry was due and ran again' }),
+          done: Type.Integer(),
+          failed: Type.Integer({ description: 'failed again: retried later with backoff (see the order\'s lifecycle history)' }),
+        },
+        { description: "the order lifecycle's due steps, retried (docs/lifecycle.md)" },
+      ),
+    ),
   },
   { title: 'AdvanceReport' },
 );

@@ -15,6 +15,7 @@ import type { ConfigVersionView } from '../../core/distribution/distribution-con
 import type { DecisionTrace } from '../../core/distribution/distribution-plan.ts';
 import type { DealerOrderRow, DistributionDetails, NotificationRow, RefusalReport } from '../../core/distribution/distribution-queries.ts';
 import type { AdvanceReport, DistributeOutcome, DistributionService, TakeResult } from '../../core/distribution/distribution-service.ts';
+import type { RetryReport } from '../../core/flows/order-lifecycle.ts';
 import type { WhatIfReport } from '../../core/distribution/what-if.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import type {
@@ -66,7 +67,8 @@ describe('the response schemas', () => {
     expectTypeOf<Static<typeof RefusalReportSchema>>().toEqualTypeOf<RefusalReport>();
     expectTypeOf<Static<typeof TakeResultSchema>>().toEqualTypeOf<TakeResult>();
     expectTypeOf<Static<typeof DistributeOutcomeSchema>>().toEqualTypeOf<DistributeOutcome>();
-    expectTypeOf<Static<typeof AdvanceReportSchema>>().toEqualTypeOf<AdvanceReport>();
+    expectTypeOf<Omit<Static<typeof AdvanceReportSchema>, 'steps'>>().toEqualTypeOf<AdvanceReport>();
+    expectTypeOf<NonNullable<Static<typeof AdvanceReportSchema>['steps']>>().toEqualTypeOf<RetryReport>();
     expectTypeOf<Static<typeof WhatIfReportSchema>>().toEqualTypeOf<WhatIfReport>();
     expectTypeOf<Static<typeof DeclineResultSchema>>().toEqualTypeOf<Awaited<ReturnType<DistributionService['decline']>>>();
     expectTypeOf<Static<typeof StatusChangeResultSchema>>().toEqualTypeOf<Awaited<ReturnType<DistributionService['changeStatus']>>>();

@@ -180,4 +180,19 @@ describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)
     expect(quietShop.requests.filter((r) => r.method === 'PUT')).toEqual([]);
     expect(statusAtShop(quietShop, wooId)).toBe('processing');
   });
+
+  it("runs the order lifecycle's due retries when ops run the tick from the API", async () => {
+    const { orderId } = await budapestOrder(shop, channelId);
+    // A distribution step that failed earlier and whose retry time has come (as a crash between steps leaves it).
+    await t.db.query(
+      `INSERT INTO order_step (order_id, step, key, outcome, attempts, error, next_attempt_at, detail, created_at, updated_at)
+       VALUES ($1, 'distribution', 'retry-test', 'failed', 1, 'database was restarting', now() - interval '1 minute', '{}'::jsonb, now(), now())`,
+      [orderId],
+    );
+    const report = await call(admin, 'POST', '/v1/distribution/advance', undefined, 200);
+    expect(report.steps).toMatchObject({ ran: expect.any(Number), failed: 0 });
+    expect((report.steps as { ran: number }).ran).toBeGreaterThanOrEqual(1);
+    const [row] = await t.db.query<{ outcome: string; error: string | null }>(`SELECT outcome, error FROM order_step WHERE order_id = $1 AND key = 'retry-test'`, [orderId]);
+    expect(row).toMatchObject({ outcome: expect.stringMatching(/^(done|skipped)$/), error: null });
+  });
 });

@@ -119,11 +119,12 @@ const distributionRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
       config: staff('distribution.tick'),
       schema: {
         tags,
-        summary: "Run the minute's tick now: notify offers that became visible, hand overdue orders to the fallback, flag overdue fulfilment, catch up missed orders",
+        summary: "Run the minute's tick now: notify offers that became visible, hand overdue orders to the fallback, flag overdue fulfilment, catch up missed orders, retry due order steps",
         response: { 200: AdvanceReportSchema },
       },
     },
-    async () => distribution.advance(),
+    // The hub's own tick when it is composed with one (it also retries the order lifecycle's due steps).
+    async () => (deps.actions.advance ? deps.actions.advance() : distribution.advance()),
   );
 
   app.post(
