@@ -31,7 +31,7 @@ export const EdifactMappingOptionsSchema = Type.Object(
     productMap: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
     /** Buyer GLN → customer name, or `{ id, name }`. */
     partyMap: Type.Optional(Type.Record(Type.String({ minLength: 1 }), PartyMapEntrySchema)),
-    /** Used when the message has no CUX. */
+    /** Used when the message has no CUX; without one, a message carrying no prices gets XXX (ISO 4217: no currency involved). */
     defaultCurrency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
     /** BGM message function code (`9`, `5`, `1` …) or its name (`original`, `cancellation` …) → core status. */
     statusMap: Type.Optional(Type.Record(Type.String({ minLength: 1 }), OrderStatusSchema)),
