@@ -131,8 +131,21 @@ describe('edifact ORDERS mapping', () => {
   describe('when given the php-edifact UNOC order (ISO 8859-1, no CUX, no prices)', () => {
     const body = decodeEdiBytes(readFileSync(new URL('../fixtures/edi/edifact/php-edifact-order-excerpt-latin1.edi', import.meta.url))).text;
 
-    it('needs a default currency', () => {
-      expect(map(body).errors).toEqual([{ ref: 'message 2019265563', message: 'message 2019265563: no currency: the message has no CUX and the channel sets no defaultCurrency' }]);
+    it('takes the channel default currency, else XXX (no currency involved), since it carries no prices', () => {
+      expect(single(body, { defaultCurrency: 'EUR' }).currency).toBe('EUR');
+      const order = single(body);
+      expect(order.currency).toBe('XXX');
+      expect((order.transport as { edifact: { currency?: string } }).edifact.currency).toContain('no CUX and carries no prices');
+    });
+
+    it('still needs a currency when the message carries prices (a constructed order without its CUX)', () => {
+      // The CUX segment out, and the message's segment count with it.
+      const priced = fixture('constructed-full-d96a.edi').replace("CUX+2:EUR:9'\n", '').replace(/^UNT\+33\+/m, 'UNT+32+');
+      expect(priced).not.toContain('CUX');
+      expect(map(priced).errors).toEqual([
+        expect.objectContaining({ message: expect.stringContaining('no currency: the message has no CUX, the channel sets no defaultCurrency, and the message carries prices') }),
+      ]);
+      expect(single(priced, { defaultCurrency: 'EUR' }).currency).toBe('EUR');
     });
 
     it('maps names with released + and Latin-1 letters, SA as SKU and units', () => {

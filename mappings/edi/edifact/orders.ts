@@ -31,7 +31,7 @@ export const EdifactMappingOptionsSchema = Type.Object(
     productMap: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
     /** Buyer GLN → customer name, or `{ id, name }`. */
     partyMap: Type.Optional(Type.Record(Type.String({ minLength: 1 }), PartyMapEntrySchema)),
-    /** Used when the message has no CUX. */
+    /** Used when the message has no CUX; without one, a message carrying no prices gets XXX (ISO 4217: no currency involved). */
     defaultCurrency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
     /** BGM message function code (`9`, `5`, `1` …) or its name (`original`, `cancellation` …) → core status. */
     statusMap: Type.Optional(Type.Record(Type.String({ minLength: 1 }), OrderStatusSchema)),
@@ -642,6 +642,17 @@ const DELIVERY_QUALIFIERS = ['2', '64', '63', '76', '69'];
  * across resends; a replace (5) or change (4) is the next version of that order, a cancellation (1)
  * the same order cancelled. Without UNB the buyer GLN stands in for the sender.
  */
+/**
+ * ISO 4217's code for "no currency involved": a call-off with quantities only (no PRI, no MOA) is a
+ * valid order whose prices come from the supplier's price list; refusing it for a missing CUX would
+ * lose it. A message that does carry prices still needs a currency (CUX or the channel's default).
+ */
+const NO_CURRENCY = 'XXX';
+
+function carriesPrices(order: EdifactOrder): boolean {
+  return Object.keys(order.amounts).length > 0 || order.lines.some((l) => l.netPrice || l.grossPrice || Object.keys(l.amounts).length > 0);
+}
+
 export function orderDraftFrom(order: EdifactOrder, options: EdifactMappingOptions | Record<string, unknown> | undefined, warnings: string[] = []): OrderDraft {
   const opts = (options ?? {}) as Record<string, unknown>;
   const asRecord = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
@@ -661,8 +672,8 @@ export function orderDraftFrom(order: EdifactOrder, options: EdifactMappingOptio
   const sender = order.interchange.sender?.id || buyer?.id;
   if (!sender) throw new OrdersError('neither a UNB sender nor a NAD+BY buyer id: the order cannot be identified');
 
-  const currency = order.currency ?? (typeof opts.defaultCurrency === 'string' ? opts.defaultCurrency : undefined);
-  if (!currency) throw new OrdersError('no currency: the message has no CUX and the channel sets no defaultCurrency');
+  const currency = order.currency ?? (typeof opts.defaultCurrency === 'string' ? opts.defaultCurrency : undefined) ?? (carriesPrices(order) ? undefined : NO_CURRENCY);
+  if (!currency) throw new OrdersError('no currency: the message has no CUX, the channel sets no defaultCurrency, and the message carries prices');
 
   const documentDate = order.dates.find((d) => d.qualifier === '137');
   const placedAt = documentDate?.instant ?? (documentDate?.date ? `${documentDate.date}T00:00:00.000Z` : order.interchange.preparedAt);
@@ -707,6 +718,7 @@ export function orderDraftFrom(order: EdifactOrder, options: EdifactMappingOptio
   if (Object.keys(order.amounts).length > 0) edifact.amounts = order.amounts;
   if (Object.keys(order.controlTotals).length > 0) edifact.controlTotals = order.controlTotals;
   if (warnings.length > 0) edifact.warnings = warnings;
+  if (currency === NO_CURRENCY && !order.currency) edifact.currency = 'the message has no CUX and carries no prices: XXX (ISO 4217, no currency involved)';
   const source: OrderDraft['source'] = { createdVia: 'edifact' };
   if (buyer?.id) source.partner = buyer.id;
   if (delivery?.id) source.store = delivery.id;
