@@ -49,7 +49,9 @@ export interface SyncRequestReceipt {
 export type WebhookReceipt =
   | { kind: 'ping' }
   | { kind: 'accepted'; payloadId: string; duplicate: boolean }
-  | { kind: 'rejected'; reason: string };
+  | { kind: 'rejected'; reason: string }
+  /** Larger than the channel accepts: refused (413). Recorded as a failed payload (its start kept) when the sender was authenticated. */
+  | { kind: 'too_large'; limit: number; payloadId?: string | undefined };
 
 /** A payload pushed to a channel: a webhook delivery or an uploaded file. */
 export interface PushedRequest {
@@ -60,6 +62,8 @@ export interface PushedRequest {
   url?: string | undefined;
   /** webhook (default) or upload (a file such as an EDI interchange). */
   kind?: 'webhook' | 'upload';
+  /** The body went past the channel's limit: `rawBody` holds only its start; `size` is what had arrived when it was cut (or the declared length). */
+  tooLarge?: { size: number; limit: number } | undefined;
 }
 
 export interface ManualOrderReceipt {
@@ -95,6 +99,8 @@ export interface HubActions {
    * left pending). Throws HubError `conflict` for a disabled channel, `not_found` for an unknown one.
    */
   receiveWebhook(channelId: string, request: PushedRequest): Promise<WebhookReceipt>;
+  /** The largest push (webhook body, uploaded file) the channel's connector accepts, in bytes; undefined: the API's default. */
+  pushLimit?(channelId: string): Promise<number | undefined>;
   reprocessPayload(payloadId: string): Promise<PayloadOutcome>;
   /** An operator records an order on a buyer's behalf on a manual channel. */
   recordManualOrder(channelId: string, order: ManualOrderInput): Promise<ManualOrderReceipt>;

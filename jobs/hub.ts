@@ -10,7 +10,7 @@ import type { CheckReport, HealthReport, HubActions, SyncRequestReceipt } from '
 import type { HubConfig } from './config.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
-import { receiveWebhook } from './processors/webhook.ts';
+import { pushLimitOf, receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
 import { advanceDistributions } from './processors/distribution.ts';
 import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
@@ -126,6 +126,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       if (!connector.pull) throw new HubError('not_allowed', `Channel "${channel.name}" (${connector.type}) cannot be pulled; it receives pushes only.`);
       if (!channel.enabled) throw new HubError('not_allowed', `Channel "${channel.name}" is disabled; enable it before syncing.`);
       return runner.requestSync(channelId, trigger);
+    },
+
+    pushLimit(channelId) {
+      return pushLimitOf(context, channelId);
     },
 
     receiveWebhook(channelId, request) {

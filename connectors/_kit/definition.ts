@@ -102,4 +102,9 @@ export interface WebhookHandler<Config = any> {
    * it the body is read as UTF-8. Connectors whose partners send other character sets decode here.
    */
   decode?(request: WebhookRequest, config: Config): { body: string; contentType?: string };
+  /**
+   * The largest body this channel accepts, in bytes (e.g. an EDI channel's maxFileBytes); without it
+   * the hub's default for pushes applies. A larger body is cut there, never read whole into memory.
+   */
+  maxBodyBytes?(config: Config): number;
 }

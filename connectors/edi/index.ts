@@ -109,6 +109,9 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
       }
       return { kind: 'accepted', topic: 'edi.upload' };
     },
+    maxBodyBytes(config) {
+      return config?.maxFileBytes ?? 64 * 1024 * 1024;
+    },
     decode(request) {
       const decoded = decodeEdiBytes(request.rawBody);
       const syntax = ediSyntaxOf(decoded.text);

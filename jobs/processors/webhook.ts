@@ -1,5 +1,6 @@
 import { HubError } from '../../core/errors.ts';
-import { archivePayload } from '../../core/orders/raw-archive.ts';
+import type { ConnectorDefinition } from '../../connectors/_kit/definition.ts';
+import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
 import type { PushedRequest, WebhookReceipt } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 
@@ -26,6 +27,7 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
   }
 
   const pushed = { headers: request.headers, rawBody: request.rawBody, url: request.url };
+  if (request.tooLarge) return refuseTooLarge(ctx, channel, connector.webhook, pushed, request);
   const verdict = connector.webhook.verify(pushed, channel.config);
   if (verdict.kind === 'ping') return { kind: 'ping' };
   if (verdict.kind === 'rejected') {
@@ -55,6 +57,45 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
     }
   }
   return { kind: 'accepted', payloadId: archived.id, duplicate: archived.duplicate };
+}
+
+/** The channel's own limit for pushes (undefined: the API's default applies). */
+export async function pushLimitOf(ctx: ProcessorContext, channelId: string): Promise<number | undefined> {
+  const channel = await ctx.db.prisma.channel.findUnique({ where: { id: channelId }, select: { connectorType: true, config: true } });
+  if (!channel) return undefined;
+  return ctx.registry.connector(channel.connectorType)?.webhook?.maxBodyBytes?.(channel.config);
+}
+
+/**
+ * A push larger than the channel accepts is refused. When the sender proves who it is from the
+ * headers alone (an EDI partner's upload token), the refusal is recorded as a failed payload that
+ * keeps the body's start, so ops see what was sent and why it was refused; a sender whose signature
+ * covers the whole body cannot be told from a stranger, so nothing of it is stored.
+ */
+async function refuseTooLarge(
+  ctx: ProcessorContext,
+  channel: { id: string; name: string; config: unknown },
+  handler: NonNullable<ConnectorDefinition['webhook']>,
+  pushed: { headers: InboundWebhook['headers']; rawBody: Buffer; url: string | undefined },
+  request: InboundWebhook,
+): Promise<WebhookReceipt> {
+  const { size, limit } = request.tooLarge!;
+  const logger = ctx.logger ?? silentLogger;
+  const what = request.kind === 'upload' ? 'file' : 'body';
+  const error = `The ${what} is larger than channel "${channel.name}" accepts (${size > limit ? `${size} bytes or more` : `${size} bytes`}; the limit is ${limit} bytes); only its start is kept.`;
+  logger.warn({ channelId: channel.id, size, limit }, `push refused: larger than the channel's limit of ${limit} bytes`);
+  if (handler.verify(pushed, channel.config).kind !== 'accepted') return { kind: 'too_large', limit };
+  const start = handler.decode?.(pushed, channel.config).body ?? pushed.rawBody.toString('latin1');
+  const archived = await archivePayload(ctx.db, {
+    channelId: channel.id,
+    kind: request.kind ?? 'webhook',
+    source: `refused above ${limit} bytes`,
+    contentType: 'text/plain',
+    // The note comes first: ops read why at once, and reading the payload again can never import part of a refused file.
+    body: `Refused: ${size} bytes or more, above the channel's limit of ${limit} bytes. Its first ${pushed.rawBody.length} bytes follow.\n${start}`,
+  });
+  await recordPayloadVerdict(ctx.db, archived.id, { status: 'failed', errorCode: 'invalid_data', error, orderCount: 0 });
+  return { kind: 'too_large', limit, payloadId: archived.id };
 }
 
 function header(headers: InboundWebhook['headers'], name: string): string | undefined {

@@ -121,8 +121,10 @@ describe('when a webhook arrives', () => {
     const tooBig = Buffer.alloc(10 * 1024 * 1024 + 1, 0x61);
     const response = await app.inject({ method: 'POST', url: `/v1/channels/${channelId}/webhook`, headers: { 'content-type': 'text/plain' }, payload: tooBig });
     expect(response.statusCode).toBe(413);
-    expect(response.json().error.code).toBe('invalid_data');
-    expect(webhookCalls()).toHaveLength(0);
+    expect(response.json().error).toMatchObject({ code: 'invalid_data', message: expect.stringContaining(`the limit is ${10 * 1024 * 1024} bytes`), details: { reason: 'too_large', limit: 10 * 1024 * 1024 } });
+    // The hub hears of the refusal with the body's start only, never the whole body.
+    expect(webhookCalls()).toHaveLength(1);
+    expect(webhookCalls()[0]!.rawBody.length).toBe(2048);
   });
 });
 
@@ -141,7 +143,8 @@ describe('when the webhook body limit is configured', () => {
       expect(response.statusCode).toBe(413);
       expect(response.headers['content-type']).toContain('application/json');
       expect(response.json().error.code).toBe('invalid_data');
-      expect(small.actions.calls.filter((c) => c.action === 'receiveWebhook')).toHaveLength(1);
+      expect(response.json().error.message).toContain('the limit is 1024 bytes');
+      expect(small.actions.calls.filter((c) => c.action === 'receiveWebhook').map((c) => (c as { rawBody: Buffer }).rawBody.length)).toEqual([7, 2048]);
     } finally {
       await small.app.close();
     }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Transform } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChannelService } from '../../../../core/channels/channels.ts';
 import type { RouteDeps } from '../../../deps.ts';
@@ -8,14 +9,65 @@ import { errorBody } from '../../../errors.ts';
 import { channelCredential } from '../../../auth/access.ts';
 
 export const DEFAULT_WEBHOOK_BODY_LIMIT = 10 * 1024 * 1024;
+/** No channel accepts more (the EDI connector's maxFileBytes tops out here); each channel's own limit is applied while the body streams in. */
+export const LARGEST_PUSH_BYTES = 512 * 1024 * 1024;
+/** What is kept of a refused body: enough for ops to see what it was. */
+const KEPT_START_BYTES = 2048;
+
+/** A push cut at its channel's limit: its start, and how much had arrived when it was cut. */
+interface CutPush {
+  limit: number;
+  received: number;
+  start: Buffer[];
+  kept: number;
+  cut: boolean;
+}
+const cutPushes = new WeakMap<object, CutPush>();
+
+/**
+ * Passes the body through up to the channel's limit. Past it, nothing more is passed on (the parser
+ * sees a short body, never a big one) and the rest is read and dropped, so memory stays bounded
+ * whatever the sender sends; the handler then answers 413 naming the limit.
+ */
+function limitTo(limit: number, push: CutPush): Transform & { receivedEncodedLength: number } {
+  const cap: Transform & { receivedEncodedLength: number } = Object.assign(new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      push.received += chunk.length;
+      // What arrived, not what is passed on: fastify compares it with Content-Length.
+      cap.receivedEncodedLength = push.received;
+      if (push.kept < KEPT_START_BYTES) {
+        const part = chunk.subarray(0, KEPT_START_BYTES - push.kept);
+        push.start.push(part);
+        push.kept += part.length;
+      }
+      if (push.cut) return done();
+      if (push.received > limit) {
+        push.cut = true;
+        return done();
+      }
+      done(null, chunk);
+    },
+  }), { receivedEncodedLength: 0 });
+  return cap;
+}
 
 /**
  * POST /v1/channels/:id/webhook. Signatures are computed over the exact bytes the sender sent,
  * so in this context every content type is kept as a Buffer, never parsed and re-serialised.
  */
 const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
-  const bodyLimit = deps.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT;
+  const defaultLimit = deps.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT;
+  const bodyLimit = Math.max(defaultLimit, LARGEST_PUSH_BYTES);
   const channels = new ChannelService(deps.db, deps.catalog);
+
+  // The channel's own limit (an EDI channel's maxFileBytes), known before a byte of the body is read.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const channelId = (request.params as { id?: string }).id;
+    const limit = (channelId ? await deps.actions.pushLimit?.(channelId) : undefined) ?? defaultLimit;
+    const push: CutPush = { limit, received: 0, start: [], kept: 0, cut: false };
+    cutPushes.set(request, push);
+    return payload.pipe(limitTo(limit, push));
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded', '*'], { parseAs: 'buffer', bodyLimit }, (_request, body, done) => {
@@ -24,8 +76,22 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   const receive = (kind: 'webhook' | 'upload') => async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     await channels.get(request.params.id);
-    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const receipt = await deps.actions.receiveWebhook(request.params.id, { headers: request.headers, rawBody, url: request.url, kind });
+    const push = cutPushes.get(request);
+    const rawBody = push?.cut ? Buffer.concat(push.start) : Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const declared = Number(request.headers['content-length']);
+    const tooLarge = push?.cut ? { size: Math.max(push.received, Number.isFinite(declared) ? declared : 0), limit: push.limit } : undefined;
+    const receipt = await deps.actions.receiveWebhook(request.params.id, { headers: request.headers, rawBody, url: request.url, kind, tooLarge });
+    if (tooLarge) {
+      // Refused whatever the action made of it (it records the refusal when it knows the sender).
+      const payloadId = receipt.kind === 'too_large' ? receipt.payloadId : undefined;
+      return reply.code(413).send(
+        errorBody('invalid_data', `The ${kind === 'upload' ? 'file' : 'body'} is larger than this channel accepts: the limit is ${tooLarge.limit} bytes.`, undefined, {
+          reason: 'too_large',
+          limit: tooLarge.limit,
+          ...(payloadId && { payloadId }),
+        }),
+      );
+    }
     switch (receipt.kind) {
       case 'ping':
         return reply.code(200).send({ ok: true as const });
@@ -33,6 +99,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
         return reply.code(202).send({ payloadId: receipt.payloadId, duplicate: receipt.duplicate });
       case 'rejected':
         return reply.code(401).send(errorBody('unauthorized', receipt.reason));
+      case 'too_large':
+        return reply.code(413).send(errorBody('invalid_data', `The body is larger than this channel accepts: the limit is ${receipt.limit} bytes.`, undefined, { reason: 'too_large', limit: receipt.limit }));
     }
   };
 

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { loadConfig } from '../../jobs/config.ts';
+import { createHub, type Hub } from '../../jobs/hub.ts';
+import { actingAs, makeUser } from '../helpers/auth.ts';
+import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
+
+/**
+ * Pushes are limited by their channel, not by one number for the whole API: an EDI channel takes
+ * files up to its maxFileBytes (64 MiB by default, above the 10 MiB default for webhooks); a file
+ * above its channel's limit is refused with a 413 that names the limit, and, when the partner's
+ * upload token proves who sent it, the refusal is a failed payload ops can see, keeping the start.
+ */
+const TOKEN = 'partner-upload-token-0123456789';
+
+for (const [kind, createDb] of DATABASE_KINDS) {
+  describe(`upload limits per channel (${kind})`, () => {
+    let t: TestDatabase;
+    let hub: Hub;
+    let app: FastifyInstance;
+    let admin: FastifyInstance;
+
+    beforeAll(async () => {
+      t = await createDb();
+      hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
+      app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
+      admin = actingAs(app, await makeUser(t.db, { roles: ['admin'] }));
+    });
+    afterAll(async () => {
+      await app?.close();
+      await hub?.close();
+      await t?.drop();
+    });
+
+    async function ediChannel(name: string, config: Record<string, unknown> = {}): Promise<string> {
+      const response = await admin.inject({ method: 'POST', url: '/v1/channels', payload: { name, connectorType: 'edi', config: { ourId: '5412345000013', uploadToken: TOKEN, ...config } } });
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json<{ id: string }>().id;
+    }
+
+    const upload = (channelId: string, body: Buffer, token = TOKEN) =>
+      app.inject({ method: 'POST', url: `/v1/channels/${channelId}/files`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/edifact' }, payload: body });
+
+    it("takes a file above the webhooks' 10 MiB default when the channel's own limit (64 MiB by default) allows it", async () => {
+      const channelId = await ediChannel('Big partner');
+      const body = Buffer.alloc(11 * 1024 * 1024, 0x41);
+      body.write("UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+261203:1200+REF1'");
+      const response = await upload(channelId, body);
+      expect(response.statusCode, response.body).toBe(202);
+      const payload = await t.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: response.json<{ payloadId: string }>().payloadId } });
+      expect(payload.body.length).toBe(body.length);
+    });
+
+    it("refuses a file above its channel's limit with a 413 naming the limit, and records the refusal with the file's start", async () => {
+      const channelId = await ediChannel('Small partner', { maxFileBytes: 4096 });
+      const body = Buffer.from(`UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+261203:1200+REF2'${'LIN+1++4000862141404:SRV'.repeat(400)}`);
+      expect(body.length).toBeGreaterThan(4096);
+      const response = await upload(channelId, body);
+      expect(response.statusCode).toBe(413);
+      const error = response.json<{ error: { code: string; message: string; details: { reason: string; limit: number; payloadId: string } } }>().error;
+      expect(error).toMatchObject({ code: 'invalid_data', details: { reason: 'too_large', limit: 4096 } });
+      expect(error.message).toContain('the limit is 4096 bytes');
+
+      const payload = await t.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: error.details.payloadId } });
+      expect(payload).toMatchObject({ channelId, kind: 'upload', status: 'failed', errorCode: 'invalid_data' });
+      expect(payload.error).toContain('the limit is 4096 bytes');
+      // Why first (so reading it again can never import part of a refused file), then the file's start.
+      expect(payload.body).toMatch(/^Refused: \d+ bytes or more, above the channel's limit of 4096 bytes\. Its first 2048 bytes follow\.\nUNA:\+\.\? 'UNB\+UNOC:3\+SENDER\+RECEIVER\+261203:1200\+REF2'/);
+      const again = await admin.inject({ method: 'POST', url: `/v1/raw-payloads/${payload.id}/reprocess` });
+      expect(again.statusCode, again.body).toBe(200);
+      expect(await t.db.prisma.order.count({ where: { channelId } })).toBe(0);
+      expect(payload.body.length).toBeLessThan(2048 + 200);
+      // Ops see it with the other failed payloads.
+      const failed = await admin.inject({ method: 'GET', url: `/v1/raw-payloads?channelId=${channelId}&status=failed` });
+      expect(failed.json<{ items: { id: string }[] }>().items.map((p) => p.id)).toContain(payload.id);
+
+      // A file within the limit is still taken.
+      expect((await upload(channelId, Buffer.from("UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+261203:1200+REF3'"))).statusCode).toBe(202);
+    });
+
+    it('records nothing for an oversized file from a sender without the upload token', async () => {
+      const channelId = await ediChannel('Guarded partner', { maxFileBytes: 2048 });
+      const response = await upload(channelId, Buffer.alloc(5000, 0x41), 'wrong-token-wrong-token-wrong');
+      expect(response.statusCode).toBe(413);
+      expect(response.json<{ error: { details: Record<string, unknown> } }>().error.details).toEqual({ reason: 'too_large', limit: 2048 });
+      expect(await t.db.prisma.rawPayload.count({ where: { channelId } })).toBe(0);
+    });
+  });
+}
