@@ -217,7 +217,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
         ['174', 'cancelled', 'EUR', '31.75', 1],
       ]);
       const [o172, o173, o174] = orders;
-      expect(o172).toMatchObject({ number: '172', sourceStatus: '1' });
+      expect(o172).toMatchObject({ number: '172', sourceStatus: 'Függőben lévő' });
       expect(o172!.customer).toMatchObject({ name: 'Test Test', email: 'test@test.com' });
       expect(lineSummary(o172!)).toEqual([
         ['product', '9789639715615', '1', '2400', '2400', '600'],
@@ -280,13 +280,13 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       const detail = await app.inject({ method: 'GET', url: `/v1/orders/${orders[0]!.id}` });
       expect(detail.statusCode).toBe(200);
       const body = detail.json();
-      expect(body).toMatchObject({ externalId: '172', status: 'completed', sourceStatus: '5', version: 2, totals: { total: '3990', tax: '798' } });
+      expect(body).toMatchObject({ externalId: '172', status: 'completed', sourceStatus: 'Teljesítve', version: 2, totals: { total: '3990', tax: '798' } });
       expect(body.history.map((v: { version: number }) => v.version)).toEqual([1, 2]);
       expect(body.history[0].changes).toEqual([]);
       expect(body.history[1].changes).toEqual(
         expect.arrayContaining([
           { field: 'status', from: 'received', to: 'completed' },
-          { field: 'sourceStatus', from: '1', to: '5' },
+          { field: 'sourceStatus', from: 'Függőben lévő', to: 'Teljesítve' },
           { field: 'sourceUpdatedAt', from: '2019-09-06T13:47:59.000Z', to: '2024-05-02T07:00:00.000Z' },
         ]),
       );
@@ -411,7 +411,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
 
       const orders = await ordersOf(channelId);
       expect(summary(orders)).toEqual([['172', 'completed', 'HUF', '11206', 3]]);
-      expect(orders[0]!.sourceStatus).toBe('5');
+      expect(orders[0]!.sourceStatus).toBe('Teljesítve');
       expect(lineSummary(orders[0]!)).toEqual([
         ['product', '996000004', '1', '945', '945', '255.15'],
         ['product', 'TTA1234', '1', '9000', '9000', '0'],
