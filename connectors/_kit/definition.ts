@@ -25,6 +25,12 @@ export interface ConnectorDefinition<Config = any, State = any> {
    * Throws ConnectorError when the sync cannot go on (bad credentials, upstream down after retries).
    */
   pull?(config: Config, state: State | undefined, options?: PullOptions): AsyncGenerator<PulledPage<State>>;
+  /**
+   * Fetches one order by its id in the channel (the drafts' externalId) as a page to archive and read
+   * like a pulled one; never moves the sync cursor. The hub calls it when a webhook about that order
+   * cannot be mapped. Throws ConnectorError like `pull` (`upstream_rejected` for an unknown order).
+   */
+  fetchOrder?(config: Config, externalId: string, options?: CallOptions): Promise<PulledPage<State>>;
   /** Push endpoint (webhooks): verify and classify a request before anything is stored. */
   webhook?: WebhookHandler<Config>;
   /**

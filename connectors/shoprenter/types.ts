@@ -167,7 +167,10 @@ export interface SrOrderStatusExpansion {
 /** The document archived per pulled page (see connectors/shoprenter/README.md). */
 export interface SrPulledDocument {
   source: 'shoprenter-pull';
-  page: Omit<SrPage, 'items'>;
+  /** The list page's links (a pulled page). */
+  page?: Omit<SrPage, 'items'>;
+  /** The order id asked for (one order fetched by id, the webhook fallback). */
+  fetched?: string;
   orders: SrPulledOrder[];
 }
 

@@ -8,6 +8,8 @@ export interface RawPayloadInput {
   contentType?: string | null | undefined;
   source?: string | null | undefined;
   body: string;
+  /** When the hub first received it (the archive row's receivedAt): a fallback for payloads without a date. */
+  receivedAt?: Date | string | null | undefined;
 }
 
 /**

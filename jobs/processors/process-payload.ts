@@ -3,6 +3,7 @@ import { needsAttentionWhere, stalePendingWhere } from '../../core/orders/raw-pa
 import type { Prisma } from '../../core/db/generated/client.ts';
 import type { ProcessorContext } from '../runtime/types.ts';
 import { lifecycleOf, logFailedSteps } from '../lifecycle.ts';
+import { fetchUnmappedWebhookOrders } from './webhook-fallback.ts';
 
 /**
  * Reads one archived payload into orders (first time or again after a mapping fix; idempotent
@@ -12,6 +13,8 @@ import { lifecycleOf, logFailedSteps } from '../lifecycle.ts';
 export async function reprocessPayload(ctx: ProcessorContext, payloadId: string): Promise<PayloadOutcome> {
   const { steps, ...outcome } = await lifecycleOf(ctx).intakePayload(payloadId);
   logFailedSteps(ctx, steps.failed);
+  // A webhook that could not be read: fetch its orders from the shop (the webhook stays failed).
+  if (outcome.errors.length > 0) await fetchUnmappedWebhookOrders(ctx, outcome, (id) => reprocessPayload(ctx, id));
   return outcome;
 }
 

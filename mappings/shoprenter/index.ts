@@ -225,7 +225,8 @@ function finishDraft(
     externalId: base.externalId,
     number: base.externalId,
     status: abandoned ? 'draft' : mapShoprenterStatus(base.status, options.statusMap),
-    sourceStatus: abandoned ? '0' : (base.status.id ?? base.status.name ?? 'unknown'),
+    // The status as the shop names it ("Függőben lévő"); its id when the payload carries no name.
+    sourceStatus: abandoned ? '0' : (base.status.name ?? base.status.id ?? 'unknown'),
     source,
     customer: customer(order, billingAddress, order.customer),
     currency: base.currency,
@@ -358,7 +359,7 @@ function mapPulledOrder(order: SrPulledOrder & Json, options: ResolvedOptions): 
   );
 }
 
-function mapWebhookOrder(order: SrWebhookOrder & Json, options: ResolvedOptions): OrderDraft | undefined {
+function mapWebhookOrder(order: SrWebhookOrder & Json, options: ResolvedOptions, receivedAt: Date | undefined): OrderDraft | undefined {
   const externalId = text(order.innerId) ?? innerIdOf(order.innerResourceId);
   if (!externalId) throw new OrderMappingError('order has no innerId');
   const history = isObject(order.orderHistory) ? order.orderHistory : {};
@@ -369,9 +370,14 @@ function mapWebhookOrder(order: SrWebhookOrder & Json, options: ResolvedOptions)
   const firstProduct = productList.find(isObject);
   const currency = (text(order.currency) ?? (firstProduct ? text(firstProduct.currency) : undefined) ?? options.defaultCurrency)?.toUpperCase();
   if (!currency) throw new OrderMappingError('the order currency is unknown');
-  // The webhook has no creation date: the status entry's date stands for both (documented).
-  const when = parseShopLocal(history.dateAdded, options.zone);
-  if (!when) throw new OrderMappingError(`orderHistory.dateAdded is not a date: ${JSON.stringify(history.dateAdded) ?? 'missing'}`);
+  // The webhook has no creation date: the status entry's date stands for both (documented). The
+  // vendor's order_confirm example has none either: then the time the hub received the payload
+  // stands for placedAt, and the draft says so (a later pull brings the shop's dateCreated).
+  const dateAdded = text(history.dateAdded);
+  const when = parseShopLocal(dateAdded, options.zone);
+  if (dateAdded !== undefined && !when) throw new OrderMappingError(`orderHistory.dateAdded is not a date: ${JSON.stringify(history.dateAdded)}`);
+  const placedAt = when ?? receivedAt;
+  if (!placedAt) throw new OrderMappingError('the webhook carries no date (orderHistory.dateAdded) and the payload has no received time');
 
   const products = productList.map((raw, index) => {
     const where = `orderProducts.orderProduct[${index}]`;
@@ -430,7 +436,9 @@ function mapWebhookOrder(order: SrWebhookOrder & Json, options: ResolvedOptions)
     tax: m4(total.minus(sumOf('product')).minus(shipping).minus(fee).plus(discount)),
     total: m4(total),
   };
-  return finishDraft(order, { externalId, status, currency, placedAt: when, updatedAt: when, shop: text(order.storeName) }, all, totals, options);
+  const draft = finishDraft(order, { externalId, status, currency, placedAt, updatedAt: when, shop: text(order.storeName) }, all, totals, options);
+  if (!when) draft.transport = { placedAtFrom: 'received', note: 'the webhook carries no order date: placedAt is the time the hub received it' };
+  return draft;
 }
 
 function resolveOptions(options: ShoprenterMappingOptions | undefined): ResolvedOptions {
@@ -449,6 +457,11 @@ function resolveOptions(options: ShoprenterMappingOptions | undefined): Resolved
   };
 }
 
+function dateOf(value: unknown): Date | undefined {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
+
 /** Maps one payload: a pulled page document or a webhook body. */
 export function mapShoprenterPayload(payload: RawPayloadInput, options: ShoprenterMappingOptions | undefined): MappingResult {
   const result: MappingResult = { orders: [], errors: [] };
@@ -465,6 +478,7 @@ export function mapShoprenterPayload(payload: RawPayloadInput, options: Shoprent
     return result;
   }
   const resolved = resolveOptions(options);
+  const receivedAt = dateOf(payload?.receivedAt);
   let items: unknown[];
   let kind: 'pulled' | 'webhook';
   if (isObject(parsed) && Array.isArray(parsed.orders)) {
@@ -485,7 +499,7 @@ export function mapShoprenterPayload(payload: RawPayloadInput, options: Shoprent
       return;
     }
     try {
-      const draft = kind === 'pulled' ? mapPulledOrder(item as SrPulledOrder & Json, resolved) : mapWebhookOrder(item as SrWebhookOrder & Json, resolved);
+      const draft = kind === 'pulled' ? mapPulledOrder(item as SrPulledOrder & Json, resolved) : mapWebhookOrder(item as SrWebhookOrder & Json, resolved, receivedAt);
       if (draft) result.orders.push(draft);
     } catch (error) {
       result.errors.push({ ref, message: error instanceof Error ? error.message : String(error) });

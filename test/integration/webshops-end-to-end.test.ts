@@ -217,7 +217,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
         ['174', 'cancelled', 'EUR', '31.75', 1],
       ]);
       const [o172, o173, o174] = orders;
-      expect(o172).toMatchObject({ number: '172', sourceStatus: '1' });
+      expect(o172).toMatchObject({ number: '172', sourceStatus: 'Függőben lévő' });
       expect(o172!.customer).toMatchObject({ name: 'Test Test', email: 'test@test.com' });
       expect(lineSummary(o172!)).toEqual([
         ['product', '9789639715615', '1', '2400', '2400', '600'],
@@ -280,13 +280,13 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       const detail = await app.inject({ method: 'GET', url: `/v1/orders/${orders[0]!.id}` });
       expect(detail.statusCode).toBe(200);
       const body = detail.json();
-      expect(body).toMatchObject({ externalId: '172', status: 'completed', sourceStatus: '5', version: 2, totals: { total: '3990', tax: '798' } });
+      expect(body).toMatchObject({ externalId: '172', status: 'completed', sourceStatus: 'Teljesítve', version: 2, totals: { total: '3990', tax: '798' } });
       expect(body.history.map((v: { version: number }) => v.version)).toEqual([1, 2]);
       expect(body.history[0].changes).toEqual([]);
       expect(body.history[1].changes).toEqual(
         expect.arrayContaining([
           { field: 'status', from: 'received', to: 'completed' },
-          { field: 'sourceStatus', from: '1', to: '5' },
+          { field: 'sourceStatus', from: 'Függőben lévő', to: 'Teljesítve' },
           { field: 'sourceUpdatedAt', from: '2019-09-06T13:47:59.000Z', to: '2024-05-02T07:00:00.000Z' },
         ]),
       );
@@ -411,7 +411,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
 
       const orders = await ordersOf(channelId);
       expect(summary(orders)).toEqual([['172', 'completed', 'HUF', '11206', 3]]);
-      expect(orders[0]!.sourceStatus).toBe('5');
+      expect(orders[0]!.sourceStatus).toBe('Teljesítve');
       expect(lineSummary(orders[0]!)).toEqual([
         ['product', '996000004', '1', '945', '945', '255.15'],
         ['product', 'TTA1234', '1', '9000', '9000', '0'],
@@ -474,6 +474,100 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
         expect(logLines.length).toBeGreaterThan(0);
         expect(logLines.join('\n')).not.toContain(WEBHOOK_TOKEN);
       });
+    });
+  });
+
+  describe('Shoprenter webhooks the mapping cannot read (fallback: the order is fetched from the shop)', () => {
+    const WEBHOOK_TOKEN = 'e2e-shoprenter-fallback-token-4567';
+    let channelId: string;
+
+    beforeAll(async () => {
+      channelId = await createChannel({
+        name: 'Shoprenter shop with a webhook fallback',
+        connectorType: 'shoprenter',
+        config: shoprenterConfig({ clientId: 'client-id-fallback', webhookToken: WEBHOOK_TOKEN }),
+      });
+    });
+
+    const deliver = (body: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/channels/${channelId}/webhook?token=${WEBHOOK_TOKEN}`,
+        headers: { 'content-type': 'application/json' },
+        payload: Buffer.from(body, 'utf8'),
+      });
+
+    it('maps the vendor example without orderHistory.dateAdded, placed when the hub received it', async () => {
+      const done = processed();
+      const response = await deliver(srRaw('webhook-order-confirm-hu.json'));
+      expect(response.statusCode, response.body).toBe(202);
+      const event = await done;
+      expect(event.outcome).toMatchObject({ status: 'parsed', orderCount: 1 });
+      const [payload] = await payloadsOf(channelId);
+      const [order] = await ordersOf(channelId);
+      expect(order).toMatchObject({ externalId: '190', status: 'received', sourceStatus: 'Függőben lévő', currency: 'HUF' });
+      expect(order!.placedAt.toISOString()).toBe(payload!.receivedAt.toISOString());
+      expect(order!.total.toFixed()).toBe('11206');
+    });
+
+    it('fails a webhook it cannot read (visible, reprocessable) and reads the order fetched from the shop by its id instead', async () => {
+      // The vendor example about order 172, with a product price the mapping cannot read.
+      const unreadable = srRaw('webhook-order-confirm-hu.json')
+        .replace('"innerId":"190"', '"innerId":"172"')
+        .replace('b3JkZXItb3JkZXJfaWQ9MTkw', oid(172))
+        .replace('"price":"945"', '"price":"n\\/a"');
+      mockShoprenterToken('shopname');
+      const order = nock(SR_API).get(`/api/orders/${oid(172)}`).reply(200, srRaw('order-172.json'), JSON_HEADERS);
+      const children = mockOrderChildren([172], ['huf']);
+
+      const done = processed();
+      const response = await deliver(unreadable);
+      expect(response.statusCode, response.body).toBe(202);
+      const event = await done;
+      expect(event.outcome).toMatchObject({ status: 'failed', orderCount: 0, errorCode: 'invalid_data' });
+      expect(order.isDone() && children.isDone()).toBe(true);
+
+      const payloads = await payloadsOf(channelId);
+      expect(payloads.map((p) => [p.kind, p.status, p.orderCount])).toEqual([
+        ['webhook', 'parsed', 1],
+        ['webhook', 'failed', 0],
+        ['pull', 'parsed', 1],
+      ]);
+      expect(payloads[1]!.error).toBe('172: orderProducts.orderProduct[0].price is not a decimal number: "n/a"');
+      expect(payloads[2]!.source).toBe(`${SR_API}/api/orders/${encodeURIComponent(oid(172))}`);
+      expect(JSON.parse(payloads[2]!.body)).toMatchObject({ source: 'shoprenter-pull', fetched: '172', orders: [{ innerId: '172' }] });
+
+      const orders = await ordersOf(channelId);
+      expect(summary(orders)).toEqual([
+        ['172', 'received', 'HUF', '3990', 1],
+        ['190', 'received', 'HUF', '11206', 1],
+      ]);
+      expect(orders[0]).toMatchObject({ sourceStatus: 'Függőben lévő', notes: 'Megjegyzés' });
+      const version = await testDb.db.prisma.orderVersion.findFirstOrThrow({ where: { orderId: orders[0]!.id } });
+      expect(version.rawPayloadId).toBe(payloads[2]!.id);
+
+      // The webhook stays listed among the errors for ops, and can be read again.
+      const errors = await app.inject({ method: 'GET', url: `/v1/raw-payloads?status=errors&channelId=${channelId}` });
+      expect(errors.json().items.map((p: { id: string }) => p.id)).toEqual([payloads[1]!.id]);
+    });
+
+    it('leaves the webhook failed when the shop does not know the order either', async () => {
+      mockShoprenterToken('shopname');
+      const missing = nock(SR_API).get(`/api/orders/${oid(999)}`).reply(404, { message: 'Not found' }, JSON_HEADERS);
+      const unreadable = srRaw('webhook-order-confirm-hu.json').replace('"innerId":"190"', '"innerId":"999"').replace('"currency":"HUF",', '"currency":"",').replace(/"currency":"HUF"/g, '"currency":""');
+
+      const done = processed();
+      expect((await deliver(unreadable)).statusCode).toBe(202);
+      expect((await done).outcome).toMatchObject({ status: 'failed', error: '999: the order currency is unknown' });
+      expect(missing.isDone()).toBe(true);
+      const payloads = await payloadsOf(channelId);
+      expect(payloads.map((p) => [p.kind, p.status])).toEqual([
+        ['webhook', 'parsed'],
+        ['webhook', 'failed'],
+        ['pull', 'parsed'],
+        ['webhook', 'failed'],
+      ]);
+      expect(await testDb.db.prisma.order.count({ where: { channelId } })).toBe(2);
     });
   });
 

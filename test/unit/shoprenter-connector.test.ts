@@ -528,6 +528,50 @@ describe('shoprenter connector', () => {
     });
   });
 
+  describe('fetchOrder (one order by id: the fallback for a webhook that cannot be mapped)', () => {
+    it('reads GET /orders/{resource id} (the documented get_id answer) and assembles it like a pulled order, without a cursor', async () => {
+      const { connector } = makeConnector();
+      mockToken();
+      const order = nock(API).get(`/api/orders/${oid(172)}`).reply(200, raw('order-172.json'), JSON_HEADERS);
+      const children = mockChildren([172]);
+
+      const page = await connector.fetchOrder!(config, '172');
+
+      expect(order.isDone()).toBe(true);
+      expect(children.pendingMocks()).toEqual([]);
+      expect(page).toMatchObject({ source: `${API}/api/orders/${encodeURIComponent(oid(172))}`, contentType: 'application/json' });
+      expect([page.error, page.state]).toEqual([undefined, undefined]);
+      const document = JSON.parse(page.body) as Record<string, any>;
+      expect(document).toMatchObject({ source: 'shoprenter-pull', fetched: '172' });
+      expect(document.orders[0]).toMatchObject({ innerId: '172', currency: { code: 'HUF' }, orderStatus: { innerId: '1', name: 'Függőben lévő' } });
+      expect(document.orders[0].orderProducts.items).toHaveLength(1);
+
+      const mapped = shoprenterMapping.map({ kind: 'pull', body: page.body }, {});
+      expect(mapped.errors).toEqual([]);
+      expect(mapped.orders[0]).toMatchObject({ externalId: '172', status: 'received', sourceStatus: 'Függőben lévő', currency: 'HUF', notes: 'Megjegyzés', totals: { total: '3990' } });
+    });
+
+    it('says the shop has no such order on 404, and refuses what is not an order id without calling', async () => {
+      const { connector } = makeConnector();
+      mockToken();
+      nock(API).get(`/api/orders/${oid(999)}`).reply(404, { message: 'Not found' }, JSON_HEADERS);
+      const missing = await rejection(connector.fetchOrder!(config, '999'));
+      expect(missing).toMatchObject({ code: 'upstream_rejected', status: 404 });
+      expect(missing.message).toBe(`Shoprenter has no order 999 (${API}/api/orders/${encodeURIComponent(oid(999))} answered 404).`);
+      const notAnId = await rejection(connector.fetchOrder!(config, '#0'));
+      expect(notAnId.message).toBe('"#0" is not a Shoprenter order id (an inner id such as 190, or an order resource id).');
+    });
+
+    it('returns an answer that is not a JSON order with an error, to be archived as failed', async () => {
+      const { connector } = makeConnector();
+      mockToken();
+      nock(API).get(`/api/orders/${oid(172)}`).reply(200, '<html>maintenance</html>', { 'Content-Type': 'text/html' });
+      const page = await connector.fetchOrder!(config, '172');
+      expect(page.body).toBe('<html>maintenance</html>');
+      expect(page.error).toMatchObject({ code: 'invalid_data' });
+    });
+  });
+
   describe('webhook', () => {
     const body = Buffer.from(raw('webhook-order-confirm.json'), 'utf8');
     const verify = (request: Parameters<NonNullable<typeof shoprenterConnector.webhook>['verify']>[0], cfg: ShoprenterConfig = config) => {

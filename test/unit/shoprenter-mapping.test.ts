@@ -62,7 +62,7 @@ describe('shoprenter mapping', () => {
     });
 
     it('maps identity, status, shop-local dates to UTC, customer and the marketplace partner (the vendor sample order 172)', () => {
-      expect(o172).toMatchObject({ externalId: '172', number: '172', status: 'received', sourceStatus: '1', currency: 'HUF', notes: 'Comment' });
+      expect(o172).toMatchObject({ externalId: '172', number: '172', status: 'received', sourceStatus: 'Függőben lévő', currency: 'HUF', notes: 'Comment' });
       // 2019-09-06T15:47:59 in Budapest (CEST, UTC+2).
       expect(o172.placedAt).toBe('2019-09-06T13:47:59.000Z');
       expect(o172.sourceUpdatedAt).toBe('2019-09-06T13:47:59.000Z');
@@ -106,7 +106,7 @@ describe('shoprenter mapping', () => {
 
     it('maps coupon, payment fee, several tax rates, `{}` sku, NUL and Hungarian addresses (order 173)', () => {
       expect(o173.status).toBe('completed');
-      expect(o173.sourceStatus).toBe('5');
+      expect(o173.sourceStatus).toBe('Teljesítve');
       // Created 2024-03-30T22:15:00 CET (UTC+1), updated 2024-04-30T10:20:30 CEST (UTC+2).
       expect(o173.placedAt).toBe('2024-03-30T21:15:00.000Z');
       expect(o173.sourceUpdatedAt).toBe('2024-04-30T08:20:30.000Z');
@@ -149,8 +149,10 @@ describe('shoprenter mapping', () => {
     it('maps it directly, with the same external id scheme as the pull', () => {
       expect(result.errors).toEqual([]);
       expect(firstProblem(OrderDraftSchema, order)).toBeUndefined();
-      expect(order).toMatchObject({ externalId: '190', status: 'received', sourceStatus: '1', currency: 'HUF', source: { shop: 'demo' } });
+      expect(order).toMatchObject({ externalId: '190', status: 'received', sourceStatus: 'Pending', currency: 'HUF', source: { shop: 'demo' } });
       expect(order.placedAt).toBe('2025-12-01T19:57:40.000Z');
+      expect(order.sourceUpdatedAt).toBe('2025-12-01T19:57:40.000Z');
+      expect(order.transport).toBeUndefined();
       expect(order.shippingAddress?.region).toBe('Hajdú-Bihar');
     });
 
@@ -189,6 +191,42 @@ describe('shoprenter mapping', () => {
     });
   });
 
+  describe('when given the vendor order_confirm example without orderHistory.dateAdded (Hungarian doc, verbatim)', () => {
+    const body = raw('webhook-order-confirm-hu.json');
+    const receivedAt = new Date('2026-12-03T14:05:06.789Z');
+
+    it('takes the time the hub received it as placedAt, says so, and claims no shop modification time', () => {
+      const result = shoprenterMapping.map({ kind: 'webhook', body, contentType: 'application/json', receivedAt }, {});
+      expect(result.errors).toEqual([]);
+      const order = result.orders[0] as OrderDraft;
+      expect(firstProblem(OrderDraftSchema, order)).toBeUndefined();
+      expect(order).toMatchObject({ externalId: '190', status: 'received', currency: 'HUF', placedAt: '2026-12-03T14:05:06.789Z' });
+      expect(order.sourceUpdatedAt).toBeUndefined();
+      expect(order.transport).toMatchObject({ placedAtFrom: 'received' });
+      expect(order.totals).toEqual({ subtotal: '9945', discount: '0', shipping: '970.0714', fee: '0', tax: '290.9286', total: '11206' });
+      expect(order.shippingAddress).toMatchObject({ country: 'HU', region: 'Hajdú-Bihar', name: 'Teszt Péter' });
+      expectIdentities(order);
+    });
+
+    it('keeps the status as the shop names it ("Függőben lévő") as the source status', () => {
+      const order = shoprenterMapping.map({ kind: 'webhook', body, receivedAt: receivedAt.toISOString() }, {}).orders[0] as OrderDraft;
+      expect(order.sourceStatus).toBe('Függőben lévő');
+      // A status known only by its name maps by that name; the id is the fallback source status.
+      const renamed = JSON.parse(body) as Record<string, any>;
+      renamed.orders.order[0].orderHistory = { status: '9', statusText: 'Kiszállítva', comment: '' };
+      expect(shoprenterMapping.map({ kind: 'webhook', body: JSON.stringify(renamed), receivedAt }, {}).orders[0]).toMatchObject({ status: 'shipped', sourceStatus: 'Kiszállítva' });
+      renamed.orders.order[0].orderHistory = { status: '9' };
+      expect(shoprenterMapping.map({ kind: 'webhook', body: JSON.stringify(renamed), receivedAt }, {}).orders[0]).toMatchObject({ status: 'on_hold', sourceStatus: '9' });
+    });
+
+    it('still refuses a dateAdded that is not a date, and a payload with neither a date nor a received time', () => {
+      expect(map(body, {}, 'webhook').errors).toEqual([{ ref: '190', message: 'the webhook carries no date (orderHistory.dateAdded) and the payload has no received time' }]);
+      const broken = JSON.parse(body) as Record<string, any>;
+      broken.orders.order[0].orderHistory.dateAdded = 'tegnap';
+      expect(shoprenterMapping.map({ kind: 'webhook', body: JSON.stringify(broken), receivedAt }, {}).errors).toEqual([{ ref: '190', message: 'orderHistory.dateAdded is not a date: "tegnap"' }]);
+    });
+  });
+
   describe('statuses', () => {
     it('maps by override id, override name, default id, default name, else on_hold', () => {
       expect(mapShoprenterStatus({ id: '9', name: 'Kiszállítva' })).toBe('shipped');
@@ -208,7 +246,7 @@ describe('shoprenter mapping', () => {
       const kept = map(JSON.stringify(body), { abandonedCarts: 'draft' });
       expect(kept.orders.map((o) => [o.externalId, o.status, o.sourceStatus])).toEqual([
         ['172', 'draft', '0'],
-        ['173', 'completed', '5'],
+        ['173', 'completed', 'Teljesítve'],
       ]);
       const webhook = JSON.parse(raw('webhook-order-confirm.json')) as Record<string, any>;
       webhook.orders.order[0].orderHistory.status = '0';

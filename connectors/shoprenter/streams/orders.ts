@@ -1,7 +1,7 @@
 import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { ConnectorError } from '../../_kit/connector-error.ts';
 import { bodyExcerpt, type HttpResponse, type QueryValue } from '../../_kit/http.ts';
-import { innerIdOf, resourceIdOf, type ShoprenterClient } from '../client.ts';
+import { innerIdOf, resourceIdFor, resourceIdOf, type ShoprenterClient } from '../client.ts';
 import { formatLocalIso as formatShopLocal, parseLocalIso as parseShopLocal } from '../../../lib/time-zones.ts';
 import type { ResolvedShoprenterConfig, ShoprenterState } from '../spec.ts';
 import type { SrPulledDocument, SrPulledOrder } from '../types.ts';
@@ -321,4 +321,47 @@ export async function* pullOrders(
     };
     if (isLast) return;
   }
+}
+
+/**
+ * One order by its inner id ("190") or resource id, assembled like a pulled one (products, totals,
+ * currency, status name) into a one-order document `{source, fetched, orders: [order]}`: the fallback
+ * when a webhook cannot be read. Never touches the sync state (no `state`).
+ *
+ * Request: `GET /orders/{id}` (https://doc.shoprenter.hu/api/order.html, response as
+ * sr-api-docs `fixtures/api/order/response/json/get_id.json`). 404 → ConnectorError `upstream_rejected`;
+ * an answer that is not a JSON order is returned with `error` (archived as failed).
+ */
+export async function fetchOrder(client: ShoprenterClient, ref: string, options: { signal?: AbortSignal | undefined } = {}): Promise<ShoprenterPulledPage> {
+  const id = /^\d+$/.test(ref) ? resourceIdFor('order', 'order_id', ref) : ref;
+  if (innerIdOf(id) === undefined) throw new ConnectorError('upstream_rejected', `"${ref}" is not a Shoprenter order id (an inner id such as 190, or an order resource id).`);
+  const response = await client.get(`orders/${encodeURIComponent(id)}`, {}, { signal: options.signal, acceptStatuses: [404] });
+  if (response.status === 404) {
+    throw new ConnectorError('upstream_rejected', `Shoprenter has no order ${ref} (${response.url} answered 404).`, { status: 404 });
+  }
+  const broken = (message: string): ShoprenterPulledPage => ({
+    source: response.url,
+    contentType: response.contentType,
+    body: response.body,
+    page: 1,
+    error: { code: 'invalid_data', message },
+    state: undefined,
+  });
+  if (looksLikeXml(response)) return broken(`${XML_ANSWER_MESSAGE} (order ${ref}; ${response.contentType || 'no content type'})`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch (error) {
+    return broken(`expected the JSON order ${ref}, got malformed JSON: ${(error as Error).message}; starts with: ${bodyExcerpt(response.body, 120)}`);
+  }
+  if (!isObject(parsed) || typeof parsed.innerId !== 'string') return broken(`expected the JSON order ${ref}, got: ${bodyExcerpt(response.body, 120)}`);
+  const order = await assemble(client, new Expander(client, options.signal), parsed, options.signal);
+  return {
+    source: response.url,
+    contentType: 'application/json',
+    body: JSON.stringify({ source: 'shoprenter-pull', fetched: ref, orders: [order] }),
+    page: 1,
+    totalPages: 1,
+    state: undefined,
+  };
 }
