@@ -397,7 +397,7 @@ program
       }
       const channelId = options.channel ? (await hub.channels.find(options.channel)).id : undefined;
       const outcomes = await reprocessFailedPayloads(hub.context, { channelId }, print);
-      const stillFailing = outcomes.filter((o) => o.status !== 'parsed').length;
+      const stillFailing = outcomes.filter((o) => o.status !== 'parsed' && o.status !== 'skipped').length;
       console.log(`Reprocessed ${outcomes.length} payload(s); ${outcomes.length - stillFailing} now parsed, ${stillFailing} still failing.`);
     });
   });

@@ -36,7 +36,7 @@ export const RawPayloadDetailSchema = Type.Object({ ...summaryFields, body: Type
 /** What reprocessing a payload did (core/orders/payload-processing PayloadOutcome, condensed). */
 export const ReprocessOutcomeSchema = Type.Object({
   payloadId: Type.String(),
-  status: Type.Union([Type.Literal('parsed'), Type.Literal('partial'), Type.Literal('failed')]),
+  status: Type.Union([Type.Literal('parsed'), Type.Literal('partial'), Type.Literal('failed'), Type.Literal('skipped')]),
   orderCount: Type.Integer(),
   errorCode: Nullable(Type.String()),
   error: Nullable(Type.String()),

@@ -101,6 +101,13 @@ export type OrderDraft = Static<typeof OrderDraftSchema>;
 export interface MappingResult {
   orders: OrderDraft[];
   errors: MappingError[];
+  /** Records the mapping knowingly does not read (an invoice in an order channel): not errors, but ops see them. */
+  skipped?: MappingSkip[];
+}
+
+export interface MappingSkip {
+  ref?: string;
+  reason: string;
 }
 
 export interface MappingError {

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import type { ChannelMapping } from '../model/mapping.ts';
-import type { MappingError, OrderDraft } from '../model/order.ts';
+import type { MappingError, MappingSkip, OrderDraft } from '../model/order.ts';
 import { ingestOrders, type IntakeResult } from './intake.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
 
@@ -37,11 +37,13 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   }
 
   let errors: MappingError[];
+  let skipped: MappingSkip[] = [];
   let results: IntakeResult[] = [];
   let drafts: OrderDraft[] = [];
   try {
     const mapped = mapping.map(payload, payload.channel.mapping ?? {});
     errors = [...mapped.errors];
+    skipped = mapped.skipped ?? [];
     drafts = mapped.orders;
     results = await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
   } catch (error) {
@@ -55,10 +57,12 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     errors.push({ ref: rejected.externalId, message: rejected.error ?? 'rejected' });
   }
   const orderCount = results.filter((r) => r.outcome !== 'rejected').length;
+  // What was skipped is said beside the errors (or alone): ops see why a record made no order.
+  const notes: MappingError[] = [...errors, ...skipped.map((s) => ({ ...(s.ref !== undefined && { ref: s.ref }), message: `skipped: ${s.reason}` }))];
   const verdict: PayloadVerdict = {
-    status: errors.length === 0 ? 'parsed' : orderCount > 0 ? 'partial' : 'failed',
+    status: errors.length > 0 ? (orderCount > 0 ? 'partial' : 'failed') : orderCount === 0 && skipped.length > 0 ? 'skipped' : 'parsed',
     errorCode: errors.length === 0 ? undefined : 'invalid_data',
-    error: errors.length === 0 ? undefined : describeErrors(errors),
+    error: notes.length === 0 ? undefined : describeErrors(notes),
     orderCount,
   };
   await recordPayloadVerdict(db, payloadId, verdict);

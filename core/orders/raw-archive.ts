@@ -3,8 +3,11 @@ import type { Database } from '../db/database.ts';
 import { sha256 } from './content-hash.ts';
 
 export type RawPayloadKind = 'pull' | 'webhook' | 'upload' | 'push';
-/** pending: stored, not read yet; parsed: every record read; partial: some records failed; failed: nothing read. */
-export type RawPayloadStatus = 'pending' | 'parsed' | 'partial' | 'failed';
+/**
+ * pending: stored, not read yet; parsed: every record read; partial: some records failed; failed:
+ * nothing read; skipped: nothing in it is for this channel (e.g. only invoices in an order channel).
+ */
+export type RawPayloadStatus = 'pending' | 'parsed' | 'partial' | 'failed' | 'skipped';
 
 export interface ArchiveInput {
   channelId: string;

@@ -4,7 +4,7 @@ import { HubError } from '../errors.ts';
 import { decodeCursor, encodeCursor, FULL_ACCESS, inScope, pageSize, type AccessScope, type Page } from './order-queries.ts';
 import type { RawPayloadKind, RawPayloadStatus } from './raw-archive.ts';
 
-export const RAW_PAYLOAD_STATUSES = ['pending', 'parsed', 'partial', 'failed'] as const satisfies readonly RawPayloadStatus[];
+export const RAW_PAYLOAD_STATUSES = ['pending', 'parsed', 'partial', 'failed', 'skipped'] as const satisfies readonly RawPayloadStatus[];
 export const RAW_PAYLOAD_KINDS = ['pull', 'webhook', 'upload', 'push'] as const satisfies readonly RawPayloadKind[];
 
 /**

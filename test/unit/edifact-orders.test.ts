@@ -252,8 +252,10 @@ describe('edifact ORDERS mapping', () => {
   });
 
   describe('when the payload is not an ORDERS interchange', () => {
-    it('reports non-ORDERS messages and empty bodies without throwing', () => {
-      expect(map(fixture('php-edifact-multi.edi')).errors.map((e) => e.ref)).toEqual(['message 1', 'message 2']);
+    it('skips non-ORDERS messages (not an error) and reports empty bodies, without throwing', () => {
+      const multi = map(fixture('php-edifact-multi.edi'));
+      expect(multi.errors).toEqual([]);
+      expect(multi.skipped?.map((s) => s.ref)).toEqual(['message 1', 'message 2']);
       expect(map('').errors).toEqual([{ message: 'body is empty: no EDIFACT interchange' }]);
       expect(map('{"json": true}').orders).toEqual([]);
       expect(map('{"json": true}').errors.length).toBeGreaterThan(0);
@@ -271,5 +273,28 @@ describe('edifact ORDERS mapping', () => {
     expect(Value.Check(EdifactMappingOptionsSchema, { productMap: { '4000862141404': 'SKU-1' }, partyMap: { '4012345000009': 'Bau+Garten', x: { id: 'C1' } }, defaultCurrency: 'EUR', statusMap: { '1': 'cancelled' } })).toBe(true);
     expect(Value.Check(EdifactMappingOptionsSchema, { statusMap: { '1': 'gone' } })).toBe(false);
     expect(Value.Check(EdifactMappingOptionsSchema, { defaultCurrency: 'eur' })).toBe(false);
+  });
+});
+
+describe('when an interchange carries messages that are not orders', () => {
+  // The constructed order with its message type changed: an invoice sent down the order line.
+  const invoice = fixture('constructed-full-d96a.edi').replace('UNH+M1+ORDERS:D:96A:UN:EAN008', 'UNH+M1+INVOIC:D:96A:UN:EAN008');
+
+  it('skips them with the reason, as no error', () => {
+    const result = map(invoice);
+    expect(result.orders).toEqual([]);
+    expect(result.errors).toEqual([]);
+    expect(result.skipped).toEqual([{ ref: 'message M1', reason: 'INVOIC is not an order message (this channel reads ORDERS)' }]);
+  });
+
+  it('still reads the orders beside them', () => {
+    const order = fixture('constructed-full-d96a.edi');
+    const unz = order.indexOf('UNZ+');
+    const invoiceMessage = invoice.slice(invoice.indexOf('UNH+'), invoice.indexOf('UNZ+')).replaceAll('M1', 'M2');
+    const both = `${order.slice(0, unz)}${invoiceMessage}${order.slice(unz).replace('UNZ+1+', 'UNZ+2+')}`;
+    const result = map(both);
+    expect(result.orders.map((o) => o.number)).toHaveLength(1);
+    expect(result.errors).toEqual([]);
+    expect(result.skipped).toEqual([{ ref: 'message M2', reason: 'INVOIC is not an order message (this channel reads ORDERS)' }]);
   });
 });

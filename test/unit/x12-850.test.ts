@@ -304,10 +304,11 @@ describe('x12 850 mapping', () => {
       expect(single(wrap(['BEG*00*SA*P1**20240101'])).currency).toBe('USD');
     });
 
-    it('reports other transaction set types as errors for that set', () => {
+    it('skips other transaction set types with the reason, as no error', () => {
       const result = map(fixture('node-x12-855.edi'));
       expect(result.orders).toEqual([]);
-      expect(result.errors).toEqual([{ ref: 'ST 0005', message: expect.stringMatching(/transaction set 855 at segment 3 .* is not an 850/) }]);
+      expect(result.errors).toEqual([]);
+      expect(result.skipped).toEqual([{ ref: 'ST 0005', reason: expect.stringMatching(/transaction set 855 at segment 3 .* is not an 850/) }]);
     });
   });
 
@@ -347,3 +348,4 @@ describe('x12 850 mapping', () => {
     });
   });
 });
+

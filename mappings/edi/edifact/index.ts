@@ -68,6 +68,11 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
         const tally = tallyOf(interchange);
         tally.messages++;
         const ref = `message ${message.ref || '?'}`;
+        if (message.type && message.type !== 'ORDERS') {
+          // Partners send invoices and despatch advices down the same line: not an order, not an error.
+          (result.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
+          return;
+        }
         if (message.errors.length > 0) {
           tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
           return;

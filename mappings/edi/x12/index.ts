@@ -33,7 +33,7 @@ export type { X12Delimiters, X12Position, X12Segment, X12Tokens } from './tokeni
  * - A set that fails its SE count/control number, or that cannot be read (no BEG, bad quantity…), is an
  *   error with ref `ST <control number>` and a message naming the segment and its position; the other
  *   sets of the payload are still mapped.
- * - A transaction set of another type (855, 997…) is an error for that set: this channel takes 850s.
+ * - A transaction set of another type (855, 997, 810…) is skipped, not an error: this channel takes 850s.
  * - Structural errors outside any set (no ISA, stray segments) are errors without a set ref.
  * - Envelope warnings (GE/IEA counts and control numbers, missing trailers) and control-total findings
  *   (CTT, AMT) do not fail anything: they are kept on each affected draft in `transport.x12.warnings`.
@@ -48,7 +48,7 @@ export function mapX12Payload(payload: RawPayloadInput, options: X12MappingOptio
     }
     for (const set of doc.transactionSets) {
       if (set.type !== '850') {
-        result.errors.push({ ref: setRef(set.controlNumber), message: `transaction set ${set.type} at ${formatPosition(set.segments[0]!)} is not an 850 purchase order: skipped` });
+        (result.skipped ??= []).push({ ref: setRef(set.controlNumber), reason: `transaction set ${set.type} at ${formatPosition(set.segments[0]!)} is not an 850 purchase order` });
         continue;
       }
       const mapped = map850Set(set, options);

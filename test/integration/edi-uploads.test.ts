@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
@@ -7,7 +8,7 @@ import { actingAs, makeUser } from '../helpers/auth.ts';
 import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 
 /**
- * Pushes are limited by their channel, not by one number for the whole API: an EDI channel takes
+ * EDI uploads through the real hub. Pushes are limited by their channel, not by one number for the whole API: an EDI channel takes
  * files up to its maxFileBytes (64 MiB by default, above the 10 MiB default for webhooks); a file
  * above its channel's limit is refused with a 413 that names the limit, and, when the partner's
  * upload token proves who sent it, the refusal is a failed payload ops can see, keeping the start.
@@ -15,7 +16,7 @@ import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 const TOKEN = 'partner-upload-token-0123456789';
 
 for (const [kind, createDb] of DATABASE_KINDS) {
-  describe(`upload limits per channel (${kind})`, () => {
+  describe(`EDI uploads (${kind})`, () => {
     let t: TestDatabase;
     let hub: Hub;
     let app: FastifyInstance;
@@ -85,6 +86,22 @@ for (const [kind, createDb] of DATABASE_KINDS) {
       expect(response.statusCode).toBe(413);
       expect(response.json<{ error: { details: Record<string, unknown> } }>().error.details).toEqual({ reason: 'too_large', limit: 2048 });
       expect(await t.db.prisma.rawPayload.count({ where: { channelId } })).toBe(0);
+    });
+
+    it('skips an interchange of messages that are not orders (PAORES) with the reason, not as a failure', async () => {
+      const channelId = await ediChannel('Mixed partner');
+      const body = readFileSync(new URL('../fixtures/edi/edifact/php-edifact-multi.edi', import.meta.url));
+      const response = await upload(channelId, body);
+      expect(response.statusCode, response.body).toBe(202);
+      const { payloadId } = response.json<{ payloadId: string }>();
+      const read = await admin.inject({ method: 'POST', url: `/v1/raw-payloads/${payloadId}/reprocess` });
+      expect(read.json()).toMatchObject({ status: 'skipped', orderCount: 0 });
+      const payload = await t.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId } });
+      expect(payload).toMatchObject({ status: 'skipped', errorCode: null });
+      expect(payload.error).toContain('message 1: skipped: PAORES is not an order message');
+      // Not among the payloads that need attention.
+      const errors = await admin.inject({ method: 'GET', url: `/v1/raw-payloads?channelId=${channelId}&status=errors` });
+      expect(errors.json<{ items: unknown[] }>().items).toEqual([]);
     });
   });
 }
