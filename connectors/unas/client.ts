@@ -55,6 +55,26 @@ export interface GetOrderQuery {
 
 type UnasFunction = 'login' | 'getOrder' | 'setOrder';
 
+/** The answer behind a refusal (an `<Error>` body, a 4xx page), so the pull can archive it with its text. */
+export interface UnasAnswer {
+  fn: UnasFunction;
+  url: string;
+  status: number;
+  contentType: string;
+  /** Decoded text (lossy when the bytes were invalid in their charset). */
+  body: string;
+}
+
+const answers = new WeakMap<Error, UnasAnswer>();
+
+/** The UNAS answer a client error was made from, when there was one (none for network errors). */
+export function unasAnswerOf(error: unknown): UnasAnswer | undefined {
+  return error instanceof Error ? answers.get(error) : undefined;
+}
+
+/** An `<Error>` answer is a few hundred bytes: larger 2xx bodies are not parsed twice to look for one. */
+const MAX_ERROR_BODY_BYTES = 16_384;
+
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]);
 /** Renew the token this long before UNAS's Expire (clock skew, long pages). */
 const TOKEN_MARGIN_MS = 5 * 60_000;
@@ -199,6 +219,12 @@ export class UnasClient {
 
   /** A non-2xx answer as a ConnectorError: ban → upstream_unavailable (with the end), 401/403 → unauthorized. */
   #failure(fn: UnasFunction, response: UnasResponse): ConnectorError {
+    const error = this.#failureOf(fn, response);
+    answers.set(error, { fn, url: response.url, status: response.status, contentType: response.contentType, body: decodeLossy(response.bytes, { contentType: response.contentType }) });
+    return error;
+  }
+
+  #failureOf(fn: UnasFunction, response: UnasResponse): ConnectorError {
     const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
     const message = unasErrorMessage(parsed) ?? (bodyExcerpt(parsed.ok ? decodeLossy(response.bytes, { contentType: response.contentType }) : parsed.text) || 'no message');
     const what = `POST ${response.url}`;
@@ -218,7 +244,17 @@ export class UnasClient {
     if (response.status === 404) {
       return new ConnectorError('upstream_rejected', `${this.#service} has no ${fn} function at ${response.url} (HTTP 404): ${message}`, { status: 404 });
     }
+    if (response.status >= 200 && response.status < 300) {
+      return new ConnectorError('upstream_rejected', `${this.#service} answered ${what} with HTTP ${response.status} and <Error>: ${message}`, { status: response.status });
+    }
     return new ConnectorError('upstream_rejected', `${this.#service} rejected ${what} with HTTP ${response.status}: ${message}`, { status: response.status });
+  }
+
+  /** A 2xx whose body is `<Error>…</Error>` (UNAS answers some refusals with HTTP 200). */
+  #isErrorAnswer(response: UnasResponse): boolean {
+    if (response.bytes.length > MAX_ERROR_BODY_BYTES) return false;
+    const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
+    return parsed.ok && parsed.root === 'Error';
   }
 
   /**
@@ -237,7 +273,7 @@ export class UnasClient {
     }
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Params><ApiKey>${escapeXml(this.#config.apiKey)}</ApiKey></Params>`;
     const response = await this.#post('login', body, {}, 1, signal);
-    if (response.status < 200 || response.status >= 300) {
+    if (response.status < 200 || response.status >= 300 || this.#isErrorAnswer(response)) {
       const error = this.#failure('login', response);
       if (error.code === 'unauthorized') failedLogins.set(this.#cacheKey, { until: this.#now() + FAILED_LOGIN_HOLD_MS, message: error.message });
       throw error;
@@ -247,6 +283,7 @@ export class UnasClient {
     if (!parsed.ok || !token) {
       const why = !parsed.ok ? parsed.message : `no <Token> in <${parsed.root}>: ${bodyExcerpt(parsed.decoded.text)}`;
       const error = new ConnectorError('unauthorized', `${this.#service} login at ${response.url} gave no token: ${why}`, { status: response.status });
+      answers.set(error, { fn: 'login', url: response.url, status: response.status, contentType: response.contentType, body: decodeLossy(response.bytes, { contentType: response.contentType }) });
       failedLogins.set(this.#cacheKey, { until: this.#now() + FAILED_LOGIN_HOLD_MS, message: error.message });
       throw error;
     }
@@ -330,9 +367,11 @@ export class UnasClient {
     let { token, fresh } = await this.#token(signal);
     for (;;) {
       const response = await this.#post(fn, body, { Authorization: `Bearer ${token}` }, attempts, signal);
-      if (response.status >= 200 && response.status < 300) return response;
+      const ok = response.status >= 200 && response.status < 300;
+      if (ok && !this.#isErrorAnswer(response)) return response;
       const error = this.#failure(fn, response);
-      const tokenProblem = !(error instanceof UnasBannedError) && (response.status === 401 || response.status === 403 || (response.status === 400 && TOKEN_PROBLEM.test(error.message)));
+      const tokenProblem =
+        !(error instanceof UnasBannedError) && (response.status === 401 || response.status === 403 || ((response.status === 400 || ok) && TOKEN_PROBLEM.test(error.message)));
       if (tokenProblem && !fresh && this.#config.authMode === 'login') {
         tokens.delete(this.#cacheKey);
         ({ token } = await this.#login(signal));
@@ -340,7 +379,10 @@ export class UnasClient {
         continue;
       }
       if (tokenProblem) {
-        throw new ConnectorError('unauthorized', error.message, error.status === undefined ? {} : { status: error.status });
+        const refused = new ConnectorError('unauthorized', error.message, error.status === undefined ? {} : { status: error.status });
+        const answer = answers.get(error);
+        if (answer) answers.set(refused, answer);
+        throw refused;
       }
       throw error;
     }

@@ -207,21 +207,36 @@ describe('unas connector', () => {
       expect(pages[0]?.contentType).toBe('text/xml');
     });
 
-    it('archives bytes invalid in the declared charset lossily with an error, goes on, and does not advance the cursor', async () => {
-      nock(API)
+    it('archives bytes invalid in the declared charset lossily with an error, stops paging there, and does not advance the cursor', async () => {
+      const scope = nock(API)
         .post('/shop/login').reply(200, text('login.xml'), XML)
         .post('/shop/getOrder').reply(200, raw('get-order-iso-8859-2.xml'), { 'Content-Type': 'text/xml; charset=UTF-8' })
-        .post('/shop/getOrder').reply(200, Buffer.concat([Buffer.from('<?xml version="1.0" encoding="UTF-8"?><Orders><Order><Key>'), Buffer.from([0xf5]), Buffer.from('</Key></Order></Orders>')]), XML)
-        .post('/shop/getOrder').reply(200, text('truncated.xml'), XML)
-        .post('/shop/getOrder').reply(200, ordersXml([]), XML);
+        .post('/shop/getOrder').reply(200, Buffer.concat([Buffer.from('<?xml version="1.0" encoding="UTF-8"?><Orders><Order><Key>'), Buffer.from([0xf5]), Buffer.from('</Key></Order></Orders>')]), XML);
       const pages = await collect(makeConnector().connector, undefined, { ...config, limitNum: 1 });
       // header UTF-8 vs declaration ISO-8859-2: the declaration wins because the bytes are not UTF-8
       expect(pages[0]?.error).toBeUndefined();
       expect(pages[0]?.warning).toMatch(/decoded as iso-8859-2/);
-      expect(pages[1]?.error).toEqual({ code: 'invalid_data', message: expect.stringMatching(/bytes invalid in the declared encoding utf-8 at byte \d+ \(f5/) });
+      expect(pages[1]?.error).toEqual({ code: 'invalid_data', message: expect.stringMatching(/bytes invalid in the declared encoding utf-8 at byte \d+ \(f5.*no further page is requested/) });
       expect(pages[1]?.body).toContain('<Key>\uFFFD</Key>');
-      expect(pages[2]?.error?.message).toMatch(/expected <Orders> XML: malformed XML/);
-      expect(pages.map((p) => p.state)).toEqual([undefined, undefined, undefined, undefined]);
+      expect(pages).toHaveLength(2);
+      expect(pages.map((p) => p.state)).toEqual([undefined, undefined]);
+      expect(scope.isDone()).toBe(true);
+    });
+
+    it('does not count a broken page as full: no further page is requested in that run', async () => {
+      const { calls, record } = recorder();
+      nock(API)
+        .post('/shop/login').reply(200, text('login.xml'), XML)
+        .post('/shop/getOrder').reply(200, function (this: any, uri: string, body: unknown) {
+          record('getOrder').call(this, uri, body);
+          return text('truncated.xml');
+        }, XML);
+      const pages = await collect(makeConnector().connector, { modifiedAfter: '2024-07-15T11:00:00.000Z' });
+      expect(calls).toHaveLength(1);
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.error?.message).toMatch(/expected <Orders> XML: malformed XML.*no further page is requested/);
+      expect(pages[0]?.state).toBeUndefined();
+      expect(nock.pendingMocks()).toEqual([]);
     });
 
     it('refuses a DOCTYPE answer as a broken page', async () => {
@@ -233,6 +248,23 @@ describe('unas connector', () => {
   });
 
   describe('when UNAS refuses or fails', () => {
+    it('archives an <Error> answered with HTTP 200 with its text, and the run fails naming it', async () => {
+      nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(200, text('error.xml'), XML);
+      const pages: PulledPage<UnasState>[] = [];
+      const error = await rejection(
+        (async () => {
+          for await (const page of makeConnector().connector.pull!(config, undefined, { now: () => NOW })) pages.push(page);
+        })(),
+      );
+      expect(error.code).toBe('upstream_rejected');
+      expect(error.message).toBe('UNAS answered POST https://api.unas.eu/shop/getOrder with HTTP 200 and <Error>: Invalid value in LimitNum');
+      expect(pages).toHaveLength(1);
+      expect(pages[0]?.body).toBe(text('error.xml'));
+      expect(pages[0]?.error).toEqual({ code: 'upstream_rejected', message: error.message });
+      expect(pages[0]?.source).toMatch(/^https:\/\/api\.unas\.eu\/shop\/getOrder\?TimeModStart=&TimeModEnd=\d+&LimitNum=2&LimitStart=0$/);
+      expect(pages[0]?.state).toBeUndefined();
+    });
+
     it('turns a 400 <Error> into upstream_rejected with the message', async () => {
       nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(400, text('error.xml'), XML);
       const { connector, sleeps } = makeConnector();

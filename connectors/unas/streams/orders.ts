@@ -1,13 +1,11 @@
 import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { parseXmlBytes, xmlChild, xmlList } from '../../_kit/xml.ts';
-import type { UnasClient } from '../client.ts';
+import { unasAnswerOf, type UnasClient } from '../client.ts';
 import type { ResolvedUnasConfig, UnasState } from '../spec.ts';
 
 /** Never loop forever on a server that ignores LimitStart: at most this many requests per run. */
 const MAX_PAGES = 10_000;
 const SECOND = 1000;
-/** Broken pages in a row after which the run stops (a server answering garbage would otherwise burn the hourly limit). */
-const MAX_BROKEN_IN_A_ROW = 3;
 
 /** A pulled page, plus a warning ops should see (not an error: the page itself is fine). */
 export interface UnasPulledPage extends PulledPage<UnasState> {
@@ -46,9 +44,11 @@ function readPage(bytes: Buffer, contentType: string): PageRead & { text: string
  *   UNAS clock up to that much ahead of ours; intake is idempotent for the re-read orders.
  * - The cursor never moves back and never passes the run start: a cursor in the future (clock skew,
  *   bad data) is reset to the run start, with a `warning`.
- * - A broken page (not decodable, not XML, not `<Orders>`) freezes the cursor for this run; paging
- *   goes on (it is counted as a full page) so the rest of the window is still delivered; after
- *   MAX_BROKEN_IN_A_ROW broken answers in a row the run stops.
+ * - A broken page (not decodable, not XML, not `<Orders>`) ends the run: it is not counted as a full
+ *   page, no further page is requested (multi-order getOrder calls are few per hour), the cursor
+ *   stays where it was, so the next run reads the whole window again.
+ * - A refusal with a body (`<Error>` with HTTP 200 or 400, a ban, a refused login) is yielded as an
+ *   error page carrying that text, so it is archived, and then thrown: the run ends with its message.
  * - UNAS allows few multi-order getOrder calls (PREMIUM 30/h, VIP 90/h): a run costs
  *   ceil(changed orders / LimitNum) calls, and one more when the count is an exact multiple.
  */
@@ -69,17 +69,32 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
   const timeModEnd = runStart.getTime() / SECOND;
 
   let frozen = false;
-  let brokenInARow = 0;
   for (let page = 1; page <= MAX_PAGES; page++) {
     const limitStart = (page - 1) * config.limitNum;
-    const response = await client.getOrders(
-      { timeModStart, timeModEnd, limitNum: config.limitNum, limitStart, status: config.statusFilter },
-      { signal: options.signal },
-    );
+    const query = `?TimeModStart=${timeModStart ?? ''}&TimeModEnd=${timeModEnd}&LimitNum=${config.limitNum}&LimitStart=${limitStart}${config.statusFilter ? `&Status=${encodeURIComponent(config.statusFilter)}` : ''}`;
+    let response;
+    try {
+      response = await client.getOrders({ timeModStart, timeModEnd, limitNum: config.limitNum, limitStart, status: config.statusFilter }, { signal: options.signal });
+    } catch (error) {
+      const answer = unasAnswerOf(error);
+      if (answer) {
+        options.onProgress?.({ page });
+        yield {
+          source: answer.fn === 'getOrder' ? `${answer.url}${query}` : answer.url,
+          contentType: answer.contentType,
+          body: answer.body,
+          page,
+          totalPages: undefined,
+          error: { code: (error as { code?: string }).code ?? 'upstream_rejected', message: (error as Error).message },
+          state: undefined,
+        };
+      }
+      throw error;
+    }
     options.onProgress?.({ page });
     const read = readPage(response.bytes, response.contentType);
     const out: UnasPulledPage = {
-      source: `${response.url}?TimeModStart=${timeModStart ?? ''}&TimeModEnd=${timeModEnd}&LimitNum=${config.limitNum}&LimitStart=${limitStart}${config.statusFilter ? `&Status=${encodeURIComponent(config.statusFilter)}` : ''}`,
+      source: `${response.url}${query}`,
       contentType: response.contentType,
       body: read.text,
       page,
@@ -93,13 +108,10 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
 
     let last: boolean;
     if (!read.ok) {
-      out.error = { code: 'invalid_data', message: read.message };
+      out.error = { code: 'invalid_data', message: `${read.message} (page ${page}: no further page is requested in this run; the cursor stays where it was)` };
       frozen = true;
-      brokenInARow += 1;
-      last = brokenInARow >= MAX_BROKEN_IN_A_ROW;
-      if (last) notes.push(`${brokenInARow} broken answers in a row: the run stops here; the cursor stays where it was.`);
+      last = true;
     } else {
-      brokenInARow = 0;
       notes.push(...read.warnings);
       last = read.orders < config.limitNum;
       if (read.orders > config.limitNum) {
