@@ -35,8 +35,8 @@ export interface UnasResponse {
 export class UnasBannedError extends ConnectorError {
   readonly bannedUntil: Date | undefined;
 
-  constructor(message: string, bannedUntil: Date | undefined, status: number) {
-    super('upstream_unavailable', message, { status });
+  constructor(message: string, bannedUntil: Date | undefined, status?: number) {
+    super('upstream_unavailable', message, status === undefined ? {} : { status });
     this.name = 'UnasBannedError';
     this.bannedUntil = bannedUntil;
   }
@@ -96,11 +96,17 @@ interface CachedToken {
 /** In-memory, per process, keyed by a hash of baseUrl + apiKey (the key itself is never a map key). */
 const tokens = new Map<string, CachedToken>();
 const failedLogins = new Map<string, { until: number; message: string }>();
+/**
+ * Bans seen by this process, per API root (UNAS bans the IP): check and write-back calls, which have
+ * no sync state, send nothing before the end either. The pull's hold is stored in its sync state.
+ */
+const bans = new Map<string, { until: number; message: string }>();
 
-/** Forgets every cached token and failed login (tests, or after a key rotation). */
+/** Forgets every cached token, failed login and ban (tests, or after a key rotation). */
 export function resetUnasAuthCache(): void {
   tokens.clear();
   failedLogins.clear();
+  bans.clear();
 }
 
 export function authCacheKey(baseUrl: string, apiKey: string): string {
@@ -132,6 +138,11 @@ export class UnasClient {
     this.#cacheKey = authCacheKey(config.baseUrl, config.apiKey);
   }
 
+  /** Hash of baseUrl + key (never the key): tells whether a stored login hold is about this key. */
+  get keyHash(): string {
+    return this.#cacheKey;
+  }
+
   urlOf(fn: UnasFunction): string {
     return `${this.#config.baseUrl}/${fn}`;
   }
@@ -154,6 +165,10 @@ export class UnasClient {
    */
   async #post(fn: UnasFunction, body: string, headers: Record<string, string>, attempts: number, signal?: AbortSignal): Promise<UnasResponse> {
     const url = this.urlOf(fn);
+    const ban = bans.get(this.#config.baseUrl);
+    if (ban && ban.until > this.#now()) {
+      throw new UnasBannedError(`${this.#service} banned this IP: no call before ${new Date(ban.until).toISOString()} (POST ${url} not sent). ${ban.message}`, new Date(ban.until));
+    }
     const sleep = this.#options.sleep ?? defaultSleep;
     const maxRetryAfterMs = this.#options.maxRetryAfterMs ?? 120_000;
     let lastProblem = 'no attempt made';
@@ -230,6 +245,7 @@ export class UnasClient {
     const what = `POST ${response.url}`;
     if (BAN.test(message)) {
       const until = parseUnasBanTime(message);
+      if (until) bans.set(this.#config.baseUrl, { until: until.getTime(), message });
       return new UnasBannedError(
         `${this.#service} banned this IP${until ? ` until ${until.toISOString()}` : ''} (${what}, HTTP ${response.status}): ${message}`,
         until,

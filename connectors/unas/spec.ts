@@ -59,7 +59,24 @@ export const UNAS_SECRET_FIELDS = ['apiKey'] as const;
  * Sync state: `modifiedAfter` — every order modified before this instant (ISO UTC) is stored. It is
  * the TimeModEnd of the last clean run.
  */
-export const UnasStateSchema = Type.Object({ modifiedAfter: Type.Optional(Type.String({ format: 'date-time' })) });
+export const UnasHoldSchema = Type.Object({
+  /** ban: UNAS banned the IP (its answer names the end); login: the key was refused. */
+  reason: Type.Union([Type.Literal('ban'), Type.Literal('login')]),
+  /** No call to UNAS before this instant (ISO UTC). */
+  until: Type.String({ format: 'date-time' }),
+  /** The refusal as it was reported (no secrets). */
+  message: Type.String(),
+  /** login holds: sha256 of baseUrl + key, so a new key is tried at once. */
+  key: Type.Optional(Type.String()),
+});
+export type UnasHold = Static<typeof UnasHoldSchema>;
+
+/**
+ * `hold` — a ban or a refused login: no call before `hold.until`. It lives in the sync state (persisted
+ * with the channel) because CLI calls and restarts start new processes, and UNAS bans the IP after 5
+ * failed logins an hour; a clean run's last page writes a state without it.
+ */
+export const UnasStateSchema = Type.Object({ modifiedAfter: Type.Optional(Type.String({ format: 'date-time' })), hold: Type.Optional(UnasHoldSchema) });
 export type UnasState = Static<typeof UnasStateSchema>;
 
 export interface ResolvedUnasConfig {

@@ -63,6 +63,22 @@ async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
   throw new Error('expected a rejection');
 }
 
+/** Every page a pull yields, and the error it ends with (if any). */
+async function pullAll(connector: ReturnType<typeof makeConnector>['connector'], state: UnasState | undefined, now: Date, cfg: any = config) {
+  const pages: Array<PulledPage<UnasState>> = [];
+  try {
+    for await (const page of connector.pull!(cfg, state, { now: () => now })) pages.push(page);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConnectorError);
+    return { pages, error: error as ConnectorError };
+  }
+  return { pages, error: undefined };
+}
+
+/** The state a sync would persist after these pages: the last page's `state` that was set. */
+const persisted = (before: UnasState | undefined, pages: Array<PulledPage<UnasState>>): UnasState | undefined =>
+  pages.reduce<UnasState | undefined>((s, p) => p.state ?? s, before);
+
 const param = (body: string, name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
 
 /** Records every request body and Authorization of a nock scope. */
@@ -284,6 +300,84 @@ describe('unas connector', () => {
       expect((error as UnasBannedError).bannedUntil?.toISOString()).toBe('2022-02-28T09:00:00.000Z');
       expect(error.message).toContain('until 2022-02-28T09:00:00.000Z');
       expect(parseUnasBanTime('banned till 07.01.2024 10:00:00')?.toISOString()).toBe('2024-07-01T08:00:00.000Z');
+    });
+
+    it('honours the ban end across processes: the hold is in the sync state, nothing is sent before it, the message says until when', async () => {
+      const banAt = new Date('2022-02-28T08:00:00Z');
+      const before: UnasState = { modifiedAfter: '2022-02-28T07:00:00.000Z' };
+      nock(API)
+        .post('/shop/login').reply(200, text('login.xml'), XML)
+        .post('/shop/getOrder').reply(200, ordersXml([1, 2]), XML)
+        .post('/shop/getOrder').reply(400, text('error-ban.xml'), XML);
+      const first = await pullAll(makeConnector().connector, before, banAt);
+      expect(first.error).toBeInstanceOf(UnasBannedError);
+      expect(first.pages).toHaveLength(2);
+      expect(first.pages[0]?.state).toBeUndefined();
+      expect(first.pages[1]?.body).toBe(text('error-ban.xml'));
+      expect(first.pages[1]?.error).toEqual({ code: 'upstream_unavailable', message: expect.stringContaining('until 2022-02-28T09:00:00.000Z') });
+      const stored = persisted(before, first.pages);
+      expect(stored).toEqual({ modifiedAfter: before.modifiedAfter, hold: { reason: 'ban', until: '2022-02-28T09:00:00.000Z', message: first.error?.message } });
+
+      // A new process (CLI call, restart): no memory, only the stored state. Nothing may be sent.
+      resetUnasAuthCache();
+      const untouched = nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(200, ordersXml([]), XML);
+      const held = await pullAll(makeConnector().connector, stored, new Date('2022-02-28T08:59:59Z'));
+      expect(held.pages).toEqual([]);
+      expect(held.error).toBeInstanceOf(UnasBannedError);
+      expect(held.error?.message).toMatch(/^UNAS banned this IP: no call to UNAS before 2022-02-28T09:00:00.000Z \(the ban's end; nothing was sent\)/);
+      expect((held.error as UnasBannedError).bannedUntil?.toISOString()).toBe('2022-02-28T09:00:00.000Z');
+      expect(untouched.isDone()).toBe(false);
+
+      // At the end the pull calls again; a clean run's last page drops the hold.
+      const after = await pullAll(makeConnector().connector, stored, new Date('2022-02-28T09:00:00Z'));
+      expect(after.error).toBeUndefined();
+      expect(untouched.isDone()).toBe(true);
+      expect(persisted(stored, after.pages)).toEqual({ modifiedAfter: '2022-02-28T09:00:00.000Z' });
+    });
+
+    it('sends no call before a ban end it has seen in this process (check and write-back have no sync state)', async () => {
+      nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(400, text('error-ban.xml'), XML);
+      const banAt = new Date('2022-02-28T08:00:00Z');
+      const seeing = createUnasConnector({ http: { jitter: 0, now: () => banAt.getTime(), sleep: async () => undefined } });
+      expect((await pullAll(seeing, undefined, banAt)).error).toBeInstanceOf(UnasBannedError);
+      const untouched = nock(API).post('/shop/setOrder').reply(200, '<Orders><Order><Key>K1</Key><Status>ok</Status></Order></Orders>', XML);
+      const error = await rejection(seeing.writeStatus!(config, { externalId: 'K1|1', status: 'Teljesítve' }));
+      expect(error).toBeInstanceOf(UnasBannedError);
+      expect(error.message).toMatch(/no call before 2022-02-28T09:00:00.000Z \(POST https:\/\/api.unas.eu\/shop\/setOrder not sent\)/);
+      expect(untouched.isDone()).toBe(false);
+    });
+
+    it('stores a refused login as a hold in the sync state: a new process does not send the same key again for 15 minutes; a new key is tried', async () => {
+      nock(API).post('/shop/login').once().reply(400, text('error-bad-api-key.xml'), XML);
+      const first = await pullAll(makeConnector().connector, { modifiedAfter: '2024-07-15T11:00:00.000Z' }, NOW);
+      expect(first.error?.code).toBe('unauthorized');
+      expect(first.pages).toHaveLength(1);
+      expect(first.pages[0]?.body).toBe(text('error-bad-api-key.xml'));
+      expect(first.pages[0]?.source).toBe('https://api.unas.eu/shop/login');
+      const stored = first.pages[0]?.state;
+      expect(stored).toEqual({
+        modifiedAfter: '2024-07-15T11:00:00.000Z',
+        hold: { reason: 'login', until: '2024-07-15T12:15:00.000Z', message: first.error?.message, key: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
+      expect(JSON.stringify(stored)).not.toContain('unas-key-1234');
+
+      resetUnasAuthCache();
+      const untouched = nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(200, ordersXml([]), XML);
+      const held = await pullAll(makeConnector().connector, stored, new Date(NOW.getTime() + 10 * 60_000));
+      expect(held.pages).toEqual([]);
+      expect(held.error?.code).toBe('unauthorized');
+      expect(held.error?.message).toMatch(/^The API key was refused; it is not sent again before 2024-07-15T12:15:00.000Z .*Invalid API Key/);
+      expect(untouched.isDone()).toBe(false);
+
+      // A changed key is not held back by the old key's hold.
+      const changed = await pullAll(makeConnector().connector, stored, new Date(NOW.getTime() + 10 * 60_000), { ...config, apiKey: 'unas-key-5678' });
+      expect(changed.error).toBeUndefined();
+      expect(untouched.isDone()).toBe(true);
+
+      // After the hold the same key is tried again.
+      resetUnasAuthCache();
+      nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(200, ordersXml([]), XML);
+      expect((await pullAll(makeConnector().connector, stored, new Date(NOW.getTime() + 15 * 60_000))).error).toBeUndefined();
     });
 
     it('reports a refused login as unauthorized, never retries it, and holds the key back for a while', async () => {

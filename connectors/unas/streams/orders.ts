@@ -1,7 +1,8 @@
 import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { parseXmlBytes, xmlChild, xmlList } from '../../_kit/xml.ts';
-import { unasAnswerOf, type UnasClient } from '../client.ts';
-import type { ResolvedUnasConfig, UnasState } from '../spec.ts';
+import { ConnectorError } from '../../_kit/connector-error.ts';
+import { FAILED_LOGIN_HOLD_MS, UnasBannedError, unasAnswerOf, type UnasClient } from '../client.ts';
+import type { ResolvedUnasConfig, UnasHold, UnasState } from '../spec.ts';
 
 /** Never loop forever on a server that ignores LimitStart: at most this many requests per run. */
 const MAX_PAGES = 10_000;
@@ -16,6 +17,41 @@ function parseCursor(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value) ? undefined : date;
+}
+
+/** A ban answer without a readable end: UNAS's ban for ≥ 20 failed calls lasts 1 hour [doc]. */
+const DEFAULT_BAN_MS = 60 * 60_000;
+
+/** The stored hold that still forbids calls now (a login hold only for the key it was about). */
+function activeHold(state: UnasState | undefined, now: Date, keyHash: string): { hold: UnasHold; until: Date } | undefined {
+  const hold = state?.hold;
+  if (!hold || typeof hold !== 'object') return undefined;
+  const until = new Date(hold.until);
+  if (Number.isNaN(until.getTime()) || until <= now) return undefined;
+  if (hold.reason === 'login' && hold.key !== keyHash) return undefined;
+  return { hold, until };
+}
+
+function holdError({ hold, until }: { hold: UnasHold; until: Date }): ConnectorError {
+  if (hold.reason === 'ban') {
+    return new UnasBannedError(`UNAS banned this IP: no call to UNAS before ${until.toISOString()} (the ban's end; nothing was sent). ${hold.message}`, until);
+  }
+  return new ConnectorError(
+    'unauthorized',
+    `The API key was refused; it is not sent again before ${until.toISOString()} (UNAS bans the IP after 5 failed logins an hour; a changed key is tried at once). ${hold.message}`,
+  );
+}
+
+/** The hold a refusal calls for: a ban until its end, a refused login for FAILED_LOGIN_HOLD_MS. */
+function holdFor(error: unknown, now: Date, keyHash: string): UnasHold | undefined {
+  if (error instanceof UnasBannedError) {
+    const until = error.bannedUntil ?? new Date(now.getTime() + DEFAULT_BAN_MS);
+    return { reason: 'ban', until: until.toISOString(), message: error.message };
+  }
+  if (error instanceof ConnectorError && error.code === 'unauthorized' && unasAnswerOf(error)?.fn === 'login') {
+    return { reason: 'login', until: new Date(now.getTime() + FAILED_LOGIN_HOLD_MS).toISOString(), message: error.message, key: keyHash };
+  }
+  return undefined;
 }
 
 type PageRead = { ok: true; orders: number; warnings: string[] } | { ok: false; message: string; text: string };
@@ -49,6 +85,9 @@ function readPage(bytes: Buffer, contentType: string): PageRead & { text: string
  *   stays where it was, so the next run reads the whole window again.
  * - A refusal with a body (`<Error>` with HTTP 200 or 400, a ban, a refused login) is yielded as an
  *   error page carrying that text, so it is archived, and then thrown: the run ends with its message.
+ * - Holds: a ban (until its end; 1 h when the answer names none) or a refused login (15 min, for that
+ *   key) is put in the state of that error page (the cursor unchanged). While a stored hold lasts, a
+ *   pull sends nothing and fails at once saying until when.
  * - UNAS allows few multi-order getOrder calls (PREMIUM 30/h, VIP 90/h): a run costs
  *   ceil(changed orders / LimitNum) calls, and one more when the count is an exact multiple.
  */
@@ -56,6 +95,8 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
   const now = options.now ?? (() => new Date());
   // Whole seconds: TimeModStart/TimeModEnd are unix seconds.
   const runStart = new Date(Math.floor(now().getTime() / SECOND) * SECOND);
+  const held = activeHold(state, now(), client.keyHash);
+  if (held) throw holdError(held);
 
   let warning: string | undefined;
   let cursor = parseCursor(state?.modifiedAfter);
@@ -77,6 +118,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
       response = await client.getOrders({ timeModStart, timeModEnd, limitNum: config.limitNum, limitStart, status: config.statusFilter }, { signal: options.signal });
     } catch (error) {
       const answer = unasAnswerOf(error);
+      const hold = holdFor(error, now(), client.keyHash);
       if (answer) {
         options.onProgress?.({ page });
         yield {
@@ -86,7 +128,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
           page,
           totalPages: undefined,
           error: { code: (error as { code?: string }).code ?? 'upstream_rejected', message: (error as Error).message },
-          state: undefined,
+          state: hold ? { ...(state ?? {}), hold } : undefined,
         };
       }
       throw error;
