@@ -656,7 +656,10 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       expect(payloads.map((p) => [p.status, p.errorCode])).toEqual([['failed', 'upstream_unavailable']]);
       expect(payloads[0]!.body).toBe(ban);
       expect(payloads[0]!.error).toContain('IP is banned till');
-      expect(await syncStateOf(channelId)).toEqual({ hold: { reason: 'ban', until: end.toISOString(), message: expect.stringContaining('banned') } });
+      expect(await syncStateOf(channelId)).toEqual({
+        calls: { since: expect.any(String), count: 1 },
+        hold: { reason: 'ban', until: end.toISOString(), message: expect.stringContaining('banned') },
+      });
 
       // Another process (a CLI call): nothing in memory, the stored hold keeps every call back.
       resetUnasAuthCache();
@@ -708,7 +711,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
         { status: 'succeeded', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: null },
         { status: 'succeeded', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: null },
       ]);
-      expect(await syncStateOf(channelId)).toEqual({});
+      expect(await syncStateOf(channelId)).toEqual({ calls: { since: expect.any(String), count: 2 } }); // no cursor: the broken runs froze it
       expect(await ordersOf(channelId)).toEqual([]);
 
       const errors = await app.inject({ method: 'GET', url: `/v1/raw-payloads?status=errors&channelId=${channelId}` });
@@ -726,7 +729,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       expect(good.calls.map((c) => c.path)).toEqual(['getOrder']);
       expect(xmlParam(good.calls[0]!.body, 'TimeModStart')).toBeUndefined(); // the frozen run left no cursor
       expect(summary(await ordersOf(channelId))).toEqual([UNAS_ORDER]);
-      expect(await syncStateOf(channelId)).toEqual({ modifiedAfter: expect.any(String) });
+      expect(await syncStateOf(channelId)).toEqual({ modifiedAfter: expect.any(String), calls: { since: expect.any(String), count: 3 } });
     });
   });
 });

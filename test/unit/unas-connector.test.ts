@@ -137,10 +137,12 @@ describe('unas connector', () => {
         [String(Date.parse('2024-07-15T08:50:00Z') / 1000), String(NOW.getTime() / 1000), '2', '4'],
       ]);
       expect(bodies.some((b) => /InvoiceAutoSet|DateModStart/.test(b))).toBe(false);
+      // Every page keeps the cursor as it was and the hour's call count; only the last one moves the cursor.
+      const since = NOW.toISOString();
       expect(pages.map((p) => [p.page, p.error, p.state])).toEqual([
-        [1, undefined, undefined],
-        [2, undefined, undefined],
-        [3, undefined, { modifiedAfter: NOW.toISOString() }],
+        [1, undefined, { modifiedAfter: '2024-07-15T09:00:00.000Z', calls: { since, count: 1 } }],
+        [2, undefined, { modifiedAfter: '2024-07-15T09:00:00.000Z', calls: { since, count: 2 } }],
+        [3, undefined, { modifiedAfter: NOW.toISOString(), calls: { since, count: 3 } }],
       ]);
       expect(pages[0]?.body).toBe(ordersXml([1, 2]));
       expect(pages[0]?.source).toContain('https://api.unas.eu/shop/getOrder?TimeModStart=');
@@ -172,7 +174,7 @@ describe('unas connector', () => {
       const pages = await collect(connector, undefined);
       expect(calls.map((c) => c.path)).toEqual(['login', 'login']);
       expect(pages.map((p) => p.page)).toEqual([1, 2]);
-      expect(pages.at(-1)?.state).toEqual({ modifiedAfter: NOW.toISOString() });
+      expect(pages.at(-1)?.state?.modifiedAfter).toBe(NOW.toISOString());
     });
 
     it('does not loop when the token is refused right after a fresh login', async () => {
@@ -184,6 +186,44 @@ describe('unas connector', () => {
     });
   });
 
+  describe('the call budget', () => {
+    it('counts getOrder calls per hour in the sync state and sends none over callsPerHour, across processes', async () => {
+      const budget = { ...config, callsPerHour: 2 };
+      const before: UnasState = { modifiedAfter: '2024-07-15T11:00:00.000Z' };
+      const scope = nock(API)
+        .post('/shop/login').reply(200, text('login.xml'), XML)
+        .post('/shop/getOrder').reply(200, ordersXml([1, 2]), XML)
+        .post('/shop/getOrder').reply(200, ordersXml([3, 4]), XML);
+      const first = await pullAll(makeConnector().connector, before, NOW, budget);
+      expect(scope.isDone()).toBe(true);
+      expect(first.pages).toHaveLength(2);
+      expect(first.error?.code).toBe('upstream_unavailable');
+      expect(first.error?.message).toBe(
+        "The channel's budget of 2 getOrder calls an hour (callsPerHour; UNAS allows 30 multi-order getOrder calls an hour on PREMIUM, 90 on VIP) is used up: " +
+          'no call before 2024-07-15T13:00:00.000Z; this run stopped after 2 page(s) and the cursor stays.',
+      );
+      const stored = persisted(before, first.pages);
+      expect(stored).toEqual({ modifiedAfter: before.modifiedAfter, calls: { since: NOW.toISOString(), count: 2 } });
+
+      resetUnasAuthCache();
+      const untouched = nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(200, ordersXml([]), XML);
+      const held = await pullAll(makeConnector().connector, stored, new Date(NOW.getTime() + 59 * 60_000), budget);
+      expect(held.pages).toEqual([]);
+      expect(held.error?.message).toMatch(/is used up: no call before 2024-07-15T13:00:00.000Z\.$/);
+      expect(untouched.isDone()).toBe(false);
+
+      const later = await pullAll(makeConnector().connector, stored, new Date(NOW.getTime() + 60 * 60_000), budget);
+      expect(later.error).toBeUndefined();
+      expect(untouched.isDone()).toBe(true);
+      expect(persisted(stored, later.pages)).toEqual({ modifiedAfter: '2024-07-15T13:00:00.000Z', calls: { since: '2024-07-15T13:00:00.000Z', count: 1 } });
+    });
+
+    it('defaults to 25 calls an hour, under the 30 multi-order getOrder calls of PREMIUM', () => {
+      expect(Value.Check(unasConnector.spec, { apiKey: 'k', callsPerHour: 0 })).toBe(false);
+      expect(Value.Default(unasConnector.spec, { apiKey: 'k' })).toMatchObject({ callsPerHour: 25 });
+    });
+  });
+
   describe('when pulling with an abnormal or no cursor', () => {
     it('sends no TimeModStart without a cursor', async () => {
       let body = '';
@@ -191,7 +231,7 @@ describe('unas connector', () => {
       const pages = await collect(makeConnector().connector, undefined);
       expect(param(body, 'TimeModStart')).toBeUndefined();
       expect(pages).toHaveLength(1);
-      expect(pages[0]?.state).toEqual({ modifiedAfter: NOW.toISOString() });
+      expect(pages[0]?.state?.modifiedAfter).toBe(NOW.toISOString());
     });
 
     it('resets a cursor in the future to now, warns, and breaks nothing', async () => {
@@ -202,7 +242,7 @@ describe('unas connector', () => {
       expect(pages).toHaveLength(1);
       expect(pages[0]?.error).toBeUndefined();
       expect(pages[0]?.warning).toMatch(/later than now/);
-      expect(pages[0]?.state).toEqual({ modifiedAfter: NOW.toISOString() });
+      expect(pages[0]?.state?.modifiedAfter).toBe(NOW.toISOString());
     });
 
     it('sends the status filter', async () => {
@@ -235,7 +275,7 @@ describe('unas connector', () => {
       expect(pages[1]?.error).toEqual({ code: 'invalid_data', message: expect.stringMatching(/bytes invalid in the declared encoding utf-8 at byte \d+ \(f5.*no further page is requested/) });
       expect(pages[1]?.body).toContain('<Key>\uFFFD</Key>');
       expect(pages).toHaveLength(2);
-      expect(pages.map((p) => p.state)).toEqual([undefined, undefined]);
+      expect(pages.map((p) => p.state?.modifiedAfter)).toEqual([undefined, undefined]);
       expect(scope.isDone()).toBe(true);
     });
 
@@ -251,7 +291,7 @@ describe('unas connector', () => {
       expect(calls).toHaveLength(1);
       expect(pages).toHaveLength(1);
       expect(pages[0]?.error?.message).toMatch(/expected <Orders> XML: malformed XML.*no further page is requested/);
-      expect(pages[0]?.state).toBeUndefined();
+      expect(pages[0]?.state).toEqual({ modifiedAfter: '2024-07-15T11:00:00.000Z', calls: { since: NOW.toISOString(), count: 1 } });
       expect(nock.pendingMocks()).toEqual([]);
     });
 
@@ -259,7 +299,7 @@ describe('unas connector', () => {
       nock(API).post('/shop/login').reply(200, text('login.xml'), XML).post('/shop/getOrder').reply(200, text('hostile-xxe.xml'), XML).post('/shop/getOrder').reply(200, ordersXml([]), XML);
       const pages = await collect(makeConnector().connector, undefined);
       expect(pages[0]?.error?.message).toMatch(/DOCTYPE declaration is refused/);
-      expect(pages.at(-1)?.state).toBeUndefined();
+      expect(pages.at(-1)?.state?.modifiedAfter).toBeUndefined();
     });
   });
 
@@ -278,7 +318,7 @@ describe('unas connector', () => {
       expect(pages[0]?.body).toBe(text('error.xml'));
       expect(pages[0]?.error).toEqual({ code: 'upstream_rejected', message: error.message });
       expect(pages[0]?.source).toMatch(/^https:\/\/api\.unas\.eu\/shop\/getOrder\?TimeModStart=&TimeModEnd=\d+&LimitNum=2&LimitStart=0$/);
-      expect(pages[0]?.state).toBeUndefined();
+      expect(pages[0]?.state?.modifiedAfter).toBeUndefined();
     });
 
     it('turns a 400 <Error> into upstream_rejected with the message', async () => {
@@ -312,11 +352,15 @@ describe('unas connector', () => {
       const first = await pullAll(makeConnector().connector, before, banAt);
       expect(first.error).toBeInstanceOf(UnasBannedError);
       expect(first.pages).toHaveLength(2);
-      expect(first.pages[0]?.state).toBeUndefined();
+      expect(first.pages[0]?.state?.modifiedAfter).toBe(before.modifiedAfter);
       expect(first.pages[1]?.body).toBe(text('error-ban.xml'));
       expect(first.pages[1]?.error).toEqual({ code: 'upstream_unavailable', message: expect.stringContaining('until 2022-02-28T09:00:00.000Z') });
       const stored = persisted(before, first.pages);
-      expect(stored).toEqual({ modifiedAfter: before.modifiedAfter, hold: { reason: 'ban', until: '2022-02-28T09:00:00.000Z', message: first.error?.message } });
+      expect(stored).toEqual({
+        modifiedAfter: before.modifiedAfter,
+        calls: { since: banAt.toISOString(), count: 2 },
+        hold: { reason: 'ban', until: '2022-02-28T09:00:00.000Z', message: first.error?.message },
+      });
 
       // A new process (CLI call, restart): no memory, only the stored state. Nothing may be sent.
       resetUnasAuthCache();
@@ -332,7 +376,8 @@ describe('unas connector', () => {
       const after = await pullAll(makeConnector().connector, stored, new Date('2022-02-28T09:00:00Z'));
       expect(after.error).toBeUndefined();
       expect(untouched.isDone()).toBe(true);
-      expect(persisted(stored, after.pages)).toEqual({ modifiedAfter: '2022-02-28T09:00:00.000Z' });
+      // A new hour of the call budget begins (the last one started at 08:00).
+      expect(persisted(stored, after.pages)).toEqual({ modifiedAfter: '2022-02-28T09:00:00.000Z', calls: { since: '2022-02-28T09:00:00.000Z', count: 1 } });
     });
 
     it('sends no call before a ban end it has seen in this process (check and write-back have no sync state)', async () => {
@@ -357,6 +402,7 @@ describe('unas connector', () => {
       const stored = first.pages[0]?.state;
       expect(stored).toEqual({
         modifiedAfter: '2024-07-15T11:00:00.000Z',
+        calls: { since: NOW.toISOString(), count: 0 },
         hold: { reason: 'login', until: '2024-07-15T12:15:00.000Z', message: first.error?.message, key: expect.stringMatching(/^[0-9a-f]{64}$/) },
       });
       expect(JSON.stringify(stored)).not.toContain('unas-key-1234');
@@ -417,7 +463,7 @@ describe('unas connector', () => {
       const pages = await collect(connector, undefined, { apiKey: 'custom-key', baseUrl: `${BASE}/unas-api/`, limitNum: 2 });
       expect(calls.map((c) => c.path)).toEqual(['login', 'getOrder']);
       expect(pages[0]?.source).toMatch(/^https:\/\/erp\.example\.hu\/unas-api\/getOrder\?/);
-      expect(pages[0]?.state).toEqual({ modifiedAfter: NOW.toISOString() });
+      expect(pages[0]?.state?.modifiedAfter).toBe(NOW.toISOString());
     });
 
     it('sends the key as the Bearer token without login in bearer mode', async () => {

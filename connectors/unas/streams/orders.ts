@@ -19,6 +19,16 @@ function parseCursor(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value) ? undefined : date;
 }
 
+const HOUR = 60 * 60_000;
+
+/** The call count of the current hour (a new hour starts with the first call after the last one ended). */
+function readCalls(state: UnasState | undefined): { since: number; count: number } | undefined {
+  const calls = state?.calls;
+  const since = typeof calls?.since === 'string' ? Date.parse(calls.since) : NaN;
+  if (!Number.isFinite(since) || typeof calls?.count !== 'number' || !Number.isFinite(calls.count)) return undefined;
+  return { since, count: Math.max(0, Math.trunc(calls.count)) };
+}
+
 /** A ban answer without a readable end: UNAS's ban for ≥ 20 failed calls lasts 1 hour [doc]. */
 const DEFAULT_BAN_MS = 60 * 60_000;
 
@@ -109,8 +119,24 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
   const timeModStart = cursor ? Math.floor((cursor.getTime() - config.overlapMinutes * 60_000) / SECOND) : undefined;
   const timeModEnd = runStart.getTime() / SECOND;
 
+  // Every page carries the state to keep: the cursor as it was (a stale hold dropped) and the call count.
+  let calls = readCalls(state);
+  const kept = (): UnasState => ({
+    ...(state?.modifiedAfter !== undefined ? { modifiedAfter: state.modifiedAfter } : {}),
+    ...(calls ? { calls: { since: new Date(calls.since).toISOString(), count: calls.count } } : {}),
+  });
+
   let frozen = false;
   for (let page = 1; page <= MAX_PAGES; page++) {
+    const at = now().getTime();
+    if (!calls || at - calls.since >= HOUR) calls = { since: at, count: 0 };
+    if (calls.count >= config.callsPerHour) {
+      throw new ConnectorError(
+        'upstream_unavailable',
+        `The channel's budget of ${config.callsPerHour} getOrder calls an hour (callsPerHour; UNAS allows 30 multi-order getOrder calls an hour on PREMIUM, 90 on VIP) is used up: ` +
+          `no call before ${new Date(calls.since + HOUR).toISOString()}${page > 1 ? `; this run stopped after ${page - 1} page(s) and the cursor stays` : ''}.`,
+      );
+    }
     const limitStart = (page - 1) * config.limitNum;
     const query = `?TimeModStart=${timeModStart ?? ''}&TimeModEnd=${timeModEnd}&LimitNum=${config.limitNum}&LimitStart=${limitStart}${config.statusFilter ? `&Status=${encodeURIComponent(config.statusFilter)}` : ''}`;
     let response;
@@ -119,6 +145,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
     } catch (error) {
       const answer = unasAnswerOf(error);
       const hold = holdFor(error, now(), client.keyHash);
+      if (answer?.fn === 'getOrder') calls.count += 1;
       if (answer) {
         options.onProgress?.({ page });
         yield {
@@ -128,11 +155,12 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
           page,
           totalPages: undefined,
           error: { code: (error as { code?: string }).code ?? 'upstream_rejected', message: (error as Error).message },
-          state: hold ? { ...(state ?? {}), hold } : undefined,
+          state: { ...kept(), ...(hold ? { hold } : {}) },
         };
       }
       throw error;
     }
+    calls.count += 1;
     options.onProgress?.({ page });
     const read = readPage(response.bytes, response.contentType);
     const out: UnasPulledPage = {
@@ -163,7 +191,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
         last = true;
       }
     }
-    if (last && !frozen) out.state = { modifiedAfter: runStart.toISOString() };
+    out.state = last && !frozen ? { ...kept(), modifiedAfter: runStart.toISOString() } : kept();
     if (notes.length > 0) out.warning = notes.join(' ');
     yield out;
     if (last) return;
