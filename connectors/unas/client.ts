@@ -35,8 +35,8 @@ export interface UnasResponse {
 export class UnasBannedError extends ConnectorError {
   readonly bannedUntil: Date | undefined;
 
-  constructor(message: string, bannedUntil: Date | undefined, status: number) {
-    super('upstream_unavailable', message, { status });
+  constructor(message: string, bannedUntil: Date | undefined, status?: number) {
+    super('upstream_unavailable', message, status === undefined ? {} : { status });
     this.name = 'UnasBannedError';
     this.bannedUntil = bannedUntil;
   }
@@ -54,6 +54,26 @@ export interface GetOrderQuery {
 }
 
 type UnasFunction = 'login' | 'getOrder' | 'setOrder';
+
+/** The answer behind a refusal (an `<Error>` body, a 4xx page), so the pull can archive it with its text. */
+export interface UnasAnswer {
+  fn: UnasFunction;
+  url: string;
+  status: number;
+  contentType: string;
+  /** Decoded text (lossy when the bytes were invalid in their charset). */
+  body: string;
+}
+
+const answers = new WeakMap<Error, UnasAnswer>();
+
+/** The UNAS answer a client error was made from, when there was one (none for network errors). */
+export function unasAnswerOf(error: unknown): UnasAnswer | undefined {
+  return error instanceof Error ? answers.get(error) : undefined;
+}
+
+/** An `<Error>` answer is a few hundred bytes: larger 2xx bodies are not parsed twice to look for one. */
+const MAX_ERROR_BODY_BYTES = 16_384;
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]);
 /** Renew the token this long before UNAS's Expire (clock skew, long pages). */
@@ -76,11 +96,17 @@ interface CachedToken {
 /** In-memory, per process, keyed by a hash of baseUrl + apiKey (the key itself is never a map key). */
 const tokens = new Map<string, CachedToken>();
 const failedLogins = new Map<string, { until: number; message: string }>();
+/**
+ * Bans seen by this process, per API root (UNAS bans the IP): check and write-back calls, which have
+ * no sync state, send nothing before the end either. The pull's hold is stored in its sync state.
+ */
+const bans = new Map<string, { until: number; message: string }>();
 
-/** Forgets every cached token and failed login (tests, or after a key rotation). */
+/** Forgets every cached token, failed login and ban (tests, or after a key rotation). */
 export function resetUnasAuthCache(): void {
   tokens.clear();
   failedLogins.clear();
+  bans.clear();
 }
 
 export function authCacheKey(baseUrl: string, apiKey: string): string {
@@ -112,6 +138,11 @@ export class UnasClient {
     this.#cacheKey = authCacheKey(config.baseUrl, config.apiKey);
   }
 
+  /** Hash of baseUrl + key (never the key): tells whether a stored login hold is about this key. */
+  get keyHash(): string {
+    return this.#cacheKey;
+  }
+
   urlOf(fn: UnasFunction): string {
     return `${this.#config.baseUrl}/${fn}`;
   }
@@ -134,6 +165,10 @@ export class UnasClient {
    */
   async #post(fn: UnasFunction, body: string, headers: Record<string, string>, attempts: number, signal?: AbortSignal): Promise<UnasResponse> {
     const url = this.urlOf(fn);
+    const ban = bans.get(this.#config.baseUrl);
+    if (ban && ban.until > this.#now()) {
+      throw new UnasBannedError(`${this.#service} banned this IP: no call before ${new Date(ban.until).toISOString()} (POST ${url} not sent). ${ban.message}`, new Date(ban.until));
+    }
     const sleep = this.#options.sleep ?? defaultSleep;
     const maxRetryAfterMs = this.#options.maxRetryAfterMs ?? 120_000;
     let lastProblem = 'no attempt made';
@@ -199,11 +234,18 @@ export class UnasClient {
 
   /** A non-2xx answer as a ConnectorError: ban → upstream_unavailable (with the end), 401/403 → unauthorized. */
   #failure(fn: UnasFunction, response: UnasResponse): ConnectorError {
+    const error = this.#failureOf(fn, response);
+    answers.set(error, { fn, url: response.url, status: response.status, contentType: response.contentType, body: decodeLossy(response.bytes, { contentType: response.contentType }) });
+    return error;
+  }
+
+  #failureOf(fn: UnasFunction, response: UnasResponse): ConnectorError {
     const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
     const message = unasErrorMessage(parsed) ?? (bodyExcerpt(parsed.ok ? decodeLossy(response.bytes, { contentType: response.contentType }) : parsed.text) || 'no message');
     const what = `POST ${response.url}`;
     if (BAN.test(message)) {
       const until = parseUnasBanTime(message);
+      if (until) bans.set(this.#config.baseUrl, { until: until.getTime(), message });
       return new UnasBannedError(
         `${this.#service} banned this IP${until ? ` until ${until.toISOString()}` : ''} (${what}, HTTP ${response.status}): ${message}`,
         until,
@@ -218,7 +260,17 @@ export class UnasClient {
     if (response.status === 404) {
       return new ConnectorError('upstream_rejected', `${this.#service} has no ${fn} function at ${response.url} (HTTP 404): ${message}`, { status: 404 });
     }
+    if (response.status >= 200 && response.status < 300) {
+      return new ConnectorError('upstream_rejected', `${this.#service} answered ${what} with HTTP ${response.status} and <Error>: ${message}`, { status: response.status });
+    }
     return new ConnectorError('upstream_rejected', `${this.#service} rejected ${what} with HTTP ${response.status}: ${message}`, { status: response.status });
+  }
+
+  /** A 2xx whose body is `<Error>…</Error>` (UNAS answers some refusals with HTTP 200). */
+  #isErrorAnswer(response: UnasResponse): boolean {
+    if (response.bytes.length > MAX_ERROR_BODY_BYTES) return false;
+    const parsed = parseXmlBytes(response.bytes, { contentType: response.contentType });
+    return parsed.ok && parsed.root === 'Error';
   }
 
   /**
@@ -237,7 +289,7 @@ export class UnasClient {
     }
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Params><ApiKey>${escapeXml(this.#config.apiKey)}</ApiKey></Params>`;
     const response = await this.#post('login', body, {}, 1, signal);
-    if (response.status < 200 || response.status >= 300) {
+    if (response.status < 200 || response.status >= 300 || this.#isErrorAnswer(response)) {
       const error = this.#failure('login', response);
       if (error.code === 'unauthorized') failedLogins.set(this.#cacheKey, { until: this.#now() + FAILED_LOGIN_HOLD_MS, message: error.message });
       throw error;
@@ -247,6 +299,7 @@ export class UnasClient {
     if (!parsed.ok || !token) {
       const why = !parsed.ok ? parsed.message : `no <Token> in <${parsed.root}>: ${bodyExcerpt(parsed.decoded.text)}`;
       const error = new ConnectorError('unauthorized', `${this.#service} login at ${response.url} gave no token: ${why}`, { status: response.status });
+      answers.set(error, { fn: 'login', url: response.url, status: response.status, contentType: response.contentType, body: decodeLossy(response.bytes, { contentType: response.contentType }) });
       failedLogins.set(this.#cacheKey, { until: this.#now() + FAILED_LOGIN_HOLD_MS, message: error.message });
       throw error;
     }
@@ -330,9 +383,11 @@ export class UnasClient {
     let { token, fresh } = await this.#token(signal);
     for (;;) {
       const response = await this.#post(fn, body, { Authorization: `Bearer ${token}` }, attempts, signal);
-      if (response.status >= 200 && response.status < 300) return response;
+      const ok = response.status >= 200 && response.status < 300;
+      if (ok && !this.#isErrorAnswer(response)) return response;
       const error = this.#failure(fn, response);
-      const tokenProblem = !(error instanceof UnasBannedError) && (response.status === 401 || response.status === 403 || (response.status === 400 && TOKEN_PROBLEM.test(error.message)));
+      const tokenProblem =
+        !(error instanceof UnasBannedError) && (response.status === 401 || response.status === 403 || ((response.status === 400 || ok) && TOKEN_PROBLEM.test(error.message)));
       if (tokenProblem && !fresh && this.#config.authMode === 'login') {
         tokens.delete(this.#cacheKey);
         ({ token } = await this.#login(signal));
@@ -340,7 +395,10 @@ export class UnasClient {
         continue;
       }
       if (tokenProblem) {
-        throw new ConnectorError('unauthorized', error.message, error.status === undefined ? {} : { status: error.status });
+        const refused = new ConnectorError('unauthorized', error.message, error.status === undefined ? {} : { status: error.status });
+        const answer = answers.get(error);
+        if (answer) answers.set(refused, answer);
+        throw refused;
       }
       throw error;
     }

@@ -12,6 +12,15 @@ const common = {
   limitNum: Type.Optional(Type.Integer({ minimum: 1, maximum: UNAS_MAX_LIMIT_NUM, default: UNAS_MAX_LIMIT_NUM, description: 'Orders per getOrder call (LimitNum)' })),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, default: 60_000 })),
   maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 3, description: 'Attempts per getOrder call (login is never retried)' })),
+  callsPerHour: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 6000,
+      default: 25,
+      description:
+        'getOrder calls this channel may make per hour (counted in the sync state): UNAS allows 30 multi-order getOrder calls an hour on PREMIUM, 90 on VIP; the default leaves room for checks',
+    }),
+  ),
   statusFilter: Type.Optional(
     Type.String({
       minLength: 1,
@@ -59,7 +68,29 @@ export const UNAS_SECRET_FIELDS = ['apiKey'] as const;
  * Sync state: `modifiedAfter` — every order modified before this instant (ISO UTC) is stored. It is
  * the TimeModEnd of the last clean run.
  */
-export const UnasStateSchema = Type.Object({ modifiedAfter: Type.Optional(Type.String({ format: 'date-time' })) });
+export const UnasHoldSchema = Type.Object({
+  /** ban: UNAS banned the IP (its answer names the end); login: the key was refused. */
+  reason: Type.Union([Type.Literal('ban'), Type.Literal('login')]),
+  /** No call to UNAS before this instant (ISO UTC). */
+  until: Type.String({ format: 'date-time' }),
+  /** The refusal as it was reported (no secrets). */
+  message: Type.String(),
+  /** login holds: sha256 of baseUrl + key, so a new key is tried at once. */
+  key: Type.Optional(Type.String()),
+});
+export type UnasHold = Static<typeof UnasHoldSchema>;
+
+/**
+ * `hold` — a ban or a refused login: no call before `hold.until`. It lives in the sync state (persisted
+ * with the channel) because CLI calls and restarts start new processes, and UNAS bans the IP after 5
+ * failed logins an hour; a clean run's last page writes a state without it.
+ */
+export const UnasStateSchema = Type.Object({
+  modifiedAfter: Type.Optional(Type.String({ format: 'date-time' })),
+  hold: Type.Optional(UnasHoldSchema),
+  /** getOrder calls made in the hour that began at `since` (the call budget, `callsPerHour`). */
+  calls: Type.Optional(Type.Object({ since: Type.String({ format: 'date-time' }), count: Type.Integer({ minimum: 0 }) })),
+});
 export type UnasState = Static<typeof UnasStateSchema>;
 
 export interface ResolvedUnasConfig {
@@ -70,6 +101,7 @@ export interface ResolvedUnasConfig {
   limitNum: number;
   timeoutMs: number;
   maxAttempts: number;
+  callsPerHour: number;
   statusFilter: string | undefined;
 }
 
@@ -85,6 +117,7 @@ export function resolveUnasConfig(config: UnasConfig | UnasCustomConfig): Resolv
     limitNum: Math.min(UNAS_MAX_LIMIT_NUM, Math.max(1, Number.isFinite(limitNum) ? limitNum : UNAS_MAX_LIMIT_NUM)),
     timeoutMs: config.timeoutMs ?? 60_000,
     maxAttempts: config.maxAttempts ?? 3,
+    callsPerHour: config.callsPerHour ?? 25,
     statusFilter: config.statusFilter || undefined,
   };
 }

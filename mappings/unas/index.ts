@@ -20,6 +20,7 @@ export { DEFAULT_UNAS_STATUS_BY_NAME, DEFAULT_UNAS_STATUS_BY_TYPE, UNAS_PAYMENT_
  *
  * - externalId = `Key|Id`: Key (the order number) may be reassigned after a deletion [doc], Id alone is
  *   not what people search for; `number` = Key, `placedAt` = Date, so (Key, Id, Date) are all stored.
+ *   An order without Id (the vendor's getOrder example has none) is keyed by Key alone.
  * - Items: PriceNet/PriceGross are UNIT prices. A line's total = round4(PriceNet × Quantity) (net),
  *   tax = round4(PriceGross × Quantity) − total, unitPrice = PriceNet (≤ 6 decimals). Synthetic items
  *   `shipping-cost` → shipping, `handel-cost` → fee, `discount-percent`/`discount-amount` → discount
@@ -235,7 +236,7 @@ function notes(order: XmlObject): string | undefined {
   return texts.length > 0 ? texts.join('\n') : undefined;
 }
 
-function source(order: XmlObject, key: string, id: string, extra: Record<string, unknown>): OrderSource {
+function source(order: XmlObject, key: string, id: string | undefined, extra: Record<string, unknown>): OrderSource {
   const payment = order.Payment;
   const shipping = order.Shipping;
   const paymentType = text(at(payment, 'Type'));
@@ -292,8 +293,9 @@ function source(order: XmlObject, key: string, id: string, extra: Record<string,
 function mapOrder(order: XmlObject, options: UnasMappingOptions): OrderDraft {
   const key = text(order.Key);
   if (!key) throw new OrderMappingError('order has no Key');
+  // The vendor's own getOrder example has no Order/Id: such an order is keyed by Key alone. Orders
+  // with an Id keep `Key|Id` (their stored identity; a deleted order's Key may be reassigned [doc]).
   const id = text(order.Id);
-  if (!id) throw new OrderMappingError('order has no Id (needed with Key: a deleted order’s Key may be reassigned)');
   const placed = parseUnasDateTime(text(order.Date));
   if (!placed) throw new OrderMappingError(`Date is not a YYYY.MM.DD HH:MM:SS date: ${JSON.stringify(xmlText(order.Date) ?? null)}`);
   const modText = text(order.DateMod);
@@ -333,7 +335,7 @@ function mapOrder(order: XmlObject, options: UnasMappingOptions): OrderDraft {
   extra.statusMatchedBy = matchedBy;
 
   const draft: OrderDraft = {
-    externalId: `${key}|${id}`,
+    externalId: id ? `${key}|${id}` : key,
     number: key,
     status,
     source: source(order, key, id, extra),

@@ -729,30 +729,70 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       await syncTwiceReusingTheToken(channelId, UNAS_CUSTOM, '/unas-api');
     });
 
+    it('stores a ban with its end in the channel state: the ban answer is archived, no call is sent before the end (new process), the error says until when', async () => {
+      const channelId = await createChannel({ name: 'UNAS banned shop', connectorType: 'unas', config: { apiKey: 'unas-key-e2e-ban', maxAttempts: 1, timeoutMs: 5_000 } });
+      // The documented ban answer, with an end one hour from now (MM.DD.YYYY, Budapest time).
+      const end = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60 * 60_000);
+      const part = Object.fromEntries(
+        new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Budapest', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+          .formatToParts(end)
+          .map((p) => [p.type, p.value]),
+      );
+      const ban = `<?xml version="1.0" encoding="UTF-8" ?>\n<Error>Too much getOrder query, IP is banned till ${part.month}.${part.day}.${part.year} ${part.hour}:${part.minute}:${part.second}</Error>`;
+      const calls: string[] = [];
+      nock(UNAS_API)
+        .post('/shop/login').reply(() => (calls.push('login'), [200, unasLogin(), XML]))
+        .post('/shop/getOrder').reply(() => (calls.push('getOrder'), [400, ban, XML]));
+
+      await expect(syncChannel(hub.context, channelId, 'manual')).rejects.toMatchObject({ code: 'upstream_unavailable', message: expect.stringContaining(`until ${end.toISOString()}`) });
+      expect(calls).toEqual(['login', 'getOrder']);
+      const payloads = await payloadsOf(channelId);
+      expect(payloads.map((p) => [p.status, p.errorCode])).toEqual([['failed', 'upstream_unavailable']]);
+      expect(payloads[0]!.body).toBe(ban);
+      expect(payloads[0]!.error).toContain('IP is banned till');
+      expect(await syncStateOf(channelId)).toEqual({
+        calls: { since: expect.any(String), count: 1 },
+        hold: { reason: 'ban', until: end.toISOString(), message: expect.stringContaining('banned') },
+      });
+
+      // Another process (a CLI call): nothing in memory, the stored hold keeps every call back.
+      resetUnasAuthCache();
+      nock.cleanAll();
+      nock(UNAS_API).post(/.*/).reply(() => (calls.push('sent'), [200, unasLogin(), XML]));
+      await expect(syncChannel(hub.context, channelId, 'manual')).rejects.toMatchObject({
+        code: 'upstream_unavailable',
+        message: expect.stringContaining(`no call to UNAS before ${end.toISOString()}`),
+      });
+      expect(calls).toEqual(['login', 'getOrder']);
+      const runs = await runsOf(channelId);
+      expect(runs.map((run) => [run.status, run.errorCode])).toEqual([
+        ['failed', 'upstream_unavailable'],
+        ['failed', 'upstream_unavailable'],
+      ]);
+    });
+
     it('archives DOCTYPE/entity answers as failed, records the run with the failed count, creates no order from them, and the channel syncs again afterwards', async () => {
       const channelId = await createChannel({ name: 'UNAS hostile shop', connectorType: 'unas', config: { apiKey: 'unas-key-e2e-hostile', maxAttempts: 1, timeoutMs: 5_000 } });
-      const { scope, calls } = mockUnas(UNAS_API, '/shop', [
-        { body: unasText('hostile-xxe.xml'), headers: XML },
-        { body: unasText('hostile-billion-laughs.xml'), headers: XML },
-        { body: unasText('orders-empty.xml'), headers: XML },
-      ]);
+      const { scope, calls } = mockUnas(UNAS_API, '/shop', [{ body: unasText('hostile-xxe.xml'), headers: XML }]);
 
-      // Documented: a broken page is archived with invalid_data, counted as full (paging goes on), and freezes the cursor.
+      // A broken page is archived with invalid_data and ends the run: it is not counted as a full page,
+      // no further page is requested (multi-order getOrder calls are 30/h), the cursor stays.
       const outcome = await syncChannel(hub.context, channelId, 'manual');
-      expect(outcome).toMatchObject({ status: 'succeeded', counts: { pages: 3, received: 0, created: 0, updated: 0, unchanged: 0, failed: 2 } });
+      expect(outcome).toMatchObject({ status: 'succeeded', counts: { pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1 } });
       expect(scope.isDone()).toBe(true);
       expect(calls.map((c) => [c.path, xmlParam(c.body, 'LimitStart') ?? null])).toEqual([
         ['login', null],
         ['getOrder', null],
-        ['getOrder', '500'],
-        ['getOrder', '1000'],
       ]);
+      nock.cleanAll();
+      const laughs = mockUnas(UNAS_API, '/shop', [{ body: unasText('hostile-billion-laughs.xml'), headers: XML }]);
+      expect(await syncChannel(hub.context, channelId, 'manual')).toMatchObject({ status: 'succeeded', counts: { pages: 1, failed: 1 } });
+      expect(laughs.calls.map((c) => c.path)).toEqual(['getOrder']); // token reused
 
       const payloads = await payloadsOf(channelId);
       expect(payloads.map((p) => [p.status, p.errorCode, p.orderCount])).toEqual([
         ['failed', 'invalid_data', 0],
         ['failed', 'invalid_data', 0],
-        ['parsed', null, 0],
       ]);
       for (const payload of payloads.slice(0, 2)) expect(payload.error).toMatch(/DOCTYPE declaration is refused/);
       // Archived as received: the entity was never expanded.
@@ -760,9 +800,12 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       expect(payloads[0]!.body).not.toMatch(/root:/);
       expect(payloads[1]!.body.length).toBeLessThan(2_000);
 
-      const [run] = await runsOf(channelId);
-      expect(counts(run!)).toEqual({ status: 'succeeded', pages: 3, received: 0, created: 0, updated: 0, unchanged: 0, failed: 2, errorCode: null });
-      expect(await syncStateOf(channelId)).toEqual({});
+      const runs = await runsOf(channelId);
+      expect(runs.map((run) => counts(run))).toEqual([
+        { status: 'succeeded', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: null },
+        { status: 'succeeded', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: null },
+      ]);
+      expect(await syncStateOf(channelId)).toEqual({ calls: { since: expect.any(String), count: 2 } }); // no cursor: the broken runs froze it
       expect(await ordersOf(channelId)).toEqual([]);
 
       const errors = await app.inject({ method: 'GET', url: `/v1/raw-payloads?status=errors&channelId=${channelId}` });
@@ -780,7 +823,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       expect(good.calls.map((c) => c.path)).toEqual(['getOrder']);
       expect(xmlParam(good.calls[0]!.body, 'TimeModStart')).toBeUndefined(); // the frozen run left no cursor
       expect(summary(await ordersOf(channelId))).toEqual([UNAS_ORDER]);
-      expect(await syncStateOf(channelId)).toEqual({ modifiedAfter: expect.any(String) });
+      expect(await syncStateOf(channelId)).toEqual({ modifiedAfter: expect.any(String), calls: { since: expect.any(String), count: 3 } });
     });
   });
 });

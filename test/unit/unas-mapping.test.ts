@@ -225,13 +225,26 @@ describe('unas mapping', () => {
       const good = /<Order>[\s\S]*<\/Order>/.exec(docOrder)?.[0] as string;
       const noId = good.replace('<Id>146194506</Id>', '');
       const badDate = good.replace('<Date>2024.03.31 01:30:00</Date>', '<Date>2024-13-45</Date>').replace('146194506', '146194599');
-      const result = map(`<Orders>${good}${noId}${badDate}<Order>x</Order></Orders>`);
-      expect(result.orders.map((o) => o.externalId)).toEqual(['1000-1000000|146194506']);
+      const noKey = good.replace('<Key>1000-1000000</Key>', '').replace('146194506', '146194598');
+      const result = map(`<Orders>${good}${noId}${noKey}${badDate}<Order>x</Order></Orders>`);
+      expect(result.orders.map((o) => o.externalId)).toEqual(['1000-1000000|146194506', '1000-1000000']);
       expect(result.errors).toEqual([
-        { ref: '1000-1000000', message: 'order has no Id (needed with Key: a deleted order’s Key may be reassigned)' },
+        { ref: 'Id 146194598', message: 'order has no Key' },
         { ref: '1000-1000000|146194599', message: 'Date is not a YYYY.MM.DD HH:MM:SS date: "2024-13-45"' },
-        { ref: '#3', message: 'expected an <Order> element with children' },
+        { ref: '#4', message: 'expected an <Order> element with children' },
       ]);
+    });
+
+    it('keys an order without Id (the vendor getOrder example has only Key) by Key, and write-back finds it by that Key', () => {
+      const order = single(fixture('get-order-key-only.xml'));
+      expect(firstProblem(OrderDraftSchema, order)).toBeUndefined();
+      expect(order.externalId).toBe('1000-1000000');
+      expect(order.number).toBe('1000-1000000');
+      expect(extra(order).unas.id).toBeUndefined();
+      expect(extra(order).unas).toMatchObject({ key: '1000-1000000', date: '2024.03.31 01:30:00' });
+      expect(unasMapping.statusWriteBack?.orderRef?.(order.externalId)).toBe('1000-1000000');
+      // The same order with its Id keeps the identity stored orders already have.
+      expect(single(docOrder).externalId).toBe('1000-1000000|146194506');
     });
 
     it('maps a single <Order> document', () => {

@@ -1,13 +1,12 @@
 import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { parseXmlBytes, xmlChild, xmlList } from '../../_kit/xml.ts';
-import type { UnasClient } from '../client.ts';
-import type { ResolvedUnasConfig, UnasState } from '../spec.ts';
+import { ConnectorError } from '../../_kit/connector-error.ts';
+import { FAILED_LOGIN_HOLD_MS, UnasBannedError, unasAnswerOf, type UnasClient } from '../client.ts';
+import type { ResolvedUnasConfig, UnasHold, UnasState } from '../spec.ts';
 
 /** Never loop forever on a server that ignores LimitStart: at most this many requests per run. */
 const MAX_PAGES = 10_000;
 const SECOND = 1000;
-/** Broken pages in a row after which the run stops (a server answering garbage would otherwise burn the hourly limit). */
-const MAX_BROKEN_IN_A_ROW = 3;
 
 /** A pulled page, plus a warning ops should see (not an error: the page itself is fine). */
 export interface UnasPulledPage extends PulledPage<UnasState> {
@@ -18,6 +17,51 @@ function parseCursor(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value) ? undefined : date;
+}
+
+const HOUR = 60 * 60_000;
+
+/** The call count of the current hour (a new hour starts with the first call after the last one ended). */
+function readCalls(state: UnasState | undefined): { since: number; count: number } | undefined {
+  const calls = state?.calls;
+  const since = typeof calls?.since === 'string' ? Date.parse(calls.since) : NaN;
+  if (!Number.isFinite(since) || typeof calls?.count !== 'number' || !Number.isFinite(calls.count)) return undefined;
+  return { since, count: Math.max(0, Math.trunc(calls.count)) };
+}
+
+/** A ban answer without a readable end: UNAS's ban for ≥ 20 failed calls lasts 1 hour [doc]. */
+const DEFAULT_BAN_MS = 60 * 60_000;
+
+/** The stored hold that still forbids calls now (a login hold only for the key it was about). */
+function activeHold(state: UnasState | undefined, now: Date, keyHash: string): { hold: UnasHold; until: Date } | undefined {
+  const hold = state?.hold;
+  if (!hold || typeof hold !== 'object') return undefined;
+  const until = new Date(hold.until);
+  if (Number.isNaN(until.getTime()) || until <= now) return undefined;
+  if (hold.reason === 'login' && hold.key !== keyHash) return undefined;
+  return { hold, until };
+}
+
+function holdError({ hold, until }: { hold: UnasHold; until: Date }): ConnectorError {
+  if (hold.reason === 'ban') {
+    return new UnasBannedError(`UNAS banned this IP: no call to UNAS before ${until.toISOString()} (the ban's end; nothing was sent). ${hold.message}`, until);
+  }
+  return new ConnectorError(
+    'unauthorized',
+    `The API key was refused; it is not sent again before ${until.toISOString()} (UNAS bans the IP after 5 failed logins an hour; a changed key is tried at once). ${hold.message}`,
+  );
+}
+
+/** The hold a refusal calls for: a ban until its end, a refused login for FAILED_LOGIN_HOLD_MS. */
+function holdFor(error: unknown, now: Date, keyHash: string): UnasHold | undefined {
+  if (error instanceof UnasBannedError) {
+    const until = error.bannedUntil ?? new Date(now.getTime() + DEFAULT_BAN_MS);
+    return { reason: 'ban', until: until.toISOString(), message: error.message };
+  }
+  if (error instanceof ConnectorError && error.code === 'unauthorized' && unasAnswerOf(error)?.fn === 'login') {
+    return { reason: 'login', until: new Date(now.getTime() + FAILED_LOGIN_HOLD_MS).toISOString(), message: error.message, key: keyHash };
+  }
+  return undefined;
 }
 
 type PageRead = { ok: true; orders: number; warnings: string[] } | { ok: false; message: string; text: string };
@@ -46,9 +90,14 @@ function readPage(bytes: Buffer, contentType: string): PageRead & { text: string
  *   UNAS clock up to that much ahead of ours; intake is idempotent for the re-read orders.
  * - The cursor never moves back and never passes the run start: a cursor in the future (clock skew,
  *   bad data) is reset to the run start, with a `warning`.
- * - A broken page (not decodable, not XML, not `<Orders>`) freezes the cursor for this run; paging
- *   goes on (it is counted as a full page) so the rest of the window is still delivered; after
- *   MAX_BROKEN_IN_A_ROW broken answers in a row the run stops.
+ * - A broken page (not decodable, not XML, not `<Orders>`) ends the run: it is not counted as a full
+ *   page, no further page is requested (multi-order getOrder calls are few per hour), the cursor
+ *   stays where it was, so the next run reads the whole window again.
+ * - A refusal with a body (`<Error>` with HTTP 200 or 400, a ban, a refused login) is yielded as an
+ *   error page carrying that text, so it is archived, and then thrown: the run ends with its message.
+ * - Holds: a ban (until its end; 1 h when the answer names none) or a refused login (15 min, for that
+ *   key) is put in the state of that error page (the cursor unchanged). While a stored hold lasts, a
+ *   pull sends nothing and fails at once saying until when.
  * - UNAS allows few multi-order getOrder calls (PREMIUM 30/h, VIP 90/h): a run costs
  *   ceil(changed orders / LimitNum) calls, and one more when the count is an exact multiple.
  */
@@ -56,6 +105,8 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
   const now = options.now ?? (() => new Date());
   // Whole seconds: TimeModStart/TimeModEnd are unix seconds.
   const runStart = new Date(Math.floor(now().getTime() / SECOND) * SECOND);
+  const held = activeHold(state, now(), client.keyHash);
+  if (held) throw holdError(held);
 
   let warning: string | undefined;
   let cursor = parseCursor(state?.modifiedAfter);
@@ -68,18 +119,52 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
   const timeModStart = cursor ? Math.floor((cursor.getTime() - config.overlapMinutes * 60_000) / SECOND) : undefined;
   const timeModEnd = runStart.getTime() / SECOND;
 
+  // Every page carries the state to keep: the cursor as it was (a stale hold dropped) and the call count.
+  let calls = readCalls(state);
+  const kept = (): UnasState => ({
+    ...(state?.modifiedAfter !== undefined ? { modifiedAfter: state.modifiedAfter } : {}),
+    ...(calls ? { calls: { since: new Date(calls.since).toISOString(), count: calls.count } } : {}),
+  });
+
   let frozen = false;
-  let brokenInARow = 0;
   for (let page = 1; page <= MAX_PAGES; page++) {
+    const at = now().getTime();
+    if (!calls || at - calls.since >= HOUR) calls = { since: at, count: 0 };
+    if (calls.count >= config.callsPerHour) {
+      throw new ConnectorError(
+        'upstream_unavailable',
+        `The channel's budget of ${config.callsPerHour} getOrder calls an hour (callsPerHour; UNAS allows 30 multi-order getOrder calls an hour on PREMIUM, 90 on VIP) is used up: ` +
+          `no call before ${new Date(calls.since + HOUR).toISOString()}${page > 1 ? `; this run stopped after ${page - 1} page(s) and the cursor stays` : ''}.`,
+      );
+    }
     const limitStart = (page - 1) * config.limitNum;
-    const response = await client.getOrders(
-      { timeModStart, timeModEnd, limitNum: config.limitNum, limitStart, status: config.statusFilter },
-      { signal: options.signal },
-    );
+    const query = `?TimeModStart=${timeModStart ?? ''}&TimeModEnd=${timeModEnd}&LimitNum=${config.limitNum}&LimitStart=${limitStart}${config.statusFilter ? `&Status=${encodeURIComponent(config.statusFilter)}` : ''}`;
+    let response;
+    try {
+      response = await client.getOrders({ timeModStart, timeModEnd, limitNum: config.limitNum, limitStart, status: config.statusFilter }, { signal: options.signal });
+    } catch (error) {
+      const answer = unasAnswerOf(error);
+      const hold = holdFor(error, now(), client.keyHash);
+      if (answer?.fn === 'getOrder') calls.count += 1;
+      if (answer) {
+        options.onProgress?.({ page });
+        yield {
+          source: answer.fn === 'getOrder' ? `${answer.url}${query}` : answer.url,
+          contentType: answer.contentType,
+          body: answer.body,
+          page,
+          totalPages: undefined,
+          error: { code: (error as { code?: string }).code ?? 'upstream_rejected', message: (error as Error).message },
+          state: { ...kept(), ...(hold ? { hold } : {}) },
+        };
+      }
+      throw error;
+    }
+    calls.count += 1;
     options.onProgress?.({ page });
     const read = readPage(response.bytes, response.contentType);
     const out: UnasPulledPage = {
-      source: `${response.url}?TimeModStart=${timeModStart ?? ''}&TimeModEnd=${timeModEnd}&LimitNum=${config.limitNum}&LimitStart=${limitStart}${config.statusFilter ? `&Status=${encodeURIComponent(config.statusFilter)}` : ''}`,
+      source: `${response.url}${query}`,
       contentType: response.contentType,
       body: read.text,
       page,
@@ -93,13 +178,10 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
 
     let last: boolean;
     if (!read.ok) {
-      out.error = { code: 'invalid_data', message: read.message };
+      out.error = { code: 'invalid_data', message: `${read.message} (page ${page}: no further page is requested in this run; the cursor stays where it was)` };
       frozen = true;
-      brokenInARow += 1;
-      last = brokenInARow >= MAX_BROKEN_IN_A_ROW;
-      if (last) notes.push(`${brokenInARow} broken answers in a row: the run stops here; the cursor stays where it was.`);
+      last = true;
     } else {
-      brokenInARow = 0;
       notes.push(...read.warnings);
       last = read.orders < config.limitNum;
       if (read.orders > config.limitNum) {
@@ -109,7 +191,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
         last = true;
       }
     }
-    if (last && !frozen) out.state = { modifiedAfter: runStart.toISOString() };
+    out.state = last && !frozen ? { ...kept(), modifiedAfter: runStart.toISOString() } : kept();
     if (notes.length > 0) out.warning = notes.join(' ');
     yield out;
     if (last) return;
