@@ -18,10 +18,13 @@ export const ediAcknowledgements: AcknowledgementFormat = {
     const syntax = ediSyntaxOf(payloadBody);
     return syntax === 'edifact' ? 'edifact-ordrsp' : syntax === 'x12' ? 'x12-855' : undefined;
   },
-  render({ payloadBody, draft, reference, lines }) {
+  render({ payloadBody, draft, reference, lines, channelConfig }) {
     const syntax = ediSyntaxOf(payloadBody);
-    if (syntax === 'edifact') return ordrspFor(draft, reference, lines);
-    if (syntax === 'x12') return ackFor855(draft, readPurchaseOrders(payloadBody), reference, lines);
+    // The answer comes from us as the channel names us, not from whatever id the partner addressed.
+    const { ourId, ourQualifier } = (channelConfig ?? {}) as Partial<EdiConfig>;
+    const sender = ourId ? { id: ourId, qualifier: ourQualifier } : undefined;
+    if (syntax === 'edifact') return ordrspFor(draft, reference, lines, sender);
+    if (syntax === 'x12') return ackFor855(draft, readPurchaseOrders(payloadBody), reference, lines, sender);
     return undefined;
   },
   async deliver(channelConfig, document) {
@@ -35,7 +38,9 @@ export const ediAcknowledgements: AcknowledgementFormat = {
 /** The channels that are answered, by connector type. */
 export const acknowledgementFor: AcknowledgementLookup = (connectorType) => (connectorType === 'edi' ? ediAcknowledgements : undefined);
 
-function ordrspFor(draft: OrderDraft, reference: string, lines: LineAnswer[] | undefined): AcknowledgementDocument | undefined {
+type Sender = { id: string; qualifier?: string | undefined } | undefined;
+
+function ordrspFor(draft: OrderDraft, reference: string, lines: LineAnswer[] | undefined, sender: Sender): AcknowledgementDocument | undefined {
   const order = ordrspOrderFromDraft(draft);
   if (!order) return undefined;
   return {
@@ -43,11 +48,11 @@ function ordrspFor(draft: OrderDraft, reference: string, lines: LineAnswer[] | u
     reference,
     fileName: `ORDRSP-${safe(draft.number ?? draft.externalId)}-${reference}.edi`,
     contentType: 'application/edifact; charset=utf-8',
-    body: buildOrdrsp(order, { controlRef: reference, ...(lines && { lines }) }),
+    body: buildOrdrsp(order, { controlRef: reference, sender, ...(lines && { lines }) }),
   };
 }
 
-function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], reference: string, lines: LineAnswer[] | undefined): AcknowledgementDocument | undefined {
+function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], reference: string, lines: LineAnswer[] | undefined, sender: Sender): AcknowledgementDocument | undefined {
   const po = orders.find((o) => `${o.interchange.senderId}:${o.poNumber}` === draft.externalId);
   if (!po) return undefined;
   return {
@@ -55,7 +60,7 @@ function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], reference: str
     reference,
     fileName: `855-${safe(po.poNumber)}-${reference}.x12`,
     contentType: 'application/edi-x12; charset=utf-8',
-    body: build855(po, { controlNumbers: { interchange: reference, group: reference, transactionSet: '0001' }, segmentSuffix: '\n', ...(lines && { lines }) }),
+    body: build855(po, { controlNumbers: { interchange: reference, group: reference, transactionSet: '0001' }, segmentSuffix: '\n', sender, ...(lines && { lines }) }),
   };
 }
 

@@ -33,7 +33,7 @@ export interface AcknowledgementFormat {
   /** The kind of document a payload of this channel is answered with; undefined when it gets none. */
   kindOf(payloadBody: string): string | undefined;
   /** The answer to one order; `lines` undefined means every line is accepted as received. Undefined when it cannot be written. */
-  render(input: { payloadBody: string; draft: OrderDraft; reference: string; lines: LineAnswer[] | undefined }): AcknowledgementDocument | undefined;
+  render(input: { payloadBody: string; draft: OrderDraft; reference: string; lines: LineAnswer[] | undefined; channelConfig: unknown }): AcknowledgementDocument | undefined;
   /** Hands a newly recorded answer over beside the outbox (e.g. a file in the channel's outbox directory). */
   deliver?(channelConfig: unknown, document: AcknowledgementDocument): Promise<void>;
 }
@@ -82,7 +82,7 @@ export async function acknowledgeOrder(db: Database, format: AcknowledgementForm
   if (existing) return { outcome: 'done', detail: { documentId: existing.id, kind, alreadyAnswered: true } };
   const lines = await answersFor(db, input);
   const reference = await nextControlNumber(db);
-  const document = format.render({ payloadBody: payload.body, draft: input.draft, reference, lines });
+  const document = format.render({ payloadBody: payload.body, draft: input.draft, reference, lines, channelConfig: payload.channel.config });
   if (!document) return { outcome: 'skipped', detail: { kind, reason: 'the order cannot be answered in this format' } };
   const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, orderId: input.orderId, rawPayloadId: input.payloadId, dedupKey, ...document });
   if (recorded.created) await format.deliver?.(payload.channel.config, document);

@@ -200,6 +200,8 @@ describe('every channel kind end to end', () => {
       const file = await app.inject({ method: 'GET', url: `/v1/outbox/${doc.id}` });
       expect(file.headers['content-type']).toMatch(/^application\/edifact/);
       expect(file.body).toMatch(/^UNA:\+\.\? 'UNB\+/);
+      // From us as the channel names us (ourId), to the partner that sent the order.
+      expect(file.body).toMatch(/^UNA:\+\.\? 'UNB\+UNO[A-Z]:\d\+5412345000013(:\d+)?\+/);
       expect(file.body).toContain("BGM+231+");
       expect(await readdir(outboxDir)).toEqual([doc.fileName]);
       // Reading the same interchange again records no second answer.

@@ -106,3 +106,18 @@ describe('edifact ORDRSP builder', () => {
     expect(ordrspOrderFromDraft(notEdifact)).toBeUndefined();
   });
 });
+
+describe('edifact ORDRSP envelope', () => {
+  const order = ordrspOrderFromDraft(draftOf('constructed-full-d96a.edi')) as OrdrspOrder;
+
+  it("answers as the channel names us (ourId / ourQualifier), not as whatever id the partner addressed", () => {
+    const text = buildOrdrsp(order, { controlRef: 'R9', preparedAt: at, sender: { id: '5412345000013', qualifier: '14' } });
+    expect(text).toContain("UNB+UNOC:3+5412345000013:14+4012345000009:14+240312:0930+R9'");
+  });
+
+  it('never echoes an unknown syntax identifier back (UNOC instead)', () => {
+    const text = buildOrdrsp({ ...order, syntaxId: 'XXXX' }, { controlRef: 'R9', preparedAt: at });
+    expect(text).toContain("UNB+UNOC:3+");
+    expect(text).not.toContain('XXXX');
+  });
+});

@@ -171,3 +171,11 @@ describe('x12 855 builder', () => {
     });
   });
 });
+
+describe('x12 855 sender', () => {
+  it("is the channel's ourId / ourQualifier when given (ISA05/06 and GS02), not the 850's receiver", () => {
+    const text = build855(purchaseOrder('node-x12-850.edi'), { controlNumbers: CONTROL, at: AT, sender: { id: 'OURCO', qualifier: 'ZZ' } });
+    expect(text.slice(0, 106)).toBe('ISA*00*          *00*          *ZZ*OURCO          *12*4405197800     *240316*1405*U*00400*000000777*0*P*>~');
+    expect(text).toContain('GS*PR*OURCO*');
+  });
+});

@@ -47,6 +47,9 @@ export interface OrdrspLineResult {
   quantity?: string;
 }
 
+/** ISO 9735 syntax identifiers (character repertoires); anything else the partner wrote is not echoed back. */
+const KNOWN_SYNTAX_IDS = new Set(['UNOA', 'UNOB', 'UNOC', 'UNOD', 'UNOE', 'UNOF', 'UNOG', 'UNOH', 'UNOI', 'UNOJ', 'UNOK', 'UNOW', 'UNOX', 'UNOY']);
+
 export interface OrdrspOptions {
   /** Interchange control reference of the response (UNB/UNZ). */
   controlRef: string;
@@ -58,6 +61,8 @@ export interface OrdrspOptions {
   preparedAt?: Date;
   /** Per-line verdicts; lines not listed are accepted as received. */
   lines?: OrdrspLineResult[];
+  /** Who answers (the channel's ourId / ourQualifier); default the order's recipient, as the partner wrote it. */
+  sender?: { id: string; qualifier?: string | undefined } | undefined;
   delimiters?: Delimiters;
   /** Write the UNA service string advice; default true. */
   una?: boolean;
@@ -140,8 +145,8 @@ export function buildOrdrsp(order: OrdrspOrder, options: OrdrspOptions): string 
   out.push(
     segment(
       'UNB',
-      [order.syntaxId || 'UNOC', version],
-      [order.recipient.id, order.recipient.qualifier],
+      [KNOWN_SYNTAX_IDS.has(order.syntaxId ?? '') ? order.syntaxId : 'UNOC', version],
+      options.sender ? [options.sender.id, options.sender.qualifier] : [order.recipient.id, order.recipient.qualifier],
       [order.sender.id, order.sender.qualifier],
       [date, time],
       options.controlRef,

@@ -58,6 +58,8 @@ export interface Build855Options {
   segmentSuffix?: '' | '\n' | '\r\n';
   /** BAK08: the seller's order number. */
   sellerOrderNumber?: string;
+  /** Who answers (the channel's ourId / ourQualifier: ISA06/ISA05, GS02); default the 850's receiver. */
+  sender?: { id: string; qualifier?: string | undefined } | undefined;
   /** Force BAK02 instead of deriving it from the line results. */
   acknowledgmentType?: 'AC' | 'AD' | 'AK' | 'RJ';
 }
@@ -147,8 +149,8 @@ export function build855(po: X12PurchaseOrder, options: Build855Options): string
     ' '.repeat(10),
     '00',
     ' '.repeat(10),
-    qualifier(isa850.receiverQualifier),
-    isaId(isa850.receiverId, 'sender id (the 850 receiver)'),
+    qualifier(options.sender ? (options.sender.qualifier ?? isa850.receiverQualifier) : isa850.receiverQualifier),
+    isaId(options.sender?.id ?? isa850.receiverId, options.sender ? "sender id (the channel's ourId)" : 'sender id (the 850 receiver)'),
     qualifier(isa850.senderQualifier),
     isaId(isa850.senderId, 'receiver id (the 850 sender)'),
     `${yy}${ccyymmdd.slice(4)}`,
@@ -163,7 +165,7 @@ export function build855(po: X12PurchaseOrder, options: Build855Options): string
   const isa = isaElements.join(d.element) + d.segment;
   if (isa.length !== ISA_LENGTH) throw new X12BuildError(`built ISA is ${isa.length} characters, not ${ISA_LENGTH}`);
 
-  const gs = ['GS', 'PR', clean(po.group?.receiverCode || isa850.receiverId), clean(po.group?.senderCode || isa850.senderId), ccyymmdd, hhmm, String(gsCtl), 'X', clean(po.group?.version || groupVersion(isaVersion))];
+  const gs = ['GS', 'PR', clean(options.sender?.id || po.group?.receiverCode || isa850.receiverId), clean(po.group?.senderCode || isa850.senderId), ccyymmdd, hhmm, String(gsCtl), 'X', clean(po.group?.version || groupVersion(isaVersion))];
 
   // Line results.
   const results = new Map<string, X12AckLine>();
