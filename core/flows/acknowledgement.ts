@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { HubError } from '../errors.ts';
 import type { OrderDraft } from '../model/order.ts';
 import { isClosedStatus } from '../orders/order-status.ts';
 import { findOutboundDocument, nextControlNumber, recordOutboundDocument } from '../outbound/outbound-documents.ts';
@@ -8,7 +9,8 @@ import type { StepResult } from './order-steps.ts';
 /**
  * The channel's acknowledgement of an order it sent (EDIFACT ORDRSP, X12 855): what to answer is
  * the hub's rule and lives here (line by line from the stock check, every line rejected when the
- * order is closed, nothing said of lines when the hub does not stock the products); how the answer
+ * order is closed, unknown SKUs rejected alone or mixed, everything accepted only when the hub keeps
+ * no catalogue at all); how the answer
  * is written in the channel's format is a port (AcknowledgementFormat) the composition root passes,
  * as it passes the mappings, so core never imports a mapping or a connector.
  */
@@ -95,5 +97,22 @@ async function answersFor(db: Database, input: AcknowledgementInput): Promise<Li
     return input.draft.lines.flatMap((l) => (l.kind === 'product' && l.externalId ? [{ lineNo: l.externalId, status: 'rejected' as const }] : []));
   }
   const check = input.check ?? (await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } } }));
-  return lineAnswers(input.draft, check ? { lines: check.lines as unknown as StockCheckView['lines'] } : undefined);
+  if (check) return lineAnswers(input.draft, { lines: check.lines as unknown as StockCheckView['lines'] });
+  return answersWithoutCheck(db, input.draft);
+}
+
+/**
+ * No stock check for the version. When the hub keeps no catalogue at all it manages no stock and
+ * every line is accepted as received. Otherwise the answer never promises more than a check would:
+ * a line whose SKU the catalogue does not know is rejected — as it is in an order that mixes known
+ * and unknown SKUs (the check rejects it there) — and an order with known SKUs but no check yet
+ * (its stock step failed or has not run) is not answered now: the step fails and is retried.
+ */
+async function answersWithoutCheck(db: Database, draft: OrderDraft): Promise<LineAnswer[] | undefined> {
+  if ((await db.prisma.product.count({ take: 1 })) === 0) return undefined;
+  const products = draft.lines.filter((l) => l.kind === 'product' && l.externalId);
+  const skus = [...new Set(products.flatMap((l) => (l.sku ? [l.sku] : [])))];
+  const known = new Set(skus.length > 0 ? (await db.prisma.product.findMany({ where: { sku: { in: skus } }, select: { sku: true } })).map((p) => p.sku) : []);
+  if (known.size > 0) throw new HubError('conflict', 'the order has no stock check yet: it is answered once its stock is checked (no answer promises more than the check)');
+  return products.map((l) => ({ lineNo: l.externalId!, status: 'rejected' as const }));
 }

@@ -352,5 +352,54 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       await flow.intakePayload(payload.id);
       expect(await t.db.prisma.outboundDocument.count({ where: { orderId } })).toBe(1);
     });
+
+    it('answers unknown SKUs the same whether alone or beside known ones, and a known one only after its stock check', async () => {
+      const mappingFor = createRegistry().mappingFor;
+      const answered = { value: 0 };
+      const counting: AcknowledgementFormat = { ...ediAcknowledgements, render: (input) => (answered.value++, ediAcknowledgements.render(input)) };
+      const flowWith = (stock?: StockService) => new OrderLifecycle(t.db, { clock: clock.now, mappingFor, stock, acknowledgementFor: (type) => (type === 'edi' ? counting : undefined) });
+      let flow = flowWith();
+      const base = (await readFile(new URL('../fixtures/edi/x12/node-x12-850.edi', import.meta.url))).toString('utf8');
+      const skus = mappingFor('edi')!.map({ kind: 'upload', body: base }, {}).orders[0]!.lines.map((l) => l.sku!);
+      expect(skus).toHaveLength(6);
+      /** The fixture as another purchase order (BEG03), so each send is an order of its own. */
+      async function send(poNumber: string): Promise<{ orderId: string; acks: () => Promise<string[]> }> {
+        const body = base.replace('BEG*00*SA*08292233294', `BEG*00*SA*${poNumber}`);
+        const payload = await archivePayload(t.db, { channelId: edi, kind: 'upload', source: `${poNumber}.edi`, contentType: 'application/edi-x12', body });
+        const orderId = (await flow.intakePayload(payload.id)).results[0]!.orderId!;
+        const acks = async () => {
+          const docs = await t.db.prisma.outboundDocument.findMany({ where: { orderId } });
+          // BAK02 says it for the whole order (RJ: rejected, no line detail); ACK01 line by line.
+          return docs.flatMap((d) => d.body.split('\n').filter((l) => l.startsWith('ACK*') || l.startsWith('BAK*')).map((l) => l.split('*').slice(0, 3).join('*').replace(/~$/, '')));
+        };
+        return { orderId, acks };
+      }
+
+      // The hub keeps a catalogue (a lab's product), which knows none of the order's SKUs: every line is
+      // refused, as an unknown SKU in a mixed order is.
+      await createLab('UNK');
+      const alone = await send('UNKNOWN-1');
+      expect(await alone.acks()).toEqual(['BAK*00*RJ']);
+
+      // The first SKU becomes a catalogue product with stock: the others are refused the same way.
+      await new StockService(t.db).load({ products: [{ sku: skus[0]!, name: 'Small widget' }], levels: [{ sku: skus[0]!, warehouse: 'MAIN', onHand: '1000' }] });
+      const mixed = await send('MIXED-1');
+      expect(await mixed.acks()).toEqual(['BAK*00*AC', 'ACK*IA*120', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0']);
+
+      // Its stock check fails: no answer goes out (none may promise more than the check); after the check, it does.
+      flow = flowWith(new StockService(t.db, new FlakyAllocation(1)));
+      const before = answered.value;
+      const waiting = await send('WAITS-1');
+      expect(await waiting.acks()).toEqual([]);
+      expect(answered.value).toBe(before);
+      expect(await step(waiting.orderId, 'acknowledgement', (await getOrder(t.db, waiting.orderId)).lifecycle.find((s) => s.step === 'acknowledgement')!.key)).toMatchObject({
+        outcome: 'failed', error: expect.stringContaining('no stock check yet'),
+      });
+      clock.advance(10 * MINUTE);
+      await flow.retryDue();
+      clock.advance(10 * MINUTE);
+      await flow.retryDue();
+      expect(await waiting.acks()).toEqual(['BAK*00*AC', 'ACK*IA*120', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0']);
+    });
   });
 }

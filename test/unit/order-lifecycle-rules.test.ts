@@ -44,7 +44,7 @@ describe('the order lifecycle rules', () => {
       { lineNo: '20', status: 'changed', quantity: '3' },
       { lineNo: '30', status: 'rejected' },
     ]);
-    // Without a check (the hub does not stock these products) every line is accepted as received.
+    // Without a check lineAnswers says nothing of the lines (acknowledgement.ts decides: no catalogue at all → accepted as received).
     expect(lineAnswers(draft, undefined)).toBeUndefined();
   });
 });
