@@ -78,10 +78,19 @@ export const SyncReceiptSchema = Type.Object({
   queued: Type.Boolean({ description: 'False when a sync of this channel was already waiting or running' }),
 });
 
+/** core/channels/sync-runs SyncRunError. */
+const SyncRunErrorSchema = Type.Object({
+  page: Nullable(Type.Integer({ description: "The connector's page number; null when the pull itself failed" })),
+  source: Nullable(Type.String()),
+  payloadId: Nullable(Type.String({ description: 'The raw payload the page is archived as' })),
+  code: Type.String(),
+  message: Type.String(),
+});
+
 const SyncRunSchema = Type.Object({
   id: Type.String(),
   trigger: Type.String(),
-  status: Type.String({ description: 'running | succeeded | failed' }),
+  status: Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' }),
   startedAt: IsoDateTime,
   finishedAt: Nullable(IsoDateTime),
   counts: Type.Object({
@@ -94,6 +103,9 @@ const SyncRunSchema = Type.Object({
   }),
   errorCode: Nullable(Type.String()),
   error: Nullable(Type.String()),
+  errorCount: Type.Integer({ description: 'How many pages failed (and the pull itself, when it broke off)' }),
+  firstError: Nullable(SyncRunErrorSchema),
+  errors: Type.Array(SyncRunErrorSchema),
 });
 
 /** core/channels/sync-status ChannelSyncStatus. */
