@@ -11,6 +11,7 @@ import { registerDealerCommands } from './commands/dealers.ts';
 import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
+import { registerPayloadCommands } from './commands/payloads.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -470,6 +471,7 @@ registerDealerCommands(program);
 registerDistributionCommands(program);
 registerUserCommands(program);
 registerRouteCommands(program);
+registerPayloadCommands(program);
 
 try {
   await program.parseAsync(process.argv);
