@@ -18,7 +18,7 @@ import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
 import { describePageErrors, latestSyncRuns } from '../core/channels/sync-runs.ts';
-import { runErrorSummary } from '../core/channels/sync-status.ts';
+import { lastSyncSummary } from '../core/channels/sync-status.ts';
 import { describeCounts, describeLastRun, progressLines } from './sync-lines.ts';
 import { listOrders } from '../core/orders/order-queries.ts';
 import type { PayloadOutcome } from '../core/orders/payload-processing.ts';
@@ -141,12 +141,7 @@ channels
           const run = runs.get(c.id);
           return {
             ...hub.channels.toPublic(c),
-            lastSync: run
-              ? (() => {
-                  const { errorCount, firstError } = runErrorSummary(run);
-                  return { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, pages: run.pages, created: run.created, updated: run.updated, unchanged: run.unchanged, failed: run.failed, errorCode: run.errorCode, error: run.error, errorCount, firstError };
-                })()
-              : null,
+            lastSync: run ? lastSyncSummary(run) : null,
           };
         });
         console.log(JSON.stringify(rows, null, 2));

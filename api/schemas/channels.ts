@@ -63,7 +63,6 @@ export const PublicChannelSchema = Type.Object({
   updatedAt: IsoDateTime,
 });
 
-export const ChannelListSchema = Type.Object({ items: Type.Array(PublicChannelSchema) });
 
 /** core/ports CheckReport. */
 export const CheckReportSchema = Type.Object({
@@ -106,6 +105,26 @@ const SyncRunSchema = Type.Object({
   errorCount: Type.Integer({ description: 'How many pages failed (and the pull itself, when it broke off)' }),
   firstError: Nullable(SyncRunErrorSchema),
   errors: Type.Array(SyncRunErrorSchema),
+});
+
+/** core/channels/sync-status LastSyncSummary. */
+const LastSyncSchema = Type.Object({
+  status: Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' }),
+  startedAt: IsoDateTime,
+  finishedAt: Nullable(IsoDateTime),
+  pages: Type.Integer(),
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  failed: Type.Integer(),
+  errorCode: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  errorCount: Type.Integer(),
+  firstError: Nullable(SyncRunErrorSchema),
+});
+
+export const ChannelListSchema = Type.Object({
+  items: Type.Array(Type.Object({ ...PublicChannelSchema.properties, lastSync: Nullable(LastSyncSchema) })),
 });
 
 /** core/channels/sync-status ChannelSyncStatus. */

@@ -95,3 +95,37 @@ export function runErrorSummary(run: SyncRun): { errorCount: number; firstError:
   const errors = runErrorsOf(run);
   return { errorCount: errors.length, firstError: errors[0] ?? null, errors };
 }
+
+/** A channel's last run in a listing: its state, counts, and for partial/failed the error count and the first error. */
+export interface LastSyncSummary {
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  pages: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  errorCode: string | null;
+  error: string | null;
+  errorCount: number;
+  firstError: SyncRunError | null;
+}
+
+export function lastSyncSummary(run: SyncRun): LastSyncSummary {
+  const { errorCount, firstError } = runErrorSummary(run);
+  return {
+    status: run.status,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    pages: run.pages,
+    created: run.created,
+    updated: run.updated,
+    unchanged: run.unchanged,
+    failed: run.failed,
+    errorCode: run.errorCode,
+    error: run.error,
+    errorCount,
+    firstError,
+  };
+}

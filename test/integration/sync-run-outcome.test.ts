@@ -59,6 +59,14 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       expect(status.lastRun.errors).toHaveLength(2);
       expect(status.lastSuccessAt).toBeNull();
       expect(status.lastError).toMatchObject({ runId: run.id, code: 'invalid_data', message: expect.stringContaining('2 of 2 page(s) failed; first: page 1') });
+      const listed = await app.inject({ method: 'GET', url: '/v1/channels' });
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json().items.find((c: { id: string }) => c.id === channelId).lastSync).toMatchObject({
+        status: 'failed',
+        pages: 2,
+        errorCount: 2,
+        firstError: { page: 1, payloadId: payloads[0]!.id, code: 'invalid_data' },
+      });
     });
 
     it('is partial, keeping the failed page and its error, when some pages failed; each progress line has the page’s own counts', async () => {
@@ -82,6 +90,8 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       expect(status.lastRun).toMatchObject({ status: 'partial', errorCount: 1, firstError: { page: 2, payloadId: broken.id }, counts: { pages: 3, created: 3, failed: 1 } });
       expect(status.lastSuccessAt).toBeNull();
       expect((await apiStatus()).lastRun).toMatchObject({ status: 'partial', errorCount: 1, firstError: { page: 2 } });
+      const listed = await app.inject({ method: 'GET', url: '/v1/channels' });
+      expect(listed.json().items.find((c: { id: string }) => c.id === channelId).lastSync).toMatchObject({ status: 'partial', created: 3, errorCount: 1, firstError: { page: 2 } });
     });
 
     it('is succeeded, with no errors, only when every page was stored and read', async () => {
