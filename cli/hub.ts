@@ -11,12 +11,15 @@ import { registerDealerCommands } from './commands/dealers.ts';
 import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
+import { registerPayloadCommands } from './commands/payloads.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
-import { latestSyncRuns } from '../core/channels/sync-runs.ts';
+import { describePageErrors, latestSyncRuns } from '../core/channels/sync-runs.ts';
+import { lastSyncSummary } from '../core/channels/sync-status.ts';
+import { describeCounts, describeLastRun, progressLines } from './sync-lines.ts';
 import { listOrders } from '../core/orders/order-queries.ts';
 import type { PayloadOutcome } from '../core/orders/payload-processing.ts';
 import { loadConfig, type HubConfig } from '../jobs/config.ts';
@@ -138,9 +141,7 @@ channels
           const run = runs.get(c.id);
           return {
             ...hub.channels.toPublic(c),
-            lastSync: run
-              ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, created: run.created, updated: run.updated, unchanged: run.unchanged, failed: run.failed, errorCode: run.errorCode, error: run.error }
-              : null,
+            lastSync: run ? lastSyncSummary(run) : null,
           };
         });
         console.log(JSON.stringify(rows, null, 2));
@@ -154,11 +155,7 @@ channels
         ['NAME', 'TYPE', 'KIND', 'ENABLED', 'WRITE-BACK', 'SCHEDULE', 'LAST SYNC', 'ID'],
         list.map((c) => {
           const run = runs.get(c.id);
-          const last = !run
-            ? 'never'
-            : run.status === 'failed'
-              ? `failed ${ago(run.startedAt)}: ${run.errorCode}`
-              : `${run.status} ${ago(run.startedAt)} (+${run.created}, ~${run.updated})`;
+          const last = !run ? 'never' : describeLastRun(run);
           return [c.name, c.connectorType, c.kind, c.enabled ? 'yes' : 'no', writeBackSwitchedOn(c.mapping) ? 'on' : 'off', c.syncSchedule, last, c.id];
         }),
       );
@@ -218,8 +215,7 @@ channels
           channel.id,
           'manual',
           (p) => {
-            const of = p.totalPages ? `/${p.totalPages}` : '';
-            console.log(`  page ${p.page}${of}: ${describe(p.counts)}`);
+            for (const line of progressLines(p)) console.log(line);
           },
           { signal: abort.signal },
         );
@@ -231,7 +227,12 @@ channels
         return;
       }
       const total = await hub.db.prisma.order.count({ where: { channelId: channel.id } });
-      console.log(`Done: ${outcome.counts.pages} page(s), ${describe(outcome.counts)}; ${total} orders in the channel.`);
+      if (outcome.status === 'partial') {
+        console.log(`Done with errors (partial): ${outcome.counts.pages} page(s), ${describeCounts(outcome.counts)}; ${total} orders in the channel.`);
+        console.log(`${describePageErrors(outcome.counts.pages, outcome.errors)}. See them: hub payloads list --failed --channel ${channel.id}`);
+        return;
+      }
+      console.log(`Done: ${outcome.counts.pages} page(s), ${describeCounts(outcome.counts)}; ${total} orders in the channel.`);
     });
   });
 
@@ -446,17 +447,6 @@ function consoleLogger(level: LogLevel): JobLogger {
 }
 
 
-function describe(counts: { created: number; updated: number; unchanged: number; failed: number }): string {
-  return `+${counts.created} new, ${counts.updated} changed, ${counts.unchanged} unchanged${counts.failed ? `, ${counts.failed} failed` : ''}`;
-}
-
-function ago(date: Date): string {
-  const seconds = Math.round((Date.now() - date.getTime()) / 1000);
-  if (seconds < 90) return `${seconds}s ago`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)}m ago`;
-  if (seconds < 129_600) return `${Math.round(seconds / 3600)}h ago`;
-  return date.toISOString().slice(0, 10);
-}
 
 
 
@@ -476,6 +466,7 @@ registerDealerCommands(program);
 registerDistributionCommands(program);
 registerUserCommands(program);
 registerRouteCommands(program);
+registerPayloadCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -63,7 +63,6 @@ export const PublicChannelSchema = Type.Object({
   updatedAt: IsoDateTime,
 });
 
-export const ChannelListSchema = Type.Object({ items: Type.Array(PublicChannelSchema) });
 
 /** core/ports CheckReport. */
 export const CheckReportSchema = Type.Object({
@@ -78,10 +77,19 @@ export const SyncReceiptSchema = Type.Object({
   queued: Type.Boolean({ description: 'False when a sync of this channel was already waiting or running' }),
 });
 
+/** core/channels/sync-runs SyncRunError. */
+const SyncRunErrorSchema = Type.Object({
+  page: Nullable(Type.Integer({ description: "The connector's page number; null when the pull itself failed" })),
+  source: Nullable(Type.String()),
+  payloadId: Nullable(Type.String({ description: 'The raw payload the page is archived as' })),
+  code: Type.String(),
+  message: Type.String(),
+});
+
 const SyncRunSchema = Type.Object({
   id: Type.String(),
   trigger: Type.String(),
-  status: Type.String({ description: 'running | succeeded | failed' }),
+  status: Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' }),
   startedAt: IsoDateTime,
   finishedAt: Nullable(IsoDateTime),
   counts: Type.Object({
@@ -94,6 +102,29 @@ const SyncRunSchema = Type.Object({
   }),
   errorCode: Nullable(Type.String()),
   error: Nullable(Type.String()),
+  errorCount: Type.Integer({ description: 'How many pages failed (and the pull itself, when it broke off)' }),
+  firstError: Nullable(SyncRunErrorSchema),
+  errors: Type.Array(SyncRunErrorSchema),
+});
+
+/** core/channels/sync-status LastSyncSummary. */
+const LastSyncSchema = Type.Object({
+  status: Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' }),
+  startedAt: IsoDateTime,
+  finishedAt: Nullable(IsoDateTime),
+  pages: Type.Integer(),
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  failed: Type.Integer(),
+  errorCode: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  errorCount: Type.Integer(),
+  firstError: Nullable(SyncRunErrorSchema),
+});
+
+export const ChannelListSchema = Type.Object({
+  items: Type.Array(Type.Object({ ...PublicChannelSchema.properties, lastSync: Nullable(LastSyncSchema) })),
 });
 
 /** core/channels/sync-status ChannelSyncStatus. */

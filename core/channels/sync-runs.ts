@@ -2,11 +2,25 @@ import type { Database } from '../db/database.ts';
 import type { SyncRun } from '../db/generated/client.ts';
 import type { SyncTrigger } from '../ports.ts';
 
-/** What one sync run did, page by page. */
-/** What one sync request came to: skipped (another ran, or the channel is off) or a run with its counts. */
+/**
+ * What one sync request came to: skipped (another ran, or the channel is off) or a run with its
+ * counts. A run whose every page failed is not an outcome: it throws (and is retried like any failure).
+ */
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string }
-  | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts };
+  | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts }
+  | { status: 'partial'; channelId: string; runId: string; counts: SyncCounts; errors: SyncRunError[] };
+
+/** Something that failed in a run, kept on it: a page (failed, or read only in part), or the pull itself. */
+export interface SyncRunError {
+  /** The connector's page number; null when the pull itself failed. */
+  page: number | null;
+  source: string | null;
+  /** The raw payload the page is archived as (hub payloads show <id>). */
+  payloadId: string | null;
+  code: string;
+  message: string;
+}
 
 export interface SyncCounts {
   pages: number;
@@ -20,7 +34,7 @@ export interface SyncCounts {
   failed: number;
 }
 
-export type SyncRunStatus = 'running' | 'succeeded' | 'failed';
+export type SyncRunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 
 export function emptyCounts(): SyncCounts {
   return { pages: 0, received: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
@@ -42,10 +56,34 @@ export interface SyncRunResult {
   counts: SyncCounts;
   errorCode?: string | undefined;
   error?: string | undefined;
+  errors?: SyncRunError[] | undefined;
+}
+
+/**
+ * The run's status from its pages: succeeded only when every page was stored and read; failed
+ * when there were pages and none was read; partial in between.
+ */
+export function runStatusFromPages(pages: number, pageErrors: readonly SyncRunError[]): 'succeeded' | 'partial' | 'failed' {
+  if (pageErrors.length === 0) return 'succeeded';
+  // One error per page at most.
+  return pageErrors.length >= pages ? 'failed' : 'partial';
+}
+
+/** One line for a run's page errors: how many, and the first. */
+export function describePageErrors(pages: number, pageErrors: readonly SyncRunError[]): string {
+  const first = pageErrors[0];
+  if (!first) return '';
+  return `${pageErrors.length} of ${pages} page(s) failed; first: ${describeRunError(first)}`;
+}
+
+/** "page 2 (source, payload id): message", or the pull's own failure. */
+export function describeRunError(error: SyncRunError): string {
+  if (error.page === null) return `the pull: ${error.message}`;
+  return `page ${error.page} (${error.source}, payload ${error.payloadId}): ${error.message}`;
 }
 
 export function finishSyncRun(db: Database, runId: string, result: SyncRunResult): Promise<SyncRun> {
-  const error = result.error && result.error.length > MAX_ERROR_TEXT ? `${result.error.slice(0, MAX_ERROR_TEXT)}…` : result.error;
+  const error = result.error === undefined ? undefined : clip(result.error);
   return db.prisma.syncRun.update({
     where: { id: runId },
     data: {
@@ -53,9 +91,19 @@ export function finishSyncRun(db: Database, runId: string, result: SyncRunResult
       status: result.status,
       errorCode: result.errorCode ?? null,
       error: error ?? null,
+      errors: (result.errors ?? []).map((e) => ({ ...e, message: clip(e.message) })),
       finishedAt: new Date(),
     },
   });
+}
+
+function clip(text: string): string {
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
+}
+
+/** The errors stored on a run (a JSON column). */
+export function runErrorsOf(run: SyncRun): SyncRunError[] {
+  return Array.isArray(run.errors) ? (run.errors as unknown as SyncRunError[]) : [];
 }
 
 /** The latest run of each given channel (for listings). */

@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import type { SyncRun } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
 import { FULL_ACCESS, inScope, type AccessScope } from '../orders/order-queries.ts';
+import { runErrorsOf, type SyncRunError } from './sync-runs.ts';
 
 export const RECENT_RUNS = 10;
 
@@ -9,13 +10,18 @@ export interface SyncRunView {
   id: string;
   /** schedule | manual | demo */
   trigger: string;
-  /** running | succeeded | failed */
+  /** running | succeeded | partial (some pages failed) | failed */
   status: string;
   startedAt: string;
   finishedAt: string | null;
   counts: { pages: number; received: number; created: number; updated: number; unchanged: number; failed: number };
   errorCode: string | null;
   error: string | null;
+  /** How many things failed: pages, and the pull itself when it broke off. */
+  errorCount: number;
+  firstError: SyncRunError | null;
+  /** Everything that failed, in order. */
+  errors: SyncRunError[];
 }
 
 export interface ChannelSyncStatus {
@@ -80,5 +86,46 @@ function toView(run: SyncRun): SyncRunView {
     counts: { pages: run.pages, received: run.received, created: run.created, updated: run.updated, unchanged: run.unchanged, failed: run.failed },
     errorCode: run.errorCode,
     error: run.error,
+    ...runErrorSummary(run),
+  };
+}
+
+/** A run's errors with their count and the first (for views and listings). */
+export function runErrorSummary(run: SyncRun): { errorCount: number; firstError: SyncRunError | null; errors: SyncRunError[] } {
+  const errors = runErrorsOf(run);
+  return { errorCount: errors.length, firstError: errors[0] ?? null, errors };
+}
+
+/** A channel's last run in a listing: its state, counts, and for partial/failed the error count and the first error. */
+export interface LastSyncSummary {
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  pages: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  errorCode: string | null;
+  error: string | null;
+  errorCount: number;
+  firstError: SyncRunError | null;
+}
+
+export function lastSyncSummary(run: SyncRun): LastSyncSummary {
+  const { errorCount, firstError } = runErrorSummary(run);
+  return {
+    status: run.status,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    pages: run.pages,
+    created: run.created,
+    updated: run.updated,
+    unchanged: run.unchanged,
+    failed: run.failed,
+    errorCode: run.errorCode,
+    error: run.error,
+    errorCount,
+    firstError,
   };
 }

@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { PulledPage } from '../../connectors/_kit/definition.ts';
 import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
-import { emptyCounts, finishSyncRun, recordSyncProgress, startSyncRun, type SyncCounts, type SyncOutcome } from '../../core/channels/sync-runs.ts';
+import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { assertValid } from '../../core/model/validate.ts';
 import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
@@ -14,11 +14,19 @@ import { reprocessPayload } from './process-payload.ts';
 
 export type { SyncOutcome };
 
+/** Reported after each stored page. */
 export interface SyncProgress {
   channelId: string;
   runId: string;
+  /** The connector's page number. */
   page: number;
+  /** How many pages the source says there are, when it says. */
   totalPages?: number | undefined;
+  /** This page's own counts. */
+  pageCounts: SyncCounts;
+  /** What the page failed with (or the first record it could not read), if anything. */
+  pageError?: SyncRunError | undefined;
+  /** The run so far, this page included. */
   counts: SyncCounts;
 }
 
@@ -39,9 +47,12 @@ export interface SyncOptions {
  * - `options.signal` (shutdown) stops it between pages: the run is recorded as failed
  *   ("interrupted; will run again"), the lease is released, and an `upstream_unavailable`
  *   HubError (worth a retry) is thrown.
- * - Records a sync_run row, finished whatever happens.
+ * - Records a sync_run row, finished whatever happens: `succeeded` when every page was stored and
+ *   read, `partial` when some pages failed (or held records it could not read), `failed` when every
+ *   page failed or the pull itself failed. The failed pages are kept on the run.
  * - Throws HubError when the run failed: permanent codes (unauthorized, upstream_rejected,
- *   invalid_data, ...) need a human, `upstream_unavailable`/`internal` are worth a retry.
+ *   invalid_data, ...) need a human, `upstream_unavailable`/`internal` are worth a retry. A run
+ *   whose every page failed throws `upstream_unavailable` (retried); the run keeps the pages' codes.
  */
 export async function syncChannel(
   ctx: ProcessorContext,
@@ -69,6 +80,7 @@ export async function syncChannel(
 
   const heartbeat = new LeaseHeartbeat(ctx, lease, ttlMs, options.signal);
   const counts = emptyCounts();
+  const pageErrors: SyncRunError[] = [];
   let runId: string | undefined;
   try {
     const run = await startSyncRun(db, channelId, trigger);
@@ -83,47 +95,81 @@ export async function syncChannel(
       const pages = connector.pull(config, channel.syncState ?? undefined, { signal: heartbeat.signal });
       for await (const page of pages) {
         heartbeat.throwIfLost();
-        await storePage(ctx, channelId, page, counts);
-        counts.pages += 1;
+        const stored = await storePage(ctx, channelId, page);
+        addCounts(counts, stored.counts);
+        if (stored.error) pageErrors.push(stored.error);
         if (page.state !== undefined && !(await saveSyncStateUnderLease(db, lease, page.state))) heartbeat.markLost();
         heartbeat.throwIfLost();
         if (!(await renewSyncLease(db, lease, ttlMs))) heartbeat.markLost();
         heartbeat.throwIfLost();
         await recordSyncProgress(db, runId, counts);
-        onProgress?.({ channelId, runId, page: page.page, totalPages: page.totalPages, counts: { ...counts } });
+        onProgress?.({ channelId, runId, page: page.page, totalPages: page.totalPages, pageCounts: stored.counts, pageError: stored.error, counts: { ...counts } });
       }
       heartbeat.throwIfLost();
     } catch (error) {
       const failure = toHubError(error, channel.name, heartbeat, options.signal?.aborted === true, counts);
-      await finishSyncRun(db, runId, { status: 'failed', counts, errorCode: failure.code, error: failure.message });
+      const errors = [...pageErrors, { page: null, source: null, payloadId: null, code: failure.code, message: failure.message }];
+      await finishSyncRun(db, runId, { status: 'failed', counts, errorCode: failure.code, error: failure.message, errors });
       logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent }, failure.message);
       throw failure;
     }
-    await finishSyncRun(db, runId, { status: 'succeeded', counts });
+    const status = runStatusFromPages(counts.pages, pageErrors);
+    if (status === 'failed') {
+      // Retried like a failed pull: a page the source sent broken may come right on the next pull
+      // (the broken ones stay archived, failed, for ops to see and reprocess).
+      const first = pageErrors[0]!;
+      const failure = new HubError('upstream_unavailable', `Sync of "${channel.name}" failed: ${describePageErrors(counts.pages, pageErrors)}`, { details: { errors: pageErrors } });
+      await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error: failure.message, errors: pageErrors });
+      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, failure.message);
+      throw failure;
+    }
+    if (status === 'partial') {
+      const first = pageErrors[0]!;
+      const error = `Sync of "${channel.name}" partly failed: ${describePageErrors(counts.pages, pageErrors)}`;
+      await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error, errors: pageErrors });
+      logger.warn({ channelId, runId, code: first.code, ...counts }, error);
+      return { status, channelId, runId, counts, errors: pageErrors };
+    }
+    await finishSyncRun(db, runId, { status, counts });
     logger.info({ channelId, runId, ...counts }, `sync of "${channel.name}" succeeded`);
-    return { status: 'succeeded', channelId, runId, counts };
+    return { status, channelId, runId, counts };
   } finally {
     heartbeat.stop();
     await releaseSyncLease(db, lease).catch((error: unknown) => logger.error({ channelId, err: error }, 'could not release the sync lease (it will expire)'));
   }
 }
 
-/** Archives one page raw, then reads it (unless the same body was already read) and counts. */
-async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage, counts: SyncCounts): Promise<void> {
+/**
+ * Archives one page raw, then reads it (unless the same body was already read). Returns the page's
+ * own counts, and its error when the page failed or held records it could not read.
+ */
+async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError }> {
   const { db } = ctx;
+  const counts = { ...emptyCounts(), pages: 1 };
   const archived = await archivePayload(db, { channelId, kind: 'pull', source: page.source, contentType: page.contentType, body: page.body });
+  const pageError = (code: string | null, message: string | null): SyncRunError => ({
+    page: page.page,
+    source: page.source,
+    payloadId: archived.id,
+    code: code ?? 'invalid_data',
+    message: message ?? 'the page could not be read',
+  });
   if (page.error) {
     await recordPayloadVerdict(db, archived.id, { status: 'failed', errorCode: page.error.code, error: page.error.message, orderCount: 0 });
     counts.failed += 1;
-    return;
+    return { counts, error: pageError(page.error.code, page.error.message) };
   }
   if (archived.duplicate && archived.status !== 'pending') {
     // The very same body was read before (an overlapping re-pull): its orders are what we hold.
-    const stored = await db.prisma.rawPayload.findUnique({ where: { id: archived.id }, select: { orderCount: true } });
+    const stored = await db.prisma.rawPayload.findUnique({ where: { id: archived.id }, select: { orderCount: true, status: true, errorCode: true, error: true } });
     const orders = stored?.orderCount ?? 0;
     counts.unchanged += orders;
     counts.received += orders;
-    return;
+    if (stored && (stored.status === 'failed' || stored.status === 'partial')) {
+      if (stored.status === 'failed') counts.failed += 1;
+      return { counts, error: pageError(stored.errorCode, stored.error) };
+    }
+    return { counts };
   }
   const outcome = await reprocessPayload(ctx, archived.id);
   for (const result of outcome.results) {
@@ -134,6 +180,12 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
   // Rejected drafts are listed among the errors too.
   counts.failed += outcome.errors.length;
   counts.received += outcome.results.filter((r) => r.outcome !== 'rejected').length + outcome.errors.length;
+  if (outcome.status === 'failed' || outcome.status === 'partial') return { counts, error: pageError(outcome.errorCode ?? null, outcome.error ?? null) };
+  return { counts };
+}
+
+function addCounts(total: SyncCounts, page: SyncCounts): void {
+  for (const key of Object.keys(total) as (keyof SyncCounts)[]) total[key] += page[key];
 }
 
 const PERMANENT_CONNECTOR_CODES = new Set(['unauthorized', 'upstream_rejected', 'invalid_data']);

@@ -76,12 +76,19 @@ describe('hub CLI', { timeout: 120_000 }, () => {
       expect(synced.code).toBe(0);
       const lines = synced.stdout.trim().split('\n');
       expect(lines[0]).toBe('Syncing "Sandbox shop"…');
+      // Each page line: the page of the total, that page's own counts, then the run's total so far.
       const pages = lines.filter((l) => /^ {2}page \d+/.test(l));
       expect(pages.length).toBeGreaterThanOrEqual(3);
-      expect(pages.at(-1)).toMatch(/^ {2}page \d+\/3: \+\d+ new, 0 changed, \d+ unchanged, 1 failed$/);
-      expect(lines.at(-1)).toMatch(/^Done: \d+ page\(s\), \+\d+ new, 0 changed, \d+ unchanged, 1 failed; \d+ orders in the channel\.$/);
-      const created = Number(/\+(\d+) new/.exec(lines.at(-1)!)![1]);
+      for (const line of pages) expect(line).toMatch(/^ {2}page \d+ of 3: \+\d+ new, 0 changed, \d+ unchanged(, 1 failed)? \| total so far: \d+ page\(s\), \+\d+ new, 0 changed, \d+ unchanged(, 1 failed)?$/);
+      expect(pages.at(-1)).toMatch(/\| total so far: \d+ page\(s\), \+\d+ new, 0 changed, \d+ unchanged, 1 failed$/);
+      expect(lines.filter((l) => /^ {4}page \d+ failed: \w+: .* \(hub payloads show [0-9a-f-]{36}\)$/.test(l))).toHaveLength(1);
+      const done = lines.at(-2)!;
+      expect(done).toMatch(/^Done with errors \(partial\): \d+ page\(s\), \+\d+ new, 0 changed, \d+ unchanged, 1 failed; \d+ orders in the channel\.$/);
+      expect(lines.at(-1)).toMatch(/^1 of \d+ page\(s\) failed; first: page \d+ \(.*, payload [0-9a-f-]{36}\): .*See them: hub payloads list --failed --channel /);
+      const created = Number(/\+(\d+) new/.exec(done)![1]);
       expect(created).toBeGreaterThan(0);
+      // The pages' own counts add up to the run's (they are not running totals).
+      expect(pages.reduce((sum, line) => sum + Number(/\+(\d+) new/.exec(line)![1]), 0)).toBe(created);
 
       const listed = await hub(dataDir, 'orders', 'list', '--channel', 'Sandbox shop', '--json');
       expect(listed.stderr).toBe('');

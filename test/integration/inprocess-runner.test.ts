@@ -16,6 +16,8 @@ function fakeShop() {
   const shop = {
     orders: [] as string[],
     failures: [] as ConnectorError[],
+    /** This many pulls yield only a broken page (an HTML error page) and end. */
+    brokenPulls: 0,
     pulls: 0,
     gate: undefined as Promise<void> | undefined,
     entered: undefined as (() => void) | undefined,
@@ -34,6 +36,11 @@ function fakeShop() {
       shop.pulls += 1;
       const failure = shop.failures.shift();
       if (failure) throw failure;
+      if (shop.brokenPulls > 0) {
+        shop.brokenPulls -= 1;
+        yield { source: 'memory://fake/broken', contentType: 'text/html', body: '<html>502</html>', page: 1, error: { code: 'invalid_data', message: 'not JSON' } };
+        return;
+      }
       if (shop.gate) {
         shop.entered?.();
         await shop.gate;
@@ -158,6 +165,18 @@ describe('in-process job runner on PGlite', () => {
       expect(event).toMatchObject({ attempt: 2, outcome: { status: 'succeeded' } });
       const runs = await testDb.db.prisma.syncRun.findMany({ where: { channelId }, orderBy: { startedAt: 'asc' } });
       expect(runs.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+    });
+
+    it('retries a run whose every page failed, like any failed run', async () => {
+      kit.shop.orders.push('A');
+      kit.shop.brokenPulls = 1;
+      const finished = nextFinal(runner);
+      await runner.requestSync(channelId, 'manual');
+      const event = await finished;
+      expect(event).toMatchObject({ attempt: 2, outcome: { status: 'succeeded', counts: { created: 1 } } });
+      const runs = await testDb.db.prisma.syncRun.findMany({ where: { channelId }, orderBy: { startedAt: 'asc' } });
+      expect(runs.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+      expect(runs[0]).toMatchObject({ errorCode: 'invalid_data', errors: [{ page: 1, source: 'memory://fake/broken', code: 'invalid_data', message: 'not JSON' }] });
     });
 
     it('gives up after the last attempt', async () => {

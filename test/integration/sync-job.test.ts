@@ -348,7 +348,7 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
   });
 
   describe('when a page is broken or was pulled before', () => {
-    it('archives the broken page with its error, goes on, and counts a re-pulled page as unchanged', async () => {
+    it('archives the broken page with its error, goes on, ends partial, and counts a re-pulled page as unchanged', async () => {
       const broken: PulledPage = { source: 'memory://fake/orders?page=1', contentType: 'text/html', body: '<html>502</html>', page: 1, error: { code: 'invalid_data', message: 'not JSON' } };
       const good: PulledPage = { source: 'memory://fake/orders?page=2', contentType: 'application/json', body: JSON.stringify([{ id: 'A', total: '5.00' }]), page: 2, state: { cursor: 9 } };
       const connector = kit.registry.connector('fake')!;
@@ -357,7 +357,11 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
         yield good;
       };
       const first = await syncChannel(ctx, channelId, 'manual');
-      expect(first).toMatchObject({ status: 'succeeded', counts: { pages: 2, created: 1, failed: 1 } });
+      expect(first).toMatchObject({
+        status: 'partial',
+        counts: { pages: 2, created: 1, failed: 1 },
+        errors: [{ page: 1, source: 'memory://fake/orders?page=1', code: 'invalid_data', message: 'not JSON' }],
+      });
       const payloads = await testDb.db.prisma.rawPayload.findMany({ where: { channelId }, orderBy: { source: 'asc' } });
       expect(payloads.map((p) => [p.status, p.errorCode])).toEqual([
         ['failed', 'invalid_data'],
@@ -366,7 +370,8 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       expect(payloads[0]!.body).toBe('<html>502</html>');
 
       const second = await syncChannel(ctx, channelId, 'manual');
-      expect(second).toMatchObject({ status: 'succeeded', counts: { created: 0, updated: 0, unchanged: 1, failed: 1 } });
+      // The broken page is the same archived failure: the run is still partial.
+      expect(second).toMatchObject({ status: 'partial', counts: { created: 0, updated: 0, unchanged: 1, failed: 1 }, errors: [{ page: 1, code: 'invalid_data' }] });
       expect(await testDb.db.prisma.rawPayload.count({ where: { channelId } })).toBe(2);
     });
   });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ChannelService } from '../../../../core/channels/channels.ts';
-import { channelSyncStatus } from '../../../../core/channels/sync-status.ts';
+import { latestSyncRuns } from '../../../../core/channels/sync-runs.ts';
+import { channelSyncStatus, lastSyncSummary } from '../../../../core/channels/sync-status.ts';
 import type { RouteDeps } from '../../../deps.ts';
 import {
   ChannelListSchema,
@@ -43,10 +44,16 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
 
   app.get(
     '/channels',
-    { config: staff('channels.read'), schema: { tags, summary: 'List channels', querystring: ListChannelsQuerySchema, response: { 200: ChannelListSchema, ...errors(400) } } },
+    { config: staff('channels.read'), schema: { tags, summary: 'List channels with their last sync', querystring: ListChannelsQuerySchema, response: { 200: ChannelListSchema, ...errors(400) } } },
     async (request) => {
       const list = await channels.list(request.query.enabled === undefined ? {} : { enabled: request.query.enabled });
-      return { items: list.map((c) => channels.toPublic(c)) };
+      const runs = await latestSyncRuns(deps.db, list.map((c) => c.id));
+      return {
+        items: list.map((c) => {
+          const run = runs.get(c.id);
+          return { ...channels.toPublic(c), lastSync: run ? lastSyncSummary(run) : null };
+        }),
+      };
     },
   );
 
