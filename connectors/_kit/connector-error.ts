@@ -7,12 +7,15 @@ export type ConnectorErrorCode = 'unauthorized' | 'upstream_rejected' | 'upstrea
 export class ConnectorError extends Error {
   readonly code: ConnectorErrorCode;
   readonly status: number | undefined;
+  /** The outside said when to come back (a ban's end, a used-up call budget): no call is worth making before. */
+  readonly notBefore: Date | undefined;
 
-  constructor(code: ConnectorErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(code: ConnectorErrorCode, message: string, options: { status?: number; cause?: unknown; notBefore?: Date | undefined } = {}) {
     super(message, { cause: options.cause });
     this.name = 'ConnectorError';
     this.code = code;
     this.status = options.status;
+    this.notBefore = options.notBefore;
   }
 
   /** Worth retrying later (the sync job backs off); the others need a human. */

@@ -36,7 +36,7 @@ export class UnasBannedError extends ConnectorError {
   readonly bannedUntil: Date | undefined;
 
   constructor(message: string, bannedUntil: Date | undefined, status?: number) {
-    super('upstream_unavailable', message, status === undefined ? {} : { status });
+    super('upstream_unavailable', message, { ...(status !== undefined && { status }), notBefore: bannedUntil });
     this.name = 'UnasBannedError';
     this.bannedUntil = bannedUntil;
   }

@@ -203,9 +203,11 @@ function toHubError(error: unknown, channelName: string, heartbeat: LeaseHeartbe
     const hint =
       error.code === 'unauthorized'
         ? ' Check the channel credentials (hub channels check).'
-        : error.code === 'upstream_unavailable'
-          ? ' This looks temporary; the next attempt may succeed.'
-          : '';
+        : error.notBefore
+          ? ` No attempt is worth making before ${error.notBefore.toISOString()}.`
+          : error.code === 'upstream_unavailable'
+            ? ' This looks temporary; the next attempt may succeed.'
+            : '';
     const reason = error.message.replace(/[.\s]+$/, '');
     return new HubError(code, `Sync of "${channelName}" failed: ${reason}.${hint}`, { cause: error, details: { status: error.status } });
   }

@@ -759,10 +759,14 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       resetUnasAuthCache();
       nock.cleanAll();
       nock(UNAS_API).post(/.*/).reply(() => (calls.push('sent'), [200, unasLogin(), XML]));
-      await expect(syncChannel(hub.context, channelId, 'manual')).rejects.toMatchObject({
+      const held = syncChannel(hub.context, channelId, 'manual');
+      await expect(held).rejects.toMatchObject({
         code: 'upstream_unavailable',
         message: expect.stringContaining(`no call to UNAS before ${end.toISOString()}`),
       });
+      // It says until when, not that it "looks temporary".
+      await expect(held).rejects.toMatchObject({ message: expect.stringContaining(`No attempt is worth making before ${end.toISOString()}.`) });
+      await expect(held).rejects.not.toMatchObject({ message: expect.stringContaining('looks temporary') });
       expect(calls).toEqual(['login', 'getOrder']);
       const runs = await runsOf(channelId);
       expect(runs.map((run) => [run.status, run.errorCode])).toEqual([

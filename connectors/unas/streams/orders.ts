@@ -49,6 +49,7 @@ function holdError({ hold, until }: { hold: UnasHold; until: Date }): ConnectorE
   return new ConnectorError(
     'unauthorized',
     `The API key was refused; it is not sent again before ${until.toISOString()} (UNAS bans the IP after 5 failed logins an hour; a changed key is tried at once). ${hold.message}`,
+    { notBefore: until },
   );
 }
 
@@ -135,6 +136,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
         'upstream_unavailable',
         `The channel's budget of ${config.callsPerHour} getOrder calls an hour (callsPerHour; UNAS allows 30 multi-order getOrder calls an hour on PREMIUM, 90 on VIP) is used up: ` +
           `no call before ${new Date(calls.since + HOUR).toISOString()}${page > 1 ? `; this run stopped after ${page - 1} page(s) and the cursor stays` : ''}.`,
+        { notBefore: new Date(calls.since + HOUR) },
       );
     }
     const limitStart = (page - 1) * config.limitNum;
