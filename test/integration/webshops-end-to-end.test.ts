@@ -307,10 +307,10 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       const broken = JSON.stringify(page0).slice(0, 300);
       const list = mockOrderList([broken]);
 
-      const outcome = await syncChannel(hub.context, channelId, 'manual');
-
       // Documented: the broken page is archived with invalid_data; with no known last page the run stops there.
-      expect(outcome).toMatchObject({ status: 'succeeded', counts: { pages: 1, received: 0, created: 0, updated: 0, failed: 1 } });
+      // Its only page failed, so the run is failed (and retried like any failed run), not "succeeded".
+      await expect(syncChannel(hub.context, channelId, 'manual')).rejects.toMatchObject({ code: 'upstream_unavailable', message: expect.stringContaining('1 of 1 page(s) failed') });
+      expect((await runsOf(channelId)).at(-1)).toMatchObject({ status: 'failed', pages: 1, received: 0, created: 0, updated: 0, failed: 1 });
       expect(list.queries).toEqual([{ limit: '100', excludeAbandonedCart: '1', page: '0', full: '1', updatedAtMin: '2024-05-02T08:50:00' }]);
       expect(list.scope.isDone()).toBe(true);
 
@@ -339,7 +339,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       expect(stored).toMatchObject({ status: 'failed', errorCode: 'invalid_data', attempts: 2 });
 
       const runs = await runsOf(channelId);
-      expect(counts(runs[2]!)).toEqual({ status: 'succeeded', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: null });
+      expect(counts(runs[2]!)).toEqual({ status: 'failed', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: 'invalid_data' });
       expect(await syncStateOf(channelId)).toEqual({ updatedAfter: '2024-05-02T07:00:00.000Z' });
       expect(summary(await ordersOf(channelId))).toEqual([
         ['172', 'completed', 'HUF', '3990', 2],
@@ -781,8 +781,8 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
 
       // A broken page is archived with invalid_data and ends the run: it is not counted as a full page,
       // no further page is requested (multi-order getOrder calls are 30/h), the cursor stays.
-      const outcome = await syncChannel(hub.context, channelId, 'manual');
-      expect(outcome).toMatchObject({ status: 'succeeded', counts: { pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1 } });
+      await expect(syncChannel(hub.context, channelId, 'manual')).rejects.toMatchObject({ code: 'upstream_unavailable', message: expect.stringContaining('1 of 1 page(s) failed') });
+      expect((await runsOf(channelId)).at(-1)).toMatchObject({ status: 'failed', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1 });
       expect(scope.isDone()).toBe(true);
       expect(calls.map((c) => [c.path, xmlParam(c.body, 'LimitStart') ?? null])).toEqual([
         ['login', null],
@@ -790,7 +790,8 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       ]);
       nock.cleanAll();
       const laughs = mockUnas(UNAS_API, '/shop', [{ body: unasText('hostile-billion-laughs.xml'), headers: XML }]);
-      expect(await syncChannel(hub.context, channelId, 'manual')).toMatchObject({ status: 'succeeded', counts: { pages: 1, failed: 1 } });
+      await expect(syncChannel(hub.context, channelId, 'manual')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+      expect((await runsOf(channelId)).at(-1)).toMatchObject({ status: 'failed', pages: 1, failed: 1 });
       expect(laughs.calls.map((c) => c.path)).toEqual(['getOrder']); // token reused
 
       const payloads = await payloadsOf(channelId);
@@ -806,8 +807,8 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
 
       const runs = await runsOf(channelId);
       expect(runs.map((run) => counts(run))).toEqual([
-        { status: 'succeeded', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: null },
-        { status: 'succeeded', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: null },
+        { status: 'failed', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: 'invalid_data' },
+        { status: 'failed', pages: 1, received: 0, created: 0, updated: 0, unchanged: 0, failed: 1, errorCode: 'invalid_data' },
       ]);
       expect(await syncStateOf(channelId)).toEqual({ calls: { since: expect.any(String), count: 2 } }); // no cursor: the broken runs froze it
       expect(await ordersOf(channelId)).toEqual([]);
