@@ -1,11 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Value } from '@sinclair/typebox/value';
 import { ChannelService } from '../core/channels/channels.ts';
 import { openDatabase, type Database } from '../core/db/database.ts';
 import { HubError } from '../core/errors.ts';
-import { assertValid } from '../core/model/validate.ts';
 import type { CheckReport, HealthReport, HubActions, SyncRequestReceipt } from '../core/ports.ts';
 import type { HubConfig } from './config.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
@@ -15,7 +13,7 @@ import { recordManualOrder } from './processors/manual-order.ts';
 import { advanceDistributions } from './processors/distribution.ts';
 import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
-import { createRegistry, type ConnectorRegistry } from './registry.ts';
+import { connectorConfig, createRegistry, type ConnectorRegistry } from './registry.ts';
 import { BullmqRunner } from './runtime/bullmq-runner.ts';
 import { InProcessRunner } from './runtime/inprocess-runner.ts';
 import { silentLogger, type JobLogger, type JobRunner, type ProcessorContext, type RetryPolicy } from './runtime/types.ts';
@@ -113,7 +111,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       const connector = registry.requireConnector(channel.connectorType);
       let config: unknown;
       try {
-        config = assertValid(connector.spec, Value.Default(connector.spec, structuredClone(channel.config)), 'config');
+        config = connectorConfig(connector, channel.config);
       } catch (error) {
         return { ok: false, message: `Channel "${channel.name}" has an invalid ${(error as Error).message}` };
       }

@@ -1,3 +1,4 @@
+import { Value } from '@sinclair/typebox/value';
 import type { ConnectorDefinition } from '../connectors/_kit/definition.ts';
 import { ediConnector } from '../connectors/edi/index.ts';
 import { manualConnector } from '../connectors/manual/index.ts';
@@ -13,6 +14,7 @@ import { unasMapping } from '../mappings/unas/index.ts';
 import { woocommerceMapping } from '../mappings/woocommerce/index.ts';
 import { HubError } from '../core/errors.ts';
 import type { ChannelMapping } from '../core/model/mapping.ts';
+import { assertValid } from '../core/model/validate.ts';
 import type { MappingLookup } from '../core/orders/payload-processing.ts';
 import type { CatalogEntry, ConnectorCatalog } from '../core/ports.ts';
 
@@ -36,6 +38,14 @@ export function builtInRegistrations(): ConnectorRegistration[] {
     { connector: posConnector, mapping: posMapping },
     { connector: manualConnector, mapping: manualMapping },
   ];
+}
+
+/**
+ * A channel's stored config as its connector takes it: the spec's defaults filled in (on a copy),
+ * then checked once here, at the boundary; throws invalid_data naming `label` when it does not fit.
+ */
+export function connectorConfig(connector: Pick<ConnectorDefinition, 'spec'>, stored: unknown, label = 'config'): unknown {
+  return assertValid(connector.spec, Value.Default(connector.spec, structuredClone(stored ?? {})), label);
 }
 
 /** Connector catalog (for core and the API) and mapping lookup (for payload processing). */

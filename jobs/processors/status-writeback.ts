@@ -1,8 +1,7 @@
-import { Value } from '@sinclair/typebox/value';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
-import { assertValid } from '../../core/model/validate.ts';
 import { claimDueStatusUpdates, recordStatusUpdateOutcome, type ClaimedStatusUpdate, type StatusUpdateOutcome } from '../../core/outbound/status-updates.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
+import { connectorConfig } from '../registry.ts';
 
 /** A disabled channel is not written to; its due updates wait this long, then look again. */
 export const DISABLED_CHANNEL_WAIT_MS = 60 * 60_000;
@@ -85,7 +84,7 @@ async function attempt(ctx: ProcessorContext, update: ClaimedStatusUpdate, now: 
   }
   let config: unknown;
   try {
-    config = assertValid(connector.spec, Value.Default(connector.spec, structuredClone(channel.config)), 'config');
+    config = connectorConfig(connector, channel.config);
   } catch (error) {
     return { kind: 'failed', error: `channel ${channel.name} has an invalid ${(error as Error).message}`, retryable: false, channelStatus };
   }

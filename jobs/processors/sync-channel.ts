@@ -1,16 +1,15 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Value } from '@sinclair/typebox/value';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { PulledPage } from '../../connectors/_kit/definition.ts';
 import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
 import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
-import { assertValid } from '../../core/model/validate.ts';
 import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
 import type { SyncTrigger } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 import { reprocessPayload } from './process-payload.ts';
+import { connectorConfig } from '../registry.ts';
 
 export type { SyncOutcome };
 
@@ -89,8 +88,7 @@ export async function syncChannel(
     try {
       const connector = registry.requireConnector(channel.connectorType);
       if (!connector.pull) throw new HubError('not_allowed', `Connector "${connector.type}" cannot pull orders; channel "${channel.name}" only receives pushes.`);
-      const spec = connector.spec;
-      const config = assertValid(spec, Value.Default(spec, structuredClone(channel.config ?? {})), `Channel "${channel.name}" config`);
+      const config = connectorConfig(connector, channel.config, `Channel "${channel.name}" config`);
 
       const pages = connector.pull(config, channel.syncState ?? undefined, { signal: heartbeat.signal });
       for await (const page of pages) {

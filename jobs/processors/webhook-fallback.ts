@@ -1,8 +1,7 @@
-import { Value } from '@sinclair/typebox/value';
-import { assertValid } from '../../core/model/validate.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
+import { connectorConfig } from '../registry.ts';
 
 /** A webhook naming more orders than this is not a webhook: the rest waits for the next pull. */
 const MAX_FETCHES_PER_PAYLOAD = 20;
@@ -46,8 +45,7 @@ export async function fetchUnmappedWebhookOrders(
   for (const externalId of refs.slice(0, MAX_FETCHES_PER_PAYLOAD)) {
     const fields = { channelId: channel.id, webhookPayloadId: outcome.payloadId, externalId };
     try {
-      const spec = connector.spec;
-      const config = assertValid(spec, Value.Default(spec, structuredClone(channel.config ?? {})), `Channel "${channel.name}" config`);
+      const config = connectorConfig(connector, channel.config, `Channel "${channel.name}" config`);
       const page = await connector.fetchOrder(config, externalId);
       const archived = await archivePayload(ctx.db, { channelId: channel.id, kind: 'pull', source: page.source, contentType: page.contentType, body: page.body });
       let status: string;
