@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it, expect } from 'vitest';
 import nock from 'nock';
-import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import { createHttpClient, parseRetryAfter, redactUrl, type HttpClientOptions } from '../../connectors/_kit/http.ts';
 import { hmacSha256Base64, headerValue, verifyHmacSha256Base64 } from '../../connectors/_kit/hmac.ts';
+import { rejection } from '../helpers/rejections.ts';
 
 const API = 'https://api.example.test';
 
@@ -20,16 +20,6 @@ function recordingClient(options: HttpClientOptions = {}) {
     ...options,
   });
   return { client, sleeps };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected a rejection');
 }
 
 afterEach(() => {

@@ -3,10 +3,10 @@ import { afterEach, describe, it, expect } from 'vitest';
 import nock from 'nock';
 import { Value } from '@sinclair/typebox/value';
 import '../../core/model/formats.ts';
-import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import { createShoprenterConnector, shoprenterConnector, type ShoprenterConfig, type ShoprenterState } from '../../connectors/shoprenter/index.ts';
 import type { ShoprenterPulledPage } from '../../connectors/shoprenter/streams/orders.ts';
 import { shoprenterMapping } from '../../mappings/shoprenter/index.ts';
+import { rejection } from '../helpers/rejections.ts';
 
 const API = 'https://shopname.api2.myshoprenter.hu';
 const OAUTH = 'https://oauth.app.shoprenter.net';
@@ -47,16 +47,6 @@ async function collect(connector: ReturnType<typeof makeConnector>['connector'],
   if (!pull) throw new Error('connector has no pull');
   for await (const page of pull(cfg, state, { now: () => NOW })) pages.push(page as ShoprenterPulledPage);
   return pages;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected a rejection');
 }
 
 function mockToken(times = 1, accessToken = token.access_token as string) {

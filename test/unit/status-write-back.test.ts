@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { Value } from '@sinclair/typebox/value';
-import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import { createShoprenterConnector, type ShoprenterConfig } from '../../connectors/shoprenter/index.ts';
 import { createUnasConnector, createUnasCustomConnector, resetUnasAuthCache } from '../../connectors/unas/index.ts';
 import { createWooCommerceConnector } from '../../connectors/woocommerce/index.ts';
@@ -11,18 +10,9 @@ import { createRegistry } from '../../jobs/registry.ts';
 import { shoprenterMapping } from '../../mappings/shoprenter/index.ts';
 import { unasMapping, unasOrderKey } from '../../mappings/unas/index.ts';
 import { woocommerceMapping } from '../../mappings/woocommerce/index.ts';
+import { rejection } from '../helpers/rejections.ts';
 
 const http = { jitter: 0, baseDelayMs: 1, sleep: async () => undefined };
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected a rejection');
-}
 
 afterEach(() => nock.cleanAll());
 

@@ -16,6 +16,7 @@ import {
   type UnasState,
 } from '../../connectors/unas/index.ts';
 import { parseUnasBanTime } from '../../connectors/unas/time.ts';
+import { rejection } from '../helpers/rejections.ts';
 
 const API = 'https://api.unas.eu';
 const NOW = new Date('2024-07-15T12:00:00Z');
@@ -51,16 +52,6 @@ async function collect(connector: ReturnType<typeof makeConnector>['connector'],
   const pages: Array<PulledPage<UnasState> & { warning?: string }> = [];
   for await (const page of connector.pull!(cfg, state, { now: () => now })) pages.push(page);
   return pages;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Every page a pull yields, and the error it ends with (if any). */

@@ -6,8 +6,8 @@ import nock from 'nock';
 import { Value } from '@sinclair/typebox/value';
 import '../../core/model/formats.ts';
 import type { PulledPage } from '../../connectors/_kit/definition.ts';
-import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import { createWooCommerceConnector, woocommerceConnector, type WooConfig, type WooPulledPage, type WooState } from '../../connectors/woocommerce/index.ts';
+import { rejection } from '../helpers/rejections.ts';
 
 const STORE = 'https://shop.example.hu';
 const ORDERS = '/wp-json/wc/v3/orders';
@@ -84,16 +84,6 @@ async function collect(
   if (!pull) throw new Error('connector has no pull');
   for await (const page of pull(cfg, state, { now: () => NOW })) pages.push(page);
   return pages;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected a rejection');
 }
 
 afterEach(() => {
