@@ -409,7 +409,12 @@ export function mapWooPayload(payload: RawPayloadInput, options: WooMappingOptio
   try {
     parsed = JSON.parse(payload.body);
   } catch (error) {
-    result.errors.push({ message: `body is not JSON: ${(error as Error).message}` });
+    const mappingError: MappingError = { message: `body is not JSON: ${(error as Error).message}` };
+    // WooCommerce writes the order's id first: a body cut short (or spoilt further on) still names its
+    // order, so the hub can fetch it from the store instead (jobs/processors/webhook-fallback.ts).
+    const id = /^\s*\{\s*"id"\s*:\s*(\d+)\s*,/.exec(payload.body)?.[1];
+    if (id) mappingError.ref = id;
+    result.errors.push(mappingError);
     return result;
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];

@@ -299,6 +299,13 @@ describe('woocommerce mapping', () => {
       expect(result.errors[0]?.message).toMatch(/not JSON/);
     });
 
+    it('names the order of a webhook body cut short, so the hub can fetch it from the store', () => {
+      const body = fixture('order-727.json');
+      const result = woocommerceMapping.map({ kind: 'webhook', body: body.slice(0, 200), contentType: 'application/json' }, {});
+      expect(result.orders).toEqual([]);
+      expect(result.errors).toEqual([{ ref: '727', message: expect.stringMatching(/^body is not JSON/) }]);
+    });
+
     it('returns an empty result for an empty page', () => {
       expect(map('[]')).toEqual({ orders: [], errors: [] });
     });
