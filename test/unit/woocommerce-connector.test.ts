@@ -501,6 +501,29 @@ describe('woocommerce connector', () => {
     });
   });
 
+  describe('fetchOrder (the webhook fallback)', () => {
+    it('fetches one order by id as a page without a cursor', async () => {
+      const body = JSON.stringify(page1[0]);
+      nock(STORE).get(`${ORDERS}/727`).basicAuth({ user: 'ck_test_1234', pass: 'cs_test_5678' }).reply(200, body, { 'Content-Type': 'application/json; charset=UTF-8' });
+      const page = await makeConnector().connector.fetchOrder!(config, '727');
+      expect(page).toEqual({ source: `${STORE}${ORDERS}/727`, contentType: 'application/json; charset=UTF-8', body, page: 1 });
+    });
+
+    it('returns an answer that is not one order with invalid_data, so it is archived as received', async () => {
+      nock(STORE).get(`${ORDERS}/727`).reply(200, '<html>Maintenance</html>', { 'Content-Type': 'text/html' }).get(`${ORDERS}/728`).reply(200, '[]');
+      const { connector } = makeConnector();
+      expect((await connector.fetchOrder!(config, '727')).error).toMatchObject({ code: 'invalid_data', message: expect.stringMatching(/malformed JSON/) });
+      expect((await connector.fetchOrder!(config, '728')).error).toMatchObject({ code: 'invalid_data', message: expect.stringMatching(/order object/) });
+    });
+
+    it('throws upstream_rejected for an unknown order, and does not ask for an id that is not a number', async () => {
+      nock(STORE).get(`${ORDERS}/999`).reply(404, { code: 'woocommerce_rest_shop_order_invalid_id', message: 'Invalid ID.', data: { status: 404 } });
+      const { connector } = makeConnector();
+      expect(await rejection(connector.fetchOrder!(config, '999'))).toMatchObject({ code: 'upstream_rejected', status: 404 });
+      expect(await rejection(connector.fetchOrder!(config, '../products'))).toMatchObject({ code: 'upstream_rejected' });
+    });
+  });
+
   describe('when the server strips Authorization (authMode query)', () => {
     it('sends consumer_key/consumer_secret in the query and redacts them from the page source', async () => {
       let query: Record<string, string> = {};
