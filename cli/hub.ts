@@ -263,7 +263,8 @@ orders
           o.number ?? o.externalId,
           o.channel.name,
           o.status,
-          `${o.totals.total} ${o.currency}`,
+          // Refunded orders show what is left: "39 EUR (net 20)".
+          `${o.totals.total} ${o.currency}${o.totals.refunded === '0' ? '' : ` (net ${o.totals.netTotal})`}`,
           String(o.customer.name ?? o.customer.email ?? ''),
           o.placedAt.slice(0, 16).replace('T', ' '),
           String(o.version),

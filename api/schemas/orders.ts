@@ -29,6 +29,8 @@ const TotalsSchema = Type.Object({
   fee: DecimalString,
   tax: DecimalString,
   total: DecimalString,
+  refunded: DecimalString,
+  netTotal: DecimalString,
 });
 
 const orderSummaryFields = {
@@ -70,6 +72,14 @@ export const OrderLineSchema = Type.Object({
   attributes: JsonObject,
 });
 
+export const OrderRefundSchema = Type.Object({
+  externalId: Type.String({ description: "The refund's id at the channel" }),
+  amount: DecimalString,
+  reason: Nullable(Type.String()),
+  lines: Type.Array(JsonObject, { description: 'Refunded lines as the channel reports them; empty when only the amount is known' }),
+  refundedAt: Nullable(IsoDateTime),
+});
+
 export const FieldChangeSchema = Type.Object({
   field: Type.String({ description: 'Field path, e.g. lines[2].quantity' }),
   from: Type.Optional(Type.Unknown()),
@@ -107,6 +117,7 @@ export const OrderDetailSchema = Type.Object({
   desiredDeliveryDate: Nullable(IsoDate),
   contentHash: Type.String(),
   lines: Type.Array(OrderLineSchema),
+  refunds: Type.Array(OrderRefundSchema, { description: 'Refunds the channel reports, oldest first' }),
   history: Type.Array(OrderVersionSchema, { description: 'Every version, oldest first' }),
   lifecycle: Type.Array(OrderStepSchema, { description: 'What the hub did with the order, step by step, oldest first' }),
 });

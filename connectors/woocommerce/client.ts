@@ -82,6 +82,15 @@ export class WooClient {
   }
 
   /**
+   * One order by id: `GET /wp-json/wc/v3/orders/<id>` (the webhook fallback). 404 (unknown order) fails
+   * as upstream_rejected; network errors, 5xx and 429 are retried like a page.
+   * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#retrieve-an-order
+   */
+  async fetchOrder(id: string, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.#http.request({ url: `${this.ordersUrl}/${encodeURIComponent(id)}`, ...this.#auth({}), signal });
+  }
+
+  /**
    * Sets one order's status: `PUT /wp-json/wc/v3/orders/<id>` with `{"status": "<slug>"}`; the
    * answer is the whole order. One attempt: the write-back job retries with its own backoff.
    * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#update-an-order

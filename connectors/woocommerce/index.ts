@@ -3,8 +3,10 @@ import { ConnectorError } from '../_kit/connector-error.ts';
 import { bodyExcerpt } from '../_kit/http.ts';
 import { headerValue, verifyHmacSha256Base64 } from '../_kit/hmac.ts';
 import { WooClient, type WooHttpOptions } from './client.ts';
-import { WOO_SECRET_FIELDS, WooConfigSchema, resolveWooConfig, type WooConfig, type WooState } from './spec.ts';
-import { pullOrders } from './streams/orders.ts';
+import { WOO_SECRET_FIELDS, WooConfigSchema, resolveWooConfig, type ResolvedWooConfig, type WooConfig, type WooState } from './spec.ts';
+import { DEFAULT_BROKEN_PAGE_RETRY, pullOrders, type BrokenPageRetry } from './streams/orders.ts';
+
+import type { WooPulledPage } from './streams/orders.ts';
 
 export type { WooPulledPage } from './streams/orders.ts';
 
@@ -131,6 +133,37 @@ export function verifyWooWebhook(request: WebhookRequest, config: WooConfig): We
   return { kind: 'accepted', topic, deliveryId: headerValue(request.headers, 'x-wc-delivery-id') };
 }
 
+/**
+ * One order by id, as a page to archive and read like a pulled one (the hub's fallback for a webhook
+ * it could not map). An answer that is not one JSON order object comes back with `error`, so it is
+ * archived as received; it never carries a cursor.
+ */
+async function fetchOneOrder(client: WooClient, externalId: string, signal?: AbortSignal): Promise<WooPulledPage> {
+  if (!/^\d+$/.test(externalId)) {
+    throw new ConnectorError('upstream_rejected', `"${externalId}" is not a WooCommerce order id (a whole number): not fetched`);
+  }
+  const response = await client.fetchOrder(externalId, signal);
+  const page: WooPulledPage = { source: response.url, contentType: response.contentType, body: response.body, page: 1 };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch (error) {
+    return { ...page, error: { code: 'invalid_data', message: `expected a JSON order, got malformed JSON: ${(error as Error).message}; starts with: ${bodyExcerpt(response.body, 120)}` } };
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ...page, error: { code: 'invalid_data', message: `expected a JSON order object: ${bodyExcerpt(response.body, 120)}` } };
+  }
+  return page;
+}
+
+/** Broken pages are tried as often as failed requests (maxAttempts), with the client's backoff tuning and sleep when given. */
+function brokenPageRetry(config: ResolvedWooConfig, http: WooHttpOptions): BrokenPageRetry {
+  const { baseDelayMs, maxDelayMs } = http;
+  const delayMs =
+    baseDelayMs === undefined ? DEFAULT_BROKEN_PAGE_RETRY.delayMs : (retry: number) => Math.min(maxDelayMs ?? 30_000, baseDelayMs * 2 ** (retry - 1));
+  return { attempts: config.maxAttempts, delayMs, sleep: http.sleep };
+}
+
 /** Builds the definition; tests inject `http.sleep` etc., production uses `woocommerceConnector`. */
 export function createWooCommerceConnector(options: WooConnectorOptions = {}): ConnectorDefinition<WooConfig, WooState> {
   const http = options.http ?? {};
@@ -143,8 +176,9 @@ export function createWooCommerceConnector(options: WooConnectorOptions = {}): C
     check: (config, callOptions) => check(config, http, callOptions?.signal),
     pull(config, state, pullOptions) {
       const resolved = resolveWooConfig(config);
-      return pullOrders(new WooClient(resolved, http), resolved, state, pullOptions);
+      return pullOrders(new WooClient(resolved, http), resolved, state, pullOptions, brokenPageRetry(resolved, http));
     },
+    fetchOrder: (config, externalId, callOptions) => fetchOneOrder(new WooClient(resolveWooConfig(config), http), externalId, callOptions?.signal),
     webhook: { verify: verifyWooWebhook },
     async writeStatus(config, update, callOptions) {
       const client = new WooClient(resolveWooConfig(config), http);

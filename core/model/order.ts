@@ -69,6 +69,18 @@ export const OrderTotalsSchema = Type.Object({
 });
 export type OrderTotals = Static<typeof OrderTotalsSchema>;
 
+/** A refund the channel reports on the order. Amounts are positive; they do not change `totals.total`. */
+export const OrderRefundDraftSchema = Type.Object({
+  /** The refund's id at the channel: the same refund read again is the same record. */
+  externalId: Type.String({ minLength: 1 }),
+  amount: MoneyString,
+  reason: Type.Optional(Type.String()),
+  /** Refunded lines as the channel reports them (its own shape); empty when only the amount is known. */
+  lines: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+  refundedAt: Type.Optional(IsoDateTime),
+});
+export type OrderRefundDraft = Static<typeof OrderRefundDraftSchema>;
+
 /** What a mapping produces from a source payload; core turns it into an order or a new version. */
 export const OrderDraftSchema = Type.Object({
   externalId: Type.String({ minLength: 1 }),
@@ -86,6 +98,11 @@ export const OrderDraftSchema = Type.Object({
   notes: Type.Optional(Type.String()),
   desiredDeliveryDate: Type.Optional(IsoDate),
   placedAt: IsoDateTime,
+  /**
+   * Refunds the channel reports, when its mapping reads them. Present (even empty) means "these are all
+   * of them": intake drops stored refunds the channel no longer lists. Absent leaves them as they are.
+   */
+  refunds: Type.Optional(Type.Array(OrderRefundDraftSchema)),
   /** The source's own modification time; an older draft never overwrites a newer one. */
   sourceUpdatedAt: Type.Optional(IsoDateTime),
   /**

@@ -6,6 +6,7 @@ import { Prisma } from '../db/generated/client.ts';
 import { OrderDraftSchema, type OrderDraft } from '../model/order.ts';
 import { firstProblem } from '../model/validate.ts';
 import { orderContentHash } from './content-hash.ts';
+import { syncOrderRefunds } from './order-refunds.ts';
 import { diffFields, type FieldChange } from './order-diff.ts';
 import { checkTransition, type OrderStatus } from './order-status.ts';
 
@@ -172,6 +173,7 @@ async function writeDrafts(
       results.push({ externalId: draft.externalId, outcome: 'updated', orderId: order.id, version, changes });
     }
   }
+  await syncOrderRefunds(tx, [...creates.map(({ id, draft }) => ({ orderId: id, draft })), ...updates.map(({ order, draft }) => ({ orderId: order.id, draft }))]);
   return results;
 }
 

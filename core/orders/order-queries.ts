@@ -1,6 +1,6 @@
 import { orderSteps, type OrderStepView } from '../flows/order-steps.ts';
 import type { Database } from '../db/database.ts';
-import type { Prisma } from '../db/generated/client.ts';
+import { Prisma } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
 import type { Address } from '../model/common.ts';
 import type { Customer, OrderDraft, OrderSource } from '../model/order.ts';
@@ -52,6 +52,10 @@ export interface OrderTotalsView {
   fee: string;
   tax: string;
   total: string;
+  /** Σ of the order's refunds (0 without any). */
+  refunded: string;
+  /** total − refunded: what the customer paid and kept paid. */
+  netTotal: string;
 }
 
 export interface OrderSummary {
@@ -101,6 +105,17 @@ export interface OrderVersionView {
 
 export type OrderLineKind = OrderDraft['lines'][number]['kind'];
 
+export interface OrderRefundView {
+  /** The refund's id at the channel. */
+  externalId: string;
+  /** Positive. */
+  amount: string;
+  reason: string | null;
+  /** Refunded lines as the channel reports them; empty when only the amount is known. */
+  lines: Record<string, unknown>[];
+  refundedAt: string | null;
+}
+
 export interface OrderDetail extends OrderSummary {
   source: OrderSource;
   billingAddress: Address | null;
@@ -109,6 +124,8 @@ export interface OrderDetail extends OrderSummary {
   desiredDeliveryDate: string | null;
   contentHash: string;
   lines: OrderLineView[];
+  /** Refunds the channel reports, oldest first. */
+  refunds: OrderRefundView[];
   /** Every version, oldest first. */
   history: OrderVersionView[];
   /** What the hub did with the order, step by step (core/flows), oldest first: failed steps show their error and next attempt. */
@@ -164,7 +181,7 @@ export async function listOrders(db: Database, filter: OrderFilter = {}, scope: 
 
   const rows = await db.prisma.order.findMany({
     where: { id: { in: pageIds } },
-    include: { channel: { select: { name: true, kind: true } } },
+    include: { channel: { select: { name: true, kind: true } }, refunds: { select: { amount: true } } },
   });
   const byId = new Map(rows.map((r) => [r.id, r]));
   // Rows deleted between the two reads are simply left out.
@@ -206,6 +223,7 @@ function findOrder(db: Database, id: string, includeSnapshots: boolean) {
     include: {
       channel: { select: { name: true, kind: true } },
       lines: { orderBy: { position: 'asc' } },
+      refunds: { orderBy: [{ refundedAt: { sort: 'asc', nulls: 'last' } }, { externalId: 'asc' }] },
       versions: {
         orderBy: { version: 'asc' },
         select: { version: true, contentHash: true, changes: true, rawPayloadId: true, createdAt: true, snapshot: includeSnapshots },
@@ -238,6 +256,13 @@ function orderDetail(order: OrderWithDetails, options: { includeSnapshots?: bool
       tax: decimal(line.tax),
       total: decimal(line.total),
       attributes: asObject(line.attributes),
+    })),
+    refunds: order.refunds.map((refund) => ({
+      externalId: refund.externalId,
+      amount: decimal(refund.amount),
+      reason: refund.reason,
+      lines: (Array.isArray(refund.lines) ? refund.lines : []) as Record<string, unknown>[],
+      refundedAt: refund.refundedAt ? refund.refundedAt.toISOString() : null,
     })),
     history: order.versions.map((v) => ({
       version: v.version,
@@ -320,9 +345,10 @@ function asObject(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-type OrderRow = Prisma.OrderGetPayload<{ include: { channel: { select: { name: true; kind: true } } } }>;
+type OrderRow = Prisma.OrderGetPayload<{ include: { channel: { select: { name: true; kind: true } } } }> & { refunds: { amount: Prisma.Decimal }[] };
 
 function toSummary(order: OrderRow): OrderSummary {
+  const refunded = order.refunds.reduce((sum, refund) => sum.plus(refund.amount), new Prisma.Decimal(0));
   return {
     id: order.id,
     channelId: order.channelId,
@@ -341,6 +367,8 @@ function toSummary(order: OrderRow): OrderSummary {
       fee: decimal(order.feeTotal),
       tax: decimal(order.taxTotal),
       total: decimal(order.total),
+      refunded: decimal(refunded),
+      netTotal: decimal(order.total.minus(refunded)),
     },
     placedAt: order.placedAt.toISOString(),
     sourceUpdatedAt: order.sourceUpdatedAt ? order.sourceUpdatedAt.toISOString() : null,

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Address } from '../../core/model/common.ts';
 import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.ts';
-import type { Customer, MappingError, MappingResult, OrderDraft, OrderLineDraft, OrderSource } from '../../core/model/order.ts';
+import type { Customer, MappingError, MappingResult, OrderDraft, OrderLineDraft, OrderRefundDraft, OrderSource } from '../../core/model/order.ts';
 import { OrderStatusSchema } from '../../core/model/order.ts';
 import type { WooMeta } from '../../connectors/woocommerce/types.ts';
 import { MONEY_SCALE, Money, UNIT_PRICE_SCALE, divideDecimal, fitsColumn, formatDecimal, integerDigitsFor, parseDecimal, sumDecimals, toScale, type MoneyValue } from '../common/money.ts';
@@ -32,8 +32,10 @@ export { DEFAULT_WOO_STATUS_FOR_CORE, DEFAULT_WOO_STATUS_MAP, mapWooStatus } fro
  * - Coupon lines become kind 'discount' lines with quantity 1 and all amounts 0; the coupon amount
  *   is in `attributes.discount`. WooCommerce already deducted it from the product lines' totals, so
  *   Σ lines.total + totals.tax = totals.total holds without double counting.
- * - Refunds (`refunds[].total`, negative) are not lines: they do not change `total`; a full refund
- *   shows as status `refunded`.
+ * - Refunds (`refunds[].total`, negative) are not lines: they do not change `total`. Each becomes a
+ *   refund record (`refunds`: id, positive amount, reason); the order summary carries no refunded lines
+ *   or date (those are only at `/orders/<id>/refunds`, which the hub does not fetch). A refund that
+ *   cannot be read is an error for the order: a refund list with a hole would drop a stored refund.
  */
 
 export const WooMappingOptionsSchema = Type.Object(
@@ -323,6 +325,24 @@ function couponLine(raw: unknown, index: number): OrderLineDraft {
   return line;
 }
 
+/**
+ * The `refunds` summary of an order: `[{ id, reason, total }]`, total negative. The documented list
+ * example names the reason `refund` (WooCommerce's own code says `reason`): either is read.
+ */
+function refundRecords(value: unknown): OrderRefundDraft[] {
+  return array(value).map((raw, index) => {
+    const where = `refunds[${index}]`;
+    if (!isObject(raw)) throw new OrderMappingError(`${where} is not an object`);
+    const externalId = idOf(raw.id);
+    if (!externalId) throw new OrderMappingError(`${where} has no id`);
+    const amount = scaled(money(raw.total, `${where}.total`).abs(), MONEY_SCALE, `${where}.total`, {}, 'total');
+    const refund: OrderRefundDraft = { externalId, amount: formatDecimal(amount) };
+    const reason = text(raw.reason) ?? text(raw.refund);
+    if (reason) refund.reason = decodeHtmlEntities(reason);
+    return refund;
+  });
+}
+
 function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): OrderDraft {
   const externalId = idOf(order.id);
   if (!externalId) throw new OrderMappingError('order has no id');
@@ -377,6 +397,8 @@ function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): 
   if (notes) draft.notes = notes;
   const updated = gmtDate(order.date_modified_gmt);
   if (updated) draft.sourceUpdatedAt = updated;
+  // Absent (an old store, a trimmed webhook): the stored refunds stay as they are.
+  if (Array.isArray(order.refunds)) draft.refunds = refundRecords(order.refunds);
   return stripNulDeep(draft);
 }
 
@@ -387,7 +409,12 @@ export function mapWooPayload(payload: RawPayloadInput, options: WooMappingOptio
   try {
     parsed = JSON.parse(payload.body);
   } catch (error) {
-    result.errors.push({ message: `body is not JSON: ${(error as Error).message}` });
+    const mappingError: MappingError = { message: `body is not JSON: ${(error as Error).message}` };
+    // WooCommerce writes the order's id first: a body cut short (or spoilt further on) still names its
+    // order, so the hub can fetch it from the store instead (jobs/processors/webhook-fallback.ts).
+    const id = /^\s*\{\s*"id"\s*:\s*(\d+)\s*,/.exec(payload.body)?.[1];
+    if (id) mappingError.ref = id;
+    result.errors.push(mappingError);
     return result;
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];

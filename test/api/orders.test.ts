@@ -188,7 +188,7 @@ describe('GET /v1/orders', () => {
 
   it('answers money as decimal strings', async () => {
     const page = await list(`?channelId=${shopB}&limit=1`);
-    expect(page.items[0]!.totals).toEqual({ subtotal: '2000', discount: '0', shipping: '500', fee: '0', tax: '675', total: '3175' });
+    expect(page.items[0]!.totals).toEqual({ subtotal: '2000', discount: '0', shipping: '500', fee: '0', tax: '675', total: '3175', refunded: '0', netTotal: '3175' });
     expect(page.nextCursor).toEqual(expect.stringMatching(/^[A-Za-z0-9_-]+$/));
   });
 

@@ -40,6 +40,10 @@ const records = {
     sku: 'SKU', name: 'Line', quantity: new Prisma.Decimal('1.5'), unitPrice: new Prisma.Decimal('0.333333'), subtotal: new Prisma.Decimal('0.5'),
     discount: new Prisma.Decimal('0.1'), tax: new Prisma.Decimal('0.0999'), total: new Prisma.Decimal('0.4'), attributes: { pa_color: 'red' },
   },
+  OrderRefund: {
+    id: '00000000-0000-4000-8000-0000000000f1', orderId: '00000000-0000-4000-8000-000000000004', externalId: 'R-1',
+    amount: new Prisma.Decimal('12345678901234.5678'), reason: 'changed mind', lines: [{ id: 1, quantity: -1 }], refundedAt: at, createdAt: at, updatedAt: at,
+  },
   OrderVersion: {
     id: '00000000-0000-4000-8000-000000000006', orderId: '00000000-0000-4000-8000-000000000004', version: 4, contentHash: 'h',
     changes: [{ field: 'status', from: 'a', to: 'b' }], snapshot: { externalId: 'E-1' }, rawPayloadId: '00000000-0000-4000-8000-000000000003', createdAt: at,
@@ -187,6 +191,7 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   Order: Prisma.OrderScalarFieldEnum,
   OrderLine: Prisma.OrderLineScalarFieldEnum,
   OrderVersion: Prisma.OrderVersionScalarFieldEnum,
+  OrderRefund: Prisma.OrderRefundScalarFieldEnum,
   Quote: Prisma.QuoteScalarFieldEnum,
   QuoteVersion: Prisma.QuoteVersionScalarFieldEnum,
   OutboundDocument: Prisma.OutboundDocumentScalarFieldEnum,
@@ -249,6 +254,7 @@ describe('schema.prisma and the migrations', () => {
         await p.outboundDocument.create({ data: records.OutboundDocument });
         await p.channelStatusUpdate.create({ data: { ...records.ChannelStatusUpdate, history: [...records.ChannelStatusUpdate.history] } });
         await p.orderLine.create({ data: records.OrderLine });
+        await p.orderRefund.create({ data: { ...records.OrderRefund, lines: [...records.OrderRefund.lines] } });
         await p.orderVersion.create({ data: { ...records.OrderVersion, changes: [...records.OrderVersion.changes] } });
         await p.region.create({ data: country });
         await p.region.create({ data: records.Region });
@@ -285,6 +291,7 @@ describe('schema.prisma and the migrations', () => {
           Order: await p.order.findUniqueOrThrow({ where: { id: records.Order.id } }),
           OrderLine: await p.orderLine.findUniqueOrThrow({ where: { id: records.OrderLine.id } }),
           OrderVersion: await p.orderVersion.findUniqueOrThrow({ where: { id: records.OrderVersion.id } }),
+          OrderRefund: await p.orderRefund.findUniqueOrThrow({ where: { id: records.OrderRefund.id } }),
           Quote: await p.quote.findUniqueOrThrow({ where: { id: records.Quote.id } }),
           QuoteVersion: await p.quoteVersion.findUniqueOrThrow({ where: { id: records.QuoteVersion.id } }),
           OutboundDocument: await p.outboundDocument.findUniqueOrThrow({ where: { id: records.OutboundDocument.id } }),

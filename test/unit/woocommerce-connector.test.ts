@@ -307,7 +307,8 @@ describe('woocommerce connector', () => {
       const html = '<!DOCTYPE html><html><body><h1>Error establishing a database connection</h1></body></html>';
       const { queries } = fakeStore(byModified, (n) => (n === 2 ? [200, html, { ...wpHeaders(3, 2), 'Content-Type': 'text/html; charset=UTF-8' }] : undefined));
       const { connector } = makeConnector();
-      const pages = await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' }, { ...config, perPage: 2 });
+      // One try per page: what happens once a page is still broken after its last try (retries: below).
+      const pages = await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' }, { ...config, perPage: 2, maxAttempts: 1 });
       expect(pages.map((p) => p.page)).toEqual([1, 2, 3]);
       expect(queries.map((q) => [q.page, q.modified_after])).toEqual([
         ['1', '2016-12-31T23:49:59Z'],
@@ -324,6 +325,71 @@ describe('woocommerce connector', () => {
       expect(pages.map((p) => p.state)).toEqual([{ modifiedAfter: '2017-03-22T19:28:08.000Z' }, undefined, undefined]);
     });
 
+    const html = '<!DOCTYPE html><html><body><h1>Error establishing a database connection</h1></body></html>';
+    const htmlAnswer = (total: number, pages: number): [number, string, Record<string, string>] => [200, html, { ...wpHeaders(total, pages), 'Content-Type': 'text/html; charset=UTF-8' }];
+
+    it('fetches a broken page again with backoff, reads the whole answer and moves the cursor past it', async () => {
+      const { queries } = fakeStore(byModified, (n) => (n === 2 ? htmlAnswer(3, 2) : undefined));
+      const { connector, sleeps } = makeConnector();
+      const pages = (await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' }, { ...config, perPage: 2 })) as WooPulledPage[];
+      expect(sleeps).toEqual([100]);
+      // The retry is the same request.
+      expect(queries.map((q) => [q.page, q.modified_after])).toEqual([
+        ['1', '2016-12-31T23:49:59Z'],
+        ['1', '2017-03-22T19:28:07Z'],
+        ['1', '2017-03-22T19:28:07Z'],
+        ['1', '2017-11-29T03:32:10Z'],
+      ]);
+      expect(pages.map((p) => p.error)).toEqual([undefined, undefined, undefined]);
+      expect(pages[1]?.warning).toMatch(/arrived broken 1 time\(s\) and was fetched again/);
+      expect(pages.map((p) => p.state)).toEqual([
+        { modifiedAfter: '2017-03-22T19:28:08.000Z' },
+        { modifiedAfter: '2017-11-29T03:32:11.000Z' },
+        { modifiedAfter: '2024-03-15T09:07:41.000Z' },
+      ]);
+    });
+
+    it('keeps a page broken on every try: yielded failed after the last try, the orders after it read, the cursor before it; the next run reads it', async () => {
+      const { queries } = fakeStore(byModified, (n) => (n >= 2 && n <= 4 ? htmlAnswer(3, 2) : undefined));
+      const { connector, sleeps } = makeConnector();
+      const run1 = await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' }, { ...config, perPage: 2, maxAttempts: 3 });
+      expect(sleeps).toEqual([100, 200]);
+      expect(queries.map((q) => [q.page, q.modified_after])).toEqual([
+        ['1', '2016-12-31T23:49:59Z'],
+        ['1', '2017-03-22T19:28:07Z'],
+        ['1', '2017-03-22T19:28:07Z'],
+        ['1', '2017-03-22T19:28:07Z'],
+        ['2', '2017-03-22T19:28:07Z'],
+      ]);
+      expect(run1.map((p) => p.error?.code)).toEqual([undefined, 'invalid_data', undefined]);
+      expect(run1[1]?.error?.message).toMatch(/HTML page.*still broken after 3 tries/);
+      expect(run1[1]?.body).toBe(html);
+      // The order after the broken page is read, but the cursor stays before the broken page.
+      expect(JSON.parse(run1[2]?.body ?? '[]').map((o: { id: number }) => o.id)).toEqual([5012]);
+      expect(run1.map((p) => p.state)).toEqual([{ modifiedAfter: '2017-03-22T19:28:08.000Z' }, undefined, undefined]);
+
+      // The next run starts before the broken page and reads its orders (727 and the coupon order 116).
+      nock.cleanAll();
+      fakeStore(byModified);
+      const run2 = await collect(makeConnector().connector, run1[0]?.state, { ...config, perPage: 2, maxAttempts: 3 });
+      expect(run2.map((p) => p.error)).toEqual(run2.map(() => undefined));
+      expect(run2.flatMap((p) => JSON.parse(p.body) as Array<{ id: number }>).map((o) => o.id)).toEqual(expect.arrayContaining([727, 116, 5012]));
+      expect(run2.at(-1)?.state).toEqual({ modifiedAfter: '2024-03-15T09:07:41.000Z' });
+    });
+
+    it('ends the pull when a page request fails on every try, with the cursor left at the page before it', async () => {
+      fakeStore(byModified, (n) => (n >= 2 ? [503, 'Service Unavailable', {}] : undefined));
+      const { connector, sleeps } = makeConnector();
+      const pages: WooPulledPage[] = [];
+      const pulling = (async () => {
+        for await (const page of connector.pull!({ ...config, perPage: 2, maxAttempts: 3 }, undefined, { now: () => NOW })) pages.push(page);
+      })();
+      const error = await rejection(pulling);
+      expect(error.code).toBe('upstream_unavailable');
+      expect(sleeps).toEqual([100, 200]);
+      expect(pages.map((p) => p.state)).toEqual([{ modifiedAfter: '2017-03-22T19:28:08.000Z' }]);
+    });
+
     it('archives truncated JSON and a JSON object that is not a list as broken pages', async () => {
       nock(STORE)
         .get(ORDERS)
@@ -333,7 +399,7 @@ describe('woocommerce connector', () => {
         .query((q) => q.page === '2')
         .reply(200, '{"code":"internal_server_error","message":"There has been a critical error on this website."}', wpHeaders(3, 2));
       const { connector } = makeConnector();
-      const pages = await collect(connector, undefined);
+      const pages = await collect(connector, undefined, { ...config, maxAttempts: 1 });
       expect(pages.map((p) => p.error?.code)).toEqual(['invalid_data', 'invalid_data']);
       expect(pages[0]?.error?.message).toMatch(/malformed JSON/);
       expect(pages[1]?.error?.message).toMatch(/got object/);
@@ -432,6 +498,29 @@ describe('woocommerce connector', () => {
         expect(sleeps).toEqual([100]);
         expect(pages[0]?.state).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
       });
+    });
+  });
+
+  describe('fetchOrder (the webhook fallback)', () => {
+    it('fetches one order by id as a page without a cursor', async () => {
+      const body = JSON.stringify(page1[0]);
+      nock(STORE).get(`${ORDERS}/727`).basicAuth({ user: 'ck_test_1234', pass: 'cs_test_5678' }).reply(200, body, { 'Content-Type': 'application/json; charset=UTF-8' });
+      const page = await makeConnector().connector.fetchOrder!(config, '727');
+      expect(page).toEqual({ source: `${STORE}${ORDERS}/727`, contentType: 'application/json; charset=UTF-8', body, page: 1 });
+    });
+
+    it('returns an answer that is not one order with invalid_data, so it is archived as received', async () => {
+      nock(STORE).get(`${ORDERS}/727`).reply(200, '<html>Maintenance</html>', { 'Content-Type': 'text/html' }).get(`${ORDERS}/728`).reply(200, '[]');
+      const { connector } = makeConnector();
+      expect((await connector.fetchOrder!(config, '727')).error).toMatchObject({ code: 'invalid_data', message: expect.stringMatching(/malformed JSON/) });
+      expect((await connector.fetchOrder!(config, '728')).error).toMatchObject({ code: 'invalid_data', message: expect.stringMatching(/order object/) });
+    });
+
+    it('throws upstream_rejected for an unknown order, and does not ask for an id that is not a number', async () => {
+      nock(STORE).get(`${ORDERS}/999`).reply(404, { code: 'woocommerce_rest_shop_order_invalid_id', message: 'Invalid ID.', data: { status: 404 } });
+      const { connector } = makeConnector();
+      expect(await rejection(connector.fetchOrder!(config, '999'))).toMatchObject({ code: 'upstream_rejected', status: 404 });
+      expect(await rejection(connector.fetchOrder!(config, '../products'))).toMatchObject({ code: 'upstream_rejected' });
     });
   });
 

@@ -263,12 +263,47 @@ describe('woocommerce mapping', () => {
     });
   });
 
+  describe('refunds', () => {
+    it('turns the refunds summary of the documented list example (order 723) into refund records with positive amounts, totals untouched', () => {
+      const [order727, order723] = map(fixture('list-orders-page.json')).orders;
+      expect(order727?.refunds).toEqual([]);
+      // The documented example names the reason "refund" and leaves it empty: no reason.
+      expect(order723?.refunds).toEqual([
+        { externalId: '726', amount: '10' },
+        { externalId: '724', amount: '9' },
+      ]);
+      expect(order723?.totals.total).toBe('39');
+      expect(firstProblem(OrderDraftSchema, order723)).toBeUndefined();
+    });
+
+    it('keeps the reason of a full refund', () => {
+      const order = single(fixture('coupon-fee-refund-order.json'));
+      expect(order.refunds).toEqual([{ externalId: '117', amount: '86.73', reason: 'Customer changed mind' }]);
+      expect(order.totals.total).toBe('86.73');
+    });
+
+    it('leaves refunds out when the order does not list them, and reports an unreadable refund as an error for its order', () => {
+      const { refunds: _none, ...withoutRefunds } = fixtureJson('order-727.json');
+      expect(single(JSON.stringify(withoutRefunds)).refunds).toBeUndefined();
+      const bad = map(JSON.stringify({ ...fixtureJson('order-727.json'), refunds: [{ id: 1, reason: '', total: 'ten' }] }));
+      expect(bad.orders).toEqual([]);
+      expect(bad.errors).toEqual([{ ref: '727', message: 'refunds[0].total is not a decimal number: "ten"' }]);
+    });
+  });
+
   describe('when the payload is bad', () => {
     it('returns a single error and no orders for invalid JSON', () => {
       const result = map('<html><body>Error establishing a database connection</body></html>');
       expect(result.orders).toEqual([]);
       expect(result.errors).toHaveLength(1);
       expect(result.errors[0]?.message).toMatch(/not JSON/);
+    });
+
+    it('names the order of a webhook body cut short, so the hub can fetch it from the store', () => {
+      const body = fixture('order-727.json');
+      const result = woocommerceMapping.map({ kind: 'webhook', body: body.slice(0, 200), contentType: 'application/json' }, {});
+      expect(result.orders).toEqual([]);
+      expect(result.errors).toEqual([{ ref: '727', message: expect.stringMatching(/^body is not JSON/) }]);
     });
 
     it('returns an empty result for an empty page', () => {

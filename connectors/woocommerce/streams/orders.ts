@@ -1,6 +1,6 @@
 import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { ConnectorError } from '../../_kit/connector-error.ts';
-import { bodyExcerpt } from '../../_kit/http.ts';
+import { bodyExcerpt, defaultSleep, type Sleep } from '../../_kit/http.ts';
 import type { WooClient, WooPage } from '../client.ts';
 import type { ResolvedWooConfig, WooState } from '../spec.ts';
 
@@ -47,6 +47,19 @@ function readPage(page: WooPage): PageBody {
   return { ok: true, orders: parsed };
 }
 
+/** How a page that arrives broken (200 but not a JSON array) is fetched again within the run. */
+export interface BrokenPageRetry {
+  /** Tries per page, the first one included (the channel's maxAttempts). */
+  attempts: number;
+  /** Milliseconds before retry n (1-based). */
+  delayMs: (retry: number) => number;
+  /** Injectable so tests do not wait. */
+  sleep?: Sleep | undefined;
+}
+
+/** 1 s, 2 s, 4 s … up to 30 s: a store that sends a half-written page is often busy, not broken for good. */
+export const DEFAULT_BROKEN_PAGE_RETRY: BrokenPageRetry = { attempts: 4, delayMs: (retry) => Math.min(30_000, 1000 * 2 ** (retry - 1)) };
+
 const modifiedOf = (order: unknown): Date | undefined =>
   order && typeof order === 'object' ? parseWooGmt((order as Record<string, unknown>).date_modified_gmt) : undefined;
 
@@ -70,9 +83,12 @@ const later = (a: Date | undefined, b: Date | undefined): Date | undefined => (!
  * - Ties: a full page whose orders all share one second S would make keyset paging stand still, so
  *   that second is read by offset (`page=2,3…`) in the window `(S − 1 s, S + 1 s)`, which orders can
  *   only leave; if X-WP-Total shrinks meanwhile the window is re-read from page 1.
- * - A broken page (not a JSON array) cannot tell its dates: it is yielded with `error`, the next
- *   page of the same query is fetched (offset) and the cursor stays where it was before the broken
- *   page for the rest of the run.
+ * - A broken page (not a JSON array) is fetched again with backoff (`retry`); the broken answers
+ *   that came right on a later try are not archived, the page says how often it was refetched. Still
+ *   broken after the last try, it cannot tell its dates: it is yielded with `error`, the next page
+ *   of the same query is fetched (offset) and the cursor stays where it was before the broken page
+ *   for the rest of the run, so the next run reads it again. (HTTP failures are retried by the HTTP
+ *   client; when those run out the pull throws and the cursor stays at the last stored page.)
  * - Old stores: `orderby=modified` rejected with 400 → `orderby=date` and plain offset paging;
  *   filters ignored or results not sorted by modified → plain offset paging from there. In both,
  *   `state` comes on the last page only, after a clean run (no broken page, X-WP-Total stable).
@@ -82,7 +98,9 @@ export async function* pullOrders(
   config: ResolvedWooConfig,
   state: WooState | undefined,
   options: PullOptions = {},
+  retry: BrokenPageRetry = DEFAULT_BROKEN_PAGE_RETRY,
 ): AsyncGenerator<WooPulledPage> {
+  const sleep = retry.sleep ?? defaultSleep;
   const now = options.now ?? (() => new Date());
   // Whole seconds: WooCommerce dates have no milliseconds and modified_before is sent without them.
   const runStart = new Date(Math.floor(now().getTime() / SECOND) * SECOND);
@@ -143,6 +161,14 @@ export async function* pullOrders(
       }
     }
 
+    let read = readPage(fetched);
+    let tries = 1;
+    for (; !read.ok && tries < retry.attempts; tries++) {
+      await sleep(retry.delayMs(tries), options.signal);
+      fetched = await client.fetchOrdersPage(query(), { signal: options.signal });
+      read = readPage(fetched);
+    }
+
     // Same query as the previous request (offset paging): a changed X-WP-Total means pages shifted.
     const key = `${orderby}|${query().modifiedAfter ?? ''}|${query().modifiedBefore}`;
     const shifted = previous !== undefined && previous.key === key && page > 1 && fetched.total !== undefined && previous.total !== undefined && fetched.total !== previous.total;
@@ -164,12 +190,12 @@ export async function* pullOrders(
     const notes: string[] = [];
     if (warning) notes.push(warning);
     warning = undefined;
+    if (read.ok && tries > 1) notes.push(`The page arrived broken ${tries - 1} time(s) and was fetched again; this answer is whole.`);
 
-    const read = readPage(fetched);
     const queryHasMore = fetched.totalPages === undefined || page < fetched.totalPages;
 
     if (!read.ok) {
-      out.error = { code: 'invalid_data', message: read.message };
+      out.error = { code: 'invalid_data', message: tries > 1 ? `${read.message} (still broken after ${tries} tries)` : read.message };
       frozen = true;
       clean = false;
       if (notes.length > 0) out.warning = notes.join(' ');
