@@ -99,7 +99,7 @@ export function findListedStatus(list: readonly UnasListedStatus[], input: UnasS
 // Names of open statuses that say the order waits (→ received) or is being worked on (→ in_progress).
 // Hungarian shop names [mem: shop status lists]: "Feldolgozásra vár", "Csomagolás alatt", "Összeszedve"….
 const WAITING = /(^|\s)vár(\s|$)|várakoz|waiting|awaiting|pending/i;
-const WORKING = /alatt|folyamat|csomagol|összeszed|előkészít|gyárt|feldolgozva|visszaigazol|beszerz|kész|in progress|processing|packing|preparing|picking|confirmed/i;
+const WORKING = /alatt|folyamat|átad|csomagol|összeszed|előkészít|gyárt|feldolgozva|visszaigazol|beszerz|kész|in progress|processing|packing|preparing|picking|confirmed/i;
 
 /**
  * The core status a status type means, for a status whose name the defaults do not know: open types
