@@ -52,7 +52,7 @@ const documentedOrder = (): string => {
  * A getOrder answer with one order per status: the documented order (fixture get-order.xml) with its
  * Key, Id, Status and StatusID changed (Key 1000-200000n, Id 20000n).
  */
-export function ordersInStatuses(statuses: readonly ShopStatus[]): string {
+export function ordersInStatuses(statuses: ReadonlyArray<{ id?: string; name: string }>): string {
   const order = documentedOrder();
   const orders = statuses.map((s, index) =>
     order

@@ -102,6 +102,9 @@ function readPage(bytes: Buffer, contentType: string): PageRead & { text: string
  *   pull sends nothing and fails at once saying until when.
  * - UNAS allows few multi-order getOrder calls (PREMIUM 30/h, VIP 90/h): a run costs
  *   ceil(changed orders / LimitNum) calls, and one more when the count is an exact multiple.
+ * - The shop's status list (getOrderStatus) is fetched at most once a day, after the first page, within
+ *   the budget, and yielded (page 0) before that page with the list in its state; its failure never
+ *   stops the orders (see fetchStatusList).
  */
 export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig, state: UnasState | undefined, options: PullOptions = {}): AsyncGenerator<UnasPulledPage> {
   const now = options.now ?? (() => new Date());
