@@ -28,6 +28,13 @@ const common = {
       description: 'getOrder Status filter: a status sequence number or a type (open_normal, open_prepare, close_ok, close_fault). Orders that leave the status are no longer seen.',
     }),
   ),
+  statusList: Type.Optional(
+    Type.Boolean({
+      default: true,
+      description:
+        "Ask getOrderStatus once a day for the shop's status list: each status's type (open, closed ok, closed faulty) then decides the core status of orders whose status name the hub does not know. Off for Unas-compatible APIs without getOrderStatus",
+    }),
+  ),
 } satisfies TProperties;
 
 const baseUrl = (description: string) => Type.String({ format: 'uri', pattern: '^https?://', description });
@@ -125,6 +132,7 @@ export interface ResolvedUnasConfig {
   maxAttempts: number;
   callsPerHour: number;
   statusFilter: string | undefined;
+  statusList: boolean;
 }
 
 /** Applies defaults; the config was validated against its schema at the boundary. */
@@ -141,5 +149,6 @@ export function resolveUnasConfig(config: UnasConfig | UnasCustomConfig): Resolv
     maxAttempts: config.maxAttempts ?? 3,
     callsPerHour: config.callsPerHour ?? 25,
     statusFilter: config.statusFilter || undefined,
+    statusList: config.statusList !== false,
   };
 }

@@ -246,6 +246,19 @@ describe('UNAS connector: the status list', () => {
     expect(paged).toEqual(['getOrder 1', 'getOrder 2']);
   });
 
+  it('an API without getOrderStatus (404) is told apart, and statusList: false stops asking', async () => {
+    shop(() => [404, 'Not Found']);
+    const { pages } = await pull(undefined, NOW, { ...config, baseUrl: `${API}/shop` });
+    expect(pages[0]!.error!.message).toContain('an API without getOrderStatus: set the channel config statusList to false');
+
+    nock.cleanAll();
+    const { calls, scope } = shop(() => [200, LIST]);
+    const off = await pull(undefined, NOW, { ...config, statusList: false });
+    expect(off.pages.map((p) => p.page)).toEqual([1]);
+    expect(calls).toEqual(['getOrder']);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('a ban on getOrderStatus is a hold like on getOrder: archived, the page already read is kept, nothing more is sent', async () => {
     const ban = '<?xml version="1.0" encoding="UTF-8" ?>\n<Error>Too much getOrderStatus query, IP is banned till 07.15.2024 15:00:00</Error>';
     shop(() => [400, ban]);

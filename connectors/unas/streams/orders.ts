@@ -137,7 +137,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
     ...(statusListFailure ? { statusListFailure } : {}),
     ...(heldNow ? { hold: heldNow } : {}),
   });
-  let refreshStatuses = statusListDue(state, now());
+  let refreshStatuses = config.statusList && statusListDue(state, now());
 
   let frozen = false;
   for (let page = 1; page <= MAX_PAGES; page++) {
@@ -273,7 +273,8 @@ async function fetchStatusList(client: UnasClient, at: Date, signal: AbortSignal
     const answer = unasAnswerOf(error);
     if (!answer) return { counted: false, note: `getOrderStatus failed (${error.message}); ${fallback.replace(/ \(not before [^)]*\)$/, ' on the next run')}.` };
     const hold = holdFor(error, at, client.keyHash);
-    const message = hold ? error.message : `getOrderStatus was refused: ${error.message.replace(/[.\s]+$/, '')}; ${fallback}`;
+    const missing = answer.status === 404 ? ' (an API without getOrderStatus: set the channel config statusList to false)' : '';
+    const message = hold ? error.message : `getOrderStatus was refused: ${error.message.replace(/[.\s]+$/, '')}${missing}; ${fallback}`;
     return {
       counted: answer.fn === 'getOrderStatus',
       ...(hold ? { hold, error } : { failure: { at: at.toISOString(), message } }),
