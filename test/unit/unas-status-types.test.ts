@@ -221,6 +221,24 @@ describe('UNAS connector: the status list', () => {
     const state = persisted(undefined, offline.pages)!;
     expect(state).toEqual({ modifiedAfter: NOW.toISOString(), calls: { since: NOW.toISOString(), count: 1 } });
     expect(statusListDue(state, NOW)).toBe(true);
+
+    // A 5xx is an answer UNAS may count: recorded (asked again after 6 h), one attempt, nothing to archive.
+    nock.cleanAll();
+    const down = shop(() => [503, 'busy']);
+    const busy = await pull(undefined, NOW);
+    expect(down.calls.map((c) => c.split(' ')[0])).toEqual(['getOrder', 'getOrderStatus']);
+    expect(busy.pages.map((p) => p.page)).toEqual([1]);
+    expect((busy.pages[0] as { warning?: string }).warning).toMatch(/^getOrderStatus was refused: .*HTTP 503/);
+    expect(persisted(undefined, busy.pages)).toMatchObject({ calls: { count: 2 }, statusListFailure: { at: NOW.toISOString() } });
+  });
+
+  it('does not ask for the list after a broken first page', async () => {
+    const calls: string[] = [];
+    nock(API).post('/shop/login').reply(() => (calls.push('login'), [200, login, XML])).post('/shop/getOrder').reply(() => (calls.push('getOrder'), [200, '<html>oops</html>', XML]));
+    nock(API).post('/shop/getOrderStatus').optionally().reply(() => (calls.push('getOrderStatus'), [200, LIST, XML]));
+    const { pages } = await pull(undefined, NOW);
+    expect(calls).toEqual(['login', 'getOrder']);
+    expect(pages.map((p) => [p.page, p.error?.code])).toEqual([[1, 'invalid_data']]);
   });
 
   it('respects the call budget: no getOrderStatus without room for it (and for the next page when one follows)', async () => {

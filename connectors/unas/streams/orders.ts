@@ -208,7 +208,7 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
     // The status list is fetched once the first page proved the key and the token work, and yielded
     // before that page: the sync stores its state (the list) before the page's orders are mapped.
     let statusError: ConnectorError | undefined;
-    if (refreshStatuses && page === 1) {
+    if (refreshStatuses && page === 1 && read.ok) {
       refreshStatuses = false;
       // Only with room left for it and, when more pages follow, for the next getOrder call too.
       if (calls.count + (last ? 1 : 2) <= config.callsPerHour) {
@@ -271,14 +271,18 @@ async function fetchStatusList(client: UnasClient, at: Date, signal: AbortSignal
   } catch (error) {
     if (signal?.aborted || !(error instanceof ConnectorError)) throw error;
     const answer = unasAnswerOf(error);
-    if (!answer) return { counted: false, note: `getOrderStatus failed (${error.message}); ${fallback.replace(/ \(not before [^)]*\)$/, ' on the next run')}.` };
+    // No HTTP answer at all (network, timeout): UNAS counted nothing; the next run tries again.
+    if (!answer && error.status === undefined) return { counted: false, note: `getOrderStatus failed (${error.message}); ${fallback.replace(/ \(not before [^)]*\)$/, ' on the next run')}.` };
     const hold = holdFor(error, at, client.keyHash);
-    const missing = answer.status === 404 ? ' (an API without getOrderStatus: set the channel config statusList to false)' : '';
+    const missing = (answer?.status ?? error.status) === 404 ? ' (an API without getOrderStatus: set the channel config statusList to false)' : '';
     const message = hold ? error.message : `getOrderStatus was refused: ${error.message.replace(/[.\s]+$/, '')}${missing}; ${fallback}`;
     return {
-      counted: answer.fn === 'getOrderStatus',
+      counted: answer ? answer.fn === 'getOrderStatus' : true,
       ...(hold ? { hold, error } : { failure: { at: at.toISOString(), message } }),
-      page: { source: answer.url, contentType: answer.contentType, body: answer.body, page: 0, totalPages: undefined, error: { code: error.code, message } },
+      // A 5xx answer's body is not kept by the client: the failure is in the state and on the order page.
+      ...(answer
+        ? { page: { source: answer.url, contentType: answer.contentType, body: answer.body, page: 0, totalPages: undefined, error: { code: error.code, message } } }
+        : { note: message }),
     };
   }
 }
