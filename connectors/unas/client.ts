@@ -53,7 +53,7 @@ export interface GetOrderQuery {
   status?: string | undefined;
 }
 
-type UnasFunction = 'login' | 'getOrder' | 'setOrder';
+type UnasFunction = 'login' | 'getOrder' | 'getOrderStatus' | 'setOrder';
 
 /** The answer behind a refusal (an `<Error>` body, a 4xx page), so the pull can archive it with its text. */
 export interface UnasAnswer {
@@ -348,6 +348,17 @@ export class UnasClient {
   }
 
   /**
+   * The shop's order statuses (each with its id, name and type: open_normal, close_ok, close_fault, …).
+   * The request has no parameters (`<Params></Params>`). One attempt: the list is refreshed once a day
+   * and a failure only means the cached list (or names alone) is used until the next try.
+   * Docs: https://unas.hu/tudastar/api/megrendeles-statuszok (getOrderStatus),
+   *       https://unas.hu/tudastar/api/megrendeles-statuszok-adatszerkezet (data structure)
+   */
+  async getOrderStatuses(signal?: AbortSignal): Promise<UnasResponse> {
+    return this.#call('getOrderStatus', `<?xml version="1.0" encoding="UTF-8"?>\n<Params></Params>`, 1, signal);
+  }
+
+  /**
    * Sets one order's status by its Key: setOrder with `<Action>modify</Action>`; nodes left out are not
    * changed [doc: "a node not sent is not modified"], so only Key and Status go. `StatusEmail` no: the
    * customer hears from the shop's own settings, not from every hub change. The answer is
@@ -379,7 +390,7 @@ export class UnasClient {
    * One function call with the token: a 401/403, or a 400 whose `<Error>` is about the token, with a
    * cached token → one new login and one more try. Any other non-2xx becomes a ConnectorError.
    */
-  async #call(fn: 'getOrder' | 'setOrder', body: string, attempts: number, signal: AbortSignal | undefined): Promise<UnasResponse> {
+  async #call(fn: 'getOrder' | 'getOrderStatus' | 'setOrder', body: string, attempts: number, signal: AbortSignal | undefined): Promise<UnasResponse> {
     let { token, fresh } = await this.#token(signal);
     for (;;) {
       const response = await this.#post(fn, body, { Authorization: `Bearer ${token}` }, attempts, signal);

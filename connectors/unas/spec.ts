@@ -28,6 +28,13 @@ const common = {
       description: 'getOrder Status filter: a status sequence number or a type (open_normal, open_prepare, close_ok, close_fault). Orders that leave the status are no longer seen.',
     }),
   ),
+  statusList: Type.Optional(
+    Type.Boolean({
+      default: true,
+      description:
+        "Ask getOrderStatus once a day for the shop's status list: each status's type (open, closed ok, closed faulty) then decides the core status of orders whose status name the hub does not know. Off for Unas-compatible APIs without getOrderStatus",
+    }),
+  ),
 } satisfies TProperties;
 
 const baseUrl = (description: string) => Type.String({ format: 'uri', pattern: '^https?://', description });
@@ -80,6 +87,21 @@ export const UnasHoldSchema = Type.Object({
 });
 export type UnasHold = Static<typeof UnasHoldSchema>;
 
+/** One shop-defined order status as getOrderStatus gives it: its id, name and type (open_normal, close_ok, …). */
+export const UnasStatusEntrySchema = Type.Object({
+  id: Type.Optional(Type.String()),
+  name: Type.String(),
+  type: Type.String(),
+});
+export type UnasStatusEntry = Static<typeof UnasStatusEntrySchema>;
+
+/** The shop's status list and when it was fetched (refreshed when older than STATUS_LIST_MAX_AGE_MS). */
+export const UnasStatusListSchema = Type.Object({
+  fetchedAt: Type.String({ format: 'date-time' }),
+  statuses: Type.Array(UnasStatusEntrySchema),
+});
+export type UnasStatusList = Static<typeof UnasStatusListSchema>;
+
 /**
  * `hold` — a ban or a refused login: no call before `hold.until`. It lives in the sync state (persisted
  * with the channel) because CLI calls and restarts start new processes, and UNAS bans the IP after 5
@@ -88,8 +110,15 @@ export type UnasHold = Static<typeof UnasHoldSchema>;
 export const UnasStateSchema = Type.Object({
   modifiedAfter: Type.Optional(Type.String({ format: 'date-time' })),
   hold: Type.Optional(UnasHoldSchema),
-  /** getOrder calls made in the hour that began at `since` (the call budget, `callsPerHour`). */
+  /** getOrder and getOrderStatus calls made in the hour that began at `since` (the call budget, `callsPerHour`). */
   calls: Type.Optional(Type.Object({ since: Type.String({ format: 'date-time' }), count: Type.Integer({ minimum: 0 }) })),
+  /**
+   * What the mapping needs besides the orders (the hub hands `referenceData` to the mapping as
+   * `options.referenceData`): the shop's status list from getOrderStatus, refreshed daily.
+   */
+  referenceData: Type.Optional(Type.Object({ orderStatuses: Type.Optional(UnasStatusListSchema) })),
+  /** The last refused or unreadable getOrderStatus answer: not asked again for STATUS_LIST_RETRY_MS. */
+  statusListFailure: Type.Optional(Type.Object({ at: Type.String({ format: 'date-time' }), message: Type.String() })),
 });
 export type UnasState = Static<typeof UnasStateSchema>;
 
@@ -103,6 +132,7 @@ export interface ResolvedUnasConfig {
   maxAttempts: number;
   callsPerHour: number;
   statusFilter: string | undefined;
+  statusList: boolean;
 }
 
 /** Applies defaults; the config was validated against its schema at the boundary. */
@@ -119,5 +149,6 @@ export function resolveUnasConfig(config: UnasConfig | UnasCustomConfig): Resolv
     maxAttempts: config.maxAttempts ?? 3,
     callsPerHour: config.callsPerHour ?? 25,
     statusFilter: config.statusFilter || undefined,
+    statusList: config.statusList !== false,
   };
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { mappingOptionsOf } from '../channels/reference-data.ts';
 import { HubError } from '../errors.ts';
 import type { ChannelMapping } from '../model/mapping.ts';
 import type { MappingError, MappingSkip, OrderDraft } from '../model/order.ts';
@@ -26,7 +27,7 @@ const MAX_ERROR_TEXT = 4000;
 export async function processPayload(db: Database, payloadId: string, mappingFor: MappingLookup): Promise<PayloadOutcome> {
   const payload = await db.prisma.rawPayload.findUnique({
     where: { id: payloadId },
-    include: { channel: { select: { id: true, connectorType: true, mapping: true } } },
+    include: { channel: { select: { id: true, connectorType: true, mapping: true, syncState: true } } },
   });
   if (!payload) throw new HubError('not_found', `Raw payload ${payloadId} does not exist.`);
   const mapping = mappingFor(payload.channel.connectorType);
@@ -41,7 +42,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   let results: IntakeResult[] = [];
   let drafts: OrderDraft[] = [];
   try {
-    const mapped = mapping.map(payload, payload.channel.mapping ?? {});
+    const mapped = mapping.map(payload, mappingOptionsOf(payload.channel));
     errors = [...mapped.errors];
     skipped = mapped.skipped ?? [];
     drafts = mapped.orders;

@@ -8,9 +8,9 @@ import { OrderStatusSchema } from '../../core/model/order.ts';
 import { Money, formatDecimal, parseDecimal, type MoneyValue } from '../common/money.ts';
 import { isXmlObject, parseXml, xmlChild, xmlList, xmlText, type XmlObject } from '../../lib/xml.ts';
 import { parseUnasDateTime } from './dates.ts';
-import { guessCarrier, mapUnasPaymentMethod, mapUnasPaymentStatus, mapUnasStatus } from './status.ts';
+import { guessCarrier, listedStatusesOf, mapUnasPaymentMethod, mapUnasPaymentStatus, mapUnasStatus, type UnasListedStatus } from './status.ts';
 
-export { DEFAULT_UNAS_STATUS_BY_NAME, DEFAULT_UNAS_STATUS_BY_TYPE, UNAS_PAYMENT_METHODS, mapUnasStatus } from './status.ts';
+export { DEFAULT_UNAS_STATUS_BY_NAME, DEFAULT_UNAS_STATUS_BY_TYPE, UNAS_PAYMENT_METHODS, mapUnasStatus, statusOfType } from './status.ts';
 
 /**
  * UNAS getOrder XML (`<Orders><Order>…`) → core order drafts. Pure and total: bad data becomes an
@@ -290,7 +290,7 @@ function source(order: XmlObject, key: string, id: string | undefined, extra: Re
   return out as OrderSource;
 }
 
-function mapOrder(order: XmlObject, options: UnasMappingOptions): OrderDraft {
+function mapOrder(order: XmlObject, options: UnasMappingOptions, listed: readonly UnasListedStatus[]): OrderDraft {
   const key = text(order.Key);
   if (!key) throw new OrderMappingError('order has no Key');
   // The vendor's own getOrder example has no Order/Id: such an order is keyed by Key alone. Orders
@@ -331,8 +331,9 @@ function mapOrder(order: XmlObject, options: UnasMappingOptions): OrderDraft {
   const shippingAddress = address(at(order, 'Customer', 'Addresses', 'Shipping'), undefined);
   const statusName = text(order.Status);
   const statusType = text(order.StatusType) ?? text(at(order, 'StatusDetails', 'Type'));
-  const { status, matchedBy } = mapUnasStatus({ name: statusName, id: text(order.StatusID), type: statusType }, options);
+  const { status, matchedBy, listedType } = mapUnasStatus({ name: statusName, id: text(order.StatusID), type: statusType }, options, listed);
   extra.statusMatchedBy = matchedBy;
+  if (listedType) extra.statusListType = listedType;
 
   const draft: OrderDraft = {
     externalId: id ? `${key}|${id}` : key,
@@ -369,9 +370,19 @@ function refOf(order: unknown, index: number): string {
   return key && id ? `${key}|${id}` : (key ?? (id ? `Id ${id}` : `#${index}`));
 }
 
-/** Maps one payload: a getOrder answer (`<Orders>`), or a single `<Order>` document. */
+/** Where the connector archives the shop's status list (getOrderStatus): reference data, no orders. */
+const STATUS_LIST_SOURCE = /\/getOrderStatus(\?|$)/;
+
+/**
+ * Maps one payload: a getOrder answer (`<Orders>`), or a single `<Order>` document. A getOrderStatus
+ * answer (the shop's status list, archived like every answer) holds no orders: it is skipped; the
+ * connector keeps the list in the sync state and the hub hands it over as `options.referenceData`.
+ */
 export function mapUnasPayload(payload: RawPayloadInput, options: UnasMappingOptions | undefined): MappingResult {
   const result: MappingResult = { orders: [], errors: [] };
+  if (typeof payload?.source === 'string' && STATUS_LIST_SOURCE.test(payload.source)) {
+    return { orders: [], errors: [], skipped: [{ reason: "the shop's order status list (getOrderStatus): reference data for the status mapping, no orders" }] };
+  }
   const parsed = parseXml(typeof payload?.body === 'string' ? payload.body : '');
   if (!parsed.ok) {
     result.errors.push({ message: `body is not usable XML: ${parsed.message}` });
@@ -387,6 +398,7 @@ export function mapUnasPayload(payload: RawPayloadInput, options: UnasMappingOpt
   }
   const items = parsed.root === 'Orders' ? xmlList(xmlChild(parsed.value, 'Order')) : [parsed.value];
   const opts: UnasMappingOptions = isXmlObject(options) ? (options as UnasMappingOptions) : {};
+  const listed = listedStatusesOf(opts);
   items.forEach((item, index) => {
     const ref = refOf(item, index);
     if (!isXmlObject(item)) {
@@ -394,7 +406,7 @@ export function mapUnasPayload(payload: RawPayloadInput, options: UnasMappingOpt
       return;
     }
     try {
-      result.orders.push(mapOrder(item, opts));
+      result.orders.push(mapOrder(item, opts, listed));
     } catch (error) {
       result.errors.push({ ref, message: error instanceof Error ? error.message : String(error) });
     }

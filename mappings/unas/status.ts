@@ -59,7 +59,18 @@ export interface UnasStatusOverrides {
   statusByType?: Record<string, unknown> | undefined;
 }
 
-export type UnasStatusMatch = 'id' | 'name' | 'type' | 'default_type' | 'default_name' | 'unknown';
+/** One status of the shop's list (getOrderStatus, kept by the connector and handed over in the options). */
+export interface UnasListedStatus {
+  id?: string | undefined;
+  name: string;
+  type: string;
+}
+
+/**
+ * `status_list`: the type the shop's getOrderStatus list gives the order's status (by StatusID, else by
+ * name) decided it; `default_type`: the order carried its own type.
+ */
+export type UnasStatusMatch = 'id' | 'name' | 'type' | 'default_type' | 'default_name' | 'status_list' | 'unknown';
 
 export function normaliseStatusName(name: string): string {
   return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
@@ -72,23 +83,81 @@ function lookupName(map: Record<string, unknown> | undefined, name: string): unk
   return undefined;
 }
 
+/** The listed status an order is in: by StatusID, else by name (case-insensitive). */
+export function findListedStatus(list: readonly UnasListedStatus[], input: UnasStatusInput): UnasListedStatus | undefined {
+  const id = input.id?.trim();
+  if (id) {
+    const byId = list.find((s) => s.id?.trim() === id);
+    if (byId) return byId;
+  }
+  const name = input.name?.trim();
+  if (!name) return undefined;
+  const wanted = normaliseStatusName(name);
+  return list.find((s) => normaliseStatusName(s.name) === wanted);
+}
+
+// Names of open statuses that say the order waits (→ received) or is being worked on (→ in_progress).
+// Hungarian shop names [mem: shop status lists]: "Feldolgozásra vár", "Csomagolás alatt", "Összeszedve"….
+const WAITING = /(^|\s)vár(\s|$)|várakoz|waiting|awaiting|pending/i;
+const WORKING = /alatt|folyamat|átad|csomagol|összeszed|előkészít|gyárt|feldolgozva|visszaigazol|beszerz|kész|in progress|processing|packing|preparing|picking|confirmed/i;
+
 /**
- * Channel override by id, then by name, then by type; then the default by type, then the default by
- * name; else UNKNOWN_UNAS_STATUS. Invalid override values are ignored.
+ * The core status a status type means, for a status whose name the defaults do not know: open types
+ * by name hints (waiting → received, being worked on → in_progress) else their default (open_normal →
+ * received, open_prepare → in_progress, another open_* → received); close_ok → completed; close_fault →
+ * cancelled. Another type → undefined (a human decides: on_hold).
  */
-export function mapUnasStatus(input: UnasStatusInput, overrides: UnasStatusOverrides = {}): { status: OrderStatus; matchedBy: UnasStatusMatch } {
+export function statusOfType(type: string, name: string | undefined): OrderStatus | undefined {
+  const t = type.trim().toLowerCase();
+  if (t.startsWith('open')) {
+    const normalised = name ? normaliseStatusName(name) : '';
+    if (WAITING.test(normalised)) return 'received';
+    if (WORKING.test(normalised)) return 'in_progress';
+    return t === 'open_prepare' ? 'in_progress' : 'received';
+  }
+  if (t === 'close_ok') return DEFAULT_UNAS_STATUS_BY_TYPE.close_ok;
+  if (t === 'close_fault') return DEFAULT_UNAS_STATUS_BY_TYPE.close_fault;
+  return undefined;
+}
+
+/**
+ * Channel override by id, then by name, then by type (the order's own, else its status's type in the
+ * shop's list); then the order's own type by default, then the default by name; then the type the
+ * shop's getOrderStatus list gives the status (`statusOfType`); else UNKNOWN_UNAS_STATUS. Invalid
+ * override values are ignored.
+ */
+export function mapUnasStatus(
+  input: UnasStatusInput,
+  overrides: UnasStatusOverrides = {},
+  list: readonly UnasListedStatus[] = [],
+): { status: OrderStatus; matchedBy: UnasStatusMatch; listedType?: string } {
   const id = input.id?.trim();
   const name = input.name?.trim();
   const type = input.type?.trim().toLowerCase();
+  const listedType = type ? undefined : findListedStatus(list, input)?.type.trim().toLowerCase();
+  const anyType = type ?? listedType;
   const candidates: Array<[unknown, UnasStatusMatch]> = [
     [id ? overrides.statusById?.[id] : undefined, 'id'],
     [name ? lookupName(overrides.statusByName, name) : undefined, 'name'],
-    [type ? overrides.statusByType?.[type] : undefined, 'type'],
+    [anyType ? overrides.statusByType?.[anyType] : undefined, 'type'],
     [type ? (DEFAULT_UNAS_STATUS_BY_TYPE as Record<string, OrderStatus>)[type] : undefined, 'default_type'],
     [name ? lookupName(DEFAULT_UNAS_STATUS_BY_NAME, name) : undefined, 'default_name'],
+    [listedType ? statusOfType(listedType, name) : undefined, 'status_list'],
   ];
-  for (const [value, matchedBy] of candidates) if (isOrderStatus(value)) return { status: value, matchedBy };
-  return { status: UNKNOWN_UNAS_STATUS, matchedBy: 'unknown' };
+  const extra = listedType ? { listedType } : {};
+  for (const [value, matchedBy] of candidates) if (isOrderStatus(value)) return { status: value, matchedBy, ...extra };
+  return { status: UNKNOWN_UNAS_STATUS, matchedBy: 'unknown', ...extra };
+}
+
+/** The shop's status list from the mapping options (`referenceData.orderStatuses.statuses`); malformed entries are left out. */
+export function listedStatusesOf(options: unknown): UnasListedStatus[] {
+  const reference = (options as { referenceData?: { orderStatuses?: { statuses?: unknown } } } | undefined)?.referenceData;
+  const statuses = reference?.orderStatuses?.statuses;
+  if (!Array.isArray(statuses)) return [];
+  return statuses.filter(
+    (s): s is UnasListedStatus =>
+      typeof s === 'object' && s !== null && typeof s.name === 'string' && typeof s.type === 'string' && (s.id === undefined || typeof s.id === 'string'),
+  );
 }
 
 // ---- payment and shipping ---------------------------------------------------------------------------------

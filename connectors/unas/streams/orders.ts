@@ -2,7 +2,8 @@ import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { parseXmlBytes, xmlChild, xmlList } from '../../_kit/xml.ts';
 import { ConnectorError } from '../../_kit/connector-error.ts';
 import { FAILED_LOGIN_HOLD_MS, UnasBannedError, unasAnswerOf, type UnasClient } from '../client.ts';
-import type { ResolvedUnasConfig, UnasHold, UnasState } from '../spec.ts';
+import type { ResolvedUnasConfig, UnasHold, UnasState, UnasStatusList } from '../spec.ts';
+import { STATUS_LIST_RETRY_MS, readStatusList, statusListDue } from './status-list.ts';
 
 /** Never loop forever on a server that ignores LimitStart: at most this many requests per run. */
 const MAX_PAGES = 10_000;
@@ -101,6 +102,9 @@ function readPage(bytes: Buffer, contentType: string): PageRead & { text: string
  *   pull sends nothing and fails at once saying until when.
  * - UNAS allows few multi-order getOrder calls (PREMIUM 30/h, VIP 90/h): a run costs
  *   ceil(changed orders / LimitNum) calls, and one more when the count is an exact multiple.
+ * - The shop's status list (getOrderStatus) is fetched at most once a day, after the first page, within
+ *   the budget, and yielded (page 0) before that page with the list in its state; its failure never
+ *   stops the orders (see fetchStatusList).
  */
 export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig, state: UnasState | undefined, options: PullOptions = {}): AsyncGenerator<UnasPulledPage> {
   const now = options.now ?? (() => new Date());
@@ -120,12 +124,20 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
   const timeModStart = cursor ? Math.floor((cursor.getTime() - config.overlapMinutes * 60_000) / SECOND) : undefined;
   const timeModEnd = runStart.getTime() / SECOND;
 
-  // Every page carries the state to keep: the cursor as it was (a stale hold dropped) and the call count.
+  // Every page carries the state to keep: the cursor as it was (a stale hold dropped), the call count,
+  // the status list (refreshed below) and a hold this run ran into.
   let calls = readCalls(state);
+  let referenceData = isPlainObject(state?.referenceData) ? state.referenceData : undefined;
+  let statusListFailure = isPlainObject(state?.statusListFailure) ? state.statusListFailure : undefined;
+  let heldNow: UnasHold | undefined;
   const kept = (): UnasState => ({
     ...(state?.modifiedAfter !== undefined ? { modifiedAfter: state.modifiedAfter } : {}),
     ...(calls ? { calls: { since: new Date(calls.since).toISOString(), count: calls.count } } : {}),
+    ...(referenceData ? { referenceData } : {}),
+    ...(statusListFailure ? { statusListFailure } : {}),
+    ...(heldNow ? { hold: heldNow } : {}),
   });
+  let refreshStatuses = config.statusList && statusListDue(state, now());
 
   let frozen = false;
   for (let page = 1; page <= MAX_PAGES; page++) {
@@ -193,9 +205,84 @@ export async function* pullOrders(client: UnasClient, config: ResolvedUnasConfig
         last = true;
       }
     }
+    // The status list is fetched once the first page proved the key and the token work, and yielded
+    // before that page: the sync stores its state (the list) before the page's orders are mapped.
+    let statusError: ConnectorError | undefined;
+    if (refreshStatuses && page === 1 && read.ok) {
+      refreshStatuses = false;
+      // Only with room left for it and, when more pages follow, for the next getOrder call too.
+      if (calls.count + (last ? 1 : 2) <= config.callsPerHour) {
+        const fetched = await fetchStatusList(client, now(), options.signal);
+        if (fetched.counted) calls.count += 1;
+        if (fetched.list) {
+          referenceData = { ...(referenceData ?? {}), orderStatuses: fetched.list };
+          statusListFailure = undefined;
+        } else if (fetched.hold) {
+          heldNow = fetched.hold;
+          statusError = fetched.error;
+        } else if (fetched.failure) {
+          statusListFailure = fetched.failure;
+        }
+        if (fetched.page) yield { ...fetched.page, state: kept() };
+        if (fetched.note) notes.push(fetched.note);
+      }
+    }
     out.state = last && !frozen ? { ...kept(), modifiedAfter: runStart.toISOString() } : kept();
     if (notes.length > 0) out.warning = notes.join(' ');
     yield out;
+    // A ban or a refused login on getOrderStatus: the page already read is kept, nothing more is sent.
+    if (statusError) throw statusError;
     if (last) return;
+  }
+}
+
+const isPlainObject = <T>(value: T | undefined): value is T => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+interface StatusListFetch {
+  /** Whether UNAS answered (a call its limits count). */
+  counted: boolean;
+  list?: UnasStatusList;
+  /** A refused or unreadable answer: not asked again for STATUS_LIST_RETRY_MS. */
+  failure?: { at: string; message: string };
+  /** A ban or a refused login: no further call in this run (the order page already read is kept). */
+  hold?: UnasHold;
+  error?: ConnectorError;
+  /** The answer to archive (without state: the caller adds it). */
+  page?: Omit<UnasPulledPage, 'state'>;
+  /** Why nothing was archived (no answer at all), for the page's warning. */
+  note?: string;
+}
+
+/**
+ * One getOrderStatus call, never throwing for UNAS's or the network's sake: a failure leaves the cached
+ * list (or names alone) in use and orders are pulled all the same. Every answer is archived: the list
+ * as a page of its own (the mapping skips it), a refusal or unreadable answer as a failed page.
+ */
+async function fetchStatusList(client: UnasClient, at: Date, signal: AbortSignal | undefined): Promise<StatusListFetch> {
+  const retryAt = new Date(at.getTime() + STATUS_LIST_RETRY_MS).toISOString();
+  const fallback = `statuses are mapped with the list kept from an earlier fetch, or by their names alone, until getOrderStatus is asked again (not before ${retryAt})`;
+  try {
+    const response = await client.getOrderStatuses(signal);
+    const read = readStatusList(response.bytes, response.contentType, at);
+    const base = { source: response.url, contentType: response.contentType, body: read.text, page: 0, totalPages: undefined };
+    if (read.ok) return { counted: true, list: read.list, page: { ...base, error: undefined, ...(read.warnings.length > 0 ? { warning: read.warnings.join(' ') } : {}) } };
+    const message = `${read.message}; ${fallback}`;
+    return { counted: true, failure: { at: at.toISOString(), message }, page: { ...base, error: { code: 'invalid_data', message } } };
+  } catch (error) {
+    if (signal?.aborted || !(error instanceof ConnectorError)) throw error;
+    const answer = unasAnswerOf(error);
+    // No HTTP answer at all (network, timeout): UNAS counted nothing; the next run tries again.
+    if (!answer && error.status === undefined) return { counted: false, note: `getOrderStatus failed (${error.message}); ${fallback.replace(/ \(not before [^)]*\)$/, ' on the next run')}.` };
+    const hold = holdFor(error, at, client.keyHash);
+    const missing = (answer?.status ?? error.status) === 404 ? ' (an API without getOrderStatus: set the channel config statusList to false)' : '';
+    const message = hold ? error.message : `getOrderStatus was refused: ${error.message.replace(/[.\s]+$/, '')}${missing}; ${fallback}`;
+    return {
+      counted: answer ? answer.fn === 'getOrderStatus' : true,
+      ...(hold ? { hold, error } : { failure: { at: at.toISOString(), message } }),
+      // A 5xx answer's body is not kept by the client: the failure is in the state and on the order page.
+      ...(answer
+        ? { page: { source: answer.url, contentType: answer.contentType, body: answer.body, page: 0, totalPages: undefined, error: { code: error.code, message } } }
+        : { note: message }),
+    };
   }
 }
