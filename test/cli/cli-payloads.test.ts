@@ -91,7 +91,9 @@ describe('hub channels list and hub payloads after failed, partial and good sync
     expect(out).toMatch(/^Status: +failed$/m);
     expect(out).toMatch(/^Orders: +0$/m);
     expect(out).toMatch(/^Error: +invalid_data: The shop answered HTML, not JSON$/m);
-    expect(out.endsWith(`--- body (${Buffer.byteLength(stored.body)} bytes, as stored) ---\n${stored.body}\n`)).toBe(true);
+    expect(out).toMatch(/^Encoding: +utf-8$/m);
+    const text = Buffer.from(stored.body).toString('utf8');
+    expect(out.endsWith(`--- body (${stored.body.length} bytes, read as utf-8) ---\n${text}\n`)).toBe(true);
 
     const good = await t.db.prisma.rawPayload.findFirstOrThrow({ where: { channelId: ids.good } });
     const parsed = await hub(t.url!, 'payloads', 'show', good.id);

@@ -241,7 +241,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
         ['pull', 'parsed', 2, 'application/json', null],
         ['pull', 'parsed', 1, 'application/json', null],
       ]);
-      expect(JSON.parse(payloads[0]!.body)).toMatchObject({ source: 'shoprenter-pull', page: { page: '0' } });
+      expect(JSON.parse(Buffer.from(payloads[0]!.body).toString('utf8'))).toMatchObject({ source: 'shoprenter-pull', page: { page: '0' } });
       // Each version points at the page it was read from.
       const v1 = await testDb.db.prisma.orderVersion.findFirstOrThrow({ where: { orderId: o174!.id } });
       expect(v1.rawPayloadId).toBe(payloads[1]!.id);
@@ -535,7 +535,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       ]);
       expect(payloads[1]!.error).toBe('172: orderProducts.orderProduct[0].price is not a decimal number: "n/a"');
       expect(payloads[2]!.source).toBe(`${SR_API}/api/orders/${encodeURIComponent(oid(172))}`);
-      expect(JSON.parse(payloads[2]!.body)).toMatchObject({ source: 'shoprenter-pull', fetched: '172', orders: [{ innerId: '172' }] });
+      expect(JSON.parse(Buffer.from(payloads[2]!.body).toString('utf8'))).toMatchObject({ source: 'shoprenter-pull', fetched: '172', orders: [{ innerId: '172' }] });
 
       const orders = await ordersOf(channelId);
       expect(summary(orders)).toEqual([
