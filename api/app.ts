@@ -41,9 +41,27 @@ function withRedactedUrls(logger: boolean | object): FastifyServerOptions['logge
         host: request.hostname,
         remoteAddress: request.ip,
       }),
+      err: errorForLog,
       ...(options.serializers as object | undefined),
     },
-  } as FastifyServerOptions['logger'];
+  } as unknown as FastifyServerOptions['logger'];
+}
+
+/**
+ * Errors are logged by their type, code, message and stack only. Their other properties are not:
+ * driver errors carry the query's parameters (PostgreSQL's `where` quotes a refused value, i.e. a
+ * payload body), HTTP client errors carry the request's headers (credentials) and the answer.
+ */
+export function errorForLog(error: Error): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error as unknown) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    ...(typeof code === 'string' && { code }),
+    message: error.message,
+    stack: error.stack,
+    ...(error.cause !== undefined && { cause: error.cause instanceof Error ? errorForLog(error.cause) : '(not an Error)' }),
+  };
 }
 
 export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {

@@ -123,14 +123,14 @@ export async function syncChannel(
       const first = pageErrors[0]!;
       const failure = new HubError('upstream_unavailable', `Sync of "${channel.name}" failed: ${describePageErrors(counts.pages, pageErrors)}`, { details: { errors: pageErrors } });
       await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error: failure.message, errors: pageErrors });
-      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, failure.message);
+      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, `Sync of "${channel.name}" failed: ${pagesForLog(counts.pages, pageErrors)}`);
       throw failure;
     }
     if (status === 'partial') {
       const first = pageErrors[0]!;
       const error = `Sync of "${channel.name}" partly failed: ${describePageErrors(counts.pages, pageErrors)}`;
       await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error, errors: pageErrors });
-      logger.warn({ channelId, runId, code: first.code, ...counts }, error);
+      logger.warn({ channelId, runId, code: first.code, ...counts }, `Sync of "${channel.name}" partly failed: ${pagesForLog(counts.pages, pageErrors)}`);
       return { status, channelId, runId, counts, errors: pageErrors };
     }
     await finishSyncRun(db, runId, { status, counts });
@@ -197,6 +197,15 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
   counts.received += outcome.results.filter((r) => r.outcome !== 'rejected').length + outcome.errors.length;
   if (outcome.status === 'failed' || outcome.status === 'partial') return { counts, error: pageError(outcome.errorCode ?? null, outcome.error ?? null), fate: fate(outcome.status, outcome.error) };
   return { counts, fate: fate(outcome.status, outcome.error) };
+}
+
+/**
+ * The failed pages for the log: which page, which payload, which code. Not the pages' error texts:
+ * those quote what the payload held (customers' names, addresses) and stay on the run and the payload.
+ */
+function pagesForLog(pages: number, pageErrors: readonly SyncRunError[]): string {
+  const listed = pageErrors.slice(0, 5).map((e) => `page ${e.page} (payload ${e.payloadId ?? 'not stored'}, ${e.code})`);
+  return `${pageErrors.length} of ${pages} page(s) failed: ${listed.join(', ')}${pageErrors.length > listed.length ? ', …' : ''}; hub payloads list --failed shows why`;
 }
 
 function addCounts(total: SyncCounts, page: SyncCounts): void {

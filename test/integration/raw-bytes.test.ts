@@ -79,7 +79,7 @@ describe('raw archive of bytes', () => {
       expect(detail).toMatchObject({ status: 'failed', encoding: 'binary', text: false, bytes: body.length, contentType: 'application/octet-stream' });
       expect(detail.error).toMatch(/^not text: binary data \(NUL or control bytes, no text encoding fits\) \(\d+ bytes\); from edi\.upload$/);
       expect(Buffer.from(detail.bodyBase64, 'base64').equals(body)).toBe(true);
-      expect(detail.body).toMatch(/^00000000  55 4e 41 3a/);
+      expect(detail.body).toMatch(/^00000000 {2}55 4e 41 3a/);
       const stored = await testDb.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: detail.id } });
       expect(Buffer.from(stored.body).equals(body)).toBe(true);
     });
