@@ -5,9 +5,9 @@
  *
  * Order of evidence: a known binary signature (gzip, zip); a byte order mark; the zero-byte pattern
  * of BOM-less UTF-16 (ASCII-range text in UTF-16 has a NUL in every other byte); any other NUL
- * means binary (no text encoding the hub reads has one); then the charset the sender declared, when
- * the bytes are valid in it; then UTF-8 when valid; then binary when control characters abound;
- * else windows-1252 (a single-byte set maps every byte, so the text is at least readable).
+ * means binary (no text encoding the hub reads has one), and so do control bytes in abundance; then
+ * the charset the sender declared, when the bytes are valid in it; then UTF-8 when valid; else
+ * windows-1252 (a single-byte set maps every byte, so the text is at least readable).
  */
 
 /** Encodings recorded for bytes that are not text: kept as bytes, never handed to a mapping. */
@@ -29,11 +29,10 @@ export function sniffEncoding(bytes: Uint8Array, declared?: string | undefined):
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return validIn(bytes, 'utf-16be') ? 'utf-16be' : 'binary';
   const utf16 = utf16ByZeros(bytes);
   if (utf16) return validIn(bytes, utf16) ? utf16 : 'binary';
-  if (indexOfZero(bytes) >= 0) return 'binary';
+  if (indexOfZero(bytes) >= 0 || controlShare(bytes) > 0.1) return 'binary';
   const hinted = declared ? resolveLabel(declared) : undefined;
   if (hinted && !hinted.startsWith('utf-16') && validIn(bytes, hinted)) return hinted;
   if (validIn(bytes, 'utf-8')) return 'utf-8';
-  if (controlShare(bytes) > 0.1) return 'binary';
   return 'windows-1252';
 }
 
