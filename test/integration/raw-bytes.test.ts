@@ -104,6 +104,19 @@ describe('raw archive of bytes', () => {
     });
   });
 
+  it('archives a webhook body with a NUL byte, answers 202 and fails it as not text', async () => {
+    const key = 'store-key-raw-bytes-0123456789';
+    const store = await app.inject({ method: 'POST', url: '/v1/channels', payload: { name: 'NUL store', connectorType: 'pos', config: { storeCode: 'NUL-01', apiKey: key } } });
+    const body = Buffer.from('{"receiptId":"R-1","terminalId":"T1"}\u0000', 'utf8');
+    const done = processed();
+    const response = await app.inject({ method: 'POST', url: `/v1/channels/${store.json<{ id: string }>().id}/webhook`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: body });
+    expect(response.statusCode, response.body).toBe(202);
+    expect((await done).outcome).toMatchObject({ status: 'failed', error: expect.stringMatching(/^not text: binary data/) });
+    const stored = await testDb.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: response.json<{ payloadId: string }>().payloadId } });
+    expect(stored).toMatchObject({ kind: 'webhook', encoding: 'binary', status: 'failed' });
+    expect(Buffer.from(stored.body).equals(body)).toBe(true);
+  });
+
   describe('when files are dropped into the inbox', () => {
     it('imports the valid file after a broken one in the same run, moves the broken ones to rejected/ with a reason file naming the payload', async () => {
       const inbox = await mkdtemp(join(tmpdir(), 'edi-inbox-'));
