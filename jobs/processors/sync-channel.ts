@@ -155,10 +155,12 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
   try {
     archived = await archivePayload(db, { channelId, kind: 'pull', source: page.source, contentType: page.contentType, body: page.bytes ?? page.body, encoding: page.encoding });
   } catch (error) {
-    const message = `${page.source} could not be archived: ${error instanceof Error ? error.message : String(error)}`;
-    (ctx.logger ?? silentLogger).warn({ channelId, page: page.page, source: page.source }, message);
+    // Said with NULs spelled out: what the archive refused must not make the run's record refused too.
+    const source = page.source.replaceAll('\0', '\\0');
+    const message = `${source} could not be archived: ${(error instanceof Error ? error.message : String(error)).replaceAll('\0', '\\0')}`;
+    (ctx.logger ?? silentLogger).warn({ channelId, page: page.page, source }, `${source} could not be archived; the pull goes on with the next page`);
     counts.failed += 1;
-    return { counts, error: { page: page.page, source: page.source, payloadId: null, code: 'internal', message }, fate: { archived: false, error: message } };
+    return { counts, error: { page: page.page, source, payloadId: null, code: 'internal', message }, fate: { archived: false, error: message } };
   }
   const fate = (status: Extract<PageFate, { archived: true }>['status'], error: string | null | undefined): PageFate => ({ archived: true, payloadId: archived.id, status, error: error ?? undefined });
   const pageError = (code: string | null, message: string | null): SyncRunError => ({

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
+import { ChannelService } from '../../core/channels/channels.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
@@ -12,6 +13,7 @@ import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import type { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
 import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { asAdmin } from '../helpers/auth.ts';
+import { goodPage, pagedShop } from '../helpers/paged-shop.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 
 const fixture = (path: string) => readFile(new URL(`../fixtures/${path}`, import.meta.url));
@@ -156,6 +158,23 @@ describe('raw archive of bytes', () => {
       expect(await syncChannel(hub.context, channelId, 'manual')).toMatchObject({ status: 'succeeded' });
       expect(await testDb.db.prisma.rawPayload.findFirstOrThrow({ where: { channelId } })).toMatchObject({ encoding: 'utf-16le', status: 'parsed' });
     });
+  });
+
+  it('reports a page that cannot be archived, tells the connector, goes on with the next page, and keeps the cursor before it', async () => {
+    const kit = pagedShop();
+    const ctx = { db: testDb.db, registry: kit.registry, leaseTtlMs: 30_000 };
+    const channelId = (await new ChannelService(testDb.db, kit.registry).create({ name: 'Unarchivable page shop', connectorType: 'paged', config: { token: 't' } })).id;
+    const fates: unknown[] = [];
+    // PostgreSQL text cannot hold a NUL: this page's source makes the archive refuse it.
+    const unstorable = { ...goodPage(2, ['U2']), source: 'memory://paged/orders?page=2\u0000', settled: (fate: unknown) => void fates.push(fate) };
+    kit.shop.pages = [goodPage(1, ['U1']), unstorable, { ...goodPage(3, ['U3']), settled: (fate: unknown) => void fates.push(fate) }];
+    const outcome = await syncChannel(ctx, channelId, 'manual');
+    expect(outcome).toMatchObject({ status: 'partial', counts: { pages: 3, created: 2, failed: 1 } });
+    expect((outcome as { errors: unknown[] }).errors).toEqual([
+      { page: 2, source: 'memory://paged/orders?page=2\\0', payloadId: null, code: 'internal', message: expect.stringMatching(/^memory:\/\/paged\/orders\?page=2\\0 could not be archived: /) },
+    ]);
+    expect(fates).toEqual([{ archived: false, error: expect.stringContaining('could not be archived') }, { archived: true, payloadId: expect.any(String), status: 'parsed', error: undefined }]);
+    expect((await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } })).syncState).toEqual({ cursor: 1 });
   });
 
   it('hashes the bytes: a text archived before the change and the same bytes now are one payload', async () => {
