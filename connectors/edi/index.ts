@@ -9,8 +9,10 @@ import { isTextEncoding, notTextReason, sniffEncoding } from '../../lib/text-byt
 /**
  * An EDI trading partner (EDIFACT ORDERS or X12 850). Interchanges arrive by HTTP upload
  * (`POST /v1/channels/<id>/files` with `Authorization: Bearer <uploadToken>`) or are dropped into
- * a watched inbox directory, which each sync reads: a file is moved to `processed/` only after it
- * was archived, so a crash re-reads it and intake dedupes. Parsing is `mappings/edi`.
+ * a watched inbox directory, which each sync reads: each file's bytes are archived as read, and the
+ * file is moved only after the hub had it (a crash re-reads it and intake dedupes): to `processed/`
+ * when read, to `rejected/` with a `<name>.reason.txt` when the hub found it unreadable, and left
+ * in place when it could not be archived. Parsing is `mappings/edi`.
  */
 export const EdiConfigSchema = Type.Object(
   {
