@@ -29,10 +29,20 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, at)}?${params.toString()}`;
 }
 
+/**
+ * Credentials a logged object may carry in headers. Requests are logged without headers anyway
+ * (see the req serializer); this holds should anything log headers itself.
+ */
+const SECRET_HEADERS = ['authorization', 'cookie', '["set-cookie"]', '["x-api-key"]', '["x-wc-webhook-signature"]', '["x-shoprenter-hmac"]'];
+const REDACTED_LOG_PATHS = ['req.headers', 'headers', '*.headers', 'config.headers', '*.config.headers'].flatMap((at) =>
+  SECRET_HEADERS.map((name) => (name.startsWith('[') ? `${at}${name}` : `${at}.${name}`)),
+);
+
 function withRedactedUrls(logger: boolean | object): FastifyServerOptions['logger'] {
   if (logger === false) return false;
   const options = logger === true ? {} : (logger as Record<string, unknown>);
   return {
+    redact: { paths: REDACTED_LOG_PATHS, censor: '***' },
     ...options,
     serializers: {
       req: (request: { method: string; url: string; hostname?: string; ip?: string }) => ({

@@ -149,6 +149,15 @@ describe('log hygiene', () => {
     for (const header of ['authorization', 'cookie', 'x-api-key', 'x-wc-webhook-signature']) expect(log.toLowerCase(), header).not.toContain(`"${header}"`);
   });
 
+  it('masks credentials in headers should anything log them', () => {
+    const before = lines.length;
+    app.log.info({ headers: { authorization: `Bearer ${EDI_TOKEN}`, cookie: 'hub_session=abc', 'x-api-key': POS_KEY, accept: 'text/plain' } }, 'headers logged');
+    const logged = lines.slice(before).join('');
+    expect(logged).toContain('"accept":"text/plain"');
+    for (const needle of [EDI_TOKEN, 'hub_session=abc', POS_KEY]) expect(logged).not.toContain(needle);
+    expect(logged).toContain('"authorization":"***"');
+  });
+
   it('logs an error by its type, code, message and stack, never its other properties (query parameters, request headers)', () => {
     const driver = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021', where: "unnamed portal parameter $6 = '...Erika Muster...'" });
     const client = Object.assign(new Error('Request failed with status code 401'), { config: { headers: { Authorization: `Basic ${WOO.consumerSecret}` } }, response: { data: 'body' } });
