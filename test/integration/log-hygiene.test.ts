@@ -45,7 +45,7 @@ describe('log hygiene', () => {
       warn: (data, message) => sink.target?.warn(data, message),
       error: (data, message) => sink.target?.error(data, message),
     };
-    hub = await createHub(loadConfig({ DATABASE_URL: testDb.url }), { db: testDb.db, logger: jobs, retry: { attempts: 1, backoffMs: 10 } });
+    hub = await createHub(loadConfig({ DATABASE_URL: testDb.url }), { db: testDb.db, logger: jobs, retry: { attempts: 2, backoffMs: 10 } });
     runner = hub.runner as InProcessRunner;
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -131,9 +131,15 @@ describe('log hygiene', () => {
     const locked = await createChannel({ name: 'Locked log shop', connectorType: 'woocommerce', config: LOCKED });
     expect(await syncChannel(hub.context, shop, 'manual')).toMatchObject({ status: 'succeeded', counts: { created: 2 } });
     await expect(syncChannel(hub.context, locked, 'manual')).rejects.toMatchObject({ code: 'unauthorized' });
+    // A run whose every page fails, through the runner: retried, and the retry is logged too.
+    const failing = await mkdtemp(join(tmpdir(), 'edi-inbox-'));
+    const lost = await createChannel({ name: 'Failing log partner', connectorType: 'edi', config: { ourId: '4098765000010', inboxDir: failing } });
+    await writeFile(join(failing, 'only-broken.edi'), Buffer.concat([broken, Buffer.from([0])]));
+    await runner.requestSync(lost, 'manual');
     await runner.whenIdle();
 
     const log = lines.join('');
+    expect(log).toMatch(/"code":"upstream_unavailable"[^\n]*"msg":"sync failed, retrying"/);
     // The capture works: requests, the syncs and their failures are in it.
     expect(log).toContain('"msg":"incoming request"');
     expect(log).toContain('sync of \\"Log shop\\" succeeded');
