@@ -29,10 +29,20 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, at)}?${params.toString()}`;
 }
 
+/**
+ * Credentials a logged object may carry in headers. Requests are logged without headers anyway
+ * (see the req serializer); this holds should anything log headers itself.
+ */
+const SECRET_HEADERS = ['authorization', 'cookie', '["set-cookie"]', '["x-api-key"]', '["x-wc-webhook-signature"]', '["x-shoprenter-hmac"]'];
+const REDACTED_LOG_PATHS = ['req.headers', 'headers', '*.headers', 'config.headers', '*.config.headers'].flatMap((at) =>
+  SECRET_HEADERS.map((name) => (name.startsWith('[') ? `${at}${name}` : `${at}.${name}`)),
+);
+
 function withRedactedUrls(logger: boolean | object): FastifyServerOptions['logger'] {
   if (logger === false) return false;
   const options = logger === true ? {} : (logger as Record<string, unknown>);
   return {
+    redact: { paths: REDACTED_LOG_PATHS, censor: '***' },
     ...options,
     serializers: {
       req: (request: { method: string; url: string; hostname?: string; ip?: string }) => ({
@@ -41,9 +51,27 @@ function withRedactedUrls(logger: boolean | object): FastifyServerOptions['logge
         host: request.hostname,
         remoteAddress: request.ip,
       }),
+      err: errorForLog,
       ...(options.serializers as object | undefined),
     },
-  } as FastifyServerOptions['logger'];
+  } as unknown as FastifyServerOptions['logger'];
+}
+
+/**
+ * Errors are logged by their type, code, message and stack only. Their other properties are not:
+ * driver errors carry the query's parameters (PostgreSQL's `where` quotes a refused value, i.e. a
+ * payload body), HTTP client errors carry the request's headers (credentials) and the answer.
+ */
+export function errorForLog(error: Error): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error as unknown) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    ...(typeof code === 'string' && { code }),
+    message: error.message,
+    stack: error.stack,
+    ...(error.cause !== undefined && { cause: error.cause instanceof Error ? errorForLog(error.cause) : '(not an Error)' }),
+  };
 }
 
 export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {

@@ -3,8 +3,11 @@
  *
  * EDI files are bytes whose character set is declared inside them (EDIFACT UNB syntax identifier)
  * or agreed with the partner (X12). Declarations are often wrong in practice (UNOC files that are
- * really UTF-8 or cp1252), so valid UTF-8 wins, then the declared set, then windows-1252.
+ * really UTF-8 or cp1252), so valid UTF-8 wins, then the declared set, then windows-1252. A UTF-16
+ * export (byte order mark, or a zero in every other byte) is read as UTF-16 before all that.
  */
+import { decodeBytes, sniffEncoding } from './text-bytes.ts';
+
 const UNB_CHARSETS: Record<string, string> = {
   UNOA: 'windows-1252', // upper-case ASCII subset
   UNOB: 'windows-1252', // ASCII subset
@@ -29,6 +32,12 @@ export interface DecodedFile {
 }
 
 export function decodeEdiBytes(bytes: Uint8Array): DecodedFile {
+  // A UTF-16 export (by its byte order mark or its every-other-byte zeros) says so before anything declared inside.
+  const sniffed = sniffEncoding(bytes);
+  if (sniffed === 'utf-16le' || sniffed === 'utf-16be') {
+    const text = decodeBytes(bytes, sniffed);
+    return { text, charset: sniffed, declared: /UNB\+(UNO[A-Z])/.exec(text.slice(0, 200))?.[1] };
+  }
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
   const declared = /UNB\+(UNO[A-Z])/.exec(head)?.[1];
   try {

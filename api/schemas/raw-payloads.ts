@@ -17,7 +17,8 @@ const summaryFields = {
   kind: Type.String({ description: 'pull | webhook | upload | push' }),
   source: Nullable(Type.String()),
   contentType: Nullable(Type.String()),
-  hash: Type.String({ description: 'sha256 of the body' }),
+  encoding: Type.String({ description: 'How the stored bytes read: utf-8, iso-8859-2, utf-16le, … ; gzip, zip or binary when they are not text' }),
+  hash: Type.String({ description: 'sha256 of the body bytes' }),
   status: Type.String({ description: 'pending | parsed | partial | failed' }),
   errorCode: Nullable(Type.String()),
   error: Nullable(Type.String()),
@@ -31,7 +32,13 @@ const summaryFields = {
 
 export const RawPayloadSummarySchema = Type.Object(summaryFields);
 export const RawPayloadPageSchema = Type.Object({ items: Type.Array(RawPayloadSummarySchema), nextCursor: NextCursor });
-export const RawPayloadDetailSchema = Type.Object({ ...summaryFields, body: Type.String({ description: 'Exactly as received' }) });
+export const RawPayloadDetailSchema = Type.Object({
+  ...summaryFields,
+  body: Type.String({ description: 'The stored bytes decoded with `encoding`; when they are not text, a hex dump of their start' }),
+  text: Type.Boolean({ description: 'false: the body is not text, `body` is a hex preview and `bodyBase64` holds the bytes' }),
+  bytes: Type.Integer({ description: 'Size of the stored body in bytes' }),
+  bodyBase64: Nullable(Type.String({ description: 'The stored bytes, base64, only when they are not text' })),
+});
 
 /** What reprocessing a payload did (core/orders/payload-processing PayloadOutcome, condensed). */
 export const ReprocessOutcomeSchema = Type.Object({

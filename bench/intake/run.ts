@@ -78,7 +78,7 @@ async function rawInsertPage(db: Database, channelId: string, body: string, batc
   })));
   const versionRows = orders.map(({ id, d }) => ({ id: randomUUID(), order_id: id, version: 1, content_hash: orderContentHash(d), snapshot: JSON.parse(canonicalJson(d)), raw_payload_id: payloadId }));
   await db.prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`INSERT INTO raw_payload (id, channel_id, kind, body, hash, status) VALUES ($1, $2, 'pull', $3, $4, 'parsed')`, payloadId, channelId, body, payloadId);
+    await tx.$executeRawUnsafe(`INSERT INTO raw_payload (id, channel_id, kind, body, hash, status) VALUES ($1, $2, 'pull', convert_to($3, 'UTF8'), $4, 'parsed')`, payloadId, channelId, body, payloadId);
     await tx.$executeRawUnsafe(
       `INSERT INTO "order" (id, channel_id, external_id, number, status, source_status, source, customer, billing_address, shipping_address, region, currency,
          subtotal, discount_total, shipping_total, fee_total, tax_total, total, notes, placed_at, source_updated_at, content_hash)

@@ -36,7 +36,7 @@ export function registerPayloadCommands(program: Command): void {
 
   payloads
     .command('show <id>')
-    .description("one payload: where it came from, what became of it, its error, and the body as stored")
+    .description('one payload: where it came from, what became of it, its error, and the body (its text, or a hex dump when it is not text)')
     .action(async (id: string) => {
       await withHub(async (hub) => {
         const p = await getRawPayload(hub.db, id);
@@ -47,6 +47,7 @@ export function registerPayloadCommands(program: Command): void {
           ['Kind', p.kind],
           ['Source', p.source ?? ''],
           ['Content type', p.contentType ?? ''],
+          ['Encoding', p.text ? p.encoding : `${p.encoding} (not text)`],
           ['SHA-256', p.hash],
           ['Status', p.status],
           ['Orders', String(p.orderCount)],
@@ -57,7 +58,7 @@ export function registerPayloadCommands(program: Command): void {
         if (p.errorCode || p.error) lines.push(['Error', `${p.errorCode ?? ''}${p.errorCode && p.error ? ': ' : ''}${p.error ?? ''}`]);
         const width = Math.max(...lines.map(([label]) => label.length)) + 1;
         for (const [label, value] of lines) console.log(`${`${label}:`.padEnd(width)} ${value}`);
-        console.log(`--- body (${Buffer.byteLength(p.body)} bytes, as stored) ---`);
+        console.log(p.text ? `--- body (${p.bytes} bytes, read as ${p.encoding}) ---` : `--- body (${p.bytes} bytes, not text: the first bytes in hex) ---`);
         console.log(p.body);
       });
     });

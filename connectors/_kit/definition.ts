@@ -78,12 +78,30 @@ export interface PulledPage<State = unknown> {
   contentType: string;
   /** The body exactly as received, even when it is not valid. */
   body: string;
+  /**
+   * The body as bytes, when the connector has them (a file read from an inbox): archived as read,
+   * NUL bytes and all, instead of `body` (left empty then).
+   */
+  bytes?: Uint8Array | undefined;
+  /** The encoding of `bytes`, when the connector knows it (e.g. declared inside the file); else it is sniffed. */
+  encoding?: string | undefined;
   page: number;
   totalPages?: number | undefined;
   /** Set when the page arrived but is broken (not JSON, cut short): it is archived with this error. */
   error?: { code: string; message: string } | undefined;
   state?: State | undefined;
+  /**
+   * The hub tells the connector what became of the page before it asks for the next one: archived
+   * and read (`status` parsed / partial / failed / skipped, with the payload id and error), or not
+   * archived (`archived: false`, the error). A connector that owns its source (an inbox) moves the
+   * file by it; a consumer that never calls it leaves the connector's default in force.
+   */
+  settled?: ((fate: PageFate) => void) | undefined;
 }
+
+export type PageFate =
+  | { archived: true; payloadId: string; status: 'parsed' | 'partial' | 'failed' | 'skipped'; error?: string | undefined }
+  | { archived: false; error: string };
 
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -104,10 +122,11 @@ export type WebhookVerdict =
 export interface WebhookHandler<Config = any> {
   verify(request: WebhookRequest, config: Config): WebhookVerdict;
   /**
-   * Turns the accepted raw bytes into the text that is archived (and its content type). Without
-   * it the body is read as UTF-8. Connectors whose partners send other character sets decode here.
+   * Says what the accepted raw bytes are: the content type to record and, when the connector knows
+   * it (a charset declared inside the file), the encoding they are in. The bytes themselves are
+   * archived as received; without it the request's content type is recorded and the encoding sniffed.
    */
-  decode?(request: WebhookRequest, config: Config): { body: string; contentType?: string };
+  decode?(request: WebhookRequest, config: Config): { contentType?: string; encoding?: string };
   /**
    * The largest body this channel accepts, in bytes (e.g. an EDI channel's maxFileBytes); without it
    * the hub's default for pushes applies. A larger body is cut there, never read whole into memory.

@@ -1,15 +1,18 @@
-import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import type { ConnectorDefinition, PulledPage, WebhookVerdict } from '../_kit/definition.ts';
+import type { ConnectorDefinition, PageFate, PulledPage, WebhookVerdict } from '../_kit/definition.ts';
 import { presentedApiKey, secretsEqual } from '../_kit/secret-token.ts';
 import { decodeEdiBytes, ediSyntaxOf } from '../../lib/edi-text.ts';
+import { isTextEncoding, notTextReason, sniffEncoding } from '../../lib/text-bytes.ts';
 
 /**
  * An EDI trading partner (EDIFACT ORDERS or X12 850). Interchanges arrive by HTTP upload
  * (`POST /v1/channels/<id>/files` with `Authorization: Bearer <uploadToken>`) or are dropped into
- * a watched inbox directory, which each sync reads: a file is moved to `processed/` only after it
- * was archived, so a crash re-reads it and intake dedupes. Parsing is `mappings/edi`.
+ * a watched inbox directory, which each sync reads: each file's bytes are archived as read, and the
+ * file is moved only after the hub had it (a crash re-reads it and intake dedupes): to `processed/`
+ * when read, to `rejected/` with a `<name>.reason.txt` when the hub found it unreadable, and left
+ * in place when it could not be archived. Parsing is `mappings/edi`.
  */
 export const EdiConfigSchema = Type.Object(
   {
@@ -57,45 +60,24 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
     return { ok: true, message: `EDI channel ready: ${parts.join('; ')}.` };
   },
 
-  async *pull(config): AsyncGenerator<PulledPage<EdiState>> {
+  async *pull(config, _state, options): AsyncGenerator<PulledPage<EdiState>> {
     if (!config.inboxDir) return;
-    const processed = join(config.inboxDir, 'processed');
-    const rejected = join(config.inboxDir, 'rejected');
-    const names = (await readdir(config.inboxDir, { withFileTypes: true }))
+    const inbox = config.inboxDir;
+    const now = options?.now ?? (() => new Date());
+    const names = (await readdir(inbox, { withFileTypes: true }))
       .filter((e) => e.isFile() && !IN_FLIGHT.test(e.name))
       .map((e) => e.name)
       .sort();
     let page = 0;
     for (const name of names) {
-      const path = join(config.inboxDir, name);
       page += 1;
-      // Size first: an oversized file is never read whole into memory.
-      const size = (await stat(path)).size;
-      if (size > config.maxFileBytes) {
-        yield {
-          source: `file://${path}`,
-          contentType: 'text/plain',
-          body: `${(await readStart(path, 2048)).toString('latin1')}\n… (${size} bytes in all; only the start is kept)`,
-          page,
-          totalPages: names.length,
-          error: { code: 'invalid_data', message: `File ${name} is ${size} bytes, above this channel's limit of ${config.maxFileBytes}; moved to rejected/.` },
-        };
-        await moveTo(rejected, path);
-        continue;
-      }
-      const bytes = await readFile(path);
-      const decoded = decodeEdiBytes(bytes);
-      const syntax = config.syntax === 'auto' ? ediSyntaxOf(decoded.text) : config.syntax;
-      yield {
-        source: `file://${path}`,
-        contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}`,
-        body: decoded.text,
-        page,
-        totalPages: names.length,
-        error: syntax ? undefined : { code: 'invalid_data', message: `File ${name} is neither EDIFACT (UNA/UNB) nor X12 (ISA).` },
-      };
-      // Resumed: the page is archived, so the file can leave the inbox.
-      await moveTo(processed, path);
+      // One file never blocks another: whatever goes wrong with it is said on its own page.
+      const read = await readInboxFile(config, inbox, name);
+      if (!read) continue; // gone meanwhile (another reader took it)
+      let fate: PageFate | undefined;
+      yield { ...read, page, totalPages: names.length, settled: (f) => void (fate = f) };
+      // Resumed: the page is archived (and read, when the hub says so), so the file can leave the inbox.
+      await settleInboxFile(inbox, name, read, fate, now());
     }
   },
 
@@ -113,12 +95,74 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
       return config?.maxFileBytes ?? 64 * 1024 * 1024;
     },
     decode(request) {
+      if (!isTextEncoding(sniffEncoding(request.rawBody))) return { contentType: 'application/octet-stream' };
       const decoded = decodeEdiBytes(request.rawBody);
       const syntax = ediSyntaxOf(decoded.text);
-      return { body: decoded.text, contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}` };
+      return { contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}`, encoding: decoded.charset };
     },
   },
 };
+
+type InboxRead = Omit<PulledPage<EdiState>, 'page' | 'totalPages' | 'settled'>;
+
+/** One inbox file as a page to archive (bytes as read), or undefined when it vanished. Never throws. */
+async function readInboxFile(config: EdiConfig, inbox: string, name: string): Promise<InboxRead | undefined> {
+  const path = join(inbox, name);
+  const source = `file://${path}`;
+  try {
+    // Size first: an oversized file is never read whole into memory.
+    const size = (await stat(path)).size;
+    if (size > config.maxFileBytes) {
+      return {
+        source,
+        contentType: 'application/octet-stream',
+        body: '',
+        bytes: Buffer.concat([await readStart(path, 2048), Buffer.from(`\n… (${size} bytes in all; only the start is kept)`)]),
+        error: { code: 'invalid_data', message: `File ${name} is ${size} bytes, above this channel's limit of ${config.maxFileBytes}; moved to rejected/.` },
+      };
+    }
+    const bytes = await readFile(path);
+    const encoding = sniffEncoding(bytes);
+    if (!isTextEncoding(encoding)) {
+      return { source, contentType: 'application/octet-stream', body: '', bytes, encoding, error: { code: 'invalid_data', message: `File ${name}: ${notTextReason(encoding, bytes.length)}.` } };
+    }
+    const decoded = decodeEdiBytes(bytes);
+    const syntax = config.syntax === 'auto' ? ediSyntaxOf(decoded.text) : config.syntax;
+    return {
+      source,
+      contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}`,
+      body: '',
+      bytes,
+      encoding: decoded.charset,
+      error: syntax ? undefined : { code: 'invalid_data', message: `File ${name} is neither EDIFACT (UNA/UNB) nor X12 (ISA).` },
+    };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    const reason = `File ${name} could not be read: ${code ?? (error as Error).message}.`;
+    return { source, contentType: 'text/plain', body: reason, error: { code: 'invalid_data', message: reason } };
+  }
+}
+
+/**
+ * After the hub had the page: a file it could not read goes to rejected/ with a reason file beside
+ * it; one it archived and read goes to processed/; one it could not archive stays in the inbox for
+ * the next run. A consumer that reports nothing gets the page's own verdict (broken: rejected).
+ * A move that fails leaves the file in the inbox: read again next run, deduplicated by the archive.
+ */
+async function settleInboxFile(inbox: string, name: string, read: InboxRead, fate: PageFate | undefined, at: Date): Promise<void> {
+  if (fate && !fate.archived) return;
+  const failed = fate ? fate.status === 'failed' : read.error !== undefined;
+  try {
+    if (!failed) return void (await moveTo(join(inbox, 'processed'), join(inbox, name), at));
+    const moved = await moveTo(join(inbox, 'rejected'), join(inbox, name), at);
+    const reason = (fate?.archived ? fate.error : undefined) ?? read.error?.message ?? 'the hub could not read it';
+    const payload = fate?.archived ? `${fate.payloadId} (hub payloads show ${fate.payloadId})` : 'not recorded';
+    await writeFile(`${moved}.reason.txt`, `File: ${name}\nRejected at: ${at.toISOString()}\nPayload: ${payload}\nReason: ${reason}\n`, 'utf8');
+  } catch {
+    // Left where it is; see above.
+  }
+}
 
 async function readStart(path: string, bytes: number): Promise<Buffer> {
   const file = await open(path, 'r');
@@ -131,8 +175,10 @@ async function readStart(path: string, bytes: number): Promise<Buffer> {
   }
 }
 
-async function moveTo(dir: string, path: string): Promise<void> {
+/** Moves a file into dir under a time-stamped name (a resent file never overwrites the earlier one); returns its new path. */
+async function moveTo(dir: string, path: string, at: Date): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  await rename(path, join(dir, `${stamp}-${basename(path)}`));
+  const target = join(dir, `${at.toISOString().replace(/[:.]/g, '-')}-${basename(path)}`);
+  await rename(path, target);
+  return target;
 }

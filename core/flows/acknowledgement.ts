@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import type { OrderDraft } from '../model/order.ts';
 import { isClosedStatus } from '../orders/order-status.ts';
+import { payloadText } from '../orders/raw-archive-text.ts';
 import { findOutboundDocument, nextControlNumber, recordOutboundDocument } from '../outbound/outbound-documents.ts';
 import type { StockCheckView } from '../stock/stock-service.ts';
 import type { StepResult } from './order-steps.ts';
@@ -76,15 +77,17 @@ export interface AcknowledgementInput {
  * own answer. Control numbers come from a sequence.
  */
 export async function acknowledgeOrder(db: Database, format: AcknowledgementFormat, input: AcknowledgementInput): Promise<StepResult> {
-  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: input.payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } });
-  const kind = format.kindOf(payload.body);
+  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: input.payloadId }, select: { body: true, encoding: true, channelId: true, channel: { select: { config: true } } } });
+  const text = payloadText(payload);
+  if (!text.ok) return { outcome: 'skipped', detail: { reason: text.error } };
+  const kind = format.kindOf(text.text);
   if (!kind) return { outcome: 'skipped', detail: { reason: 'this payload is answered with no document' } };
   const dedupKey = `${input.payloadId}|${input.orderId}|${input.version}`;
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
   if (existing) return { outcome: 'done', detail: { documentId: existing.id, kind, alreadyAnswered: true } };
   const lines = await answersFor(db, input);
   const reference = await nextControlNumber(db);
-  const document = format.render({ payloadBody: payload.body, draft: input.draft, reference, lines, channelConfig: payload.channel.config });
+  const document = format.render({ payloadBody: text.text, draft: input.draft, reference, lines, channelConfig: payload.channel.config });
   if (!document) return { outcome: 'skipped', detail: { kind, reason: 'the order cannot be answered in this format' } };
   const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, orderId: input.orderId, rawPayloadId: input.payloadId, dedupKey, ...document });
   if (recorded.created) await format.deliver?.(payload.channel.config, document);

@@ -8,6 +8,7 @@ import type { OrderDraft } from '../model/order.ts';
 import type { IntakeResult } from '../orders/intake.ts';
 import { checkTransition, type OrderStatus } from '../orders/order-status.ts';
 import { processPayload, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
+import { mappingInput } from '../orders/raw-archive-text.ts';
 import { queueStatusWriteBack } from '../outbound/status-writeback.ts';
 import { StockService, type StockCheckView } from '../stock/stock-service.ts';
 import { acknowledgeOrder, type AcknowledgementLookup } from './acknowledgement.ts';
@@ -289,7 +290,9 @@ export class OrderLifecycle {
     const format = this.options.acknowledgementFor?.(payload.channel.connectorType);
     const mapping = this.options.mappingFor?.(payload.channel.connectorType);
     if (!format || !mapping) throw new HubError('internal', `No acknowledgement format or mapping for ${payload.channel.connectorType} channels in this process.`);
-    const draft: OrderDraft | undefined = mapping.map(payload, payload.channel.mapping ?? {}).orders.find((d) => d.externalId === input.externalId);
+    const readable = mappingInput(payload);
+    if (!readable.ok) return { outcome: 'skipped', detail: { reason: readable.error } };
+    const draft: OrderDraft | undefined = mapping.map(readable.input, payload.channel.mapping ?? {}).orders.find((d) => d.externalId === input.externalId);
     if (!draft) return { outcome: 'skipped', detail: { reason: `payload ${payloadId} no longer reads as order ${String(input.externalId)}` } };
     return acknowledgeOrder(this.db, format, { payloadId, orderId, version: Number(input.version), draft });
   }

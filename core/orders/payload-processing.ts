@@ -5,6 +5,7 @@ import type { ChannelMapping } from '../model/mapping.ts';
 import type { MappingError, MappingSkip, OrderDraft } from '../model/order.ts';
 import { ingestOrders, type IntakeResult } from './intake.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
+import { mappingInput } from './raw-archive-text.ts';
 
 /** Finds the mapping that reads a connector's payloads; injected so core never imports mappings. */
 export type MappingLookup = (connectorType: string) => ChannelMapping | undefined;
@@ -37,12 +38,20 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     return { payloadId, ...verdict, results: [], errors: [{ message: verdict.error! }], drafts: [] };
   }
 
+  // The archive keeps bytes; a body that is not text (gzip, binary) is failed here, never mapped.
+  const readable = mappingInput(payload);
+  if (!readable.ok) {
+    const verdict: PayloadVerdict = { status: 'failed', errorCode: 'invalid_data', error: readable.error, orderCount: 0 };
+    await recordPayloadVerdict(db, payloadId, verdict);
+    return { payloadId, ...verdict, results: [], errors: [{ message: readable.error }], drafts: [] };
+  }
+
   let errors: MappingError[];
   let skipped: MappingSkip[] = [];
   let results: IntakeResult[] = [];
   let drafts: OrderDraft[] = [];
   try {
-    const mapped = mapping.map(payload, mappingOptionsOf(payload.channel));
+    const mapped = mapping.map(readable.input, mappingOptionsOf(payload.channel));
     errors = [...mapped.errors];
     skipped = mapped.skipped ?? [];
     drafts = mapped.orders;

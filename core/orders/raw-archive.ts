@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { charsetOf, sniffEncoding } from '../../lib/text-bytes.ts';
 import type { Database } from '../db/database.ts';
-import { sha256 } from './content-hash.ts';
 
 export type RawPayloadKind = 'pull' | 'webhook' | 'upload' | 'push';
 /**
@@ -14,31 +14,43 @@ export interface ArchiveInput {
   kind: RawPayloadKind;
   source?: string | undefined;
   contentType?: string | undefined;
-  body: string;
+  /**
+   * The body as received. Bytes are stored as they are, with the encoding sniffed from them (the
+   * content type's charset helps); text from callers that only have text is stored as UTF-8.
+   */
+  body: string | Uint8Array;
+  /** The encoding the caller already knows the bytes are in (e.g. what it decoded them with). */
+  encoding?: string | undefined;
 }
 
 export interface ArchivedPayload {
   id: string;
+  /** How the bytes were found to read: utf-8, iso-8859-2, utf-16le, …, or gzip / zip / binary (not text). */
+  encoding: string;
   /** The same body had already arrived on this channel (a retry, a re-pulled page). */
   duplicate: boolean;
   status: RawPayloadStatus;
 }
 
 /**
- * Stores an inbound payload before anything parses it. The same body on the same channel is
- * stored once and counted, so retries and re-pulled pages do not grow the archive.
+ * Stores an inbound payload before anything parses it, whatever its bytes are (NUL bytes, gzip and
+ * UTF-16 included): what cannot be read is stored all the same and failed by its reader with a
+ * clear error. The same bytes on the same channel are stored once and counted, so retries and
+ * re-pulled pages do not grow the archive.
  */
 export async function archivePayload(db: Database, input: ArchiveInput): Promise<ArchivedPayload> {
-  const rows = await db.query<{ id: string; status: RawPayloadStatus; inserted: boolean }>(
-    `INSERT INTO raw_payload (id, channel_id, kind, source, content_type, body, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+  const bytes = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
+  const encoding = typeof input.body === 'string' ? 'utf-8' : sniffEncoding(bytes, input.encoding ?? charsetOf(input.contentType));
+  const rows = await db.query<{ id: string; status: RawPayloadStatus; encoding: string; inserted: boolean }>(
+    `INSERT INTO raw_payload (id, channel_id, kind, source, content_type, body, encoding, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (channel_id, hash) DO UPDATE
        SET received_count = raw_payload.received_count + 1, last_received_at = now()
-     RETURNING id, status, (xmax = 0) AS inserted`,
-    [randomUUID(), input.channelId, input.kind, input.source ?? null, input.contentType ?? null, input.body, sha256(input.body)],
+     RETURNING id, status, encoding, (xmax = 0) AS inserted`,
+    [randomUUID(), input.channelId, input.kind, input.source ?? null, input.contentType ?? null, bytes, encoding, createHash('sha256').update(bytes).digest('hex')],
   );
   const row = rows[0]!;
-  return { id: row.id, duplicate: !row.inserted, status: row.status };
+  return { id: row.id, encoding: row.encoding, duplicate: !row.inserted, status: row.status };
 }
 
 export interface PayloadVerdict {

@@ -3,6 +3,7 @@ import type { Prisma } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
 import { decodeCursor, encodeCursor, FULL_ACCESS, inScope, pageSize, type AccessScope, type Page } from './order-queries.ts';
 import type { RawPayloadKind, RawPayloadStatus } from './raw-archive.ts';
+import { bodyForDisplay } from './raw-archive-text.ts';
 
 export const RAW_PAYLOAD_STATUSES = ['pending', 'parsed', 'partial', 'failed', 'skipped'] as const satisfies readonly RawPayloadStatus[];
 export const RAW_PAYLOAD_KINDS = ['pull', 'webhook', 'upload', 'push'] as const satisfies readonly RawPayloadKind[];
@@ -41,6 +42,8 @@ export interface RawPayloadSummary {
   kind: string;
   source: string | null;
   contentType: string | null;
+  /** How the stored bytes read: utf-8, iso-8859-2, utf-16le, …; gzip, zip or binary when they are not text. */
+  encoding: string;
   hash: string;
   status: string;
   errorCode: string | null;
@@ -54,7 +57,14 @@ export interface RawPayloadSummary {
 }
 
 export interface RawPayloadDetail extends RawPayloadSummary {
+  /** The body decoded with its encoding; for a body that is not text, a hex dump of its start. */
   body: string;
+  /** Whether `body` is the text (false: it is a hex preview, the bytes are in bodyBase64). */
+  text: boolean;
+  /** Size of the stored bytes. */
+  bytes: number;
+  /** The stored bytes, only when they are not text (a text body is `body` itself). */
+  bodyBase64: string | null;
 }
 
 const SUMMARY_FIELDS = {
@@ -63,6 +73,7 @@ const SUMMARY_FIELDS = {
   kind: true,
   source: true,
   contentType: true,
+  encoding: true,
   hash: true,
   status: true,
   errorCode: true,
@@ -105,11 +116,18 @@ export async function listRawPayloads(db: Database, filter: RawPayloadFilter = {
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.receivedAt, id: last.id }) : null };
 }
 
-/** One payload with its body exactly as stored. */
+/** One payload with its body: the stored bytes read with their encoding, or shown as bytes when they are not text. */
 export async function getRawPayload(db: Database, id: string, scope: AccessScope = FULL_ACCESS): Promise<RawPayloadDetail> {
   const row = await db.prisma.rawPayload.findUnique({ where: { id }, select: { ...SUMMARY_FIELDS, body: true } });
   if (!row || !inScope(scope, row.channelId)) throw new HubError('not_found', `Raw payload ${id} does not exist.`);
-  return { ...toSummary(row), body: row.body };
+  const shown = bodyForDisplay(row);
+  return {
+    ...toSummary(row),
+    body: shown.body,
+    text: shown.text,
+    bytes: row.body.length,
+    bodyBase64: shown.text ? null : Buffer.from(row.body).toString('base64'),
+  };
 }
 
 function statusesFor(status: RawPayloadStatus): string[] {
@@ -126,6 +144,7 @@ function toSummary(row: SummaryRow): RawPayloadSummary {
     kind: row.kind,
     source: row.source,
     contentType: row.contentType,
+    encoding: row.encoding,
     hash: row.hash,
     status: row.status,
     errorCode: row.errorCode,

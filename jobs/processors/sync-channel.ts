@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
-import type { PulledPage } from '../../connectors/_kit/definition.ts';
+import type { PageFate, PulledPage } from '../../connectors/_kit/definition.ts';
 import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
 import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
-import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
+import { archivePayload, recordPayloadVerdict, type ArchivedPayload } from '../../core/orders/raw-archive.ts';
 import type { SyncTrigger } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 import { reprocessPayload } from './process-payload.ts';
@@ -91,12 +91,17 @@ export async function syncChannel(
       const config = connectorConfig(connector, channel.config, `Channel "${channel.name}" config`);
 
       const pages = connector.pull(config, channel.syncState ?? undefined, { signal: heartbeat.signal });
+      // Once a page could not be archived, no later cursor may be saved: the cursor covers only stored pages.
+      let cursorHeld = false;
       for await (const page of pages) {
         heartbeat.throwIfLost();
         const stored = await storePage(ctx, channelId, page);
         addCounts(counts, stored.counts);
         if (stored.error) pageErrors.push(stored.error);
-        if (page.state !== undefined && !(await saveSyncStateUnderLease(db, lease, page.state))) heartbeat.markLost();
+        if (!stored.fate.archived) cursorHeld = true;
+        // The connector hears what became of the page before it is asked for the next one (an inbox moves the file by it).
+        page.settled?.(stored.fate);
+        if (page.state !== undefined && !cursorHeld && !(await saveSyncStateUnderLease(db, lease, page.state))) heartbeat.markLost();
         heartbeat.throwIfLost();
         if (!(await renewSyncLease(db, lease, ttlMs))) heartbeat.markLost();
         heartbeat.throwIfLost();
@@ -118,14 +123,14 @@ export async function syncChannel(
       const first = pageErrors[0]!;
       const failure = new HubError('upstream_unavailable', `Sync of "${channel.name}" failed: ${describePageErrors(counts.pages, pageErrors)}`, { details: { errors: pageErrors } });
       await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error: failure.message, errors: pageErrors });
-      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, failure.message);
+      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, `Sync of "${channel.name}" failed: ${pagesForLog(counts.pages, pageErrors)}`);
       throw failure;
     }
     if (status === 'partial') {
       const first = pageErrors[0]!;
       const error = `Sync of "${channel.name}" partly failed: ${describePageErrors(counts.pages, pageErrors)}`;
       await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error, errors: pageErrors });
-      logger.warn({ channelId, runId, code: first.code, ...counts }, error);
+      logger.warn({ channelId, runId, code: first.code, ...counts }, `Sync of "${channel.name}" partly failed: ${pagesForLog(counts.pages, pageErrors)}`);
       return { status, channelId, runId, counts, errors: pageErrors };
     }
     await finishSyncRun(db, runId, { status, counts });
@@ -139,12 +144,25 @@ export async function syncChannel(
 
 /**
  * Archives one page raw, then reads it (unless the same body was already read). Returns the page's
- * own counts, and its error when the page failed or held records it could not read.
+ * own counts, its error when the page failed or held records it could not read, and its fate for
+ * the connector. A page that cannot be archived is reported as such and the pull goes on: one bad
+ * page (an inbox file) never blocks the next.
  */
-async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError }> {
+async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError; fate: PageFate }> {
   const { db } = ctx;
   const counts = { ...emptyCounts(), pages: 1 };
-  const archived = await archivePayload(db, { channelId, kind: 'pull', source: page.source, contentType: page.contentType, body: page.body });
+  let archived: ArchivedPayload;
+  try {
+    archived = await archivePayload(db, { channelId, kind: 'pull', source: page.source, contentType: page.contentType, body: page.bytes ?? page.body, encoding: page.encoding });
+  } catch (error) {
+    // Said with NULs spelled out: what the archive refused must not make the run's record refused too.
+    const source = page.source.replaceAll('\0', '\\0');
+    const message = `${source} could not be archived: ${(error instanceof Error ? error.message : String(error)).replaceAll('\0', '\\0')}`;
+    (ctx.logger ?? silentLogger).warn({ channelId, page: page.page, source }, `${source} could not be archived; the pull goes on with the next page`);
+    counts.failed += 1;
+    return { counts, error: { page: page.page, source, payloadId: null, code: 'internal', message }, fate: { archived: false, error: message } };
+  }
+  const fate = (status: Extract<PageFate, { archived: true }>['status'], error: string | null | undefined): PageFate => ({ archived: true, payloadId: archived.id, status, error: error ?? undefined });
   const pageError = (code: string | null, message: string | null): SyncRunError => ({
     page: page.page,
     source: page.source,
@@ -155,7 +173,7 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
   if (page.error) {
     await recordPayloadVerdict(db, archived.id, { status: 'failed', errorCode: page.error.code, error: page.error.message, orderCount: 0 });
     counts.failed += 1;
-    return { counts, error: pageError(page.error.code, page.error.message) };
+    return { counts, error: pageError(page.error.code, page.error.message), fate: fate('failed', page.error.message) };
   }
   if (archived.duplicate && archived.status !== 'pending') {
     // The very same body was read before (an overlapping re-pull): its orders are what we hold.
@@ -163,11 +181,12 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
     const orders = stored?.orderCount ?? 0;
     counts.unchanged += orders;
     counts.received += orders;
+    const status = (stored?.status ?? 'parsed') as 'parsed' | 'partial' | 'failed' | 'skipped';
     if (stored && (stored.status === 'failed' || stored.status === 'partial')) {
       if (stored.status === 'failed') counts.failed += 1;
-      return { counts, error: pageError(stored.errorCode, stored.error) };
+      return { counts, error: pageError(stored.errorCode, stored.error), fate: fate(status, stored.error) };
     }
-    return { counts };
+    return { counts, fate: fate(status, stored?.error) };
   }
   const outcome = await reprocessPayload(ctx, archived.id);
   for (const result of outcome.results) {
@@ -178,8 +197,17 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
   // Rejected drafts are listed among the errors too.
   counts.failed += outcome.errors.length;
   counts.received += outcome.results.filter((r) => r.outcome !== 'rejected').length + outcome.errors.length;
-  if (outcome.status === 'failed' || outcome.status === 'partial') return { counts, error: pageError(outcome.errorCode ?? null, outcome.error ?? null) };
-  return { counts };
+  if (outcome.status === 'failed' || outcome.status === 'partial') return { counts, error: pageError(outcome.errorCode ?? null, outcome.error ?? null), fate: fate(outcome.status, outcome.error) };
+  return { counts, fate: fate(outcome.status, outcome.error) };
+}
+
+/**
+ * The failed pages for the log: which page, which payload, which code. Not the pages' error texts:
+ * those quote what the payload held (customers' names, addresses) and stay on the run and the payload.
+ */
+function pagesForLog(pages: number, pageErrors: readonly SyncRunError[]): string {
+  const listed = pageErrors.slice(0, 5).map((e) => `page ${e.page} (payload ${e.payloadId ?? 'not stored'}, ${e.code})`);
+  return `${pageErrors.length} of ${pages} page(s) failed: ${listed.join(', ')}${pageErrors.length > listed.length ? ', …' : ''}; hub payloads list --failed shows why`;
 }
 
 function addCounts(total: SyncCounts, page: SyncCounts): void {

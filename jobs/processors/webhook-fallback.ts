@@ -47,7 +47,7 @@ export async function fetchUnmappedWebhookOrders(
     try {
       const config = connectorConfig(connector, channel.config, `Channel "${channel.name}" config`);
       const page = await connector.fetchOrder(config, externalId);
-      const archived = await archivePayload(ctx.db, { channelId: channel.id, kind: 'pull', source: page.source, contentType: page.contentType, body: page.body });
+      const archived = await archivePayload(ctx.db, { channelId: channel.id, kind: 'pull', source: page.source, contentType: page.contentType, body: page.bytes ?? page.body, encoding: page.encoding });
       let status: string;
       if (page.error) {
         await recordPayloadVerdict(ctx.db, archived.id, { status: 'failed', errorCode: page.error.code, error: page.error.message, orderCount: 0 });

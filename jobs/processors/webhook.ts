@@ -39,14 +39,17 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
     throw new HubError('conflict', `Channel "${channel.name}" is disabled; its webhooks are refused until it is enabled again.`);
   }
 
-  // Connectors whose senders use other character sets decode the bytes themselves.
+  // The bytes are archived as they came, whatever they are (NUL bytes, gzip, UTF-16): a body that is
+  // not text is then failed by its reader with a clear error, never refused here. Connectors whose
+  // senders use other character sets say which (their content type's charset guides the archive).
   const decoded = connector.webhook.decode?.(pushed, channel.config);
   const archived = await archivePayload(db, {
     channelId,
     kind: request.kind ?? 'webhook',
     source: verdict.topic,
     contentType: decoded?.contentType ?? header(request.headers, 'content-type'),
-    body: decoded?.body ?? request.rawBody.toString('utf8'),
+    body: request.rawBody,
+    encoding: decoded?.encoding,
   });
   if (!archived.duplicate || archived.status === 'pending') {
     try {
@@ -85,14 +88,13 @@ async function refuseTooLarge(
   const error = `The ${what} is larger than channel "${channel.name}" accepts (${size > limit ? `${size} bytes or more` : `${size} bytes`}; the limit is ${limit} bytes); only its start is kept.`;
   logger.warn({ channelId: channel.id, size, limit }, `push refused: larger than the channel's limit of ${limit} bytes`);
   if (handler.verify(pushed, channel.config).kind !== 'accepted') return { kind: 'too_large', limit };
-  const start = handler.decode?.(pushed, channel.config).body ?? pushed.rawBody.toString('latin1');
   const archived = await archivePayload(ctx.db, {
     channelId: channel.id,
     kind: request.kind ?? 'webhook',
     source: `refused above ${limit} bytes`,
     contentType: 'text/plain',
     // The note comes first: ops read why at once, and reading the payload again can never import part of a refused file.
-    body: `Refused: ${size} bytes or more, above the channel's limit of ${limit} bytes. Its first ${pushed.rawBody.length} bytes follow.\n${start}`,
+    body: Buffer.concat([Buffer.from(`Refused: ${size} bytes or more, above the channel's limit of ${limit} bytes. Its first ${pushed.rawBody.length} bytes follow.\n`), pushed.rawBody]),
   });
   await recordPayloadVerdict(ctx.db, archived.id, { status: 'failed', errorCode: 'invalid_data', error, orderCount: 0 });
   return { kind: 'too_large', limit, payloadId: archived.id };

@@ -357,7 +357,8 @@ export class InProcessRunner implements JobRunner {
         });
         if (final) return undefined;
         const delay = this.#retry.backoffMs * 2 ** (attempt - 1);
-        this.#logger.warn({ channelId, attempt, delayMs: delay }, `sync failed, retrying: ${(error as Error).message}`);
+        // The code only: the sync logged its failure already, and a failed page's text quotes the payload.
+        this.#logger.warn({ channelId, attempt, delayMs: delay, code: isHubError(error) ? error.code : 'internal' }, 'sync failed, retrying');
         if (!(await this.#wait(delay))) return undefined;
       }
     }

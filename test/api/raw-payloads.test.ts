@@ -125,6 +125,10 @@ describe('GET /v1/raw-payloads/:id', () => {
       status: 'failed',
       orderCount: 0,
       body: 'this is not JSON',
+      encoding: 'utf-8',
+      text: true,
+      bytes: 16,
+      bodyBase64: null,
       receivedCount: 1,
     });
   });

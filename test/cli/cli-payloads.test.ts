@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelService } from '../../core/channels/channels.ts';
+import { archivePayload } from '../../core/orders/raw-archive.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import { runHub } from '../helpers/cli.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
@@ -91,13 +93,22 @@ describe('hub channels list and hub payloads after failed, partial and good sync
     expect(out).toMatch(/^Status: +failed$/m);
     expect(out).toMatch(/^Orders: +0$/m);
     expect(out).toMatch(/^Error: +invalid_data: The shop answered HTML, not JSON$/m);
-    expect(out.endsWith(`--- body (${Buffer.byteLength(stored.body)} bytes, as stored) ---\n${stored.body}\n`)).toBe(true);
+    expect(out).toMatch(/^Encoding: +utf-8$/m);
+    const text = Buffer.from(stored.body).toString('utf8');
+    expect(out.endsWith(`--- body (${stored.body.length} bytes, read as utf-8) ---\n${text}\n`)).toBe(true);
 
     const good = await t.db.prisma.rawPayload.findFirstOrThrow({ where: { channelId: ids.good } });
     const parsed = await hub(t.url!, 'payloads', 'show', good.id);
     expect(parsed.stdout).toMatch(/^Status: +parsed$/m);
     expect(parsed.stdout).toMatch(/^Orders: +1$/m);
     expect(parsed.stdout).not.toMatch(/^Error:/m);
+
+    // A body that is not text: its encoding says so and the start of its bytes shows in hex.
+    const gzip = await archivePayload(t.db, { channelId: ids.good, kind: 'upload', source: 'orders.edi.gz', body: gzipSync('UNA:+.? \'') });
+    const binary = await hub(t.url!, 'payloads', 'show', gzip.id);
+    expect(binary.code, binary.stderr).toBe(0);
+    expect(binary.stdout).toMatch(/^Encoding: +gzip \(not text\)$/m);
+    expect(binary.stdout).toMatch(/--- body \(\d+ bytes, not text: the first bytes in hex\) ---\n00000000 {2}1f 8b 08 /);
 
     const missing = await hub(t.url!, 'payloads', 'show', randomUUID());
     expect(missing.code).toBe(1);

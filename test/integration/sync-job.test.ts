@@ -367,7 +367,7 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
         ['failed', 'invalid_data'],
         ['parsed', null],
       ]);
-      expect(payloads[0]!.body).toBe('<html>502</html>');
+      expect(Buffer.from(payloads[0]!.body).toString('utf8')).toBe('<html>502</html>');
 
       const second = await syncChannel(ctx, channelId, 'manual');
       // The broken page is the same archived failure: the run is still partial.

@@ -136,7 +136,7 @@ describe.each(DATABASE_KINDS)('a webhook the mapping cannot read, on %s', (_kind
     ]);
 
     const pulled = (await payloads()).find((p) => p.kind === 'pull')!;
-    await testDb.db.prisma.rawPayload.update({ where: { id: pulled.id }, data: { body: JSON.stringify({ orders: [{ id: 'B-2', readable: false }] }) } });
+    await testDb.db.prisma.rawPayload.update({ where: { id: pulled.id }, data: { body: Buffer.from(JSON.stringify({ orders: [{ id: 'B-2', readable: false }] })) } });
     expect(await hub.actions.reprocessPayload(pulled.id)).toMatchObject({ status: 'failed' });
     expect(fetched).toEqual(['B-1', 'B-1']);
   });

@@ -241,7 +241,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
         ['pull', 'parsed', 2, 'application/json', null],
         ['pull', 'parsed', 1, 'application/json', null],
       ]);
-      expect(JSON.parse(payloads[0]!.body)).toMatchObject({ source: 'shoprenter-pull', page: { page: '0' } });
+      expect(JSON.parse(Buffer.from(payloads[0]!.body).toString('utf8'))).toMatchObject({ source: 'shoprenter-pull', page: { page: '0' } });
       // Each version points at the page it was read from.
       const v1 = await testDb.db.prisma.orderVersion.findFirstOrThrow({ where: { orderId: o174!.id } });
       expect(v1.rawPayloadId).toBe(payloads[1]!.id);
@@ -317,7 +317,8 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       const payloads = await payloadsOf(channelId);
       expect(payloads).toHaveLength(4);
       const failed = payloads[3]!;
-      expect(failed).toMatchObject({ kind: 'pull', status: 'failed', errorCode: 'invalid_data', orderCount: 0, body: broken, contentType: 'application/json' });
+      expect(failed).toMatchObject({ kind: 'pull', status: 'failed', errorCode: 'invalid_data', orderCount: 0, encoding: 'utf-8', contentType: 'application/json' });
+      expect(Buffer.from(failed.body).toString('utf8')).toBe(broken);
       expect(failed.error).toMatch(/^expected a JSON orders page, got malformed JSON: /);
       expect(failed.source).toContain(`${SR_API}/api/orders?`);
 
@@ -535,7 +536,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       ]);
       expect(payloads[1]!.error).toBe('172: orderProducts.orderProduct[0].price is not a decimal number: "n/a"');
       expect(payloads[2]!.source).toBe(`${SR_API}/api/orders/${encodeURIComponent(oid(172))}`);
-      expect(JSON.parse(payloads[2]!.body)).toMatchObject({ source: 'shoprenter-pull', fetched: '172', orders: [{ innerId: '172' }] });
+      expect(JSON.parse(Buffer.from(payloads[2]!.body).toString('utf8'))).toMatchObject({ source: 'shoprenter-pull', fetched: '172', orders: [{ innerId: '172' }] });
 
       const orders = await ordersOf(channelId);
       expect(summary(orders)).toEqual([
@@ -688,8 +689,8 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
     const payloads = await payloadsOf(channelId);
     expect(payloads.map((p) => [p.kind, p.status, p.orderCount, p.contentType])).toEqual([['pull', 'parsed', 1, 'text/xml']]);
     // The decoded text is archived: ő/ű survive the ISO-8859-2 bytes.
-    expect(payloads[0]!.body).toContain('Kővári Győző');
-    expect(payloads[0]!.body).toContain('Fűzfa utca');
+    expect(Buffer.from(payloads[0]!.body).toString('utf8')).toContain('Kővári Győző');
+    expect(Buffer.from(payloads[0]!.body).toString('utf8')).toContain('Fűzfa utca');
     expect(payloads[0]!.source).toMatch(new RegExp(`^${base.replace(/\./g, '\\.')}${prefix}/getOrder\\?TimeModStart=&TimeModEnd=`));
 
     const second = await syncChannel(hub.context, channelId, 'manual');
@@ -748,7 +749,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       expect(calls).toEqual(['login', 'getOrder']);
       const payloads = await payloadsOf(channelId);
       expect(payloads.map((p) => [p.status, p.errorCode])).toEqual([['failed', 'upstream_unavailable']]);
-      expect(payloads[0]!.body).toBe(ban);
+      expect(Buffer.from(payloads[0]!.body).toString('utf8')).toBe(ban);
       expect(payloads[0]!.error).toContain('IP is banned till');
       expect(await syncStateOf(channelId)).toEqual({
         calls: { since: expect.any(String), count: 1 },
@@ -801,8 +802,8 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
       ]);
       for (const payload of payloads.slice(0, 2)) expect(payload.error).toMatch(/DOCTYPE declaration is refused/);
       // Archived as received: the entity was never expanded.
-      expect(payloads[0]!.body).toContain('<!ENTITY xxe SYSTEM "file:///etc/passwd">');
-      expect(payloads[0]!.body).not.toMatch(/root:/);
+      expect(Buffer.from(payloads[0]!.body).toString('utf8')).toContain('<!ENTITY xxe SYSTEM "file:///etc/passwd">');
+      expect(Buffer.from(payloads[0]!.body).toString('utf8')).not.toMatch(/root:/);
       expect(payloads[1]!.body.length).toBeLessThan(2_000);
 
       const runs = await runsOf(channelId);

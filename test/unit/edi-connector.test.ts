@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
@@ -24,14 +25,15 @@ describe('EDI connector', () => {
       const pages = ediConnector.pull!(config({ inboxDir: inbox }), undefined);
 
       const first = await pages.next();
-      expect(first.value).toMatchObject({ contentType: 'application/edifact; charset=iso-8859-1', page: 1, totalPages: 2 });
-      expect(first.value!.body).toContain('Müller Bäckerei');
+      expect(first.value).toMatchObject({ contentType: 'application/edifact; charset=iso-8859-1', encoding: 'iso-8859-1', page: 1, totalPages: 2 });
+      // Archived as read: the bytes, not a decoding of them.
+      expect(Buffer.from(first.value!.bytes!).equals(Buffer.from(unoc, 'latin1'))).toBe(true);
       // Not stored yet (the consumer has not asked for the next page): the file is still in the inbox.
       expect(await readdir(inbox)).toContain('001-latin1.edi');
 
       const second = await pages.next();
-      expect(second.value).toMatchObject({ contentType: 'application/edifact; charset=utf-8' });
-      expect(second.value!.body).toContain('Müller Bäckerei');
+      expect(second.value).toMatchObject({ contentType: 'application/edifact; charset=utf-8', encoding: 'utf-8' });
+      expect(Buffer.from(second.value!.bytes!).toString('utf8')).toContain('Müller Bäckerei');
       expect(await readdir(inbox)).not.toContain('001-latin1.edi');
       expect((await pages.next()).done).toBe(true);
       expect((await readdir(inbox)).sort()).toEqual(['.hidden', '003-upload.edi.part', 'processed']);
@@ -44,16 +46,58 @@ describe('EDI connector', () => {
       const pages = ediConnector.pull!(config({ inboxDir: inbox, maxFileBytes: 1024 }), undefined);
       const page = (await pages.next()).value!;
       expect(page.error).toEqual({ code: 'invalid_data', message: expect.stringMatching(/huge\.edi is 4096 bytes, above this channel's limit of 1024/) });
-      expect(page.body.length).toBeLessThan(2200);
+      expect(page.bytes!.length).toBeLessThan(2200);
       await pages.next();
-      expect(await readdir(join(inbox, 'rejected'))).toHaveLength(1);
+      expect((await readdir(join(inbox, 'rejected'))).map((n) => n.replace(/^[\dT-]+Z-/, '')).sort()).toEqual(['huge.edi', 'huge.edi.reason.txt']);
     });
 
-    it('marks a file that is neither EDIFACT nor X12', async () => {
+    it('moves a file by what the hub says became of it: rejected/ with a reason file when unreadable, processed/ when read, left when not archived', async () => {
       const inbox = await mkdtemp(join(tmpdir(), 'edi-inbox-'));
-      await writeFile(join(inbox, 'note.txt'), 'hello');
-      const page = (await ediConnector.pull!(config({ inboxDir: inbox }), undefined).next()).value!;
-      expect(page.error?.message).toMatch(/neither EDIFACT/);
+      await writeFile(join(inbox, 'a-broken.edi'), Buffer.from(unoc, 'latin1'));
+      await writeFile(join(inbox, 'b-good.edi'), Buffer.from(unoc, 'latin1'));
+      await writeFile(join(inbox, 'c-unstored.edi'), Buffer.from(unoc, 'latin1'));
+      const at = new Date('2026-12-03T10:00:00.000Z');
+      const pages = ediConnector.pull!(config({ inboxDir: inbox }), undefined, { now: () => at });
+      (await pages.next()).value!.settled!({ archived: true, payloadId: 'p-1', status: 'failed', error: 'ORDERS 1: no BGM' });
+      (await pages.next()).value!.settled!({ archived: true, payloadId: 'p-2', status: 'parsed' });
+      (await pages.next()).value!.settled!({ archived: false, error: 'database down' });
+      expect((await pages.next()).done).toBe(true);
+
+      expect(await readdir(join(inbox, 'rejected'))).toEqual(['2026-12-03T10-00-00-000Z-a-broken.edi', '2026-12-03T10-00-00-000Z-a-broken.edi.reason.txt']);
+      const reason = await readFile(join(inbox, 'rejected', '2026-12-03T10-00-00-000Z-a-broken.edi.reason.txt'), 'utf8');
+      expect(reason).toBe('File: a-broken.edi\nRejected at: 2026-12-03T10:00:00.000Z\nPayload: p-1 (hub payloads show p-1)\nReason: ORDERS 1: no BGM\n');
+      expect(await readdir(join(inbox, 'processed'))).toEqual(['2026-12-03T10-00-00-000Z-b-good.edi']);
+      // Not archived: it stays for the next run.
+      expect((await readdir(inbox)).sort()).toEqual(['c-unstored.edi', 'processed', 'rejected']);
+    });
+
+    it('says a gzip or NUL-laden file is not text, naming the file, and reads a UTF-16 export', async () => {
+      const inbox = await mkdtemp(join(tmpdir(), 'edi-inbox-'));
+      await writeFile(join(inbox, '1.edi.gz'), gzipSync(Buffer.from(unoc, 'latin1')));
+      await writeFile(join(inbox, '2-nul.edi'), Buffer.concat([Buffer.from(unoc, 'latin1'), Buffer.from([0, 0, 1, 2, 3, 0, 4])]));
+      await writeFile(join(inbox, '3-utf16.edi'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(unoc, 'utf16le')]));
+      await writeFile(join(inbox, '4-utf16-nobom.edi'), Buffer.from(unoc.replace('UNOC', 'UNOW'), 'utf16le'));
+      const pages = [];
+      for await (const page of ediConnector.pull!(config({ inboxDir: inbox }), undefined)) pages.push(page);
+      expect(pages[0]!.error?.message).toMatch(/^File 1\.edi\.gz: not text: looks like gzip/);
+      expect(pages[0]!.encoding).toBe('gzip');
+      expect(pages[1]!.error?.message).toMatch(/^File 2-nul\.edi: not text: binary data/);
+      expect(pages[2]).toMatchObject({ encoding: 'utf-16le', contentType: 'application/edifact; charset=utf-16le', error: undefined });
+      expect(pages[3]).toMatchObject({ encoding: 'utf-16le', error: undefined });
+      expect(decodeEdiBytes(pages[3]!.bytes!).text).toContain('Müller Bäckerei');
+      // Nobody reported a fate: the broken ones go to rejected/, the readable ones to processed/.
+      expect(await readdir(join(inbox, 'rejected'))).toHaveLength(4);
+      expect(await readdir(join(inbox, 'processed'))).toHaveLength(2);
+    });
+
+    it('skips a file taken away meanwhile and goes on with the next', async () => {
+      const inbox = await mkdtemp(join(tmpdir(), 'edi-inbox-'));
+      for (const name of ['a.edi', 'b.edi', 'c.edi']) await writeFile(join(inbox, name), Buffer.from(unoc.replace('+42', `+${name[0]}`), 'latin1'));
+      const pages = ediConnector.pull!(config({ inboxDir: inbox }), undefined);
+      expect((await pages.next()).value!.source).toMatch(/a\.edi$/);
+      await rm(join(inbox, 'b.edi'));
+      expect((await pages.next()).value!.source).toMatch(/c\.edi$/);
+      expect((await pages.next()).done).toBe(true);
     });
   });
 
@@ -63,8 +107,8 @@ describe('EDI connector', () => {
     it('accepts the channel upload token and decodes the bytes', () => {
       expect(ediConnector.webhook!.verify(request({ authorization: `Bearer ${token}` }), config())).toEqual({ kind: 'accepted', topic: 'edi.upload' });
       const decoded = ediConnector.webhook!.decode!(request({}), config());
-      expect(decoded.body).toContain('Müller');
-      expect(decoded.contentType).toBe('application/edifact; charset=iso-8859-1');
+      expect(decoded).toEqual({ contentType: 'application/edifact; charset=iso-8859-1', encoding: 'iso-8859-1' });
+      expect(ediConnector.webhook!.decode!(request({}, gzipSync(Buffer.from(unoc))), config())).toEqual({ contentType: 'application/octet-stream' });
     });
 
     it('rejects a wrong token and an oversized file', () => {

@@ -1,0 +1,131 @@
+/**
+ * What a stored body's bytes are: text in some encoding, or not text at all. Shared by the raw
+ * archive (which records the encoding beside the bytes), the hub's readers (which decode with it)
+ * and connectors that sniff what they read (an EDI inbox file may be a UTF-16 export or a gzip).
+ *
+ * Order of evidence: a known binary signature (gzip, zip); a byte order mark; the zero-byte pattern
+ * of BOM-less UTF-16 (ASCII-range text in UTF-16 has a NUL in every other byte); any other NUL
+ * means binary (no text encoding the hub reads has one), and so do control bytes in abundance; then
+ * the charset the sender declared, when the bytes are valid in it; then UTF-8 when valid; else
+ * windows-1252 (a single-byte set maps every byte, so the text is at least readable).
+ */
+
+/** Encodings recorded for bytes that are not text: kept as bytes, never handed to a mapping. */
+export const NOT_TEXT_ENCODINGS = ['gzip', 'zip', 'binary'] as const;
+export type NotTextEncoding = (typeof NOT_TEXT_ENCODINGS)[number];
+
+export function isTextEncoding(encoding: string): boolean {
+  return !(NOT_TEXT_ENCODINGS as readonly string[]).includes(encoding);
+}
+
+/** How many leading bytes the UTF-16 and control-character heuristics look at. */
+const SAMPLE_BYTES = 4096;
+
+export function sniffEncoding(bytes: Uint8Array, declared?: string | undefined): string {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'gzip';
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'zip';
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return validIn(bytes, 'utf-8') ? 'utf-8' : 'binary';
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return validIn(bytes, 'utf-16le') ? 'utf-16le' : 'binary';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return validIn(bytes, 'utf-16be') ? 'utf-16be' : 'binary';
+  const utf16 = utf16ByZeros(bytes);
+  if (utf16) return validIn(bytes, utf16) ? utf16 : 'binary';
+  if (indexOfZero(bytes) >= 0 || controlShare(bytes) > 0.1) return 'binary';
+  const hinted = declared ? resolveLabel(declared) : undefined;
+  if (hinted && !hinted.startsWith('utf-16') && validIn(bytes, hinted)) return hinted;
+  if (validIn(bytes, 'utf-8')) return 'utf-8';
+  return 'windows-1252';
+}
+
+/** The text of bytes in a text encoding (a leading BOM dropped). Throws for a not-text encoding. */
+export function decodeBytes(bytes: Uint8Array, encoding: string): string {
+  if (!isTextEncoding(encoding)) throw new TypeError(`bytes recorded as ${encoding} are not text`);
+  const text = new TextDecoder(resolveLabel(encoding) ?? 'utf-8').decode(bytes);
+  if (resolveLabel(encoding) !== 'windows-1252') return text;
+  return text.replace(/[\u0080-\u009f]/g, (c) => String.fromCharCode(WINDOWS_1252_C1[c.charCodeAt(0) - 0x80] as number));
+}
+
+/** Why bytes of a not-text encoding cannot be read, in words ops act on. */
+export function notTextReason(encoding: string, size: number): string {
+  const what =
+    encoding === 'gzip'
+      ? 'looks like gzip (compressed data); decompress it and send the file itself'
+      : encoding === 'zip'
+        ? 'looks like a zip archive; unpack it and send the files inside'
+        : 'binary data (NUL or control bytes, no text encoding fits)';
+  return `not text: ${what} (${size} bytes)`;
+}
+
+/** The start of some bytes as hex, 16 a line, for showing a body that is not text. */
+export function hexPreview(bytes: Uint8Array, max = 256): string {
+  const lines: string[] = [];
+  const shown = bytes.subarray(0, max);
+  for (let at = 0; at < shown.length; at += 16) {
+    const row = shown.subarray(at, at + 16);
+    const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${at.toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  ${ascii}`);
+  }
+  if (bytes.length > max) lines.push(`… (${bytes.length} bytes in all)`);
+  return lines.join('\n');
+}
+
+function resolveLabel(label: string): string | undefined {
+  try {
+    return new TextDecoder(label.trim()).encoding;
+  } catch {
+    return undefined;
+  }
+}
+
+function validIn(bytes: Uint8Array, encoding: string): boolean {
+  try {
+    new TextDecoder(encoding, { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function indexOfZero(bytes: Uint8Array): number {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(0);
+}
+
+/** utf-16le / utf-16be when one byte of each pair is mostly zero and the other almost never. */
+function utf16ByZeros(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  const pairs = Math.floor(Math.min(bytes.length, SAMPLE_BYTES) / 2);
+  if (pairs < 2) return undefined;
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < pairs * 2; i += 2) {
+    if (bytes[i] === 0) evenZeros += 1;
+    if (bytes[i + 1] === 0) oddZeros += 1;
+  }
+  if (oddZeros >= pairs * 0.3 && evenZeros <= pairs * 0.02) return 'utf-16le';
+  if (evenZeros >= pairs * 0.3 && oddZeros <= pairs * 0.02) return 'utf-16be';
+  return undefined;
+}
+
+/** Share of control bytes no text carries (tab, CR, LF, FF, ESC and the EDI separators 0x1C–0x1F are fine). */
+function controlShare(bytes: Uint8Array): number {
+  const sample = bytes.subarray(0, SAMPLE_BYTES);
+  if (sample.length === 0) return 0;
+  let controls = 0;
+  for (const b of sample) if ((b < 0x09 || (b > 0x0d && b < 0x1b)) || b === 0x7f) controls += 1;
+  return controls / sample.length;
+}
+
+/**
+ * windows-1252 bytes 0x80–0x9F (WHATWG index): Node 20's TextDecoder decodes them as Latin-1 C1
+ * controls, so they are mapped here (as connectors/_kit/decode.ts does) to be exact on every version.
+ */
+const WINDOWS_1252_C1 = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/** The `charset` parameter of a Content-Type (quotes removed), or undefined. */
+export function charsetOf(contentType: string | null | undefined): string | undefined {
+  const match = contentType ? /;\s*charset\s*=\s*("([^"]*)"|[^;\s]+)/i.exec(contentType) : null;
+  const value = (match?.[2] ?? match?.[1])?.trim();
+  return value ? value : undefined;
+}
