@@ -98,7 +98,7 @@ describe('UNAS status types from getOrderStatus, end to end', () => {
     const named = await ordersOf(channelId);
     expect(named.filter(([, , status]) => status === 'on_hold')).toHaveLength(14);
     const [refusal, orderPage] = await payloadsOf(channelId);
-    expect([refusal!.status, refusal!.errorCode, refusal!.body]).toEqual(['failed', 'upstream_rejected', expect.stringContaining('Permission denied')]);
+    expect([refusal!.status, refusal!.errorCode, Buffer.from(refusal!.body).toString('utf8')]).toEqual(['failed', 'upstream_rejected', expect.stringContaining('Permission denied')]);
     expect(refusal!.error).toMatch(/getOrderStatus was refused: .*Permission denied; statuses are mapped with the list kept from an earlier fetch, or by their names alone/);
 
     // The list arrives (here: the state the connector writes after a later successful fetch), and ops

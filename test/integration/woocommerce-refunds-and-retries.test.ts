@@ -181,7 +181,7 @@ describe('WooCommerce refunds, page retries and the webhook fallback', () => {
       const afterRun1 = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
       expect(afterRun1.syncState).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
       const failed = (await payloads()).filter((p) => p.status === 'failed');
-      expect(failed.map((p) => [p.kind, p.errorCode, p.body])).toEqual([['pull', 'invalid_data', html]]);
+      expect(failed.map((p) => [p.kind, p.errorCode, Buffer.from(p.body).toString('utf8')])).toEqual([['pull', 'invalid_data', html]]);
       const externalIds = async () => (await testDb.db.prisma.order.findMany({ where: { channelId }, orderBy: { externalId: 'asc' } })).map((o) => o.externalId);
       expect(await externalIds()).toEqual(['5012', '723', '727']);
 
@@ -209,7 +209,7 @@ describe('WooCommerce refunds, page retries and the webhook fallback', () => {
       const event = await deliver(cut);
       expect(fetched.isDone()).toBe(true);
       expect(event.outcome).toMatchObject({ status: 'failed', orderCount: 0 });
-      expect((await payloads()).map((p) => [p.kind, p.status, p.kind === 'webhook' ? p.body : p.source])).toEqual([
+      expect((await payloads()).map((p) => [p.kind, p.status, p.kind === 'webhook' ? Buffer.from(p.body).toString('utf8') : p.source])).toEqual([
         ['webhook', 'failed', cut],
         ['pull', 'parsed', `${STORE}${ORDERS}/727`],
       ]);
