@@ -26,7 +26,7 @@ export {
   recordInterchangeWarnings,
 } from './orders.ts';
 export type { EdifactMappingOptions, EdifactOrder, EdifactOrderLine, EdifactParty } from './orders.ts';
-export { buildOrdrsp, ordrspOrderFromDraft, OrdrspBuildError } from './ordrsp.ts';
+export { buildOrdrsp, ordrspOrderFromDraft, ordrspDirectory, unitForDirectory, OrdrspBuildError } from './ordrsp.ts';
 export type { OrdrspOrder, OrdrspOrderLine, OrdrspLineResult, OrdrspOptions } from './ordrsp.ts';
 
 /** What one interchange contributed while it streamed past. */
