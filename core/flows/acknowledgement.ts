@@ -38,6 +38,12 @@ export interface AcknowledgementFormat {
   render(input: { payloadBody: string; draft: OrderDraft; reference: string; lines: LineAnswer[] | undefined; channelConfig: unknown }): AcknowledgementDocument | undefined;
   /** Hands a newly recorded answer over beside the outbox (e.g. a file in the channel's outbox directory). */
   deliver?(channelConfig: unknown, document: AcknowledgementDocument): Promise<void>;
+  /**
+   * The kind of syntax-level report (EDIFACT CONTRL, X12 997) a payload of this channel may get; undefined
+   * when the channel asks for none. `syntaxReport` writes it, undefined when nothing is to be reported.
+   */
+  syntaxReportKind?(payloadBody: string, channelConfig: unknown): string | undefined;
+  syntaxReport?(input: { payloadBody: string; reference: string; channelConfig: unknown }): AcknowledgementDocument | undefined;
 }
 
 /** Finds how a connector's channels are answered; undefined for channels that get no acknowledgement. */
@@ -115,4 +121,25 @@ async function answersWithoutCheck(db: Database, draft: OrderDraft): Promise<Lin
   const known = new Set(skus.length > 0 ? (await db.prisma.product.findMany({ where: { sku: { in: skus } }, select: { sku: true } })).map((p) => p.sku) : []);
   if (known.size > 0) throw new HubError('conflict', 'the order has no stock check yet: it is answered once its stock is checked (no answer promises more than the check)');
   return products.map((l) => ({ lineNo: l.externalId!, status: 'rejected' as const }));
+}
+
+/**
+ * The syntax-level report on a whole payload (EDIFACT CONTRL, X12 997), once per payload: it is owed
+ * whether or not the payload made orders — a rejected interchange has none, and that is when the
+ * partner most needs to hear. Reading the payload again records nothing new.
+ */
+export async function reportPayloadSyntax(db: Database, format: AcknowledgementFormat, payloadId: string): Promise<{ documentId: string; kind: string; created: boolean } | undefined> {
+  if (!format.syntaxReportKind || !format.syntaxReport) return undefined;
+  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } });
+  const kind = format.syntaxReportKind(payload.body, payload.channel.config);
+  if (!kind) return undefined;
+  const dedupKey = `${payloadId}|syntax`;
+  const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
+  if (existing) return { documentId: existing.id, kind, created: false };
+  const reference = await nextControlNumber(db);
+  const document = format.syntaxReport({ payloadBody: payload.body, reference, channelConfig: payload.channel.config });
+  if (!document) return undefined;
+  const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, rawPayloadId: payloadId, dedupKey, ...document });
+  if (recorded.created) await format.deliver?.(payload.channel.config, document);
+  return { documentId: recorded.id, kind, created: recorded.created };
 }

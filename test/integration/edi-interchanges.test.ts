@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
@@ -56,6 +58,54 @@ for (const [kind, createDb] of DATABASE_KINDS) {
     }
     const reprocess = async (payloadId: string): Promise<Record<string, unknown>> => (await admin.inject({ method: 'POST', url: `/v1/raw-payloads/${payloadId}/reprocess` })).json();
     const payloadView = async (payloadId: string) => (await admin.inject({ method: 'GET', url: `/v1/raw-payloads/${payloadId}` })).json<{ status: string; error: string | null; warnings: string[] }>();
+
+    const syntaxReports = (channelId: string) => t.db.prisma.outboundDocument.findMany({ where: { channelId, kind: { in: ['edifact-contrl', 'x12-997'] } }, orderBy: { createdAt: 'asc' } });
+
+    it('answers an interchange with a broken message with a CONTRL in the outbox and the outbox directory when the channel asks (rejections)', async () => {
+      const outboxDir = mkdtempSync(join(tmpdir(), 'edi-outbox-'));
+      const channelId = await ediChannel('CONTRL partner', { syntaxAcknowledgement: 'rejections', outboxDir });
+      const { payloadId, read } = await send(channelId, fixture('edifact/constructed-wrong-unt-count.edi'));
+      expect(read).toMatchObject({ status: 'partial', orderCount: 1 });
+      const [report, ...more] = await syntaxReports(channelId);
+      expect(more).toEqual([]);
+      expect(report).toMatchObject({ kind: 'edifact-contrl', rawPayloadId: payloadId, orderId: null });
+      expect(report!.body).toContain("UNB+UNOC:3+5412345000013+4012345000009:14+");
+      expect(report!.body).toContain("UCI+IC12+4012345000009:14+4098765000010:14+7'UCM+W1+ORDERS:D:96A:UN:EAN008+4+29+UNT'");
+      expect(readdirSync(outboxDir)).toContain(report!.fileName);
+
+      // Reading the payload again answers nothing new.
+      await reprocess(payloadId);
+      expect(await syntaxReports(channelId)).toHaveLength(1);
+      // A clean interchange gets no CONTRL in this mode.
+      await send(channelId, orders('CLEAN1', 'PO-CLEAN'));
+      expect(await syntaxReports(channelId)).toHaveLength(1);
+      rmSync(outboxDir, { recursive: true, force: true });
+    });
+
+    it('rejects a whole interchange in a CONTRL (UCI action 4) although it made no order', async () => {
+      const channelId = await ediChannel('CONTRL partner 2', { syntaxAcknowledgement: 'all' });
+      const broken = fixture('edifact/constructed-wrong-unt-count.edi').toString('utf8').replace("UNT+10+R2'", "UNT+10+XX'");
+      const { read } = await send(channelId, Buffer.from(broken));
+      expect(read).toMatchObject({ status: 'failed', orderCount: 0 });
+      const [report] = await syntaxReports(channelId);
+      expect(report!.body).toContain("UCI+IC12+4012345000009:14+4098765000010:14+4'");
+    });
+
+    it('sends no CONTRL when the channel asks for none (the default)', async () => {
+      const channelId = await ediChannel('Quiet partner');
+      await send(channelId, fixture('edifact/constructed-wrong-unt-count.edi'));
+      expect(await syntaxReports(channelId)).toEqual([]);
+    });
+
+    it('answers a bad 850 (SE count) with a 997 rejecting that set', async () => {
+      const channelId = await ediChannel('997 partner', { syntaxAcknowledgement: 'rejections' });
+      const { read } = await send(channelId, fixture('x12/constructed-two-sets-bad-se.edi'));
+      expect(read).toMatchObject({ status: 'partial', orderCount: 1 });
+      const [report] = await syntaxReports(channelId);
+      expect(report).toMatchObject({ kind: 'x12-997' });
+      expect(report!.body).toMatch(/^ISA\*00\* {10}\*00\* {10}\*ZZ\*5412345000013 {2}\*ZZ\*ACMEBUYER {6}\*/);
+      expect(report!.body).toContain('AK1*PO*303~\nAK2*850*0002~\nAK5*A~\nAK2*850*0001~\nAK5*R*4~\nAK9*P*2*2*1~');
+    });
 
     it('shows interchange warnings (UNZ count and reference mismatch) on the payload in the API', async () => {
       const channelId = await ediChannel('Sloppy envelopes');

@@ -128,3 +128,5 @@ export const edifactMapping: ChannelMapping<EdifactMappingOptions> = {
   optionsSchema: EdifactMappingOptionsSchema,
   map: mapEdifactPayload,
 };
+export { buildContrl } from './contrl.ts';
+export type { ContrlOptions } from './contrl.ts';

@@ -78,3 +78,5 @@ export const x12Mapping: ChannelMapping<X12MappingOptions> = {
   optionsSchema: X12MappingOptionsSchema,
   map: mapX12Payload,
 };
+export { build997 } from './997.ts';
+export type { Build997Options } from './997.ts';
