@@ -52,7 +52,9 @@ export type AcknowledgementLookup = (connectorType: string) => AcknowledgementFo
 /**
  * Per line from the stock check: confirmed → accepted, partly available → changed to what is
  * reserved, not available → rejected. Without a check (products the hub does not stock) every line
- * is accepted as received (undefined).
+ * is accepted as received (undefined). An order whose check waits in the manual review is answered
+ * after the review (see answersFor): confirm_partially and wait_for_supply answer what stays
+ * reserved, reject answers every line rejected.
  */
 export function lineAnswers(draft: OrderDraft, check: Pick<StockCheckView, 'lines'> | undefined): LineAnswer[] | undefined {
   if (!check) return undefined;
@@ -102,9 +104,24 @@ async function answersFor(db: Database, input: AcknowledgementInput): Promise<Li
   if (order && isClosedStatus(order.status)) {
     return input.draft.lines.flatMap((l) => (l.kind === 'product' && l.externalId ? [{ lineNo: l.externalId, status: 'rejected' as const }] : []));
   }
-  const check = input.check ?? (await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } } }));
-  if (check) return lineAnswers(input.draft, { lines: check.lines as unknown as StockCheckView['lines'] });
-  return answersWithoutCheck(db, input.draft);
+  // The stored check, not the one this intake made: a review may have decided since.
+  const check = (await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } } })) ?? input.check;
+  if (!check) return answersWithoutCheck(db, input.draft);
+  const lines = check.lines as unknown as StockCheckView['lines'];
+  if (check.reviewStatus === 'open' && lines.some(mayChangeOnReview)) {
+    throw new HubError('conflict', 'the order waits in the manual stock review: it is answered once the review decides (no answer promises more than the check)');
+  }
+  if (check.resolution === 'reject') return lineAnswers(input.draft, { lines: lines.map((l) => ({ ...l, status: 'unavailable' as const, allocated: '0' })) });
+  return lineAnswers(input.draft, { lines });
+}
+
+/**
+ * A line the manual review may still change: partly reserved, or missing for a product the hub
+ * knows (supply may come). A line whose SKU the catalogue does not know is rejected whatever the
+ * review says, as it would be alone; a confirmed line stands unless the review rejects the order.
+ */
+function mayChangeOnReview(line: StockCheckView['lines'][number]): boolean {
+  return line.status === 'partial' || (line.status === 'unavailable' && line.productId !== null);
 }
 
 /**
