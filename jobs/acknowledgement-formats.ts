@@ -33,13 +33,13 @@ export const ediAcknowledgements: AcknowledgementFormat = {
     const syntax = ediSyntaxOf(payloadBody);
     return syntax === 'edifact' ? 'edifact-contrl' : syntax === 'x12' ? 'x12-997' : undefined;
   },
-  syntaxReport({ payloadBody, reference, channelConfig }) {
+  syntaxReport({ payloadBody, reference, channelConfig, duplicateInterchanges }) {
     const { syntaxAcknowledgement, ourId, ourQualifier } = (channelConfig ?? {}) as Partial<EdiConfig>;
     if (!syntaxAcknowledgement || syntaxAcknowledgement === 'none') return undefined;
     const sender = ourId ? { id: ourId, qualifier: ourQualifier } : undefined;
     const syntax = ediSyntaxOf(payloadBody);
     if (syntax === 'edifact') {
-      const body = buildContrl(payloadBody, { controlRef: reference, mode: syntaxAcknowledgement, sender });
+      const body = buildContrl(payloadBody, { controlRef: reference, mode: syntaxAcknowledgement, sender, duplicates: duplicateInterchanges });
       return body ? { kind: 'edifact-contrl', reference, fileName: `CONTRL-${reference}.edi`, contentType: 'application/edifact; charset=utf-8', body } : undefined;
     }
     if (syntax === 'x12') {

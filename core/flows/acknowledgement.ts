@@ -43,7 +43,7 @@ export interface AcknowledgementFormat {
    * when the channel asks for none. `syntaxReport` writes it, undefined when nothing is to be reported.
    */
   syntaxReportKind?(payloadBody: string, channelConfig: unknown): string | undefined;
-  syntaxReport?(input: { payloadBody: string; reference: string; channelConfig: unknown }): AcknowledgementDocument | undefined;
+  syntaxReport?(input: { payloadBody: string; reference: string; channelConfig: unknown; duplicateInterchanges: string[] }): AcknowledgementDocument | undefined;
 }
 
 /** Finds how a connector's channels are answered; undefined for channels that get no acknowledgement. */
@@ -145,7 +145,13 @@ async function answersWithoutCheck(db: Database, draft: OrderDraft): Promise<Lin
  * whether or not the payload made orders — a rejected interchange has none, and that is when the
  * partner most needs to hear. Reading the payload again records nothing new.
  */
-export async function reportPayloadSyntax(db: Database, format: AcknowledgementFormat, payloadId: string): Promise<{ documentId: string; kind: string; created: boolean } | undefined> {
+export async function reportPayloadSyntax(
+  db: Database,
+  format: AcknowledgementFormat,
+  payloadId: string,
+  /** Interchange control numbers (as compared: no leading zeros) for which the payload was refused as a duplicate. */
+  refused: { duplicateInterchanges: string[] } = { duplicateInterchanges: [] },
+): Promise<{ documentId: string; kind: string; created: boolean } | undefined> {
   if (!format.syntaxReportKind || !format.syntaxReport) return undefined;
   const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } });
   const kind = format.syntaxReportKind(payload.body, payload.channel.config);
@@ -154,7 +160,7 @@ export async function reportPayloadSyntax(db: Database, format: AcknowledgementF
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
   if (existing) return { documentId: existing.id, kind, created: false };
   const reference = await nextControlNumber(db);
-  const document = format.syntaxReport({ payloadBody: payload.body, reference, channelConfig: payload.channel.config });
+  const document = format.syntaxReport({ payloadBody: payload.body, reference, channelConfig: payload.channel.config, duplicateInterchanges: refused.duplicateInterchanges });
   if (!document) return undefined;
   const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, rawPayloadId: payloadId, dedupKey, ...document });
   if (recorded.created) await format.deliver?.(payload.channel.config, document);

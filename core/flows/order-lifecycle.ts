@@ -94,17 +94,18 @@ export class OrderLifecycle {
     if (!this.options.mappingFor) throw new HubError('internal', 'The order lifecycle was composed without mappings; it cannot read payloads.');
     const outcome = await processPayload(this.db, payloadId, this.options.mappingFor);
     // The partner hears about the payload's syntax (CONTRL, 997) even when it made no order.
-    await this.reportSyntax(payloadId);
+    await this.reportSyntax(payloadId, outcome.refusedDuplicates ?? []);
     return { ...outcome, steps: await this.afterIntake(outcome) };
   }
 
   /** The channel's syntax-level report on a payload, when its channel asks for one (recorded once per payload). */
-  private async reportSyntax(payloadId: string): Promise<void> {
+  private async reportSyntax(payloadId: string, refusedDuplicates: { level: string; controlRef: string }[]): Promise<void> {
     const lookup = this.options.acknowledgementFor;
     if (!lookup) return;
     const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: payloadId }, select: { channel: { select: { connectorType: true } } } });
     const format = payload && lookup(payload.channel.connectorType);
-    if (format) await reportPayloadSyntax(this.db, format, payloadId);
+    const duplicateInterchanges = refusedDuplicates.filter((d) => d.level === 'interchange').map((d) => d.controlRef);
+    if (format) await reportPayloadSyntax(this.db, format, payloadId, { duplicateInterchanges });
   }
 
   /**

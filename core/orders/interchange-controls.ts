@@ -13,6 +13,9 @@ import type { InterchangeControls } from '../model/order.ts';
 export type DuplicatePolicy = 'reject' | 'warn';
 
 export interface DuplicateControl {
+  level: 'interchange' | 'group';
+  /** As compared: a numeric control number without its leading zeros. */
+  controlRef: string;
   ref: string;
   message: string;
 }
@@ -66,6 +69,8 @@ export async function findDuplicateControls(db: Database, input: { channelId: st
     [input.channelId, JSON.stringify(keys), input.payloadId],
   );
   return rows.map((r) => ({
+    level: r.level,
+    controlRef: r.control_ref,
     ref: `${r.level} ${r.control_ref}`,
     message: `${LEVEL_NAMES[r.level] ?? `${r.level} control number`} ${r.control_ref} from partner ${r.sender} was already received in payload ${r.raw_payload_id} at ${r.received_at.toISOString()}`,
   }));

@@ -3,7 +3,7 @@ import { HubError } from '../errors.ts';
 import type { ChannelMapping } from '../model/mapping.ts';
 import type { InterchangeControls, MappingError, MappingSkip, OrderDraft } from '../model/order.ts';
 import { ingestOrders, type IntakeResult } from './intake.ts';
-import { duplicatePolicyOf, findDuplicateControls, rememberControls } from './interchange-controls.ts';
+import { duplicatePolicyOf, findDuplicateControls, rememberControls, type DuplicateControl } from './interchange-controls.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
 
 /** Finds the mapping that reads a connector's payloads; injected so core never imports mappings. */
@@ -15,6 +15,8 @@ export interface PayloadOutcome extends PayloadVerdict {
   errors: MappingError[];
   /** The drafts the mapping read (answers such as EDI acknowledgements are built from them). */
   drafts: OrderDraft[];
+  /** Control numbers already received in another payload, for which this one was refused (the channel rejects duplicates). */
+  refusedDuplicates?: DuplicateControl[];
 }
 
 const MAX_ERROR_TEXT = 4000;
@@ -43,6 +45,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   let drafts: OrderDraft[] = [];
   const warnings: string[] = [];
   let interchanges: InterchangeControls[] = [];
+  let refusedDuplicates: DuplicateControl[] = [];
   try {
     const mapped = mapping.map(payload, payload.channel.mapping ?? {});
     errors = [...mapped.errors];
@@ -52,6 +55,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     // A control number the partner already sent in another payload: the channel says reject or warn.
     const duplicates = await findDuplicateControls(db, { channelId: payload.channelId, payloadId, interchanges });
     const refused = duplicates.length > 0 && duplicatePolicyOf(payload.channel.config) === 'reject';
+    if (refused) refusedDuplicates = duplicates;
     if (refused) errors.push(...duplicates.map((d) => ({ ref: d.ref, message: d.message })));
     else warnings.push(...duplicates.map((d) => d.message));
     drafts = refused ? [] : mapped.orders;
@@ -79,7 +83,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   // Numbers of a payload that imported nothing are not kept: a corrected resend may reuse them.
   if (verdict.status !== 'failed') await rememberControls(db, { channelId: payload.channelId, payloadId, interchanges });
   await recordPayloadVerdict(db, payloadId, verdict);
-  return { payloadId, ...verdict, results, errors, drafts };
+  return { payloadId, ...verdict, results, errors, drafts, refusedDuplicates };
 }
 
 function isMappingCrash(error: unknown): boolean {

@@ -121,7 +121,7 @@ for (const [kind, createDb] of DATABASE_KINDS) {
     });
 
     it('rejects a second interchange with a control number the partner already used (reject), and reading the first again is no duplicate', async () => {
-      const channelId = await ediChannel('Strict partner', { duplicateControlNumbers: 'reject' });
+      const channelId = await ediChannel('Strict partner', { duplicateControlNumbers: 'reject', syntaxAcknowledgement: 'rejections' });
       const first = await send(channelId, orders('DUP1', 'PO-A'));
       expect(first.read).toMatchObject({ status: 'parsed', orderCount: 1 });
       const second = await send(channelId, orders('DUP1', 'PO-B'));
@@ -129,6 +129,10 @@ for (const [kind, createDb] of DATABASE_KINDS) {
       const { error } = await payloadView(second.payloadId);
       expect(error).toMatch(new RegExp(`interchange control number DUP1 from partner 4012345000009:14 was already received in payload ${first.payloadId} at \\d{4}-\\d\\d-\\d\\dT`));
       expect(await t.db.prisma.order.count({ where: { channelId } })).toBe(1);
+      // The partner hears it: a CONTRL rejecting the interchange as a duplicate (UCI action 4, error 26).
+      const reports = await syntaxReports(channelId);
+      expect(reports.map((r) => r.rawPayloadId)).toEqual([second.payloadId]);
+      expect(reports[0]!.body).toContain("UCI+DUP1+4012345000009:14+5412345000013:14+4+26'");
 
       // The same payload read again is the same interchange, not a duplicate.
       expect(await reprocess(first.payloadId)).toMatchObject({ status: 'parsed', orderCount: 1 });

@@ -12,6 +12,8 @@
  * - One UCM per rejected message, action 4, with the error code of its first syntax error (29 UNT
  *   count, 28 UNT reference, 13 missing UNT or reference, 18 otherwise) and UNT as the segment when
  *   the count or reference was wrong. Accepted messages get no UCM (UCI 7 covers them).
+ * - An interchange the hub refused as a duplicate (its control reference already received from the
+ *   partner) is rejected whole: UCI action 4, error 26.
  * - mode `rejections` answers only interchanges with a rejected message or an interchange error;
  *   `all` answers every interchange. Envelope warnings (UNZ count, unknown syntax id) reject nothing,
  *   so they are reported as acknowledged.
@@ -29,6 +31,12 @@ export interface ContrlOptions {
   sender?: { id: string; qualifier?: string | undefined } | undefined;
   /** Written after each terminator; default ''. */
   lineBreak?: string;
+  /**
+   * Interchange control references the hub refused as duplicates (already received from this partner):
+   * those interchanges are rejected whole, UCI action 4, error 26 (duplicate detected). A numeric
+   * reference matches without its leading zeros.
+   */
+  duplicates?: string[] | undefined;
 }
 
 interface MessageReport {
@@ -105,16 +113,17 @@ export function buildContrl(text: string, options: ContrlOptions): string | unde
     const { interchange } = report;
     const header = interchange.header;
     if (!header?.sender.id || report.contrl) continue;
-    const broken = interchange.errors.length > 0 || report.rejected > 0;
+    const duplicate = (options.duplicates ?? []).includes(/^\d+$/.test(header.controlRef) ? BigInt(header.controlRef).toString() : header.controlRef.trim());
+    const broken = duplicate || interchange.errors.length > 0 || report.rejected > 0;
     if (options.mode === 'rejections' && !broken) continue;
-    const rejectedWhole = !header.controlRef || (report.messages.length > 0 && report.rejected === report.messages.length) || (report.messages.length === 0 && interchange.errors.length > 0);
+    const rejectedWhole = duplicate || !header.controlRef || (report.messages.length > 0 && report.rejected === report.messages.length) || (report.messages.length === 0 && interchange.errors.length > 0);
     const ref = answered === 0 ? options.controlRef : `${options.controlRef}-${answered + 1}`;
     answered++;
 
     const version = header.syntaxVersion || '3';
     const contrlId = version === '4' ? ['CONTRL', '4', '1', 'UN'] : version === '3' ? ['CONTRL', 'D', '3', 'UN'] : ['CONTRL', '2', '2', 'UN'];
     const message: string[] = [segment('UNH', '1', contrlId)];
-    const uciError = interchange.errors[0] ? (interchange.errors[0].syntaxError ?? '18') : undefined;
+    const uciError = duplicate ? '26' : interchange.errors[0] ? (interchange.errors[0].syntaxError ?? '18') : undefined;
     message.push(segment('UCI', header.controlRef, party(header.sender), party(header.recipient), rejectedWhole ? '4' : '7', uciError));
     for (const m of report.messages) {
       if (!m.error) continue;
