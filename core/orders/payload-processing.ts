@@ -55,9 +55,12 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     // A control number the partner already sent in another payload: the channel says reject or warn.
     const duplicates = await findDuplicateControls(db, { channelId: payload.channelId, payloadId, interchanges });
     const refused = duplicates.length > 0 && duplicatePolicyOf(payload.channel.config) === 'reject';
-    if (refused) refusedDuplicates = duplicates;
-    if (refused) errors.push(...duplicates.map((d) => ({ ref: d.ref, message: d.message })));
-    else warnings.push(...duplicates.map((d) => d.message));
+    if (refused) {
+      refusedDuplicates = duplicates;
+      errors.push(...duplicates.map((d) => ({ ref: d.ref, message: d.message })));
+    } else {
+      warnings.push(...duplicates.map((d) => d.message));
+    }
     drafts = refused ? [] : mapped.orders;
     results = refused ? [] : await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
   } catch (error) {
