@@ -90,6 +90,8 @@ export async function acknowledgeOrder(db: Database, format: AcknowledgementForm
   const dedupKey = `${input.payloadId}|${input.orderId}|${input.version}`;
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
   if (existing) return { outcome: 'done', detail: { documentId: existing.id, kind, alreadyAnswered: true } };
+  const superseded = await supersededInReview(db, input);
+  if (superseded) return { outcome: 'skipped', detail: { kind, reason: superseded } };
   const lines = await answersFor(db, input);
   const reference = await nextControlNumber(db);
   const document = format.render({ payloadBody: payload.body, draft: input.draft, reference, lines, channelConfig: payload.channel.config });
@@ -97,6 +99,17 @@ export async function acknowledgeOrder(db: Database, format: AcknowledgementForm
   const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, orderId: input.orderId, rawPayloadId: input.payloadId, dedupKey, ...document });
   if (recorded.created) await format.deliver?.(payload.channel.config, document);
   return { outcome: 'done', detail: { documentId: recorded.id, kind, reference, lines: lines ?? 'all accepted' } };
+}
+
+/**
+ * A version whose answer waited for the stock review and was replaced by a newer version meanwhile
+ * (the hub closed its review as superseded) is not answered: its answer would arrive after, or
+ * instead of, the newer version's.
+ */
+async function supersededInReview(db: Database, input: AcknowledgementInput): Promise<string | undefined> {
+  const check = await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } }, select: { resolvedBy: true, note: true } });
+  if (check?.resolvedBy !== 'hub' || !check.note?.startsWith('superseded')) return undefined;
+  return `version ${input.version} waited in the stock review and was ${check.note}: the newer version is answered`;
 }
 
 async function answersFor(db: Database, input: AcknowledgementInput): Promise<LineAnswer[] | undefined> {

@@ -411,15 +411,15 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
         products: [{ sku: 'REVIEW-1', name: 'Reviewed widget' }, { sku: 'REVIEW-2', name: 'Sold-out widget' }],
         levels: [{ sku: 'REVIEW-1', warehouse: 'MAIN', onHand: '50' }, { sku: 'REVIEW-2', warehouse: 'MAIN', onHand: '0' }],
       });
-      async function send(poNumber: string, sku: string) {
-        const body = base.replace('BEG*00*SA*08292233294', `BEG*00*SA*${poNumber}`).replace('VN*AB3542', `VN*${sku}`);
+      async function send(poNumber: string, sku: string, change: (body: string) => string = (b) => b) {
+        const body = change(base.replace('BEG*00*SA*08292233294', `BEG*00*SA*${poNumber}`).replace('VN*AB3542', `VN*${sku}`));
         const payload = await archivePayload(t.db, { channelId: edi, kind: 'upload', source: `${poNumber}.edi`, contentType: 'application/edi-x12', body });
         const orderId = (await flow.intakePayload(payload.id)).results[0]!.orderId!;
         const acks = async () => {
           const docs = await t.db.prisma.outboundDocument.findMany({ where: { orderId } });
           return docs.flatMap((d) => d.body.split('\n').filter((l) => l.startsWith('ACK*') || l.startsWith('BAK*')).map((l) => l.split('*').slice(0, 3).join('*').replace(/~$/, '')));
         };
-        const check = await t.db.prisma.stockCheck.findFirstOrThrow({ where: { orderId } });
+        const check = await t.db.prisma.stockCheck.findFirstOrThrow({ where: { orderId }, orderBy: { orderVersion: 'desc' } });
         return { orderId, acks, check };
       }
 
@@ -444,6 +444,19 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       await flow.stock.resolveReview(none.check.id, 'reject', 'manager');
       await flow.retryDue();
       expect(await none.acks()).toEqual(['BAK*00*RJ']);
+
+      // Replaced (BEG 05) while version 1 waits in review: version 1 is never answered, only version 2 after its review.
+      const v1 = await send('REVIEW-C', 'REVIEW-2');
+      const v2 = await send('REVIEW-C', 'REVIEW-2', (b) => b.replace('BEG*00*SA*REVIEW-C', 'BEG*05*SA*REVIEW-C').replace('PO1*1*120*', 'PO1*1*60*'));
+      expect(v2.orderId).toBe(v1.orderId);
+      clock.advance(10 * MINUTE);
+      await flow.retryDue();
+      expect(await v1.acks()).toEqual([]);
+      const v1Step = (await getOrder(t.db, v1.orderId)).lifecycle.find((s) => s.step === 'acknowledgement' && s.key.endsWith('|v1'))!;
+      expect(v1Step).toMatchObject({ outcome: 'skipped' });
+      await flow.stock.resolveReview(v2.check.id, 'reject', 'manager');
+      await flow.retryDue();
+      expect(await v2.acks()).toEqual(['BAK*00*RJ']);
     });
   });
 }
