@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { EdiConfig } from '../connectors/edi/index.ts';
 import type { AcknowledgementDocument, AcknowledgementFormat, AcknowledgementLookup, LineAnswer } from '../core/flows/acknowledgement.ts';
 import type { OrderDraft } from '../core/model/order.ts';
-import { buildOrdrsp, ordrspOrderFromDraft } from '../mappings/edi/edifact/index.ts';
+import { buildContrl, buildOrdrsp, ordrspOrderFromDraft } from '../mappings/edi/edifact/index.ts';
 import { ediSyntaxOf } from '../mappings/edi/index.ts';
-import { build855, parse850, parseX12, type X12PurchaseOrder } from '../mappings/edi/x12/index.ts';
+import { build855, build997, parse850, parseX12, type X12PurchaseOrder } from '../mappings/edi/x12/index.ts';
 
 /**
  * How an EDI channel's answers are written: EDIFACT ORDRSP or X12 855 (the syntax of the
@@ -25,6 +25,27 @@ export const ediAcknowledgements: AcknowledgementFormat = {
     const sender = ourId ? { id: ourId, qualifier: ourQualifier } : undefined;
     if (syntax === 'edifact') return ordrspFor(draft, reference, lines, sender);
     if (syntax === 'x12') return ackFor855(draft, readPurchaseOrders(payloadBody), reference, lines, sender);
+    return undefined;
+  },
+  syntaxReportKind(payloadBody, channelConfig) {
+    const { syntaxAcknowledgement } = (channelConfig ?? {}) as Partial<EdiConfig>;
+    if (!syntaxAcknowledgement || syntaxAcknowledgement === 'none') return undefined;
+    const syntax = ediSyntaxOf(payloadBody);
+    return syntax === 'edifact' ? 'edifact-contrl' : syntax === 'x12' ? 'x12-997' : undefined;
+  },
+  syntaxReport({ payloadBody, reference, channelConfig, duplicateInterchanges }) {
+    const { syntaxAcknowledgement, ourId, ourQualifier } = (channelConfig ?? {}) as Partial<EdiConfig>;
+    if (!syntaxAcknowledgement || syntaxAcknowledgement === 'none') return undefined;
+    const sender = ourId ? { id: ourId, qualifier: ourQualifier } : undefined;
+    const syntax = ediSyntaxOf(payloadBody);
+    if (syntax === 'edifact') {
+      const body = buildContrl(payloadBody, { controlRef: reference, mode: syntaxAcknowledgement, sender, duplicates: duplicateInterchanges });
+      return body ? { kind: 'edifact-contrl', reference, fileName: `CONTRL-${reference}.edi`, contentType: 'application/edifact; charset=utf-8', body } : undefined;
+    }
+    if (syntax === 'x12') {
+      const body = build997(payloadBody, { controlNumber: reference, mode: syntaxAcknowledgement, sender, segmentSuffix: '\n' });
+      return body ? { kind: 'x12-997', reference, fileName: `997-${reference}.x12`, contentType: 'application/edi-x12; charset=utf-8', body } : undefined;
+    }
     return undefined;
   },
   async deliver(channelConfig, document) {

@@ -23,6 +23,7 @@ const summaryFields = {
   errorCode: Nullable(Type.String()),
   error: Nullable(Type.String()),
   orderCount: Type.Integer(),
+  warnings: Type.Array(Type.String(), { description: 'What the mapping noticed without rejecting anything (EDI: UNZ count mismatch, unknown syntax id, duplicate control number)' }),
   attempts: Type.Integer(),
   receivedCount: Type.Integer(),
   receivedAt: IsoDateTime,

@@ -56,6 +56,7 @@ export function registerPayloadCommands(program: Command): void {
           ['Processed', when(p.processedAt) || 'not yet'],
         ];
         if (p.errorCode || p.error) lines.push(['Error', `${p.errorCode ?? ''}${p.errorCode && p.error ? ': ' : ''}${p.error ?? ''}`]);
+        for (const warning of p.warnings) lines.push(['Warning', warning]);
         const width = Math.max(...lines.map(([label]) => label.length)) + 1;
         for (const [label, value] of lines) console.log(`${`${label}:`.padEnd(width)} ${value}`);
         console.log(p.text ? `--- body (${p.bytes} bytes, read as ${p.encoding}) ---` : `--- body (${p.bytes} bytes, not text: the first bytes in hex) ---`);

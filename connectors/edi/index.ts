@@ -25,6 +25,17 @@ export const EdiConfigSchema = Type.Object(
     /** Where acknowledgements are written as files too (they are always kept in the hub's outbox). */
     outboxDir: Type.Optional(Type.String({ minLength: 1 })),
     maxFileBytes: Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024, default: 64 * 1024 * 1024 }),
+    /**
+     * Syntax-level acknowledgements (EDIFACT CONTRL, X12 997): none; only for interchanges with a rejected
+     * envelope or message (UCI/UCM action 4, AK5/AK9 R); or for every interchange. Default none: a partner
+     * that did not agree to receive them may not read them.
+     */
+    syntaxAcknowledgement: Type.Union([Type.Literal('none'), Type.Literal('rejections'), Type.Literal('all')], { default: 'none' }),
+    /**
+     * A control number (UNB 0020 / ISA13, UNG 0048 / GS06) the partner already sent in another payload:
+     * reject that payload (no orders, the error names the first payload) or import it with a warning.
+     */
+    duplicateControlNumbers: Type.Union([Type.Literal('reject'), Type.Literal('warn')], { default: 'warn' }),
   },
   { additionalProperties: false },
 );

@@ -39,6 +39,12 @@ export interface AcknowledgementFormat {
   render(input: { payloadBody: string; draft: OrderDraft; reference: string; lines: LineAnswer[] | undefined; channelConfig: unknown }): AcknowledgementDocument | undefined;
   /** Hands a newly recorded answer over beside the outbox (e.g. a file in the channel's outbox directory). */
   deliver?(channelConfig: unknown, document: AcknowledgementDocument): Promise<void>;
+  /**
+   * The kind of syntax-level report (EDIFACT CONTRL, X12 997) a payload of this channel may get; undefined
+   * when the channel asks for none. `syntaxReport` writes it, undefined when nothing is to be reported.
+   */
+  syntaxReportKind?(payloadBody: string, channelConfig: unknown): string | undefined;
+  syntaxReport?(input: { payloadBody: string; reference: string; channelConfig: unknown; duplicateInterchanges: string[] }): AcknowledgementDocument | undefined;
 }
 
 /** Finds how a connector's channels are answered; undefined for channels that get no acknowledgement. */
@@ -47,7 +53,9 @@ export type AcknowledgementLookup = (connectorType: string) => AcknowledgementFo
 /**
  * Per line from the stock check: confirmed → accepted, partly available → changed to what is
  * reserved, not available → rejected. Without a check (products the hub does not stock) every line
- * is accepted as received (undefined).
+ * is accepted as received (undefined). An order whose check waits in the manual review is answered
+ * after the review (see answersFor): confirm_partially and wait_for_supply answer what stays
+ * reserved, reject answers every line rejected.
  */
 export function lineAnswers(draft: OrderDraft, check: Pick<StockCheckView, 'lines'> | undefined): LineAnswer[] | undefined {
   if (!check) return undefined;
@@ -85,6 +93,8 @@ export async function acknowledgeOrder(db: Database, format: AcknowledgementForm
   const dedupKey = `${input.payloadId}|${input.orderId}|${input.version}`;
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
   if (existing) return { outcome: 'done', detail: { documentId: existing.id, kind, alreadyAnswered: true } };
+  const superseded = await supersededInReview(db, input);
+  if (superseded) return { outcome: 'skipped', detail: { kind, reason: superseded } };
   const lines = await answersFor(db, input);
   const reference = await nextControlNumber(db);
   const document = format.render({ payloadBody: text.text, draft: input.draft, reference, lines, channelConfig: payload.channel.config });
@@ -94,14 +104,40 @@ export async function acknowledgeOrder(db: Database, format: AcknowledgementForm
   return { outcome: 'done', detail: { documentId: recorded.id, kind, reference, lines: lines ?? 'all accepted' } };
 }
 
+/**
+ * A version whose answer waited for the stock review and was replaced by a newer version meanwhile
+ * (the hub closed its review as superseded) is not answered: its answer would arrive after, or
+ * instead of, the newer version's.
+ */
+async function supersededInReview(db: Database, input: AcknowledgementInput): Promise<string | undefined> {
+  const check = await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } }, select: { resolvedBy: true, note: true } });
+  if (check?.resolvedBy !== 'hub' || !check.note?.startsWith('superseded')) return undefined;
+  return `version ${input.version} waited in the stock review and was ${check.note}: the newer version is answered`;
+}
+
 async function answersFor(db: Database, input: AcknowledgementInput): Promise<LineAnswer[] | undefined> {
   const order = await db.prisma.order.findUnique({ where: { id: input.orderId }, select: { status: true } });
   if (order && isClosedStatus(order.status)) {
     return input.draft.lines.flatMap((l) => (l.kind === 'product' && l.externalId ? [{ lineNo: l.externalId, status: 'rejected' as const }] : []));
   }
-  const check = input.check ?? (await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } } }));
-  if (check) return lineAnswers(input.draft, { lines: check.lines as unknown as StockCheckView['lines'] });
-  return answersWithoutCheck(db, input.draft);
+  // The stored check, not the one this intake made: a review may have decided since.
+  const check = (await db.prisma.stockCheck.findUnique({ where: { orderId_orderVersion: { orderId: input.orderId, orderVersion: input.version } } })) ?? input.check;
+  if (!check) return answersWithoutCheck(db, input.draft);
+  const lines = check.lines as unknown as StockCheckView['lines'];
+  if (check.reviewStatus === 'open' && lines.some(mayChangeOnReview)) {
+    throw new HubError('conflict', 'the order waits in the manual stock review: it is answered once the review decides (no answer promises more than the check)');
+  }
+  if (check.resolution === 'reject') return lineAnswers(input.draft, { lines: lines.map((l) => ({ ...l, status: 'unavailable' as const, allocated: '0' })) });
+  return lineAnswers(input.draft, { lines });
+}
+
+/**
+ * A line the manual review may still change: partly reserved, or missing for a product the hub
+ * knows (supply may come). A line whose SKU the catalogue does not know is rejected whatever the
+ * review says, as it would be alone; a confirmed line stands unless the review rejects the order.
+ */
+function mayChangeOnReview(line: StockCheckView['lines'][number]): boolean {
+  return line.status === 'partial' || (line.status === 'unavailable' && line.productId !== null);
 }
 
 /**
@@ -118,4 +154,31 @@ async function answersWithoutCheck(db: Database, draft: OrderDraft): Promise<Lin
   const known = new Set(skus.length > 0 ? (await db.prisma.product.findMany({ where: { sku: { in: skus } }, select: { sku: true } })).map((p) => p.sku) : []);
   if (known.size > 0) throw new HubError('conflict', 'the order has no stock check yet: it is answered once its stock is checked (no answer promises more than the check)');
   return products.map((l) => ({ lineNo: l.externalId!, status: 'rejected' as const }));
+}
+
+/**
+ * The syntax-level report on a whole payload (EDIFACT CONTRL, X12 997), once per payload: it is owed
+ * whether or not the payload made orders — a rejected interchange has none, and that is when the
+ * partner most needs to hear. Reading the payload again records nothing new.
+ */
+export async function reportPayloadSyntax(
+  db: Database,
+  format: AcknowledgementFormat,
+  payloadId: string,
+  /** Interchange control numbers (as compared: no leading zeros) for which the payload was refused as a duplicate. */
+  refused: { duplicateInterchanges: string[] } = { duplicateInterchanges: [] },
+): Promise<{ documentId: string; kind: string; created: boolean } | undefined> {
+  if (!format.syntaxReportKind || !format.syntaxReport) return undefined;
+  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } });
+  const kind = format.syntaxReportKind(payload.body, payload.channel.config);
+  if (!kind) return undefined;
+  const dedupKey = `${payloadId}|syntax`;
+  const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
+  if (existing) return { documentId: existing.id, kind, created: false };
+  const reference = await nextControlNumber(db);
+  const document = format.syntaxReport({ payloadBody: payload.body, reference, channelConfig: payload.channel.config, duplicateInterchanges: refused.duplicateInterchanges });
+  if (!document) return undefined;
+  const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, rawPayloadId: payloadId, dedupKey, ...document });
+  if (recorded.created) await format.deliver?.(payload.channel.config, document);
+  return { documentId: recorded.id, kind, created: recorded.created };
 }

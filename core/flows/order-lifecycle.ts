@@ -11,7 +11,7 @@ import { processPayload, type MappingLookup, type PayloadOutcome } from '../orde
 import { mappingInput } from '../orders/raw-archive-text.ts';
 import { queueStatusWriteBack } from '../outbound/status-writeback.ts';
 import { StockService, type StockCheckView } from '../stock/stock-service.ts';
-import { acknowledgeOrder, type AcknowledgementLookup } from './acknowledgement.ts';
+import { acknowledgeOrder, reportPayloadSyntax, type AcknowledgementLookup } from './acknowledgement.ts';
 import { OrderSteps, type StepName, type StepOutcome, type StepResult } from './order-steps.ts';
 import { applyStock, type StockAction } from './stock-step.ts';
 
@@ -94,7 +94,19 @@ export class OrderLifecycle {
   async intakePayload(payloadId: string): Promise<PayloadOutcome & { steps: IntakeSteps }> {
     if (!this.options.mappingFor) throw new HubError('internal', 'The order lifecycle was composed without mappings; it cannot read payloads.');
     const outcome = await processPayload(this.db, payloadId, this.options.mappingFor);
+    // The partner hears about the payload's syntax (CONTRL, 997) even when it made no order.
+    await this.reportSyntax(payloadId, outcome.refusedDuplicates ?? []);
     return { ...outcome, steps: await this.afterIntake(outcome) };
+  }
+
+  /** The channel's syntax-level report on a payload, when its channel asks for one (recorded once per payload). */
+  private async reportSyntax(payloadId: string, refusedDuplicates: { level: string; controlRef: string }[]): Promise<void> {
+    const lookup = this.options.acknowledgementFor;
+    if (!lookup) return;
+    const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: payloadId }, select: { channel: { select: { connectorType: true } } } });
+    const format = payload && lookup(payload.channel.connectorType);
+    const duplicateInterchanges = refusedDuplicates.filter((d) => d.level === 'interchange').map((d) => d.controlRef);
+    if (format) await reportPayloadSyntax(this.db, format, payloadId, { duplicateInterchanges });
   }
 
   /**

@@ -120,6 +120,24 @@ export interface MappingResult {
   errors: MappingError[];
   /** Records the mapping knowingly does not read (an invoice in an order channel): not errors, but ops see them. */
   skipped?: MappingSkip[];
+  /** What the mapping noticed without rejecting anything (EDI: UNZ count mismatch, unknown syntax id): kept on the payload. */
+  warnings?: string[];
+  /** EDI envelopes the payload carries: core flags a control number a partner already sent in another payload. */
+  interchanges?: InterchangeControls[];
+}
+
+/** The control numbers of one EDI interchange, as its sender numbered it. */
+export interface InterchangeControls {
+  syntax: 'edifact' | 'x12';
+  /** The partner: interchange sender (UNB S002 / ISA06), `qualifier:id` when qualified. */
+  sender: string;
+  recipient: string;
+  /** UNB 0020 / ISA13. */
+  controlRef: string;
+  /** UNG 0048 / GS06. */
+  groups: string[];
+  /** UNH 0062 / ST02: unique only inside their interchange or group, so not checked across payloads. */
+  messages: string[];
 }
 
 export interface MappingSkip {

@@ -2,8 +2,9 @@ import type { Database } from '../db/database.ts';
 import { mappingOptionsOf } from '../channels/reference-data.ts';
 import { HubError } from '../errors.ts';
 import type { ChannelMapping } from '../model/mapping.ts';
-import type { MappingError, MappingSkip, OrderDraft } from '../model/order.ts';
+import type { InterchangeControls, MappingError, MappingSkip, OrderDraft } from '../model/order.ts';
 import { ingestOrders, type IntakeResult } from './intake.ts';
+import { duplicatePolicyOf, findDuplicateControls, rememberControls, type DuplicateControl } from './interchange-controls.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
 import { mappingInput } from './raw-archive-text.ts';
 
@@ -16,6 +17,8 @@ export interface PayloadOutcome extends PayloadVerdict {
   errors: MappingError[];
   /** The drafts the mapping read (answers such as EDI acknowledgements are built from them). */
   drafts: OrderDraft[];
+  /** Control numbers already received in another payload, for which this one was refused (the channel rejects duplicates). */
+  refusedDuplicates?: DuplicateControl[];
 }
 
 const MAX_ERROR_TEXT = 4000;
@@ -28,7 +31,7 @@ const MAX_ERROR_TEXT = 4000;
 export async function processPayload(db: Database, payloadId: string, mappingFor: MappingLookup): Promise<PayloadOutcome> {
   const payload = await db.prisma.rawPayload.findUnique({
     where: { id: payloadId },
-    include: { channel: { select: { id: true, connectorType: true, mapping: true, syncState: true } } },
+    include: { channel: { select: { id: true, connectorType: true, mapping: true, syncState: true, config: true } } },
   });
   if (!payload) throw new HubError('not_found', `Raw payload ${payloadId} does not exist.`);
   const mapping = mappingFor(payload.channel.connectorType);
@@ -50,12 +53,26 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   let skipped: MappingSkip[] = [];
   let results: IntakeResult[] = [];
   let drafts: OrderDraft[] = [];
+  const warnings: string[] = [];
+  let interchanges: InterchangeControls[] = [];
+  let refusedDuplicates: DuplicateControl[] = [];
   try {
     const mapped = mapping.map(readable.input, mappingOptionsOf(payload.channel));
     errors = [...mapped.errors];
     skipped = mapped.skipped ?? [];
-    drafts = mapped.orders;
-    results = await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
+    warnings.push(...(mapped.warnings ?? []));
+    interchanges = mapped.interchanges ?? [];
+    // A control number the partner already sent in another payload: the channel says reject or warn.
+    const duplicates = await findDuplicateControls(db, { channelId: payload.channelId, payloadId, interchanges });
+    const refused = duplicates.length > 0 && duplicatePolicyOf(payload.channel.config) === 'reject';
+    if (refused) {
+      refusedDuplicates = duplicates;
+      errors.push(...duplicates.map((d) => ({ ref: d.ref, message: d.message })));
+    } else {
+      warnings.push(...duplicates.map((d) => d.message));
+    }
+    drafts = refused ? [] : mapped.orders;
+    results = refused ? [] : await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
   } catch (error) {
     if (error instanceof HubError || isMappingCrash(error)) {
       errors = [{ message: `mapping failed: ${(error as Error).message}` }];
@@ -74,9 +91,12 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     errorCode: errors.length === 0 ? undefined : 'invalid_data',
     error: notes.length === 0 ? undefined : describeErrors(notes),
     orderCount,
+    warnings,
   };
+  // Numbers of a payload that imported nothing are not kept: a corrected resend may reuse them.
+  if (verdict.status !== 'failed') await rememberControls(db, { channelId: payload.channelId, payloadId, interchanges });
   await recordPayloadVerdict(db, payloadId, verdict);
-  return { payloadId, ...verdict, results, errors, drafts };
+  return { payloadId, ...verdict, results, errors, drafts, refusedDuplicates };
 }
 
 function isMappingCrash(error: unknown): boolean {

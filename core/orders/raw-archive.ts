@@ -58,6 +58,8 @@ export interface PayloadVerdict {
   errorCode?: string | undefined;
   error?: string | undefined;
   orderCount: number;
+  /** Findings that rejected nothing (EDI envelope warnings, a duplicate control number when the channel only warns). */
+  warnings?: string[] | undefined;
 }
 
 export async function recordPayloadVerdict(db: Database, id: string, verdict: PayloadVerdict): Promise<void> {
@@ -68,6 +70,7 @@ export async function recordPayloadVerdict(db: Database, id: string, verdict: Pa
       errorCode: verdict.errorCode ?? null,
       error: verdict.error ?? null,
       orderCount: verdict.orderCount,
+      warnings: verdict.warnings ?? [],
       attempts: { increment: 1 },
       processedAt: new Date(),
     },

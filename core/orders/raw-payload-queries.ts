@@ -49,6 +49,8 @@ export interface RawPayloadSummary {
   errorCode: string | null;
   error: string | null;
   orderCount: number;
+  /** What the mapping noticed without rejecting anything (EDI envelope findings, a duplicate control number). */
+  warnings: string[];
   attempts: number;
   receivedCount: number;
   receivedAt: string;
@@ -79,6 +81,7 @@ const SUMMARY_FIELDS = {
   errorCode: true,
   error: true,
   orderCount: true,
+  warnings: true,
   attempts: true,
   receivedCount: true,
   receivedAt: true,
@@ -150,6 +153,7 @@ function toSummary(row: SummaryRow): RawPayloadSummary {
     errorCode: row.errorCode,
     error: row.error,
     orderCount: row.orderCount,
+    warnings: Array.isArray(row.warnings) ? row.warnings.map(String) : [],
     attempts: row.attempts,
     receivedCount: row.receivedCount,
     receivedAt: row.receivedAt.toISOString(),

@@ -706,6 +706,8 @@ export class StockService {
         where: { id: checkId },
         data: { reviewStatus: 'resolved', resolution: action, resolvedBy: by, resolvedAt: new Date(), note: [note, summary].filter(Boolean).join('; ') || null },
       });
+      // The channel's answer waited for this decision (core/flows/acknowledgement.ts): due at the next tick, not after its backoff.
+      await tx.$executeRawUnsafe(`UPDATE order_step SET next_attempt_at = updated_at WHERE order_id = $1 AND step = 'acknowledgement' AND outcome = 'failed'`, found.orderId);
       return checkView(updated);
     });
   }

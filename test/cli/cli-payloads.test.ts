@@ -102,6 +102,13 @@ describe('hub channels list and hub payloads after failed, partial and good sync
     expect(parsed.stdout).toMatch(/^Status: +parsed$/m);
     expect(parsed.stdout).toMatch(/^Orders: +1$/m);
     expect(parsed.stdout).not.toMatch(/^Error:/m);
+    expect(parsed.stdout).not.toMatch(/^Warning:/m);
+
+    // What the mapping noticed without rejecting anything (EDI envelope findings), one line each.
+    await t.db.prisma.rawPayload.update({ where: { id: good.id }, data: { warnings: ['interchange IC13: UNZ says "3" messages, the interchange holds 1', 'interchange IC13: unknown syntax identifier UNOL'] } });
+    const warned = await hub(t.url!, 'payloads', 'show', good.id);
+    expect(warned.stdout).toMatch(/^Warning: +interchange IC13: UNZ says "3" messages, the interchange holds 1$/m);
+    expect(warned.stdout).toMatch(/^Warning: +interchange IC13: unknown syntax identifier UNOL$/m);
 
     // A body that is not text: its encoding says so and the start of its bytes shows in hex.
     const gzip = await archivePayload(t.db, { channelId: ids.good, kind: 'upload', source: 'orders.edi.gz', body: gzipSync('UNA:+.? \'') });

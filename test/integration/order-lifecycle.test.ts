@@ -401,5 +401,62 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       await flow.retryDue();
       expect(await waiting.acks()).toEqual(['BAK*00*AC', 'ACK*IA*120', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0']);
     });
+
+    it('answers an order waiting in the manual stock review only after the review, never more than stays reserved', async () => {
+      const flow = new OrderLifecycle(t.db, { clock: clock.now, mappingFor: createRegistry().mappingFor, acknowledgementFor: (type) => (type === 'edi' ? ediAcknowledgements : undefined) });
+      const base = (await readFile(new URL('../fixtures/edi/x12/node-x12-850.edi', import.meta.url))).toString('utf8');
+      await createLab('REV');
+      // Line 1 (120 ordered) becomes a product of its own with 50 on hand; the other lines stay unknown SKUs.
+      await new StockService(t.db).load({
+        products: [{ sku: 'REVIEW-1', name: 'Reviewed widget' }, { sku: 'REVIEW-2', name: 'Sold-out widget' }],
+        levels: [{ sku: 'REVIEW-1', warehouse: 'MAIN', onHand: '50' }, { sku: 'REVIEW-2', warehouse: 'MAIN', onHand: '0' }],
+      });
+      async function send(poNumber: string, sku: string, change: (body: string) => string = (b) => b) {
+        const body = change(base.replace('BEG*00*SA*08292233294', `BEG*00*SA*${poNumber}`).replace('VN*AB3542', `VN*${sku}`));
+        const payload = await archivePayload(t.db, { channelId: edi, kind: 'upload', source: `${poNumber}.edi`, contentType: 'application/edi-x12', body });
+        const orderId = (await flow.intakePayload(payload.id)).results[0]!.orderId!;
+        const acks = async () => {
+          const docs = await t.db.prisma.outboundDocument.findMany({ where: { orderId } });
+          return docs.flatMap((d) => d.body.split('\n').filter((l) => l.startsWith('ACK*') || l.startsWith('BAK*')).map((l) => l.split('*').slice(0, 3).join('*').replace(/~$/, '')));
+        };
+        const check = await t.db.prisma.stockCheck.findFirstOrThrow({ where: { orderId }, orderBy: { orderVersion: 'desc' } });
+        return { orderId, acks, check };
+      }
+
+      const partly = await send('REVIEW-A', 'REVIEW-1');
+      expect(partly.check).toMatchObject({ result: 'partial', reviewStatus: 'open' });
+      expect(await partly.acks()).toEqual([]);
+      const waiting = (await getOrder(t.db, partly.orderId)).lifecycle.find((s) => s.step === 'acknowledgement')!;
+      expect(waiting).toMatchObject({ outcome: 'failed', error: expect.stringContaining('waits in the manual stock review') });
+      // Still open: the tick leaves it unanswered.
+      clock.advance(10 * MINUTE);
+      await flow.retryDue();
+      expect(await partly.acks()).toEqual([]);
+      // The manager keeps what is reserved: answered at the next tick, line 1 changed to the 50 reserved.
+      await flow.stock.resolveReview(partly.check.id, 'confirm_partially', 'manager');
+      await flow.retryDue();
+      expect(await partly.acks()).toEqual(['BAK*00*AC', 'ACK*IC*50', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0', 'ACK*IR*0']);
+
+      // Rejected on review: every line is answered rejected.
+      const none = await send('REVIEW-B', 'REVIEW-2');
+      expect(none.check).toMatchObject({ result: 'unavailable', reviewStatus: 'open' });
+      expect(await none.acks()).toEqual([]);
+      await flow.stock.resolveReview(none.check.id, 'reject', 'manager');
+      await flow.retryDue();
+      expect(await none.acks()).toEqual(['BAK*00*RJ']);
+
+      // Replaced (BEG 05) while version 1 waits in review: version 1 is never answered, only version 2 after its review.
+      const v1 = await send('REVIEW-C', 'REVIEW-2');
+      const v2 = await send('REVIEW-C', 'REVIEW-2', (b) => b.replace('BEG*00*SA*REVIEW-C', 'BEG*05*SA*REVIEW-C').replace('PO1*1*120*', 'PO1*1*60*'));
+      expect(v2.orderId).toBe(v1.orderId);
+      clock.advance(10 * MINUTE);
+      await flow.retryDue();
+      expect(await v1.acks()).toEqual([]);
+      const v1Step = (await getOrder(t.db, v1.orderId)).lifecycle.find((s) => s.step === 'acknowledgement' && s.key.endsWith('|v1'))!;
+      expect(v1Step).toMatchObject({ outcome: 'skipped' });
+      await flow.stock.resolveReview(v2.check.id, 'reject', 'manager');
+      await flow.retryDue();
+      expect(await v2.acks()).toEqual(['BAK*00*RJ']);
+    });
   });
 }

@@ -25,6 +25,11 @@ const records = {
     id: '00000000-0000-4000-8000-000000000003', channelId: '00000000-0000-4000-8000-000000000001', kind: 'webhook', source: 'order.updated',
     contentType: 'application/json', body: new Uint8Array([0x7b, 0x00, 0xff, 0x7d]), encoding: 'binary', hash: 'abc', receivedAt: at, lastReceivedAt: at, receivedCount: 2, status: 'partial',
     errorCode: 'invalid_data', error: 'line 2: no sku', orderCount: 9, attempts: 3, processedAt: at,
+    warnings: ['interchange 7: UNZ says "3" messages, the interchange holds 1'],
+  },
+  InterchangeControl: {
+    channelId: '00000000-0000-4000-8000-000000000001', syntax: 'x12', sender: 'SENDER1:ZZ', level: 'group', controlRef: '42',
+    rawPayloadId: '00000000-0000-4000-8000-000000000003', receivedAt: at,
   },
   Order: {
     id: '00000000-0000-4000-8000-000000000004', channelId: '00000000-0000-4000-8000-000000000001', externalId: 'E-1', number: 'N-1',
@@ -195,6 +200,7 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   Quote: Prisma.QuoteScalarFieldEnum,
   QuoteVersion: Prisma.QuoteVersionScalarFieldEnum,
   OutboundDocument: Prisma.OutboundDocumentScalarFieldEnum,
+  InterchangeControl: Prisma.InterchangeControlScalarFieldEnum,
   ChannelStatusUpdate: Prisma.ChannelStatusUpdateScalarFieldEnum,
   Region: Prisma.RegionScalarFieldEnum,
   Product: Prisma.ProductScalarFieldEnum,
@@ -252,6 +258,7 @@ describe('schema.prisma and the migrations', () => {
         await p.quote.update({ where: { id: records.Quote.id }, data: { orderId: records.Quote.orderId, updatedAt: at } });
         await p.quoteVersion.create({ data: records.QuoteVersion });
         await p.outboundDocument.create({ data: records.OutboundDocument });
+        await p.interchangeControl.create({ data: records.InterchangeControl });
         await p.channelStatusUpdate.create({ data: { ...records.ChannelStatusUpdate, history: [...records.ChannelStatusUpdate.history] } });
         await p.orderLine.create({ data: records.OrderLine });
         await p.orderRefund.create({ data: { ...records.OrderRefund, lines: [...records.OrderRefund.lines] } });
@@ -295,6 +302,9 @@ describe('schema.prisma and the migrations', () => {
           Quote: await p.quote.findUniqueOrThrow({ where: { id: records.Quote.id } }),
           QuoteVersion: await p.quoteVersion.findUniqueOrThrow({ where: { id: records.QuoteVersion.id } }),
           OutboundDocument: await p.outboundDocument.findUniqueOrThrow({ where: { id: records.OutboundDocument.id } }),
+          InterchangeControl: await p.interchangeControl.findUniqueOrThrow({
+            where: { channelId_syntax_sender_level_controlRef: { channelId: records.InterchangeControl.channelId, syntax: 'x12', sender: 'SENDER1:ZZ', level: 'group', controlRef: '42' } },
+          }),
           ChannelStatusUpdate: await p.channelStatusUpdate.findUniqueOrThrow({ where: { id: records.ChannelStatusUpdate.id } }),
           Region: await p.region.findUniqueOrThrow({ where: { id: records.Region.id } }),
           Product: await p.product.findUniqueOrThrow({ where: { id: records.Product.id } }),

@@ -298,3 +298,19 @@ describe('when an interchange carries messages that are not orders', () => {
     expect(result.skipped).toEqual([{ ref: 'message M2', reason: 'INVOIC is not an order message (this channel reads ORDERS)' }]);
   });
 });
+
+describe('edifact ORDERS delivery schedule and tax (generated message)', () => {
+  const message = (lines: string[]): string => {
+    const body = ["UNH+1+ORDERS:D:96A:UN:EAN008'", "BGM+220+SCH-1+9'", "DTM+137:20240301:102'", "NAD+BY+4012345000009::9'", "CUX+2:EUR:9'", "TAX+7+VAT+++:::20+S'", ...lines, "UNS+S'"];
+    return `UNB+UNOC:3+4012345000009:14+4098765000010:14+240301:1200+S1'${body.join('')}UNT+${body.length + 1}+1'UNZ+1+S1'`;
+  };
+
+  it('keeps split deliveries (QTY+11 + DTM, and SCC groups) with the quantity as their sum, and the line TAX rate and amount', () => {
+    const order = single(message([
+      "LIN+1++4000862141404:EN'", "QTY+21:10'", "QTY+11:6'", "DTM+2:20240310:102'", "QTY+11:4'", "DTM+2:20240317:102'", "PRI+AAA:2'", "MOA+203:20'", "TAX+7+VAT+++:::7+S'", "MOA+124:1.40'",
+      "LIN+2++4000862141411:EN'", "PRI+AAA:3'", "SCC+1'", "QTY+21:5:PCE'", "DTM+2:20240310:102'", "SCC+1'", "QTY+21:7:PCE'", "DTM+2:20240401:102'",
+    ]));
+    expect(order.lines[0]).toMatchObject({ quantity: '10', tax: '1.4', attributes: { taxRate: '7', taxAmount: '1.4', deliveries: [{ quantity: '6', date: '2024-03-10' }, { quantity: '4', date: '2024-03-17' }] } });
+    expect(order.lines[1]).toMatchObject({ quantity: '12', total: '36', attributes: { unit: 'PCE', taxRate: '20', deliveries: [{ quantity: '5', unit: 'PCE', date: '2024-03-10' }, { quantity: '7', unit: 'PCE', date: '2024-04-01' }] } });
+  });
+});

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import type { OrderDraft } from '../../core/model/order.ts';
-import { edifactMapping, buildOrdrsp, ordrspOrderFromDraft, parseEdifact, tokenize, OrdrspBuildError, type OrdrspOrder } from '../../mappings/edi/edifact/index.ts';
+import { edifactMapping, buildOrdrsp, ordrspOrderFromDraft, ordrspDirectory, unitForDirectory, parseEdifact, tokenize, OrdrspBuildError, type OrdrspOrder } from '../../mappings/edi/edifact/index.ts';
+import { decodeEdiBytes } from '../../lib/edi-text.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/edi/edifact/${name}`, import.meta.url), 'utf8');
 const draftOf = (name: string, options: Record<string, unknown> = {}): OrderDraft => edifactMapping.map({ kind: 'upload', body: fixture(name) }, options).orders[0] as OrderDraft;
@@ -119,5 +120,37 @@ describe('edifact ORDRSP envelope', () => {
     const text = buildOrdrsp({ ...order, syntaxId: 'XXXX' }, { controlRef: 'R9', preparedAt: at });
     expect(text).toContain("UNB+UNOC:3+");
     expect(text).not.toContain('XXXX');
+  });
+});
+
+describe('edifact ORDRSP directory', () => {
+  // php-edifact's example_order_ok.edi (excerpt): ORDERS:D:01B:UN:EAN010 with the D.01B unit code GBND (4 characters).
+  const d01b = (): OrdrspOrder => {
+    const body = decodeEdiBytes(readFileSync(new URL('../fixtures/edi/edifact/php-edifact-order-excerpt-latin1.edi', import.meta.url))).text;
+    return ordrspOrderFromDraft(edifactMapping.map({ kind: 'upload', body }, {}).orders[0] as OrderDraft) as OrdrspOrder;
+  };
+
+  it('answers a D.01B order in D.01B (EANCOM 2002 ORDRSP EAN009) and keeps its D.01B unit codes', () => {
+    const text = buildOrdrsp(d01b(), { controlRef: 'R1', preparedAt: at });
+    const [interchange] = parseEdifact(text);
+    expect(interchange!.messages[0]!.identifier).toBe('ORDRSP:D:01B:UN:EAN009');
+    expect(interchange!.messages[0]!.errors).toEqual([]);
+    expect(text).toContain("QTY+21:2:GBND'");
+  });
+
+  it('answers a D.96A order in D.96A (EAN005), where a unit longer than 3 characters is mapped or left out', () => {
+    const order = { ...d01b(), directory: { version: 'D', release: '96A', agency: 'UN', associationCode: 'EAN008' } };
+    order.lines = order.lines.map((l, i) => (i === 1 ? { ...l, unit: 'PIECE' } : l));
+    const text = buildOrdrsp(order, { controlRef: 'R1', preparedAt: at });
+    const segments = tokenize(text).segments;
+    expect(segments.find((s) => s.tag === 'UNH')!.elements[1]).toEqual(['ORDRSP', 'D', '96A', 'UN', 'EAN005']);
+    const units = segments.filter((s) => s.tag === 'QTY').map((s) => s.elements[0]![2]);
+    expect(units).toEqual([undefined, 'PCE', undefined, 'STK', 'STK']);
+  });
+
+  it('answers a plain UN/EDIFACT order (no EAN association code) without one', () => {
+    expect(ordrspDirectory({ directory: { version: 'D', release: '97A', agency: 'UN' } })).toEqual(['ORDRSP', 'D', '97A', 'UN']);
+    expect(unitForDirectory('GBND', '01B')).toBe('GBND');
+    expect(unitForDirectory('GBND', '96A')).toBeUndefined();
   });
 });

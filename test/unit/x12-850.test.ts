@@ -349,3 +349,26 @@ describe('x12 850 mapping', () => {
   });
 });
 
+
+describe('x12 850 delivery schedule and tax', () => {
+  it("keeps the EdiFabric sample's SCH schedule on the line (PO102 stays the quantity)", () => {
+    const order = map(fixture('edifabric-purchase-orders.txt')).orders[0]!;
+    expect(order.lines[0]).toMatchObject({ quantity: '25', attributes: { deliveries: [{ quantity: '25', unit: 'EA', date: '2017-06-15', dateQualifier: '106' }] } });
+  });
+
+  it('keeps two SCH deliveries and the line TXI rate and amount (generated 850)', () => {
+    const segments = [
+      'ST*850*0001', 'BEG*00*SA*PO-SCH**20240301', 'TXI*ST**6.25',
+      'PO1*1*10*EA*2.5**VN*A-1', 'SCH*6*EA***002*20240310', 'SCH*4*EA***002*20240317', 'TXI*VA*2.5*10',
+      'PO1*2*1*EA*4**VN*A-2', 'CTT*2',
+    ];
+    const body = [
+      'ISA*00*          *00*          *ZZ*BUYER          *ZZ*SELLER         *240301*1200*U*00401*000000001*0*P*>',
+      'GS*PO*BUYER*SELLER*20240301*1200*1*X*004010', ...segments, `SE*${segments.length + 1}*0001`, 'GE*1*1', 'IEA*1*000000001',
+    ].join('~\n') + '~\n';
+    const order = single(body);
+    expect(order.lines[0]).toMatchObject({ quantity: '10', tax: '2.5', attributes: { taxRate: '10', deliveries: [{ quantity: '6', date: '2024-03-10' }, { quantity: '4', date: '2024-03-17' }] } });
+    expect(order.lines[1]).toMatchObject({ tax: '0', attributes: { taxRate: '6.25' } });
+    expect(order.totals).toMatchObject({ tax: '2.5', total: '31.5' });
+  });
+});

@@ -26,12 +26,14 @@ export {
   recordInterchangeWarnings,
 } from './orders.ts';
 export type { EdifactMappingOptions, EdifactOrder, EdifactOrderLine, EdifactParty } from './orders.ts';
-export { buildOrdrsp, ordrspOrderFromDraft, OrdrspBuildError } from './ordrsp.ts';
+export { buildOrdrsp, ordrspOrderFromDraft, ordrspDirectory, unitForDirectory, OrdrspBuildError } from './ordrsp.ts';
 export type { OrdrspOrder, OrdrspOrderLine, OrdrspLineResult, OrdrspOptions } from './ordrsp.ts';
 
 /** What one interchange contributed while it streamed past. */
 interface InterchangeTally {
   messages: number;
+  /** UNH references, reported with the interchange's control numbers. */
+  refs: string[];
   /** Rejected messages, in message order. */
   errors: MappingError[];
   /** Index in `result.orders` of the interchange's first draft (its drafts are contiguous). */
@@ -57,7 +59,7 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
     const tallyOf = (interchange: Interchange): InterchangeTally => {
       let tally = tallies.get(interchange);
       if (!tally) {
-        tally = { messages: 0, errors: [], firstOrder: result.orders.length };
+        tally = { messages: 0, refs: [], errors: [], firstOrder: result.orders.length };
         tallies.set(interchange, tally);
       }
       return tally;
@@ -67,6 +69,7 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
       onMessage(message, interchange) {
         const tally = tallyOf(interchange);
         tally.messages++;
+        if (message.ref) tally.refs.push(message.ref);
         const ref = `message ${message.ref || '?'}`;
         if (message.type && message.type !== 'ORDERS') {
           // Partners send invoices and despatch advices down the same line: not an order, not an error.
@@ -93,6 +96,19 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
     if (interchanges.length === 0) result.errors.push({ message: 'body holds no EDIFACT segments' });
     for (const interchange of interchanges) {
       const iref = `interchange ${interchange.header?.controlRef || '?'}`;
+      // Envelope findings belong to the payload too: one whose orders all failed still shows them.
+      for (const w of interchange.warnings) (result.warnings ??= []).push(`${iref}: ${w.message}`);
+      const header = interchange.header;
+      if (header?.controlRef && header.sender.id) {
+        (result.interchanges ??= []).push({
+          syntax: 'edifact',
+          sender: partyText(header.sender),
+          recipient: partyText(header.recipient),
+          controlRef: header.controlRef,
+          groups: interchange.groups.map((g) => g.ref).filter((r) => r !== ''),
+          messages: tallies.get(interchange)?.refs ?? [],
+        });
+      }
       for (const e of interchange.errors) result.errors.push({ ref: iref, message: e.message });
       const tally = tallies.get(interchange);
       if (!tally && interchange.errors.length === 0) result.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
@@ -104,7 +120,13 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
   return result;
 }
 
+function partyText(party: { id: string; qualifier?: string }): string {
+  return party.qualifier ? `${party.id}:${party.qualifier}` : party.id;
+}
+
 export const edifactMapping: ChannelMapping<EdifactMappingOptions> = {
   optionsSchema: EdifactMappingOptionsSchema,
   map: mapEdifactPayload,
 };
+export { buildContrl } from './contrl.ts';
+export type { ContrlOptions } from './contrl.ts';

@@ -61,6 +61,8 @@ export interface EdifactIssue {
   severity: 'error' | 'warning';
   message: string;
   position?: SegmentPosition;
+  /** ISO 9735 syntax error code (0085) a CONTRL reports it with, when one fits: 13 missing, 28 references do not match, 29 count mismatch, 33 outside a message. */
+  syntaxError?: string;
 }
 
 export interface EdifactMessage {
@@ -130,8 +132,10 @@ export function envelopeDateTime(date: string, time: string): string | undefined
   return d.toISOString();
 }
 
-function issue(severity: EdifactIssue['severity'], message: string, position?: SegmentPosition): EdifactIssue {
-  return position ? { severity, message, position: { number: position.number, tag: position.tag, offset: position.offset, line: position.line, column: position.column } } : { severity, message };
+function issue(severity: EdifactIssue['severity'], message: string, position?: SegmentPosition, syntaxError?: string): EdifactIssue {
+  const out: EdifactIssue = position ? { severity, message, position: { number: position.number, tag: position.tag, offset: position.offset, line: position.line, column: position.column } } : { severity, message };
+  if (syntaxError) out.syntaxError = syntaxError;
+  return out;
 }
 
 function positionOf(s: Segment): SegmentPosition {
@@ -201,7 +205,7 @@ export class InterchangeAssembler {
   private closeMessage(reason: string | undefined, at: Segment | undefined): void {
     const message = this.message;
     if (!message) return;
-    if (reason) message.errors.push(issue('error', `message ${message.ref}: ${reason}`, at));
+    if (reason) message.errors.push(issue('error', `message ${message.ref}: ${reason}`, at, '13'));
     const interchange = this.messageInterchange;
     this.message = undefined;
     this.messageInterchange = undefined;
@@ -237,7 +241,7 @@ export class InterchangeAssembler {
       return;
     }
     const interchange = this.ensureInterchange(segment);
-    interchange.errors.push(issue('error', segment.issue ?? `${describePosition(segment)} is outside any message (no open UNH)`, segment));
+    interchange.errors.push(issue('error', segment.issue ?? `${describePosition(segment)} is outside any message (no open UNH)`, segment, segment.issue ? undefined : '33'));
   }
 
   private unb(segment: Segment): void {
@@ -264,8 +268,8 @@ export class InterchangeAssembler {
     }
     interchange.header = header;
     if (segment.issue) interchange.errors.push(issue('error', segment.issue, segment));
-    if (!header.controlRef) interchange.errors.push(issue('error', `UNB has no interchange control reference (${describePosition(segment)})`, segment));
-    if (!header.sender.id) interchange.errors.push(issue('error', `UNB has no sender identification (${describePosition(segment)})`, segment));
+    if (!header.controlRef) interchange.errors.push(issue('error', `UNB has no interchange control reference (${describePosition(segment)})`, segment, '13'));
+    if (!header.sender.id) interchange.errors.push(issue('error', `UNB has no sender identification (${describePosition(segment)})`, segment, '13'));
     if (syntaxId && !KNOWN_SYNTAX_IDS.has(syntaxId)) interchange.warnings.push(issue('warning', `unknown syntax identifier ${syntaxId} (${describePosition(segment)})`, segment));
   }
 
@@ -317,7 +321,7 @@ export class InterchangeAssembler {
       this.group.messageCount++;
     }
     if (segment.issue) message.errors.push(issue('error', `message ${message.ref}: ${segment.issue}`, segment));
-    if (!message.ref) message.errors.push(issue('error', `message without reference: UNH has no message reference number (${describePosition(segment)})`, segment));
+    if (!message.ref) message.errors.push(issue('error', `message without reference: UNH has no message reference number (${describePosition(segment)})`, segment, '13'));
     if (this.keepMessages) interchange.messages.push(message);
     this.messageCount++;
     this.message = message;
@@ -328,7 +332,7 @@ export class InterchangeAssembler {
     const message = this.message;
     if (!message) {
       const interchange = this.ensureInterchange(segment);
-      interchange.errors.push(issue('error', `UNT without UNH (${describePosition(segment)})`, segment));
+      interchange.errors.push(issue('error', `UNT without UNH (${describePosition(segment)})`, segment, '33'));
       return;
     }
     message.segments.push(segment);
@@ -336,11 +340,11 @@ export class InterchangeAssembler {
     const declared = component(segment, 0, 0);
     const counted = message.segments.length;
     if (declared !== String(counted) && Number(declared) !== counted) {
-      message.errors.push(issue('error', `message ${message.ref}: UNT segment count ${JSON.stringify(declared)} does not match the ${counted} segments from UNH to UNT (${describePosition(segment)})`, segment));
+      message.errors.push(issue('error', `message ${message.ref}: UNT segment count ${JSON.stringify(declared)} does not match the ${counted} segments from UNH to UNT (${describePosition(segment)})`, segment, '29'));
     }
     const ref = component(segment, 1, 0);
     if (ref !== message.ref) {
-      message.errors.push(issue('error', `message ${message.ref}: UNT reference ${JSON.stringify(ref)} does not match UNH reference ${JSON.stringify(message.ref)} (${describePosition(segment)})`, segment));
+      message.errors.push(issue('error', `message ${message.ref}: UNT reference ${JSON.stringify(ref)} does not match UNH reference ${JSON.stringify(message.ref)} (${describePosition(segment)})`, segment, '28'));
     }
     this.closeMessage(undefined, segment);
   }

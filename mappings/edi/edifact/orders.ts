@@ -127,6 +127,10 @@ export interface EdifactOrderLine {
   amounts: Record<string, string>;
   taxRate?: string;
   taxCategory?: string;
+  /** Split delivery: one entry per QTY+11, or per QTY after an SCC (schedule), with the DTM that follows it. */
+  deliveries: Array<{ quantity: string; unit?: string; date?: string; dateQualifier?: string; endDate?: string }>;
+  /** An SCC was read: later QTY segments of the line are its schedule, not its ordered quantity. */
+  scheduled?: boolean;
   references: Record<string, string>;
   dates: EdifactDate[];
   notes: string[];
@@ -154,6 +158,9 @@ export interface EdifactOrder {
   amounts: Record<string, string>;
   notes: string[];
   controlTotals: Record<string, string>;
+  /** Header TAX (before the first LIN): the rate of every line without its own TAX. */
+  taxRate?: string;
+  taxCategory?: string;
   decimalMark: string;
 }
 
@@ -352,6 +359,12 @@ export function readOrdersMessage(message: EdifactMessage, interchange: Intercha
       }
       case 'DTM': {
         const date = readDtm(segment);
+        const delivery = line?.deliveries[line.deliveries.length - 1];
+        if (delivery && !delivery.date && date.date) {
+          delivery.date = date.date;
+          delivery.dateQualifier = date.qualifier;
+          if (date.endDate) delivery.endDate = date.endDate;
+        }
         if (line) line.dates.push(date);
         else if (!party) order.dates.push(date);
         break;
@@ -391,7 +404,7 @@ export function readOrdersMessage(message: EdifactMessage, interchange: Intercha
       case 'LIN': {
         const lineNo = component(segment, 0, 0).trim();
         if (!lineNo) throw new OrdersError('LIN has no line item number', segment);
-        line = { lineNo, itemIds: [], descriptions: [], quantities: {}, amounts: {}, references: {}, dates: [], notes: [], position: position(segment) };
+        line = { lineNo, itemIds: [], descriptions: [], quantities: {}, amounts: {}, deliveries: [], references: {}, dates: [], notes: [], position: position(segment) };
         const action = component(segment, 1, 0);
         if (action) line.actionCode = action;
         const id = component(segment, 2, 0).trim();
@@ -420,6 +433,10 @@ export function readOrdersMessage(message: EdifactMessage, interchange: Intercha
         const qualifier = component(segment, 0, 0);
         const value = number(component(segment, 0, 1), `QTY+${qualifier} quantity`, segment, decimalMark);
         const unit = component(segment, 0, 2);
+        if (qualifier === '11' || line.scheduled) {
+          line.deliveries.push(unit ? { quantity: value, unit } : { quantity: value });
+          break;
+        }
         line.quantities[qualifier] = unit ? { value, unit } : { value };
         if (qualifier === '21' || (line.quantity === undefined && !line.quantities['21'])) {
           line.quantity = value;
@@ -442,12 +459,17 @@ export function readOrdersMessage(message: EdifactMessage, interchange: Intercha
         else order.amounts[qualifier] = value;
         break;
       }
+      case 'SCC': {
+        if (line) line.scheduled = true;
+        break;
+      }
       case 'TAX': {
-        if (!line) break;
+        if (summary) break;
+        const target = line ?? order;
         const rateRaw = component(segment, 4, 3);
-        if (rateRaw) line.taxRate = number(rateRaw, 'TAX rate', segment, decimalMark);
+        if (rateRaw) target.taxRate = number(rateRaw, 'TAX rate', segment, decimalMark);
         const category = component(segment, 5, 0);
-        if (category) line.taxCategory = category;
+        if (category) target.taxCategory = category;
         break;
       }
       case 'UNS': {
@@ -462,6 +484,16 @@ export function readOrdersMessage(message: EdifactMessage, interchange: Intercha
       default:
         break;
     }
+  }
+  for (const l of order.lines) {
+    // Split deliveries without a line total: the line orders what the schedule adds up to.
+    if (l.deliveries.length > 0 && !l.quantities['21']) {
+      l.quantity = formatDecimal(l.deliveries.reduce((sum, d) => sum.plus(d.quantity), new Money(0)));
+      const units = new Set(l.deliveries.map((d) => d.unit));
+      const [unit] = units;
+      if (units.size === 1 && unit) l.unit = unit;
+    }
+    delete l.scheduled;
   }
   if (!bgm) throw new OrdersError(`message ${message.ref} has no BGM segment`, unh);
   if (!order.documentNumber) throw new OrdersError('BGM has no document number', bgm);
@@ -527,7 +559,7 @@ function unitPriceOf(p: Price | undefined): MoneyValue | undefined {
   return p.basis ? value.dividedBy(p.basis) : value;
 }
 
-function lineDraft(line: EdifactOrderLine, productMap: Record<string, unknown> | undefined): OrderLineDraft {
+function lineDraft(line: EdifactOrderLine, productMap: Record<string, unknown> | undefined, headerTax: { rate?: string | undefined; category?: string | undefined } = {}): OrderLineDraft {
   if (line.quantity === undefined) throw new OrdersError(`line ${line.lineNo} has no QTY`, line.position);
   const quantity = new Money(line.quantity);
   const net = unitPriceOf(line.netPrice);
@@ -555,8 +587,12 @@ function lineDraft(line: EdifactOrderLine, productMap: Record<string, unknown> |
   if (line.netPrice) attributes.netPrice = line.netPrice;
   if (line.grossPrice) attributes.grossPrice = line.grossPrice;
   if (!line.netPrice && !line.grossPrice && lineAmount === undefined) attributes.priceMissing = true;
-  if (line.taxRate) attributes.taxRate = line.taxRate;
-  if (line.taxCategory) attributes.taxCategory = line.taxCategory;
+  const taxRate = line.taxRate ?? headerTax.rate;
+  if (taxRate) attributes.taxRate = taxRate;
+  const taxCategory = line.taxCategory ?? headerTax.category;
+  if (taxCategory) attributes.taxCategory = taxCategory;
+  if (line.amounts['124'] !== undefined) attributes.taxAmount = line.amounts['124'];
+  if (line.deliveries.length > 0) attributes.deliveries = line.deliveries;
   if (line.descriptions.length > 0) attributes.descriptions = line.descriptions;
   if (Object.keys(line.references).length > 0) attributes.references = line.references;
   if (line.dates.length > 0) attributes.dates = line.dates;
@@ -679,7 +715,7 @@ export function orderDraftFrom(order: EdifactOrder, options: EdifactMappingOptio
   const placedAt = documentDate?.instant ?? (documentDate?.date ? `${documentDate.date}T00:00:00.000Z` : order.interchange.preparedAt);
   if (!placedAt) throw new OrdersError('no document date: neither DTM+137 nor a readable UNB date');
 
-  const lines = order.lines.map((l) => lineDraft(l, productMap));
+  const lines = order.lines.map((l) => lineDraft(l, productMap, { rate: order.taxRate, category: order.taxCategory }));
   if (lines.length === 0 && !['1', '3'].includes(order.messageFunction)) throw new OrdersError(`order ${order.documentNumber} has no LIN line items`);
 
   const linesTotal = lines.reduce((sum, l) => sum.plus(l.total), new Money(0));

@@ -1,5 +1,7 @@
 /**
- * ORDRSP (D.96A EANCOM) answering one ORDERS: BGM+231, RFF+ON to the order, one LIN per ordered line
+ * ORDRSP answering one ORDERS, in the ORDERS' own directory (D.96A, D.01B, …: UNH version, release and
+ * agency copied; the EANCOM association code is the ORDRSP one of the same EANCOM edition, EAN005 for
+ * D.96A, EAN009 for D.01B, none for a non-EANCOM order): BGM+231, RFF+ON to the order, one LIN per ordered line
  * with action code 5 accepted / 3 changed (QTY = the new quantity) / 7 not accepted, UNS/CNT, and a
  * UNB/UNZ envelope with sender and recipient swapped. All data is release-escaped; UNT and UNZ
  * counts are computed from what is written.
@@ -37,6 +39,8 @@ export interface OrdrspOrder {
   supplier?: string;
   delivery?: string;
   currency?: string;
+  /** The ORDERS' UNH directory; the response is written in it. Default D.96A UN (EANCOM 1997). */
+  directory?: { version: string; release: string; agency: string; associationCode?: string | undefined };
   lines: OrdrspOrderLine[];
 }
 
@@ -68,11 +72,40 @@ export interface OrdrspOptions {
   una?: boolean;
   /** Written after each terminator (e.g. '\n' for readability); default ''. */
   lineBreak?: string;
-  /** UNH association assigned code; default EAN005 (EANCOM 1997 ORDRSP). */
+  /** UNH association assigned code; default the EANCOM ORDRSP code of the order's directory (see `ordrspDirectory`). */
   associationCode?: string;
 }
 
 export class OrdrspBuildError extends Error {}
+
+/**
+ * The EANCOM ORDRSP subset of each directory an EANCOM ORDERS comes in (EANCOM 1997 = D.96A, ORDRSP
+ * EAN005; EANCOM 2002 = D.01B, ORDRSP EAN009). An ORDERS without an EAN association code is plain
+ * UN/EDIFACT: its ORDRSP carries none either.
+ */
+const EANCOM_ORDRSP: Readonly<Record<string, string>> = { '96A': 'EAN005', '01B': 'EAN009' };
+
+/** The UNH S009 of the response: the order's directory, or D.96A EANCOM when it is not known. */
+export function ordrspDirectory(order: Pick<OrdrspOrder, 'directory'>): string[] {
+  const dir = order.directory;
+  if (!dir?.release) return ['ORDRSP', 'D', '96A', 'UN', 'EAN005'];
+  const eancom = dir.associationCode?.startsWith('EAN') ? EANCOM_ORDRSP[dir.release] : undefined;
+  return ['ORDRSP', dir.version || 'D', dir.release, dir.agency || 'UN', ...(eancom ? [eancom] : [])];
+}
+
+/**
+ * Directories before D.99B define the measure unit qualifier (6411) as an..3; later ones an..8
+ * (D.01B carries `GBND`, `PIECE` …). A longer unit in an older directory is made valid: a known
+ * synonym becomes its UN/ECE Recommendation 20 code, anything else is left out (the quantity is then in
+ * the trade item's own unit, which is what the order line's GTIN names).
+ */
+const SHORT_UNIT_RELEASES = new Set(['93A', '96A', '97A']);
+const UNIT_SYNONYMS: Readonly<Record<string, string>> = { PIECE: 'PCE', PIECES: 'PCE', STUECK: 'PCE', STCK: 'PCE', EACH: 'EA', KILO: 'KGM', LITER: 'LTR', LITRE: 'LTR', METER: 'MTR', METRE: 'MTR' };
+
+export function unitForDirectory(unit: string | undefined, release: string): string | undefined {
+  if (!unit || !SHORT_UNIT_RELEASES.has(release) || unit.length <= 3) return unit;
+  return UNIT_SYNONYMS[unit.toUpperCase()];
+}
 
 const ACTION: Record<OrdrspLineResult['status'], string> = { accepted: '5', changed: '3', rejected: '7' };
 
@@ -118,7 +151,10 @@ export function buildOrdrsp(order: OrdrspOrder, options: OrdrspOptions): string 
   const messageRef = options.messageRef ?? '1';
 
   const message: string[] = [];
-  message.push(segment('UNH', messageRef, ['ORDRSP', 'D', '96A', 'UN', options.associationCode ?? 'EAN005']));
+  const directory = ordrspDirectory(order);
+  if (options.associationCode) directory[4] = options.associationCode;
+  const unitOf = (line: OrdrspOrderLine): string | undefined => unitForDirectory(line.unit, directory[2] as string);
+  message.push(segment('UNH', messageRef, directory));
   const statuses = order.lines.map((l) => verdicts.get(l.lineNo)?.status ?? 'accepted');
   const bgmFunction = statuses.every((s) => s === 'accepted') ? '29' : statuses.every((s) => s === 'rejected') ? '27' : '4';
   message.push(segment('BGM', '231', options.responseNumber ?? order.documentNumber, bgmFunction));
@@ -133,8 +169,8 @@ export function buildOrdrsp(order: OrdrspOrder, options: OrdrspOptions): string 
     const verdict = verdicts.get(line.lineNo);
     const status = verdict?.status ?? 'accepted';
     message.push(segment('LIN', line.lineNo, ACTION[status], line.itemId ? [line.itemId, line.itemType] : undefined));
-    if (status === 'accepted') message.push(segment('QTY', ['21', num(line.quantity), line.unit]));
-    if (status === 'changed') message.push(segment('QTY', ['21', num(verdict?.quantity ?? line.quantity), line.unit]));
+    if (status === 'accepted') message.push(segment('QTY', ['21', num(line.quantity), unitOf(line)]));
+    if (status === 'changed') message.push(segment('QTY', ['21', num(verdict?.quantity ?? line.quantity), unitOf(line)]));
   }
   message.push(segment('UNS', 'S'));
   message.push(segment('CNT', ['2', String(order.lines.length)]));
@@ -169,6 +205,7 @@ function record(value: unknown): Record<string, unknown> {
 export function ordrspOrderFromDraft(draft: OrderDraft): OrdrspOrder | undefined {
   const edifact = record(draft.transport?.edifact);
   const interchange = record(edifact.interchange);
+  const unh = record(edifact.message);
   const document = record(edifact.document);
   const parties = record(edifact.parties);
   const sender = record(interchange.sender);
@@ -201,6 +238,8 @@ export function ordrspOrderFromDraft(draft: OrderDraft): OrdrspOrder | undefined
       }),
   };
   if (documentDate) order.documentDate = documentDate;
+  const release = text(unh.release);
+  if (release) order.directory = { version: text(unh.version) ?? 'D', release, agency: text(unh.agency) ?? 'UN', associationCode: text(unh.associationCode) };
   if (text(interchange.syntaxId)) order.syntaxId = text(interchange.syntaxId);
   if (text(interchange.syntaxVersion)) order.syntaxVersion = text(interchange.syntaxVersion);
   const buyer = partyId('BY');

@@ -25,7 +25,9 @@ import { formatPosition, value, type X12Position, type X12Segment } from './toke
  * - Money: decimal strings (decimal.js). quantity ≤ 4 decimals and PO104 ≤ 6 decimals or the set is
  *   rejected (never silently rounded). PO105 price basis HP (per hundred) / TP (per thousand) is divided
  *   out and rounded half-up to 6 decimals; other bases are per unit. Line subtotal = total = quantity ×
- *   unit price rounded half-up to 4 decimals; discount and tax 0 (SAC/TXI are not mapped). A missing
+ *   unit price rounded half-up to 4 decimals; discount 0 (SAC is not mapped); line tax = its TXI02
+ *   amounts, attributes.taxRate = TXI03 (the line's, else the header's), order tax = header TXI02 or the
+ *   lines' tax, added to the order total. SCH schedules are kept in attributes.deliveries. A missing
  *   PO104 gives unit price 0 with `attributes.priceMissing`.
  * - SKU: `productMap` is looked up with every PO1 qualifier/id pair in the order SK, UP, UK, EN, EA,
  *   EO, VN, VP, VA, MG, BP, IN, PI, CB, then the rest, each as `QUAL:id` then `id`. Unmapped, the
@@ -147,6 +149,10 @@ export interface X12PoLine {
   references: X12Reference[];
   /** Line-level AMT (5010 PO1 loop). */
   amounts: Array<{ qualifier: string; amount: string }>;
+  /** SCH line item schedule: one entry per delivery (SCH01 quantity, SCH02 unit, SCH06 date). */
+  deliveries: Array<{ quantity: string; unit?: string; date?: string; dateQualifier?: string }>;
+  /** TXI in the PO1 loop: tax type, rate (TXI03, percent as sent) and amount (TXI02). */
+  taxes: Array<{ type: string; rate?: string; amount?: string }>;
   /** The PO1 elements as sent (index 0 = 'PO1'). */
   po1: string[];
   position: X12Position;
@@ -179,6 +185,8 @@ export interface X12PurchaseOrder {
   /** CTT01/CTT02 as sent. */
   lineCount?: string;
   hashTotal?: string;
+  /** Header TXI: applies to every line without its own TXI. */
+  taxes: Array<{ type: string; rate?: string; amount?: string }>;
   /** Document-level AMT (header or summary): qualifier TT total transaction amount, 1 line item total. */
   amounts: Array<{ qualifier: string; amount: string; position: X12Position }>;
   position: X12Position;
@@ -289,6 +297,7 @@ function read850(set: X12TransactionSet): X12PurchaseOrder {
     parties: [],
     lines: [],
     notes: [],
+    taxes: [],
     amounts: [],
     position: positionOf(st),
     warnings: [...set.warnings],
@@ -320,6 +329,8 @@ function read850(set: X12TransactionSet): X12PurchaseOrder {
           notes: [],
           references: [],
           amounts: [],
+          deliveries: [],
+          taxes: [],
           po1: [...s.elements],
           position: positionOf(s),
         };
@@ -436,6 +447,30 @@ function read850(set: X12TransactionSet): X12PurchaseOrder {
         if (lineCount) order.lineCount = lineCount;
         const hash = value(s, 2);
         if (hash) order.hashTotal = hash;
+        break;
+      }
+      case 'SCH': {
+        if (!line || summary) break;
+        const quantity = decimal(value(s, 1), `SCH01 (scheduled quantity) of line ${line.lineNo || line.ordinal}`, s, 4);
+        const delivery: X12PoLine['deliveries'][number] = { quantity: formatDecimal(quantity) };
+        const unit = value(s, 2);
+        if (unit) delivery.unit = unit;
+        const date = x12Date(value(s, 6));
+        if (date) {
+          delivery.date = date;
+          delivery.dateQualifier = value(s, 5) ?? '';
+        }
+        line.deliveries.push(delivery);
+        break;
+      }
+      case 'TXI': {
+        if (summary) break;
+        const tax: X12PurchaseOrder['taxes'][number] = { type: value(s, 1) ?? '' };
+        const amount = value(s, 2);
+        if (amount !== undefined) tax.amount = formatDecimal(decimal(amount, 'TXI02 (tax amount)', s, 4));
+        const rate = value(s, 3);
+        if (rate !== undefined) tax.rate = formatDecimal(decimal(rate, 'TXI03 (tax percent)', s, 4));
+        (line ? line.taxes : order.taxes).push(tax);
         break;
       }
       case 'AMT': {
@@ -562,6 +597,14 @@ export function map850ToDraft(po: X12PurchaseOrder, options: X12MappingOptions |
     if (l.notes.length > 0) attributes.notes = l.notes;
     if (l.references.length > 0) attributes.references = l.references;
     if (l.amounts.length > 0) attributes.amounts = l.amounts;
+    // A split delivery keeps its schedule; PO102 stays the line's quantity (the schedule breaks it down).
+    if (l.deliveries.length > 0) attributes.deliveries = l.deliveries;
+    const taxes = l.taxes.length > 0 ? l.taxes : po.taxes;
+    const rate = taxes.find((t) => t.rate !== undefined)?.rate;
+    if (rate !== undefined) attributes.taxRate = rate;
+    if (taxes.length > 0) attributes.taxes = taxes;
+    // Only the line's own TXI02 is its tax amount; a header TXI amount is the order's.
+    const lineTax = l.taxes.reduce((sum, t) => (t.amount !== undefined ? sum.plus(t.amount) : sum), new Money(0));
     const sku = skuOf(l.productIds, productMap);
     const draftLine: OrderLineDraft = {
       kind: 'product',
@@ -571,7 +614,7 @@ export function map850ToDraft(po: X12PurchaseOrder, options: X12MappingOptions |
       unitPrice: formatDecimal(unitPrice.toDecimalPlaces(6, Money.ROUND_HALF_UP)),
       subtotal: formatDecimal(total),
       discount: '0',
-      tax: '0',
+      tax: formatDecimal(lineTax),
       total: formatDecimal(total),
       attributes,
     };
@@ -654,6 +697,8 @@ export function map850ToDraft(po: X12PurchaseOrder, options: X12MappingOptions |
   };
 
   const total = linesTotal;
+  const headerTax = po.taxes.reduce((sum, t) => (t.amount !== undefined ? sum.plus(t.amount) : sum), new Money(0));
+  const orderTax = headerTax.isZero() ? new Money(sumDecimals(lines.map((l) => new Money(l.tax)))) : headerTax;
   const draft: OrderDraft = {
     externalId: `${isa.senderId}:${po.poNumber}`,
     number: po.poNumber,
@@ -662,7 +707,7 @@ export function map850ToDraft(po: X12PurchaseOrder, options: X12MappingOptions |
     source,
     customer,
     currency: po.currency ?? (typeof opts.currency === 'string' && /^[A-Z]{3}$/.test(opts.currency) ? opts.currency : 'USD'),
-    totals: { subtotal: total, discount: '0', shipping: '0', fee: '0', tax: '0', total },
+    totals: { subtotal: total, discount: '0', shipping: '0', fee: '0', tax: formatDecimal(orderTax), total: formatDecimal(new Money(total).plus(orderTax)) },
     lines,
     placedAt: `${po.poDate}T00:00:00.000Z`,
     // Envelope details travel beside the content: a resend in a new interchange is not a new version.

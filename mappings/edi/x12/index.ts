@@ -43,8 +43,20 @@ export function mapX12Payload(payload: RawPayloadInput, options: X12MappingOptio
   try {
     const doc = parseX12(typeof payload.body === 'string' ? payload.body : '');
     for (const issue of doc.issues) {
+      if (issue.severity === 'warning') (result.warnings ??= []).push(issue.ref ? `${issue.ref}: ${issue.message}` : issue.message);
       if (issue.severity !== 'error') continue;
       result.errors.push(issue.ref ? { ref: issue.ref, message: issue.message } : { message: issue.message });
+    }
+    for (const { header, groups } of doc.interchanges) {
+      if (!header.controlNumber || !header.senderId) continue;
+      (result.interchanges ??= []).push({
+        syntax: 'x12',
+        sender: header.senderQualifier ? `${header.senderId}:${header.senderQualifier}` : header.senderId,
+        recipient: header.receiverQualifier ? `${header.receiverId}:${header.receiverQualifier}` : header.receiverId,
+        controlRef: header.controlNumber,
+        groups: groups.map((g) => g.header.controlNumber).filter((c) => c !== ''),
+        messages: groups.flatMap((g) => g.transactionSets.map((t) => t.controlNumber)),
+      });
     }
     for (const set of doc.transactionSets) {
       if (set.type !== '850') {
@@ -66,3 +78,5 @@ export const x12Mapping: ChannelMapping<X12MappingOptions> = {
   optionsSchema: X12MappingOptionsSchema,
   map: mapX12Payload,
 };
+export { build997 } from './997.ts';
+export type { Build997Options } from './997.ts';

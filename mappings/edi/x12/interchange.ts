@@ -88,6 +88,10 @@ export interface X12Group {
   transactionSets: X12TransactionSet[];
   /** Every ST seen in the group (accepted or rejected), what GE01 counts. */
   stCount: number;
+  /** Sets rejected for syntax, with the 997 AK5 code (2 no SE, 3 SE02 ≠ ST02, 4 SE01 count). */
+  rejected: Array<{ type: string; controlNumber: string; code: string }>;
+  /** 997 AK9 codes of group envelope findings (3 no GE, 4 GE02 ≠ GS06, 5 GE01 count); they reject nothing. */
+  envelopeCodes: string[];
   trailer?: X12Segment;
 }
 
@@ -195,15 +199,16 @@ export function parseX12(text: string): X12Document {
     stray = [];
   };
 
-  const reject = (set: OpenSet, message: string, at: X12Position): void => {
+  const reject = (set: OpenSet, message: string, at: X12Position, code: string): void => {
     doc.issues.push({ severity: 'error', ref: setRef(value(set.st, 2) ?? ''), message, position: positionOf(at) });
+    group?.rejected.push({ type: value(set.st, 1) ?? '', controlNumber: value(set.st, 2) ?? '', code });
   };
 
   /** Closes an open set that never reached its SE. */
   const abandonSet = (reason: string): void => {
     if (!open) return;
     const ctl = value(open.st, 2) ?? '';
-    reject(open, `transaction set ${value(open.st, 1) ?? '?'} ${ctl} starting at ${formatPosition(open.st)} has no SE: ${reason}; rejected`, open.st);
+    reject(open, `transaction set ${value(open.st, 1) ?? '?'} ${ctl} starting at ${formatPosition(open.st)} has no SE: ${reason}; rejected`, open.st, '2');
     open = undefined;
   };
 
@@ -215,13 +220,16 @@ export function parseX12(text: string): X12Document {
       group.trailer = ge;
       const ge01 = count(value(ge, 1));
       if (ge01 !== group.stCount) {
+        group.envelopeCodes.push('5');
         warn(`GE01 says ${value(ge, 1) ?? '(empty)'} transaction sets but group ${gs.controlNumber} holds ${group.stCount} (GE at ${formatPosition(ge)})`, ge, sets);
       }
       const ge02 = value(ge, 2) ?? '';
       if (!sameControlNumber(ge02, gs.controlNumber)) {
+        group.envelopeCodes.push('4');
         warn(`GE02 ${ge02 || '(empty)'} does not match GS06 ${gs.controlNumber} (GE at ${formatPosition(ge)})`, ge, sets);
       }
     } else {
+      group.envelopeCodes.push('3');
       warn(`functional group ${gs.controlNumber} (GS at ${formatPosition(gs.position)}) has no GE: the group is truncated`, at, sets);
     }
     group = undefined;
@@ -262,7 +270,7 @@ export function parseX12(text: string): X12Document {
         flushStray();
         abandonSet(`a GS at ${formatPosition(segment)} came first`);
         closeGroup(undefined, segment);
-        group = { header: groupHeader(segment), transactionSets: [], stCount: 0 };
+        group = { header: groupHeader(segment), transactionSets: [], stCount: 0, rejected: [], envelopeCodes: [] };
         interchange?.groups.push(group);
         break;
       }
@@ -286,11 +294,11 @@ export function parseX12(text: string): X12Document {
         const se01 = value(segment, 1);
         const se02 = value(segment, 2) ?? '';
         if (count(se01) !== set.segments.length) {
-          reject(set, `SE01 says ${se01 ?? '(empty)'} segments but transaction set ${type} ${stControl} holds ${set.segments.length} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(segment)}); rejected`, segment);
+          reject(set, `SE01 says ${se01 ?? '(empty)'} segments but transaction set ${type} ${stControl} holds ${set.segments.length} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(segment)}); rejected`, segment, '4');
           break;
         }
         if (se02 !== stControl) {
-          reject(set, `SE02 ${se02 || '(empty)'} does not match ST02 ${stControl || '(empty)'} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(segment)}); rejected`, segment);
+          reject(set, `SE02 ${se02 || '(empty)'} does not match ST02 ${stControl || '(empty)'} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(segment)}); rejected`, segment, '3');
           break;
         }
         if (!interchange) break; // unreachable: the tokenizer only yields segments after an ISA
