@@ -169,14 +169,17 @@ export async function reportPayloadSyntax(
   refused: { duplicateInterchanges: string[] } = { duplicateInterchanges: [] },
 ): Promise<{ documentId: string; kind: string; created: boolean } | undefined> {
   if (!format.syntaxReportKind || !format.syntaxReport) return undefined;
-  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } });
-  const kind = format.syntaxReportKind(payload.body, payload.channel.config);
+  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, encoding: true, channelId: true, channel: { select: { config: true } } } });
+  // A body that is not text (gzip, binary) has no syntax to report on.
+  const text = payloadText(payload);
+  if (!text.ok) return undefined;
+  const kind = format.syntaxReportKind(text.text, payload.channel.config);
   if (!kind) return undefined;
   const dedupKey = `${payloadId}|syntax`;
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
   if (existing) return { documentId: existing.id, kind, created: false };
   const reference = await nextControlNumber(db);
-  const document = format.syntaxReport({ payloadBody: payload.body, reference, channelConfig: payload.channel.config, duplicateInterchanges: refused.duplicateInterchanges });
+  const document = format.syntaxReport({ payloadBody: text.text, reference, channelConfig: payload.channel.config, duplicateInterchanges: refused.duplicateInterchanges });
   if (!document) return undefined;
   const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, rawPayloadId: payloadId, dedupKey, ...document });
   if (recorded.created) await format.deliver?.(payload.channel.config, document);
