@@ -5,7 +5,7 @@ import { isClosedStatus } from '../orders/order-status.ts';
 import { payloadText } from '../orders/raw-archive-text.ts';
 import { findOutboundDocument, nextControlNumber, recordOutboundDocument } from '../outbound/outbound-documents.ts';
 import type { StockCheckView } from '../stock/stock-service.ts';
-import type { StepResult } from './order-steps.ts';
+import { StepWaits, type StepResult } from './order-steps.ts';
 
 /**
  * The channel's acknowledgement of an order it sent (EDIFACT ORDRSP, X12 855): what to answer is
@@ -125,7 +125,7 @@ async function answersFor(db: Database, input: AcknowledgementInput): Promise<Li
   if (!check) return answersWithoutCheck(db, input.draft);
   const lines = check.lines as unknown as StockCheckView['lines'];
   if (check.reviewStatus === 'open' && lines.some(mayChangeOnReview)) {
-    throw new HubError('conflict', 'the order waits in the manual stock review: it is answered once the review decides (no answer promises more than the check)');
+    throw new StepWaits('the order waits in the manual stock review: it is answered once the review decides (no answer promises more than the check)');
   }
   if (check.resolution === 'reject') return lineAnswers(input.draft, { lines: lines.map((l) => ({ ...l, status: 'unavailable' as const, allocated: '0' })) });
   return lineAnswers(input.draft, { lines });

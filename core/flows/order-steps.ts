@@ -36,8 +36,19 @@ export interface OrderStepView {
 
 const BASE_DELAY_MS = 60_000;
 const MAX_DELAY_MS = 6 * 3_600_000;
+/** A waiting step is looked at again this often in case its wait ended by a path that did not wake it. */
+const WAIT_RECHECK_MS = 15 * 60_000;
 /** While a worker runs a step, the row is claimed this long: another worker's tick leaves it alone. */
 const CLAIM_MS = 5 * 60_000;
+
+/**
+ * A step that cannot run yet for a reason that is not a fault (the order waits for a person, e.g.
+ * the manual stock review): it stays pending with the reason and is tried again later, and nobody
+ * is told it failed. Whoever ends the wait may make it due at once (see wakeWaiting).
+ */
+export class StepWaits extends Error {
+  override readonly name = 'StepWaits';
+}
 
 /** 1, 2, 4, … minutes after each failed attempt, then every six hours until it succeeds (ops see it failing meanwhile). */
 export function nextAttemptAfter(attempts: number, now: Date): Date {
@@ -126,6 +137,10 @@ export class OrderSteps {
     try {
       result = await work();
     } catch (error) {
+      if (error instanceof StepWaits) {
+        await this.recordWait(orderId, step, key, input, error.message);
+        return 'pending';
+      }
       await this.recordFailure(orderId, step, key, input, error as Error);
       return 'failed';
     }
@@ -138,6 +153,17 @@ export class OrderSteps {
       [orderId, step, key, result.outcome, JSON.stringify({ ...(Object.keys(input).length > 0 && { input }), ...result.detail }), now],
     );
     return result.outcome;
+  }
+
+  private async recordWait(orderId: string, step: StepName, key: string, input: Record<string, unknown>, reason: string): Promise<void> {
+    const now = this.clock();
+    await this.db.query(
+      `INSERT INTO order_step (order_id, step, key, outcome, attempts, error, next_attempt_at, detail, created_at, updated_at)
+       VALUES ($1, $2, $3, 'pending', 1, $4, $5::timestamptz, $6::jsonb, $7::timestamptz, $7::timestamptz)
+       ON CONFLICT (order_id, step, key) DO UPDATE SET outcome = 'pending', attempts = order_step.attempts + 1, error = EXCLUDED.error,
+              next_attempt_at = EXCLUDED.next_attempt_at, detail = jsonb_set(order_step.detail, '{waiting}', 'true'), updated_at = EXCLUDED.updated_at`,
+      [orderId, step, key, reason.slice(0, 2000), new Date(now.getTime() + WAIT_RECHECK_MS).toISOString(), JSON.stringify({ input, waiting: true }), now.toISOString()],
+    );
   }
 
   private async recordFailure(orderId: string, step: StepName, key: string, input: Record<string, unknown>, error: Error): Promise<void> {

@@ -509,6 +509,7 @@ export class StockService {
           where: { orderId, reviewStatus: 'open', orderVersion: { lt: order.version } },
           data: { reviewStatus: 'resolved', resolvedAt: new Date(), resolvedBy: 'hub', note: `superseded by version ${order.version}` },
         });
+        await wakeAnswersWaitingForReview(tx, orderId);
       }
       const [check] = await tx.$queryRawUnsafe<{ id: string; created_at: Date }[]>(
         `INSERT INTO stock_check (id, order_id, order_version, result, lines, review_status, reason) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
@@ -706,8 +707,7 @@ export class StockService {
         where: { id: checkId },
         data: { reviewStatus: 'resolved', resolution: action, resolvedBy: by, resolvedAt: new Date(), note: [note, summary].filter(Boolean).join('; ') || null },
       });
-      // The channel's answer waited for this decision (core/flows/acknowledgement.ts): due at the next tick, not after its backoff.
-      await tx.$executeRawUnsafe(`UPDATE order_step SET next_attempt_at = updated_at WHERE order_id = $1 AND step = 'acknowledgement' AND outcome = 'failed'`, found.orderId);
+      await wakeAnswersWaitingForReview(tx, found.orderId);
       return checkView(updated);
     });
   }
@@ -1114,4 +1114,17 @@ function neg(value: Decimal.Value): string {
 
 function day(date: Date): IsoDay {
   return date.toISOString().slice(0, 10);
+}
+
+/**
+ * The channel's answer to an order waits while its stock review is open (core/flows/acknowledgement.ts):
+ * when the review ends (decided, or superseded by a newer version) it is due at the next tick, not
+ * at its next periodic look.
+ */
+async function wakeAnswersWaitingForReview(tx: Tx, orderId: string): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `UPDATE order_step SET next_attempt_at = updated_at
+      WHERE order_id = $1 AND step = 'acknowledgement' AND (outcome = 'failed' OR (outcome = 'pending' AND detail->>'waiting' = 'true'))`,
+    orderId,
+  );
 }

@@ -427,9 +427,11 @@ for (const [kind, createDatabase] of DATABASE_KINDS) {
       expect(partly.check).toMatchObject({ result: 'partial', reviewStatus: 'open' });
       expect(await partly.acks()).toEqual([]);
       const waiting = (await getOrder(t.db, partly.orderId)).lifecycle.find((s) => s.step === 'acknowledgement')!;
-      expect(waiting).toMatchObject({ outcome: 'failed', error: expect.stringContaining('waits in the manual stock review') });
-      // Still open: the tick leaves it unanswered.
-      clock.advance(10 * MINUTE);
+      // Waiting for a person is not a failure: the step stays pending with the reason, and no admin is told it failed.
+      expect(waiting).toMatchObject({ outcome: 'pending', error: expect.stringContaining('waits in the manual stock review') });
+      expect(await t.db.prisma.notification.count({ where: { orderId: partly.orderId, kind: 'lifecycle_failed' } })).toBe(0);
+      // Still open: the tick looks again and leaves it unanswered.
+      clock.advance(20 * MINUTE);
       await flow.retryDue();
       expect(await partly.acks()).toEqual([]);
       // The manager keeps what is reserved: answered at the next tick, line 1 changed to the 50 reserved.
