@@ -20,7 +20,7 @@
  * - Message version: CONTRL:D:3:UN for syntax version 3, CONTRL:4:1:UN for 4, CONTRL:2:2:UN before.
  */
 import { assembleEdifact, type EdifactIssue, type EdifactMessage, type Interchange, type PartyId } from './interchange.ts';
-import { DEFAULT_DELIMITERS, escapeData } from './tokenizer.ts';
+import { DEFAULT_DELIMITERS, segmentWriter } from './tokenizer.ts';
 
 export interface ContrlOptions {
   /** Interchange control reference of the (first) CONTRL interchange; later ones get `-2`, `-3` … */
@@ -94,15 +94,7 @@ function reportsOf(text: string): InterchangeReport[] {
 export function buildContrl(text: string, options: ContrlOptions): string | undefined {
   const d = DEFAULT_DELIMITERS;
   const lineBreak = options.lineBreak ?? '';
-  const segment = (tag: string, ...elements: Array<string | Array<string | undefined> | undefined>): string => {
-    const parts = elements.map((e) => {
-      const components = (Array.isArray(e) ? e : [e]).map((c) => escapeData(c ?? '', d));
-      while (components.length > 0 && components[components.length - 1] === '') components.pop();
-      return components.join(d.component);
-    });
-    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-    return [tag, ...parts].join(d.element) + d.segment + lineBreak;
-  };
+  const segment = segmentWriter(d, lineBreak);
   const party = (p: PartyId | undefined): string[] => (p ? [p.id, p.qualifier ?? ''] : []);
 
   const at = options.preparedAt ?? new Date();

@@ -12,7 +12,7 @@
  */
 import type { OrderDraft } from '../../../core/model/order.ts';
 import { Money, formatDecimal } from '../../common/money.ts';
-import { DEFAULT_DELIMITERS, escapeData, type Delimiters } from './tokenizer.ts';
+import { DEFAULT_DELIMITERS, segmentWriter, type Delimiters } from './tokenizer.ts';
 import type { PartyId } from './interchange.ts';
 
 export interface OrdrspOrderLine {
@@ -133,15 +133,7 @@ export function buildOrdrsp(order: OrdrspOrder, options: OrdrspOptions): string 
     const text = formatDecimal(new Money(value));
     return d.decimal === ',' ? text.replace('.', ',') : text;
   };
-  const segment = (tag: string, ...elements: Array<string | Array<string | undefined> | undefined>): string => {
-    const parts = elements.map((e) => {
-      const components = (Array.isArray(e) ? e : [e]).map((c) => escapeData(c ?? '', d));
-      while (components.length > 0 && components[components.length - 1] === '') components.pop();
-      return components.join(d.component);
-    });
-    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-    return [tag, ...parts].join(d.element) + d.segment + lineBreak;
-  };
+  const segment = segmentWriter(d, lineBreak);
 
   const at = options.preparedAt ?? new Date();
   const iso = at.toISOString();

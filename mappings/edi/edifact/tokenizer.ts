@@ -577,6 +577,25 @@ export function escapeData(value: string, d: Delimiters = DEFAULT_DELIMITERS): s
   return chunk === 0 ? value : out + value.slice(chunk);
 }
 
+/** An element to write: one value, or its components (undefined and trailing empty ones are left out). */
+export type OutputElement = string | Array<string | undefined> | undefined;
+
+/**
+ * A writer of whole segments for output (ORDRSP, CONTRL): data escaped, trailing empty components
+ * and elements dropped as the syntax wants, the segment terminator and an optional line break added.
+ */
+export function segmentWriter(d: Delimiters = DEFAULT_DELIMITERS, lineBreak = ''): (tag: string, ...elements: OutputElement[]) => string {
+  return (tag, ...elements) => {
+    const parts = elements.map((e) => {
+      const components = (Array.isArray(e) ? e : [e]).map((c) => escapeData(c ?? '', d));
+      while (components.length > 0 && components[components.length - 1] === '') components.pop();
+      return components.join(d.component);
+    });
+    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+    return [tag, ...parts].join(d.element) + d.segment + lineBreak;
+  };
+}
+
 /** Value of component `c` of element `e` (0-based, tag excluded), '' when absent. */
 export function component(segment: Segment, e: number, c = 0): string {
   return segment.elements[e]?.[c] ?? '';
