@@ -7,7 +7,7 @@ import { HubError } from '../errors.ts';
 import type { OrderDraft } from '../model/order.ts';
 import type { IntakeResult } from '../orders/intake.ts';
 import { checkTransition, type OrderStatus } from '../orders/order-status.ts';
-import { processPayload, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
+import { KEPT_RESULTS, processPayload, type IntakeChunk, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
 import { queueStatusWriteBack } from '../outbound/status-writeback.ts';
 import { StockService, type StockCheckView } from '../stock/stock-service.ts';
 import { acknowledgeOrder, type AcknowledgementLookup } from './acknowledgement.ts';
@@ -89,21 +89,38 @@ export class OrderLifecycle {
 
   // ---- intake --------------------------------------------------------------------------------------------------------
 
-  /** Reads one archived payload into orders (idempotent like every intake), then runs the after-intake steps. */
+  /**
+   * Reads one archived payload into orders (idempotent like every intake) and runs the after-intake
+   * steps chunk by chunk, as each chunk of a large file is committed (see processPayload): memory and
+   * transactions stay bounded by the chunk, and orders of the first chunks move on while the rest is read.
+   * The checks and failed steps returned are those of the first KEPT_RESULTS orders (every failed step
+   * is recorded in the order's history and retried by the tick anyway).
+   */
   async intakePayload(payloadId: string): Promise<PayloadOutcome & { steps: IntakeSteps }> {
     if (!this.options.mappingFor) throw new HubError('internal', 'The order lifecycle was composed without mappings; it cannot read payloads.');
-    const outcome = await processPayload(this.db, payloadId, this.options.mappingFor);
-    return { ...outcome, steps: await this.afterIntake(outcome) };
+    const steps: IntakeSteps = { checks: new Map(), failed: [] };
+    const outcome = await processPayload(this.db, payloadId, this.options.mappingFor, {
+      afterChunk: async (chunk) => {
+        const done = await this.afterIntake(chunk);
+        for (const [orderId, check] of done.checks) if (steps.checks.size < KEPT_RESULTS) steps.checks.set(orderId, check);
+        steps.failed.push(...done.failed.slice(0, Math.max(0, KEPT_RESULTS - steps.failed.length)));
+      },
+    });
+    return { ...outcome, steps };
   }
 
   /**
-   * Every order a payload created or changed: stock (its version reserved, or released/shipped as its
-   * status says), the channel's acknowledgement (line by line from the check), then distribution (a
-   * new order offered, a changed one re-offered while nobody has it, a cancelled one withdrawn).
+   * Every order a payload (or one chunk of it) created or changed: stock (its version reserved, or
+   * released/shipped as its status says), the channel's acknowledgement (line by line from the check),
+   * then distribution (a new order offered, a changed one re-offered while nobody has it, a cancelled
+   * one withdrawn). An order the payload left unchanged whose version this same payload made gets its
+   * steps too (each runs once per version, so done ones are no-ops): a try that stopped between a
+   * chunk's commit and its steps is completed when the payload is read again.
    */
-  async afterIntake(outcome: Pick<PayloadOutcome, 'payloadId' | 'results' | 'drafts'>): Promise<IntakeSteps> {
+  async afterIntake(outcome: IntakeChunk): Promise<IntakeSteps> {
     const steps: IntakeSteps = { checks: new Map(), failed: [] };
-    const changed = latestPerOrder(outcome.results.filter((r) => r.orderId && (r.outcome === 'created' || r.outcome === 'updated')));
+    const made = outcome.results.filter((r) => r.orderId && (r.outcome === 'created' || r.outcome === 'updated'));
+    const changed = latestPerOrder([...made, ...(await this.madeEarlierBy(outcome))]);
     const note = (orderId: string, step: StepName, result: StepOutcome) => {
       if (result === 'failed') steps.failed.push({ orderId, step });
     };
@@ -127,8 +144,20 @@ export class OrderLifecycle {
     return steps;
   }
 
+  /** Unchanged results whose current version was read from this same payload (an earlier, interrupted try). */
+  private async madeEarlierBy(outcome: IntakeChunk): Promise<IntakeResult[]> {
+    const unchanged = outcome.results.filter((r) => r.orderId && r.outcome === 'unchanged');
+    if (unchanged.length === 0) return [];
+    const rows = await this.db.query<{ order_id: string; version: number }>(
+      `SELECT order_id, version FROM order_version WHERE raw_payload_id = $1 AND order_id = ANY($2::text[])`,
+      [outcome.payloadId, unchanged.map((r) => r.orderId!)],
+    );
+    const own = new Set(rows.map((r) => `${r.order_id}|${r.version}`));
+    return unchanged.filter((r) => own.has(`${r.orderId}|${r.version}`));
+  }
+
   /** Channels that take an acknowledgement get one per order version of the payload (a stale copy gets none). */
-  private async acknowledge(outcome: Pick<PayloadOutcome, 'payloadId' | 'results' | 'drafts'>, checks: Map<string, StockCheckView>): Promise<FailedStep[]> {
+  private async acknowledge(outcome: IntakeChunk, checks: Map<string, StockCheckView>): Promise<FailedStep[]> {
     const lookup = this.options.acknowledgementFor;
     if (!lookup) return [];
     const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, select: { channel: { select: { connectorType: true } } } });

@@ -1,19 +1,45 @@
 import type { Database } from '../db/database.ts';
+import { isDatabaseOutage, isPermanentDatabaseError, sqlMessageOf } from '../db/sql-errors.ts';
 import { HubError } from '../errors.ts';
-import type { ChannelMapping } from '../model/mapping.ts';
-import type { MappingError, MappingSkip, OrderDraft } from '../model/order.ts';
-import { ingestOrders, type IntakeResult } from './intake.ts';
+import type { ChannelMapping, RawPayloadInput } from '../model/mapping.ts';
+import type { MappingError, MappingResult, MappingSkip, OrderDraft } from '../model/order.ts';
+import { ingestOrders, type IntakeOutcome, type IntakeResult } from './intake.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
 
 /** Finds the mapping that reads a connector's payloads; injected so core never imports mappings. */
 export type MappingLookup = (connectorType: string) => ChannelMapping | undefined;
 
+/** Orders read, ingested (one transaction) and followed up at a time: bounds memory and locks per transaction. */
+export const PAYLOAD_CHUNK_ORDERS = 500;
+/** Per-order details an outcome keeps (every web page and webhook fits); a larger file keeps its first ones, and counts. */
+export const KEPT_RESULTS = 1000;
+/** Tries that end without a verdict (an error, a crashed worker) before the payload is failed instead of retried. */
+export const MAX_UNFINISHED_TRIES = 5;
+
 export interface PayloadOutcome extends PayloadVerdict {
   payloadId: string;
+  /** What intake did per order: all of them up to KEPT_RESULTS, else the first ones (per-chunk work goes through `afterChunk`). */
   results: IntakeResult[];
+  /** What could not be read or was refused: up to KEPT_RESULTS (the verdict's `error` says how many in all). */
   errors: MappingError[];
-  /** The drafts the mapping read (answers such as EDI acknowledgements are built from them). */
+  /** The drafts of the kept results (answers such as EDI acknowledgements are built from them). */
   drafts: OrderDraft[];
+  /** What intake did over the whole payload. */
+  counts: Record<IntakeOutcome, number>;
+}
+
+/** One chunk of a payload, committed: what a caller follows up per order (stock, acknowledgement, distribution). */
+export interface IntakeChunk {
+  payloadId: string;
+  results: IntakeResult[];
+  drafts: OrderDraft[];
+}
+
+export interface ProcessOptions {
+  /** Records per chunk (default PAYLOAD_CHUNK_ORDERS); used by mappings that read in chunks (`mapChunks`). */
+  chunkSize?: number | undefined;
+  /** Runs after each chunk is committed, before the next is read; its drafts are dropped afterwards. */
+  afterChunk?: ((chunk: IntakeChunk) => Promise<void>) | undefined;
 }
 
 const MAX_ERROR_TEXT = 4000;
@@ -22,51 +48,139 @@ const MAX_ERROR_TEXT = 4000;
  * Reads one archived payload into orders and records the verdict on it. Bad records never stop
  * the good ones: they are listed on the payload (status partial or failed) for ops to see, and
  * the whole payload can be processed again after the mapping is fixed.
+ *
+ * Large files stream: a mapping with `mapChunks` hands its drafts over in chunks; each chunk is
+ * ingested in its own transaction (so no lock or transaction spans the file), followed up
+ * (`afterChunk`) and dropped before the next is read; the payload's `orderCount` shows the progress.
+ * A try cut short (a crash, a restart) is simply tried again from the start: intake is idempotent,
+ * so the chunks already taken come back `unchanged`.
+ *
+ * Failures: a database outage is thrown (the job retries; the payload stays pending). A database
+ * refusal that would repeat (out of shared memory, a program limit…) fails the payload with the
+ * database's reason. Anything else is retried, and after MAX_UNFINISHED_TRIES tries without a
+ * verdict the payload is failed with the last reason: never pending forever.
  */
-export async function processPayload(db: Database, payloadId: string, mappingFor: MappingLookup): Promise<PayloadOutcome> {
+export async function processPayload(db: Database, payloadId: string, mappingFor: MappingLookup, options: ProcessOptions = {}): Promise<PayloadOutcome> {
+  const tries = await startTry(db, payloadId);
+  if (tries.count > MAX_UNFINISHED_TRIES) {
+    // The earlier tries ended without a verdict and without a word (the worker died mid-way, e.g. out of memory).
+    const last = tries.lastError ? `; the last one said: ${tries.lastError}` : '';
+    return finish(db, new PayloadTally(payloadId), { code: 'gave_up', message: `${MAX_UNFINISHED_TRIES} tries ended without a verdict (the worker failed or stopped mid-way)${last}` });
+  }
+
   const payload = await db.prisma.rawPayload.findUnique({
     where: { id: payloadId },
     include: { channel: { select: { id: true, connectorType: true, mapping: true } } },
   });
   if (!payload) throw new HubError('not_found', `Raw payload ${payloadId} does not exist.`);
+  const tally = new PayloadTally(payloadId);
   const mapping = mappingFor(payload.channel.connectorType);
-  if (!mapping) {
-    const verdict: PayloadVerdict = { status: 'failed', errorCode: 'invalid_data', error: `No mapping reads ${payload.channel.connectorType} payloads.`, orderCount: 0 };
-    await recordPayloadVerdict(db, payloadId, verdict);
-    return { payloadId, ...verdict, results: [], errors: [{ message: verdict.error! }], drafts: [] };
-  }
+  if (!mapping) return finish(db, tally, { code: 'invalid_data', message: `No mapping reads ${payload.channel.connectorType} payloads.` });
 
-  let errors: MappingError[];
-  let skipped: MappingSkip[] = [];
-  let results: IntakeResult[] = [];
-  let drafts: OrderDraft[] = [];
+  // What the mapping reads: the stored payload with its body as text, and the channel's mapping options.
+  const input: RawPayloadInput = payload;
+  const mappingOptions = payload.channel.mapping ?? {};
   try {
-    const mapped = mapping.map(payload, payload.channel.mapping ?? {});
-    errors = [...mapped.errors];
-    skipped = mapped.skipped ?? [];
-    drafts = mapped.orders;
-    results = await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
+    let chunkIndex = 0;
+    for (const mapped of chunksOf(mapping, input, mappingOptions, options.chunkSize ?? PAYLOAD_CHUNK_ORDERS)) {
+      // Progress of a large file, written only when a second chunk shows the file is one (pages stay one write).
+      if (chunkIndex++ > 0) await db.prisma.rawPayload.update({ where: { id: payloadId }, data: { orderCount: tally.orderCount } });
+      const results = mapped.orders.length === 0 ? [] : await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
+      tally.add(mapped, results);
+      await options.afterChunk?.({ payloadId, results, drafts: mapped.orders });
+    }
   } catch (error) {
     if (error instanceof HubError || isMappingCrash(error)) {
-      errors = [{ message: `mapping failed: ${(error as Error).message}` }];
+      tally.addError({ message: `mapping failed: ${(error as Error).message}` });
     } else {
-      throw error; // database trouble: leave the payload pending and let the job retry
+      // Database trouble. An outage is retried as it is; a refusal that would repeat fails the payload now;
+      // anything else is retried until MAX_UNFINISHED_TRIES.
+      if (isDatabaseOutage(error)) throw error;
+      const reason = `the database refused it${tally.orderCount > 0 ? ` after ${tally.orderCount} order(s) were taken` : ''}: ${sqlMessageOf(error)}`;
+      if (isPermanentDatabaseError(error)) return finish(db, tally, { code: 'database_refused', message: reason });
+      if (tries.count >= MAX_UNFINISHED_TRIES) return finish(db, tally, { code: 'gave_up', message: `try ${tries.count} of ${MAX_UNFINISHED_TRIES} failed, giving up: ${sqlMessageOf(error)}` });
+      await noteFailedTry(db, payloadId, `try ${tries.count} of ${MAX_UNFINISHED_TRIES} failed, it is tried again: ${sqlMessageOf(error)}`);
+      throw error;
     }
   }
-  for (const rejected of results.filter((r) => r.outcome === 'rejected')) {
-    errors.push({ ref: rejected.externalId, message: rejected.error ?? 'rejected' });
+  return finish(db, tally);
+}
+
+/** The mapping's chunks, or its whole reading as one chunk when it does not read in chunks. */
+function chunksOf(mapping: ChannelMapping, payload: RawPayloadInput, options: unknown, chunkSize: number): Iterable<MappingResult> {
+  return mapping.mapChunks ? mapping.mapChunks(payload, options, chunkSize) : [mapping.map(payload, options)];
+}
+
+/** Counts a try before it starts, so a worker that dies mid-file is counted too (the verdict resets it). */
+async function startTry(db: Database, payloadId: string): Promise<{ count: number; lastError: string | null }> {
+  const [row] = await db.query<{ unfinished_tries: number; status: string; error: string | null }>(
+    `UPDATE raw_payload SET unfinished_tries = unfinished_tries + 1 WHERE id = $1 RETURNING unfinished_tries, status, error`,
+    [payloadId],
+  );
+  if (!row) throw new HubError('not_found', `Raw payload ${payloadId} does not exist.`);
+  return { count: row.unfinished_tries, lastError: row.status === 'pending' ? row.error : null };
+}
+
+/** A pending payload says why its last try failed (it is no longer pending without a word); a verdict replaces it. */
+async function noteFailedTry(db: Database, payloadId: string, message: string): Promise<void> {
+  try {
+    await db.query(`UPDATE raw_payload SET error = $2 WHERE id = $1 AND status = 'pending'`, [payloadId, message.slice(0, MAX_ERROR_TEXT)]);
+  } catch {
+    // The note is a courtesy; the failure being reported is what the caller throws.
   }
-  const orderCount = results.filter((r) => r.outcome !== 'rejected').length;
+}
+
+/**
+ * What a payload's chunks added up to, kept bounded: counts over the whole payload, per-order details
+ * and errors only up to KEPT_RESULTS.
+ */
+class PayloadTally {
+  readonly counts: Record<IntakeOutcome, number> = { created: 0, updated: 0, unchanged: 0, stale: 0, rejected: 0 };
+  readonly results: IntakeResult[] = [];
+  readonly drafts: OrderDraft[] = [];
+  readonly errors: MappingError[] = [];
+  readonly skipped: MappingSkip[] = [];
+  errorCount = 0;
+  skippedCount = 0;
+
+  constructor(readonly payloadId: string) {}
+
+  get orderCount(): number {
+    return this.counts.created + this.counts.updated + this.counts.unchanged + this.counts.stale;
+  }
+
+  add(mapped: MappingResult, results: IntakeResult[]): void {
+    for (const error of mapped.errors) this.addError(error);
+    for (const skip of mapped.skipped ?? []) if (++this.skippedCount <= KEPT_RESULTS) this.skipped.push(skip);
+    for (const r of results) {
+      this.counts[r.outcome]++;
+      if (this.results.length < KEPT_RESULTS) this.results.push(r);
+      if (r.outcome === 'rejected') this.addError({ ref: r.externalId, message: r.error ?? 'rejected' });
+    }
+    for (const draft of mapped.orders) if (this.drafts.length < KEPT_RESULTS) this.drafts.push(draft);
+  }
+
+  addError(error: MappingError): void {
+    if (++this.errorCount <= KEPT_RESULTS) this.errors.push(error);
+  }
+}
+
+/** Records the verdict (the payload's own failure, if any, before what its records said) and builds the outcome. */
+async function finish(db: Database, tally: PayloadTally, failure?: { code: string; message: string }): Promise<PayloadOutcome> {
+  const own: MappingError[] = failure ? [{ message: failure.message }] : [];
+  const errors = [...own, ...tally.errors];
+  const errorCount = own.length + tally.errorCount;
+  const { skippedCount, orderCount } = tally;
   // What was skipped is said beside the errors (or alone): ops see why a record made no order.
-  const notes: MappingError[] = [...errors, ...skipped.map((s) => ({ ...(s.ref !== undefined && { ref: s.ref }), message: `skipped: ${s.reason}` }))];
+  const notes: MappingError[] = [...errors, ...tally.skipped.map((s) => ({ ...(s.ref !== undefined && { ref: s.ref }), message: `skipped: ${s.reason}` }))];
   const verdict: PayloadVerdict = {
-    status: errors.length > 0 ? (orderCount > 0 ? 'partial' : 'failed') : orderCount === 0 && skipped.length > 0 ? 'skipped' : 'parsed',
-    errorCode: errors.length === 0 ? undefined : 'invalid_data',
-    error: notes.length === 0 ? undefined : describeErrors(notes),
+    status: failure ? 'failed' : errorCount > 0 ? (orderCount > 0 ? 'partial' : 'failed') : orderCount === 0 && skippedCount > 0 ? 'skipped' : 'parsed',
+    errorCode: failure?.code ?? (errorCount === 0 ? undefined : 'invalid_data'),
+    error: notes.length === 0 ? undefined : describeErrors(notes, errorCount + skippedCount),
     orderCount,
   };
-  await recordPayloadVerdict(db, payloadId, verdict);
-  return { payloadId, ...verdict, results, errors, drafts };
+  await recordPayloadVerdict(db, tally.payloadId, verdict);
+  return { payloadId: tally.payloadId, ...verdict, results: tally.results, errors, drafts: tally.drafts, counts: tally.counts };
 }
 
 function isMappingCrash(error: unknown): boolean {
@@ -74,7 +188,7 @@ function isMappingCrash(error: unknown): boolean {
   return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError;
 }
 
-function describeErrors(errors: MappingError[]): string {
+function describeErrors(errors: MappingError[], total: number): string {
   const text = errors.map((e) => (e.ref ? `${e.ref}: ${e.message}` : e.message)).join('; ');
-  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}… (${errors.length} errors)` : text;
+  return text.length > MAX_ERROR_TEXT || total > errors.length ? `${text.slice(0, MAX_ERROR_TEXT)}… (${total} errors)` : text;
 }

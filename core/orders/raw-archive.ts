@@ -57,6 +57,7 @@ export async function recordPayloadVerdict(db: Database, id: string, verdict: Pa
       error: verdict.error ?? null,
       orderCount: verdict.orderCount,
       attempts: { increment: 1 },
+      unfinishedTries: 0,
       processedAt: new Date(),
     },
   });

@@ -7,7 +7,8 @@
  */
 import type { ChannelMapping, RawPayloadInput } from '../../../core/model/mapping.ts';
 import type { MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
-import { assembleEdifact, type Interchange } from './interchange.ts';
+import { InterchangeAssembler, type Interchange } from './interchange.ts';
+import { DEFAULT_DELIMITERS, EdifactTokenizer, delimitersAt } from './tokenizer.ts';
 import { EdifactMappingOptionsSchema, orderDraftFrom, readOrdersMessage, recordInterchangeWarnings, type EdifactMappingOptions } from './orders.ts';
 
 export { tokenize, EdifactTokenizer, escapeData, describePosition, DEFAULT_DELIMITERS, LEVEL_B_DELIMITERS } from './tokenizer.ts';
@@ -31,12 +32,15 @@ export type { OrdrspOrder, OrdrspOrderLine, OrdrspLineResult, OrdrspOptions } fr
 
 /** What one interchange contributed while it streamed past. */
 interface InterchangeTally {
-  messages: number;
-  /** Rejected messages, in message order. */
+  /** Rejected messages not handed over yet, in message order. */
   errors: MappingError[];
-  /** Index in `result.orders` of the interchange's first draft (its drafts are contiguous). */
+  /** Index in the current chunk's `orders` of the interchange's first draft still held (its drafts are contiguous). */
   firstOrder: number;
+  open: boolean;
 }
+
+/** Text handed to the tokenizer at a time: the chunk boundary is checked between slices. */
+const SLICE_CHARS = 64 * 1024;
 
 /**
  * Maps one payload holding one or more interchanges of ORDERS messages, streaming: the tokenizer hands
@@ -47,30 +51,53 @@ interface InterchangeTally {
  * then its messages' errors; drafts in message order.
  */
 export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMappingOptions | undefined): MappingResult {
-  const result: MappingResult = { orders: [], errors: [] };
+  // One chunk of unbounded size is the whole reading.
+  for (const whole of mapEdifactChunks(payload, options, Number.POSITIVE_INFINITY)) return whole;
+  return { orders: [], errors: [] };
+}
+
+/**
+ * `mapEdifactPayload` handed over in chunks of about `chunkSize` messages (a chunk closes at the first
+ * 64 KiB text slice boundary after that many messages), so only one chunk's drafts are alive at a time.
+ * Differences from the whole reading, because earlier chunks are gone when the interchange ends:
+ * a message's error comes in the chunk where the message ended; interchange errors (and "no message")
+ * come in the last chunk; an interchange warning is recorded on the drafts of that interchange still
+ * held when it becomes known (warnings known at UNB reach every draft; a UNZ mismatch only the drafts
+ * of the chunk that holds the UNZ). The last chunk is always handed over, empty or not.
+ */
+export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMappingOptions | undefined, chunkSize: number): Generator<MappingResult> {
+  let chunk: MappingResult = { orders: [], errors: [] };
+  let messagesInChunk = 0;
+  const tallies = new Map<Interchange, InterchangeTally>();
   try {
     if (typeof payload.body !== 'string' || payload.body.trim() === '') {
-      result.errors.push({ message: 'body is empty: no EDIFACT interchange' });
-      return result;
+      chunk.errors.push({ message: 'body is empty: no EDIFACT interchange' });
+      yield chunk;
+      return;
     }
-    const tallies = new Map<Interchange, InterchangeTally>();
     const tallyOf = (interchange: Interchange): InterchangeTally => {
       let tally = tallies.get(interchange);
       if (!tally) {
-        tally = { messages: 0, errors: [], firstOrder: result.orders.length };
+        tally = { errors: [], firstOrder: chunk.orders.length, open: true };
         tallies.set(interchange, tally);
       }
       return tally;
     };
-    const interchanges = assembleEdifact(payload.body, {
+    const warn = (interchange: Interchange, tally: InterchangeTally) => {
+      if (interchange.warnings.length === 0) return;
+      const warnings = interchange.warnings.map((w) => w.message);
+      for (let i = tally.firstOrder; i < chunk.orders.length; i++) recordInterchangeWarnings(chunk.orders[i] as OrderDraft, warnings);
+    };
+    const tokenizer = new EdifactTokenizer();
+    const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n), {
       keepMessages: false,
       onMessage(message, interchange) {
         const tally = tallyOf(interchange);
-        tally.messages++;
+        messagesInChunk++;
         const ref = `message ${message.ref || '?'}`;
         if (message.type && message.type !== 'ORDERS') {
           // Partners send invoices and despatch advices down the same line: not an order, not an error.
-          (result.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
+          (chunk.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
           return;
         }
         if (message.errors.length > 0) {
@@ -78,33 +105,57 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
           return;
         }
         try {
-          result.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
+          chunk.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
         } catch (error) {
           tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
         }
       },
       onInterchange(interchange) {
         const tally = tallies.get(interchange);
-        if (!tally || interchange.warnings.length === 0) return;
-        const warnings = interchange.warnings.map((w) => w.message);
-        for (let i = tally.firstOrder; i < result.orders.length; i++) recordInterchangeWarnings(result.orders[i] as OrderDraft, warnings);
+        if (!tally) return;
+        tally.open = false;
+        warn(interchange, tally);
       },
     });
-    if (interchanges.length === 0) result.errors.push({ message: 'body holds no EDIFACT segments' });
+    const body = payload.body;
+    for (let at = 0; at < body.length; at += SLICE_CHARS) {
+      tokenizer.feedTo(body.slice(at, at + SLICE_CHARS), assembler);
+      if (messagesInChunk < chunkSize) continue;
+      // Hand the chunk over: what is known of the open interchange goes with its drafts.
+      for (const [interchange, tally] of tallies) {
+        if (tally.open) warn(interchange, tally);
+        chunk.errors.push(...tally.errors);
+        tally.errors = [];
+        tally.firstOrder = 0;
+      }
+      yield chunk;
+      chunk = { orders: [], errors: [] };
+      messagesInChunk = 0;
+    }
+    tokenizer.endTo(assembler);
+    const interchanges = assembler.finish();
+    if (tokenizer.issues.length > 0) {
+      // As assembleEdifact does: tokenizer issues (a malformed UNA) are errors of the first interchange.
+      const target: Interchange = interchanges[0] ?? { delimiters: DEFAULT_DELIMITERS, groups: [], messages: [], errors: [], warnings: [] };
+      if (interchanges.length === 0) interchanges.push(target);
+      for (const problem of tokenizer.issues) target.errors.push({ severity: 'error', message: problem.message });
+    }
+    if (interchanges.length === 0) chunk.errors.push({ message: 'body holds no EDIFACT segments' });
     for (const interchange of interchanges) {
       const iref = `interchange ${interchange.header?.controlRef || '?'}`;
-      for (const e of interchange.errors) result.errors.push({ ref: iref, message: e.message });
+      for (const e of interchange.errors) chunk.errors.push({ ref: iref, message: e.message });
       const tally = tallies.get(interchange);
-      if (!tally && interchange.errors.length === 0) result.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
-      if (tally) for (const e of tally.errors) result.errors.push(e);
+      if (!tally && interchange.errors.length === 0) chunk.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
+      if (tally) chunk.errors.push(...tally.errors);
     }
   } catch (error) {
-    result.errors.push({ message: `EDIFACT mapping failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` });
+    chunk.errors.push({ message: `EDIFACT mapping failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` });
   }
-  return result;
+  yield chunk;
 }
 
 export const edifactMapping: ChannelMapping<EdifactMappingOptions> = {
   optionsSchema: EdifactMappingOptionsSchema,
   map: mapEdifactPayload,
+  mapChunks: mapEdifactChunks,
 };
