@@ -68,6 +68,14 @@ export interface AcknowledgementInput {
   draft: OrderDraft;
   /** The check made by this intake, when there was one (otherwise the stored check of the version is used). */
   check?: StockCheckView | undefined;
+  /** The payload already in hand (its text and channel), so a file of thousands of orders is not loaded again per order. */
+  payload?: AcknowledgedPayload | undefined;
+}
+
+export interface AcknowledgedPayload {
+  body: string;
+  channelId: string;
+  channel: { config: unknown };
 }
 
 /**
@@ -76,7 +84,8 @@ export interface AcknowledgementInput {
  * own answer. Control numbers come from a sequence.
  */
 export async function acknowledgeOrder(db: Database, format: AcknowledgementFormat, input: AcknowledgementInput): Promise<StepResult> {
-  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: input.payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } });
+  const payload: AcknowledgedPayload =
+    input.payload ?? (await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: input.payloadId }, select: { body: true, channelId: true, channel: { select: { config: true } } } }));
   const kind = format.kindOf(payload.body);
   if (!kind) return { outcome: 'skipped', detail: { reason: 'this payload is answered with no document' } };
   const dedupKey = `${input.payloadId}|${input.orderId}|${input.version}`;

@@ -160,16 +160,20 @@ export class OrderLifecycle {
   private async acknowledge(outcome: IntakeChunk, checks: Map<string, StockCheckView>): Promise<FailedStep[]> {
     const lookup = this.options.acknowledgementFor;
     if (!lookup) return [];
-    const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, select: { channel: { select: { connectorType: true } } } });
+    const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, select: { channelId: true, channel: { select: { connectorType: true, config: true } } } });
     const format = payload && lookup(payload.channel.connectorType);
     if (!format) return [];
+    // The text the chunk was read from: one payload in hand for all its orders (a large file is not loaded per order).
+    const inHand = outcome.payload && { body: outcome.payload.body, channelId: payload.channelId, channel: { config: payload.channel.config } };
     const failed: FailedStep[] = [];
+    const draftOf = new Map<string, OrderDraft>();
+    for (const d of outcome.drafts) if (!draftOf.has(d.externalId)) draftOf.set(d.externalId, d);
     for (const r of outcome.results.filter((x) => x.orderId && x.outcome !== 'rejected' && x.outcome !== 'stale')) {
-      const draft = outcome.drafts.find((d) => d.externalId === r.externalId);
+      const draft = draftOf.get(r.externalId);
       if (!draft) continue;
       const input = { payloadId: outcome.payloadId, version: r.version!, externalId: r.externalId };
       const result = await this.steps.run(r.orderId!, 'acknowledgement', `${outcome.payloadId}|v${r.version}`, input, () =>
-        acknowledgeOrder(this.db, format, { payloadId: outcome.payloadId, orderId: r.orderId!, version: r.version!, draft, check: checks.get(r.orderId!) }),
+        acknowledgeOrder(this.db, format, { payloadId: outcome.payloadId, orderId: r.orderId!, version: r.version!, draft, check: checks.get(r.orderId!), payload: inHand }),
       );
       if (result === 'failed') failed.push({ orderId: r.orderId!, step: 'acknowledgement' });
     }

@@ -33,6 +33,8 @@ export interface IntakeChunk {
   payloadId: string;
   results: IntakeResult[];
   drafts: OrderDraft[];
+  /** The payload as the mapping read it (its text), so follow-ups (acknowledgements) need not load a large body again per order. */
+  payload?: RawPayloadInput | undefined;
 }
 
 export interface ProcessOptions {
@@ -85,9 +87,13 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     for (const mapped of chunksOf(mapping, input, mappingOptions, options.chunkSize ?? PAYLOAD_CHUNK_ORDERS)) {
       // Progress of a large file, written only when a second chunk shows the file is one (pages stay one write).
       if (chunkIndex++ > 0) await db.prisma.rawPayload.update({ where: { id: payloadId }, data: { orderCount: tally.orderCount } });
-      const results = mapped.orders.length === 0 ? [] : await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
+      if (mapped.orders.length === 0) {
+        tally.add(mapped, []); // only errors and skips (e.g. the interchange-level ones of the last chunk)
+        continue;
+      }
+      const results = await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
       tally.add(mapped, results);
-      await options.afterChunk?.({ payloadId, results, drafts: mapped.orders });
+      await options.afterChunk?.({ payloadId, results, drafts: mapped.orders, payload: input });
     }
   } catch (error) {
     if (error instanceof HubError || isMappingCrash(error)) {

@@ -7,7 +7,7 @@
  */
 import type { ChannelMapping, RawPayloadInput } from '../../../core/model/mapping.ts';
 import type { MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
-import { InterchangeAssembler, type Interchange } from './interchange.ts';
+import { InterchangeAssembler, type EdifactMessage, type Interchange } from './interchange.ts';
 import { DEFAULT_DELIMITERS, EdifactTokenizer, delimitersAt } from './tokenizer.ts';
 import { EdifactMappingOptionsSchema, orderDraftFrom, readOrdersMessage, recordInterchangeWarnings, type EdifactMappingOptions } from './orders.ts';
 
@@ -57,18 +57,37 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
 }
 
 /**
- * `mapEdifactPayload` handed over in chunks of about `chunkSize` messages (a chunk closes at the first
- * 64 KiB text slice boundary after that many messages), so only one chunk's drafts are alive at a time.
+ * `mapEdifactPayload` handed over in chunks of `chunkSize` messages (the text is tokenized 64 KiB at a
+ * time; the chunks closed meanwhile are handed over after each slice), so only a chunk's drafts are alive at a time.
  * Differences from the whole reading, because earlier chunks are gone when the interchange ends:
  * a message's error comes in the chunk where the message ended; interchange errors (and "no message")
  * come in the last chunk; an interchange warning is recorded on the drafts of that interchange still
  * held when it becomes known (warnings known at UNB reach every draft; a UNZ mismatch only the drafts
- * of the chunk that holds the UNZ). The last chunk is always handed over, empty or not.
+ * of the chunk that holds the UNZ). The last chunk is always handed over, empty or not (it holds the interchange-level errors).
  */
 export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMappingOptions | undefined, chunkSize: number): Generator<MappingResult> {
   let chunk: MappingResult = { orders: [], errors: [] };
   let messagesInChunk = 0;
+  /** Chunks closed while a text slice was tokenized, handed over after it. */
+  const ready: MappingResult[] = [];
   const tallies = new Map<Interchange, InterchangeTally>();
+  const warn = (interchange: Interchange, tally: InterchangeTally) => {
+    if (interchange.warnings.length === 0) return;
+    const warnings = interchange.warnings.map((w) => w.message);
+    for (let i = tally.firstOrder; i < chunk.orders.length; i++) recordInterchangeWarnings(chunk.orders[i] as OrderDraft, warnings);
+  };
+  const closeChunk = () => {
+    // What is known of an open interchange goes with its drafts; its rejected messages so far too.
+    for (const [interchange, tally] of tallies) {
+      if (tally.open) warn(interchange, tally);
+      chunk.errors.push(...tally.errors);
+      tally.errors = [];
+      tally.firstOrder = 0;
+    }
+    ready.push(chunk);
+    chunk = { orders: [], errors: [] };
+    messagesInChunk = 0;
+  };
   try {
     if (typeof payload.body !== 'string' || payload.body.trim() === '') {
       chunk.errors.push({ message: 'body is empty: no EDIFACT interchange' });
@@ -83,32 +102,29 @@ export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMapp
       }
       return tally;
     };
-    const warn = (interchange: Interchange, tally: InterchangeTally) => {
-      if (interchange.warnings.length === 0) return;
-      const warnings = interchange.warnings.map((w) => w.message);
-      for (let i = tally.firstOrder; i < chunk.orders.length; i++) recordInterchangeWarnings(chunk.orders[i] as OrderDraft, warnings);
+    const read = (message: EdifactMessage, interchange: Interchange, tally: InterchangeTally) => {
+      const ref = `message ${message.ref || '?'}`;
+      if (message.type && message.type !== 'ORDERS') {
+        // Partners send invoices and despatch advices down the same line: not an order, not an error.
+        (chunk.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
+        return;
+      }
+      if (message.errors.length > 0) {
+        tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
+        return;
+      }
+      try {
+        chunk.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
+      } catch (error) {
+        tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
+      }
     };
     const tokenizer = new EdifactTokenizer();
     const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n), {
       keepMessages: false,
       onMessage(message, interchange) {
-        const tally = tallyOf(interchange);
-        messagesInChunk++;
-        const ref = `message ${message.ref || '?'}`;
-        if (message.type && message.type !== 'ORDERS') {
-          // Partners send invoices and despatch advices down the same line: not an order, not an error.
-          (chunk.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
-          return;
-        }
-        if (message.errors.length > 0) {
-          tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
-          return;
-        }
-        try {
-          chunk.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
-        } catch (error) {
-          tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
-        }
+        read(message, interchange, tallyOf(interchange));
+        if (++messagesInChunk >= chunkSize) closeChunk();
       },
       onInterchange(interchange) {
         const tally = tallies.get(interchange);
@@ -120,20 +136,11 @@ export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMapp
     const body = payload.body;
     for (let at = 0; at < body.length; at += SLICE_CHARS) {
       tokenizer.feedTo(body.slice(at, at + SLICE_CHARS), assembler);
-      if (messagesInChunk < chunkSize) continue;
-      // Hand the chunk over: what is known of the open interchange goes with its drafts.
-      for (const [interchange, tally] of tallies) {
-        if (tally.open) warn(interchange, tally);
-        chunk.errors.push(...tally.errors);
-        tally.errors = [];
-        tally.firstOrder = 0;
-      }
-      yield chunk;
-      chunk = { orders: [], errors: [] };
-      messagesInChunk = 0;
+      while (ready.length > 0) yield ready.shift()!;
     }
     tokenizer.endTo(assembler);
     const interchanges = assembler.finish();
+    while (ready.length > 0) yield ready.shift()!;
     if (tokenizer.issues.length > 0) {
       // As assembleEdifact does: tokenizer issues (a malformed UNA) are errors of the first interchange.
       const target: Interchange = interchanges[0] ?? { delimiters: DEFAULT_DELIMITERS, groups: [], messages: [], errors: [], warnings: [] };
@@ -151,6 +158,7 @@ export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMapp
   } catch (error) {
     chunk.errors.push({ message: `EDIFACT mapping failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` });
   }
+  yield* ready.splice(0);
   yield chunk;
 }
 
