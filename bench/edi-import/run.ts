@@ -11,7 +11,9 @@
  *
  *   npm run bench:edi-import                         # 100 MB
  *   BENCH_EDI_IMPORT_MB=10 npm run bench:edi-import
- *   BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres (default) names the server to create the bench database on.
+ *   BENCH_SERVER_NODE_OPTIONS=--max-old-space-size=256 npm run bench:edi-import   # the server's heap capped
+ *   BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres (default) names the server to create the bench database on;
+ *   BENCH_DB_NAME and BENCH_PORT let two runs side by side.
  *
  * Linux only (/proc). Takes a while at 100 MB: see docs/performance.md for the figures.
  */
@@ -27,7 +29,9 @@ import { buildInterchange } from '../edi/interchange.ts';
 
 const TARGET_MB = Number(process.env.BENCH_EDI_IMPORT_MB ?? 100);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const DB_NAME = 'orderhub_bench_edi_import';
+const DB_NAME = process.env.BENCH_DB_NAME ?? 'orderhub_bench_edi_import';
+/** Node options of the server only, e.g. `--max-old-space-size=256` (V8 lets the heap grow lazily up to its default limit). */
+const SERVER_NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS ?? '';
 const PORT = Number(process.env.BENCH_PORT ?? 3917);
 const BASE = `http://127.0.0.1:${PORT}`;
 const UPLOAD_TOKEN = 'bench-upload-token-0123456789abcdef';
@@ -58,13 +62,13 @@ async function main(): Promise<void> {
   console.log(`Building a ${TARGET_MB} MB EDIFACT interchange…`);
   const { text, messages } = buildInterchange(TARGET_MB * 1024 * 1024);
   const file = Buffer.from(text, 'utf8');
-  console.log(`${messages} ORDERS messages, ${(file.length / 1024 / 1024).toFixed(1)} MB`);
+  console.log(`${messages} ORDERS messages, ${(file.length / 1024 / 1024).toFixed(1)} MB${SERVER_NODE_OPTIONS ? `; server NODE_OPTIONS=${SERVER_NODE_OPTIONS}` : ''}`);
 
   const databaseUrl = await recreateDatabase();
   // The server: `hub start` exactly as ops run it, in its own process, so its RSS is the hub's alone.
   const server = spawn(process.execPath, ['--import', 'tsx', 'cli/hub.ts', 'start'], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: '' },
+    env: { ...process.env, NODE_OPTIONS: SERVER_NODE_OPTIONS, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: '' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const serverExit = new Promise<number | null>((resolve) => server.once('exit', resolve));
