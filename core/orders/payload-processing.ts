@@ -15,6 +15,8 @@ export const PAYLOAD_CHUNK_ORDERS = 500;
 export const KEPT_RESULTS = 1000;
 /** Tries that end without a verdict (an error, a crashed worker) before the payload is failed instead of retried. */
 export const MAX_UNFINISHED_TRIES = 5;
+/** Tries of one payload starting within this of each other count as one (see startTry). */
+export const TRY_WINDOW_MS = 60_000;
 
 export interface PayloadOutcome extends PayloadVerdict {
   payloadId: string;
@@ -42,6 +44,8 @@ export interface ProcessOptions {
   chunkSize?: number | undefined;
   /** Runs after each chunk is committed, before the next is read; its drafts are dropped afterwards. */
   afterChunk?: ((chunk: IntakeChunk) => Promise<void>) | undefined;
+  /** When this try starts (tests move it on to count tries). */
+  clock?: (() => Date) | undefined;
 }
 
 const MAX_ERROR_TEXT = 4000;
@@ -63,7 +67,7 @@ const MAX_ERROR_TEXT = 4000;
  * verdict the payload is failed with the last reason: never pending forever.
  */
 export async function processPayload(db: Database, payloadId: string, mappingFor: MappingLookup, options: ProcessOptions = {}): Promise<PayloadOutcome> {
-  const tries = await startTry(db, payloadId);
+  const tries = await startTry(db, payloadId, (options.clock ?? (() => new Date()))());
   if (tries.count > MAX_UNFINISHED_TRIES) {
     // The earlier tries ended without a verdict and without a word (the worker died mid-way, e.g. out of memory).
     const last = tries.lastError ? `; the last one said: ${tries.lastError}` : '';
@@ -117,14 +121,22 @@ function chunksOf(mapping: ChannelMapping, payload: RawPayloadInput, options: un
   return mapping.mapChunks ? mapping.mapChunks(payload, options, chunkSize) : [mapping.map(payload, options)];
 }
 
-/** Counts a try before it starts, so a worker that dies mid-file is counted too (the verdict resets it). */
-async function startTry(db: Database, payloadId: string): Promise<{ count: number; lastError: string | null }> {
+/**
+ * Counts a try before it starts, so a worker that dies mid-file is counted too (the verdict resets
+ * it). Tries starting within TRY_WINDOW_MS of the last one count as one: several readers of one
+ * payload at once (a duplicate webhook, parallel conversions, a sweep) are not failures.
+ */
+async function startTry(db: Database, payloadId: string, now: Date): Promise<{ count: number; lastError: string | null }> {
   const [row] = await db.query<{ unfinished_tries: number; status: string; error: string | null }>(
-    `UPDATE raw_payload SET unfinished_tries = unfinished_tries + 1 WHERE id = $1 RETURNING unfinished_tries, status, error`,
-    [payloadId],
+    `UPDATE raw_payload
+        SET unfinished_tries = unfinished_tries + CASE WHEN last_try_at > $2::timestamptz - make_interval(secs => $3) THEN 0 ELSE 1 END,
+            last_try_at = $2::timestamptz
+      WHERE id = $1
+  RETURNING unfinished_tries, status, error`,
+    [payloadId, now.toISOString(), TRY_WINDOW_MS / 1000],
   );
   if (!row) throw new HubError('not_found', `Raw payload ${payloadId} does not exist.`);
-  return { count: row.unfinished_tries, lastError: row.status === 'pending' ? row.error : null };
+  return { count: Math.max(1, row.unfinished_tries), lastError: row.status === 'pending' ? row.error : null };
 }
 
 /** A pending payload says why its last try failed (it is no longer pending without a word); a verdict replaces it. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderLifecycle } from '../../core/flows/order-lifecycle.ts';
-import { KEPT_RESULTS, MAX_UNFINISHED_TRIES, processPayload, type IntakeChunk } from '../../core/orders/payload-processing.ts';
+import { KEPT_RESULTS, MAX_UNFINISHED_TRIES, TRY_WINDOW_MS, processPayload, type IntakeChunk } from '../../core/orders/payload-processing.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
 import { ediAcknowledgements } from '../../jobs/acknowledgement-formats.ts';
 import { createRegistry } from '../../jobs/registry.ts';
@@ -130,7 +130,9 @@ describe('a large EDIFACT interchange, chunk by chunk (PostgreSQL)', () => {
   it('retries a failure that may pass, and fails the payload with the last reason after the last try', async () => {
     const payloadId = await upload(interchange('FLAKY', 10));
     const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
-    const failing = { afterChunk: async () => Promise.reject(deadlock) };
+    // Each try a little over the window after the last one (tries closer together count as one).
+    let at = Date.parse('2026-12-03T10:00:00Z');
+    const failing = { afterChunk: async () => Promise.reject(deadlock), clock: () => new Date((at += TRY_WINDOW_MS + 1000)) };
     for (let n = 1; n < MAX_UNFINISHED_TRIES; n++) {
       await expect(processPayload(t.db, payloadId, mappingFor, failing)).rejects.toBe(deadlock);
       expect(await payloadRow(payloadId)).toMatchObject({ status: 'pending', unfinishedTries: n, error: `try ${n} of ${MAX_UNFINISHED_TRIES} failed, it is tried again: deadlock detected` });
@@ -138,6 +140,13 @@ describe('a large EDIFACT interchange, chunk by chunk (PostgreSQL)', () => {
     const last = await processPayload(t.db, payloadId, mappingFor, failing);
     expect(last).toMatchObject({ status: 'failed', errorCode: 'gave_up', error: `try ${MAX_UNFINISHED_TRIES} of ${MAX_UNFINISHED_TRIES} failed, giving up: deadlock detected` });
     expect(await payloadRow(payloadId)).toMatchObject({ status: 'failed', errorCode: 'gave_up', unfinishedTries: 0 });
+  });
+
+  it('counts readers of one payload at the same time as one try: none of them gives up', async () => {
+    const payloadId = await upload(interchange('MANY', 10));
+    const outcomes = await Promise.all(Array.from({ length: MAX_UNFINISHED_TRIES + 3 }, () => processPayload(t.db, payloadId, mappingFor)));
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map(() => 'parsed'));
+    expect(await ordersOf('PO-MANY-')).toBe(10);
   });
 
   it('leaves the payload pending when the database is unreachable (an outage is retried, however long)', async () => {
