@@ -13,7 +13,8 @@
  *   BENCH_EDI_IMPORT_MB=10 npm run bench:edi-import
  *   BENCH_SERVER_NODE_OPTIONS=--max-old-space-size=256 npm run bench:edi-import   # the server's heap capped
  *   BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres (default) names the server to create the bench database on;
- *   BENCH_DB_NAME and BENCH_PORT let two runs side by side.
+ *   BENCH_DB_NAME and BENCH_PORT let two runs side by side; BENCH_MAX_SECONDS=300 stops watching
+ *   after 5 minutes and reports what was stored by then.
  *
  * Linux only (/proc). Takes a while at 100 MB: see docs/performance.md for the figures.
  */
@@ -32,6 +33,8 @@ const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0
 const DB_NAME = process.env.BENCH_DB_NAME ?? 'orderhub_bench_edi_import';
 /** Node options of the server only, e.g. `--max-old-space-size=256` (V8 lets the heap grow lazily up to its default limit). */
 const SERVER_NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS ?? '';
+/** Stop watching after this long and report what was stored by then (0: wait for the verdict). */
+const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 0);
 const PORT = Number(process.env.BENCH_PORT ?? 3917);
 const BASE = `http://127.0.0.1:${PORT}`;
 const UPLOAD_TOKEN = 'bench-upload-token-0123456789abcdef';
@@ -42,7 +45,12 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 
 /** Resident set of a process and its peak so far, in bytes (Linux /proc). */
 function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return { rss: 0, peak: 0 }; // the server is gone (the watch loop reports its exit)
+  }
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
@@ -146,6 +154,11 @@ async function main(): Promise<void> {
       if (tick % 15 === 0) console.log(`${elapsed.toFixed(0)} s: ${orders} orders, payload ${row!.status}, RSS ${mb(memoryOf(pid).rss)} MB, API worst ${api.worstMs.toFixed(0)} ms`);
       if (row!.status !== 'pending') {
         verdict = row;
+        break;
+      }
+      if (MAX_SECONDS > 0 && elapsed > MAX_SECONDS) {
+        console.log(`stopped watching after ${elapsed.toFixed(0)} s: ${orders} of ${messages} orders stored (${(orders / elapsed).toFixed(0)} orders/s)`);
+        verdict = { ...row!, status: `still pending, ${orders} stored` };
         break;
       }
     }

@@ -28,6 +28,8 @@ export interface PayloadOutcome extends PayloadVerdict {
   drafts: OrderDraft[];
   /** What intake did over the whole payload. */
   counts: Record<IntakeOutcome, number>;
+  /** How many records could not be read or were refused, over the whole payload (`errors` keeps the first ones). */
+  errorCount: number;
 }
 
 /** One chunk of a payload, committed: what a caller follows up per order (stock, acknowledgement, distribution). */
@@ -198,7 +200,7 @@ async function finish(db: Database, tally: PayloadTally, failure?: { code: strin
     orderCount,
   };
   await recordPayloadVerdict(db, tally.payloadId, verdict);
-  return { payloadId: tally.payloadId, ...verdict, results: tally.results, errors, drafts: tally.drafts, counts: tally.counts };
+  return { payloadId: tally.payloadId, ...verdict, results: tally.results, errors, drafts: tally.drafts, counts: tally.counts, errorCount };
 }
 
 function isMappingCrash(error: unknown): boolean {
