@@ -16,39 +16,11 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { EdifactTokenizer, tokenize, type Segment } from '../../mappings/edi/edifact/tokenizer.ts';
 import { mapEdifactPayload } from '../../mappings/edi/edifact/index.ts';
+import { buildInterchange } from './interchange.ts';
 
 const TARGET_MB = Number(process.env.BENCH_EDI_MB ?? 30);
 const RUNS = Number(process.env.BENCH_EDI_RUNS ?? 3);
 const fixture = (name: string): string => readFileSync(new URL(`../../test/fixtures/edi/edifact/${name}`, import.meta.url), 'utf8');
-
-/** UNH…UNT of a fixture's first message, with the message ref and document number made unique per copy. */
-function messageTemplate(name: string): string {
-  const text = fixture(name).replace(/\r?\n/g, '');
-  const start = text.indexOf('UNH+');
-  const end = text.indexOf("'", text.indexOf('UNT+', start)) + 1;
-  return text.slice(start, end);
-}
-
-function buildInterchange(targetBytes: number): { text: string; messages: number } {
-  // Only the constructed order: the reference's validator refuses the real dilono sample (see the gotcha table).
-  const templates = [messageTemplate('constructed-full-d96a.edi')];
-  const parts: string[] = ["UNA:+.? '", "UNB+UNOC:3+4012345000009:14+4098765000010:14+20240311:0815+BENCH1'"];
-  let size = 0;
-  let n = 0;
-  while (size < targetBytes) {
-    n++;
-    const template = templates[n % templates.length] as string;
-    const ref = `M${n}`;
-    const message = template
-      .replace(/^UNH\+[^+]*\+/, `UNH+${ref}+`)
-      .replace(/UNT\+(\d+)\+[^']*'$/, `UNT+$1+${ref}'`)
-      .replace(/BGM\+220\+[^+]*\+/, `BGM+220+PO-${n}+`);
-    parts.push(message);
-    size += message.length;
-  }
-  parts.push(`UNZ+${n}+BENCH1'`);
-  return { text: parts.join('\n'), messages: n };
-}
 
 function best(fn: () => number): { seconds: number; count: number } {
   let seconds = Infinity;

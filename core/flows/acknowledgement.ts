@@ -77,6 +77,21 @@ export interface AcknowledgementInput {
   draft: OrderDraft;
   /** The check made by this intake, when there was one (otherwise the stored check of the version is used). */
   check?: StockCheckView | undefined;
+  /** The payload already in hand (its text and channel), so a file of thousands of orders is not loaded again per order. */
+  payload?: AcknowledgedPayload | undefined;
+}
+
+export interface AcknowledgedPayload {
+  body: string;
+  channelId: string;
+  channel: { config: unknown };
+}
+
+/** The payload an answer is built from, its body as text (a body that is not text is answered with nothing). */
+async function loadAnsweredPayload(db: Database, payloadId: string): Promise<{ ok: true; payload: AcknowledgedPayload } | { ok: false; error: string }> {
+  const row = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, encoding: true, channelId: true, channel: { select: { config: true } } } });
+  const text = payloadText(row);
+  return text.ok ? { ok: true, payload: { body: text.text, channelId: row.channelId, channel: row.channel } } : text;
 }
 
 /**
@@ -85,10 +100,10 @@ export interface AcknowledgementInput {
  * own answer. Control numbers come from a sequence.
  */
 export async function acknowledgeOrder(db: Database, format: AcknowledgementFormat, input: AcknowledgementInput): Promise<StepResult> {
-  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: input.payloadId }, select: { body: true, encoding: true, channelId: true, channel: { select: { config: true } } } });
-  const text = payloadText(payload);
-  if (!text.ok) return { outcome: 'skipped', detail: { reason: text.error } };
-  const kind = format.kindOf(text.text);
+  const loaded = input.payload ? { ok: true as const, payload: input.payload } : await loadAnsweredPayload(db, input.payloadId);
+  if (!loaded.ok) return { outcome: 'skipped', detail: { reason: loaded.error } };
+  const payload = loaded.payload;
+  const kind = format.kindOf(payload.body);
   if (!kind) return { outcome: 'skipped', detail: { reason: 'this payload is answered with no document' } };
   const dedupKey = `${input.payloadId}|${input.orderId}|${input.version}`;
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
@@ -97,7 +112,7 @@ export async function acknowledgeOrder(db: Database, format: AcknowledgementForm
   if (superseded) return { outcome: 'skipped', detail: { kind, reason: superseded } };
   const lines = await answersFor(db, input);
   const reference = await nextControlNumber(db);
-  const document = format.render({ payloadBody: text.text, draft: input.draft, reference, lines, channelConfig: payload.channel.config });
+  const document = format.render({ payloadBody: payload.body, draft: input.draft, reference, lines, channelConfig: payload.channel.config });
   if (!document) return { outcome: 'skipped', detail: { kind, reason: 'the order cannot be answered in this format' } };
   const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, orderId: input.orderId, rawPayloadId: input.payloadId, dedupKey, ...document });
   if (recorded.created) await format.deliver?.(payload.channel.config, document);

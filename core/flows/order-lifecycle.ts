@@ -7,7 +7,7 @@ import { HubError } from '../errors.ts';
 import type { OrderDraft } from '../model/order.ts';
 import type { IntakeResult } from '../orders/intake.ts';
 import { checkTransition, type OrderStatus } from '../orders/order-status.ts';
-import { processPayload, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
+import { KEPT_RESULTS, processPayload, type IntakeChunk, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
 import { mappingInput } from '../orders/raw-archive-text.ts';
 import { queueStatusWriteBack } from '../outbound/status-writeback.ts';
 import { StockService, type StockCheckView } from '../stock/stock-service.ts';
@@ -90,13 +90,26 @@ export class OrderLifecycle {
 
   // ---- intake --------------------------------------------------------------------------------------------------------
 
-  /** Reads one archived payload into orders (idempotent like every intake), then runs the after-intake steps. */
+  /**
+   * Reads one archived payload into orders (idempotent like every intake) and runs the after-intake
+   * steps chunk by chunk, as each chunk of a large file is committed (see processPayload): memory and
+   * transactions stay bounded by the chunk, and orders of the first chunks move on while the rest is read.
+   * The checks and failed steps returned are those of the first KEPT_RESULTS orders (every failed step
+   * is recorded in the order's history and retried by the tick anyway).
+   */
   async intakePayload(payloadId: string): Promise<PayloadOutcome & { steps: IntakeSteps }> {
     if (!this.options.mappingFor) throw new HubError('internal', 'The order lifecycle was composed without mappings; it cannot read payloads.');
-    const outcome = await processPayload(this.db, payloadId, this.options.mappingFor);
+    const steps: IntakeSteps = { checks: new Map(), failed: [] };
+    const outcome = await processPayload(this.db, payloadId, this.options.mappingFor, {
+      afterChunk: async (chunk) => {
+        const done = await this.afterIntake(chunk);
+        for (const [orderId, check] of done.checks) if (steps.checks.size < KEPT_RESULTS) steps.checks.set(orderId, check);
+        steps.failed.push(...done.failed.slice(0, Math.max(0, KEPT_RESULTS - steps.failed.length)));
+      },
+    });
     // The partner hears about the payload's syntax (CONTRL, 997) even when it made no order.
     await this.reportSyntax(payloadId, outcome.refusedDuplicates ?? []);
-    return { ...outcome, steps: await this.afterIntake(outcome) };
+    return { ...outcome, steps };
   }
 
   /** The channel's syntax-level report on a payload, when its channel asks for one (recorded once per payload). */
@@ -110,13 +123,17 @@ export class OrderLifecycle {
   }
 
   /**
-   * Every order a payload created or changed: stock (its version reserved, or released/shipped as its
-   * status says), the channel's acknowledgement (line by line from the check), then distribution (a
-   * new order offered, a changed one re-offered while nobody has it, a cancelled one withdrawn).
+   * Every order a payload (or one chunk of it) created or changed: stock (its version reserved, or
+   * released/shipped as its status says), the channel's acknowledgement (line by line from the check),
+   * then distribution (a new order offered, a changed one re-offered while nobody has it, a cancelled
+   * one withdrawn). An order the payload left unchanged whose version this same payload made gets its
+   * steps too (each runs once per version, so done ones are no-ops): a try that stopped between a
+   * chunk's commit and its steps is completed when the payload is read again.
    */
-  async afterIntake(outcome: Pick<PayloadOutcome, 'payloadId' | 'results' | 'drafts'>): Promise<IntakeSteps> {
+  async afterIntake(outcome: IntakeChunk): Promise<IntakeSteps> {
     const steps: IntakeSteps = { checks: new Map(), failed: [] };
-    const changed = latestPerOrder(outcome.results.filter((r) => r.orderId && (r.outcome === 'created' || r.outcome === 'updated')));
+    const made = outcome.results.filter((r) => r.orderId && (r.outcome === 'created' || r.outcome === 'updated'));
+    const changed = latestPerOrder([...made, ...(await this.madeEarlierBy(outcome))]);
     const note = (orderId: string, step: StepName, result: StepOutcome) => {
       if (result === 'failed') steps.failed.push({ orderId, step });
     };
@@ -140,20 +157,36 @@ export class OrderLifecycle {
     return steps;
   }
 
+  /** Unchanged results whose current version was read from this same payload (an earlier, interrupted try). */
+  private async madeEarlierBy(outcome: IntakeChunk): Promise<IntakeResult[]> {
+    const unchanged = outcome.results.filter((r) => r.orderId && r.outcome === 'unchanged');
+    if (unchanged.length === 0) return [];
+    const rows = await this.db.query<{ order_id: string; version: number }>(
+      `SELECT order_id, version FROM order_version WHERE raw_payload_id = $1 AND order_id = ANY($2::text[])`,
+      [outcome.payloadId, unchanged.map((r) => r.orderId!)],
+    );
+    const own = new Set(rows.map((r) => `${r.order_id}|${r.version}`));
+    return unchanged.filter((r) => own.has(`${r.orderId}|${r.version}`));
+  }
+
   /** Channels that take an acknowledgement get one per order version of the payload (a stale copy gets none). */
-  private async acknowledge(outcome: Pick<PayloadOutcome, 'payloadId' | 'results' | 'drafts'>, checks: Map<string, StockCheckView>): Promise<FailedStep[]> {
+  private async acknowledge(outcome: IntakeChunk, checks: Map<string, StockCheckView>): Promise<FailedStep[]> {
     const lookup = this.options.acknowledgementFor;
     if (!lookup) return [];
-    const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, select: { channel: { select: { connectorType: true } } } });
+    const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, select: { channelId: true, channel: { select: { connectorType: true, config: true } } } });
     const format = payload && lookup(payload.channel.connectorType);
     if (!format) return [];
+    // The text the chunk was read from: one payload in hand for all its orders (a large file is not loaded per order).
+    const inHand = outcome.payload && { body: outcome.payload.body, channelId: payload.channelId, channel: { config: payload.channel.config } };
     const failed: FailedStep[] = [];
+    const draftOf = new Map<string, OrderDraft>();
+    for (const d of outcome.drafts) if (!draftOf.has(d.externalId)) draftOf.set(d.externalId, d);
     for (const r of outcome.results.filter((x) => x.orderId && x.outcome !== 'rejected' && x.outcome !== 'stale')) {
-      const draft = outcome.drafts.find((d) => d.externalId === r.externalId);
+      const draft = draftOf.get(r.externalId);
       if (!draft) continue;
       const input = { payloadId: outcome.payloadId, version: r.version!, externalId: r.externalId };
       const result = await this.steps.run(r.orderId!, 'acknowledgement', `${outcome.payloadId}|v${r.version}`, input, () =>
-        acknowledgeOrder(this.db, format, { payloadId: outcome.payloadId, orderId: r.orderId!, version: r.version!, draft, check: checks.get(r.orderId!) }),
+        acknowledgeOrder(this.db, format, { payloadId: outcome.payloadId, orderId: r.orderId!, version: r.version!, draft, check: checks.get(r.orderId!), payload: inHand }),
       );
       if (result === 'failed') failed.push({ orderId: r.orderId!, step: 'acknowledgement' });
     }

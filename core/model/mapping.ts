@@ -20,6 +20,13 @@ export interface ChannelMapping<Options = any> {
   /** Per-channel overrides (stored on Channel.mapping), e.g. a status map. */
   readonly optionsSchema: TSchema;
   map(payload: RawPayloadInput, options: Options): MappingResult;
+  /**
+   * The same reading as `map`, handed over in chunks of about `chunkSize` records (orders, refused
+   * and skipped records together), so a large file never has all its drafts in memory at once: each
+   * chunk is ingested and dropped before the next is read. Optional (file formats that carry
+   * thousands of orders implement it); core falls back to `map` as one chunk. Pure and total like `map`.
+   */
+  mapChunks?(payload: RawPayloadInput, options: Options, chunkSize: number): Iterable<MappingResult>;
   /** Present when the channel can hear core statuses back (status write-back). */
   readonly statusWriteBack?: StatusWriteBackMapping<Options>;
 }

@@ -136,8 +136,7 @@ export interface InterchangeControls {
   controlRef: string;
   /** UNG 0048 / GS06. */
   groups: string[];
-  /** UNH 0062 / ST02: unique only inside their interchange or group, so not checked across payloads. */
-  messages: string[];
+  // UNH 0062 / ST02 are unique only inside their interchange or group: not compared across payloads, not reported.
 }
 
 export interface MappingSkip {

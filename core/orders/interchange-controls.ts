@@ -55,10 +55,23 @@ function normalise(ref: string): string {
 
 const LEVEL_NAMES: Record<ControlKey['level'], string> = { interchange: 'interchange control number', group: 'group control number' };
 
-/** The payload's control numbers that another payload of the channel brought first. */
-export async function findDuplicateControls(db: Database, input: { channelId: string; payloadId: string; interchanges: InterchangeControls[] }): Promise<DuplicateControl[]> {
+/**
+ * Claims the payload's control numbers for it and returns those another payload of the channel
+ * brought first. Claiming (one insert, the primary key deciding) before any order is taken makes two
+ * payloads with the same number arriving at once a duplicate of each other too, not two firsts.
+ * The same payload claiming again finds nothing: it is not a duplicate of itself.
+ */
+export async function claimControls(db: Database, input: { channelId: string; payloadId: string; interchanges: InterchangeControls[] }): Promise<DuplicateControl[]> {
   const keys = keysOf(input.interchanges);
   if (keys.length === 0) return [];
+  const params = [input.channelId, JSON.stringify(keys), input.payloadId];
+  await db.query(
+    `INSERT INTO interchange_control (channel_id, syntax, sender, level, control_ref, raw_payload_id)
+     SELECT $1, k.syntax, k.sender, k.level, k."controlRef", $3
+       FROM jsonb_to_recordset($2::jsonb) AS k(syntax text, sender text, level text, "controlRef" text)
+     ON CONFLICT DO NOTHING`,
+    params,
+  );
   const rows = await db.query<{ syntax: string; sender: string; level: ControlKey['level']; control_ref: string; raw_payload_id: string; received_at: Date }>(
     `SELECT c.syntax, c.sender, c.level, c.control_ref, c.raw_payload_id, c.received_at
        FROM interchange_control c
@@ -66,7 +79,7 @@ export async function findDuplicateControls(db: Database, input: { channelId: st
          ON c.syntax = k.syntax AND c.sender = k.sender AND c.level = k.level AND c.control_ref = k."controlRef"
       WHERE c.channel_id = $1 AND c.raw_payload_id <> $3
       ORDER BY c.level DESC, c.control_ref`,
-    [input.channelId, JSON.stringify(keys), input.payloadId],
+    params,
   );
   return rows.map((r) => ({
     level: r.level,
@@ -76,15 +89,7 @@ export async function findDuplicateControls(db: Database, input: { channelId: st
   }));
 }
 
-/** Keeps the payload's control numbers; a number seen before stays with the payload that brought it first. */
-export async function rememberControls(db: Database, input: { channelId: string; payloadId: string; interchanges: InterchangeControls[] }): Promise<void> {
-  const keys = keysOf(input.interchanges);
-  if (keys.length === 0) return;
-  await db.query(
-    `INSERT INTO interchange_control (channel_id, syntax, sender, level, control_ref, raw_payload_id)
-     SELECT $1, k.syntax, k.sender, k.level, k."controlRef", $3
-       FROM jsonb_to_recordset($2::jsonb) AS k(syntax text, sender text, level text, "controlRef" text)
-     ON CONFLICT DO NOTHING`,
-    [input.channelId, JSON.stringify(keys), input.payloadId],
-  );
+/** A payload that imported nothing gives its numbers back: a corrected resend may use them. */
+export async function releaseControls(db: Database, payloadId: string): Promise<void> {
+  await db.query(`DELETE FROM interchange_control WHERE raw_payload_id = $1`, [payloadId]);
 }

@@ -72,6 +72,7 @@ export async function recordPayloadVerdict(db: Database, id: string, verdict: Pa
       orderCount: verdict.orderCount,
       warnings: verdict.warnings ?? [],
       attempts: { increment: 1 },
+      unfinishedTries: 0,
       processedAt: new Date(),
     },
   });

@@ -189,14 +189,13 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
     return { counts, fate: fate(status, stored?.error) };
   }
   const outcome = await reprocessPayload(ctx, archived.id);
-  for (const result of outcome.results) {
-    if (result.outcome === 'created') counts.created += 1;
-    else if (result.outcome === 'updated') counts.updated += 1;
-    else if (result.outcome === 'unchanged' || result.outcome === 'stale') counts.unchanged += 1;
-  }
+  // Whole-payload counts: a large file's outcome keeps only its first results and errors.
+  counts.created += outcome.counts.created;
+  counts.updated += outcome.counts.updated;
+  counts.unchanged += outcome.counts.unchanged + outcome.counts.stale;
   // Rejected drafts are listed among the errors too.
-  counts.failed += outcome.errors.length;
-  counts.received += outcome.results.filter((r) => r.outcome !== 'rejected').length + outcome.errors.length;
+  counts.failed += outcome.errorCount;
+  counts.received += outcome.orderCount + outcome.errorCount;
   if (outcome.status === 'failed' || outcome.status === 'partial') return { counts, error: pageError(outcome.errorCode ?? null, outcome.error ?? null), fate: fate(outcome.status, outcome.error) };
   return { counts, fate: fate(outcome.status, outcome.error) };
 }

@@ -24,7 +24,7 @@ const records = {
   RawPayload: {
     id: '00000000-0000-4000-8000-000000000003', channelId: '00000000-0000-4000-8000-000000000001', kind: 'webhook', source: 'order.updated',
     contentType: 'application/json', body: new Uint8Array([0x7b, 0x00, 0xff, 0x7d]), encoding: 'binary', hash: 'abc', receivedAt: at, lastReceivedAt: at, receivedCount: 2, status: 'partial',
-    errorCode: 'invalid_data', error: 'line 2: no sku', orderCount: 9, attempts: 3, processedAt: at,
+    errorCode: 'invalid_data', error: 'line 2: no sku', orderCount: 9, attempts: 3, unfinishedTries: 1, lastTryAt: at, processedAt: at,
     warnings: ['interchange 7: UNZ says "3" messages, the interchange holds 1'],
   },
   InterchangeControl: {

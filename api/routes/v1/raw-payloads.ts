@@ -45,15 +45,15 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (
     },
     async (request) => {
       const outcome = await deps.actions.reprocessPayload(request.params.id);
-      const counts = { created: 0, updated: 0, unchanged: 0, stale: 0, rejected: 0 };
-      for (const result of outcome.results) counts[result.outcome] += 1;
+      // Counts over the whole payload: a large file's outcome keeps only its first results.
+      const { created, updated, unchanged, stale, rejected } = outcome.counts;
       return {
         payloadId: outcome.payloadId,
         status: outcome.status,
         orderCount: outcome.orderCount,
         errorCode: outcome.errorCode ?? null,
         error: outcome.error ?? null,
-        counts,
+        counts: { created, updated, unchanged, stale, rejected },
         errors: outcome.errors.map((e) => ({ ...(e.ref !== undefined && { ref: e.ref }), message: e.message })),
       };
     },

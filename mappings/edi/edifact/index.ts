@@ -6,8 +6,9 @@
  * recorded on each draft of that interchange in `transport.edifact.warnings`.
  */
 import type { ChannelMapping, RawPayloadInput } from '../../../core/model/mapping.ts';
-import type { MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
-import { assembleEdifact, type Interchange } from './interchange.ts';
+import type { InterchangeControls, MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
+import { InterchangeAssembler, type EdifactMessage, type Interchange } from './interchange.ts';
+import { DEFAULT_DELIMITERS, EdifactTokenizer, delimitersAt } from './tokenizer.ts';
 import { EdifactMappingOptionsSchema, orderDraftFrom, readOrdersMessage, recordInterchangeWarnings, type EdifactMappingOptions } from './orders.ts';
 
 export { tokenize, EdifactTokenizer, escapeData, describePosition, DEFAULT_DELIMITERS, LEVEL_B_DELIMITERS } from './tokenizer.ts';
@@ -31,14 +32,17 @@ export type { OrdrspOrder, OrdrspOrderLine, OrdrspLineResult, OrdrspOptions } fr
 
 /** What one interchange contributed while it streamed past. */
 interface InterchangeTally {
-  messages: number;
-  /** UNH references, reported with the interchange's control numbers. */
-  refs: string[];
-  /** Rejected messages, in message order. */
+  /** Rejected messages not handed over yet, in message order. */
   errors: MappingError[];
-  /** Index in `result.orders` of the interchange's first draft (its drafts are contiguous). */
+  /** Index in the current chunk's `orders` of the interchange's first draft still held (its drafts are contiguous). */
   firstOrder: number;
+  open: boolean;
+  /** How many of its groups were known when its control numbers were reported. */
+  reportedGroups: number;
 }
+
+/** Text handed to the tokenizer at a time: the chunk boundary is checked between slices. */
+const SLICE_CHARS = 64 * 1024;
 
 /**
  * Maps one payload holding one or more interchanges of ORDERS messages, streaming: the tokenizer hands
@@ -49,75 +53,134 @@ interface InterchangeTally {
  * then its messages' errors; drafts in message order.
  */
 export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMappingOptions | undefined): MappingResult {
-  const result: MappingResult = { orders: [], errors: [] };
+  // One chunk of unbounded size is the whole reading.
+  for (const whole of mapEdifactChunks(payload, options, Number.POSITIVE_INFINITY)) return whole;
+  return { orders: [], errors: [] };
+}
+
+/**
+ * `mapEdifactPayload` handed over in chunks of `chunkSize` messages (the text is tokenized 64 KiB at a
+ * time; the chunks closed meanwhile are handed over after each slice), so only a chunk's drafts are alive at a time.
+ * Differences from the whole reading, because earlier chunks are gone when the interchange ends:
+ * a message's error comes in the chunk where the message ended; interchange errors (and "no message")
+ * come in the last chunk; an interchange warning is recorded on the drafts of that interchange still
+ * held when it becomes known (warnings known at UNB reach every draft; a UNZ mismatch only the drafts
+ * of the chunk that holds the UNZ). The last chunk is always handed over, empty or not (it holds the interchange-level errors).
+ */
+export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMappingOptions | undefined, chunkSize: number): Generator<MappingResult> {
+  let chunk: MappingResult = { orders: [], errors: [] };
+  let messagesInChunk = 0;
+  /** Chunks closed while a text slice was tokenized, handed over after it. */
+  const ready: MappingResult[] = [];
+  const tallies = new Map<Interchange, InterchangeTally>();
+  const warn = (interchange: Interchange, tally: InterchangeTally) => {
+    if (interchange.warnings.length === 0) return;
+    const warnings = interchange.warnings.map((w) => w.message);
+    for (let i = tally.firstOrder; i < chunk.orders.length; i++) recordInterchangeWarnings(chunk.orders[i] as OrderDraft, warnings);
+  };
+  const closeChunk = () => {
+    // What is known of an open interchange goes with its drafts; its rejected messages so far too.
+    for (const [interchange, tally] of tallies) {
+      if (tally.open) warn(interchange, tally);
+      chunk.errors.push(...tally.errors);
+      tally.errors = [];
+      tally.firstOrder = 0;
+    }
+    ready.push(chunk);
+    chunk = { orders: [], errors: [] };
+    messagesInChunk = 0;
+  };
   try {
     if (typeof payload.body !== 'string' || payload.body.trim() === '') {
-      result.errors.push({ message: 'body is empty: no EDIFACT interchange' });
-      return result;
+      chunk.errors.push({ message: 'body is empty: no EDIFACT interchange' });
+      yield chunk;
+      return;
     }
-    const tallies = new Map<Interchange, InterchangeTally>();
     const tallyOf = (interchange: Interchange): InterchangeTally => {
       let tally = tallies.get(interchange);
       if (!tally) {
-        tally = { messages: 0, refs: [], errors: [], firstOrder: result.orders.length };
+        tally = { errors: [], firstOrder: chunk.orders.length, open: true, reportedGroups: interchange.groups.length };
+        // Its control numbers go with the chunk of its first message: core checks them before that chunk is taken in.
+        (chunk.interchanges ??= []).push(...controlsOf(interchange));
         tallies.set(interchange, tally);
       }
       return tally;
     };
-    const interchanges = assembleEdifact(payload.body, {
+    const read = (message: EdifactMessage, interchange: Interchange, tally: InterchangeTally) => {
+      const ref = `message ${message.ref || '?'}`;
+      if (message.type && message.type !== 'ORDERS') {
+        // Partners send invoices and despatch advices down the same line: not an order, not an error.
+        (chunk.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
+        return;
+      }
+      if (message.errors.length > 0) {
+        tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
+        return;
+      }
+      try {
+        chunk.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
+      } catch (error) {
+        tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    };
+    const tokenizer = new EdifactTokenizer();
+    const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n), {
       keepMessages: false,
       onMessage(message, interchange) {
-        const tally = tallyOf(interchange);
-        tally.messages++;
-        if (message.ref) tally.refs.push(message.ref);
-        const ref = `message ${message.ref || '?'}`;
-        if (message.type && message.type !== 'ORDERS') {
-          // Partners send invoices and despatch advices down the same line: not an order, not an error.
-          (result.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
-          return;
-        }
-        if (message.errors.length > 0) {
-          tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
-          return;
-        }
-        try {
-          result.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
-        } catch (error) {
-          tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
-        }
+        read(message, interchange, tallyOf(interchange));
+        if (++messagesInChunk >= chunkSize) closeChunk();
       },
       onInterchange(interchange) {
         const tally = tallies.get(interchange);
-        if (!tally || interchange.warnings.length === 0) return;
-        const warnings = interchange.warnings.map((w) => w.message);
-        for (let i = tally.firstOrder; i < result.orders.length; i++) recordInterchangeWarnings(result.orders[i] as OrderDraft, warnings);
+        if (!tally) return;
+        tally.open = false;
+        warn(interchange, tally);
       },
     });
-    if (interchanges.length === 0) result.errors.push({ message: 'body holds no EDIFACT segments' });
+    const body = payload.body;
+    for (let at = 0; at < body.length; at += SLICE_CHARS) {
+      tokenizer.feedTo(body.slice(at, at + SLICE_CHARS), assembler);
+      while (ready.length > 0) yield ready.shift()!;
+    }
+    tokenizer.endTo(assembler);
+    const interchanges = assembler.finish();
+    while (ready.length > 0) yield ready.shift()!;
+    if (tokenizer.issues.length > 0) {
+      // As assembleEdifact does: tokenizer issues (a malformed UNA) are errors of the first interchange.
+      const target: Interchange = interchanges[0] ?? { delimiters: DEFAULT_DELIMITERS, groups: [], messages: [], errors: [], warnings: [] };
+      if (interchanges.length === 0) interchanges.push(target);
+      for (const problem of tokenizer.issues) target.errors.push({ severity: 'error', message: problem.message });
+    }
+    if (interchanges.length === 0) chunk.errors.push({ message: 'body holds no EDIFACT segments' });
     for (const interchange of interchanges) {
       const iref = `interchange ${interchange.header?.controlRef || '?'}`;
       // Envelope findings belong to the payload too: one whose orders all failed still shows them.
-      for (const w of interchange.warnings) (result.warnings ??= []).push(`${iref}: ${w.message}`);
-      const header = interchange.header;
-      if (header?.controlRef && header.sender.id) {
-        (result.interchanges ??= []).push({
-          syntax: 'edifact',
-          sender: partyText(header.sender),
-          recipient: partyText(header.recipient),
-          controlRef: header.controlRef,
-          groups: interchange.groups.map((g) => g.ref).filter((r) => r !== ''),
-          messages: tallies.get(interchange)?.refs ?? [],
-        });
-      }
-      for (const e of interchange.errors) result.errors.push({ ref: iref, message: e.message });
+      for (const w of interchange.warnings) (chunk.warnings ??= []).push(`${iref}: ${w.message}`);
       const tally = tallies.get(interchange);
-      if (!tally && interchange.errors.length === 0) result.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
-      if (tally) for (const e of tally.errors) result.errors.push(e);
+      // Not reported yet (no message), or groups opened after its first message: reported now.
+      if (!tally || interchange.groups.length > tally.reportedGroups) (chunk.interchanges ??= []).push(...controlsOf(interchange));
+      for (const e of interchange.errors) chunk.errors.push({ ref: iref, message: e.message });
+      if (!tally && interchange.errors.length === 0) chunk.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
+      if (tally) chunk.errors.push(...tally.errors);
     }
   } catch (error) {
-    result.errors.push({ message: `EDIFACT mapping failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` });
+    chunk.errors.push({ message: `EDIFACT mapping failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` });
   }
-  return result;
+  yield* ready.splice(0);
+  yield chunk;
+}
+
+/** The interchange's control numbers, when it has a sender and a number to compare. */
+function controlsOf(interchange: Interchange): InterchangeControls[] {
+  const header = interchange.header;
+  if (!header?.controlRef || !header.sender.id) return [];
+  return [{
+    syntax: 'edifact',
+    sender: partyText(header.sender),
+    recipient: partyText(header.recipient),
+    controlRef: header.controlRef,
+    groups: interchange.groups.map((g) => g.ref).filter((r) => r !== ''),
+  }];
 }
 
 function partyText(party: { id: string; qualifier?: string }): string {
@@ -127,6 +190,7 @@ function partyText(party: { id: string; qualifier?: string }): string {
 export const edifactMapping: ChannelMapping<EdifactMappingOptions> = {
   optionsSchema: EdifactMappingOptionsSchema,
   map: mapEdifactPayload,
+  mapChunks: mapEdifactChunks,
 };
 export { buildContrl } from './contrl.ts';
 export type { ContrlOptions } from './contrl.ts';

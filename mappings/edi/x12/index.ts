@@ -39,44 +39,63 @@ export type { X12Delimiters, X12Position, X12Segment, X12Tokens } from './tokeni
  *   (CTT, AMT) do not fail anything: they are kept on each affected draft in `transport.x12.warnings`.
  */
 export function mapX12Payload(payload: RawPayloadInput, options: X12MappingOptions | undefined): MappingResult {
-  const result: MappingResult = { orders: [], errors: [] };
+  // One chunk of unbounded size is the whole reading.
+  for (const whole of mapX12Chunks(payload, options, Number.POSITIVE_INFINITY)) return whole;
+  return { orders: [], errors: [] };
+}
+
+/**
+ * `mapX12Payload` handed over in chunks of `chunkSize` transaction sets: the envelopes are parsed
+ * whole first (the segments of the file are held while it is read), then the sets are mapped to drafts
+ * one chunk at a time, so the drafts — the larger part — of only one chunk are alive at once. Errors
+ * outside any set, envelope warnings and the interchanges' control numbers come in the first chunk; the last chunk is always handed over, empty or not.
+ */
+export function* mapX12Chunks(payload: RawPayloadInput, options: X12MappingOptions | undefined, chunkSize: number): Generator<MappingResult> {
+  let chunk: MappingResult = { orders: [], errors: [] };
+  let setsInChunk = 0;
   try {
     const doc = parseX12(typeof payload.body === 'string' ? payload.body : '');
     for (const issue of doc.issues) {
-      if (issue.severity === 'warning') (result.warnings ??= []).push(issue.ref ? `${issue.ref}: ${issue.message}` : issue.message);
+      if (issue.severity === 'warning') (chunk.warnings ??= []).push(issue.ref ? `${issue.ref}: ${issue.message}` : issue.message);
       if (issue.severity !== 'error') continue;
-      result.errors.push(issue.ref ? { ref: issue.ref, message: issue.message } : { message: issue.message });
+      chunk.errors.push(issue.ref ? { ref: issue.ref, message: issue.message } : { message: issue.message });
     }
     for (const { header, groups } of doc.interchanges) {
       if (!header.controlNumber || !header.senderId) continue;
-      (result.interchanges ??= []).push({
+      (chunk.interchanges ??= []).push({
         syntax: 'x12',
         sender: header.senderQualifier ? `${header.senderId}:${header.senderQualifier}` : header.senderId,
         recipient: header.receiverQualifier ? `${header.receiverId}:${header.receiverQualifier}` : header.receiverId,
         controlRef: header.controlNumber,
         groups: groups.map((g) => g.header.controlNumber).filter((c) => c !== ''),
-        messages: groups.flatMap((g) => g.transactionSets.map((t) => t.controlNumber)),
       });
     }
     for (const set of doc.transactionSets) {
+      if (setsInChunk >= chunkSize) {
+        yield chunk;
+        chunk = { orders: [], errors: [] };
+        setsInChunk = 0;
+      }
+      setsInChunk++;
       if (set.type !== '850') {
-        (result.skipped ??= []).push({ ref: setRef(set.controlNumber), reason: `transaction set ${set.type} at ${formatPosition(set.segments[0]!)} is not an 850 purchase order` });
+        (chunk.skipped ??= []).push({ ref: setRef(set.controlNumber), reason: `transaction set ${set.type} at ${formatPosition(set.segments[0]!)} is not an 850 purchase order` });
         continue;
       }
       const mapped = map850Set(set, options);
-      if (mapped.ok) result.orders.push(mapped.order);
-      else result.errors.push({ ref: mapped.ref, message: mapped.message });
+      if (mapped.ok) chunk.orders.push(mapped.order);
+      else chunk.errors.push({ ref: mapped.ref, message: mapped.message });
     }
   } catch (error) {
     // Defensive: the parser is written not to throw; a bug must not take the payload's worker down.
-    result.errors.push({ message: `X12 mapping failed: ${(error as Error)?.message ?? String(error)}` });
+    chunk.errors.push({ message: `X12 mapping failed: ${(error as Error)?.message ?? String(error)}` });
   }
-  return result;
+  yield chunk;
 }
 
 export const x12Mapping: ChannelMapping<X12MappingOptions> = {
   optionsSchema: X12MappingOptionsSchema,
   map: mapX12Payload,
+  mapChunks: mapX12Chunks,
 };
 export { build997 } from './997.ts';
 export type { Build997Options } from './997.ts';
