@@ -140,6 +140,19 @@ for (const [kind, createDb] of DATABASE_KINDS) {
       expect((await send(channelId, orders('DUP1', 'PO-C', '4099999000002'))).read).toMatchObject({ status: 'parsed', orderCount: 1 });
     });
 
+    it('takes only one of two interchanges with the same control number read at the same time (reject)', async () => {
+      const channelId = await ediChannel('Racing partner', { duplicateControlNumbers: 'reject' });
+      const upload = async (body: Buffer) =>
+        (await app.inject({ method: 'POST', url: `/v1/channels/${channelId}/files`, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/edifact' }, payload: body })).json<{ payloadId: string }>().payloadId;
+      const ids = [await upload(orders('RACE1', 'PO-R1')), await upload(orders('RACE1', 'PO-R2'))];
+      // Both read at once: the number is claimed before any order is taken, so one of them is the duplicate.
+      const reads = await Promise.all(ids.map(reprocess));
+      expect(reads.map((r) => r.status).sort()).toEqual(['failed', 'parsed']);
+      expect(await t.db.prisma.order.count({ where: { channelId } })).toBe(1);
+      const winner = ids[reads.findIndex((r) => r.status === 'parsed')]!;
+      expect(await t.db.prisma.interchangeControl.findMany({ where: { channelId }, select: { rawPayloadId: true } })).toEqual([{ rawPayloadId: winner }]);
+    });
+
     it('imports a duplicate control number with a warning on the payload (warn, the default)', async () => {
       const channelId = await ediChannel('Lenient partner');
       const first = await send(channelId, orders('W7', 'PO-1'));
