@@ -18,6 +18,8 @@ export const ediAcknowledgements: AcknowledgementFormat = {
     const syntax = ediSyntaxOf(payloadBody);
     return syntax === 'edifact' ? 'edifact-ordrsp' : syntax === 'x12' ? 'x12-855' : undefined;
   },
+  // An ORDRSP is built from the order's draft and the syntax alone; an 855 reads its 850 again from the whole file.
+  answersFromHead: (head) => ediSyntaxOf(head) === 'edifact',
   render({ payloadBody, draft, reference, lines, channelConfig }) {
     const syntax = ediSyntaxOf(payloadBody);
     // The answer comes from us as the channel names us, not from whatever id the partner addressed.

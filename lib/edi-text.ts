@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 /**
  * Shared by the EDI connector (decoding what arrives) and the EDI mappings (telling the syntax).
  *
@@ -32,20 +33,29 @@ export interface DecodedFile {
 }
 
 export function decodeEdiBytes(bytes: Uint8Array): DecodedFile {
+  const { charset, declared } = ediCharsetOf(bytes);
+  const text = decodeBytes(bytes, charset);
+  return { text: charset === 'utf-8' ? text.replace(/^\uFEFF/, '') : text, charset, ...(declared !== undefined && { declared }) };
+}
+
+/**
+ * How an EDI file's bytes read, without decoding the whole file (a 100 MB upload is not turned into
+ * text to learn its charset): UTF-16 by its marks, valid UTF-8, else the set declared in UNB.
+ */
+export function ediCharsetOf(bytes: Uint8Array): Omit<DecodedFile, 'text'> {
   // A UTF-16 export (by its byte order mark or its every-other-byte zeros) says so before anything declared inside.
-  const sniffed = sniffEncoding(bytes);
+  const sniffed = sniffEncoding(bytes.subarray(0, 4096));
   if (sniffed === 'utf-16le' || sniffed === 'utf-16be') {
-    const text = decodeBytes(bytes, sniffed);
-    return { text, charset: sniffed, declared: /UNB\+(UNO[A-Z])/.exec(text.slice(0, 200))?.[1] };
+    return { charset: sniffed, declared: /UNB\+(UNO[A-Z])/.exec(decodeBytes(bytes.subarray(0, 400), sniffed))?.[1] };
   }
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
-  const declared = /UNB\+(UNO[A-Z])/.exec(head)?.[1];
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, ''), charset: 'utf-8', declared };
-  } catch {
-    const charset = (declared && UNB_CHARSETS[declared] !== 'utf-8' && UNB_CHARSETS[declared]) || 'windows-1252';
-    return { text: new TextDecoder(charset).decode(bytes), charset, declared };
-  }
+  const declared = /UNB\+(UNO[A-Z])/.exec(new TextDecoder('latin1').decode(bytes.subarray(0, 200)))?.[1];
+  if (isUtf8(bytes)) return { charset: 'utf-8', declared };
+  return { charset: (declared && UNB_CHARSETS[declared] !== 'utf-8' && UNB_CHARSETS[declared]) || 'windows-1252', declared };
+}
+
+/** The start of an EDI file as text (its syntax and envelope show there). */
+export function ediHeadOf(bytes: Uint8Array, charset: string): string {
+  return decodeBytes(bytes.subarray(0, 4096), charset);
 }
 
 export type EdiSyntax = 'edifact' | 'x12';

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 /**
  * What a stored body's bytes are: text in some encoding, or not text at all. Shared by the raw
  * archive (which records the encoding beside the bytes), the hub's readers (which decode with it)
@@ -38,10 +39,22 @@ export function sniffEncoding(bytes: Uint8Array, declared?: string | undefined):
 
 /** The text of bytes in a text encoding (a leading BOM dropped). Throws for a not-text encoding. */
 export function decodeBytes(bytes: Uint8Array, encoding: string): string {
+  return textDecoderFor(encoding)(bytes, true);
+}
+
+/**
+ * A decoder of bytes handed over in pieces (a large stored body read slice by slice): a character
+ * split across two pieces comes out whole; `last` flushes. Throws for a not-text encoding.
+ */
+export function textDecoderFor(encoding: string): (bytes: Uint8Array, last: boolean) => string {
   if (!isTextEncoding(encoding)) throw new TypeError(`bytes recorded as ${encoding} are not text`);
-  const text = new TextDecoder(resolveLabel(encoding) ?? 'utf-8').decode(bytes);
-  if (resolveLabel(encoding) !== 'windows-1252') return text;
-  return text.replace(/[\u0080-\u009f]/g, (c) => String.fromCharCode(WINDOWS_1252_C1[c.charCodeAt(0) - 0x80] as number));
+  const label = resolveLabel(encoding) ?? 'utf-8';
+  const decoder = new TextDecoder(label);
+  const fixC1 = label === 'windows-1252';
+  return (bytes, last) => {
+    const text = decoder.decode(bytes, { stream: !last });
+    return fixC1 ? text.replace(/[\u0080-\u009f]/g, (c) => String.fromCharCode(WINDOWS_1252_C1[c.charCodeAt(0) - 0x80] as number)) : text;
+  };
 }
 
 /** Why bytes of a not-text encoding cannot be read, in words ops act on. */
@@ -78,6 +91,8 @@ function resolveLabel(label: string): string | undefined {
 }
 
 function validIn(bytes: Uint8Array, encoding: string): boolean {
+  // UTF-8 is checked without making a string of the whole body (uploads run to 100 MB and more).
+  if (encoding === 'utf-8') return isUtf8(bytes);
   try {
     new TextDecoder(encoding, { fatal: true }).decode(bytes);
     return true;

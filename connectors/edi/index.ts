@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConnectorDefinition, PageFate, PulledPage, WebhookVerdict } from '../_kit/definition.ts';
 import { presentedApiKey, secretsEqual } from '../_kit/secret-token.ts';
-import { decodeEdiBytes, ediSyntaxOf } from '../../lib/edi-text.ts';
+import { ediCharsetOf, ediHeadOf, ediSyntaxOf } from '../../lib/edi-text.ts';
 import { isTextEncoding, notTextReason, sniffEncoding } from '../../lib/text-bytes.ts';
 
 /**
@@ -107,9 +107,9 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
     },
     decode(request) {
       if (!isTextEncoding(sniffEncoding(request.rawBody))) return { contentType: 'application/octet-stream' };
-      const decoded = decodeEdiBytes(request.rawBody);
-      const syntax = ediSyntaxOf(decoded.text);
-      return { contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}`, encoding: decoded.charset };
+      const { charset } = ediCharsetOf(request.rawBody);
+      const syntax = ediSyntaxOf(ediHeadOf(request.rawBody, charset));
+      return { contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${charset}`, encoding: charset };
     },
   },
 };
@@ -137,14 +137,14 @@ async function readInboxFile(config: EdiConfig, inbox: string, name: string): Pr
     if (!isTextEncoding(encoding)) {
       return { source, contentType: 'application/octet-stream', body: '', bytes, encoding, error: { code: 'invalid_data', message: `File ${name}: ${notTextReason(encoding, bytes.length)}.` } };
     }
-    const decoded = decodeEdiBytes(bytes);
-    const syntax = config.syntax === 'auto' ? ediSyntaxOf(decoded.text) : config.syntax;
+    const { charset } = ediCharsetOf(bytes);
+    const syntax = config.syntax === 'auto' ? ediSyntaxOf(ediHeadOf(bytes, charset)) : config.syntax;
     return {
       source,
-      contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${decoded.charset}`,
+      contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${charset}`,
       body: '',
       bytes,
-      encoding: decoded.charset,
+      encoding: charset,
       error: syntax ? undefined : { code: 'invalid_data', message: `File ${name} is neither EDIFACT (UNA/UNB) nor X12 (ISA).` },
     };
   } catch (error) {

@@ -2,7 +2,8 @@ import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import type { OrderDraft } from '../model/order.ts';
 import { isClosedStatus } from '../orders/order-status.ts';
-import { payloadText } from '../orders/raw-archive-text.ts';
+import { isTextEncoding } from '../../lib/text-bytes.ts';
+import { notTextError, payloadText, storedBodySize, storedTextHead } from '../orders/raw-archive-text.ts';
 import { findOutboundDocument, nextControlNumber, recordOutboundDocument } from '../outbound/outbound-documents.ts';
 import type { StockCheckView } from '../stock/stock-service.ts';
 import { StepWaits, type StepResult } from './order-steps.ts';
@@ -37,6 +38,11 @@ export interface AcknowledgementFormat {
   kindOf(payloadBody: string): string | undefined;
   /** The answer to one order; `lines` undefined means every line is accepted as received. Undefined when it cannot be written. */
   render(input: { payloadBody: string; draft: OrderDraft; reference: string; lines: LineAnswer[] | undefined; channelConfig: unknown }): AcknowledgementDocument | undefined;
+  /**
+   * Whether answers to this payload need only its head (the envelope: syntax, parties), the draft
+   * carrying the rest; then a large payload is not read whole again for each order's answer.
+   */
+  answersFromHead?(head: string): boolean;
   /** Hands a newly recorded answer over beside the outbox (e.g. a file in the channel's outbox directory). */
   deliver?(channelConfig: unknown, document: AcknowledgementDocument): Promise<void>;
   /**
@@ -87,10 +93,18 @@ export interface AcknowledgedPayload {
   channel: { config: unknown };
 }
 
-/** The payload an answer is built from, its body as text (a body that is not text is answered with nothing). */
-async function loadAnsweredPayload(db: Database, payloadId: string): Promise<{ ok: true; payload: AcknowledgedPayload } | { ok: false; error: string }> {
-  const row = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, encoding: true, channelId: true, channel: { select: { config: true } } } });
-  const text = payloadText(row);
+/**
+ * The payload an answer is built from, its body as text (a body that is not text is answered with
+ * nothing): its head when the format answers from the envelope alone (a 100 MB interchange is not
+ * read again per order), else the whole body.
+ */
+async function loadAnsweredPayload(db: Database, format: AcknowledgementFormat, payloadId: string): Promise<{ ok: true; payload: AcknowledgedPayload } | { ok: false; error: string }> {
+  const row = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { encoding: true, source: true, channelId: true, channel: { select: { config: true } } } });
+  if (!isTextEncoding(row.encoding)) return { ok: false, error: notTextError(row, await storedBodySize(db, payloadId)) };
+  const head = await storedTextHead(db, payloadId, row.encoding);
+  if (format.answersFromHead?.(head)) return { ok: true, payload: { body: head, channelId: row.channelId, channel: row.channel } };
+  const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
+  const text = payloadText({ ...row, body });
   return text.ok ? { ok: true, payload: { body: text.text, channelId: row.channelId, channel: row.channel } } : text;
 }
 
@@ -100,7 +114,7 @@ async function loadAnsweredPayload(db: Database, payloadId: string): Promise<{ o
  * own answer. Control numbers come from a sequence.
  */
 export async function acknowledgeOrder(db: Database, format: AcknowledgementFormat, input: AcknowledgementInput): Promise<StepResult> {
-  const loaded = input.payload ? { ok: true as const, payload: input.payload } : await loadAnsweredPayload(db, input.payloadId);
+  const loaded = input.payload ? { ok: true as const, payload: input.payload } : await loadAnsweredPayload(db, format, input.payloadId);
   if (!loaded.ok) return { outcome: 'skipped', detail: { reason: loaded.error } };
   const payload = loaded.payload;
   const kind = format.kindOf(payload.body);
@@ -184,15 +198,18 @@ export async function reportPayloadSyntax(
   refused: { duplicateInterchanges: string[] } = { duplicateInterchanges: [] },
 ): Promise<{ documentId: string; kind: string; created: boolean } | undefined> {
   if (!format.syntaxReportKind || !format.syntaxReport) return undefined;
-  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true, encoding: true, channelId: true, channel: { select: { config: true } } } });
+  const payload = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { encoding: true, channelId: true, channel: { select: { config: true } } } });
   // A body that is not text (gzip, binary) has no syntax to report on.
-  const text = payloadText(payload);
-  if (!text.ok) return undefined;
-  const kind = format.syntaxReportKind(text.text, payload.channel.config);
+  if (!isTextEncoding(payload.encoding)) return undefined;
+  // Whether one is owed shows from the head: the whole body is read only when a report is written.
+  const kind = format.syntaxReportKind(await storedTextHead(db, payloadId, payload.encoding), payload.channel.config);
   if (!kind) return undefined;
   const dedupKey = `${payloadId}|syntax`;
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
   if (existing) return { documentId: existing.id, kind, created: false };
+  const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
+  const text = payloadText({ encoding: payload.encoding, body });
+  if (!text.ok) return undefined;
   const reference = await nextControlNumber(db);
   const document = format.syntaxReport({ payloadBody: text.text, reference, channelConfig: payload.channel.config, duplicateInterchanges: refused.duplicateInterchanges });
   if (!document) return undefined;

@@ -176,8 +176,10 @@ export class OrderLifecycle {
     const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: outcome.payloadId }, select: { channelId: true, channel: { select: { connectorType: true, config: true } } } });
     const format = payload && lookup(payload.channel.connectorType);
     if (!format) return [];
-    // The text the chunk was read from: one payload in hand for all its orders (a large file is not loaded per order).
-    const inHand = outcome.payload && { body: outcome.payload.body, channelId: payload.channelId, channel: { config: payload.channel.config } };
+    // The text the chunk was read from: one payload in hand for all its orders (a large file is not loaded per order),
+    // unless it is only the head of a streamed file and the format needs the whole (then each answer loads it).
+    const usable = outcome.payload && (!outcome.payloadIsHead || format.answersFromHead?.(outcome.payload.body));
+    const inHand = usable ? { body: outcome.payload!.body, channelId: payload.channelId, channel: { config: payload.channel.config } } : undefined;
     const failed: FailedStep[] = [];
     const draftOf = new Map<string, OrderDraft>();
     for (const d of outcome.drafts) if (!draftOf.has(d.externalId)) draftOf.set(d.externalId, d);

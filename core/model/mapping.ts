@@ -27,8 +27,21 @@ export interface ChannelMapping<Options = any> {
    * thousands of orders implement it); core falls back to `map` as one chunk. Pure and total like `map`.
    */
   mapChunks?(payload: RawPayloadInput, options: Options, chunkSize: number): Iterable<MappingResult>;
+  /**
+   * `mapChunks` for a body too large to hold: core feeds its text slice by slice as it reads it from
+   * the archive, and the reader hands back the chunks each slice closed. Pure: no I/O in the reader.
+   */
+  readChunks?(payload: Omit<RawPayloadInput, 'body'>, options: Options, chunkSize: number): ChunkReader;
   /** Present when the channel can hear core statuses back (status write-back). */
   readonly statusWriteBack?: StatusWriteBackMapping<Options>;
+}
+
+/** A mapping reading a payload fed in text slices (see ChannelMapping.readChunks). */
+export interface ChunkReader {
+  /** The next slice of the body's text; returns the chunks it closed (often none). */
+  feed(text: string): MappingResult[];
+  /** The body ended: the remaining chunks, the last one always (it holds the payload-level findings). */
+  end(): MappingResult[];
 }
 
 /** What a channel's status is for a core status: one to send, or why nothing is sent. */

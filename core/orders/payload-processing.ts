@@ -2,18 +2,21 @@ import type { Database } from '../db/database.ts';
 import { mappingOptionsOf } from '../channels/reference-data.ts';
 import { isDatabaseOutage, isPermanentDatabaseError, sqlMessageOf } from '../db/sql-errors.ts';
 import { HubError } from '../errors.ts';
-import type { ChannelMapping, RawPayloadInput } from '../model/mapping.ts';
+import type { ChannelMapping, ChunkReader, RawPayloadInput } from '../model/mapping.ts';
 import type { MappingError, MappingResult, MappingSkip, OrderDraft } from '../model/order.ts';
 import { ingestOrders, type IntakeOutcome, type IntakeResult } from './intake.ts';
 import { claimControls, duplicatePolicyOf, releaseControls, type DuplicateControl } from './interchange-controls.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
-import { mappingInput } from './raw-archive-text.ts';
+import { mappingInput, notTextError, storedBodySize, storedTextHead, storedTextSlices } from './raw-archive-text.ts';
+import { isTextEncoding } from '../../lib/text-bytes.ts';
 
 /** Finds the mapping that reads a connector's payloads; injected so core never imports mappings. */
 export type MappingLookup = (connectorType: string) => ChannelMapping | undefined;
 
 /** Orders read, ingested (one transaction) and followed up at a time: bounds memory and locks per transaction. */
 export const PAYLOAD_CHUNK_ORDERS = 500;
+/** Bodies above this size are streamed from the archive into mappings that read slices. */
+export const STREAM_FROM_BYTES = 4 * 1024 * 1024;
 /** Per-order details an outcome keeps (every web page and webhook fits); a larger file keeps its first ones, and counts. */
 export const KEPT_RESULTS = 1000;
 /** Tries that end without a verdict (an error, a crashed worker) before the payload is failed instead of retried. */
@@ -44,9 +47,15 @@ export interface IntakeChunk {
   drafts: OrderDraft[];
   /** The payload as the mapping read it (its text), so follow-ups (acknowledgements) need not load a large body again per order. */
   payload?: RawPayloadInput | undefined;
+  /** `payload.body` is only the head of a large body that was streamed (see STREAM_FROM_BYTES). */
+  payloadIsHead?: boolean | undefined;
 }
 
 export interface ProcessOptions {
+  /** Bodies larger than this are read from the archive in slices, never whole (default STREAM_FROM_BYTES), by mappings that can (`readChunks`). */
+  streamFromBytes?: number | undefined;
+  /** Bytes read from the archive at a time when a body streams (default BODY_SLICE_BYTES). */
+  streamSliceBytes?: number | undefined;
   /** Records per chunk (default PAYLOAD_CHUNK_ORDERS); used by mappings that read in chunks (`mapChunks`). */
   chunkSize?: number | undefined;
   /** Runs after each chunk is committed, before the next is read; its drafts are dropped afterwards. */
@@ -83,6 +92,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
 
   const payload = await db.prisma.rawPayload.findUnique({
     where: { id: payloadId },
+    omit: { body: true },
     include: { channel: { select: { id: true, connectorType: true, mapping: true, syncState: true, config: true } } },
   });
   if (!payload) throw new HubError('not_found', `Raw payload ${payloadId} does not exist.`);
@@ -92,14 +102,29 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
 
   // What the mapping reads: the stored bytes decoded as text (a body that is not text, e.g. gzip, is
   // failed here, never mapped), and the channel's mapping options with its reference data.
-  const readable = mappingInput(payload);
-  if (!readable.ok) return finish(db, tally, { code: 'invalid_data', message: readable.error });
-  const input: RawPayloadInput = readable.input;
+  const size = await storedBodySize(db, payloadId);
+  if (!isTextEncoding(payload.encoding)) return finish(db, tally, { code: 'invalid_data', message: notTextError(payload, size) });
   const mappingOptions = mappingOptionsOf(payload.channel);
+  const chunkSize = options.chunkSize ?? PAYLOAD_CHUNK_ORDERS;
+  let input: RawPayloadInput;
+  let chunks: Iterable<MappingResult> | AsyncIterable<MappingResult>;
+  const streamed = mapping.readChunks !== undefined && size > (options.streamFromBytes ?? STREAM_FROM_BYTES);
+  if (streamed && mapping.readChunks) {
+    // A large body is never held whole: its text is read from the archive slice by slice into the
+    // mapping. Follow-ups get its head as the text in hand (an answer needs only the envelope).
+    input = { kind: payload.kind, contentType: payload.contentType, source: payload.source, receivedAt: payload.receivedAt, body: await storedTextHead(db, payloadId, payload.encoding) };
+    chunks = streamedChunks(db, payloadId, payload.encoding, mapping.readChunks(input, mappingOptions, chunkSize), options.streamSliceBytes);
+  } else {
+    const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
+    const readable = mappingInput({ ...payload, body });
+    if (!readable.ok) return finish(db, tally, { code: 'invalid_data', message: readable.error });
+    input = readable.input;
+    chunks = chunksOf(mapping, input, mappingOptions, chunkSize);
+  }
   const duplicatePolicy = duplicatePolicyOf(payload.channel.config);
   try {
     let chunkIndex = 0;
-    for (const mapped of chunksOf(mapping, input, mappingOptions, options.chunkSize ?? PAYLOAD_CHUNK_ORDERS)) {
+    for await (const mapped of chunks) {
       // Progress of a large file, written only when a second chunk shows the file is one (pages stay one write).
       if (chunkIndex++ > 0) await db.prisma.rawPayload.update({ where: { id: payloadId }, data: { orderCount: tally.orderCount } });
       // An EDI control number the partner already sent in another payload: the channel says reject or warn.
@@ -116,7 +141,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
       }
       const results = await ingestOrders(db, { channelId: payload.channelId, drafts: mapped.orders, rawPayloadId: payloadId });
       tally.add(mapped, results);
-      await options.afterChunk?.({ payloadId, results, drafts: mapped.orders, payload: input });
+      await options.afterChunk?.({ payloadId, results, drafts: mapped.orders, payload: input, payloadIsHead: streamed });
     }
   } catch (error) {
     if (error instanceof HubError || isMappingCrash(error)) {
@@ -133,6 +158,12 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     }
   }
   return finish(db, tally);
+}
+
+/** A large body's chunks: its text read from the archive a slice at a time and fed to the mapping's reader. */
+async function* streamedChunks(db: Database, payloadId: string, encoding: string, reader: ChunkReader, sliceBytes?: number): AsyncGenerator<MappingResult> {
+  for await (const text of storedTextSlices(db, payloadId, encoding, sliceBytes)) yield* reader.feed(text);
+  yield* reader.end();
 }
 
 /** The mapping's chunks, or its whole reading as one chunk when it does not read in chunks. */

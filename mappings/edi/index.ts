@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.ts';
+import type { ChannelMapping, ChunkReader, RawPayloadInput } from '../../core/model/mapping.ts';
 import type { MappingResult } from '../../core/model/order.ts';
-import { EdifactMappingOptionsSchema, edifactMapping, mapEdifactChunks } from './edifact/index.ts';
+import { EdifactMappingOptionsSchema, edifactMapping, mapEdifactChunks, readEdifactChunks } from './edifact/index.ts';
 import { X12MappingOptionsSchema, mapX12Chunks, x12Mapping } from './x12/index.ts';
 import { ediSyntaxOf } from '../../lib/edi-text.ts';
 
@@ -33,7 +33,49 @@ export const ediMapping: ChannelMapping<EdiMappingOptions> = {
     else if (syntax === 'x12') yield* mapX12Chunks(payload, options?.x12 ?? {}, chunkSize);
     else yield notEdi(payload);
   },
+  /**
+   * The same fed slice by slice (a large body read from the archive): the syntax shows in the first
+   * characters. EDIFACT streams; X12 is gathered and read whole at the end (its reader parses whole files).
+   */
+  readChunks(payload, options, chunkSize) {
+    let start = '';
+    let reader: ChunkReader | undefined;
+    const choose = (): ChunkReader => {
+      const syntax = ediSyntaxOf(start);
+      if (syntax === 'edifact') return readEdifactChunks(payload, options?.edifact ?? {}, chunkSize);
+      if (syntax === 'x12') return gathered((text) => mapX12Chunks({ ...payload, body: text }, options?.x12 ?? {}, chunkSize));
+      return gathered((text) => [notEdi({ ...payload, body: text })]);
+    };
+    // Until the syntax shows, the text is held back; then the chosen reader gets it first.
+    const begin = (): ChunkReader => {
+      reader = choose();
+      return reader;
+    };
+    return {
+      feed(text) {
+        if (reader) return reader.feed(text);
+        start += text;
+        return start.trimStart().length < 3 ? [] : begin().feed(start);
+      },
+      end() {
+        if (!reader && start !== '') begin().feed(start);
+        return (reader ?? begin()).end();
+      },
+    };
+  },
 };
+
+/** A reader that keeps the slices and reads the whole text at the end (for formats that cannot stream). */
+function gathered(readWhole: (text: string) => Iterable<MappingResult>): ChunkReader {
+  const slices: string[] = [];
+  return {
+    feed(text) {
+      slices.push(text);
+      return [];
+    },
+    end: () => [...readWhole(slices.join(''))],
+  };
+}
 
 function notEdi(payload: RawPayloadInput): MappingResult {
   return { orders: [], errors: [{ message: `not an EDI interchange: it starts with "${payload.body.trimStart().slice(0, 20)}", neither UNA/UNB (EDIFACT) nor ISA (X12)` }] };

@@ -80,6 +80,32 @@ describe('a large EDIFACT interchange, chunk by chunk (PostgreSQL)', () => {
     });
   });
 
+  it('reads a large body from the archive slice by slice, never whole, with the same orders as a whole reading (characters split across slices included)', async () => {
+    // Multi-byte names (ü, ő in UTF-8) so that slices of an odd byte count cut characters in two.
+    const body = interchange('SLICE', 60).replaceAll('Hersteller GmbH', 'Kővári Győző Kft').replaceAll('Dübel', 'Dübelő');
+    const streamedId = await upload(body);
+    const sliceReads: number[] = [];
+    const counting = { ...t.db, query: async <T,>(sql: string, params?: unknown[]) => {
+      if (sql.includes('substring(body FROM $2')) sliceReads.push(params![1] as number);
+      return t.db.query<T>(sql, params);
+    } };
+    const streamed = await processPayload(counting as typeof t.db, streamedId, mappingFor, { chunkSize: 25, streamFromBytes: 1024, streamSliceBytes: 4099 });
+    expect(streamed).toMatchObject({ status: 'parsed', orderCount: 60, counts: { created: 60 } });
+    // The body came in slices of 4,099 bytes, one after another.
+    expect(sliceReads.length).toBe(Math.ceil(Buffer.byteLength(body) / 4099) + (Buffer.byteLength(body) % 4099 === 0 ? 1 : 0));
+    expect(sliceReads.slice(0, 3)).toEqual([1, 4100, 8199]);
+    // What it made is what a whole reading makes (the same body on another channel, read whole).
+    const other = (await t.db.prisma.channel.create({ data: { name: 'Partner (whole)', kind: 'edi', connectorType: 'edi', config: { ourId: '4098765000010' } } })).id;
+    const wholeId = (await archivePayload(t.db, { channelId: other, kind: 'upload', source: 'big.edi', contentType: 'application/edifact', body })).id;
+    expect(await processPayload(t.db, wholeId, mappingFor, { chunkSize: 25 })).toMatchObject({ status: 'parsed', orderCount: 60 });
+    const contents = async (channel: string) =>
+      (await t.db.prisma.order.findMany({ where: { channelId: channel }, orderBy: { externalId: 'asc' }, select: { externalId: true, number: true, contentHash: true } })).map((o) => [o.number, o.contentHash]);
+    const made = await contents(channelId);
+    expect(made.filter(([n]) => String(n).startsWith('PO-SLICE-'))).toEqual(await contents(other));
+    const line = await t.db.prisma.orderLine.findFirstOrThrow({ where: { order: { channelId, number: 'PO-SLICE-7' }, name: { contains: 'Dübel' } } });
+    expect(line.name).toContain('Dübelő');
+  });
+
   it('completes a try cut short mid-file: the next try takes the rest and the chunks already taken come back unchanged', async () => {
     const payloadId = await upload(interchange('CUT', 1200));
     let chunks = 0;

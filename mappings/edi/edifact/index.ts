@@ -5,7 +5,7 @@
  * Interchange warnings (UNZ count/ref mismatch, truncated interchange, no UNB) reject nothing: they are
  * recorded on each draft of that interchange in `transport.edifact.warnings`.
  */
-import type { ChannelMapping, RawPayloadInput } from '../../../core/model/mapping.ts';
+import type { ChannelMapping, ChunkReader, RawPayloadInput } from '../../../core/model/mapping.ts';
 import type { InterchangeControls, MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
 import { InterchangeAssembler, type EdifactMessage, type Interchange } from './interchange.ts';
 import { DEFAULT_DELIMITERS, EdifactTokenizer, delimitersAt } from './tokenizer.ts';
@@ -68,8 +68,21 @@ export function mapEdifactPayload(payload: RawPayloadInput, options: EdifactMapp
  * of the chunk that holds the UNZ). The last chunk is always handed over, empty or not (it holds the interchange-level errors).
  */
 export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMappingOptions | undefined, chunkSize: number): Generator<MappingResult> {
+  const reader = readEdifactChunks(payload, options, chunkSize);
+  const body = typeof payload.body === 'string' ? payload.body : '';
+  for (let at = 0; at < body.length; at += SLICE_CHARS) yield* reader.feed(body.slice(at, at + SLICE_CHARS));
+  yield* reader.end();
+}
+
+/**
+ * The same reading fed slice by slice (core reads a large body from the archive a slice at a time,
+ * so the whole text is never held): each `feed` returns the chunks closed meanwhile, `end` the rest.
+ */
+export function readEdifactChunks(_payload: Omit<RawPayloadInput, 'body'>, options: EdifactMappingOptions | undefined, chunkSize: number): ChunkReader {
   let chunk: MappingResult = { orders: [], errors: [] };
   let messagesInChunk = 0;
+  let sawText = false;
+  let broken = false;
   /** Chunks closed while a text slice was tokenized, handed over after it. */
   const ready: MappingResult[] = [];
   const tallies = new Map<Interchange, InterchangeTally>();
@@ -90,84 +103,100 @@ export function* mapEdifactChunks(payload: RawPayloadInput, options: EdifactMapp
     chunk = { orders: [], errors: [] };
     messagesInChunk = 0;
   };
-  try {
-    if (typeof payload.body !== 'string' || payload.body.trim() === '') {
-      chunk.errors.push({ message: 'body is empty: no EDIFACT interchange' });
-      yield chunk;
+  const tallyOf = (interchange: Interchange): InterchangeTally => {
+    let tally = tallies.get(interchange);
+    if (!tally) {
+      tally = { errors: [], firstOrder: chunk.orders.length, open: true, reportedGroups: interchange.groups.length };
+      // Its control numbers go with the chunk of its first message: core checks them before that chunk is taken in.
+      (chunk.interchanges ??= []).push(...controlsOf(interchange));
+      tallies.set(interchange, tally);
+    }
+    return tally;
+  };
+  const read = (message: EdifactMessage, interchange: Interchange, tally: InterchangeTally) => {
+    const ref = `message ${message.ref || '?'}`;
+    if (message.type && message.type !== 'ORDERS') {
+      // Partners send invoices and despatch advices down the same line: not an order, not an error.
+      (chunk.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
       return;
     }
-    const tallyOf = (interchange: Interchange): InterchangeTally => {
-      let tally = tallies.get(interchange);
-      if (!tally) {
-        tally = { errors: [], firstOrder: chunk.orders.length, open: true, reportedGroups: interchange.groups.length };
-        // Its control numbers go with the chunk of its first message: core checks them before that chunk is taken in.
-        (chunk.interchanges ??= []).push(...controlsOf(interchange));
-        tallies.set(interchange, tally);
-      }
-      return tally;
-    };
-    const read = (message: EdifactMessage, interchange: Interchange, tally: InterchangeTally) => {
-      const ref = `message ${message.ref || '?'}`;
-      if (message.type && message.type !== 'ORDERS') {
-        // Partners send invoices and despatch advices down the same line: not an order, not an error.
-        (chunk.skipped ??= []).push({ ref, reason: `${message.type} is not an order message (this channel reads ORDERS)` });
-        return;
-      }
-      if (message.errors.length > 0) {
-        tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
-        return;
-      }
-      try {
-        chunk.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
-      } catch (error) {
-        tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
-      }
-    };
-    const tokenizer = new EdifactTokenizer();
-    const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n), {
-      keepMessages: false,
-      onMessage(message, interchange) {
-        read(message, interchange, tallyOf(interchange));
-        if (++messagesInChunk >= chunkSize) closeChunk();
-      },
-      onInterchange(interchange) {
-        const tally = tallies.get(interchange);
-        if (!tally) return;
-        tally.open = false;
-        warn(interchange, tally);
-      },
-    });
-    const body = payload.body;
-    for (let at = 0; at < body.length; at += SLICE_CHARS) {
-      tokenizer.feedTo(body.slice(at, at + SLICE_CHARS), assembler);
-      while (ready.length > 0) yield ready.shift()!;
+    if (message.errors.length > 0) {
+      tally.errors.push({ ref, message: message.errors.map((e) => e.message).join('; ') });
+      return;
     }
-    tokenizer.endTo(assembler);
-    const interchanges = assembler.finish();
-    while (ready.length > 0) yield ready.shift()!;
-    if (tokenizer.issues.length > 0) {
-      // As assembleEdifact does: tokenizer issues (a malformed UNA) are errors of the first interchange.
-      const target: Interchange = interchanges[0] ?? { delimiters: DEFAULT_DELIMITERS, groups: [], messages: [], errors: [], warnings: [] };
-      if (interchanges.length === 0) interchanges.push(target);
-      for (const problem of tokenizer.issues) target.errors.push({ severity: 'error', message: problem.message });
+    try {
+      chunk.orders.push(orderDraftFrom(readOrdersMessage(message, interchange), options));
+    } catch (error) {
+      tally.errors.push({ ref, message: `message ${message.ref}: ${error instanceof Error ? error.message : String(error)}` });
     }
-    if (interchanges.length === 0) chunk.errors.push({ message: 'body holds no EDIFACT segments' });
-    for (const interchange of interchanges) {
-      const iref = `interchange ${interchange.header?.controlRef || '?'}`;
-      // Envelope findings belong to the payload too: one whose orders all failed still shows them.
-      for (const w of interchange.warnings) (chunk.warnings ??= []).push(`${iref}: ${w.message}`);
+  };
+  const tokenizer = new EdifactTokenizer();
+  const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n), {
+    keepMessages: false,
+    onMessage(message, interchange) {
+      read(message, interchange, tallyOf(interchange));
+      if (++messagesInChunk >= chunkSize) closeChunk();
+    },
+    onInterchange(interchange) {
       const tally = tallies.get(interchange);
-      // Not reported yet (no message), or groups opened after its first message: reported now.
-      if (!tally || interchange.groups.length > tally.reportedGroups) (chunk.interchanges ??= []).push(...controlsOf(interchange));
-      for (const e of interchange.errors) chunk.errors.push({ ref: iref, message: e.message });
-      if (!tally && interchange.errors.length === 0) chunk.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
-      if (tally) chunk.errors.push(...tally.errors);
-    }
-  } catch (error) {
+      if (!tally) return;
+      tally.open = false;
+      warn(interchange, tally);
+    },
+  });
+  const crashed = (error: unknown) => {
+    broken = true;
     chunk.errors.push({ message: `EDIFACT mapping failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` });
-  }
-  yield* ready.splice(0);
-  yield chunk;
+  };
+
+  return {
+    feed(text) {
+      if (broken) return [];
+      if (!sawText && text.trim() !== '') sawText = true;
+      try {
+        tokenizer.feedTo(text, assembler);
+      } catch (error) {
+        crashed(error);
+      }
+      return ready.splice(0);
+    },
+    end() {
+      if (!sawText && !broken) {
+        chunk.errors.push({ message: 'body is empty: no EDIFACT interchange' });
+        return [...ready.splice(0), chunk];
+      }
+      if (!broken) {
+        try {
+          tokenizer.endTo(assembler);
+          const interchanges = assembler.finish();
+          if (tokenizer.issues.length > 0) {
+            // As assembleEdifact does: tokenizer issues (a malformed UNA) are errors of the first interchange.
+            const target: Interchange = interchanges[0] ?? { delimiters: DEFAULT_DELIMITERS, groups: [], messages: [], errors: [], warnings: [] };
+            if (interchanges.length === 0) interchanges.push(target);
+            for (const problem of tokenizer.issues) target.errors.push({ severity: 'error', message: problem.message });
+          }
+          // Chunks closed by the last segments go first; the interchange-level findings come in the last chunk.
+          const closed = ready.splice(0);
+          if (interchanges.length === 0) chunk.errors.push({ message: 'body holds no EDIFACT segments' });
+          for (const interchange of interchanges) {
+            const iref = `interchange ${interchange.header?.controlRef || '?'}`;
+            // Envelope findings belong to the payload too: one whose orders all failed still shows them.
+            for (const w of interchange.warnings) (chunk.warnings ??= []).push(`${iref}: ${w.message}`);
+            const tally = tallies.get(interchange);
+            // Not reported yet (no message), or groups opened after its first message: reported now.
+            if (!tally || interchange.groups.length > tally.reportedGroups) (chunk.interchanges ??= []).push(...controlsOf(interchange));
+            for (const e of interchange.errors) chunk.errors.push({ ref: iref, message: e.message });
+            if (!tally && interchange.errors.length === 0) chunk.errors.push({ ref: iref, message: 'the interchange holds no message (no UNH)' });
+            if (tally) chunk.errors.push(...tally.errors);
+          }
+          return [...closed, chunk];
+        } catch (error) {
+          crashed(error);
+        }
+      }
+      return [...ready.splice(0), chunk];
+    },
+  };
 }
 
 /** The interchange's control numbers, when it has a sender and a number to compare. */
@@ -191,6 +220,7 @@ export const edifactMapping: ChannelMapping<EdifactMappingOptions> = {
   optionsSchema: EdifactMappingOptionsSchema,
   map: mapEdifactPayload,
   mapChunks: mapEdifactChunks,
+  readChunks: readEdifactChunks,
 };
 export { buildContrl } from './contrl.ts';
 export type { ContrlOptions } from './contrl.ts';
