@@ -41,13 +41,40 @@ export interface ArchivedPayload {
 export async function archivePayload(db: Database, input: ArchiveInput): Promise<ArchivedPayload> {
   const bytes = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
   const encoding = typeof input.body === 'string' ? 'utf-8' : sniffEncoding(bytes, input.encoding ?? charsetOf(input.contentType));
-  const rows = await db.query<{ id: string; status: RawPayloadStatus; encoding: string; inserted: boolean }>(
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const row = (query: Database['query']) =>
+    archiveRow(query, [randomUUID(), input.channelId, input.kind, input.source ?? null, input.contentType ?? null, bytes.subarray(0, ARCHIVE_PIECE_BYTES), encoding, hash]);
+  if (bytes.length <= ARCHIVE_PIECE_BYTES) return row((sql, params) => db.query(sql, params));
+  // A large body goes in pieces, in one transaction: the driver copies one piece at a time, never the whole file.
+  return db.withSession(async (session) => {
+    await session.query('BEGIN');
+    try {
+      const archived = await row((sql, params) => session.query(sql, params));
+      if (!archived.duplicate) {
+        for (let at = ARCHIVE_PIECE_BYTES; at < bytes.length; at += ARCHIVE_PIECE_BYTES) {
+          await session.query(`UPDATE raw_payload SET body = body || $2 WHERE id = $1`, [archived.id, bytes.subarray(at, at + ARCHIVE_PIECE_BYTES)]);
+        }
+      }
+      await session.query('COMMIT');
+      return archived;
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** Bodies larger than this are written in pieces of this size. */
+export const ARCHIVE_PIECE_BYTES = 8 * 1024 * 1024;
+
+async function archiveRow(query: Database['query'], params: unknown[]): Promise<ArchivedPayload> {
+  const rows = await query<{ id: string; status: RawPayloadStatus; encoding: string; inserted: boolean }>(
     `INSERT INTO raw_payload (id, channel_id, kind, source, content_type, body, encoding, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (channel_id, hash) DO UPDATE
        SET received_count = raw_payload.received_count + 1, last_received_at = now()
      RETURNING id, status, encoding, (xmax = 0) AS inserted`,
-    [randomUUID(), input.channelId, input.kind, input.source ?? null, input.contentType ?? null, bytes, encoding, createHash('sha256').update(bytes).digest('hex')],
+    params,
   );
   const row = rows[0]!;
   return { id: row.id, encoding: row.encoding, duplicate: !row.inserted, status: row.status };
