@@ -126,7 +126,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
     let chunkIndex = 0;
     for await (const mapped of chunks) {
       // Progress of a large file, written only when a second chunk shows the file is one (pages stay one write).
-      if (chunkIndex++ > 0) await db.prisma.rawPayload.update({ where: { id: payloadId }, data: { orderCount: tally.orderCount } });
+      if (chunkIndex++ > 0) await db.query(`UPDATE raw_payload SET order_count = $2 WHERE id = $1`, [payloadId, tally.orderCount]);
       // An EDI control number the partner already sent in another payload: the channel says reject or warn.
       // Reported with the chunk of the interchange's first message, so a refusal comes before its orders are taken.
       const duplicates = await claimControls(db, { channelId: payload.channelId, payloadId, interchanges: mapped.interchanges ?? [] });

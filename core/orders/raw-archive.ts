@@ -92,6 +92,8 @@ export interface PayloadVerdict {
 export async function recordPayloadVerdict(db: Database, id: string, verdict: PayloadVerdict): Promise<void> {
   await db.prisma.rawPayload.update({
     where: { id },
+    // An update answers with the row; never with its body (a 100 MB payload would come back per call).
+    select: { id: true },
     data: {
       status: verdict.status,
       errorCode: verdict.errorCode ?? null,
