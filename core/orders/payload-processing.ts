@@ -109,11 +109,12 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   let input: RawPayloadInput;
   let chunks: Iterable<MappingResult> | AsyncIterable<MappingResult>;
   const streamed = mapping.readChunks !== undefined && size > (options.streamFromBytes ?? STREAM_FROM_BYTES);
-  if (streamed && mapping.readChunks) {
+  const readChunks = mapping.readChunks?.bind(mapping);
+  if (streamed && readChunks) {
     // A large body is never held whole: its text is read from the archive slice by slice into the
     // mapping. Follow-ups get its head as the text in hand (an answer needs only the envelope).
     input = { kind: payload.kind, contentType: payload.contentType, source: payload.source, receivedAt: payload.receivedAt, body: await storedTextHead(db, payloadId, payload.encoding) };
-    chunks = streamedChunks(db, payloadId, payload.encoding, mapping.readChunks(input, mappingOptions, chunkSize), options.streamSliceBytes);
+    chunks = streamedChunks(db, payloadId, payload.encoding, () => readChunks(input, mappingOptions, chunkSize), options.streamSliceBytes);
   } else {
     const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
     const readable = mappingInput({ ...payload, body });
@@ -161,14 +162,17 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
 }
 
 /** A large body's chunks: its text read from the archive a slice at a time and fed to the mapping's reader. */
-async function* streamedChunks(db: Database, payloadId: string, encoding: string, reader: ChunkReader, sliceBytes?: number): AsyncGenerator<MappingResult> {
+async function* streamedChunks(db: Database, payloadId: string, encoding: string, startReader: () => ChunkReader, sliceBytes?: number): AsyncGenerator<MappingResult> {
+  const reader = startReader();
   for await (const text of storedTextSlices(db, payloadId, encoding, sliceBytes)) yield* reader.feed(text);
   yield* reader.end();
 }
 
 /** The mapping's chunks, or its whole reading as one chunk when it does not read in chunks. */
-function chunksOf(mapping: ChannelMapping, payload: RawPayloadInput, options: unknown, chunkSize: number): Iterable<MappingResult> {
-  return mapping.mapChunks ? mapping.mapChunks(payload, options, chunkSize) : [mapping.map(payload, options)];
+function* chunksOf(mapping: ChannelMapping, payload: RawPayloadInput, options: unknown, chunkSize: number): Generator<MappingResult> {
+  // A generator, so the mapping runs inside the caller's loop (and its try): a crash there is the payload's error.
+  if (mapping.mapChunks) yield* mapping.mapChunks(payload, options, chunkSize);
+  else yield mapping.map(payload, options);
 }
 
 /**
