@@ -7,8 +7,8 @@
  */
 import type { ChannelMapping, ChunkReader, RawPayloadInput } from '../../../core/model/mapping.ts';
 import type { InterchangeControls, MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
-import { InterchangeAssembler, type EdifactMessage, type Interchange } from './interchange.ts';
-import { DEFAULT_DELIMITERS, EdifactTokenizer, delimitersAt } from './tokenizer.ts';
+import { InterchangeAssembler, finishEdifact, type EdifactMessage, type Interchange } from './interchange.ts';
+import { EdifactTokenizer, delimitersAt } from './tokenizer.ts';
 import { EdifactMappingOptionsSchema, orderDraftFrom, readOrdersMessage, recordInterchangeWarnings, type EdifactMappingOptions } from './orders.ts';
 
 export { tokenize, EdifactTokenizer, escapeData, describePosition, DEFAULT_DELIMITERS, LEVEL_B_DELIMITERS } from './tokenizer.ts';
@@ -167,14 +167,7 @@ export function readEdifactChunks(_payload: Omit<RawPayloadInput, 'body'>, optio
       }
       if (!broken) {
         try {
-          tokenizer.endTo(assembler);
-          const interchanges = assembler.finish();
-          if (tokenizer.issues.length > 0) {
-            // As assembleEdifact does: tokenizer issues (a malformed UNA) are errors of the first interchange.
-            const target: Interchange = interchanges[0] ?? { delimiters: DEFAULT_DELIMITERS, groups: [], messages: [], errors: [], warnings: [] };
-            if (interchanges.length === 0) interchanges.push(target);
-            for (const problem of tokenizer.issues) target.errors.push({ severity: 'error', message: problem.message });
-          }
+          const interchanges = finishEdifact(tokenizer, assembler);
           // Chunks closed by the last segments go first; the interchange-level findings come in the last chunk.
           const closed = ready.splice(0);
           if (interchanges.length === 0) chunk.errors.push({ message: 'body holds no EDIFACT segments' });

@@ -408,6 +408,14 @@ export function assembleEdifact(text: string, events: AssemblerEvents = {}): Int
   const tokenizer = new EdifactTokenizer();
   const assembler = new InterchangeAssembler((n) => delimitersAt(tokenizer.advices, n), events);
   tokenizer.feedTo(text, assembler);
+  return finishEdifact(tokenizer, assembler);
+}
+
+/**
+ * Ends a streaming read (the text fed so far is all there is): the interchanges read, with the
+ * tokenizer's issues (a malformed UNA) as errors of the first interchange.
+ */
+export function finishEdifact(tokenizer: EdifactTokenizer, assembler: InterchangeAssembler): Interchange[] {
   tokenizer.endTo(assembler);
   const interchanges = assembler.finish();
   if (tokenizer.issues.length > 0) {
