@@ -13,6 +13,7 @@ import { StockService } from '../../core/stock/stock-service.ts';
 import type { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
 import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { nextProcessedPayload } from '../helpers/payload-events.ts';
 
 const fixture = (path: string) => readFile(new URL(`../fixtures/${path}`, import.meta.url));
 const POS_KEY = 'store-bp01-terminal-key-0123456789';
@@ -43,16 +44,7 @@ describe('every channel kind end to end', () => {
     await testDb?.drop();
   });
 
-  function processed(): Promise<PayloadProcessedEvent> {
-    return new Promise((resolve) => {
-      const off = runner.onPayloadProcessed((event) => {
-        if (event.final) {
-          off();
-          resolve(event);
-        }
-      });
-    });
-  }
+  const processed = (): Promise<PayloadProcessedEvent> => nextProcessedPayload(runner);
 
   async function createChannel(body: Record<string, unknown>): Promise<string> {
     const response = await app.inject({ method: 'POST', url: '/v1/channels', payload: body });

@@ -13,6 +13,7 @@ import type { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
 import type { JobLogger, PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { asAdmin, type TestUser } from '../helpers/auth.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { nextProcessedPayload } from '../helpers/payload-events.ts';
 
 const fixture = (path: string) => readFile(new URL(`../fixtures/${path}`, import.meta.url));
 
@@ -66,16 +67,7 @@ describe('log hygiene', () => {
     await testDb?.drop();
   });
 
-  function processed(): Promise<PayloadProcessedEvent> {
-    return new Promise((resolve) => {
-      const off = runner.onPayloadProcessed((event) => {
-        if (event.final) {
-          off();
-          resolve(event);
-        }
-      });
-    });
-  }
+  const processed = (): Promise<PayloadProcessedEvent> => nextProcessedPayload(runner);
 
   async function createChannel(body: Record<string, unknown>): Promise<string> {
     const response = await app.inject({ method: 'POST', url: '/v1/channels', payload: body });

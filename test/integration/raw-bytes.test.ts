@@ -15,6 +15,7 @@ import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { asAdmin } from '../helpers/auth.ts';
 import { goodPage, pagedShop } from '../helpers/paged-shop.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { nextProcessedPayload } from '../helpers/payload-events.ts';
 
 const fixture = (path: string) => readFile(new URL(`../fixtures/${path}`, import.meta.url));
 const TOKEN = 'partner-upload-token-0123456789';
@@ -46,16 +47,7 @@ describe('raw archive of bytes', () => {
     await testDb?.drop();
   });
 
-  function processed(): Promise<PayloadProcessedEvent> {
-    return new Promise((resolve) => {
-      const off = runner.onPayloadProcessed((event) => {
-        if (event.final) {
-          off();
-          resolve(event);
-        }
-      });
-    });
-  }
+  const processed = (): Promise<PayloadProcessedEvent> => nextProcessedPayload(runner);
 
   async function ediChannel(name: string, config: Record<string, unknown> = {}): Promise<string> {
     const response = await app.inject({ method: 'POST', url: '/v1/channels', payload: { name, connectorType: 'edi', config: { ourId: '4098765000010', uploadToken: TOKEN, ...config } } });

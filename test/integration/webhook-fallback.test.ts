@@ -9,6 +9,7 @@ import { ConnectorRegistry } from '../../jobs/registry.ts';
 import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 import { orderDraft } from '../helpers/orders.ts';
+import { nextProcessedPayload } from '../helpers/payload-events.ts';
 
 /** The ids the connector was asked to fetch; `gone` is unknown to the shop. */
 const fetched: string[] = [];
@@ -70,16 +71,7 @@ describe.each(DATABASE_KINDS)('a webhook the mapping cannot read, on %s', (_kind
     fetched.length = 0;
   });
 
-  function processed(): Promise<PayloadProcessedEvent> {
-    return new Promise((resolve) => {
-      const off = hub.runner.onPayloadProcessed((event) => {
-        if (event.final) {
-          off();
-          resolve(event);
-        }
-      });
-    });
-  }
+  const processed = (): Promise<PayloadProcessedEvent> => nextProcessedPayload(hub.runner);
 
   async function deliver(body: object): Promise<PayloadProcessedEvent> {
     const done = processed();

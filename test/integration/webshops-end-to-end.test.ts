@@ -13,6 +13,7 @@ import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import type { InProcessRunner } from '../../jobs/runtime/inprocess-runner.ts';
 import type { PayloadProcessedEvent, SyncFinishedEvent } from '../../jobs/runtime/types.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { nextProcessedPayload } from '../helpers/payload-events.ts';
 
 // ---------------------------------------------------------------- Shoprenter (fixtures and nock setup of test/unit/shoprenter-connector.test.ts)
 const SR_API = 'https://shopname.api2.myshoprenter.hu';
@@ -89,16 +90,7 @@ describe('webshop channels (Shoprenter, UNAS, Unas-based custom API) end to end'
   }
 
   /** The next final payload job event (register before the webhook is sent). */
-  function processed(): Promise<PayloadProcessedEvent> {
-    return new Promise((resolve) => {
-      const off = runner.onPayloadProcessed((event) => {
-        if (event.final) {
-          off();
-          resolve(event);
-        }
-      });
-    });
-  }
+  const processed = (): Promise<PayloadProcessedEvent> => nextProcessedPayload(runner);
 
   const ordersOf = (channelId: string) =>
     testDb.db.prisma.order.findMany({ where: { channelId }, orderBy: { externalId: 'asc' }, include: { lines: { orderBy: { position: 'asc' } } } });

@@ -11,6 +11,7 @@ import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import { schedulerId, type BullmqRunner } from '../../jobs/runtime/bullmq-runner.ts';
 import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { createTestPostgres, REDIS_TEST_URL, type TestDatabase } from '../helpers/databases.ts';
+import { nextProcessedPayload } from '../helpers/payload-events.ts';
 
 const KEY = 'ck_e2e_0000000000000000000000000000000000';
 const SECRET = 'cs_e2e_0000000000000000000000000000000000';
@@ -51,16 +52,7 @@ describe('WooCommerce end to end', () => {
   });
 
   /** The next final payload job event (register before the webhook is sent). */
-  function processed(): Promise<PayloadProcessedEvent> {
-    return new Promise((resolve) => {
-      const off = runner.onPayloadProcessed((event) => {
-        if (event.final) {
-          off();
-          resolve(event);
-        }
-      });
-    });
-  }
+  const processed = (): Promise<PayloadProcessedEvent> => nextProcessedPayload(runner);
 
   /** A delivery as WooCommerce sends it: the order JSON as PHP encodes it, signed over those bytes. */
   function delivery(order: WooOrder, secret = WEBHOOK_SECRET) {

@@ -13,6 +13,7 @@ import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
 import { woocommerceMapping } from '../../mappings/woocommerce/index.ts';
 import { asAdmin } from '../helpers/auth.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { nextProcessedPayload } from '../helpers/payload-events.ts';
 
 const STORE = 'https://refunds.example.hu';
 const ORDERS = '/wp-json/wc/v3/orders';
@@ -69,16 +70,7 @@ describe('WooCommerce refunds, page retries and the webhook fallback', () => {
     nock.cleanAll();
   });
 
-  function processed(): Promise<PayloadProcessedEvent> {
-    return new Promise((resolve) => {
-      const off = hub.runner.onPayloadProcessed((event) => {
-        if (event.final) {
-          off();
-          resolve(event);
-        }
-      });
-    });
-  }
+  const processed = (): Promise<PayloadProcessedEvent> => nextProcessedPayload(hub.runner);
 
   async function deliver(body: string): Promise<PayloadProcessedEvent> {
     const done = processed();
