@@ -223,7 +223,7 @@ function findOrder(db: Database, id: string, includeSnapshots: boolean) {
     include: {
       channel: { select: { name: true, kind: true } },
       lines: { orderBy: { position: 'asc' } },
-      refunds: { orderBy: [{ refundedAt: { sort: 'asc', nulls: 'last' } }, { externalId: 'asc' }] },
+      refunds: true,
       versions: {
         orderBy: { version: 'asc' },
         select: { version: true, contentHash: true, changes: true, rawPayloadId: true, createdAt: true, snapshot: includeSnapshots },
@@ -257,7 +257,7 @@ function orderDetail(order: OrderWithDetails, options: { includeSnapshots?: bool
       total: decimal(line.total),
       attributes: asObject(line.attributes),
     })),
-    refunds: order.refunds.map((refund) => ({
+    refunds: [...order.refunds].sort(oldestRefundFirst).map((refund) => ({
       externalId: refund.externalId,
       amount: decimal(refund.amount),
       reason: refund.reason,
@@ -376,4 +376,15 @@ function toSummary(order: OrderRow): OrderSummary {
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };
+}
+
+/**
+ * Oldest refund first: by date when the channel gives one, else by the channel's id read as a
+ * number where it is one (WooCommerce's summaries carry no date, and refund 99 comes before 100).
+ */
+function oldestRefundFirst(a: { refundedAt: Date | null; externalId: string }, b: { refundedAt: Date | null; externalId: string }): number {
+  if (a.refundedAt && b.refundedAt && a.refundedAt.getTime() !== b.refundedAt.getTime()) return a.refundedAt.getTime() - b.refundedAt.getTime();
+  if (a.refundedAt && !b.refundedAt) return -1;
+  if (!a.refundedAt && b.refundedAt) return 1;
+  return a.externalId.localeCompare(b.externalId, 'en', { numeric: true });
 }

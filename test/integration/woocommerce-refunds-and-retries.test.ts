@@ -132,8 +132,9 @@ describe('WooCommerce refunds, page retries and the webhook fallback', () => {
       expect(before.refunds).toHaveLength(2);
       expect(await testDb.db.prisma.orderRefund.count({ where: { orderId: before.id } })).toBe(2);
 
-      // The shop refunds another 5.00 (a generated refund of the documented shape).
-      const refunds = [{ id: 730, refund: '', total: '-5.00' }, ...(order723.refunds as unknown[])];
+      // The shop refunds another 5.00 (a generated refund of the documented shape; its id has one digit
+      // more, so the oldest-first order is by number, not by text).
+      const refunds = [{ id: 1730, refund: '', total: '-5.00' }, ...(order723.refunds as unknown[])];
       await deliver(JSON.stringify({ ...order723, refunds, date_modified_gmt: '2017-03-23T10:00:00' }));
       const after = await orderByExternalId('723');
       expect(after.version).toBe(2);
@@ -141,7 +142,7 @@ describe('WooCommerce refunds, page retries and the webhook fallback', () => {
       expect(after.refunds.map((r: { externalId: string; amount: string }) => [r.externalId, r.amount])).toEqual([
         ['724', '9'],
         ['726', '10'],
-        ['730', '5'],
+        ['1730', '5'],
       ]);
       expect(after.totals).toMatchObject({ total: '39', refunded: '24', netTotal: '15' });
     });
