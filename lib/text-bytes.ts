@@ -53,7 +53,7 @@ export function textDecoderFor(encoding: string): (bytes: Uint8Array, last: bool
   const fixC1 = label === 'windows-1252';
   return (bytes, last) => {
     const text = decoder.decode(bytes, { stream: !last });
-    return fixC1 ? text.replace(/[\u0080-\u009f]/g, (c) => String.fromCharCode(WINDOWS_1252_C1[c.charCodeAt(0) - 0x80] as number)) : text;
+    return fixC1 ? windows1252Exact(text) : text;
   };
 }
 
@@ -130,13 +130,19 @@ function controlShare(bytes: Uint8Array): number {
 }
 
 /**
- * windows-1252 bytes 0x80–0x9F (WHATWG index): Node 20's TextDecoder decodes them as Latin-1 C1
- * controls, so they are mapped here (as connectors/_kit/decode.ts does) to be exact on every version.
+ * windows-1252 bytes 0x80–0x9F (WHATWG index). Node 20's TextDecoder('windows-1252') decodes them as
+ * Latin-1 C1 controls (a Node bug fixed in later majors), so they are mapped here to be exact on every
+ * version; U+0080–U+009F can only come from those bytes.
  */
 const WINDOWS_1252_C1 = [
   0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
+
+/** Text TextDecoder('windows-1252') made, with bytes 0x80–0x9F as windows-1252 means them (see WINDOWS_1252_C1). */
+export function windows1252Exact(text: string): string {
+  return text.replace(/[\u0080-\u009f]/g, (c) => String.fromCharCode(WINDOWS_1252_C1[c.charCodeAt(0) - 0x80] as number));
+}
 
 /** The `charset` parameter of a Content-Type (quotes removed), or undefined. */
 export function charsetOf(contentType: string | null | undefined): string | undefined {

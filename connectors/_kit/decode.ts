@@ -11,12 +11,14 @@
  * are valid UTF-8 (random single-byte text is practically never valid multi-byte UTF-8), otherwise the
  * header's; if the chosen one fails, the other. Every disagreement is reported in `warnings`.
  *
- * Decoding uses TextDecoder with `fatal: true` (windows-1252 corrected, see WINDOWS_1252_C1): bytes invalid in the encoding are an error with the
+ * Decoding uses TextDecoder with `fatal: true` (windows-1252 corrected, see windows1252Exact in lib/text-bytes.ts): bytes invalid in the encoding are an error with the
  * byte offset, never silently replaced by U+FFFD. Labels follow the WHATWG Encoding Standard, which
  * Node implements: `ISO-8859-1`/`latin1`/`US-ASCII` decode as windows-1252 (0x80–0x9F are € ‚ „ …),
  * exactly as browsers do; ISO-8859-2 and windows-1250 are distinct (0x8A is Š only in 1250). The
  * single-byte WHATWG tables map all 256 bytes, so only multi-byte encodings can fail.
  */
+
+import { windows1252Exact } from '../../lib/text-bytes.ts';
 
 export type DecodeErrorCode = 'unsupported_charset' | 'invalid_bytes' | 'too_large';
 
@@ -122,20 +124,9 @@ function hexAround(bytes: Uint8Array, offset: number): string {
   return Array.from(bytes.subarray(offset, Math.min(bytes.length, offset + 4)), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-/**
- * windows-1252 bytes 0x80–0x9F (WHATWG index). Node 20's TextDecoder('windows-1252') decodes them as
- * Latin-1 C1 controls (a Node bug fixed in later majors), so they are mapped here to be exact on every
- * version; U+0080–U+009F can only come from those bytes.
- */
-const WINDOWS_1252_C1 = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
-];
-
 function decodeWith(bytes: Uint8Array, encoding: string, fatal: boolean): string {
   const text = new TextDecoder(encoding, { fatal, ignoreBOM: false }).decode(bytes);
-  if (encoding !== 'windows-1252') return text;
-  return text.replace(/[\u0080-\u009f]/g, (c) => String.fromCharCode(WINDOWS_1252_C1[c.charCodeAt(0) - 0x80] as number));
+  return encoding === 'windows-1252' ? windows1252Exact(text) : text;
 }
 
 function tryDecode(bytes: Uint8Array, encoding: string): { ok: true; text: string } | { ok: false; error: DecodeError } {

@@ -30,7 +30,3 @@ export function orderContentHash(draft: OrderDraft): string {
   if (content.refunds?.length === 0) delete content.refunds;
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
