@@ -3,11 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
-import { loadConfig } from '../../jobs/config.ts';
-import { createHub, type Hub } from '../../jobs/hub.ts';
-import { actingAs, makeUser } from '../helpers/auth.ts';
 import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
+import { startEdiHub, type EdiHub } from '../helpers/edi-hub.ts';
 
 /**
  * EDI interchanges through the real hub: envelope warnings are on the payload (API), control numbers
@@ -15,7 +12,6 @@ import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
  * warned as the channel says; reading the same payload again is not a duplicate), and syntax-level
  * acknowledgements (CONTRL, 997) go to the outbox when the channel asks for them.
  */
-const TOKEN = 'partner-upload-token-0123456789';
 const fixture = (path: string): Buffer => readFileSync(new URL(`../fixtures/edi/${path}`, import.meta.url));
 
 /** A one-message ORDERS interchange (generated): `ref` the UNB control reference, `order` the BGM number. */
@@ -26,32 +22,20 @@ function orders(ref: string, order: string, sender = '4012345000009'): Buffer {
 
 for (const [kind, createDb] of DATABASE_KINDS) {
   describe(`EDI interchanges (${kind})`, () => {
+    let edi: EdiHub;
     let t: TestDatabase;
-    let hub: Hub;
-    let app: FastifyInstance;
     let admin: FastifyInstance;
+    const ediChannel = (name: string, config?: Record<string, unknown>) => edi.ediChannel(name, config);
 
     beforeAll(async () => {
-      t = await createDb();
-      hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
-      app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
-      admin = actingAs(app, await makeUser(t.db, { roles: ['admin'] }));
+      edi = await startEdiHub(createDb);
+      ({ t, admin } = edi);
     });
-    afterAll(async () => {
-      await app?.close();
-      await hub?.close();
-      await t?.drop();
-    });
-
-    async function ediChannel(name: string, config: Record<string, unknown> = {}): Promise<string> {
-      const response = await admin.inject({ method: 'POST', url: '/v1/channels', payload: { name, connectorType: 'edi', config: { ourId: '5412345000013', uploadToken: TOKEN, ...config } } });
-      expect(response.statusCode, response.body).toBe(201);
-      return response.json<{ id: string }>().id;
-    }
+    afterAll(() => edi?.close());
 
     /** Uploads a file and reads it (the reprocess endpoint runs the same intake as the job). */
     async function send(channelId: string, body: Buffer): Promise<{ payloadId: string; read: Record<string, unknown> }> {
-      const response = await app.inject({ method: 'POST', url: `/v1/channels/${channelId}/files`, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/edifact' }, payload: body });
+      const response = await edi.upload(channelId, body);
       expect(response.statusCode, response.body).toBe(202);
       const { payloadId } = response.json<{ payloadId: string }>();
       return { payloadId, read: await reprocess(payloadId) };
@@ -142,8 +126,7 @@ for (const [kind, createDb] of DATABASE_KINDS) {
 
     it('takes only one of two interchanges with the same control number read at the same time (reject)', async () => {
       const channelId = await ediChannel('Racing partner', { duplicateControlNumbers: 'reject' });
-      const upload = async (body: Buffer) =>
-        (await app.inject({ method: 'POST', url: `/v1/channels/${channelId}/files`, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/edifact' }, payload: body })).json<{ payloadId: string }>().payloadId;
+      const upload = async (body: Buffer) => (await edi.upload(channelId, body)).json<{ payloadId: string }>().payloadId;
       const ids = [await upload(orders('RACE1', 'PO-R1')), await upload(orders('RACE1', 'PO-R2'))];
       // Both read at once: the number is claimed before any order is taken, so one of them is the duplicate.
       const reads = await Promise.all(ids.map(reprocess));

@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
-import { loadConfig } from '../../jobs/config.ts';
-import { createHub, type Hub } from '../../jobs/hub.ts';
-import { actingAs, makeUser } from '../helpers/auth.ts';
 import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
+import { startEdiHub, type EdiHub } from '../helpers/edi-hub.ts';
 
 /**
  * EDI uploads through the real hub. Pushes are limited by their channel, not by one number for the whole API: an EDI channel takes
@@ -13,35 +10,19 @@ import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
  * above its channel's limit is refused with a 413 that names the limit, and, when the partner's
  * upload token proves who sent it, the refusal is a failed payload ops can see, keeping the start.
  */
-const TOKEN = 'partner-upload-token-0123456789';
-
 for (const [kind, createDb] of DATABASE_KINDS) {
   describe(`EDI uploads (${kind})`, () => {
+    let edi: EdiHub;
     let t: TestDatabase;
-    let hub: Hub;
-    let app: FastifyInstance;
     let admin: FastifyInstance;
+    const ediChannel = (name: string, config?: Record<string, unknown>) => edi.ediChannel(name, config);
+    const upload = (channelId: string, body: Buffer, token?: string) => edi.upload(channelId, body, token);
 
     beforeAll(async () => {
-      t = await createDb();
-      hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
-      app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
-      admin = actingAs(app, await makeUser(t.db, { roles: ['admin'] }));
+      edi = await startEdiHub(createDb);
+      ({ t, admin } = edi);
     });
-    afterAll(async () => {
-      await app?.close();
-      await hub?.close();
-      await t?.drop();
-    });
-
-    async function ediChannel(name: string, config: Record<string, unknown> = {}): Promise<string> {
-      const response = await admin.inject({ method: 'POST', url: '/v1/channels', payload: { name, connectorType: 'edi', config: { ourId: '5412345000013', uploadToken: TOKEN, ...config } } });
-      expect(response.statusCode, response.body).toBe(201);
-      return response.json<{ id: string }>().id;
-    }
-
-    const upload = (channelId: string, body: Buffer, token = TOKEN) =>
-      app.inject({ method: 'POST', url: `/v1/channels/${channelId}/files`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/edifact' }, payload: body });
+    afterAll(() => edi?.close());
 
     it("takes a file above the webhooks' 10 MiB default when the channel's own limit (64 MiB by default) allows it", async () => {
       const channelId = await ediChannel('Big partner');
