@@ -63,7 +63,6 @@ export const PublicChannelSchema = Type.Object({
   updatedAt: IsoDateTime,
 });
 
-
 /** core/ports CheckReport. */
 export const CheckReportSchema = Type.Object({
   ok: Type.Boolean(),
@@ -77,6 +76,8 @@ export const SyncReceiptSchema = Type.Object({
   queued: Type.Boolean({ description: 'False when a sync of this channel was already waiting or running' }),
 });
 
+const SyncRunStatusSchema = Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' });
+
 /** core/channels/sync-runs SyncRunError. */
 const SyncRunErrorSchema = Type.Object({
   page: Nullable(Type.Integer({ description: "The connector's page number; null when the pull itself failed" })),
@@ -89,7 +90,7 @@ const SyncRunErrorSchema = Type.Object({
 const SyncRunSchema = Type.Object({
   id: Type.String(),
   trigger: Type.String(),
-  status: Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' }),
+  status: SyncRunStatusSchema,
   startedAt: IsoDateTime,
   finishedAt: Nullable(IsoDateTime),
   counts: Type.Object({
@@ -109,7 +110,7 @@ const SyncRunSchema = Type.Object({
 
 /** core/channels/sync-status LastSyncSummary. */
 const LastSyncSchema = Type.Object({
-  status: Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' }),
+  status: SyncRunStatusSchema,
   startedAt: IsoDateTime,
   finishedAt: Nullable(IsoDateTime),
   pages: Type.Integer(),
