@@ -108,9 +108,10 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   const chunkSize = options.chunkSize ?? PAYLOAD_CHUNK_ORDERS;
   let input: RawPayloadInput;
   let chunks: Iterable<MappingResult> | AsyncIterable<MappingResult>;
-  const streamed = mapping.readChunks !== undefined && size > (options.streamFromBytes ?? STREAM_FROM_BYTES);
-  const readChunks = mapping.readChunks?.bind(mapping);
-  if (streamed && readChunks) {
+  // A mapping that reads slices gets a large body that way; everything else is read whole.
+  const readChunks = size > (options.streamFromBytes ?? STREAM_FROM_BYTES) ? mapping.readChunks?.bind(mapping) : undefined;
+  const streamed = readChunks !== undefined;
+  if (readChunks) {
     // A large body is never held whole: its text is read from the archive slice by slice into the
     // mapping. Follow-ups get its head as the text in hand (an answer needs only the envelope).
     input = { kind: payload.kind, contentType: payload.contentType, source: payload.source, receivedAt: payload.receivedAt, body: await storedTextHead(db, payloadId, payload.encoding) };
