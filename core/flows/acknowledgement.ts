@@ -3,7 +3,7 @@ import { HubError } from '../errors.ts';
 import type { OrderDraft } from '../model/order.ts';
 import { isClosedStatus } from '../orders/order-status.ts';
 import { isTextEncoding } from '../../lib/text-bytes.ts';
-import { notTextError, payloadText, storedBodySize, storedTextHead } from '../orders/raw-archive-text.ts';
+import { notTextError, storedBodySize, storedText, storedTextHead } from '../orders/raw-archive-text.ts';
 import { findOutboundDocument, nextControlNumber, recordOutboundDocument } from '../outbound/outbound-documents.ts';
 import type { StockCheckView } from '../stock/stock-service.ts';
 import { StepWaits, type StepResult } from './order-steps.ts';
@@ -103,9 +103,7 @@ async function loadAnsweredPayload(db: Database, format: AcknowledgementFormat, 
   if (!isTextEncoding(row.encoding)) return { ok: false, error: notTextError(row, await storedBodySize(db, payloadId)) };
   const head = await storedTextHead(db, payloadId, row.encoding);
   if (format.answersFromHead?.(head)) return { ok: true, payload: { body: head, channelId: row.channelId, channel: row.channel } };
-  const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
-  const text = payloadText({ ...row, body });
-  return text.ok ? { ok: true, payload: { body: text.text, channelId: row.channelId, channel: row.channel } } : text;
+  return { ok: true, payload: { body: await storedText(db, payloadId, row.encoding), channelId: row.channelId, channel: row.channel } };
 }
 
 /**
@@ -207,11 +205,8 @@ export async function reportPayloadSyntax(
   const dedupKey = `${payloadId}|syntax`;
   const existing = await findOutboundDocument(db, { channelId: payload.channelId, kind, dedupKey });
   if (existing) return { documentId: existing.id, kind, created: false };
-  const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
-  const text = payloadText({ encoding: payload.encoding, body });
-  if (!text.ok) return undefined;
   const reference = await nextControlNumber(db);
-  const document = format.syntaxReport({ payloadBody: text.text, reference, channelConfig: payload.channel.config, duplicateInterchanges: refused.duplicateInterchanges });
+  const document = format.syntaxReport({ payloadBody: await storedText(db, payloadId, payload.encoding), reference, channelConfig: payload.channel.config, duplicateInterchanges: refused.duplicateInterchanges });
   if (!document) return undefined;
   const recorded = await recordOutboundDocument(db, { channelId: payload.channelId, rawPayloadId: payloadId, dedupKey, ...document });
   if (recorded.created) await format.deliver?.(payload.channel.config, document);

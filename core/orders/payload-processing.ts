@@ -7,7 +7,7 @@ import type { MappingError, MappingResult, MappingSkip, OrderDraft } from '../mo
 import { ingestOrders, type IntakeOutcome, type IntakeResult } from './intake.ts';
 import { claimControls, duplicatePolicyOf, releaseControls, type DuplicateControl } from './interchange-controls.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
-import { mappingInput, notTextError, storedBodySize, storedTextHead, storedTextSlices } from './raw-archive-text.ts';
+import { notTextError, storedBodySize, storedText, storedTextHead, storedTextSlices } from './raw-archive-text.ts';
 import { isTextEncoding } from '../../lib/text-bytes.ts';
 
 /** Finds the mapping that reads a connector's payloads; injected so core never imports mappings. */
@@ -106,6 +106,7 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   if (!isTextEncoding(payload.encoding)) return finish(db, tally, { code: 'invalid_data', message: notTextError(payload, size) });
   const mappingOptions = mappingOptionsOf(payload.channel);
   const chunkSize = options.chunkSize ?? PAYLOAD_CHUNK_ORDERS;
+  const inputWith = (body: string): RawPayloadInput => ({ kind: payload.kind, contentType: payload.contentType, source: payload.source, receivedAt: payload.receivedAt, body });
   let input: RawPayloadInput;
   let chunks: Iterable<MappingResult> | AsyncIterable<MappingResult>;
   // A mapping that reads slices gets a large body that way; everything else is read whole.
@@ -114,13 +115,10 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
   if (readChunks) {
     // A large body is never held whole: its text is read from the archive slice by slice into the
     // mapping. Follow-ups get its head as the text in hand (an answer needs only the envelope).
-    input = { kind: payload.kind, contentType: payload.contentType, source: payload.source, receivedAt: payload.receivedAt, body: await storedTextHead(db, payloadId, payload.encoding) };
+    input = inputWith(await storedTextHead(db, payloadId, payload.encoding));
     chunks = streamedChunks(db, payloadId, payload.encoding, () => readChunks(input, mappingOptions, chunkSize), options.streamSliceBytes);
   } else {
-    const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
-    const readable = mappingInput({ ...payload, body });
-    if (!readable.ok) return finish(db, tally, { code: 'invalid_data', message: readable.error });
-    input = readable.input;
+    input = inputWith(await storedText(db, payloadId, payload.encoding));
     chunks = chunksOf(mapping, input, mappingOptions, chunkSize);
   }
   const duplicatePolicy = duplicatePolicyOf(payload.channel.config);

@@ -61,6 +61,12 @@ export async function* storedTextSlices(db: Database, payloadId: string, encodin
   }
 }
 
+/** A stored body's whole text (the caller has checked that its encoding is text). */
+export async function storedText(db: Database, payloadId: string, encoding: string): Promise<string> {
+  const { body } = await db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { body: true } });
+  return decodeBytes(body, encoding);
+}
+
 /** The start of a stored body as text (at most `bytes` of it), for readers that need only its envelope. */
 export async function storedTextHead(db: Database, payloadId: string, encoding: string, bytes = 64 * 1024): Promise<string> {
   const [row] = await db.query<{ part: Uint8Array | null }>(`SELECT substring(body FROM 1 FOR $2) AS part FROM raw_payload WHERE id = $1`, [payloadId, bytes]);
