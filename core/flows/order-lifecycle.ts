@@ -1,3 +1,4 @@
+import { mappingOptionsOf } from '../channels/reference-data.ts';
 import type { Database } from '../db/database.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { DealerScope } from '../dealers/dealer-scope.ts';
@@ -332,14 +333,14 @@ export class OrderLifecycle {
 
   private async acknowledgeAgain(orderId: string, input: Record<string, unknown>): Promise<StepResult> {
     const payloadId = String(input.payloadId);
-    const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: payloadId }, include: { channel: { select: { connectorType: true, mapping: true } } } });
+    const payload = await this.db.prisma.rawPayload.findUnique({ where: { id: payloadId }, include: { channel: { select: { connectorType: true, mapping: true, syncState: true } } } });
     if (!payload) return { outcome: 'skipped', detail: { reason: `payload ${payloadId} is gone` } };
     const format = this.options.acknowledgementFor?.(payload.channel.connectorType);
     const mapping = this.options.mappingFor?.(payload.channel.connectorType);
     if (!format || !mapping) throw new HubError('internal', `No acknowledgement format or mapping for ${payload.channel.connectorType} channels in this process.`);
     const readable = mappingInput(payload);
     if (!readable.ok) return { outcome: 'skipped', detail: { reason: readable.error } };
-    const draft: OrderDraft | undefined = mapping.map(readable.input, payload.channel.mapping ?? {}).orders.find((d) => d.externalId === input.externalId);
+    const draft: OrderDraft | undefined = mapping.map(readable.input, mappingOptionsOf(payload.channel)).orders.find((d) => d.externalId === input.externalId);
     if (!draft) return { outcome: 'skipped', detail: { reason: `payload ${payloadId} no longer reads as order ${String(input.externalId)}` } };
     return acknowledgeOrder(this.db, format, { payloadId, orderId, version: Number(input.version), draft });
   }
