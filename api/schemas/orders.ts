@@ -41,6 +41,8 @@ const orderSummaryFields = {
   number: Nullable(Type.String()),
   status: OrderStatusSchema,
   sourceStatus: Nullable(Type.String()),
+  /** The channel's id of that status (Shoprenter, Unas), where it has one. */
+  sourceStatusId: Nullable(Type.String()),
   customer: CustomerSchema,
   region: Nullable(Type.String()),
   currency: Type.String(),

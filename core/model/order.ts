@@ -87,6 +87,8 @@ export const OrderDraftSchema = Type.Object({
   number: Type.Optional(Type.String()),
   status: OrderStatusSchema,
   sourceStatus: Type.Optional(Type.String()),
+  /** The channel's own id of that status, where the channel names statuses by id too (Shoprenter, Unas): what a status write-back sends. */
+  sourceStatusId: Type.Optional(Type.String()),
   source: OrderSourceSchema,
   customer: CustomerSchema,
   billingAddress: Type.Optional(AddressSchema),

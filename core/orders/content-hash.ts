@@ -22,10 +22,11 @@ function sortKeys(value: unknown): unknown {
 /**
  * Identity of an order's content. The source's modification time and the transport details are
  * left out: a shop touching an order without changing it, or a partner resending it in a new
- * envelope, is not a new version. A new refund is.
+ * envelope, is not a new version. A new refund is. The status's id is left out too: its name carries the change.
  */
 export function orderContentHash(draft: OrderDraft): string {
-  const { sourceUpdatedAt: _touched, transport: _envelope, ...content } = draft;
+  // The status's id says nothing its name does not (and orders stored before it was read would all be new versions).
+  const { sourceUpdatedAt: _touched, transport: _envelope, sourceStatusId: _statusId, ...content } = draft;
   // No refunds hashes like "refunds not read", so orders stored before refunds were mapped are not a new version.
   if (content.refunds?.length === 0) delete content.refunds;
   return createHash('sha256').update(canonicalJson(content)).digest('hex');

@@ -183,6 +183,7 @@ function orderFields(draft: OrderDraft, status: string) {
     number: draft.number ?? null,
     status,
     sourceStatus: draft.sourceStatus ?? null,
+    sourceStatusId: draft.sourceStatusId ?? null,
     source: toJson(draft.source),
     customer: toJson(draft.customer),
     billingAddress: draft.billingAddress ? toJson(draft.billingAddress) : Prisma.DbNull,
@@ -209,6 +210,7 @@ function orderColumns(draft: OrderDraft, status: string): Record<string, unknown
     number: draft.number ?? null,
     status,
     source_status: draft.sourceStatus ?? null,
+    source_status_id: draft.sourceStatusId ?? null,
     source: draft.source,
     customer: draft.customer,
     billing_address: draft.billingAddress ?? null,
@@ -229,7 +231,7 @@ function orderColumns(draft: OrderDraft, status: string): Record<string, unknown
 }
 
 const ORDER_COLUMNS: Record<string, SqlType> = {
-  id: 'text', channel_id: 'text', external_id: 'text', number: 'text', status: 'text', source_status: 'text', source: 'jsonb',
+  id: 'text', channel_id: 'text', external_id: 'text', number: 'text', status: 'text', source_status: 'text', source_status_id: 'text', source: 'jsonb',
   customer: 'jsonb', billing_address: 'jsonb', shipping_address: 'jsonb', region: 'text', currency: 'text', subtotal: 'numeric',
   discount_total: 'numeric', shipping_total: 'numeric', fee_total: 'numeric', tax_total: 'numeric', total: 'numeric', notes: 'text',
   desired_delivery_date: 'date', placed_at: 'timestamptz', source_updated_at: 'timestamptz', content_hash: 'text', version: 'int',

@@ -66,6 +66,7 @@ export interface OrderSummary {
   number: string | null;
   status: OrderStatus;
   sourceStatus: string | null;
+  sourceStatusId: string | null;
   customer: Customer;
   region: string | null;
   currency: string;
@@ -357,6 +358,7 @@ function toSummary(order: OrderRow): OrderSummary {
     number: order.number,
     status: order.status as OrderStatus,
     sourceStatus: order.sourceStatus,
+    sourceStatusId: order.sourceStatusId,
     customer: asObject(order.customer) as Customer,
     region: order.region,
     currency: order.currency,

@@ -65,7 +65,7 @@ const normalise = (status: string): string => status.trim().toLowerCase().replac
 async function attempt(ctx: ProcessorContext, update: ClaimedStatusUpdate, now: () => Date, signal: AbortSignal | undefined): Promise<StatusUpdateOutcome> {
   const [channel, order] = await Promise.all([
     ctx.db.prisma.channel.findUnique({ where: { id: update.channelId }, select: { name: true, connectorType: true, config: true, mapping: true, enabled: true } }),
-    ctx.db.prisma.order.findUnique({ where: { id: update.orderId }, select: { sourceStatus: true } }),
+    ctx.db.prisma.order.findUnique({ where: { id: update.orderId }, select: { sourceStatus: true, sourceStatusId: true } }),
   ]);
   if (!channel || !order) return { kind: 'skipped', reason: 'the channel or the order no longer exists' };
   const connector = ctx.registry.connector(channel.connectorType);
@@ -78,9 +78,11 @@ async function attempt(ctx: ProcessorContext, update: ClaimedStatusUpdate, now: 
   const choice = mapping.statusOf(update.coreStatus, channel.mapping);
   if ('skip' in choice) return { kind: 'skipped', reason: choice.skip };
   const channelStatus = choice.status;
-  // No echo: the channel already shows that status (it may be where the change came from).
-  if (order.sourceStatus && normalise(order.sourceStatus) === normalise(channelStatus)) {
-    return { kind: 'skipped', reason: `the channel already shows ${order.sourceStatus}`, channelStatus };
+  // No echo: the channel already shows that status (it may be where the change came from). Shops that
+  // take status ids (Shoprenter) are compared by id, the others by the status as they name it.
+  const shown = [order.sourceStatusId, order.sourceStatus].filter((s): s is string => !!s);
+  if (shown.some((s) => normalise(s) === normalise(channelStatus))) {
+    return { kind: 'skipped', reason: `the channel already shows ${order.sourceStatus ?? channelStatus}`, channelStatus };
   }
   let config: unknown;
   try {

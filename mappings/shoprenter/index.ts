@@ -234,6 +234,8 @@ function finishDraft(
     lines,
     placedAt: base.placedAt.toISOString(),
   };
+  // The id is what a status write-back sends ("5"): kept so it is not sent again while the shop shows it.
+  if (!abandoned && base.status.id) draft.sourceStatusId = base.status.id;
   if (billingAddress) draft.billingAddress = billingAddress;
   if (shippingAddress) draft.shippingAddress = shippingAddress;
   const orderRegion = region(shippingAddress, billingAddress);

@@ -354,6 +354,8 @@ function mapOrder(order: XmlObject, options: UnasMappingOptions, listed: readonl
     placedAt: placed.toISOString(),
   };
   if (statusName) draft.sourceStatus = statusName;
+  const statusId = text(order.StatusID);
+  if (statusId) draft.sourceStatusId = statusId;
   if (billingAddress) draft.billingAddress = billingAddress;
   if (shippingAddress) draft.shippingAddress = shippingAddress;
   const orderRegion = region(shippingAddress, billingAddress);

@@ -33,7 +33,7 @@ const records = {
   },
   Order: {
     id: '00000000-0000-4000-8000-000000000004', channelId: '00000000-0000-4000-8000-000000000001', externalId: 'E-1', number: 'N-1',
-    status: 'received', sourceStatus: 'processing', statusBy: 'hub', source: { shop: 's', utm: { source: 'google' } }, customer: { name: 'C' },
+    status: 'received', sourceStatus: 'processing', sourceStatusId: '2', statusBy: 'hub', source: { shop: 's', utm: { source: 'google' } }, customer: { name: 'C' },
     billingAddress: { city: 'Szeged' }, shippingAddress: { city: 'Pécs' }, region: 'HU-BA', currency: 'HUF',
     subtotal: new Prisma.Decimal('1.1111'), discountTotal: new Prisma.Decimal('2.2222'), shippingTotal: new Prisma.Decimal('3.3333'),
     feeTotal: new Prisma.Decimal('4.4444'), taxTotal: new Prisma.Decimal('5.5555'), total: new Prisma.Decimal('12345678901234.5678'),

@@ -62,7 +62,7 @@ describe('shoprenter mapping', () => {
     });
 
     it('maps identity, status, shop-local dates to UTC, customer and the marketplace partner (the vendor sample order 172)', () => {
-      expect(o172).toMatchObject({ externalId: '172', number: '172', status: 'received', sourceStatus: 'Függőben lévő', currency: 'HUF', notes: 'Comment' });
+      expect(o172).toMatchObject({ externalId: '172', number: '172', status: 'received', sourceStatus: 'Függőben lévő', sourceStatusId: '1', currency: 'HUF', notes: 'Comment' });
       // 2019-09-06T15:47:59 in Budapest (CEST, UTC+2).
       expect(o172.placedAt).toBe('2019-09-06T13:47:59.000Z');
       expect(o172.sourceUpdatedAt).toBe('2019-09-06T13:47:59.000Z');
@@ -214,7 +214,7 @@ describe('shoprenter mapping', () => {
       // A status known only by its name maps by that name; the id is the fallback source status.
       const renamed = JSON.parse(body) as Record<string, any>;
       renamed.orders.order[0].orderHistory = { status: '9', statusText: 'Kiszállítva', comment: '' };
-      expect(shoprenterMapping.map({ kind: 'webhook', body: JSON.stringify(renamed), receivedAt }, {}).orders[0]).toMatchObject({ status: 'shipped', sourceStatus: 'Kiszállítva' });
+      expect(shoprenterMapping.map({ kind: 'webhook', body: JSON.stringify(renamed), receivedAt }, {}).orders[0]).toMatchObject({ status: 'shipped', sourceStatus: 'Kiszállítva', sourceStatusId: '9' });
       renamed.orders.order[0].orderHistory = { status: '9' };
       expect(shoprenterMapping.map({ kind: 'webhook', body: JSON.stringify(renamed), receivedAt }, {}).orders[0]).toMatchObject({ status: 'on_hold', sourceStatus: '9' });
     });

@@ -42,6 +42,7 @@ describe('unas mapping', () => {
     it('maps the status by the default name when no type is sent, keeping the name', () => {
       expect(order.status).toBe('received');
       expect(order.sourceStatus).toBe('Feldolgozásra vár');
+      expect(order.sourceStatusId).toBe('4681666');
       expect(extra(order).unas).toMatchObject({ statusMatchedBy: 'default_name' });
     });
 
