@@ -32,6 +32,10 @@ export interface HubOptions {
   leaseTtlMs?: number | undefined;
   /** Delay before a sync skipped because another one held the channel runs again. */
   followUpDelayMs?: number | undefined;
+  /** BullMQ: how long a caller waits for Redis to take a job (default DEFAULT_REDIS_CALL_TIMEOUT_MS). */
+  redisCallTimeoutMs?: number | undefined;
+  /** BullMQ: how often the schedules are looked for in Redis (default DEFAULT_SCHEDULE_CHECK_MS; 0: only on reconnect). */
+  scheduleCheckMs?: number | undefined;
 }
 
 export interface Hub {
@@ -92,6 +96,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         concurrency: config.workerConcurrency,
         retry: options.retry,
         followUpDelayMs: options.followUpDelayMs,
+        redisCallTimeoutMs: options.redisCallTimeoutMs,
+        scheduleCheckMs: options.scheduleCheckMs,
       })
     : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs });
 

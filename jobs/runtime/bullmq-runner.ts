@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import { isHubError } from '../../core/errors.ts';
+import { HubError, isHubError } from '../../core/errors.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
@@ -62,7 +62,19 @@ export interface BullmqRunnerOptions {
   followUpDelayMs?: number | undefined;
   /** Queue distribution's advance() for the moment it is due (a delayed job); default: with the workers or the schedules. */
   distributionTimer?: boolean | undefined;
+  /** How long a caller waits for Redis to take a job (a webhook's payload, a sync request) before it is answered without it. */
+  redisCallTimeoutMs?: number | undefined;
+  /** How often the schedules are looked for in Redis and set again when missing (0: never; they are also set on every reconnect). */
+  scheduleCheckMs?: number | undefined;
 }
+
+/** A Redis that does not answer must not hold a webhook's answer: the payload is archived, the sweep queues it later. */
+export const DEFAULT_REDIS_CALL_TIMEOUT_MS = 3_000;
+/** The schedules live in Redis: a Redis restarted without persistence (or flushed) loses them; looked for this often. */
+export const DEFAULT_SCHEDULE_CHECK_MS = 60_000;
+
+/** The system schedulers every hub keeps (beside one per pulled channel). */
+const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB] as const;
 
 /** The delayed advance job of one due moment: every process arming that moment queues the same job. */
 export function dueAdvanceJobId(at: Date): string {
@@ -112,6 +124,10 @@ export class BullmqRunner implements JobRunner {
   readonly #keepFailed: number;
   readonly #followUpDelayMs: number;
   readonly #abort = new AbortController();
+  readonly #callTimeoutMs: number;
+  #scheduleCheck: NodeJS.Timeout | undefined;
+  /** The schedules are being set again (a reconnect and the periodic check may meet). */
+  #healing: Promise<void> | undefined;
   #stopped = false;
 
   constructor(private readonly options: BullmqRunnerOptions) {
@@ -122,6 +138,7 @@ export class BullmqRunner implements JobRunner {
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#keepFailed = options.keepFailed ?? 1000;
     this.#followUpDelayMs = options.followUpDelayMs ?? DEFAULT_FOLLOW_UP_DELAY_MS;
+    this.#callTimeoutMs = options.redisCallTimeoutMs ?? DEFAULT_REDIS_CALL_TIMEOUT_MS;
     this.queue = new Queue<SyncJobData, SyncOutcome>(SYNC_QUEUE, { connection: this.#connection, prefix: this.#prefix });
     this.queue.on('error', (error) => this.#logger.error({ err: error }, 'sync queue error'));
     this.payloadQueue = new Queue<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>(PAYLOAD_QUEUE, { connection: this.#connection, prefix: this.#prefix });
@@ -212,16 +229,103 @@ export class BullmqRunner implements JobRunner {
       await Promise.all([worker.waitUntilReady(), payloadWorker.waitUntilReady()]);
     }
     if (this.options.schedules !== false) {
-      await this.scheduleChannels();
-      await this.payloadQueue.upsertJobScheduler(SWEEP_JOB, { pattern: SWEEP_SCHEDULE }, { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
-      await this.payloadQueue.upsertJobScheduler(ADVANCE_DISTRIBUTION_JOB, { pattern: SWEEP_SCHEDULE }, {
-        name: ADVANCE_DISTRIBUTION_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
-      });
-      await this.payloadQueue.upsertJobScheduler(SEND_STATUS_UPDATES_JOB, { pattern: SWEEP_SCHEDULE }, {
-        name: SEND_STATUS_UPDATES_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
-      });
+      await this.#setSchedules();
+      this.#watchRedis();
     }
     if (this.options.distributionTimer ?? (this.options.workers !== false || this.options.schedules !== false)) await this.#timer.start();
+  }
+
+  /** The channels' schedulers and the system ones, upserted (idempotent: any process may do it any time). */
+  async #setSchedules(): Promise<void> {
+    await this.scheduleChannels();
+    for (const name of SYSTEM_SCHEDULERS) {
+      await this.payloadQueue.upsertJobScheduler(name, { pattern: SWEEP_SCHEDULE }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+    }
+  }
+
+  /**
+   * Redis holds the schedules and the waiting jobs; a restart without persistence loses both and
+   * says nothing. So the schedules are set again on every reconnect and whenever the periodic look
+   * finds one missing, and the payloads still pending are queued again at once (their jobs may be
+   * gone; a payload already queued is not queued twice) rather than after the stale sweep's delay.
+   */
+  #watchRedis(): void {
+    // Just used to set the schedules: connected.
+    const connection = this.payloadQueue.getBackend();
+    let connected = true;
+    connection.on('close', () => {
+      connected = false;
+    });
+    connection.on('ready', () => {
+      if (connected || this.#stopped) return;
+      connected = true;
+      void this.#heal('Redis connection is back');
+    });
+    const every = this.options.scheduleCheckMs ?? DEFAULT_SCHEDULE_CHECK_MS;
+    if (every > 0) {
+      this.#scheduleCheck = setInterval(() => void this.checkSchedules(), every);
+      this.#scheduleCheck.unref();
+    }
+  }
+
+  /** Looks for the schedulers this hub should have in Redis; sets them all again when one is missing. Returns what was missing. */
+  async checkSchedules(): Promise<string[]> {
+    if (this.#stopped) return [];
+    try {
+      const [present, channels] = await Promise.all([
+        Promise.all([this.queue.getJobSchedulers(0, -1), this.payloadQueue.getJobSchedulers(0, -1)]).then((lists) => new Set(lists.flat().map((s) => s.key))),
+        this.#ctx.db.prisma.channel.findMany({ where: { enabled: true }, select: { id: true, connectorType: true } }),
+      ]);
+      const wanted = [...SYSTEM_SCHEDULERS, ...channels.filter((c) => this.#ctx.registry.connector(c.connectorType)?.pull).map((c) => schedulerId(c.id))];
+      const missing = wanted.filter((key) => !present.has(key));
+      if (missing.length > 0) await this.#heal(`${missing.length} schedule(s) missing in Redis (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
+      return missing;
+    } catch (error) {
+      this.#logger.warn({ err: error }, `could not look for the schedules in Redis: ${(error as Error).message}`);
+      return [];
+    }
+  }
+
+  /** Sets the schedules again and re-queues the pending payloads; one at a time. */
+  #heal(why: string): Promise<void> {
+    this.#healing ??= (async () => {
+      try {
+        await this.#setSchedules();
+        const queued = await this.#requeuePending();
+        this.#logger.warn({ payloads: queued }, `${why}: schedules set again${queued > 0 ? `, ${queued} pending payload(s) queued again` : ''}`);
+      } catch (error) {
+        this.#logger.error({ err: error }, `${why}, but the schedules could not be set again: ${(error as Error).message}`);
+      } finally {
+        this.#healing = undefined;
+      }
+    })();
+    return this.#healing;
+  }
+
+  /** Every pending payload, whatever its age, queued unless its job still waits or runs. */
+  async #requeuePending(): Promise<number> {
+    const pending = await this.#ctx.db.prisma.rawPayload.findMany({ where: { status: 'pending' }, orderBy: { receivedAt: 'asc' }, select: { id: true }, take: 1000 });
+    let queued = 0;
+    for (const { id } of pending) if ((await this.enqueuePayload(id)).queued) queued += 1;
+    return queued;
+  }
+
+  /**
+   * A Redis call the caller waits on, given at most redisCallTimeoutMs: ioredis holds commands while
+   * it reconnects (for as long as Redis is away), which would leave the caller without an answer.
+   */
+  async #withinDeadline<T>(what: string, call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new HubError('upstream_unavailable', `The job queue (Redis) did not answer within ${this.#callTimeoutMs} ms while ${what}.`)), this.#callTimeoutMs);
+    });
+    // The call may still end after the deadline (Redis back): its outcome is not wanted any more.
+    call.catch(() => undefined);
+    try {
+      return await Promise.race([call, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async stop(): Promise<void> {
@@ -230,6 +334,8 @@ export class BullmqRunner implements JobRunner {
     // Running syncs stop between pages (their runs are recorded as interrupted and retried);
     // Worker.close() then waits for the running jobs to end.
     this.#abort.abort(new Error('the job runner is stopping'));
+    clearInterval(this.#scheduleCheck);
+    await this.#healing;
     // The armed job stays in Redis: the moment is still due, whoever runs it.
     await this.#timer.stop();
     await Promise.all([this.#worker?.close(), this.#payloadWorker?.close()]);
@@ -238,7 +344,10 @@ export class BullmqRunner implements JobRunner {
 
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
     const jobId = `${syncJobId(channelId)}-${randomUUID()}`;
-    const job = await this.queue.add('sync', { channelId, trigger }, { ...this.jobOptions, jobId, deduplication: { id: syncJobId(channelId) } });
+    const job = await this.#withinDeadline(
+      'queueing the sync',
+      this.queue.add('sync', { channelId, trigger }, { ...this.jobOptions, jobId, deduplication: { id: syncJobId(channelId) } }),
+    );
     // Deduplicated: BullMQ answers with the job that already waits or runs.
     return { jobId: job.id ?? jobId, queued: job.id === jobId };
   }
@@ -280,7 +389,11 @@ export class BullmqRunner implements JobRunner {
     }
   }
 
-  async enqueuePayload(payloadId: string): Promise<PayloadJobReceipt> {
+  enqueuePayload(payloadId: string): Promise<PayloadJobReceipt> {
+    return this.#withinDeadline('queueing a payload', this.#enqueuePayload(payloadId));
+  }
+
+  async #enqueuePayload(payloadId: string): Promise<PayloadJobReceipt> {
     const jobId = payloadJobId(payloadId);
     const existing = await this.payloadQueue.getJob(jobId);
     if (existing) {
