@@ -8,6 +8,7 @@ import { MONEY_SCALE, Money, UNIT_PRICE_SCALE, divideDecimal, formatDecimal, par
 import { stripNul, stripNulDeep } from '../common/text.ts';
 import { decodeHtmlEntities } from './entities.ts';
 import { OrderMappingError, array, gmtDate, idOf, isObject, metaList, metaValue, money, moneyOr0, scaled, text, type Json } from './json.ts';
+import { mapWooRefundList, refundListOrderId } from './refund-list.ts';
 import { DEFAULT_WOO_STATUS_FOR_CORE, mapWooStatus, normaliseWooStatus } from './status.ts';
 import { chooseChannelStatus, statusWriteBackOptionsSchema, writeBackEnabled } from '../common/status-write-back.ts';
 
@@ -35,8 +36,11 @@ export { DEFAULT_WOO_STATUS_FOR_CORE, DEFAULT_WOO_STATUS_MAP, mapWooStatus } fro
  *   Σ lines.total + totals.tax = totals.total holds without double counting.
  * - Refunds (`refunds[].total`, negative) are not lines: they do not change `total`. Each becomes a
  *   refund record (`refunds`: id, positive amount, reason); the order summary carries no refunded lines
- *   or date (those are only at `/orders/<id>/refunds`, which the hub does not fetch). A refund that
- *   cannot be read is an error for the order: a refund list with a hole would drop a stored refund.
+ *   or date. Those are at `/orders/<id>/refunds`, which the connector fetches when the channel's
+ *   `refundDetails` option is on and archives as a payload of its own; `refund-list.ts` reads it into
+ *   refund details (lines, refundedAt) that core writes onto the same records, and a later summary
+ *   keeps them. A refund that cannot be read is an error for the order: a refund list with a hole
+ *   would drop a stored refund.
  */
 
 export const WooMappingOptionsSchema = Type.Object(
@@ -330,8 +334,13 @@ function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): 
   return stripNulDeep(draft);
 }
 
-/** Maps one payload: a pull page (JSON array) or a webhook body (one order object). */
+/**
+ * Maps one payload: a pull page (JSON array) or a webhook body (one order object); a refund list the
+ * connector fetched (`…/orders/<id>/refunds`, told by its source) becomes refund details of that order.
+ */
 export function mapWooPayload(payload: RawPayloadInput, options: WooMappingOptions | undefined): MappingResult {
+  const refundsOf = refundListOrderId(payload.source);
+  if (refundsOf !== undefined) return mapWooRefundList(payload, refundsOf);
   const result: MappingResult = { orders: [], errors: [] };
   let parsed: unknown;
   try {
