@@ -78,7 +78,10 @@ export const OrderRefundSchema = Type.Object({
   externalId: Type.String({ description: "The refund's id at the channel" }),
   amount: DecimalString,
   reason: Nullable(Type.String()),
-  lines: Type.Array(JsonObject, { description: 'Refunded lines as the channel reports them; empty when only the amount is known' }),
+  lines: Type.Array(JsonObject, {
+    description:
+      'Refunded lines; empty when only the amount is known. WooCommerce (refundDetails on): { kind, externalId, orderLineExternalId, productId, variationId, sku, name, quantity, amount, tax }, amounts positive',
+  }),
   refundedAt: Nullable(IsoDateTime),
 });
 

@@ -91,6 +91,25 @@ export class WooClient {
   }
 
   /**
+   * One page of an order's refunds: `GET /wp-json/wc/v3/orders/<id>/refunds?per_page=&page=` (newest
+   * first; the store's default page is 10). 404 (order gone) fails as upstream_rejected; network
+   * errors, 5xx and 429 are retried like an orders page.
+   * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-refunds
+   */
+  async fetchOrderRefunds(orderId: string, query: { page: number; perPage: number }, signal?: AbortSignal): Promise<WooPage> {
+    const response = await this.#http.request({
+      url: this.orderRefundsUrl(orderId),
+      ...this.#auth({ per_page: query.perPage, page: query.page }),
+      signal,
+    });
+    return { response, total: headerInt(response.headers['x-wp-total']), totalPages: headerInt(response.headers['x-wp-totalpages']) };
+  }
+
+  orderRefundsUrl(orderId: string): string {
+    return `${this.ordersUrl}/${encodeURIComponent(orderId)}/refunds`;
+  }
+
+  /**
    * Sets one order's status: `PUT /wp-json/wc/v3/orders/<id>` with `{"status": "<slug>"}`; the
    * answer is the whole order. One attempt: the write-back job retries with its own backoff.
    * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#update-an-order

@@ -5,6 +5,7 @@ import { headerValue, verifyHmacSha256Base64 } from '../_kit/hmac.ts';
 import { WooClient, type WooHttpOptions } from './client.ts';
 import { WOO_SECRET_FIELDS, WooConfigSchema, resolveWooConfig, type ResolvedWooConfig, type WooConfig, type WooState } from './spec.ts';
 import { DEFAULT_BROKEN_PAGE_RETRY, pullOrders, type BrokenPageRetry } from './streams/orders.ts';
+import { withRefundDetails } from './streams/refunds.ts';
 
 import type { WooPulledPage } from './streams/orders.ts';
 
@@ -176,7 +177,9 @@ export function createWooCommerceConnector(options: WooConnectorOptions = {}): C
     check: (config, callOptions) => check(config, http, callOptions?.signal),
     pull(config, state, pullOptions) {
       const resolved = resolveWooConfig(config);
-      return pullOrders(new WooClient(resolved, http), resolved, state, pullOptions, brokenPageRetry(resolved, http));
+      const client = new WooClient(resolved, http);
+      const pages = pullOrders(client, resolved, state, pullOptions, brokenPageRetry(resolved, http));
+      return resolved.refundDetails ? withRefundDetails(pages, client, pullOptions?.signal) : pages;
     },
     fetchOrder: (config, externalId, callOptions) => fetchOneOrder(new WooClient(resolveWooConfig(config), http), externalId, callOptions?.signal),
     webhook: { verify: verifyWooWebhook },

@@ -25,6 +25,13 @@ export const WooConfigSchema = Type.Object(
     ),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, default: 30_000 })),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 4 })),
+    refundDetails: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Also fetch GET /orders/<id>/refunds for every pulled order that lists refunds (refunded lines and dates): one more request per such order and pull',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -46,6 +53,8 @@ export interface ResolvedWooConfig {
   overlapMinutes: number;
   timeoutMs: number;
   maxAttempts: number;
+  /** Fetch each pulled order's refund list when its summary names refunds (off by default). */
+  refundDetails: boolean;
 }
 
 /** Applies defaults; the config was validated against WooConfigSchema at the boundary. */
@@ -61,5 +70,6 @@ export function resolveWooConfig(config: WooConfig): ResolvedWooConfig {
     overlapMinutes: Math.max(0, config.overlapMinutes ?? 10),
     timeoutMs: config.timeoutMs ?? 30_000,
     maxAttempts: config.maxAttempts ?? 4,
+    refundDetails: config.refundDetails === true,
   };
 }

@@ -81,6 +81,20 @@ export const OrderRefundDraftSchema = Type.Object({
 });
 export type OrderRefundDraft = Static<typeof OrderRefundDraftSchema>;
 
+/**
+ * Details of an order's refunds read from a payload of their own (a refund list fetched apart from its
+ * order, e.g. WooCommerce's `/orders/<id>/refunds`). Core writes them onto the order's refund records
+ * (same channel, order by `orderExternalId`, refund by `externalId`); it never drops a refund for not
+ * being listed here (a list may be one page of several). `lines` and `refundedAt` replace the stored
+ * ones only when given.
+ */
+export const OrderRefundDetailsSchema = Type.Object({
+  /** The order's id at the channel (its drafts' externalId). */
+  orderExternalId: Type.String({ minLength: 1 }),
+  refunds: Type.Array(OrderRefundDraftSchema),
+});
+export type OrderRefundDetails = Static<typeof OrderRefundDetailsSchema>;
+
 /** What a mapping produces from a source payload; core turns it into an order or a new version. */
 export const OrderDraftSchema = Type.Object({
   externalId: Type.String({ minLength: 1 }),
@@ -126,6 +140,8 @@ export interface MappingResult {
   warnings?: string[];
   /** EDI envelopes the payload carries: core flags a control number a partner already sent in another payload. */
   interchanges?: InterchangeControls[];
+  /** Refund details of orders the payload does not carry (a refund list of its own): written onto their refund records. */
+  refundDetails?: OrderRefundDetails[];
 }
 
 /** The control numbers of one EDI interchange, as its sender numbered it. */

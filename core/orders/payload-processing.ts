@@ -6,6 +6,7 @@ import type { ChannelMapping, ChunkReader, RawPayloadInput } from '../model/mapp
 import type { MappingError, MappingResult, MappingSkip, OrderDraft } from '../model/order.ts';
 import { ingestOrders, type IntakeOutcome, type IntakeResult } from './intake.ts';
 import { claimControls, duplicatePolicyOf, releaseControls, type DuplicateControl } from './interchange-controls.ts';
+import { writeRefundDetails } from './order-refunds.ts';
 import { recordPayloadVerdict, type PayloadVerdict } from './raw-archive.ts';
 import { notTextError, storedBodySize, storedText, storedTextHead, storedTextSlices } from './raw-archive-text.ts';
 import { isTextEncoding } from '../../lib/text-bytes.ts';
@@ -135,6 +136,11 @@ export async function processPayload(db: Database, payloadId: string, mappingFor
         break;
       }
       tally.warnings.push(...duplicates.map((d) => d.message));
+      // Refund details of orders stored before (a refund list of its own): an order the hub lacks is an error naming it.
+      if (mapped.refundDetails && mapped.refundDetails.length > 0) {
+        const written = await writeRefundDetails(db, payload.channelId, mapped.refundDetails);
+        for (const error of written.errors) tally.addError(error);
+      }
       if (mapped.orders.length === 0) {
         tally.add(mapped, []); // only errors and skips (e.g. the interchange-level ones of the last chunk)
         continue;

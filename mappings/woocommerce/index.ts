@@ -4,9 +4,11 @@ import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.t
 import type { Customer, MappingError, MappingResult, OrderDraft, OrderLineDraft, OrderRefundDraft, OrderSource } from '../../core/model/order.ts';
 import { OrderStatusSchema } from '../../core/model/order.ts';
 import type { WooMeta } from '../../connectors/woocommerce/types.ts';
-import { MONEY_SCALE, Money, UNIT_PRICE_SCALE, divideDecimal, fitsColumn, formatDecimal, integerDigitsFor, parseDecimal, sumDecimals, toScale, type MoneyValue } from '../common/money.ts';
+import { MONEY_SCALE, Money, UNIT_PRICE_SCALE, divideDecimal, formatDecimal, parseDecimal, sumDecimals, type MoneyValue } from '../common/money.ts';
 import { stripNul, stripNulDeep } from '../common/text.ts';
 import { decodeHtmlEntities } from './entities.ts';
+import { OrderMappingError, array, gmtDate, idOf, isObject, metaList, metaValue, money, moneyOr0, scaled, text, type Json } from './json.ts';
+import { mapWooRefundList, refundListOrderId } from './refund-list.ts';
 import { DEFAULT_WOO_STATUS_FOR_CORE, mapWooStatus, normaliseWooStatus } from './status.ts';
 import { chooseChannelStatus, statusWriteBackOptionsSchema, writeBackEnabled } from '../common/status-write-back.ts';
 
@@ -34,8 +36,11 @@ export { DEFAULT_WOO_STATUS_FOR_CORE, DEFAULT_WOO_STATUS_MAP, mapWooStatus } fro
  *   Σ lines.total + totals.tax = totals.total holds without double counting.
  * - Refunds (`refunds[].total`, negative) are not lines: they do not change `total`. Each becomes a
  *   refund record (`refunds`: id, positive amount, reason); the order summary carries no refunded lines
- *   or date (those are only at `/orders/<id>/refunds`, which the hub does not fetch). A refund that
- *   cannot be read is an error for the order: a refund list with a hole would drop a stored refund.
+ *   or date. Those are at `/orders/<id>/refunds`, which the connector fetches when the channel's
+ *   `refundDetails` option is on and archives as a payload of its own; `refund-list.ts` reads it into
+ *   refund details (lines, refundedAt) that core writes onto the same records, and a later summary
+ *   keeps them. A refund that cannot be read is an error for the order: a refund list with a hole
+ *   would drop a stored refund.
  */
 
 export const WooMappingOptionsSchema = Type.Object(
@@ -47,73 +52,6 @@ export const WooMappingOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type WooMappingOptions = Static<typeof WooMappingOptionsSchema>;
-
-type Json = Record<string, unknown>;
-
-class OrderMappingError extends Error {}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') {
-    const trimmed = stripNul(value).trim();
-    return trimmed === '' ? undefined : trimmed;
-  }
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-function array(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-/** A required money field; missing or unreadable → the order is reported, not guessed. */
-function money(value: unknown, field: string): MoneyValue {
-  const parsed = parseDecimal(value);
-  if (parsed === undefined) throw new OrderMappingError(`${field} is not a decimal number: ${JSON.stringify(value) ?? 'missing'}`);
-  return parsed;
-}
-
-/**
- * `value` at `scale` decimals for its DECIMAL(18, scale) column: rounded half-up when it has more, the
- * original recorded in `unrounded[key]`; too large for the column → the order is reported.
- */
-function scaled(value: MoneyValue, scale: number, field: string, unrounded: Record<string, string>, key: string): MoneyValue {
-  const { value: result, rounded } = toScale(value, scale);
-  if (!fitsColumn(result, scale)) {
-    throw new OrderMappingError(`${field} ${formatDecimal(value)} is too large (at most ${integerDigitsFor(scale)} digits before the decimal point)`);
-  }
-  if (rounded) unrounded[key] = formatDecimal(value);
-  return result;
-}
-
-/** An optional money field: absent/empty → 0, present but unreadable → error. */
-function moneyOr0(value: unknown, field: string): MoneyValue {
-  if (value === undefined || value === null || value === '') return new Money(0);
-  return money(value, field);
-}
-
-/** `*_gmt` dates are UTC without a zone designator; returns an ISO instant. */
-function gmtDate(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const raw = value.trim().replace(' ', 'T');
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(raw)) return undefined;
-  const date = new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(raw) ? raw : `${raw}Z`);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-function metaList(value: unknown): WooMeta[] {
-  return array(value)
-    .filter((m): m is WooMeta => isObject(m) && typeof m.key === 'string')
-    .map((m) => (m.key.includes('\u0000') ? { ...m, key: stripNul(m.key) } : m));
-}
-
-function metaValue(meta: WooMeta[], key: string): string | undefined {
-  const found = meta.find((m) => m.key === key);
-  return found ? text(found.value) : undefined;
-}
 
 function address(raw: unknown, withEmail: boolean): Address | undefined {
   if (!isObject(raw)) return undefined;
@@ -189,12 +127,6 @@ function publicMeta(meta: WooMeta[]): Array<{ key: string; value: unknown; displ
       if (m.display_value !== undefined) entry.displayValue = typeof m.display_value === 'string' ? decodeHtmlEntities(m.display_value) : m.display_value;
       return entry;
     });
-}
-
-function idOf(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  return undefined;
 }
 
 function productLine(raw: unknown, index: number): OrderLineDraft {
@@ -402,8 +334,13 @@ function mapOrder(order: Json, statusMap: Record<string, unknown> | undefined): 
   return stripNulDeep(draft);
 }
 
-/** Maps one payload: a pull page (JSON array) or a webhook body (one order object). */
+/**
+ * Maps one payload: a pull page (JSON array) or a webhook body (one order object); a refund list the
+ * connector fetched (`…/orders/<id>/refunds`, told by its source) becomes refund details of that order.
+ */
 export function mapWooPayload(payload: RawPayloadInput, options: WooMappingOptions | undefined): MappingResult {
+  const refundsOf = refundListOrderId(payload.source);
+  if (refundsOf !== undefined) return mapWooRefundList(payload, refundsOf);
   const result: MappingResult = { orders: [], errors: [] };
   let parsed: unknown;
   try {

@@ -7,6 +7,7 @@ import { buildApp } from '../../api/app.ts';
 import { createWooCommerceConnector } from '../../connectors/woocommerce/index.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
+import { reprocessPayload } from '../../jobs/processors/process-payload.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import { ConnectorRegistry } from '../../jobs/registry.ts';
 import type { PayloadProcessedEvent } from '../../jobs/runtime/types.ts';
@@ -22,6 +23,9 @@ const raw = (name: string): string => readFileSync(new URL(`../fixtures/woocomme
 /** The documented list example: 727 (no refunds) and 723 (refunds 726: −10.00 and 724: −9.00, total 39.00). */
 const listPage = JSON.parse(raw('list-orders-page.json')) as Array<Record<string, unknown>>;
 const order727 = raw('order-727.json');
+/** The documented "List all refunds" answer of order 723, verbatim: 726 (10.00, no lines) and 724 (9.00, line 311 "Woo Album #2" × 1). */
+const refunds723 = raw('list-refunds-723.json');
+const REFUNDS_723 = `${ORDERS}/723/refunds`;
 const wpHeaders = (total: number, totalPages: number) => ({ 'Content-Type': 'application/json; charset=UTF-8', 'X-WP-Total': String(total), 'X-WP-TotalPages': String(totalPages) });
 
 /**
@@ -215,6 +219,105 @@ describe('WooCommerce refunds, page retries and the webhook fallback', () => {
       expect(event.outcome).toMatchObject({ status: 'failed', orderCount: 0 });
       expect((await payloads()).map((p) => [p.kind, p.status])).toEqual([['webhook', 'failed']]);
       expect(await testDb.db.prisma.order.count({ where: { channelId } })).toBe(0);
+    });
+  });
+
+  describe('refund details (refundDetails: true)', () => {
+    const withDetails = () =>
+      testDb.db.prisma.channel.update({
+        where: { id: channelId },
+        data: { config: { url: STORE, consumerKey: 'ck_r', consumerSecret: 'cs_r', webhookSecret: WEBHOOK_SECRET, maxAttempts: 3, refundDetails: true } },
+      });
+    const detailed = [
+      { externalId: '724', amount: '9', reason: null, refundedAt: '2017-03-21T19:55:37.000Z', lines: [{ kind: 'product', externalId: '314', orderLineExternalId: '311', productId: '87', name: 'Woo Album #2', quantity: '1', amount: '9', tax: '0' }] },
+      { externalId: '726', amount: '10', reason: null, refundedAt: '2017-03-21T20:07:11.000Z', lines: [] },
+    ];
+    const refundRows = async () => {
+      const order = await testDb.db.prisma.order.findUniqueOrThrow({ where: { channelId_externalId: { channelId, externalId: '723' } } });
+      return testDb.db.prisma.orderRefund.findMany({ where: { orderId: order.id }, orderBy: { externalId: 'asc' } });
+    };
+
+    it('fetches the refund list of a pulled order, stores it as its own payload, and shows lines and dates; a summary-only update and a re-read keep them', async () => {
+      await withDetails();
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify(listPage), wpHeaders(2, 1));
+      const listed = nock(STORE).get(REFUNDS_723).query({ per_page: '100', page: '1' }).reply(200, refunds723, wpHeaders(2, 1));
+      const run = await syncChannel(hub.context, channelId, 'manual');
+      expect(run).toMatchObject({ status: 'succeeded', counts: { pages: 2, created: 2, failed: 0 } });
+      expect(listed.isDone()).toBe(true);
+      expect((await payloads()).map((p) => [p.source?.replace(STORE, '').split('?')[0], p.status, p.orderCount])).toEqual([
+        [ORDERS, 'parsed', 2],
+        [REFUNDS_723, 'parsed', 0],
+      ]);
+      // The list is archived as received, byte for byte.
+      expect(Buffer.from((await payloads())[1]!.body).toString('utf8')).toBe(refunds723);
+      // The cursor moved with the refund list (the last page of the run).
+      expect((await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } })).syncState).toEqual({ modifiedAfter: '2017-03-22T19:28:08.000Z' });
+
+      const order = await orderByExternalId('723');
+      expect(order.refunds).toEqual(detailed);
+      expect(order.totals).toMatchObject({ total: '39', refunded: '19', netTotal: '20' });
+      const rowsBefore = await refundRows();
+
+      // The order's webhook arrives later with the summary only ({ id, refund, total }): lines and dates stay.
+      const update = await deliver(JSON.stringify({ ...listPage[1], date_modified_gmt: '2017-03-23T10:00:00', customer_note: 'ring twice' }));
+      expect(update.outcome).toMatchObject({ status: 'parsed', counts: { updated: 1 } });
+      expect((await orderByExternalId('723')).refunds).toEqual(detailed);
+
+      // The list read again (a reprocess, and a later pull with the same answer) changes nothing.
+      const listPayload = (await payloads()).find((p) => p.source?.includes(REFUNDS_723))!;
+      expect(await reprocessPayload(hub.context, listPayload.id)).toMatchObject({ status: 'parsed', errorCount: 0 });
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify([listPage[1]]), wpHeaders(1, 1));
+      nock(STORE).get(REFUNDS_723).query(true).reply(200, refunds723, wpHeaders(2, 1));
+      expect(await syncChannel(hub.context, channelId, 'manual')).toMatchObject({ status: 'succeeded' });
+      const rowsAfter = await refundRows();
+      expect(rowsAfter.map((r) => [r.id, r.updatedAt.toISOString()])).toEqual(rowsBefore.map((r) => [r.id, r.updatedAt.toISOString()]));
+      expect((await orderByExternalId('723')).refunds).toEqual(detailed);
+    });
+
+    it('when the refund list cannot be fetched: the order is imported from its summary, the run is partial with a failed payload, and the next run fetches it', async () => {
+      await withDetails();
+      const stateBefore = (await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } })).syncState;
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify(listPage), wpHeaders(2, 1));
+      nock(STORE).get(REFUNDS_723).query(true).times(3).reply(503, 'Service Unavailable');
+      const run = await syncChannel(hub.context, channelId, 'manual');
+      expect(run).toMatchObject({
+        status: 'partial',
+        counts: { pages: 2, created: 2, failed: 1 },
+        errors: [{ code: 'upstream_unavailable', source: `${STORE}${REFUNDS_723}`, message: expect.stringMatching(/^the refunds of order 723 could not be fetched: .*503/) }],
+      });
+      expect((await orderByExternalId('723')).refunds).toEqual([
+        { externalId: '724', amount: '9', reason: null, lines: [], refundedAt: null },
+        { externalId: '726', amount: '10', reason: null, lines: [], refundedAt: null },
+      ]);
+      const failed = (await payloads()).filter((p) => p.status === 'failed');
+      expect(failed.map((p) => [p.source, p.errorCode, p.body.length])).toEqual([[`${STORE}${REFUNDS_723}`, 'upstream_unavailable', 0]]);
+      // The cursor did not pass the order whose refunds are missing.
+      expect((await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } })).syncState).toEqual(stateBefore);
+
+      nock.cleanAll();
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify(listPage), wpHeaders(2, 1));
+      nock(STORE).get(REFUNDS_723).query(true).reply(200, refunds723, wpHeaders(2, 1));
+      expect(await syncChannel(hub.context, channelId, 'manual')).toMatchObject({ status: 'succeeded', counts: { unchanged: 2 } });
+      expect((await orderByExternalId('723')).refunds).toEqual(detailed);
+    });
+
+    it('a refund list of an order the hub does not hold fails visibly, and reads once the order is there', async () => {
+      await withDetails();
+      // Order 723 is refused (no currency), its refund list comes all the same.
+      const { currency: _none, ...noCurrency } = listPage[1]!;
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify([listPage[0], noCurrency]), wpHeaders(2, 1));
+      nock(STORE).get(REFUNDS_723).query(true).reply(200, refunds723, wpHeaders(2, 1));
+      // Both pages hold an error (the order page a refused order, the list its missing order): the run fails, is retried.
+      await expect(syncChannel(hub.context, channelId, 'manual')).rejects.toThrow(/2 of 2 page\(s\) failed/);
+      expect(await testDb.db.prisma.order.count({ where: { channelId } })).toBe(1);
+      const list = (await payloads()).find((p) => p.source?.includes(REFUNDS_723))!;
+      expect(list).toMatchObject({ status: 'failed', errorCode: 'invalid_data' });
+      expect(list.error).toMatch(/^723: the refund details of order 723 arrived, but the hub does not hold that order \(yet\): reprocess this payload once the order is imported/);
+
+      // The order arrives (a webhook); the list is reprocessed and read.
+      expect((await deliver(JSON.stringify(listPage[1]))).outcome).toMatchObject({ status: 'parsed' });
+      expect(await reprocessPayload(hub.context, list.id)).toMatchObject({ status: 'parsed', errorCount: 0 });
+      expect((await orderByExternalId('723')).refunds).toEqual(detailed);
     });
   });
 });

@@ -17,6 +17,8 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../f
 const page1 = fixture('list-orders-page.json') as Array<Record<string, unknown>>; // 727 (modified 2017-03-22T19:28:08), 723
 const variationOrder = fixture('variation-order-wc8.json') as Record<string, unknown>; // modified 2024-03-15T09:07:41
 const couponOrder = fixture('coupon-fee-refund-order.json') as Record<string, unknown>; // modified 2017-11-29T03:32:11
+/** The documented "List all refunds" answer for order 723 (refunds 726 and 724), verbatim. */
+const refunds723 = readFileSync(new URL('../fixtures/woocommerce/list-refunds-723.json', import.meta.url), 'utf8');
 
 // The four fixture orders by date_modified_gmt ascending: 723, 727, the coupon order, 5012.
 const byModified = [page1[1], page1[0], couponOrder, variationOrder] as Array<Record<string, unknown>>;
@@ -596,6 +598,88 @@ describe('woocommerce connector', () => {
       expect(report.message).toMatch(/not an http\(s\) URL/);
       const missing = await woocommerceConnector.check({ ...config, consumerSecret: '' });
       expect(missing.ok).toBe(false);
+    });
+  });
+
+  describe('when refund details are switched on (refundDetails)', () => {
+    const REFUNDS_723 = `${ORDERS}/723/refunds`;
+    const on: WooConfig = { ...config, refundDetails: true };
+
+    it('is off by default: an order page naming refunds makes no other request', async () => {
+      fakeStore(byModified);
+      const refunds = nock(STORE).get(REFUNDS_723).query(true).reply(200, refunds723, wpHeaders(2, 1));
+      const pages = await collect(makeConnector().connector, undefined);
+      expect(pages.map((p) => [p.source.split('?')[0], p.error, p.state])).toEqual([[`${STORE}${ORDERS}`, undefined, { modifiedAfter: '2024-03-15T09:07:41.000Z' }]]);
+      expect(refunds.isDone()).toBe(false);
+      expect(Value.Check(woocommerceConnector.spec, { url: STORE, consumerKey: 'ck_1', consumerSecret: 'cs_1', refundDetails: true })).toBe(true);
+    });
+
+    it('follows an order page with the refund list of each order naming refunds, and moves its cursor onto the last list', async () => {
+      fakeStore(byModified);
+      const queries: Array<Record<string, string>> = [];
+      nock(STORE)
+        .get(REFUNDS_723)
+        .query((q) => {
+          queries.push(q as Record<string, string>);
+          return true;
+        })
+        .reply(200, refunds723, wpHeaders(2, 1))
+        .get(`${ORDERS}/116/refunds`)
+        .query(true)
+        .reply(200, '[]', wpHeaders(0, 0));
+      const pages = await collect(makeConnector().connector, undefined, { ...on, perPage: 2 });
+      expect(pages.map((p) => [p.page, p.source.replace(STORE, '').split('?')[0], p.error, p.state])).toEqual([
+        [1, ORDERS, undefined, undefined],
+        [1, REFUNDS_723, undefined, { modifiedAfter: '2017-03-22T19:28:08.000Z' }],
+        [2, ORDERS, undefined, undefined],
+        [2, `${ORDERS}/116/refunds`, undefined, { modifiedAfter: '2017-11-29T03:32:11.000Z' }],
+        [3, ORDERS, undefined, { modifiedAfter: '2024-03-15T09:07:41.000Z' }],
+      ]);
+      // Every refund of the order in one request (the API's default page is 10), the body as received.
+      expect(queries).toEqual([{ per_page: '100', page: '1' }]);
+      expect(pages[1]?.body).toBe(refunds723);
+      expect(pages[1]?.source).toBe(`${STORE}${REFUNDS_723}?per_page=100&page=1`);
+    });
+
+    it('reads every page of a long refund list', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify([page1[1]]), wpHeaders(1, 1));
+      nock(STORE).get(REFUNDS_723).query({ per_page: '100', page: '1' }).reply(200, refunds723, wpHeaders(102, 2));
+      nock(STORE).get(REFUNDS_723).query({ per_page: '100', page: '2' }).reply(200, '[]', wpHeaders(102, 2));
+      const pages = await collect(makeConnector().connector, undefined, on);
+      expect(pages.map((p) => [p.source.replace(STORE, ''), p.state !== undefined])).toEqual([
+        [`${ORDERS}?per_page=100&page=1&orderby=modified&order=asc&modified_before=2024-05-01T12%3A00%3A00Z&dates_are_gmt=true`, false],
+        [`${REFUNDS_723}?per_page=100&page=1`, false],
+        [`${REFUNDS_723}?per_page=100&page=2`, true],
+      ]);
+    });
+
+    it('when the refund list cannot be fetched: a failed page with nothing received, and the cursor stays for the rest of the run', async () => {
+      fakeStore(byModified);
+      nock(STORE).get(REFUNDS_723).query(true).times(2).reply(500, '<html>Internal Server Error</html>');
+      nock(STORE).get(`${ORDERS}/116/refunds`).query(true).reply(200, '[]', wpHeaders(0, 0));
+      const { connector, sleeps } = makeConnector();
+      const pages = await collect(connector, { modifiedAfter: '2017-01-01T00:00:00.000Z' }, { ...on, perPage: 2, maxAttempts: 2 });
+      expect(pages.map((p) => [p.page, p.source.replace(STORE, '').split('?')[0], p.error?.code, p.state])).toEqual([
+        [1, ORDERS, undefined, undefined],
+        [1, REFUNDS_723, 'upstream_unavailable', undefined],
+        [2, ORDERS, undefined, undefined],
+        [2, `${ORDERS}/116/refunds`, undefined, undefined],
+        [3, ORDERS, undefined, undefined],
+      ]);
+      expect(pages[1]?.body).toBe('');
+      expect(pages[1]?.error?.message).toMatch(/^the refunds of order 723 could not be fetched: .*500/);
+      expect(sleeps).toHaveLength(1); // the client's own retry
+    });
+
+    it('when the store answers the refund list with something else than a JSON array: archived as received, failed', async () => {
+      nock(STORE).get(ORDERS).query(true).reply(200, JSON.stringify([page1[1]]), wpHeaders(1, 1));
+      nock(STORE).get(REFUNDS_723).query(true).reply(200, '{"code":"woocommerce_rest_invalid_order_id"}', wpHeaders(1, 1));
+      const pages = await collect(makeConnector().connector, undefined, on);
+      expect(pages.map((p) => [p.error?.code, p.state])).toEqual([
+        [undefined, undefined],
+        ['invalid_data', undefined],
+      ]);
+      expect(pages[1]?.body).toBe('{"code":"woocommerce_rest_invalid_order_id"}');
     });
   });
 });

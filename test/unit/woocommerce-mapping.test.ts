@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { Decimal } from 'decimal.js';
-import { OrderDraftSchema, type OrderDraft } from '../../core/model/order.ts';
+import { OrderDraftSchema, OrderRefundDetailsSchema, type OrderDraft } from '../../core/model/order.ts';
 import { firstProblem } from '../../core/model/validate.ts';
 import { woocommerceMapping, DEFAULT_WOO_STATUS_MAP } from '../../mappings/woocommerce/index.ts';
 import { decodeHtmlEntities } from '../../mappings/woocommerce/entities.ts';
@@ -288,6 +288,76 @@ describe('woocommerce mapping', () => {
       const bad = map(JSON.stringify({ ...fixtureJson('order-727.json'), refunds: [{ id: 1, reason: '', total: 'ten' }] }));
       expect(bad.orders).toEqual([]);
       expect(bad.errors).toEqual([{ ref: '727', message: 'refunds[0].total is not a decimal number: "ten"' }]);
+    });
+  });
+
+  describe('when the payload is the refund list of an order (GET /orders/<id>/refunds)', () => {
+    const LIST_SOURCE = 'https://shop.example.hu/wp-json/wc/v3/orders/723/refunds?per_page=100&page=1';
+    const mapList = (body: string, source = LIST_SOURCE) => woocommerceMapping.map({ kind: 'pull', body, source, contentType: 'application/json' }, {});
+
+    it('reads the documented "List all refunds" example into refund details of order 723: positive amounts, UTC dates, refunded lines', () => {
+      const result = mapList(fixture('list-refunds-723.json'));
+      expect(result.errors).toEqual([]);
+      expect(result.orders).toEqual([]);
+      expect(result.refundDetails).toEqual([
+        {
+          orderExternalId: '723',
+          refunds: [
+            // An amount-only refund: no lines. date_created_gmt, not the site-time date_created (17:07:11).
+            { externalId: '726', amount: '10', lines: [], refundedAt: '2017-03-21T20:07:11.000Z' },
+            {
+              externalId: '724',
+              amount: '9',
+              refundedAt: '2017-03-21T19:55:37.000Z',
+              // quantity −1 and total −9.00 as sent; _refunded_item_id 311 is the order's line item "Woo Album #2".
+              lines: [{ kind: 'product', externalId: '314', orderLineExternalId: '311', productId: '87', name: 'Woo Album #2', quantity: '1', amount: '9', tax: '0' }],
+            },
+          ],
+        },
+      ]);
+      expect(firstProblem(OrderRefundDetailsSchema, result.refundDetails?.[0])).toBeUndefined();
+    });
+
+    it('names the refunds of the order summary the list details (723 lists 726 and 724 for 10.00 and 9.00)', () => {
+      const order723 = (JSON.parse(fixture('list-orders-page.json')) as Array<Record<string, unknown>>).find((o) => o.id === 723)!;
+      const summary = single(JSON.stringify(order723)).refunds!;
+      const details = mapList(fixture('list-refunds-723.json')).refundDetails![0]!.refunds;
+      expect(details.map((r) => [r.externalId, r.amount])).toEqual(summary.map((r) => [r.externalId, r.amount]));
+      // The refunded line is a line of the order.
+      expect(single(JSON.stringify(order723)).lines.map((l) => l.externalId)).toContain('311');
+    });
+
+    it('reads one refund ("Retrieve a refund", /orders/<id>/refunds/<refund id>) as a list of one, and the query-auth source form', () => {
+      const one = (JSON.parse(fixture('list-refunds-723.json')) as unknown[])[0];
+      const result = mapList(JSON.stringify(one), 'https://shop.example.hu/wp-json/wc/v3/orders/723/refunds/726?consumer_key=***&consumer_secret=***');
+      expect(result.refundDetails).toEqual([{ orderExternalId: '723', refunds: [{ externalId: '726', amount: '10', lines: [], refundedAt: '2017-03-21T20:07:11.000Z' }] }]);
+      // Not a refund list: an orders page URL is still read as orders.
+      expect(mapList(fixture('order-727.json'), 'https://shop.example.hu/wp-json/wc/v3/orders/727').orders).toHaveLength(1);
+    });
+
+    it('reads refunded shipping and fees when the store lists them (shipping_lines / fee_lines: newer WooCommerce; constructed, not documented)', () => {
+      const list = JSON.parse(fixture('list-refunds-723.json')) as Array<Record<string, unknown>>;
+      const meta = (id: string) => [{ id: 1, key: '_refunded_item_id', value: id }];
+      const refund = {
+        ...list[0],
+        shipping_lines: [{ id: 400, method_title: 'Flat rate', method_id: 'flat_rate', total: '-10.00', total_tax: '-1.00', meta_data: meta('312') }],
+        fee_lines: [{ id: 401, name: 'Gift wrap', total: '-2.50', total_tax: '0.00', meta_data: meta('315') }],
+      };
+      expect(mapList(JSON.stringify([refund])).refundDetails?.[0]?.refunds[0]?.lines).toEqual([
+        { kind: 'shipping', externalId: '400', orderLineExternalId: '312', name: 'Flat rate', quantity: '1', amount: '10', tax: '1' },
+        { kind: 'fee', externalId: '401', orderLineExternalId: '315', name: 'Gift wrap', quantity: '1', amount: '2.5', tax: '0' },
+      ]);
+    });
+
+    it('reports an unreadable refund naming order and refund, and still reads the others; invalid JSON is one error for the order', () => {
+      const list = JSON.parse(fixture('list-refunds-723.json')) as Array<Record<string, unknown>>;
+      const result = mapList(JSON.stringify([{ ...list[0], amount: 'ten' }, list[1]]));
+      expect(result.errors).toEqual([{ ref: '723 refund 726', message: 'refunds[0].amount is not a decimal number: "ten"' }]);
+      expect(result.refundDetails?.[0]?.refunds.map((r) => r.externalId)).toEqual(['724']);
+      const broken = mapList('<html>Error</html>');
+      expect(broken.refundDetails).toBeUndefined();
+      expect(broken.errors).toEqual([{ ref: '723', message: expect.stringMatching(/^refund list is not JSON/) }]);
+      expect(mapList('[]')).toEqual({ orders: [], errors: [] });
     });
   });
 
