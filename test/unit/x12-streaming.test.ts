@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MappingResult, OrderDraft } from '../../core/model/order.ts';
 import { ediMapping } from '../../mappings/edi/index.ts';
-import { mapX12Chunks, readX12Chunks, tokenizeX12, x12Mapping, X12Scanner, type X12Segment, type X12SourceInfo } from '../../mappings/edi/x12/index.ts';
+import { findPurchaseOrder, mapX12Chunks, readX12Chunks, tokenizeX12, x12Mapping, X12Scanner, type X12Segment, type X12SourceInfo } from '../../mappings/edi/x12/index.ts';
 import { x12File } from '../helpers/x12-850s.ts';
 
 const dir = new URL('../fixtures/edi/x12/', import.meta.url);
@@ -159,5 +159,19 @@ describe('the EDI mapping reading X12 slice by slice', () => {
     reader.feed('  hello');
     reader.feed(' there, this is not EDI at all');
     expect(reader.end()).toEqual([{ orders: [], errors: [{ message: 'not an EDI interchange: it starts with "hello there, this is", neither UNA/UNB (EDIFACT) nor ISA (X12)' }] }]);
+  });
+});
+
+describe('finding one 850 in a payload (an order\'s 855)', () => {
+  it('reads set by set up to the order and no further', () => {
+    const text = x12File('FIND', 2000);
+    const seen: string[] = [];
+    const po = findPurchaseOrder(text, (o) => {
+      seen.push(o.poNumber);
+      return o.poNumber === 'PO-FIND-3';
+    });
+    expect(po).toMatchObject({ poNumber: 'PO-FIND-3', controlNumber: '0003', interchange: { senderId: '4405197800' } });
+    expect(seen).toEqual(['PO-FIND-1', 'PO-FIND-2', 'PO-FIND-3']);
+    expect(findPurchaseOrder(x12File('FIND', 3), (o) => o.poNumber === 'PO-FIND-9')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { ChannelMapping, ChunkReader, RawPayloadInput } from '../../../core/model/mapping.ts';
 import type { InterchangeControls, MappingError, MappingResult, OrderDraft } from '../../../core/model/order.ts';
-import { map850Set, X12MappingOptionsSchema, type X12MappingOptions, type X12SourceInfo } from './850.ts';
+import { map850Set, parse850, X12MappingOptionsSchema, type X12MappingOptions, type X12PurchaseOrder, type X12SourceInfo } from './850.ts';
 import { setRef, X12StreamReader, type X12Group, type X12Interchange } from './interchange.ts';
 import { formatPosition } from './tokenizer.ts';
 
@@ -57,6 +57,25 @@ export function* mapX12Chunks(payload: RawPayloadInput, options: X12MappingOptio
   const body = typeof payload.body === 'string' ? payload.body : '';
   for (let at = 0; at < body.length; at += SLICE_CHARS) yield* reader.feed(body.slice(at, at + SLICE_CHARS));
   yield* reader.end();
+}
+
+/**
+ * The first 850 of a payload that `matches` (e.g. the one an order's draft came from, for its 855): the
+ * text is read set by set and no further once it is found; no other set is kept. Its envelope warnings
+ * are those known when it was read (an 855 needs none).
+ */
+export function findPurchaseOrder(text: string, matches: (po: X12PurchaseOrder) => boolean): X12PurchaseOrder | undefined {
+  let found: X12PurchaseOrder | undefined;
+  const reader = new X12StreamReader({
+    set(set) {
+      if (found || set.type !== '850') return;
+      const parsed = parse850(set);
+      if (parsed.ok && matches(parsed.order)) found = parsed.order;
+    },
+  });
+  for (let at = 0; at < text.length && !found; at += SLICE_CHARS) reader.feed(text.slice(at, at + SLICE_CHARS));
+  if (!found) reader.end();
+  return found;
 }
 
 /** A draft of the open chunk, with what an envelope warning found later needs to reach it. */
