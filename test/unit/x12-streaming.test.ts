@@ -26,6 +26,13 @@ const texts: Array<[string, string]> = [
   ['all fixtures one after another', fixtures.map(fixture).join('\n')],
   ['text around an interchange', `preamble with ISAAC in it\r\n${fixture('node-x12-850.edi')}\r\ntrailing junk`],
   ['a byte-order mark', `\uFEFF${fixture('constructed-00401-crlf.edi')}`],
+  // Short ISA padding (read by its separators, not strict), and a data segment in a set that starts with
+  // `ISA` and has enough separators for a lenient header: only a strict ISA opens an interchange inside one.
+  ['a lenient ISA, and a data segment starting with ISA', `ISA*00*          *00*          *ZZ*SENDER       *ZZ*RECEIVER     *240416*0930*U*00401*000001234*0*P*>~
+GS*PO*S*R*20240101*1200*1*X*004010~ST*850*0001~BEG*00*SA*P1**20240101~ISAX*1*2*3*4*5*6*7*8*9*10*11*12*13*14*15*16~PO1*1*2*EA*3~SE*5*0001~GE*1*1~IEA*1*000001234~`],
+  ['an invalid ISA before a valid one, and a text cut inside the ISA', `ISA follows here~${fixture('node-x12-850.edi')}${fixture('node-x12-850.edi').slice(0, 80)}`],
+  ['no interchange at all', 'hello, this is not X12 though it mentions ISA and ISAAC'],
+  ['nothing', ''],
 ];
 
 describe('X12 read slice by slice', () => {
