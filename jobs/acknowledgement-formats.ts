@@ -5,7 +5,7 @@ import type { AcknowledgementDocument, AcknowledgementFormat, AcknowledgementLoo
 import type { OrderDraft } from '../core/model/order.ts';
 import { buildContrl, buildOrdrsp, ordrspOrderFromDraft } from '../mappings/edi/edifact/index.ts';
 import { ediSyntaxOf } from '../mappings/edi/index.ts';
-import { build855, build997, parse850, parseX12, type X12PurchaseOrder } from '../mappings/edi/x12/index.ts';
+import { build855, build997, findPurchaseOrder } from '../mappings/edi/x12/index.ts';
 
 /**
  * How an EDI channel's answers are written: EDIFACT ORDRSP or X12 855 (the syntax of the
@@ -18,7 +18,7 @@ export const ediAcknowledgements: AcknowledgementFormat = {
     const syntax = ediSyntaxOf(payloadBody);
     return syntax === 'edifact' ? 'edifact-ordrsp' : syntax === 'x12' ? 'x12-855' : undefined;
   },
-  // An ORDRSP is built from the order's draft and the syntax alone; an 855 reads its 850 again from the whole file.
+  // An ORDRSP is built from the order's draft and the syntax alone; an 855 reads the payload again up to its 850.
   answersFromHead: (head) => ediSyntaxOf(head) === 'edifact',
   render({ payloadBody, draft, reference, lines, channelConfig }) {
     const syntax = ediSyntaxOf(payloadBody);
@@ -26,7 +26,7 @@ export const ediAcknowledgements: AcknowledgementFormat = {
     const { ourId, ourQualifier } = (channelConfig ?? {}) as Partial<EdiConfig>;
     const sender = ourId ? { id: ourId, qualifier: ourQualifier } : undefined;
     if (syntax === 'edifact') return ordrspFor(draft, reference, lines, sender);
-    if (syntax === 'x12') return ackFor855(draft, readPurchaseOrders(payloadBody), reference, lines, sender);
+    if (syntax === 'x12') return ackFor855(draft, payloadBody, reference, lines, sender);
     return undefined;
   },
   syntaxReportKind(payloadBody, channelConfig) {
@@ -75,8 +75,9 @@ function ordrspFor(draft: OrderDraft, reference: string, lines: LineAnswer[] | u
   };
 }
 
-function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], reference: string, lines: LineAnswer[] | undefined, sender: Sender): AcknowledgementDocument | undefined {
-  const po = orders.find((o) => `${o.interchange.senderId}:${o.poNumber}` === draft.externalId);
+function ackFor855(draft: OrderDraft, payloadBody: string, reference: string, lines: LineAnswer[] | undefined, sender: Sender): AcknowledgementDocument | undefined {
+  // The payload is read set by set up to the order's 850, not parsed whole for each order's answer.
+  const po = findPurchaseOrder(payloadBody, (o) => `${o.interchange.senderId}:${o.poNumber}` === draft.externalId);
   if (!po) return undefined;
   return {
     kind: 'x12-855',
@@ -85,15 +86,6 @@ function ackFor855(draft: OrderDraft, orders: X12PurchaseOrder[], reference: str
     contentType: 'application/edi-x12; charset=utf-8',
     body: build855(po, { controlNumbers: { interchange: reference, group: reference, transactionSet: '0001' }, segmentSuffix: '\n', sender, ...(lines && { lines }) }),
   };
-}
-
-function readPurchaseOrders(body: string): X12PurchaseOrder[] {
-  const orders: X12PurchaseOrder[] = [];
-  for (const set of parseX12(body).transactionSets) {
-    const parsed = parse850(set);
-    if (parsed.ok) orders.push(parsed.order);
-  }
-  return orders;
 }
 
 function safe(name: string): string {

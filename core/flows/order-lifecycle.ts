@@ -5,10 +5,11 @@ import type { DealerScope } from '../dealers/dealer-scope.ts';
 import { DistributionService, type FulfilmentChange } from '../distribution/distribution-service.ts';
 import type { DistributionStrategy } from '../distribution/distribution-strategy.ts';
 import { HubError } from '../errors.ts';
+import type { ChannelMapping, RawPayloadInput } from '../model/mapping.ts';
 import type { OrderDraft } from '../model/order.ts';
 import type { IntakeResult } from '../orders/intake.ts';
 import { checkTransition, type OrderStatus } from '../orders/order-status.ts';
-import { KEPT_RESULTS, processPayload, type IntakeChunk, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
+import { KEPT_RESULTS, PAYLOAD_CHUNK_ORDERS, processPayload, type IntakeChunk, type MappingLookup, type PayloadOutcome } from '../orders/payload-processing.ts';
 import { mappingInput } from '../orders/raw-archive-text.ts';
 import { queueStatusWriteBack } from '../outbound/status-writeback.ts';
 import { StockService, type StockCheckView } from '../stock/stock-service.ts';
@@ -340,10 +341,23 @@ export class OrderLifecycle {
     if (!format || !mapping) throw new HubError('internal', `No acknowledgement format or mapping for ${payload.channel.connectorType} channels in this process.`);
     const readable = mappingInput(payload);
     if (!readable.ok) return { outcome: 'skipped', detail: { reason: readable.error } };
-    const draft: OrderDraft | undefined = mapping.map(readable.input, mappingOptionsOf(payload.channel)).orders.find((d) => d.externalId === input.externalId);
+    const draft = findDraft(mapping, readable.input, mappingOptionsOf(payload.channel), String(input.externalId));
     if (!draft) return { outcome: 'skipped', detail: { reason: `payload ${payloadId} no longer reads as order ${String(input.externalId)}` } };
     return acknowledgeOrder(this.db, format, { payloadId, orderId, version: Number(input.version), draft });
   }
+}
+
+/**
+ * The first draft of a payload with this external id: a mapping that reads in chunks is read chunk by
+ * chunk and no further once the order shows (a large file is not mapped whole to answer one order).
+ */
+function findDraft(mapping: ChannelMapping, input: RawPayloadInput, options: unknown, externalId: string): OrderDraft | undefined {
+  const chunks = mapping.mapChunks ? mapping.mapChunks(input, options, PAYLOAD_CHUNK_ORDERS) : [mapping.map(input, options)];
+  for (const chunk of chunks) {
+    const draft = chunk.orders.find((d) => d.externalId === externalId);
+    if (draft) return draft;
+  }
+  return undefined;
 }
 
 interface StepRowLike {

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { ChannelMapping, ChunkReader, RawPayloadInput } from '../../core/model/mapping.ts';
 import type { MappingResult } from '../../core/model/order.ts';
 import { EdifactMappingOptionsSchema, edifactMapping, mapEdifactChunks, readEdifactChunks } from './edifact/index.ts';
-import { X12MappingOptionsSchema, mapX12Chunks, x12Mapping } from './x12/index.ts';
+import { X12MappingOptionsSchema, mapX12Chunks, readX12Chunks, x12Mapping } from './x12/index.ts';
 import { ediSyntaxOf } from '../../lib/edi-text.ts';
 
 /** Per-channel options of an EDI partner, one block per syntax it may send. */
@@ -35,7 +35,7 @@ export const ediMapping: ChannelMapping<EdiMappingOptions> = {
   },
   /**
    * The same fed slice by slice (a large body read from the archive): the syntax shows in the first
-   * characters. EDIFACT streams; X12 is gathered and read whole at the end (its reader parses whole files).
+   * characters, and both syntaxes stream (see readEdifactChunks / readX12Chunks).
    */
   readChunks(payload, options, chunkSize) {
     let start = '';
@@ -43,8 +43,8 @@ export const ediMapping: ChannelMapping<EdiMappingOptions> = {
     const choose = (): ChunkReader => {
       const syntax = ediSyntaxOf(start);
       if (syntax === 'edifact') return readEdifactChunks(payload, options?.edifact ?? {}, chunkSize);
-      if (syntax === 'x12') return gathered((text) => mapX12Chunks({ ...payload, body: text }, options?.x12 ?? {}, chunkSize));
-      return gathered((text) => [notEdi({ ...payload, body: text })]);
+      if (syntax === 'x12') return readX12Chunks(payload, options?.x12 ?? {}, chunkSize);
+      return notEdiReader(payload);
     };
     // Until the syntax shows, the text is held back; then the chosen reader gets it first.
     const begin = (): ChunkReader => {
@@ -65,15 +65,15 @@ export const ediMapping: ChannelMapping<EdiMappingOptions> = {
   },
 };
 
-/** A reader that keeps the slices and reads the whole text at the end (for formats that cannot stream). */
-function gathered(readWhole: (text: string) => Iterable<MappingResult>): ChunkReader {
-  const slices: string[] = [];
+/** Neither syntax: only the head is kept, for the error that quotes it. */
+function notEdiReader(payload: Omit<RawPayloadInput, 'body'>): ChunkReader {
+  let head = '';
   return {
     feed(text) {
-      slices.push(text);
+      if (head.trimStart().length < 20) head += text.slice(0, 64);
       return [];
     },
-    end: () => [...readWhole(slices.join(''))],
+    end: () => [notEdi({ ...payload, body: head })],
   };
 }
 

@@ -91,6 +91,17 @@ for (const [kind, createDb] of DATABASE_KINDS) {
       expect(report!.body).toContain('AK1*PO*303~\nAK2*850*0002~\nAK5*A~\nAK2*850*0001~\nAK5*R*4~\nAK9*P*2*2*1~');
     });
 
+    it('answers an 850 rejected for a bad element with a 997 naming the segment (AK3) and the element (AK4)', async () => {
+      const channelId = await ediChannel('997 detail partner', { syntaxAcknowledgement: 'rejections' });
+      // The node-x12 sample with one defect: the second line's quantity is "22O" (letter O), not a number.
+      const broken = fixture('x12/node-x12-850.edi').toString('utf8').replace('PO1*2*220*EA', 'PO1*2*22O*EA');
+      const { read } = await send(channelId, Buffer.from(broken));
+      expect(read).toMatchObject({ status: 'failed', orderCount: 0 });
+      const [report, ...more] = await syntaxReports(channelId);
+      expect(more).toEqual([]);
+      expect(report!.body).toContain('AK1*PO*1421~\nAK2*850*000000010~\nAK3*PO1*16*PO1*8~\nAK4*2*330*6*22O~\nAK5*R*5~\nAK9*R*1*1*0~\nSE*8*0001~');
+    });
+
     it('shows interchange warnings (UNZ count and reference mismatch) on the payload in the API', async () => {
       const channelId = await ediChannel('Sloppy envelopes');
       const { payloadId, read } = await send(channelId, fixture('edifact/constructed-wrong-unz-count.edi'));

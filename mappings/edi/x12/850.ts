@@ -194,19 +194,72 @@ export interface X12PurchaseOrder {
   warnings: X12Issue[];
 }
 
+/**
+ * What a 997 says of a set rejected for its syntax: the segment in error (AK3) and, when one element is
+ * at fault, that element (AK4). Only faults X12 itself defines are noted (a missing mandatory segment,
+ * an unrecognized segment id, a missing element, an element that is not a number or a date); a set the
+ * hub refuses for its own rules (more decimals than it keeps, control totals) has no note.
+ */
+export interface X12SyntaxNote {
+  /** AK301 segment id and AK302 its position in the set (ST = 1; a missing segment: where it was due). */
+  segmentId: string;
+  position: number;
+  /** AK303 loop identifier (the loop's first segment id), when the segment is in a loop. */
+  loopId?: string;
+  /** AK304 segment syntax error code (X12 element 720): 1 unrecognized segment id, 3 mandatory segment missing, 8 segment has data element errors. */
+  code: string;
+  element?: {
+    /** AK401 position of the element in the segment. */
+    position: number;
+    /** AK402 data element reference number. */
+    reference?: string;
+    /** AK403 data element syntax error code (X12 element 723): 1 mandatory element missing, 2 conditional required element missing, 6 invalid character, 8 invalid date. */
+    code: string;
+    /** AK404 copy of the bad data. */
+    data?: string;
+  };
+}
+
 /** A problem that makes one transaction set unreadable; becomes a MappingError with the set's ref. */
 export class X12SetError extends Error {
   constructor(
     message: string,
     readonly position?: X12Position,
+    /** Set when the problem is an X12 syntax fault a 997 can name (AK3/AK4). */
+    readonly note?: X12SyntaxNote,
   ) {
     super(message);
   }
 }
 
-function decimal(raw: string | undefined, what: string, at: X12Segment, maxDecimals: number): MoneyValue {
+/** The element of a segment a number is read from, for the 997 note when it is not one. */
+interface ElementRef {
+  /** The set's ST (positions are counted from it). */
+  st: X12Segment;
+  position: number;
+  reference: string;
+  loopId?: string;
+  /** 723 code when the element is empty: 1 when X12 makes it mandatory, 2 when the hub needs it. */
+  missingCode: '1' | '2';
+}
+
+function positionInSet(st: X12Segment, s: X12Segment): number {
+  return s.index - st.index + 1;
+}
+
+function elementNote(at: X12Segment, ref: ElementRef, code: string, data: string | undefined): X12SyntaxNote {
+  const note: X12SyntaxNote = { segmentId: at.id, position: positionInSet(ref.st, at), code: '8', element: { position: ref.position, reference: ref.reference, code } };
+  if (ref.loopId) note.loopId = ref.loopId;
+  if (data) note.element!.data = data;
+  return note;
+}
+
+function decimal(raw: string | undefined, what: string, at: X12Segment, maxDecimals: number, ref?: ElementRef): MoneyValue {
   const parsed = raw === undefined ? undefined : parseDecimal(raw);
-  if (parsed === undefined) throw new X12SetError(`${what} is not a number: ${JSON.stringify(raw ?? '') } (${at.id} at ${formatPosition(at)})`, at);
+  if (parsed === undefined) {
+    const note = ref ? elementNote(at, ref, raw === undefined ? ref.missingCode : '6', raw) : undefined;
+    throw new X12SetError(`${what} is not a number: ${JSON.stringify(raw ?? '') } (${at.id} at ${formatPosition(at)})`, at, note);
+  }
   if (parsed.decimalPlaces() > maxDecimals) {
     throw new X12SetError(`${what} ${raw} has more than ${maxDecimals} decimals (${at.id} at ${formatPosition(at)})`, at);
   }
@@ -263,6 +316,9 @@ function referenceOf(ref: X12Segment): X12Reference {
   return out;
 }
 
+/** A segment id X12 can have: 2–3 upper-case letters or digits, a letter first. */
+const SEGMENT_ID = /^[A-Z][A-Z0-9]{1,2}$/;
+
 /** Reads one 850 transaction set. Never throws: an unreadable set comes back as `{ ok: false }`. */
 export function parse850(set: X12TransactionSet): { ok: true; order: X12PurchaseOrder } | { ok: false; error: X12SetError } {
   try {
@@ -275,13 +331,24 @@ export function parse850(set: X12TransactionSet): { ok: true; order: X12Purchase
 function read850(set: X12TransactionSet): X12PurchaseOrder {
   const st = set.segments[0] as X12Segment;
   if (set.type !== '850') throw new X12SetError(`transaction set ${set.type || '(no ST01)'} is not an 850 purchase order`, st);
+  // A segment id X12 cannot have (2–3 upper-case letters or digits, a letter first): what it carried is unknown (a garbled PO1 would lose a line).
+  const garbled = set.segments.find((s) => !SEGMENT_ID.test(s.id));
+  if (garbled) {
+    throw new X12SetError(`segment id ${JSON.stringify(garbled.id)} at ${formatPosition(garbled)} is not a valid X12 segment id`, garbled, { segmentId: garbled.id.trim().slice(0, 3) || '?', position: positionInSet(st, garbled), code: '1' });
+  }
   const beg = set.segments.find((s) => s.id === 'BEG');
-  if (!beg) throw new X12SetError(`850 ${set.controlNumber} has no BEG segment (ST at ${formatPosition(st)})`, st);
+  // BEG is mandatory and due right after ST (position 2).
+  if (!beg) throw new X12SetError(`850 ${set.controlNumber} has no BEG segment (ST at ${formatPosition(st)})`, st, { segmentId: 'BEG', position: 2, code: '3' });
+  const begRef = (position: number, reference: string): ElementRef => ({ st, position, reference, missingCode: '1' });
   const poNumber = value(beg, 3);
-  if (!poNumber) throw new X12SetError(`BEG03 (purchase order number) is empty (BEG at ${formatPosition(beg)})`, beg);
+  if (!poNumber) throw new X12SetError(`BEG03 (purchase order number) is empty (BEG at ${formatPosition(beg)})`, beg, elementNote(beg, begRef(3, '324'), '1', undefined));
   const poDateRaw = value(beg, 5) ?? '';
   const poDate = x12Date(poDateRaw);
-  if (!poDate) throw new X12SetError(`BEG05 (purchase order date) is not a CCYYMMDD date: ${JSON.stringify(poDateRaw)} (BEG at ${formatPosition(beg)})`, beg);
+  if (!poDate) {
+    const note = elementNote(beg, begRef(5, '373'), poDateRaw === '' ? '1' : '8', poDateRaw);
+    throw new X12SetError(`BEG05 (purchase order date) is not a CCYYMMDD date: ${JSON.stringify(poDateRaw)} (BEG at ${formatPosition(beg)})`, beg, note);
+  }
+  const inLine = (position: number, reference: string, missingCode: '1' | '2' = '1'): ElementRef => ({ st, position, reference, loopId: 'PO1', missingCode });
 
   const order: X12PurchaseOrder = {
     interchange: set.interchange,
@@ -317,9 +384,10 @@ function read850(set: X12TransactionSet): X12PurchaseOrder {
       case 'PO1': {
         party = undefined;
         summary = false;
-        const quantity = decimal(value(s, 2), `PO102 (quantity) of line ${value(s, 1) ?? order.lines.length + 1}`, s, 4);
+        // PO102 is conditional in X12 (required with PO103); the hub needs it.
+        const quantity = decimal(value(s, 2), `PO102 (quantity) of line ${value(s, 1) ?? order.lines.length + 1}`, s, 4, inLine(2, '330', '2'));
         const rawPrice = value(s, 4);
-        const unitPrice = rawPrice === undefined ? undefined : decimal(rawPrice, `PO104 (unit price) of line ${value(s, 1) ?? order.lines.length + 1}`, s, 6);
+        const unitPrice = rawPrice === undefined ? undefined : decimal(rawPrice, `PO104 (unit price) of line ${value(s, 1) ?? order.lines.length + 1}`, s, 6, inLine(4, '212'));
         line = {
           lineNo: value(s, 1) ?? '',
           ordinal: order.lines.length + 1,
@@ -451,7 +519,7 @@ function read850(set: X12TransactionSet): X12PurchaseOrder {
       }
       case 'SCH': {
         if (!line || summary) break;
-        const quantity = decimal(value(s, 1), `SCH01 (scheduled quantity) of line ${line.lineNo || line.ordinal}`, s, 4);
+        const quantity = decimal(value(s, 1), `SCH01 (scheduled quantity) of line ${line.lineNo || line.ordinal}`, s, 4, inLine(1, '380'));
         const delivery: X12PoLine['deliveries'][number] = { quantity: formatDecimal(quantity) };
         const unit = value(s, 2);
         if (unit) delivery.unit = unit;
@@ -467,9 +535,10 @@ function read850(set: X12TransactionSet): X12PurchaseOrder {
         if (summary) break;
         const tax: X12PurchaseOrder['taxes'][number] = { type: value(s, 1) ?? '' };
         const amount = value(s, 2);
-        if (amount !== undefined) tax.amount = formatDecimal(decimal(amount, 'TXI02 (tax amount)', s, 4));
+        const txiRef = (position: number, reference: string): ElementRef => (line ? inLine(position, reference) : { st, position, reference, missingCode: '1' });
+        if (amount !== undefined) tax.amount = formatDecimal(decimal(amount, 'TXI02 (tax amount)', s, 4, txiRef(2, '782')));
         const rate = value(s, 3);
-        if (rate !== undefined) tax.rate = formatDecimal(decimal(rate, 'TXI03 (tax percent)', s, 4));
+        if (rate !== undefined) tax.rate = formatDecimal(decimal(rate, 'TXI03 (tax percent)', s, 4, txiRef(3, '954')));
         (line ? line.taxes : order.taxes).push(tax);
         break;
       }
@@ -739,7 +808,7 @@ export function map850ToDraft(po: X12PurchaseOrder, options: X12MappingOptions |
 export function map850Set(
   set: X12TransactionSet,
   options: X12MappingOptions | undefined,
-): { ok: true; order: OrderDraft; po: X12PurchaseOrder } | { ok: false; ref: string; message: string; position?: X12Position } {
+): { ok: true; order: OrderDraft; po: X12PurchaseOrder } | X12SetFailure {
   const parsed = parse850(set);
   const ref = setRef(set.controlNumber);
   if (!parsed.ok) return withPosition(ref, parsed.error);
@@ -751,8 +820,18 @@ export function map850Set(
   }
 }
 
-function withPosition(ref: string, error: X12SetError): { ok: false; ref: string; message: string; position?: X12Position } {
-  const out: { ok: false; ref: string; message: string; position?: X12Position } = { ok: false, ref, message: error.message };
+/** A set that could not be mapped: its ref, why, where, and the 997 note when the fault is X12 syntax. */
+export interface X12SetFailure {
+  ok: false;
+  ref: string;
+  message: string;
+  position?: X12Position;
+  note?: X12SyntaxNote;
+}
+
+function withPosition(ref: string, error: X12SetError): X12SetFailure {
+  const out: X12SetFailure = { ok: false, ref, message: error.message };
   if (error.position) out.position = positionOf(error.position);
+  if (error.note) out.note = error.note;
   return out;
 }

@@ -1,4 +1,4 @@
-import { formatPosition, tokenizeX12, value, type X12Delimiters, type X12Position, type X12Segment } from './tokenizer.ts';
+import { formatPosition, X12Scanner, value, type X12Delimiters, type X12Position, type X12Segment, type X12TokenIssue, type X12TokenSink } from './tokenizer.ts';
 
 /**
  * X12 envelopes: ISA/IEA (interchange), GS/GE (functional group), ST/SE (transaction set), with every
@@ -84,15 +84,24 @@ export interface X12TransactionSet {
 
 export interface X12Group {
   header: X12GroupHeader;
-  /** Accepted sets only. */
+  /** Accepted sets only (kept by parseX12; a streaming reader keeps none, see `accepted`). */
   transactionSets: X12TransactionSet[];
+  /** How many sets were accepted. */
+  accepted: number;
   /** Every ST seen in the group (accepted or rejected), what GE01 counts. */
   stCount: number;
   /** Sets rejected for syntax, with the 997 AK5 code (2 no SE, 3 SE02 ≠ ST02, 4 SE01 count). */
-  rejected: Array<{ type: string; controlNumber: string; code: string }>;
+  rejected: X12RejectedSet[];
   /** 997 AK9 codes of group envelope findings (3 no GE, 4 GE02 ≠ GS06, 5 GE01 count); they reject nothing. */
   envelopeCodes: string[];
   trailer?: X12Segment;
+}
+
+export interface X12RejectedSet {
+  type: string;
+  controlNumber: string;
+  /** 997 AK5 code (717). */
+  code: string;
 }
 
 export interface X12Interchange {
@@ -165,188 +174,297 @@ interface OpenSet {
   segments: X12Segment[];
 }
 
-/** Tokenizes and checks the envelopes of a whole payload. Never throws. */
-export function parseX12(text: string): X12Document {
-  const tokens = tokenizeX12(text);
-  const doc: X12Document = { interchanges: [], transactionSets: [], issues: [] };
-  for (const issue of tokens.issues) {
-    const entry: X12Issue = { severity: issue.severity, message: issue.message };
-    if (issue.position) entry.position = issue.position;
-    doc.issues.push(entry);
+/** What the envelope reader hands over as it reads, in text order. */
+export interface X12EnvelopeEvents {
+  /** Every issue: `tokens` from the scanner (text outside interchanges, bad ISA…), `envelope` from the envelope checks. */
+  issue?(issue: X12Issue, from: 'tokens' | 'envelope'): void;
+  interchange?(interchange: X12Interchange): void;
+  group?(group: X12Group, interchange: X12Interchange): void;
+  /** An accepted set (SE01 and SE02 right), its segments complete; its warnings so far are on it. */
+  set?(set: X12TransactionSet, interchange: X12Interchange, group: X12Group | undefined): void;
+  /** A set rejected for its envelope (no SE, SE02 ≠ ST02, SE01 count). */
+  rejected?(set: X12RejectedSet, interchange: X12Interchange | undefined, group: X12Group | undefined): void;
+  /**
+   * A warning known only after sets were handed over (GE/IEA counts and numbers, missing trailers):
+   * it concerns every set of `group`, or of `interchange` when no group is given.
+   */
+  envelopeWarning?(issue: X12Issue, scope: { interchange: X12Interchange; group?: X12Group }): void;
+}
+
+/**
+ * Checks the envelopes of segments handed over one by one (from an X12Scanner): holds the current
+ * transaction set's segments and each open group's and interchange's counters, nothing else, and
+ * hands over each set the moment its SE closes it. `parseX12` is this reader over a whole text.
+ */
+export class X12EnvelopeReader implements X12TokenSink {
+  private interchange: X12Interchange | undefined;
+  private group: X12Group | undefined;
+  private open: OpenSet | undefined;
+  /** ST02s accepted in the open group (a duplicate is a warning). */
+  private groupControls = new Set<string>();
+  /** A run of consecutive segments outside any set. */
+  private stray: { first: X12Segment; last: X12Segment; count: number } | undefined;
+  private last: X12Segment | undefined;
+
+  constructor(private readonly events: X12EnvelopeEvents) {}
+
+  issue(token: X12TokenIssue): void {
+    const entry: X12Issue = { severity: token.severity, message: token.message };
+    if (token.position) entry.position = token.position;
+    this.events.issue?.(entry, 'tokens');
   }
 
-  let interchange: X12Interchange | undefined;
-  let interchangeSets: X12TransactionSet[] = [];
-  let group: X12Group | undefined;
-  let open: OpenSet | undefined;
-  let stray: X12Segment[] = [];
+  private report(issue: X12Issue): void {
+    this.events.issue?.(issue, 'envelope');
+  }
 
-  const warn = (message: string, at: X12Position, targets: X12TransactionSet[]): void => {
+  private warn(message: string, at: X12Position, scope: { interchange: X12Interchange; group?: X12Group }): void {
     const issue: X12Issue = { severity: 'warning', message, position: positionOf(at) };
-    doc.issues.push(issue);
-    for (const set of targets) set.warnings.push(issue);
-  };
+    this.report(issue);
+    this.events.envelopeWarning?.(issue, scope);
+  }
 
-  const flushStray = (): void => {
-    if (stray.length === 0) return;
-    const first = stray[0] as X12Segment;
-    const last = stray[stray.length - 1] as X12Segment;
+  private flushStray(): void {
+    const stray = this.stray;
+    if (!stray) return;
+    const { first, last } = stray;
     const message =
-      stray.length === 1
+      stray.count === 1
         ? `segment ${first.id} at ${formatPosition(first)} is outside a transaction set (no ST before it): ignored`
-        : `${stray.length} segments from ${first.id} at ${formatPosition(first)} to ${last.id} at ${formatPosition(last)} are outside a transaction set (no ST before them): ignored`;
-    doc.issues.push({ severity: 'error', message, position: positionOf(first) });
-    stray = [];
-  };
+        : `${stray.count} segments from ${first.id} at ${formatPosition(first)} to ${last.id} at ${formatPosition(last)} are outside a transaction set (no ST before them): ignored`;
+    this.report({ severity: 'error', message, position: positionOf(first) });
+    this.stray = undefined;
+  }
 
-  const reject = (set: OpenSet, message: string, at: X12Position, code: string): void => {
-    doc.issues.push({ severity: 'error', ref: setRef(value(set.st, 2) ?? ''), message, position: positionOf(at) });
-    group?.rejected.push({ type: value(set.st, 1) ?? '', controlNumber: value(set.st, 2) ?? '', code });
-  };
+  private addStray(segment: X12Segment): void {
+    if (this.stray) {
+      this.stray.last = segment;
+      this.stray.count++;
+    } else {
+      this.stray = { first: segment, last: segment, count: 1 };
+    }
+  }
+
+  private reject(set: OpenSet, message: string, at: X12Position, code: string): void {
+    this.report({ severity: 'error', ref: setRef(value(set.st, 2) ?? ''), message, position: positionOf(at) });
+    const rejected: X12RejectedSet = { type: value(set.st, 1) ?? '', controlNumber: value(set.st, 2) ?? '', code };
+    this.group?.rejected.push(rejected);
+    this.events.rejected?.(rejected, this.interchange, this.group);
+  }
 
   /** Closes an open set that never reached its SE. */
-  const abandonSet = (reason: string): void => {
+  private abandonSet(reason: string): void {
+    const open = this.open;
     if (!open) return;
     const ctl = value(open.st, 2) ?? '';
-    reject(open, `transaction set ${value(open.st, 1) ?? '?'} ${ctl} starting at ${formatPosition(open.st)} has no SE: ${reason}; rejected`, open.st, '2');
-    open = undefined;
-  };
+    this.open = undefined;
+    this.reject(open, `transaction set ${value(open.st, 1) ?? '?'} ${ctl} starting at ${formatPosition(open.st)} has no SE: ${reason}; rejected`, open.st, '2');
+  }
 
-  const closeGroup = (ge: X12Segment | undefined, at: X12Position): void => {
+  private closeGroup(ge: X12Segment | undefined, at: X12Position): void {
+    const group = this.group;
     if (!group) return;
-    const sets = group.transactionSets;
     const gs = group.header;
+    // The group's sets: those of its interchange's group (a group is always inside an interchange here).
+    const scope = { interchange: this.interchange as X12Interchange, group };
     if (ge) {
       group.trailer = ge;
       const ge01 = count(value(ge, 1));
       if (ge01 !== group.stCount) {
         group.envelopeCodes.push('5');
-        warn(`GE01 says ${value(ge, 1) ?? '(empty)'} transaction sets but group ${gs.controlNumber} holds ${group.stCount} (GE at ${formatPosition(ge)})`, ge, sets);
+        this.warn(`GE01 says ${value(ge, 1) ?? '(empty)'} transaction sets but group ${gs.controlNumber} holds ${group.stCount} (GE at ${formatPosition(ge)})`, ge, scope);
       }
       const ge02 = value(ge, 2) ?? '';
       if (!sameControlNumber(ge02, gs.controlNumber)) {
         group.envelopeCodes.push('4');
-        warn(`GE02 ${ge02 || '(empty)'} does not match GS06 ${gs.controlNumber} (GE at ${formatPosition(ge)})`, ge, sets);
+        this.warn(`GE02 ${ge02 || '(empty)'} does not match GS06 ${gs.controlNumber} (GE at ${formatPosition(ge)})`, ge, scope);
       }
     } else {
       group.envelopeCodes.push('3');
-      warn(`functional group ${gs.controlNumber} (GS at ${formatPosition(gs.position)}) has no GE: the group is truncated`, at, sets);
+      this.warn(`functional group ${gs.controlNumber} (GS at ${formatPosition(gs.position)}) has no GE: the group is truncated`, at, scope);
     }
-    group = undefined;
-  };
+    this.group = undefined;
+    this.groupControls = new Set();
+  }
 
-  const closeInterchange = (iea: X12Segment | undefined, at: X12Position): void => {
+  private closeInterchange(iea: X12Segment | undefined, at: X12Position): void {
+    const interchange = this.interchange;
     if (!interchange) return;
     const isa = interchange.header;
+    const scope = { interchange };
     if (iea) {
       interchange.trailer = iea;
       const iea01 = count(value(iea, 1));
       if (iea01 !== interchange.groups.length) {
-        warn(`IEA01 says ${value(iea, 1) ?? '(empty)'} functional groups but interchange ${isa.controlNumber} holds ${interchange.groups.length} (IEA at ${formatPosition(iea)})`, iea, interchangeSets);
+        this.warn(`IEA01 says ${value(iea, 1) ?? '(empty)'} functional groups but interchange ${isa.controlNumber} holds ${interchange.groups.length} (IEA at ${formatPosition(iea)})`, iea, scope);
       }
       const iea02 = value(iea, 2) ?? '';
       if (!sameControlNumber(iea02, isa.controlNumber)) {
-        warn(`IEA02 ${iea02 || '(empty)'} does not match ISA13 ${isa.controlNumber} (IEA at ${formatPosition(iea)})`, iea, interchangeSets);
+        this.warn(`IEA02 ${iea02 || '(empty)'} does not match ISA13 ${isa.controlNumber} (IEA at ${formatPosition(iea)})`, iea, scope);
       }
     } else {
-      warn(`interchange ${isa.controlNumber} (ISA at ${formatPosition(isa.position)}) has no IEA: the interchange is truncated`, at, interchangeSets);
+      this.warn(`interchange ${isa.controlNumber} (ISA at ${formatPosition(isa.position)}) has no IEA: the interchange is truncated`, at, scope);
     }
-    interchange = undefined;
-    interchangeSets = [];
-  };
+    this.interchange = undefined;
+  }
 
-  for (const segment of tokens.segments) {
+  segment(segment: X12Segment): void {
+    this.last = segment;
     switch (segment.id) {
       case 'ISA': {
-        flushStray();
-        abandonSet(`an ISA at ${formatPosition(segment)} came first`);
-        closeGroup(undefined, segment);
-        closeInterchange(undefined, segment);
-        interchange = { header: interchangeHeader(segment), groups: [] };
-        doc.interchanges.push(interchange);
+        this.flushStray();
+        this.abandonSet(`an ISA at ${formatPosition(segment)} came first`);
+        this.closeGroup(undefined, segment);
+        this.closeInterchange(undefined, segment);
+        this.interchange = { header: interchangeHeader(segment), groups: [] };
+        this.events.interchange?.(this.interchange);
         break;
       }
       case 'GS': {
-        flushStray();
-        abandonSet(`a GS at ${formatPosition(segment)} came first`);
-        closeGroup(undefined, segment);
-        group = { header: groupHeader(segment), transactionSets: [], stCount: 0, rejected: [], envelopeCodes: [] };
-        interchange?.groups.push(group);
+        this.flushStray();
+        this.abandonSet(`a GS at ${formatPosition(segment)} came first`);
+        this.closeGroup(undefined, segment);
+        const group: X12Group = { header: groupHeader(segment), transactionSets: [], accepted: 0, stCount: 0, rejected: [], envelopeCodes: [] };
+        this.group = group;
+        if (this.interchange) {
+          this.interchange.groups.push(group);
+          this.events.group?.(group, this.interchange);
+        }
         break;
       }
       case 'ST': {
-        flushStray();
-        abandonSet(`the next ST at ${formatPosition(segment)} came first`);
-        open = { st: segment, segments: [segment] };
-        if (group) group.stCount++;
+        this.flushStray();
+        this.abandonSet(`the next ST at ${formatPosition(segment)} came first`);
+        this.open = { st: segment, segments: [segment] };
+        if (this.group) this.group.stCount++;
         break;
       }
       case 'SE': {
-        if (!open) {
-          stray.push(segment);
+        if (!this.open) {
+          this.addStray(segment);
           break;
         }
-        const set = open;
-        open = undefined;
-        set.segments.push(segment);
-        const stControl = value(set.st, 2) ?? '';
-        const type = value(set.st, 1) ?? '';
-        const se01 = value(segment, 1);
-        const se02 = value(segment, 2) ?? '';
-        if (count(se01) !== set.segments.length) {
-          reject(set, `SE01 says ${se01 ?? '(empty)'} segments but transaction set ${type} ${stControl} holds ${set.segments.length} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(segment)}); rejected`, segment, '4');
-          break;
-        }
-        if (se02 !== stControl) {
-          reject(set, `SE02 ${se02 || '(empty)'} does not match ST02 ${stControl || '(empty)'} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(segment)}); rejected`, segment, '3');
-          break;
-        }
-        if (!interchange) break; // unreachable: the tokenizer only yields segments after an ISA
-        const accepted: X12TransactionSet = { type, controlNumber: stControl, segments: set.segments, interchange: interchange.header, warnings: [] };
-        const implementationRef = value(set.st, 3);
-        if (implementationRef) accepted.implementationRef = implementationRef;
-        if (group) {
-          accepted.group = group.header;
-          if (group.transactionSets.some((t) => t.controlNumber === stControl)) {
-            warn(`ST02 ${stControl} is used twice in functional group ${group.header.controlNumber} (second at ${formatPosition(set.st)})`, set.st, [accepted]);
-          }
-          group.transactionSets.push(accepted);
-        } else {
-          warn(`transaction set ${type} ${stControl} at ${formatPosition(set.st)} is not inside a functional group (no GS)`, set.st, [accepted]);
-        }
-        interchangeSets.push(accepted);
-        doc.transactionSets.push(accepted);
+        this.closeSet(this.open, segment);
         break;
       }
       case 'GE': {
-        flushStray();
-        abandonSet(`a GE at ${formatPosition(segment)} came first`);
-        if (!group) {
-          doc.issues.push({ severity: 'warning', message: `GE at ${formatPosition(segment)} closes no functional group (no GS before it)`, position: positionOf(segment) });
+        this.flushStray();
+        this.abandonSet(`a GE at ${formatPosition(segment)} came first`);
+        if (!this.group) {
+          this.report({ severity: 'warning', message: `GE at ${formatPosition(segment)} closes no functional group (no GS before it)`, position: positionOf(segment) });
           break;
         }
-        closeGroup(segment, segment);
+        this.closeGroup(segment, segment);
         break;
       }
       case 'IEA': {
-        flushStray();
-        abandonSet(`an IEA at ${formatPosition(segment)} came first`);
-        closeGroup(undefined, segment);
-        closeInterchange(segment, segment);
+        this.flushStray();
+        this.abandonSet(`an IEA at ${formatPosition(segment)} came first`);
+        this.closeGroup(undefined, segment);
+        this.closeInterchange(segment, segment);
         break;
       }
       default: {
-        if (open) open.segments.push(segment);
-        else stray.push(segment);
+        if (this.open) this.open.segments.push(segment);
+        else this.addStray(segment);
       }
     }
   }
-  flushStray();
-  const end = tokens.segments[tokens.segments.length - 1];
-  if (end) {
-    abandonSet('the text ends first (truncated)');
-    closeGroup(undefined, end);
-    closeInterchange(undefined, end);
+
+  private closeSet(set: OpenSet, se: X12Segment): void {
+    this.open = undefined;
+    set.segments.push(se);
+    const stControl = value(set.st, 2) ?? '';
+    const type = value(set.st, 1) ?? '';
+    const se01 = value(se, 1);
+    const se02 = value(se, 2) ?? '';
+    if (count(se01) !== set.segments.length) {
+      this.reject(set, `SE01 says ${se01 ?? '(empty)'} segments but transaction set ${type} ${stControl} holds ${set.segments.length} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(se)}); rejected`, se, '4');
+      return;
+    }
+    if (se02 !== stControl) {
+      this.reject(set, `SE02 ${se02 || '(empty)'} does not match ST02 ${stControl || '(empty)'} (ST at ${formatPosition(set.st)}, SE at ${formatPosition(se)}); rejected`, se, '3');
+      return;
+    }
+    const interchange = this.interchange;
+    if (!interchange) return; // unreachable: the scanner only yields segments after an ISA
+    const group = this.group;
+    const accepted: X12TransactionSet = { type, controlNumber: stControl, segments: set.segments, interchange: interchange.header, warnings: [] };
+    const implementationRef = value(set.st, 3);
+    if (implementationRef) accepted.implementationRef = implementationRef;
+    const warnSet = (message: string): void => {
+      accepted.warnings.push({ severity: 'warning', message, position: positionOf(set.st) });
+    };
+    if (group) {
+      accepted.group = group.header;
+      if (this.groupControls.has(stControl)) warnSet(`ST02 ${stControl} is used twice in functional group ${group.header.controlNumber} (second at ${formatPosition(set.st)})`);
+      this.groupControls.add(stControl);
+      group.accepted++;
+    } else {
+      warnSet(`transaction set ${type} ${stControl} at ${formatPosition(set.st)} is not inside a functional group (no GS)`);
+    }
+    // The set first, then its warnings: a streaming reader starting a new chunk with this set reports them there.
+    const warnings = [...accepted.warnings];
+    this.events.set?.(accepted, interchange, group);
+    for (const issue of warnings) this.report(issue);
   }
+
+  /** The text ended: what is still open is closed as truncated. */
+  end(): void {
+    this.flushStray();
+    const end = this.last;
+    if (!end) return;
+    this.abandonSet('the text ends first (truncated)');
+    this.closeGroup(undefined, end);
+    this.closeInterchange(undefined, end);
+  }
+}
+
+/** Reads text fed slice by slice into envelope events: the scanner and the envelope reader joined. */
+export class X12StreamReader {
+  private readonly scanner = new X12Scanner();
+  private readonly envelopes: X12EnvelopeReader;
+  constructor(events: X12EnvelopeEvents) {
+    this.envelopes = new X12EnvelopeReader(events);
+  }
+
+  feed(text: string): void {
+    this.scanner.feed(text, this.envelopes);
+  }
+
+  end(): void {
+    this.scanner.end(this.envelopes);
+    this.envelopes.end();
+  }
+}
+
+/**
+ * Tokenizes and checks the envelopes of a whole payload, keeping every accepted set. Never throws.
+ * Issues come as the tokenizer's first, then the envelope checks', each in text order.
+ */
+export function parseX12(text: string): X12Document {
+  const doc: X12Document = { interchanges: [], transactionSets: [], issues: [] };
+  const tokenIssues: X12Issue[] = [];
+  const envelopeIssues: X12Issue[] = [];
+  /** Every accepted set per interchange, for the interchange's warnings. */
+  const interchangeSets = new Map<X12Interchange, X12TransactionSet[]>();
+  const reader = new X12StreamReader({
+    issue: (issue, from) => (from === 'tokens' ? tokenIssues : envelopeIssues).push(issue),
+    interchange: (interchange) => {
+      doc.interchanges.push(interchange);
+      interchangeSets.set(interchange, []);
+    },
+    set: (set, interchange, group) => {
+      group?.transactionSets.push(set);
+      interchangeSets.get(interchange)?.push(set);
+      doc.transactionSets.push(set);
+    },
+    envelopeWarning: (issue, { interchange, group }) => {
+      for (const set of group ? group.transactionSets : (interchangeSets.get(interchange) ?? [])) set.warnings.push(issue);
+    },
+  });
+  reader.feed(text);
+  reader.end();
+  doc.issues = [...tokenIssues, ...envelopeIssues];
   return doc;
 }

@@ -136,25 +136,6 @@ export function readIsaHeader(text: string, at = 0): IsaHeader {
   return { ok: true, delimiters, length: componentAt + 2 - at, strict, elements };
 }
 
-/** Line/column bookkeeping that only ever moves forward: each newline is found once (indexOf). */
-class LineCounter {
-  private line = 1;
-  private lineStart = 0;
-  private nextNewline: number;
-  constructor(private readonly text: string) {
-    this.nextNewline = text.indexOf('\n');
-  }
-
-  at(offset: number): { line: number; column: number } {
-    while (this.nextNewline >= 0 && this.nextNewline < offset) {
-      this.line++;
-      this.lineStart = this.nextNewline + 1;
-      this.nextNewline = this.text.indexOf('\n', this.lineStart);
-    }
-    return { line: this.line, column: offset - this.lineStart + 1 };
-  }
-}
-
 function skipWhitespace(text: string, pos: number, terminator: string | undefined): number {
   while (pos < text.length) {
     const c = text[pos] as string;
@@ -165,85 +146,225 @@ function skipWhitespace(text: string, pos: number, terminator: string | undefine
   return pos;
 }
 
+/** Receives what the scanner reads, in text order. */
+export interface X12TokenSink {
+  segment(segment: X12Segment): void;
+  issue(issue: X12TokenIssue): void;
+}
+
+/**
+ * Characters held before an `ISA` is judged: a strict header is 106 characters, a lenient one (short
+ * padding) at most 150 + ISA16 + terminator; the rest is margin.
+ */
+const ISA_WINDOW = 200;
+
+/**
+ * The tokenizer fed slice by slice: `feed` takes the next piece of text, cut anywhere (inside a
+ * segment, inside the ISA header, between a terminator and the line break after it), and hands over
+ * every segment it completes; `end` reads what is left. Only the text not yet read into a segment is
+ * held (one segment, or an ISA header's window), so a file of any size is read in bounded memory.
+ * Fed the whole text at once or in any slices, it yields the same segments and issues, positions
+ * included, as `tokenizeX12`, which is this scanner given one slice.
+ */
+export class X12Scanner {
+  /** Text not consumed yet; `base` is the offset of its first character in the whole text. */
+  private buf = '';
+  private base = 0;
+  private pos = 0;
+  private started = false;
+  private delimiters: X12Delimiters | undefined;
+  private segments = 0;
+  private sawError = false;
+  /** Text outside an interchange being skipped: where the skipping began, and where to look next. */
+  private skip: { from: number; position: X12Position } | undefined;
+  private searchFrom = 0;
+  /** Line bookkeeping (global offsets): the next newline not counted yet (-1: not found up to `searchedTo`). */
+  private line = 1;
+  private lineStart = 0;
+  private nextNewline = -1;
+  private searchedTo = 0;
+
+  /** Characters held between feeds: the segment being read, or an ISA window. */
+  get heldChars(): number {
+    return this.buf.length - this.pos;
+  }
+
+  feed(text: string, sink: X12TokenSink): void {
+    if (text === '') return;
+    // Between feeds the buffer holds only the text not read yet (see wait in scan).
+    this.buf += text;
+    this.scan(false, sink);
+  }
+
+  end(sink: X12TokenSink): void {
+    this.scan(true, sink);
+    if (this.segments === 0 && !this.sawError) this.report(sink, { severity: 'error', message: 'no ISA interchange header found' });
+    this.consumeTo(this.buf.length);
+  }
+
+  private report(sink: X12TokenSink, issue: X12TokenIssue): void {
+    if (issue.severity === 'error') this.sawError = true;
+    sink.issue(issue);
+  }
+
+  /**
+   * Counts the newlines before global offset `offset` (only ever forward): each newline is found once,
+   * and text searched without one is not searched again.
+   */
+  private countLines(offset: number): void {
+    for (;;) {
+      if (this.nextNewline < 0) {
+        if (this.searchedTo >= offset) break;
+        const from = Math.max(this.searchedTo, this.base) - this.base;
+        const nl = this.buf.indexOf('\n', from);
+        if (nl < 0) {
+          this.searchedTo = this.base + this.buf.length;
+          break;
+        }
+        this.nextNewline = this.base + nl;
+        this.searchedTo = this.nextNewline + 1;
+      }
+      if (this.nextNewline >= offset) break;
+      this.line++;
+      this.lineStart = this.nextNewline + 1;
+      this.nextNewline = -1;
+    }
+  }
+
+  private position(at: number): X12Position {
+    const offset = this.base + at;
+    this.countLines(offset);
+    return { index: this.segments, offset, line: this.line, column: offset - this.lineStart + 1 };
+  }
+
+  /** Keeps only the text from `at` on (the rest is read): its newlines are counted first. */
+  private consumeTo(at: number): void {
+    this.countLines(this.base + at);
+    this.buf = this.buf.slice(at);
+    this.base += at;
+    this.searchFrom -= at;
+    this.pos = 0;
+  }
+
+  private scan(final: boolean, sink: X12TokenSink): void {
+    const text = this.buf;
+    let pos = this.pos;
+    if (!this.started) {
+      if (text.length === 0) return;
+      // A byte-order mark is not part of the interchange.
+      if (text.charCodeAt(0) === 0xfeff) pos = 1;
+      this.started = true;
+    }
+    const wait = (at: number): void => {
+      this.pos = at;
+      if (!final) this.consumeTo(at);
+    };
+    for (;;) {
+      if (this.skip) {
+        const found = this.findIsa(final);
+        if (found === 'wait') return wait(Math.min(this.searchFrom, text.length));
+        const skip = this.skip;
+        this.skip = undefined;
+        if (found < 0) {
+          const p = skip.position;
+          if (this.segments === 0) this.report(sink, { severity: 'error', message: 'no ISA interchange header found', position: p });
+          else this.report(sink, { severity: 'warning', message: `${this.base + text.length - skip.from} characters after the last interchange ignored (offset ${skip.from}, line ${p.line})`, position: p });
+          this.pos = text.length;
+          return;
+        }
+        if (this.base + found > skip.from) {
+          this.report(sink, { severity: 'warning', message: `${this.base + found - skip.from} characters before the ISA at offset ${this.base + found} skipped`, position: skip.position });
+        }
+        pos = found;
+        continue;
+      }
+      pos = skipWhitespace(text, pos, this.delimiters?.segment);
+      if (pos >= text.length) return wait(pos);
+      const rest = text.length - pos;
+      // Whether a segment is an ISA is judged on a whole header window (or the end of the text).
+      if (!final && rest < ISA_WINDOW && 'ISA'.startsWith(text.slice(pos, pos + 3))) return wait(pos);
+      // A segment that starts with a valid ISA header opens an interchange (and its delimiters).
+      if (text.startsWith('ISA', pos)) {
+        const header = readIsaHeader(text, pos);
+        // Inside an interchange only a strict (106-character) ISA opens the next one: a data segment that
+        // merely starts with `ISA` and has enough separators must not cut the current interchange short.
+        if (header.ok && (header.strict || !this.delimiters)) {
+          this.delimiters = header.delimiters;
+          const p = this.position(pos);
+          if (!header.strict) {
+            this.report(sink, { severity: 'warning', message: `ISA at ${formatPosition(p)} is ${header.length} characters, not ${ISA_LENGTH}: read by its separators`, position: p });
+          }
+          this.segments++;
+          sink.segment({ id: 'ISA', elements: header.elements, delimiters: header.delimiters, ...p });
+          pos += header.length;
+          continue;
+        }
+        if (!header.ok && !this.delimiters) {
+          const p = this.position(pos);
+          this.report(sink, { severity: 'error', message: `ISA at ${formatPosition(p)} is not a valid interchange header: ${header.reason}`, position: p });
+        }
+      }
+      if (!this.delimiters) {
+        // Outside an interchange: look for the next real ISA (a segment start is not known here).
+        this.skip = { from: this.base + pos, position: this.position(pos) };
+        this.searchFrom = pos;
+        continue;
+      }
+      const delimiters = this.delimiters;
+      let end = text.indexOf(delimiters.segment, pos);
+      if (end < 0) {
+        if (!final) return wait(pos);
+        end = text.length;
+      }
+      const raw = text.slice(pos, end);
+      if (raw.trim() !== '') {
+        const elements = raw.split(delimiters.element);
+        const p = this.position(pos);
+        this.segments++;
+        sink.segment({ id: elements[0] ?? '', elements, delimiters, ...p });
+        if (end === text.length) {
+          this.report(sink, { severity: 'warning', message: `last segment ${elements[0]} at ${formatPosition(p)} has no segment terminator ${describeChar(delimiters.segment)}`, position: p });
+        }
+        // After an interchange, the next one may use other delimiters: look for a fresh ISA.
+        if (elements[0] === 'IEA') this.delimiters = undefined;
+      }
+      pos = end + 1;
+    }
+  }
+
+  /**
+   * The next valid ISA from `searchFrom`: its index in the buffer, -1 when the text ends without one,
+   * 'wait' when more text is needed to judge a candidate.
+   */
+  private findIsa(final: boolean): number | 'wait' {
+    const text = this.buf;
+    let candidate = text.indexOf('ISA', this.searchFrom);
+    while (candidate >= 0) {
+      if (!final && text.length - candidate < ISA_WINDOW) {
+        this.searchFrom = candidate;
+        return 'wait';
+      }
+      if (readIsaHeader(text, candidate).ok) return candidate;
+      candidate = text.indexOf('ISA', candidate + 3);
+    }
+    if (final) return -1;
+    // The last characters may be the start of an `ISA` cut by the slice.
+    this.searchFrom = Math.max(this.searchFrom, text.length - 2);
+    return 'wait';
+  }
+}
+
 /**
  * Splits a whole payload into segments. Several interchanges (each with its own delimiters) may follow
  * each other. Text before the first ISA or between an IEA and the next ISA is reported and skipped.
  */
 export function tokenizeX12(text: string): X12Tokens {
-  const segments: X12Segment[] = [];
-  const issues: X12TokenIssue[] = [];
-  const lines = new LineCounter(text);
-  let delimiters: X12Delimiters | undefined;
-  // A byte-order mark is not part of the interchange.
-  let pos = skipWhitespace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0, undefined);
-
-  const position = (offset: number): X12Position => ({ index: segments.length, offset, ...lines.at(offset) });
-
-  /** Finds the next real ISA at or after `from` (a segment start is not known outside an interchange). */
-  const findIsa = (from: number): number => {
-    let candidate = text.indexOf('ISA', from);
-    while (candidate >= 0) {
-      if (readIsaHeader(text, candidate).ok) return candidate;
-      candidate = text.indexOf('ISA', candidate + 3);
-    }
-    return -1;
-  };
-
-  while (pos < text.length) {
-    // A segment that starts with a valid ISA header opens an interchange (and its delimiters).
-    if (text.startsWith('ISA', pos)) {
-      const header = readIsaHeader(text, pos);
-      // Inside an interchange only a strict (106-character) ISA opens the next one: a data segment that
-      // merely starts with `ISA` and has enough separators must not cut the current interchange short.
-      if (header.ok && (header.strict || !delimiters)) {
-        delimiters = header.delimiters;
-        const p = position(pos);
-        if (!header.strict) {
-          issues.push({ severity: 'warning', message: `ISA at ${formatPosition(p)} is ${header.length} characters, not ${ISA_LENGTH}: read by its separators`, position: p });
-        }
-        segments.push({ id: 'ISA', elements: header.elements, delimiters, ...p });
-        pos = skipWhitespace(text, pos + header.length, delimiters.segment);
-        continue;
-      }
-      if (!header.ok && !delimiters) {
-        issues.push({ severity: 'error', message: `ISA at ${formatPosition(position(pos))} is not a valid interchange header: ${header.reason}`, position: position(pos) });
-      }
-    }
-    if (!delimiters) {
-      const next = findIsa(pos);
-      const p = position(pos);
-      if (next < 0) {
-        if (segments.length === 0) issues.push({ severity: 'error', message: 'no ISA interchange header found', position: p });
-        else issues.push({ severity: 'warning', message: `${text.length - pos} characters after the last interchange ignored (offset ${pos}, line ${p.line})`, position: p });
-        break;
-      }
-      if (next > pos) issues.push({ severity: 'warning', message: `${next - pos} characters before the ISA at offset ${next} skipped`, position: p });
-      pos = next;
-      continue;
-    }
-    let end = text.indexOf(delimiters.segment, pos);
-    if (end < 0) end = text.length;
-    const raw = text.slice(pos, end);
-    if (raw.trim() !== '') {
-      const elements = raw.split(delimiters.element);
-      const p = position(pos);
-      segments.push({ id: elements[0] ?? '', elements, delimiters, ...p });
-      if (end === text.length) {
-        issues.push({ severity: 'warning', message: `last segment ${elements[0]} at ${formatPosition(p)} has no segment terminator ${describeChar(delimiters.segment)}`, position: p });
-      }
-      if (elements[0] === 'IEA') {
-        // After an interchange, the next one may use other delimiters: look for a fresh ISA.
-        delimiters = undefined;
-        pos = skipWhitespace(text, end + 1, undefined);
-        continue;
-      }
-    }
-    pos = skipWhitespace(text, end + 1, delimiters.segment);
-  }
-  if (segments.length === 0 && !issues.some((i) => i.severity === 'error')) {
-    issues.push({ severity: 'error', message: 'no ISA interchange header found' });
-  }
-  return { segments, issues };
+  const tokens: X12Tokens = { segments: [], issues: [] };
+  const sink: X12TokenSink = { segment: (s) => tokens.segments.push(s), issue: (i) => tokens.issues.push(i) };
+  const scanner = new X12Scanner();
+  scanner.feed(text, sink);
+  scanner.end(sink);
+  return tokens;
 }
 
 /** Element n of a segment (XXnn), '' when absent. */
