@@ -60,7 +60,7 @@ describe('hub channels list and hub payloads after failed, partial and good sync
     const failed = await hub(t.url!, 'payloads', 'list', '--failed');
     expect(failed.code, failed.stderr).toBe(0);
     const lines = failed.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^ID +CHANNEL +KIND +STATUS +ORDERS +RECEIVED +ERROR$/);
+    expect(lines[0]).toMatch(/^ID +CHANNEL +KIND +SOURCE +STATUS +ORDERS +RECEIVED +ERROR$/);
     expect(lines).toHaveLength(4);
     expect(lines.slice(1).every((l) => / pull +failed +0 /.test(l))).toBe(true);
     expect(lines.filter((l) => l.includes('Broken shop'))).toHaveLength(2);
