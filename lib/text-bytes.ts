@@ -163,6 +163,7 @@ export function charsetOf(contentType: string | null | undefined): string | unde
 export class BodySniffer {
   /** The body's first bytes (up to HEAD_BYTES): what the heuristics and a connector's decode look at. */
   head: Buffer = Buffer.alloc(0);
+  private headBuffer: Buffer = Buffer.alloc(0);
   size = 0;
   private zero = false;
   private utf8 = true;
@@ -185,7 +186,14 @@ export class BodySniffer {
 
   push(piece: Uint8Array): void {
     const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    if (this.head.length < BodySniffer.HEAD_BYTES) this.head = Buffer.concat([this.head, bytes.subarray(0, BodySniffer.HEAD_BYTES - this.head.length)]);
+    if (this.head.length < BodySniffer.HEAD_BYTES) {
+      // Copied into one buffer of the head's final size, not concatenated anew per piece.
+      const room = BodySniffer.HEAD_BYTES - this.head.length;
+      const part = bytes.subarray(0, room);
+      if (this.headBuffer.length === 0) this.headBuffer = Buffer.alloc(BodySniffer.HEAD_BYTES);
+      part.copy(this.headBuffer, this.head.length);
+      this.head = this.headBuffer.subarray(0, this.head.length + part.length);
+    }
     this.size += bytes.length;
     // UTF-16 is told by the first SAMPLE_BYTES: pieces wait until those are known.
     if (!this.started) {
