@@ -161,7 +161,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
         fileName,
       });
     } catch (error) {
-      if (!request.raw.readableAborted && !request.raw.destroyed) throw error;
+      // Node fails a request whose connection closed mid-body with ECONNRESET ("aborted"); anything else is the hub's own error.
+      if ((request.raw.errored as NodeJS.ErrnoException | null)?.code !== 'ECONNRESET') throw error;
       // The sender went away mid-file: nothing was stored (the archive rolled back), and there is nobody to answer.
       request.log.info({ channelId: request.params.id }, 'upload broke off before the file ended; nothing stored');
       return reply.code(400).send(errorBody('invalid_data', 'The upload broke off before the file ended; nothing was stored.'));
