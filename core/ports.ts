@@ -66,6 +66,18 @@ export interface PushedRequest {
   tooLarge?: { size: number; limit: number } | undefined;
 }
 
+/** A file uploaded to a channel, its body still arriving. */
+export interface UploadRequest {
+  headers: Record<string, string | string[] | undefined>;
+  url?: string | undefined;
+  /** The body as it arrives, cut at the channel's limit (what is past it is read and dropped). */
+  body: AsyncIterable<Uint8Array>;
+  /** Asked once the body has ended: whether it went past the limit, with its start (kept for the refusal). */
+  refused(): { size: number; limit: number; start: Buffer } | undefined;
+  /** The file's name as the sender gave it, already sanitised (no path, bounded length). */
+  fileName?: string | undefined;
+}
+
 export interface ManualOrderReceipt {
   payloadId: string;
   orderId: string;
@@ -99,6 +111,13 @@ export interface HubActions {
    * left pending). Throws HubError `conflict` for a disabled channel, `not_found` for an unknown one.
    */
   receiveWebhook(channelId: string, request: PushedRequest): Promise<WebhookReceipt>;
+  /**
+   * An uploaded file (an EDI interchange), streamed into the archive as it arrives, never held whole:
+   * the sender is proven by the headers alone (the channel's upload token) before a byte is read.
+   * Resolves once the whole body is archived (a body that breaks off leaves nothing and rejects); the
+   * same file again is a duplicate of the first. Throws HubError like receiveWebhook.
+   */
+  receiveUpload?(channelId: string, request: UploadRequest): Promise<WebhookReceipt>;
   /** The largest push (webhook body, uploaded file) the channel's connector accepts, in bytes; undefined: the API's default. */
   pushLimit?(channelId: string): Promise<number | undefined>;
   reprocessPayload(payloadId: string): Promise<PayloadOutcome>;

@@ -8,7 +8,7 @@ import type { CheckReport, HealthReport, HubActions, SyncRequestReceipt } from '
 import type { HubConfig } from './config.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
-import { pushLimitOf, receiveWebhook } from './processors/webhook.ts';
+import { pushLimitOf, receiveUpload, receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
 import { advanceDistributions } from './processors/distribution.ts';
 import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
@@ -138,6 +138,10 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
 
     receiveWebhook(channelId, request) {
       return receiveWebhook(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId));
+    },
+
+    receiveUpload(channelId, request) {
+      return receiveUpload(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId));
     },
 
     async channelChanged(channelId) {

@@ -41,15 +41,17 @@ export function decodeEdiBytes(bytes: Uint8Array): DecodedFile {
 /**
  * How an EDI file's bytes read, without decoding the whole file (a 100 MB upload is not turned into
  * text to learn its charset): UTF-16 by its marks, valid UTF-8, else the set declared in UNB.
+ * Given only the file's start, `utf8` says whether the whole of it is valid UTF-8.
  */
-export function ediCharsetOf(bytes: Uint8Array): Omit<DecodedFile, 'text'> {
+export function ediCharsetOf(bytes: Uint8Array, utf8?: boolean): Omit<DecodedFile, 'text'> {
   // A UTF-16 export (by its byte order mark or its every-other-byte zeros) says so before anything declared inside.
   const sniffed = sniffEncoding(bytes.subarray(0, 4096));
   if (sniffed === 'utf-16le' || sniffed === 'utf-16be') {
     return { charset: sniffed, declared: /UNB\+(UNO[A-Z])/.exec(decodeBytes(bytes.subarray(0, 400), sniffed))?.[1] };
   }
   const declared = /UNB\+(UNO[A-Z])/.exec(new TextDecoder('latin1').decode(bytes.subarray(0, 200)))?.[1];
-  if (isUtf8(bytes)) return { charset: 'utf-8', declared };
+  // `utf8`: whether the whole file is UTF-8, when `bytes` is only its start (an upload streamed into the archive).
+  if (utf8 ?? isUtf8(bytes)) return { charset: 'utf-8', declared };
   return { charset: (declared && UNB_CHARSETS[declared] !== 'utf-8' && UNB_CHARSETS[declared]) || 'windows-1252', declared };
 }
 

@@ -150,3 +150,152 @@ export function charsetOf(contentType: string | null | undefined): string | unde
   const value = (match?.[2] ?? match?.[1])?.trim();
   return value ? value : undefined;
 }
+
+/**
+ * sniffEncoding over a body that arrives in pieces (an upload streamed into the archive), without
+ * holding it: the start is kept for the signature, byte order mark and sample heuristics, and
+ * whatever else sniffEncoding asks of the whole body is tracked as the pieces pass — a NUL anywhere,
+ * UTF-8 validity (a character split between pieces carried over), UTF-16 validity when the start
+ * says UTF-16, which bytes occur (validity in a single-byte charset), and validity in the
+ * multi-byte charsets named up front. `encoding(declared)` then answers what sniffEncoding(whole,
+ * declared) would; a multi-byte declared charset not named up front counts as not valid.
+ */
+export class BodySniffer {
+  /** The body's first bytes (up to HEAD_BYTES): what the heuristics and a connector's decode look at. */
+  head: Buffer = Buffer.alloc(0);
+  private headBuffer: Buffer = Buffer.alloc(0);
+  size = 0;
+  private zero = false;
+  private utf8 = true;
+  private utf8Carry: Buffer = Buffer.alloc(0);
+  private readonly seen = new Uint8Array(256);
+  private readonly decoders = new Map<string, { decoder: InstanceType<typeof TextDecoder>; valid: boolean }>();
+  private pending: Buffer[] = [];
+  private started = false;
+
+  static readonly HEAD_BYTES = 64 * 1024;
+
+  constructor(multiByte: readonly (string | undefined)[] = []) {
+    for (const label of multiByte) {
+      const name = label ? resolveLabel(label) : undefined;
+      if (name && name !== 'utf-8' && !name.startsWith('utf-16') && !this.decoders.has(name) && !isSingleByte(name)) {
+        this.decoders.set(name, { decoder: new TextDecoder(name, { fatal: true }), valid: true });
+      }
+    }
+  }
+
+  push(piece: Uint8Array): void {
+    const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    if (this.head.length < BodySniffer.HEAD_BYTES) {
+      // Copied into one buffer of the head's final size, not concatenated anew per piece.
+      const room = BodySniffer.HEAD_BYTES - this.head.length;
+      const part = bytes.subarray(0, room);
+      if (this.headBuffer.length === 0) this.headBuffer = Buffer.alloc(BodySniffer.HEAD_BYTES);
+      part.copy(this.headBuffer, this.head.length);
+      this.head = this.headBuffer.subarray(0, this.head.length + part.length);
+    }
+    this.size += bytes.length;
+    // UTF-16 is told by the first SAMPLE_BYTES: pieces wait until those are known.
+    if (!this.started) {
+      this.pending.push(bytes);
+      if (this.head.length >= SAMPLE_BYTES) this.start();
+      return;
+    }
+    this.track(bytes);
+  }
+
+  /** Whether the whole body so far is valid UTF-8. */
+  get validUtf8(): boolean {
+    this.finishStart();
+    return this.utf8 && this.utf8Carry.length === 0;
+  }
+
+  /** What sniffEncoding(the whole body, declared) says. */
+  encoding(declared?: string | undefined): string {
+    this.finishStart();
+    const bytes = this.head;
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) return 'gzip';
+    if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'zip';
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return this.validUtf8 ? 'utf-8' : 'binary';
+    const utf16 = this.utf16();
+    if (utf16) return this.valid(utf16) ? utf16 : 'binary';
+    if (this.zero || controlShare(bytes) > 0.1) return 'binary';
+    const hinted = declared ? resolveLabel(declared) : undefined;
+    if (hinted && !hinted.startsWith('utf-16') && this.valid(hinted)) return hinted;
+    if (this.validUtf8) return 'utf-8';
+    return 'windows-1252';
+  }
+
+  private utf16(): 'utf-16le' | 'utf-16be' | undefined {
+    const bytes = this.head;
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+    return utf16ByZeros(bytes);
+  }
+
+  private start(): void {
+    this.started = true;
+    const utf16 = this.utf16();
+    if (utf16) this.decoders.set(utf16, { decoder: new TextDecoder(utf16, { fatal: true }), valid: true });
+    const pending = this.pending;
+    this.pending = [];
+    for (const bytes of pending) this.track(bytes);
+  }
+
+  private finishStart(): void {
+    if (!this.started) this.start();
+    for (const entry of this.decoders.values()) {
+      if (!entry.valid) continue;
+      try {
+        entry.decoder.decode(new Uint8Array(0));
+      } catch {
+        entry.valid = false;
+      }
+    }
+  }
+
+  private track(bytes: Buffer): void {
+    if (!this.zero && bytes.indexOf(0) >= 0) this.zero = true;
+    for (let i = 0; i < bytes.length; i++) this.seen[bytes[i]!] = 1;
+    if (this.utf8) {
+      const joined = this.utf8Carry.length > 0 ? Buffer.concat([this.utf8Carry, bytes]) : bytes;
+      const cut = completeUtf8Length(joined);
+      this.utf8 = isUtf8(joined.subarray(0, cut));
+      this.utf8Carry = Buffer.from(joined.subarray(cut));
+    }
+    for (const entry of this.decoders.values()) {
+      if (!entry.valid) continue;
+      try {
+        entry.decoder.decode(bytes, { stream: true });
+      } catch {
+        entry.valid = false;
+      }
+    }
+  }
+
+  private valid(encoding: string): boolean {
+    if (encoding === 'utf-8') return this.validUtf8;
+    const tracked = this.decoders.get(encoding);
+    if (tracked) return tracked.valid;
+    if (!isSingleByte(encoding)) return false;
+    const present: number[] = [];
+    this.seen.forEach((flag, byte) => flag && present.push(byte));
+    return validIn(Uint8Array.from(present), encoding);
+  }
+}
+
+/** How many leading bytes end on a whole UTF-8 character (the rest may be a character the next piece completes). */
+function completeUtf8Length(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return need > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
+/** Whether an encoding maps every byte on its own (so its validity is a matter of which bytes occur). */
+function isSingleByte(encoding: string): boolean {
+  return encoding === 'windows-1252' || /^(iso-8859-\d+|windows-125\d|koi8-[ru]|ibm866|macintosh|x-mac-cyrillic|windows-874)$/.test(encoding);
+}

@@ -1,9 +1,12 @@
 /**
  * bench/edi-import: one large EDIFACT interchange uploaded to a running hub, end to end. The hub is a
- * child process running `hub start` (API + in-process workers) against a fresh PostgreSQL database;
+ * child process running `hub start` as ops run it (`node bin/hub.js start`, so with the launcher's
+ * default heap limit; the server is the launcher's own child, and its RSS is what is measured) against
+ * a fresh PostgreSQL database;
  * this process only builds the file, uploads it to `POST /v1/channels/:id/files`, and watches:
  *
- * - the server's peak RSS (VmHWM of the child, read from /proc, plus VmRSS sampled every 100 ms),
+ * - the server's peak RSS (VmHWM of the child, read from /proc, plus VmRSS sampled every 100 ms), and
+ *   separately the highest RSS while the upload itself is received and the range while importing,
  * - the API meanwhile: `GET /health` (which asks the database) and `GET /v1/raw-payloads` in turn,
  *   one request every 200 ms; the slowest answer and any failure,
  * - time to the 202, to every order stored, and to the payload's verdict (the steps — stock,
@@ -11,7 +14,7 @@
  *
  *   npm run bench:edi-import                         # 100 MB
  *   BENCH_EDI_IMPORT_MB=10 npm run bench:edi-import
- *   BENCH_SERVER_NODE_OPTIONS=--max-old-space-size=256 npm run bench:edi-import   # the server's heap capped
+ *   BENCH_SERVER_NODE_OPTIONS=--max-old-space-size=512 npm run bench:edi-import   # another heap limit (HUB_MAX_HEAP_MB works too)
  *   BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres (default) names the server to create the bench database on;
  *   BENCH_DB_NAME and BENCH_PORT let two runs side by side; BENCH_MAX_SECONDS=300 stops watching
  *   after 5 minutes and reports what was stored by then.
@@ -31,7 +34,7 @@ import { buildInterchange } from '../edi/interchange.ts';
 const TARGET_MB = Number(process.env.BENCH_EDI_IMPORT_MB ?? 100);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = process.env.BENCH_DB_NAME ?? 'orderhub_bench_edi_import';
-/** Node options of the server only, e.g. `--max-old-space-size=256` (V8 lets the heap grow lazily up to its default limit). */
+/** Node options of the server only, e.g. `--max-old-space-size=512` (without one, the launcher's default heap limit applies). */
 const SERVER_NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS ?? '';
 /** Stop watching after this long and report what was stored by then (0: wait for the verdict). */
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 0);
@@ -74,13 +77,14 @@ async function main(): Promise<void> {
 
   const databaseUrl = await recreateDatabase();
   // The server: `hub start` exactly as ops run it, in its own process, so its RSS is the hub's alone.
-  const server = spawn(process.execPath, ['--import', 'tsx', 'cli/hub.ts', 'start'], {
+  const server = spawn(process.execPath, ['bin/hub.js', 'start'], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: SERVER_NODE_OPTIONS, DATABASE_URL: databaseUrl, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: '' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const serverExit = new Promise<number | null>((resolve) => server.once('exit', resolve));
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  let hubPid: number | undefined;
   try {
     for (let i = 0; ; i++) {
       if (i > 600) throw new Error('the hub did not answer /health within 60 s');
@@ -88,9 +92,14 @@ async function main(): Promise<void> {
       if ((await fetch(`${BASE}/health`).catch(() => undefined))?.ok) break;
       await sleep(100);
     }
-    const pid = server.pid!;
+    // The launcher runs the server as its child when it sets the heap limit: that child is the hub.
+    const launcher = server.pid!;
+    const child = Number(readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim().split(/\s+/)[0] || 0);
+    const pid = child || launcher;
+    hubPid = pid;
+    const heapFlag = /--max-old-space-size=\d+/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') + ' ' + SERVER_NODE_OPTIONS)?.[0] ?? 'V8 default heap';
     const idle = memoryOf(pid);
-    console.log(`hub up (pid ${pid}), RSS ${mb(idle.rss)} MB idle`);
+    console.log(`hub up (pid ${pid}, ${heapFlag}${child ? `, launcher pid ${launcher} RSS ${mb(memoryOf(launcher).rss)} MB` : ''}), RSS ${mb(idle.rss)} MB idle`);
 
     db = await openDatabase({ url: databaseUrl, poolSize: 2 });
     const users = new UserService(db);
@@ -107,10 +116,19 @@ async function main(): Promise<void> {
 
     // Watchers: memory every 100 ms, the API every 200 ms (one request at a time, alternating endpoints).
     let watching = true;
+    let uploading = true;
     let rssMax = idle.rss;
+    let uploadMax = idle.rss;
+    const importing = { min: Infinity, max: 0 };
     const memoryWatch = (async () => {
       while (watching) {
-        rssMax = Math.max(rssMax, memoryOf(pid).rss);
+        const rss = memoryOf(pid).rss;
+        rssMax = Math.max(rssMax, rss);
+        if (uploading) uploadMax = Math.max(uploadMax, rss);
+        else if (rss > 0) {
+          importing.min = Math.min(importing.min, rss);
+          importing.max = Math.max(importing.max, rss);
+        }
         await sleep(100);
       }
     })();
@@ -134,10 +152,13 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const response = await fetch(`${BASE}/v1/channels/${channelId}/files`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${UPLOAD_TOKEN}`, 'content-type': 'application/edifact' },
+      headers: { authorization: `Bearer ${UPLOAD_TOKEN}`, 'content-type': 'application/edifact', 'content-disposition': 'attachment; filename="bench-interchange.edi"' },
       body: file,
     });
     const accepted = (performance.now() - t0) / 1000;
+    uploading = false;
+    uploadMax = Math.max(uploadMax, memoryOf(pid).rss);
+    console.log(`RSS while the upload was received: up to ${mb(uploadMax)} MB`);
     if (response.status !== 202) throw new Error(`upload: ${response.status} ${await response.text()}`);
     const { payloadId } = (await response.json()) as { payloadId: string };
     console.log(`202 after ${accepted.toFixed(1)} s (payload ${payloadId})`);
@@ -175,13 +196,18 @@ async function main(): Promise<void> {
     console.log(
       `| ${(file.length / 1024 / 1024).toFixed(1)} MB | ${messages} | ${accepted.toFixed(1)} s | ${allStored?.toFixed(0) ?? 'never'} s | ${verdict!.status} (${verdict!.order_count} orders) after ${done.toFixed(0)} s | ${(messages / done).toFixed(0)} | ${mb(idle.rss)} → ${mb(peak)} MB | ${api.requests - api.failures}/${api.requests} | ${api.worstMs.toFixed(0)} / ${p99.toFixed(0)} ms |`,
     );
+    console.log(`server RSS: idle ${mb(idle.rss)} MB, receiving the upload up to ${mb(uploadMax)} MB, importing ${mb(importing.min === Infinity ? 0 : importing.min)}–${mb(importing.max)} MB, peak ${mb(peak)} MB (${heapFlag})`);
     console.log(`order steps recorded: ${steps}${verdict!.error ? `; payload error: ${verdict!.error.slice(0, 300)}` : ''}`);
     if (peak >= 500 * 1024 * 1024) console.log(`PEAK RSS ${mb(peak)} MB is above the 500 MB target`);
   } finally {
     await db?.close();
     server.kill('SIGTERM');
     const code = await Promise.race([serverExit, sleep(20_000).then(() => 'timeout' as const)]);
-    if (code === 'timeout') server.kill('SIGKILL');
+    if (code === 'timeout') {
+      server.kill('SIGKILL');
+      // The launcher's child has its own process group: it is not taken down with the launcher.
+      if (hubPid && hubPid !== server.pid) process.kill(hubPid, 'SIGKILL');
+    }
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);

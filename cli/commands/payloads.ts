@@ -3,6 +3,8 @@ import { getRawPayload, listRawPayloads } from '../../core/orders/raw-payload-qu
 import { positiveInteger, printTable, when, withHub } from '../support.ts';
 
 const MAX_LISTED_ERROR = 80;
+/** Where it came from: an uploaded file's name, a webhook topic, a pulled page's URL. */
+const MAX_LISTED_SOURCE = 40;
 
 /**
  * `hub payloads list [--failed] [--channel <name|id>] [--limit <n>]` and `hub payloads show <id>`:
@@ -26,9 +28,9 @@ export function registerPayloadCommands(program: Command): void {
         if (page.items.length === 0) return void console.log(options.failed ? 'No failed payloads.' : 'No payloads.');
         const names = new Map((await hub.channels.list()).map((c) => [c.id, c.name]));
         printTable(
-          ['ID', 'CHANNEL', 'KIND', 'STATUS', 'ORDERS', 'RECEIVED', 'ERROR'],
-          page.items.map((p) => [p.id, names.get(p.channelId) ?? p.channelId, p.kind, p.status, String(p.orderCount), when(p.receivedAt), shorten(p.error ?? '')]),
-          [false, false, false, false, true],
+          ['ID', 'CHANNEL', 'KIND', 'SOURCE', 'STATUS', 'ORDERS', 'RECEIVED', 'ERROR'],
+          page.items.map((p) => [p.id, names.get(p.channelId) ?? p.channelId, p.kind, shorten(p.source ?? '', MAX_LISTED_SOURCE), p.status, String(p.orderCount), when(p.receivedAt), shorten(p.error ?? '')]),
+          [false, false, false, false, false, true],
         );
         if (page.nextCursor) console.log(`(more: raise --limit, or page through GET /v1/raw-payloads)`);
       });
@@ -65,7 +67,7 @@ export function registerPayloadCommands(program: Command): void {
     });
 }
 
-function shorten(text: string): string {
+function shorten(text: string, max = MAX_LISTED_ERROR): string {
   const line = text.replace(/\s+/g, ' ');
-  return line.length > MAX_LISTED_ERROR ? `${line.slice(0, MAX_LISTED_ERROR)}…` : line;
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }

@@ -111,6 +111,15 @@ export interface WebhookRequest {
   rawBody: Buffer;
 }
 
+/** What the hub learnt of a streamed body as it passed (decode then sees only its start as `rawBody`). */
+export interface WholeBody {
+  size: number;
+  /** sniffEncoding over the whole body, with no charset declared. */
+  encoding: string;
+  /** The whole body is valid UTF-8. */
+  utf8: boolean;
+}
+
 export type WebhookVerdict =
   /** A liveness ping (e.g. WooCommerce's webhook creation ping): answer 2xx, store nothing. */
   | { kind: 'ping' }
@@ -126,7 +135,14 @@ export interface WebhookHandler<Config = any> {
    * it (a charset declared inside the file), the encoding they are in. The bytes themselves are
    * archived as received; without it the request's content type is recorded and the encoding sniffed.
    */
-  decode?(request: WebhookRequest, config: Config): { contentType?: string; encoding?: string };
+  decode?(request: WebhookRequest, config: Config, whole?: WholeBody): { contentType?: string; encoding?: string };
+  /**
+   * Uploads (files sent to /files) whose sender is proven by the headers alone (a bearer upload
+   * token, no signature over the body): the hub then streams the body into the archive as it
+   * arrives instead of holding it, and `decode` gets the body's start with `whole`. Without it the
+   * channel takes no uploads.
+   */
+  verifyUpload?(request: Omit<WebhookRequest, 'rawBody'>, config: Config): WebhookVerdict;
   /**
    * The largest body this channel accepts, in bytes (e.g. an EDI channel's maxFileBytes); without it
    * the hub's default for pushes applies. A larger body is cut there, never read whole into memory.

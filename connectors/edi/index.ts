@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import type { ConnectorDefinition, PageFate, PulledPage, WebhookVerdict } from '../_kit/definition.ts';
+import type { ConnectorDefinition, PageFate, PulledPage, WebhookRequest, WebhookVerdict } from '../_kit/definition.ts';
 import { presentedApiKey, secretsEqual } from '../_kit/secret-token.ts';
 import { ediCharsetOf, ediHeadOf, ediSyntaxOf } from '../../lib/edi-text.ts';
 import { isTextEncoding, notTextReason, sniffEncoding } from '../../lib/text-bytes.ts';
@@ -94,25 +94,34 @@ export const ediConnector: ConnectorDefinition<EdiConfig, EdiState> = {
 
   webhook: {
     verify(request, config): WebhookVerdict {
-      if (!secretsEqual(presentedApiKey(request.headers), config?.uploadToken)) {
-        return { kind: 'rejected', reason: 'Missing or wrong upload token (Authorization: Bearer <uploadToken>).' };
-      }
+      const verdict = verifyToken(request, config);
+      if (verdict.kind !== 'accepted') return verdict;
       if (request.rawBody.length > (config.maxFileBytes ?? 64 * 1024 * 1024)) {
         return { kind: 'rejected', reason: `The file is larger than this channel's limit of ${config.maxFileBytes} bytes.` };
       }
-      return { kind: 'accepted', topic: 'edi.upload' };
+      return verdict;
     },
+    // The token is a header: the file streams into the archive (the hub cuts it at maxFileBytes).
+    verifyUpload: verifyToken,
     maxBodyBytes(config) {
       return config?.maxFileBytes ?? 64 * 1024 * 1024;
     },
-    decode(request) {
-      if (!isTextEncoding(sniffEncoding(request.rawBody))) return { contentType: 'application/octet-stream' };
-      const { charset } = ediCharsetOf(request.rawBody);
+    decode(request, _config, whole) {
+      // A streamed upload: rawBody is the file's start, `whole` what the hub learnt of all of it.
+      if (!isTextEncoding(whole?.encoding ?? sniffEncoding(request.rawBody))) return { contentType: 'application/octet-stream' };
+      const { charset } = ediCharsetOf(request.rawBody, whole?.utf8);
       const syntax = ediSyntaxOf(ediHeadOf(request.rawBody, charset));
       return { contentType: `${syntax === 'x12' ? 'application/edi-x12' : 'application/edifact'}; charset=${charset}`, encoding: charset };
     },
   },
 };
+
+function verifyToken(request: Omit<WebhookRequest, 'rawBody'>, config: EdiConfig): WebhookVerdict {
+  if (!secretsEqual(presentedApiKey(request.headers), config?.uploadToken)) {
+    return { kind: 'rejected', reason: 'Missing or wrong upload token (Authorization: Bearer <uploadToken>).' };
+  }
+  return { kind: 'accepted', topic: 'edi.upload' };
+}
 
 type InboxRead = Omit<PulledPage<EdiState>, 'page' | 'totalPages' | 'settled'>;
 

@@ -1,7 +1,8 @@
 import { HubError } from '../../core/errors.ts';
 import type { ConnectorDefinition } from '../../connectors/_kit/definition.ts';
-import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
-import type { PushedRequest, WebhookReceipt } from '../../core/ports.ts';
+import { archivePayload, archiveStream, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
+import type { PushedRequest, UploadRequest, WebhookReceipt } from '../../core/ports.ts';
+import { charsetOf } from '../../lib/text-bytes.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
 
 export type InboundWebhook = PushedRequest;
@@ -62,6 +63,66 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
   return { kind: 'accepted', payloadId: archived.id, duplicate: archived.duplicate };
 }
 
+/**
+ * An uploaded file, streamed into the archive as it arrives (see HubActions.receiveUpload): the
+ * connector proves the sender from the headers (a wrong token is refused before a byte is read),
+ * says what the bytes are from their start and what was learnt of all of them, and core archives
+ * the pieces; the connector never sees more than the start and never writes the database. A file
+ * past the channel's limit is refused like a webhook body (the refusal recorded with its start).
+ */
+export async function receiveUpload(ctx: ProcessorContext, channelId: string, request: UploadRequest, enqueue: PayloadEnqueuer): Promise<WebhookReceipt> {
+  const { db, registry } = ctx;
+  const logger = ctx.logger ?? silentLogger;
+  const channel = await db.prisma.channel.findUnique({ where: { id: channelId } });
+  if (!channel) throw new HubError('not_found', `Channel ${channelId} does not exist.`);
+  const connector = registry.requireConnector(channel.connectorType);
+  const handler = connector.webhook;
+  if (!handler?.verifyUpload) {
+    throw new HubError('not_allowed', `Channel "${channel.name}" (${connector.type}) does not receive file uploads.`);
+  }
+  const headersOnly = { headers: request.headers, url: request.url };
+  const verdict = handler.verifyUpload(headersOnly, channel.config);
+  if (verdict.kind === 'ping') return { kind: 'ping' };
+  if (verdict.kind === 'rejected') {
+    logger.warn({ channelId, reason: verdict.reason }, 'upload rejected');
+    return { kind: 'rejected', reason: verdict.reason };
+  }
+  if (!channel.enabled) {
+    logger.warn({ channelId }, 'upload refused: the channel is disabled');
+    throw new HubError('conflict', `Channel "${channel.name}" is disabled; its uploads are refused until it is enabled again.`);
+  }
+
+  const declaredType = header(request.headers, 'content-type');
+  const archived = await archiveStream(
+    db,
+    {
+      channelId,
+      kind: 'upload',
+      // Errors and listings name the file ("from ORDERS_0412.edi"), else where it came in.
+      source: request.fileName ?? verdict.topic,
+      charsets: [charsetOf(declaredType)],
+      describe({ head, size, sniffer }) {
+        if (request.refused()) return undefined;
+        const decoded = handler.decode?.({ ...headersOnly, rawBody: head }, channel.config, { size, encoding: sniffer.encoding(), utf8: sniffer.validUtf8 });
+        return { contentType: decoded?.contentType ?? declaredType, encoding: sniffer.encoding(decoded?.encoding ?? charsetOf(declaredType)) };
+      },
+    },
+    request.body,
+  );
+  if (!archived) {
+    const refused = request.refused()!;
+    return refuseTooLarge(ctx, channel, handler, { ...headersOnly, rawBody: refused.start }, { ...headersOnly, rawBody: refused.start, kind: 'upload', tooLarge: refused }, request.fileName);
+  }
+  if (!archived.duplicate || archived.status === 'pending') {
+    try {
+      await enqueue(archived.id);
+    } catch (error) {
+      logger.error({ channelId, payloadId: archived.id, err: error }, 'could not queue the uploaded payload; the sweep will pick it up');
+    }
+  }
+  return { kind: 'accepted', payloadId: archived.id, duplicate: archived.duplicate };
+}
+
 /** The channel's own limit for pushes (undefined: the API's default applies). */
 export async function pushLimitOf(ctx: ProcessorContext, channelId: string): Promise<number | undefined> {
   const channel = await ctx.db.prisma.channel.findUnique({ where: { id: channelId }, select: { connectorType: true, config: true } });
@@ -81,17 +142,19 @@ async function refuseTooLarge(
   handler: NonNullable<ConnectorDefinition['webhook']>,
   pushed: { headers: InboundWebhook['headers']; rawBody: Buffer; url: string | undefined },
   request: InboundWebhook,
+  fileName?: string | undefined,
 ): Promise<WebhookReceipt> {
   const { size, limit } = request.tooLarge!;
   const logger = ctx.logger ?? silentLogger;
   const what = request.kind === 'upload' ? 'file' : 'body';
   const error = `The ${what} is larger than channel "${channel.name}" accepts (${size > limit ? `${size} bytes or more` : `${size} bytes`}; the limit is ${limit} bytes); only its start is kept.`;
   logger.warn({ channelId: channel.id, size, limit }, `push refused: larger than the channel's limit of ${limit} bytes`);
-  if (handler.verify(pushed, channel.config).kind !== 'accepted') return { kind: 'too_large', limit };
+  const proven = handler.verifyUpload && request.kind === 'upload' ? handler.verifyUpload(pushed, channel.config) : handler.verify(pushed, channel.config);
+  if (proven.kind !== 'accepted') return { kind: 'too_large', limit };
   const archived = await archivePayload(ctx.db, {
     channelId: channel.id,
     kind: request.kind ?? 'webhook',
-    source: `refused above ${limit} bytes`,
+    source: `${fileName ? `${fileName}, ` : ''}refused above ${limit} bytes`,
     contentType: 'text/plain',
     // The note comes first: ops read why at once, and reading the payload again can never import part of a refused file.
     body: Buffer.concat([Buffer.from(`Refused: ${size} bytes or more, above the channel's limit of ${limit} bytes. Its first ${pushed.rawBody.length} bytes follow.\n`), pushed.rawBody]),

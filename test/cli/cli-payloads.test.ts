@@ -60,9 +60,9 @@ describe('hub channels list and hub payloads after failed, partial and good sync
     const failed = await hub(t.url!, 'payloads', 'list', '--failed');
     expect(failed.code, failed.stderr).toBe(0);
     const lines = failed.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^ID +CHANNEL +KIND +STATUS +ORDERS +RECEIVED +ERROR$/);
+    expect(lines[0]).toMatch(/^ID +CHANNEL +KIND +SOURCE +STATUS +ORDERS +RECEIVED +ERROR$/);
     expect(lines).toHaveLength(4);
-    expect(lines.slice(1).every((l) => / pull +failed +0 /.test(l))).toBe(true);
+    expect(lines.slice(1).every((l) => / pull +\S+ +failed +0 /.test(l))).toBe(true);
     expect(lines.filter((l) => l.includes('Broken shop'))).toHaveLength(2);
     expect(lines.filter((l) => l.includes('Patchy shop'))).toHaveLength(1);
     expect(failed.stdout).toContain('The shop answered HTML, not JSON');
@@ -115,6 +115,8 @@ describe('hub channels list and hub payloads after failed, partial and good sync
     const binary = await hub(t.url!, 'payloads', 'show', gzip.id);
     expect(binary.code, binary.stderr).toBe(0);
     expect(binary.stdout).toMatch(/^Encoding: +gzip \(not text\)$/m);
+    // An uploaded file's name is its source: shown, and named in its error.
+    expect(binary.stdout).toMatch(/^Source: +orders\.edi\.gz$/m);
     expect(binary.stdout).toMatch(/--- body \(\d+ bytes, not text: the first bytes in hex\) ---\n00000000 {2}1f 8b 08 /);
 
     const missing = await hub(t.url!, 'payloads', 'show', randomUUID());

@@ -18,8 +18,10 @@ export interface EdiHub {
   admin: FastifyInstance;
   /** An EDI channel (our id 5412345000013, the upload token) with extra config. */
   ediChannel(name: string, config?: Record<string, unknown>): Promise<string>;
-  /** Uploads a file to the channel as the partner does. */
-  upload(channelId: string, body: Buffer, token?: string): Promise<LightMyRequestResponse>;
+  /** Uploads a file to the channel as the partner does (extra headers: a file name, another content type). */
+  upload(channelId: string, body: Buffer, token?: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** The partner's API on a real port (for requests that stream or break off), listening from the first call. */
+  baseUrl(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startEdiHub(createDb: () => Promise<TestDatabase>): Promis
   const hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
   const app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
   const admin = actingAs(app, await makeUser(t.db, { roles: ['admin'] }));
+  let listening: Promise<string> | undefined;
   return {
     t,
     hub,
@@ -39,8 +42,12 @@ export async function startEdiHub(createDb: () => Promise<TestDatabase>): Promis
       expect(response.statusCode, response.body).toBe(201);
       return response.json<{ id: string }>().id;
     },
-    upload: (channelId, body, token = EDI_UPLOAD_TOKEN) =>
-      app.inject({ method: 'POST', url: `/v1/channels/${channelId}/files`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/edifact' }, payload: body }),
+    upload: (channelId, body, token = EDI_UPLOAD_TOKEN, headers = {}) =>
+      app.inject({ method: 'POST', url: `/v1/channels/${channelId}/files`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/edifact', ...headers }, payload: body }),
+    async baseUrl() {
+      listening ??= app.listen({ port: 0, host: '127.0.0.1' });
+      return listening;
+    },
     async close() {
       await app.close();
       await hub.close();

@@ -136,7 +136,7 @@ describe('log hygiene', () => {
     expect(log).toContain('"msg":"incoming request"');
     expect(log).toContain('sync of \\"Log shop\\" succeeded');
     expect(log).toContain('Sync of \\"Log partner\\" partly failed: 1 of 2 page(s) failed: page 1 (payload ');
-    expect(log).toContain('webhook rejected');
+    expect(log).toContain('upload rejected');
 
     const secrets = [EDI_TOKEN, POS_KEY, WOO.consumerKey, WOO.consumerSecret, LOCKED.consumerKey, LOCKED.consumerSecret, admin.token, 'wrong-token-wrong-token-wrong-token'];
     // Customers and their data: the EDI order's buyer and contact, the Woo order's billing, the POS sale's customer.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_PIECE_BYTES, archivePayload } from '../../core/orders/raw-archive.ts';
+import { ARCHIVE_PIECE_BYTES, archivePayload, archiveStream } from '../../core/orders/raw-archive.ts';
 import { storedTextSlices } from '../../core/orders/raw-archive-text.ts';
 import { DATABASE_KINDS, type TestDatabase } from '../../testkit/databases.ts';
 
@@ -35,6 +35,32 @@ for (const [kind, createDb] of DATABASE_KINDS) {
       const again = await archivePayload(t.db, { channelId, kind: 'upload', source: 'big.edi', contentType: 'application/edifact', body });
       expect(again).toMatchObject({ id: first.id, duplicate: true });
       expect(await t.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: first.id }, select: { receivedCount: true } })).toEqual({ receivedCount: 2 });
+    });
+
+    it('streams a binary body (NULs at the piece boundaries) in odd chunks byte for byte, hashed as archivePayload hashes it; stores nothing of a body that breaks off or is refused', async () => {
+      const body = Buffer.alloc(Math.floor(ARCHIVE_PIECE_BYTES * 2.3));
+      for (let i = 0; i < body.length; i++) body[i] = (i * 7919) % 251;
+      body[ARCHIVE_PIECE_BYTES - 1] = 0;
+      body[ARCHIVE_PIECE_BYTES] = 0;
+      async function* chunks(upTo = body.length, fail = false) {
+        for (let at = 0; at < upTo; at += 1_000_003) yield body.subarray(at, Math.min(at + 1_000_003, upTo));
+        if (fail) throw new Error('aborted');
+      }
+      const describe = () => ({ contentType: 'application/octet-stream', encoding: 'binary' });
+      const before = await t.db.prisma.rawPayload.count({ where: { channelId } });
+
+      await expect(archiveStream(t.db, { channelId, kind: 'upload', source: 'cut.bin', describe }, chunks(ARCHIVE_PIECE_BYTES + 5, true))).rejects.toThrow('aborted');
+      expect(await archiveStream(t.db, { channelId, kind: 'upload', source: 'refused.bin', describe: () => undefined }, chunks())).toBeUndefined();
+      expect(await t.db.prisma.rawPayload.count({ where: { channelId } })).toBe(before);
+
+      const streamed = await archiveStream(t.db, { channelId, kind: 'upload', source: 'whole.bin', describe }, chunks());
+      expect(streamed).toMatchObject({ duplicate: false, encoding: 'binary', status: 'pending', size: body.length });
+      const [stored] = await t.db.query<{ size: number; digest: string; hash: string; source: string }>(`SELECT octet_length(body)::int AS size, encode(sha256(body), 'hex') AS digest, hash, source FROM raw_payload WHERE id = $1`, [streamed!.id]);
+      const digest = createHash('sha256').update(body).digest('hex');
+      expect(stored).toEqual({ size: body.length, digest, hash: digest, source: 'whole.bin' });
+      // The same bytes archived whole are the same payload.
+      expect(await archivePayload(t.db, { channelId, kind: 'upload', body })).toMatchObject({ id: streamed!.id, duplicate: true });
+      expect(await t.db.prisma.rawPayload.count({ where: { channelId } })).toBe(before + 1);
     });
   });
 }

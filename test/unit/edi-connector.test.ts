@@ -111,6 +111,23 @@ describe('EDI connector', () => {
       expect(ediConnector.webhook!.decode!(request({}, gzipSync(Buffer.from(unoc))), config())).toEqual({ contentType: 'application/octet-stream' });
     });
 
+    it('proves a streamed upload by its token header alone, and decodes it from its start plus what the hub learnt of all of it', () => {
+      expect(ediConnector.webhook!.verifyUpload!({ headers: { authorization: `Bearer ${token}` } }, config())).toEqual({ kind: 'accepted', topic: 'edi.upload' });
+      expect(ediConnector.webhook!.verifyUpload!({ headers: { authorization: 'Bearer nope' } }, config()).kind).toBe('rejected');
+      // The start is valid UTF-8, the whole file is not: the UNB declaration (UNOC) decides, as it would over the whole file.
+      const start = Buffer.from(unoc, 'utf8');
+      expect(ediConnector.webhook!.decode!(request({}, start), config(), { size: 10_000_000, encoding: 'windows-1252', utf8: false })).toEqual({
+        contentType: 'application/edifact; charset=iso-8859-1',
+        encoding: 'iso-8859-1',
+      });
+      expect(ediConnector.webhook!.decode!(request({}, start), config(), { size: 10_000_000, encoding: 'utf-8', utf8: true })).toEqual({
+        contentType: 'application/edifact; charset=utf-8',
+        encoding: 'utf-8',
+      });
+      // A NUL far into the file makes all of it binary, whatever its start looks like.
+      expect(ediConnector.webhook!.decode!(request({}, start), config(), { size: 10_000_000, encoding: 'binary', utf8: false })).toEqual({ contentType: 'application/octet-stream' });
+    });
+
     it('rejects a wrong token and an oversized file', () => {
       expect(ediConnector.webhook!.verify(request({ authorization: 'Bearer nope' }), config()).kind).toBe('rejected');
       expect(ediConnector.webhook!.verify(request({ authorization: `Bearer ${token}` }, Buffer.alloc(2048)), config({ maxFileBytes: 1024 })).kind).toBe('rejected');
