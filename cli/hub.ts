@@ -62,6 +62,7 @@ program
       const address = await app.listen({ port: config.port, host: config.host });
       if ((await new UserService(hub.db).count()).admins === 0) console.log(FIRST_ADMIN_HINT);
       await hub.runner.start();
+      await hub.heartbeat?.start();
       console.log(`orderhub listening at ${address} (API ${address}/v1, docs ${address}/docs); syncs run ${hub.runner.kind === 'bullmq' ? 'on BullMQ' : 'in-process'}`);
       await untilSignal();
       console.log('Shutting down: finishing running syncs…');
@@ -80,6 +81,7 @@ program
     const hub = await createHub(config, { logger: consoleLogger(config.logLevel), workers: true, schedules: false });
     try {
       await hub.runner.start();
+      await hub.heartbeat?.start();
       console.log(`orderhub worker running (concurrency ${config.workerConcurrency}); Ctrl+C to stop`);
       await untilSignal();
       console.log('Shutting down: finishing running syncs…');
