@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const BIN = process.env.PG_BIN ?? '/usr/local/bin';
+/** PG_BIN, else /usr/local/bin (this machine's links), else Debian's newest /usr/lib/postgresql/<version>/bin. */
+const BIN = process.env.PG_BIN ?? (existsSync('/usr/local/bin/initdb') ? '/usr/local/bin' : debianBin());
+
+function debianBin(): string {
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  return versions[0] ? `/usr/lib/postgresql/${versions[0]}/bin` : '/usr/local/bin';
+}
 
 /**
  * A PostgreSQL of the test's own (never the shared one on 5432): initdb into a temp directory,
