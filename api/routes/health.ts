@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { HubError } from '../../core/errors.ts';
 import type { RouteDeps } from '../deps.ts';
 import { HealthSchema, LivenessSchema, ReadinessSchema } from '../schemas/health.ts';
@@ -58,7 +59,12 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app,
     '/metrics',
     {
       config: staffDuringOutage('metrics.read'),
-      schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] },
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics (text exposition format; docs/ops/observability.md)',
+        produces: ['text/plain'],
+        response: { 200: Type.String({ description: "Prometheus' text exposition format, version 0.0.4" }) },
+      },
     },
     async (_request, reply) => {
       if (!deps.actions.metrics) throw new HubError('not_found', 'This hub process keeps no metrics.');

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
+import { buildApp, buildOpsApp } from '../../api/app.ts';
 import type { ConnectorDefinition, PulledPage } from '../../connectors/_kit/definition.ts';
 import type { ChannelMapping } from '../../core/model/mapping.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
@@ -145,6 +145,19 @@ describe('GET /metrics after a real sync, webhooks and a payload', () => {
   it('labels only with bounded values: no order or payload ids', () => {
     const labelValues = metrics.all.flatMap((s) => Object.values(s.labels));
     for (const id of ['A1', 'A2', 'A3', 'W1', 'W2']) expect(labelValues).not.toContain(id);
+  });
+
+  it("serves the same metrics on a worker's ops app (HUB_METRICS_PORT), which has no API routes", async () => {
+    const ops = await buildOpsApp({ db: t.db, catalog: hub.catalog, actions: hub.actions });
+    try {
+      expect(ops.routeAccess.map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /metrics']);
+      expect((await ops.inject({ url: '/metrics' })).statusCode).toBe(401);
+      const scraped = parseMetrics((await ops.inject({ url: '/metrics', headers: monitoring.headers })).body);
+      expect(scraped.value('orderhub_sync_pages_total', { channel: channelId })).toBe(3);
+      expect((await ops.inject({ url: '/v1/channels', headers: monitoring.headers })).statusCode).toBe(404);
+    } finally {
+      await ops.close();
+    }
   });
 
   it('answers only a caller holding metrics.read', async () => {
