@@ -74,6 +74,21 @@ export function errorForLog(error: Error): Record<string, unknown> {
   };
 }
 
+/**
+ * The ops routes alone (/health, /health/live, /health/ready, /metrics) with the same access
+ * declarations and error handling: what `hub worker` serves on HUB_METRICS_PORT, so that its sync
+ * and payload counters can be scraped without serving the API.
+ */
+export async function buildOpsApp(appDeps: AppDeps): Promise<FastifyInstance> {
+  const security = appDeps.security ?? {};
+  const deps: RouteDeps = { ...appDeps, authenticator: new Authenticator(appDeps.db, security.policy, security.clock) };
+  const app = Fastify({ logger: withRedactedUrls(deps.logger ?? false), trustProxy: security.trustProxy ?? false }).withTypeProvider<TypeBoxTypeProvider>();
+  registerErrorHandling(app);
+  await installAuth(app as unknown as FastifyInstance, deps);
+  await app.register(healthRoutes, { deps });
+  return app as unknown as FastifyInstance;
+}
+
 export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   const security = appDeps.security ?? {};
   const deps: RouteDeps = { ...appDeps, authenticator: new Authenticator(appDeps.db, security.policy, security.clock) };

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseOutage } from '../core/db/sql-errors.ts';
 import { ERROR_CODES, isHubError, type ErrorCode } from '../core/errors.ts';
 import type { ErrorBody } from './schemas/common.ts';
 
@@ -9,7 +10,8 @@ export function errorBody(code: ErrorCode, message: string, field?: string, deta
 /**
  * The one place errors become HTTP answers: HubError by its code, request validation as 400
  * invalid_data naming the field, fastify's own client errors (bad JSON, body too large) by their
- * status, everything else as a 500 whose details stay in the log.
+ * status, a database that cannot be reached as 503 upstream_unavailable (try again later), everything
+ * else as a 500 whose details stay in the log.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
@@ -49,6 +51,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
       // fastify's own client errors: malformed JSON (400), body too large (413), unsupported media type (415)...
       const code: ErrorCode = status === 404 ? 'not_found' : status === 401 ? 'unauthorized' : status === 403 ? 'not_allowed' : status === 409 ? 'conflict' : 'invalid_data';
       return reply.code(status).send(errorBody(code, error.message));
+    }
+
+    if (isDatabaseOutage(error)) {
+      // Not the request's fault nor a bug: the caller should try again once the database is back.
+      request.log.error({ err: error }, 'request failed: the database cannot be reached');
+      void reply.header('retry-after', '5');
+      return reply.code(503).send(errorBody('upstream_unavailable', 'The hub cannot reach its database right now; nothing was done. Try again shortly.'));
     }
 
     request.log.error({ err: error }, 'request failed');

@@ -62,6 +62,7 @@ program
       const address = await app.listen({ port: config.port, host: config.host });
       if ((await new UserService(hub.db).count()).admins === 0) console.log(FIRST_ADMIN_HINT);
       await hub.runner.start();
+      await hub.heartbeat?.start();
       console.log(`orderhub listening at ${address} (API ${address}/v1, docs ${address}/docs); syncs run ${hub.runner.kind === 'bullmq' ? 'on BullMQ' : 'in-process'}`);
       await untilSignal();
       console.log('Shutting down: finishing running syncs…');
@@ -78,12 +79,18 @@ program
     const config = loadConfig();
     if (!config.redisUrl) fail('hub worker takes jobs from Redis: set REDIS_URL (without it, `hub start` runs syncs in-process).');
     const hub = await createHub(config, { logger: consoleLogger(config.logLevel), workers: true, schedules: false });
+    // Its own counters (syncs and payloads it ran) are scraped here: the ops routes only, no API.
+    const { buildOpsApp } = await import('../api/app.ts');
+    const ops = config.metricsPort === undefined ? undefined : await buildOpsApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions, security: securityOf(config) });
     try {
       await hub.runner.start();
-      console.log(`orderhub worker running (concurrency ${config.workerConcurrency}); Ctrl+C to stop`);
+      await hub.heartbeat?.start();
+      const at = ops ? `; health and metrics at ${await ops.listen({ port: config.metricsPort!, host: config.host })}/metrics` : '';
+      console.log(`orderhub worker running (concurrency ${config.workerConcurrency})${at}; Ctrl+C to stop`);
       await untilSignal();
       console.log('Shutting down: finishing running syncs…');
     } finally {
+      await ops?.close();
       await hub.close();
     }
   });

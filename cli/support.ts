@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isDatabaseOutage } from '../core/db/sql-errors.ts';
 import { isHubError } from '../core/errors.ts';
 import type { SecuritySettings } from '../api/deps.ts';
 import { DEFAULT_THROTTLE_POLICY } from '../core/identity/login-throttle.ts';
@@ -53,11 +54,35 @@ export function fail(message: string): never {
 
 export function errorMessage(error: unknown): string {
   if (error instanceof CliFailure || isHubError(error)) return error.message;
+  if (isDatabaseOutage(error)) {
+    return `Cannot reach the database (${outageReason(error)}): is PostgreSQL running and DATABASE_URL right? Nothing was changed; try again once it answers.`;
+  }
   const code = (error as { code?: string })?.code;
   if (code === 'P2021' || /relation "?\w+"? does not exist/.test(String((error as Error)?.message))) {
     return 'The database has no hub tables yet: run `hub migrate` first.';
   }
   return (error as Error)?.message ?? String(error);
+}
+
+/** Prisma driver adapters' outage kinds, in words. */
+const ADAPTER_OUTAGES: Record<string, string> = {
+  DatabaseNotReachable: 'nothing answers at its address',
+  ConnectionClosed: 'the connection was closed',
+  SocketTimeout: 'it did not answer in time',
+  TooManyConnections: 'it has too many connections',
+  TlsConnectionError: 'the TLS connection failed',
+};
+
+/** What went wrong with the connection, in a few words (the driver's code or its first line). */
+function outageReason(error: unknown): string {
+  for (let e = error as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } } | undefined, depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code === 'ECONNREFUSED' ? 'connection refused' : e.code;
+    if (e.code === '57P01') return 'the server was shut down';
+    const kind = e.meta?.driverAdapterError?.cause?.kind;
+    if (typeof kind === 'string') return ADAPTER_OUTAGES[kind] ?? kind;
+  }
+  const line = String((error as Error)?.message ?? error).split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('Invalid `') && !l.startsWith('→'));
+  return /Connection terminated/i.test(line ?? '') ? 'the connection was closed' : (line?.slice(0, 120) ?? 'no answer');
 }
 
 /** Reads a JSON file, failing with the file's name and the reason. */

@@ -92,6 +92,27 @@ export interface HealthReport {
   redis: { ok: boolean; configured: boolean; error?: string };
 }
 
+/** One dependency of readiness: whether it answers, and in words why not. */
+export interface ReadinessCheck {
+  ok: boolean;
+  /** False when the check does not apply to this process (no Redis configured, no schedules kept here...). */
+  checked: boolean;
+  error?: string;
+}
+
+/** GET /health/ready: every dependency this process needs to do its work; `down` names those that fail. */
+export interface ReadinessReport {
+  ok: boolean;
+  down: string[];
+  checks: { database: ReadinessCheck; redis: ReadinessCheck; schedules: ReadinessCheck; workers: ReadinessCheck & { seen?: number } };
+}
+
+/** GET /metrics: Prometheus' text exposition format. */
+export interface MetricsText {
+  contentType: string;
+  body: string;
+}
+
 /**
  * The hub's actions that need connectors or jobs, implemented by the composition root (jobs/)
  * and driven by the API and the CLI.
@@ -139,4 +160,8 @@ export interface HubActions {
   /** The sales desk's quotes (conversion into orders needs the manual mapping, hence here). */
   readonly quotes: QuoteService;
   health(): Promise<HealthReport>;
+  /** Readiness (GET /health/ready): database, Redis, this process's schedules, workers' heartbeats. */
+  ready?(): Promise<ReadinessReport>;
+  /** The metrics of this process and the database's gauges (GET /metrics); never throws for a failing dependency. */
+  metrics?(): Promise<MetricsText>;
 }

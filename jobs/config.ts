@@ -14,6 +14,8 @@ export interface HubConfig {
   dataDir: string;
   port: number;
   host: string;
+  /** `hub worker` serves /health/live, /health/ready and /metrics on this port (HOST) when set. */
+  metricsPort: number | undefined;
   /** all: API + scheduler + workers; api: API + scheduler (needs REDIS_URL); worker: workers only. */
   role: HubRole;
   logLevel: LogLevel;
@@ -58,6 +60,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   }
   const port = integer(value('PORT') ?? '3000');
   if (port === undefined || port < 0 || port > 65535) problems.push(`PORT must be a port number 0–65535 (got "${value('PORT')}")`);
+  const metricsPort = value('HUB_METRICS_PORT') === undefined ? undefined : integer(value('HUB_METRICS_PORT')!);
+  if (value('HUB_METRICS_PORT') !== undefined && (metricsPort === undefined || metricsPort > 65535)) {
+    problems.push(`HUB_METRICS_PORT must be a port number 0–65535 (got "${value('HUB_METRICS_PORT')}")`);
+  }
   const role = (value('HUB_ROLE') ?? 'all') as HubRole;
   if (!ROLES.includes(role)) problems.push(`HUB_ROLE must be one of ${ROLES.join(', ')} (got "${role}")`);
   if (role !== 'all' && !redisUrl) problems.push(`HUB_ROLE=${role} splits API and workers over a queue, so it needs REDIS_URL`);
@@ -94,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     dataDir: resolve(value('HUB_DATA_DIR') ?? './data'),
     port: port!,
     host: value('HOST') ?? '127.0.0.1',
+    metricsPort,
     role,
     logLevel,
     queuePrefix,

@@ -4,9 +4,12 @@ import { Redis } from 'ioredis';
 import { ChannelService } from '../core/channels/channels.ts';
 import { openDatabase, type Database } from '../core/db/database.ts';
 import { HubError } from '../core/errors.ts';
-import type { CheckReport, HealthReport, HubActions, SyncRequestReceipt } from '../core/ports.ts';
+import { isDatabaseOutage } from '../core/db/sql-errors.ts';
+import type { CheckReport, HealthReport, HubActions, ReadinessReport, SyncRequestReceipt } from '../core/ports.ts';
 import type { HubConfig } from './config.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
+import { liveWorkers, WorkerHeartbeat } from './heartbeat.ts';
+import { HubMetrics } from './metrics.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
 import { pushLimitOf, receiveUpload, receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
@@ -50,6 +53,10 @@ export interface Hub {
   context: ProcessorContext;
   /** The Redis client `/health` pings (made on the first health check; undefined without REDIS_URL). */
   readonly healthRedis: Redis | undefined;
+  /** This process's Prometheus metrics (GET /metrics renders them through actions.metrics). */
+  metrics: HubMetrics;
+  /** The heartbeat of a process that runs workers (undefined otherwise); `hub start` / `hub worker` start it. */
+  heartbeat: WorkerHeartbeat | undefined;
   /** Stops the runner (running syncs stop between pages), closes what this hub opened, releases the embedded lock. */
   close(): Promise<void>;
 }
@@ -101,6 +108,21 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       })
     : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs });
 
+  const metrics = new HubMetrics({ db: database, runner, logger });
+  // BullMQ runs workers unless told not to; the in-process runner always runs its jobs.
+  const workersHere = runner.kind === 'inprocess' || options.workers !== false;
+  const schedulesHere = options.schedules !== false;
+  const heartbeat = workersHere ? new WorkerHeartbeat(database, schedulesHere ? 'all' : 'worker', { logger }) : undefined;
+
+  const pingDatabase = async (): Promise<string | undefined> => {
+    try {
+      await withTimeout(db.query('SELECT 1'), 3_000, 'the database did not answer within 3 s');
+      return undefined;
+    } catch (error) {
+      return describeOutage(error);
+    }
+  };
+
   let redis: Redis | undefined;
   const redisClient = (): Redis => {
     if (!redis) {
@@ -136,8 +158,15 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return pushLimitOf(context, channelId);
     },
 
-    receiveWebhook(channelId, request) {
-      return receiveWebhook(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId));
+    async receiveWebhook(channelId, request) {
+      try {
+        const receipt = await receiveWebhook(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId));
+        metrics.webhookReceived(channelId, receipt);
+        return receipt;
+      } catch (error) {
+        metrics.webhookReceived(channelId, undefined);
+        throw error;
+      }
     },
 
     receiveUpload(channelId, request) {
@@ -199,6 +228,45 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       }
       return { ok: database.ok && redisReport.ok, database, redis: redisReport };
     },
+
+    async ready(): Promise<ReadinessReport> {
+      const databaseError = await pingDatabase();
+      const databaseCheck = { ok: !databaseError, checked: true, ...(databaseError && { error: databaseError }) };
+      const health = config.redisUrl ? await actions.health() : undefined;
+      const redisCheck = { ok: health?.redis.ok ?? true, checked: !!config.redisUrl, ...(health?.redis.error && { error: health.redis.error }) };
+
+      let schedules: ReadinessReport['checks']['schedules'] = { ok: true, checked: false };
+      if (schedulesHere && runner instanceof BullmqRunner) {
+        if (!redisCheck.ok) schedules = { ok: false, checked: true, error: 'Redis does not answer: the schedules cannot be looked for' };
+        else {
+          // Sets them all again when one is missing (a Redis restarted empty): not ready for this probe, ready at the next.
+          const missing = await runner.checkSchedules();
+          schedules = missing.length === 0 ? { ok: true, checked: true } : { ok: false, checked: true, error: `${missing.length} schedule(s) were missing in Redis and are being set again: ${missing.slice(0, 5).join(', ')}` };
+        }
+      } else if (schedulesHere && runner instanceof InProcessRunner) {
+        schedules = runner.sweepScheduled ? { ok: true, checked: true } : { ok: false, checked: true, error: 'the schedules are not running yet (the runner has not started)' };
+      }
+
+      let workers: ReadinessReport['checks']['workers'] = { ok: true, checked: false };
+      if (!workersHere) {
+        if (databaseError) workers = { ok: false, checked: true, error: 'the database does not answer: workers\' heartbeats cannot be read' };
+        else {
+          try {
+            const seen = await liveWorkers(database);
+            workers = seen > 0 ? { ok: true, checked: true, seen } : { ok: false, checked: true, seen, error: 'no worker has been seen in the last minute (start `hub worker`)' };
+          } catch (error) {
+            workers = { ok: false, checked: true, error: describeOutage(error) };
+          }
+        }
+      }
+      const checks = { database: databaseCheck, redis: redisCheck, schedules, workers };
+      const down = Object.entries(checks).filter(([, check]) => !check.ok).map(([name]) => name);
+      return { ok: down.length === 0, down, checks };
+    },
+
+    metrics() {
+      return metrics.render();
+    },
   };
 
   let closed = false;
@@ -211,6 +279,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     runner,
     channels,
     context,
+    metrics,
+    heartbeat,
     get healthRedis() {
       return redis;
     },
@@ -218,7 +288,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       if (closed) return;
       closed = true;
       try {
+        await heartbeat?.stop();
         await runner.stop();
+        metrics.close();
         redis?.disconnect();
         if (ownsDb) await database.close();
       } finally {
@@ -226,6 +298,18 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       }
     },
   };
+}
+
+/** A database error in words: an outage says so rather than the driver's message. */
+function describeOutage(error: unknown): string {
+  return isDatabaseOutage(error) ? `the database cannot be reached (${shortReason(error)})` : (error as Error).message;
+}
+
+function shortReason(error: unknown): string {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^[A-Z0-9_]+$/.test(e.code) && !e.code.startsWith('P')) return e.code;
+  }
+  return (error as Error).message?.split('\n').find((line) => line.trim())?.trim().slice(0, 200) ?? 'no answer';
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -12,6 +12,11 @@ import type { Access, DealerPermission, StaffPermission } from '../../core/ident
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * While the database cannot be reached, an API token that authenticated this route within the
+     * last minutes is still taken (GET /metrics: a scrape must report the outage, not fail with it).
+     */
+    tokenDuringOutage?: boolean;
   }
 }
 
@@ -35,6 +40,14 @@ export function signedIn(): Declared {
 /** The manufacturer's staff (and integration users) holding the permission. */
 export function staff(permission: StaffPermission): Declared {
   return { access: { kind: 'permission', staff: permission } };
+}
+
+/**
+ * Staff holding the permission, whose API token is still taken for a few minutes while the database
+ * is down (the metrics: they must say the database is down rather than fail with it).
+ */
+export function staffDuringOutage(permission: StaffPermission): Declared & { tokenDuringOutage: true } {
+  return { access: { kind: 'permission', staff: permission }, tokenDuringOutage: true };
 }
 
 /** A dealer's own users holding the permission (/v1/dealers/:code/… of their own dealer only). */

@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isDatabaseOutage } from '../../core/db/sql-errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { recordAudit } from '../../core/audit/audit-log.ts';
 import { HubError } from '../../core/errors.ts';
@@ -106,7 +107,7 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: 
     const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
     const value = space < 0 ? '' : header.slice(space + 1).trim();
     if (scheme === 'bearer') {
-      const principal = value ? await deps.authenticator.token(value, client) : undefined;
+      const principal = value ? await tokenPrincipal(request, deps, value, client) : undefined;
       if (!principal) throw new HubError('unauthorized', 'The API token is unknown, expired or revoked.');
       return principal;
     }
@@ -132,6 +133,34 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: 
   }
   request.session = { csrfToken: session.csrfToken, expiresAt: session.expiresAt };
   return session.principal;
+}
+
+/** How long a token seen on a `tokenDuringOutage` route is still taken while the database is down. */
+const OUTAGE_GRACE_MS = 10 * 60 * 1000;
+/** sha256 of a token → its principal and when the database last vouched for it; only for `tokenDuringOutage` routes. */
+const vouched = new Map<string, { principal: Principal; at: number }>();
+
+/**
+ * The token's principal from the database. On a route declared `tokenDuringOutage` (GET /metrics),
+ * a token the database vouched for in the last 10 minutes is still taken while the database cannot
+ * be reached: no revocation can be written then either. Any other route answers 503.
+ */
+async function tokenPrincipal(request: FastifyRequest, deps: RouteDeps, secret: string, client: ReturnType<typeof clientOf>): Promise<Principal | undefined> {
+  const graced = request.routeOptions.config?.tokenDuringOutage === true;
+  const key = graced ? createHash('sha256').update(secret).digest('hex') : '';
+  try {
+    const principal = await deps.authenticator.token(secret, client);
+    if (graced) {
+      if (principal) vouched.set(key, { principal, at: Date.now() });
+      else vouched.delete(key);
+      if (vouched.size > 100) vouched.delete(vouched.keys().next().value!);
+    }
+    return principal;
+  } catch (error) {
+    const known = graced && isDatabaseOutage(error) ? vouched.get(key) : undefined;
+    if (known && Date.now() - known.at < OUTAGE_GRACE_MS) return known.principal;
+    throw error;
+  }
 }
 
 /** The answer to a refused caller, from core's decision. */

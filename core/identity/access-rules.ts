@@ -12,12 +12,12 @@
 
 export const STAFF_ROLES = ['admin', 'ops', 'accountant', 'desk', 'distribution'] as const;
 export const DEALER_ROLES = ['dealer_head', 'dealer_manager'] as const;
-export const ROLES = [...STAFF_ROLES, 'integration', ...DEALER_ROLES] as const;
+export const ROLES = [...STAFF_ROLES, 'integration', 'monitoring', ...DEALER_ROLES] as const;
 
 export type StaffRole = (typeof STAFF_ROLES)[number];
 export type DealerRole = (typeof DEALER_ROLES)[number];
-/** Roles stored on a user: staff roles and integration (a dealer's user's role comes from its manager row). */
-export type StoredRole = StaffRole | 'integration';
+/** Roles stored on a user: staff roles, integration and monitoring (a dealer's user's role comes from its manager row). */
+export type StoredRole = StaffRole | 'integration' | 'monitoring';
 export type Role = (typeof ROLES)[number];
 
 /** Staff permissions, with what each allows (docs/security.md lists them from here). */
@@ -52,6 +52,7 @@ export const STAFF_PERMISSIONS = {
   'sales.quotes': "the sales desk's quotes",
   'users.manage': "users, roles, passwords and tokens of anyone; appoint a dealer's head",
   'audit.read': 'read the audit log',
+  'metrics.read': "scrape /metrics (Prometheus): the hub's counters and gauges, no orders or personal data",
 } as const;
 export type StaffPermission = keyof typeof STAFF_PERMISSIONS;
 
@@ -80,7 +81,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL_STAFF,
   ops: [
     ...READ_ORDERS, 'orders.contacts', 'channels.read', 'channels.write', 'channels.sync', 'payloads.read', 'payloads.reprocess', 'outbox.read',
-    'reports.read', 'stock.read', 'stock.load', 'stock.reserve', 'stock.review', 'distribution.read', 'distribution.tick',
+    'reports.read', 'stock.read', 'stock.load', 'stock.reserve', 'stock.review', 'distribution.read', 'distribution.tick', 'metrics.read',
   ],
   // Turnover, settlements and price columns (the 1C issue adds the last two); orders without clients' phones and e-mails.
   accountant: [...READ_ORDERS, 'channels.read', 'reports.read', 'stock.read'],
@@ -91,6 +92,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   ],
   // Machines that load master data and read orders (1C's exchange).
   integration: ['orders.read', 'regions.read', 'regions.write', 'dealers.read', 'dealers.load', 'stock.read', 'stock.load'],
+  // Prometheus and other scrapers: an API token of a user holding only this role reads the metrics and nothing else.
+  monitoring: ['metrics.read'],
   dealer_head: Object.keys(DEALER_PERMISSIONS) as DealerPermission[],
   dealer_manager: ['dealer.profile.read', 'dealer.employees.read', 'dealer.orders.read', 'dealer.orders.take', 'dealer.orders.work', 'dealer.notifications'],
 };
@@ -104,7 +107,7 @@ export function isStaffRole(role: string): role is StaffRole {
 }
 
 export function isStoredRole(role: string): role is StoredRole {
-  return isStaffRole(role) || role === 'integration';
+  return isStaffRole(role) || role === 'integration' || role === 'monitoring';
 }
 
 /**

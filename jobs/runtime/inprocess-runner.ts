@@ -45,6 +45,8 @@ interface ChannelSlot {
   /** The sync (with its retries and its follow-up) running or waiting. */
   running: Promise<void>;
   trigger: SyncTrigger;
+  /** When it was asked for (Date.now()), for the metrics' oldest wait. */
+  since: number;
 }
 
 interface ScheduledChannel {
@@ -69,6 +71,8 @@ export class InProcessRunner implements JobRunner {
   readonly #followUpDelayMs: number;
   readonly #slots = new Map<string, ChannelSlot>();
   readonly #payloads = new Map<string, Promise<void>>();
+  /** When each queued payload was queued (Date.now()), for the metrics' oldest wait. */
+  readonly #payloadsSince = new Map<string, number>();
   readonly #tasks = new Map<string, ScheduledChannel>();
   #sweepTask: ScheduledTask | undefined;
   #advanceTask: ScheduledTask | undefined;
@@ -165,7 +169,7 @@ export class InProcessRunner implements JobRunner {
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
     const jobId = syncJobId(channelId);
     if (this.#stopped || this.#slots.has(channelId)) return { jobId, queued: false };
-    const slot: ChannelSlot = { trigger, running: Promise.resolve() };
+    const slot: ChannelSlot = { trigger, running: Promise.resolve(), since: Date.now() };
     this.#slots.set(channelId, slot);
     slot.running = this.#runSlot(channelId, trigger, jobId).finally(() => this.#slots.delete(channelId));
     return { jobId, queued: true };
@@ -210,8 +214,12 @@ export class InProcessRunner implements JobRunner {
     // Deferred to the next turn of the event loop: the caller (a webhook) answers first.
     const running = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.#processWithRetries(payloadId, jobId))
-      .finally(() => this.#payloads.delete(payloadId));
+      .finally(() => {
+        this.#payloads.delete(payloadId);
+        this.#payloadsSince.delete(payloadId);
+      });
     this.#payloads.set(payloadId, running);
+    this.#payloadsSince.set(payloadId, Date.now());
     return { jobId, queued: true };
   }
 
@@ -222,6 +230,18 @@ export class InProcessRunner implements JobRunner {
     for (const id of ids) if ((await this.enqueuePayload(id)).queued) queued += 1;
     if (queued > 0) this.#logger.warn({ payloads: queued }, 'queued payloads left pending for too long');
     return queued;
+  }
+
+  /**
+   * The in-process equivalent of queue depth (the metrics): syncs asked for and not over (with their
+   * retries and follow-ups), payloads queued and not read yet, and since when the oldest waits.
+   */
+  queueStats(): Record<'sync-channel' | 'process-payload', { waiting: number; active: number; oldestSince: number | undefined }> {
+    const oldest = (times: Iterable<number>) => [...times].reduce<number | undefined>((min, t) => (min === undefined || t < min ? t : min), undefined);
+    return {
+      'sync-channel': { waiting: 0, active: this.#slots.size, oldestSince: oldest([...this.#slots.values()].map((s) => s.since)) },
+      'process-payload': { waiting: this.#payloads.size, active: 0, oldestSince: oldest(this.#payloadsSince.values()) },
+    };
   }
 
   /** Resolves when every queued payload is read (or given up). */

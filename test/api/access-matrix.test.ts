@@ -96,7 +96,7 @@ describe.each(DATABASE_KINDS)('the access matrix on %s', (_kind, createDatabase)
     await call(admin, 'PUT', '/v1/distribution/config', { config: { settings: {}, tiers: [{ kind: 'taxi', windowMinutes: 60 }] } });
     ids.channel = (await t.db.prisma.channel.create({ data: { name: 'Site', kind: 'webshop', connectorType: 'testshop' } })).id;
 
-    const staffRoles: Role[] = ['admin', 'ops', 'accountant', 'desk', 'distribution'];
+    const staffRoles: Role[] = ['admin', 'ops', 'accountant', 'desk', 'distribution', 'monitoring'];
     for (const role of staffRoles) {
       const user = await makeUser(t.db, { login: `m.${role}`, roles: [role] });
       callers.push({ name: role, role, dealer: false, headers: user.headers });

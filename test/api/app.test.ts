@@ -95,6 +95,9 @@ describe('when a handler fails', () => {
 describe('OpenAPI', () => {
   const ROUTES: [string, string][] = [
     ['get', '/health'],
+    ['get', '/health/live'],
+    ['get', '/health/ready'],
+    ['get', '/metrics'],
     ['post', '/v1/auth/login'],
     ['post', '/v1/auth/logout'],
     ['get', '/v1/auth/me'],

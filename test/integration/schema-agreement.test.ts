@@ -179,6 +179,7 @@ const records = {
     lastUsedIp: '198.51.100.9', revokedAt: at, revokedBy: 'admin', createdBy: 'anna', createdAt: at,
   },
   LoginThrottle: { key: 'login:anna', failures: 4, windowStartedAt: at, lockedUntil: at },
+  WorkerHeartbeat: { id: 'worker-1.example/4242', kind: 'worker', startedAt: at, seenAt: at },
   AuditEvent: {
     id: 9007199254741003n, at, kind: 'change', action: 'user.create', actor: 'admin', actorUserId: '00000000-0000-4000-8000-000000000023', via: 'token',
     ip: '192.0.2.1', targetType: 'user', targetId: 'anna', status: 201, before: { roles: ['desk'] }, after: { roles: ['desk', 'ops'] },
@@ -228,6 +229,7 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   AuthSession: Prisma.AuthSessionScalarFieldEnum,
   ApiToken: Prisma.ApiTokenScalarFieldEnum,
   LoginThrottle: Prisma.LoginThrottleScalarFieldEnum,
+  WorkerHeartbeat: Prisma.WorkerHeartbeatScalarFieldEnum,
   AuditEvent: Prisma.AuditEventScalarFieldEnum,
 };
 
@@ -290,6 +292,7 @@ describe('schema.prisma and the migrations', () => {
         await p.authSession.create({ data: records.AuthSession });
         await p.apiToken.create({ data: records.ApiToken });
         await p.loginThrottle.create({ data: records.LoginThrottle });
+        await p.workerHeartbeat.create({ data: records.WorkerHeartbeat });
         await p.auditEvent.create({ data: records.AuditEvent });
         const back = {
           Channel: await p.channel.findUniqueOrThrow({ where: { id: records.Channel.id } }),
@@ -340,6 +343,7 @@ describe('schema.prisma and the migrations', () => {
           AuthSession: await p.authSession.findUniqueOrThrow({ where: { id: records.AuthSession.id } }),
           ApiToken: await p.apiToken.findUniqueOrThrow({ where: { id: records.ApiToken.id } }),
           LoginThrottle: await p.loginThrottle.findUniqueOrThrow({ where: { key: records.LoginThrottle.key } }),
+          WorkerHeartbeat: await p.workerHeartbeat.findUniqueOrThrow({ where: { id: records.WorkerHeartbeat.id } }),
           AuditEvent: await p.auditEvent.findUniqueOrThrow({ where: { id: records.AuditEvent.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
