@@ -198,6 +198,7 @@ export class BullmqRunner implements JobRunner {
       worker.on('error', (error) => this.#logger.error({ err: error }, 'sync worker error'));
       worker.on('completed', (job, outcome) => this.#emit(job, { final: true, outcome }));
       worker.on('failed', (job, error) => {
+        this.#logFailed('sync', job, error);
         if (!job) return;
         this.#emit(job, { final: isFinal(job, error), error });
       });
@@ -223,6 +224,7 @@ export class BullmqRunner implements JobRunner {
         }
       });
       payloadWorker.on('failed', (job, error) => {
+        this.#logFailed('payload', job, error);
         if (job?.name === PAYLOAD_JOB) this.#emitPayload(job, { final: isFinal(job, error), error });
       });
       this.#payloadWorker = payloadWorker;
@@ -510,6 +512,25 @@ export class BullmqRunner implements JobRunner {
     }
   }
 
+  /**
+   * Every failed attempt is logged here, whatever the processor managed to log or record itself (a
+   * database outage can stop it recording the run): ids, name, attempt, code and the error's first
+   * line; never job data beyond ids, never payload bodies.
+   */
+  #logFailed(queue: 'sync' | 'payload', job: Job | undefined, error: Error): void {
+    const code = String((error as { code?: string }).code ?? 'internal');
+    const attempts = job?.opts.attempts ?? 1;
+    const final = job ? isFinal(job, error) : true;
+    const data = (job?.data ?? {}) as { channelId?: string; payloadId?: string };
+    // A sync's own failure text can quote failed pages (customers' data): the sync logged what may be
+    // logged and its run keeps the rest. Anything else (the database, Redis, a bug) is said here.
+    const line = queue === 'sync' && code !== 'internal' ? `${code} (the sync logged it; the run keeps the details: hub channels list)` : firstLine(error.message);
+    this.#logger[final ? 'error' : 'warn'](
+      { queue, jobId: job?.id, job: job?.name, channelId: data.channelId, payloadId: data.payloadId, attempt: job?.attemptsMade, attempts, final, code },
+      `${queue} job ${job?.name ?? '?'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? '?'} of ${attempts}${final ? ', no more retries: hub jobs failed lists it' : ', will retry'}): ${line}`,
+    );
+  }
+
   #emit(job: Job<SyncJobData, SyncOutcome>, result: { final: boolean; outcome?: SyncOutcome; error?: Error }): void {
     const event: SyncFinishedEvent = {
       channelId: job.data.channelId,
@@ -550,6 +571,12 @@ export class BullmqRunner implements JobRunner {
       }
     }
   }
+}
+
+/** The first line of an error message, clipped: the log line names the failure, the run and the payload hold the rest. */
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 function isFinal(job: Job, error: Error): boolean {

@@ -355,7 +355,14 @@ export class InProcessRunner implements JobRunner {
           final,
           error: { code: isHubError(error) ? error.code : 'internal', message: (error as Error).message, permanent },
         });
-        if (final) return undefined;
+        if (final) {
+          // Logged here whatever the sync managed to log or record (a database outage can stop it recording the run).
+          this.#logger.error(
+            { channelId, jobId, attempt, final: true, code: isHubError(error) ? error.code : 'internal', permanent },
+            `sync ${jobId} failed (attempt ${attempt}${permanent ? ', permanent' : ''}); no more retries until the next schedule or request`,
+          );
+          return undefined;
+        }
         const delay = this.#retry.backoffMs * 2 ** (attempt - 1);
         // The code only: the sync logged its failure already, and a failed page's text quotes the payload.
         this.#logger.warn({ channelId, attempt, delayMs: delay, code: isHubError(error) ? error.code : 'internal' }, 'sync failed, retrying');
