@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import type { Actor } from './audit/actor.ts';
 import type { AdvanceReport } from './distribution/distribution-service.ts';
 import type { RetryReport } from './flows/order-lifecycle.ts';
 import type { ManualOrderInput } from './model/manual-order.ts';
@@ -101,7 +102,8 @@ export interface HubActions {
   receiveWebhook(channelId: string, request: PushedRequest): Promise<WebhookReceipt>;
   /** The largest push (webhook body, uploaded file) the channel's connector accepts, in bytes; undefined: the API's default. */
   pushLimit?(channelId: string): Promise<number | undefined>;
-  reprocessPayload(payloadId: string): Promise<PayloadOutcome>;
+  /** `requestedBy`: who asked (the signed-in user), recorded when the read resolves a failure. */
+  reprocessPayload(payloadId: string, requestedBy?: Actor): Promise<PayloadOutcome>;
   /** An operator records an order on a buyer's behalf on a manual channel. */
   recordManualOrder(channelId: string, order: ManualOrderInput): Promise<ManualOrderReceipt>;
   /**

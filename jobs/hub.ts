@@ -149,8 +149,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       }
     },
 
-    reprocessPayload(payloadId) {
-      return reprocessPayload(context, payloadId);
+    reprocessPayload(payloadId, requestedBy) {
+      return reprocessPayload(context, payloadId, requestedBy);
     },
 
     recordManualOrder(channelId, order) {

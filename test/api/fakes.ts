@@ -1,3 +1,4 @@
+import type { Actor } from '../../core/audit/actor.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
@@ -59,7 +60,7 @@ export type ActionCall =
   | { action: 'checkChannel'; channelId: string }
   | { action: 'requestSync'; channelId: string; trigger: SyncTrigger }
   | { action: 'receiveWebhook'; channelId: string; headers: Record<string, string | string[] | undefined>; rawBody: Buffer }
-  | { action: 'reprocessPayload'; payloadId: string }
+  | { action: 'reprocessPayload'; payloadId: string; requestedBy?: string }
   | { action: 'channelChanged'; channelId: string }
   | { action: 'health' };
 
@@ -99,8 +100,8 @@ export class FakeActions implements HubActions {
     return this.webhookReceipt(request.rawBody);
   }
 
-  async reprocessPayload(payloadId: string): Promise<PayloadOutcome> {
-    this.calls.push({ action: 'reprocessPayload', payloadId });
+  async reprocessPayload(payloadId: string, requestedBy?: Actor): Promise<PayloadOutcome> {
+    this.calls.push({ action: 'reprocessPayload', payloadId, ...(requestedBy && { requestedBy: requestedBy.login }) });
     return processPayload(this.db, payloadId, () => testMapping);
   }
 
