@@ -12,6 +12,7 @@ import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
 import { registerPayloadCommands } from './commands/payloads.ts';
+import { registerJobCommands } from './commands/jobs.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -470,6 +471,7 @@ registerDistributionCommands(program);
 registerUserCommands(program);
 registerRouteCommands(program);
 registerPayloadCommands(program);
+registerJobCommands(program);
 
 try {
   await program.parseAsync(process.argv);

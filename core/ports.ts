@@ -102,6 +102,10 @@ export interface HubActions {
   receiveWebhook(channelId: string, request: PushedRequest): Promise<WebhookReceipt>;
   /** The largest push (webhook body, uploaded file) the channel's connector accepts, in bytes; undefined: the API's default. */
   pushLimit?(channelId: string): Promise<number | undefined>;
+  /** Dead letters: jobs that failed for good (BullMQ's failed sets; the in-process runner keeps none and says so in `note`). */
+  failedJobs?(limit?: number): Promise<{ items: FailedJobView[]; note: string | null }>;
+  /** Runs one failed job (`<queue>:<id>`) again, or every one (`all`); returns how many. */
+  retryFailedJobs?(id: string | 'all'): Promise<number>;
   /** `requestedBy`: who asked (the signed-in user), recorded when the read resolves a failure. */
   reprocessPayload(payloadId: string, requestedBy?: Actor): Promise<PayloadOutcome>;
   /** An operator records an order on a buyer's behalf on a manual channel. */
@@ -122,4 +126,17 @@ export interface HubActions {
   /** The sales desk's quotes (conversion into orders needs the manual mapping, hence here). */
   readonly quotes: QuoteService;
   health(): Promise<HealthReport>;
+}
+
+/** A job that failed for good (jobs/runtime/types.ts FailedJob). */
+export interface FailedJobView {
+  id: string;
+  queue: string;
+  name: string;
+  channelId: string | null;
+  payloadId: string | null;
+  attemptsMade: number;
+  attempts: number;
+  error: string;
+  failedAt: string | null;
 }

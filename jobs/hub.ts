@@ -98,8 +98,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         followUpDelayMs: options.followUpDelayMs,
         redisCallTimeoutMs: options.redisCallTimeoutMs,
         scheduleCheckMs: options.scheduleCheckMs,
+        retention: config.retention,
       })
-    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs });
+    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs, retention: config.retention });
 
   let redis: Redis | undefined;
   const redisClient = (): Redis => {
@@ -147,6 +148,16 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         // The channel is saved; its schedule is set again at the next start (or change).
         logger.error({ channelId, err: error }, `could not update the sync schedule of channel ${channelId}: ${(error as Error).message}`);
       }
+    },
+
+    failedJobs(limit) {
+      return runner.failedJobs(limit);
+    },
+
+    async retryFailedJobs(id) {
+      if (id === 'all') return runner.retryAllFailedJobs();
+      await runner.retryFailedJob(id);
+      return 1;
     },
 
     reprocessPayload(payloadId, requestedBy) {

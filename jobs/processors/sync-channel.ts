@@ -47,8 +47,10 @@ export interface SyncOptions {
  *   ("interrupted; will run again"), the lease is released, and an `upstream_unavailable`
  *   HubError (worth a retry) is thrown.
  * - Records a sync_run row, finished whatever happens: `succeeded` when every page was stored and
- *   read, `partial` when some pages failed (or held records it could not read), `failed` when every
- *   page failed or the pull itself failed. The failed pages are kept on the run.
+ *   read (no page at all included: `pages: 0`), `partial` when some pages failed (or held records it
+ *   could not read), `failed` when no page could be read at all or the pull itself failed. The
+ *   failed pages are kept on the run, and so are the connector's page warnings (also logged).
+ * - A failure is logged before the failed run is recorded: a recording error cannot swallow it.
  * - Throws HubError when the run failed: permanent codes (unauthorized, upstream_rejected,
  *   invalid_data, ...) need a human, `upstream_unavailable`/`internal` are worth a retry. A run
  *   whose every page failed throws `upstream_unavailable` (retried); the run keeps the pages' codes.
