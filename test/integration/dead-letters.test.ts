@@ -125,6 +125,17 @@ describe('failed jobs in-process', () => {
       await expect(runner.retryFailedJob('sync-channel:x')).rejects.toMatchObject({ code: 'not_found' });
       expect(await runner.retryAllFailedJobs()).toBe(0);
       await runner.stop();
+
+      // The daily retention job is one of its schedules when it has retention settings.
+      const scheduled = new InProcessRunner({
+        ctx: { db: t.db, registry: pagedShop().registry },
+        schedules: true,
+        distributionTimer: false,
+        retention: { payloadDays: 90, runDays: 90, jobDays: 14, archiveDir: '/nonexistent', schedule: '17 3 * * *' },
+      });
+      await scheduled.start();
+      expect(scheduled.retentionScheduled).toBe(true);
+      await scheduled.stop();
     } finally {
       await t.drop();
     }
