@@ -12,6 +12,7 @@ import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
 import { registerPayloadCommands } from './commands/payloads.ts';
+import { registerJobCommands } from './commands/jobs.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -19,6 +20,7 @@ import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
 import { describePageErrors, latestSyncRuns } from '../core/channels/sync-runs.ts';
 import { lastSyncSummary } from '../core/channels/sync-status.ts';
+import { cliActor } from '../core/audit/actor.ts';
 import { describeCounts, describeLastRun, progressLines } from './sync-lines.ts';
 import { listOrders } from '../core/orders/order-queries.ts';
 import type { PayloadOutcome } from '../core/orders/payload-processing.ts';
@@ -234,6 +236,7 @@ channels
         return;
       }
       const total = await hub.db.prisma.order.count({ where: { channelId: channel.id } });
+      for (const warning of outcome.warnings ?? []) console.log(`Warning (page ${warning.page}): ${warning.message}`);
       if (outcome.status === 'partial') {
         console.log(`Done with errors (partial): ${outcome.counts.pages} page(s), ${describeCounts(outcome.counts)}; ${total} orders in the channel.`);
         console.log(`${describePageErrors(outcome.counts.pages, outcome.errors)}. See them: hub payloads list --failed --channel ${channel.id}`);
@@ -401,11 +404,11 @@ program
     await withHub(async (hub) => {
       const print = (o: PayloadOutcome) => console.log(`${o.payloadId}: ${o.status}, ${o.orderCount} order(s)${o.error ? ` — ${o.error}` : ''}`);
       if (payloadId) {
-        print(await hub.actions.reprocessPayload(payloadId));
+        print(await hub.actions.reprocessPayload(payloadId, cliActor()));
         return;
       }
       const channelId = options.channel ? (await hub.channels.find(options.channel)).id : undefined;
-      const outcomes = await reprocessFailedPayloads(hub.context, { channelId }, print);
+      const outcomes = await reprocessFailedPayloads(hub.context, { channelId }, print, cliActor());
       const stillFailing = outcomes.filter((o) => o.status !== 'parsed' && o.status !== 'skipped').length;
       console.log(`Reprocessed ${outcomes.length} payload(s); ${outcomes.length - stillFailing} now parsed, ${stillFailing} still failing.`);
     });
@@ -475,6 +478,7 @@ registerDistributionCommands(program);
 registerUserCommands(program);
 registerRouteCommands(program);
 registerPayloadCommands(program);
+registerJobCommands(program);
 
 try {
   await program.parseAsync(process.argv);

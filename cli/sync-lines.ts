@@ -1,4 +1,4 @@
-import type { SyncCounts, SyncRunError } from '../core/channels/sync-runs.ts';
+import { runWarningsOf, type SyncCounts, type SyncRunError } from '../core/channels/sync-runs.ts';
 import { runErrorSummary } from '../core/channels/sync-status.ts';
 import type { SyncRun } from '../core/db/generated/client.ts';
 import type { SyncProgress } from '../jobs/processors/sync-channel.ts';
@@ -26,15 +26,26 @@ export function progressLines(progress: SyncProgress): string[] {
 
 const MAX_LISTED_ERROR = 80;
 
-/** "succeeded 3m ago (+2, ~1)", "partial … (+2, ~1; 1 error, first: page 1: …)", "failed …: code (2 errors, first: …)". */
+/**
+ * "succeeded 3m ago (+2, ~1)", "succeeded … (0 pages, 0 orders)", "partial … (+2, ~1; 1 error, first: page 1: …)",
+ * "failed …: code (2 errors, first: …)"; then "; 1 warning: …" when the connector warned.
+ */
 export function describeLastRun(run: SyncRun, now: Date = new Date()): string {
   const when = ago(run.startedAt, now);
   const { errorCount, firstError } = runErrorSummary(run);
   const errors = firstError ? `${errorCount} error${errorCount === 1 ? '' : 's'}, first: ${shortError(firstError)}` : '';
-  if (run.status === 'failed') return `failed ${when}: ${run.errorCode ?? 'error'}${errors ? ` (${errors})` : ''}`;
-  const counts = `+${run.created}, ~${run.updated}`;
-  if (run.status === 'partial') return `partial ${when} (${counts}; ${errors})`;
-  return `${run.status} ${when} (${counts})`;
+  const runWarnings = runWarningsOf(run);
+  const firstWarning = runWarnings[0];
+  const warnings = firstWarning ? `; ${runWarnings.length} warning${runWarnings.length === 1 ? '' : 's'}: page ${firstWarning.page}: ${clipped(firstWarning.message)}` : '';
+  if (run.status === 'failed') return `failed ${when}: ${run.errorCode ?? 'error'}${errors ? ` (${errors})` : ''}${warnings}`;
+  // A run that read nothing says so, rather than "+0, ~0".
+  const counts = run.pages === 0 || run.received === 0 ? `${run.pages} page${run.pages === 1 ? '' : 's'}, ${run.received} orders` : `+${run.created}, ~${run.updated}`;
+  if (run.status === 'partial') return `partial ${when} (${counts}; ${errors})${warnings}`;
+  return `${run.status} ${when} (${counts})${warnings}`;
+}
+
+function clipped(message: string): string {
+  return message.length > MAX_LISTED_ERROR ? `${message.slice(0, MAX_LISTED_ERROR)}…` : message;
 }
 
 function shortError(error: SyncRunError): string {

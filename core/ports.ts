@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import type { Actor } from './audit/actor.ts';
 import type { AdvanceReport } from './distribution/distribution-service.ts';
 import type { RetryReport } from './flows/order-lifecycle.ts';
 import type { ManualOrderInput } from './model/manual-order.ts';
@@ -141,7 +142,12 @@ export interface HubActions {
   receiveUpload?(channelId: string, request: UploadRequest): Promise<WebhookReceipt>;
   /** The largest push (webhook body, uploaded file) the channel's connector accepts, in bytes; undefined: the API's default. */
   pushLimit?(channelId: string): Promise<number | undefined>;
-  reprocessPayload(payloadId: string): Promise<PayloadOutcome>;
+  /** Dead letters: jobs that failed for good (BullMQ's failed sets; the in-process runner keeps none and says so in `note`). */
+  failedJobs?(limit?: number): Promise<{ items: FailedJobView[]; note: string | null }>;
+  /** Runs one failed job (`<queue>:<id>`) again, or every one (`all`); returns how many. */
+  retryFailedJobs?(id: string | 'all'): Promise<number>;
+  /** `requestedBy`: who asked (the signed-in user), recorded when the read resolves a failure. */
+  reprocessPayload(payloadId: string, requestedBy?: Actor): Promise<PayloadOutcome>;
   /** An operator records an order on a buyer's behalf on a manual channel. */
   recordManualOrder(channelId: string, order: ManualOrderInput): Promise<ManualOrderReceipt>;
   /**
@@ -164,4 +170,17 @@ export interface HubActions {
   ready?(): Promise<ReadinessReport>;
   /** The metrics of this process and the database's gauges (GET /metrics); never throws for a failing dependency. */
   metrics?(): Promise<MetricsText>;
+}
+
+/** A job that failed for good (jobs/runtime/types.ts FailedJob). */
+export interface FailedJobView {
+  id: string;
+  queue: string;
+  name: string;
+  channelId: string | null;
+  payloadId: string | null;
+  attemptsMade: number;
+  attempts: number;
+  error: string;
+  failedAt: string | null;
 }

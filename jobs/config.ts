@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import cron from 'node-cron';
 import { HubError } from '../core/errors.ts';
 import type { LogLevel } from './runtime/types.ts';
 
@@ -23,6 +24,18 @@ export interface HubConfig {
   queuePrefix: string;
   workerConcurrency: number;
   security: SecurityConfig;
+  retention: RetentionConfig;
+}
+
+/** What retention keeps and for how long (jobs/processors/retention.ts); 0 days keeps for ever. */
+export interface RetentionConfig {
+  payloadDays: number;
+  runDays: number;
+  jobDays: number;
+  /** Where payload bodies are exported before they are dropped. */
+  archiveDir: string;
+  /** When the daily retention job runs (cron). */
+  schedule: string;
 }
 
 /** Sign-in and browser settings (api/deps.ts SecuritySettings, core/identity policies). */
@@ -91,13 +104,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const trustProxyText = value('HUB_TRUST_PROXY') ?? 'false';
   const trustProxy = trustProxyText === 'true' ? true : trustProxyText === 'false' ? false : trustProxyText.split(',').map((a) => a.trim()).filter(Boolean);
 
+  const days = (name: string, fallback: number): number => {
+    const parsed = integer(value(name) ?? String(fallback));
+    if (parsed === undefined) problems.push(`${name} must be a whole number of days (0 keeps for ever)`);
+    return parsed ?? fallback;
+  };
+  const payloadDays = days('HUB_RETENTION_PAYLOAD_DAYS', 90);
+  const runDays = days('HUB_RETENTION_RUN_DAYS', 90);
+  const jobDays = days('HUB_RETENTION_JOB_DAYS', 14);
+  const retentionSchedule = value('HUB_RETENTION_SCHEDULE') ?? '17 3 * * *';
+  if (!cron.validate(retentionSchedule)) problems.push(`HUB_RETENTION_SCHEDULE must be a cron expression like "17 3 * * *" (got "${retentionSchedule}")`);
+  const dataDir = resolve(value('HUB_DATA_DIR') ?? './data');
+
   if (problems.length > 0) {
     throw new HubError('invalid_data', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return {
     databaseUrl,
     redisUrl,
-    dataDir: resolve(value('HUB_DATA_DIR') ?? './data'),
+    dataDir,
     port: port!,
     host: value('HOST') ?? '127.0.0.1',
     metricsPort,
@@ -113,6 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       cookieSecure: cookieSecureText === 'auto' ? 'auto' : cookieSecureText === 'true',
       corsOrigins,
       trustProxy,
+    },
+    retention: {
+      payloadDays,
+      runDays,
+      jobDays,
+      archiveDir: resolve(value('HUB_ARCHIVE_DIR') ?? join(dataDir, 'archive')),
+      schedule: retentionSchedule,
     },
   };
 }

@@ -105,8 +105,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         followUpDelayMs: options.followUpDelayMs,
         redisCallTimeoutMs: options.redisCallTimeoutMs,
         scheduleCheckMs: options.scheduleCheckMs,
+        retention: config.retention,
       })
-    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs });
+    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs, retention: config.retention });
 
   const metrics = new HubMetrics({ db: database, runner, logger });
   // BullMQ runs workers unless told not to; the in-process runner always runs its jobs.
@@ -182,8 +183,18 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       }
     },
 
-    reprocessPayload(payloadId) {
-      return reprocessPayload(context, payloadId);
+    failedJobs(limit) {
+      return runner.failedJobs(limit);
+    },
+
+    async retryFailedJobs(id) {
+      if (id === 'all') return runner.retryAllFailedJobs();
+      await runner.retryFailedJob(id);
+      return 1;
+    },
+
+    reprocessPayload(payloadId, requestedBy) {
+      return reprocessPayload(context, payloadId, requestedBy);
     },
 
     recordManualOrder(channelId, order) {

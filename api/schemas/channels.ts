@@ -87,6 +87,12 @@ const SyncRunErrorSchema = Type.Object({
   message: Type.String(),
 });
 
+/** core/channels/sync-runs SyncRunWarning. */
+const SyncRunWarningSchema = Type.Object(
+  { page: Type.Integer({ description: "The connector's page number" }), message: Type.String() },
+  { description: 'What the connector warned about without failing the page (a cursor in the future was reset, the store ignores modified_after)' },
+);
+
 const SyncRunSchema = Type.Object({
   id: Type.String(),
   trigger: Type.String(),
@@ -106,6 +112,7 @@ const SyncRunSchema = Type.Object({
   errorCount: Type.Integer({ description: 'How many pages failed (and the pull itself, when it broke off)' }),
   firstError: Nullable(SyncRunErrorSchema),
   errors: Type.Array(SyncRunErrorSchema),
+  warnings: Type.Array(SyncRunWarningSchema),
 });
 
 /** core/channels/sync-status LastSyncSummary. */
@@ -122,6 +129,7 @@ const LastSyncSchema = Type.Object({
   error: Nullable(Type.String()),
   errorCount: Type.Integer(),
   firstError: Nullable(SyncRunErrorSchema),
+  warnings: Type.Array(SyncRunWarningSchema),
 });
 
 export const ChannelListSchema = Type.Object({

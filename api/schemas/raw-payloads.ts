@@ -4,10 +4,11 @@ import { IsoDateTime, NextCursor, Nullable, PageQuery } from './common.ts';
 
 export const ListRawPayloadsQuerySchema = Type.Object({
   status: Type.Optional(
-    Type.Union([...RAW_PAYLOAD_STATUSES, 'errors' as const].map((s) => Type.Literal(s)), { description: 'errors = failed and partial' }),
+    Type.Union([...RAW_PAYLOAD_STATUSES, 'errors' as const].map((s) => Type.Literal(s)), { description: 'errors = failed and partial not acknowledged, and pending for over 5 minutes' }),
   ),
   channelId: Type.Optional(Type.String({ minLength: 1 })),
   kind: Type.Optional(Type.Union(RAW_PAYLOAD_KINDS.map((k) => Type.Literal(k)))),
+  includeAcknowledged: Type.Optional(Type.Boolean({ description: 'With status=errors: also the failed payloads ops acknowledged (hidden by default)' })),
   ...PageQuery,
 });
 
@@ -29,6 +30,13 @@ const summaryFields = {
   receivedAt: IsoDateTime,
   lastReceivedAt: IsoDateTime,
   processedAt: Nullable(IsoDateTime),
+  acknowledgedAt: Nullable(IsoDateTime),
+  acknowledgedBy: Nullable(Type.String({ description: 'The signed-in user (or cli:<OS user>) who acknowledged the failure' })),
+  acknowledgeReason: Nullable(Type.String()),
+  resolvedAt: Nullable(IsoDateTime),
+  resolvedBy: Nullable(Type.String({ description: 'Who asked for the reprocess that read this once-failed payload' })),
+  bodyPurgedAt: Nullable(IsoDateTime),
+  bodyArchive: Nullable(Type.String({ description: 'The archive file retention exported the body to before dropping it' })),
 };
 
 export const RawPayloadSummarySchema = Type.Object(summaryFields);
@@ -56,4 +64,17 @@ export const ReprocessOutcomeSchema = Type.Object({
     rejected: Type.Integer(),
   }),
   errors: Type.Array(Type.Object({ ref: Type.Optional(Type.String()), message: Type.String() })),
+});
+
+export const AcknowledgePayloadBodySchema = Type.Object({
+  reason: Type.String({ minLength: 1, maxLength: 1000, description: 'Why nothing more is to be done with this failure' }),
+});
+
+/** core/orders/payload-attention PayloadAcknowledgement. */
+export const PayloadAcknowledgementSchema = Type.Object({
+  payloadId: Type.String(),
+  status: Type.String({ description: 'failed | partial: an acknowledged payload stays so' }),
+  acknowledgedAt: IsoDateTime,
+  acknowledgedBy: Type.String({ description: 'The signed-in caller, never taken from the request' }),
+  reason: Type.String(),
 });

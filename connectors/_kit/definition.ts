@@ -87,6 +87,11 @@ export interface PulledPage<State = unknown> {
   encoding?: string | undefined;
   page: number;
   totalPages?: number | undefined;
+  /**
+   * Something ops should know that is not an error (the page itself is fine): a cursor in the future
+   * was reset, the store ignores modified_after. Kept on the sync run and logged; never payload data.
+   */
+  warning?: string | undefined;
   /** Set when the page arrived but is broken (not JSON, cut short): it is archived with this error. */
   error?: { code: string; message: string } | undefined;
   state?: State | undefined;

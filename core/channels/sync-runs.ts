@@ -8,8 +8,15 @@ import type { SyncTrigger } from '../ports.ts';
  */
 export type SyncOutcome =
   | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string }
-  | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts }
-  | { status: 'partial'; channelId: string; runId: string; counts: SyncCounts; errors: SyncRunError[] };
+  | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts; warnings?: SyncRunWarning[] | undefined }
+  | { status: 'partial'; channelId: string; runId: string; counts: SyncCounts; errors: SyncRunError[]; warnings?: SyncRunWarning[] | undefined };
+
+/** What a connector warned about on a page without failing it (a cursor in the future was reset, the store ignores modified_after). */
+export interface SyncRunWarning {
+  /** The connector's page number. */
+  page: number;
+  message: string;
+}
 
 /** Something that failed in a run, kept on it: a page (failed, or read only in part), or the pull itself. */
 export interface SyncRunError {
@@ -46,9 +53,9 @@ export function startSyncRun(db: Database, channelId: string, trigger: SyncTrigg
   return db.prisma.syncRun.create({ data: { channelId, trigger, status: 'running' } });
 }
 
-/** Writes the counts so far, so a long run shows its progress. */
-export async function recordSyncProgress(db: Database, runId: string, counts: SyncCounts): Promise<void> {
-  await db.prisma.syncRun.update({ where: { id: runId }, data: { ...counts } });
+/** Writes the counts (and the connector's warnings) so far, so a long run shows its progress. */
+export async function recordSyncProgress(db: Database, runId: string, counts: SyncCounts, warnings?: readonly SyncRunWarning[]): Promise<void> {
+  await db.prisma.syncRun.update({ where: { id: runId }, data: { ...counts, ...(warnings && warnings.length > 0 && { warnings: warnings.map((w) => ({ ...w, message: clip(w.message) })) }) } });
 }
 
 export interface SyncRunResult {
@@ -57,16 +64,18 @@ export interface SyncRunResult {
   errorCode?: string | undefined;
   error?: string | undefined;
   errors?: SyncRunError[] | undefined;
+  warnings?: SyncRunWarning[] | undefined;
 }
 
 /**
- * The run's status from its pages: succeeded only when every page was stored and read; failed
- * when there were pages and none was read; partial in between.
+ * The run's status from its pages: succeeded when no page failed (zero pages included: the source
+ * had nothing new, and the run says `pages: 0`); failed when there were pages and none of them was
+ * read at all (`unreadPages` of `pages`); partial in between, including pages read only in part.
  */
-export function runStatusFromPages(pages: number, pageErrors: readonly SyncRunError[]): 'succeeded' | 'partial' | 'failed' {
+export function runStatusFromPages(pages: number, pageErrors: readonly SyncRunError[], unreadPages: number = pageErrors.length): 'succeeded' | 'partial' | 'failed' {
   if (pageErrors.length === 0) return 'succeeded';
-  // One error per page at most.
-  return pageErrors.length >= pages ? 'failed' : 'partial';
+  // One error per page at most; a page read in part has an error but is not unread.
+  return pages > 0 && unreadPages >= pages ? 'failed' : 'partial';
 }
 
 /** One line for a run's page errors: how many, and the first. */
@@ -92,6 +101,7 @@ export function finishSyncRun(db: Database, runId: string, result: SyncRunResult
       errorCode: result.errorCode ?? null,
       error: error ?? null,
       errors: (result.errors ?? []).map((e) => ({ ...e, message: clip(e.message) })),
+      warnings: (result.warnings ?? []).map((w) => ({ ...w, message: clip(w.message) })),
       finishedAt: new Date(),
     },
   });
@@ -104,6 +114,11 @@ function clip(text: string): string {
 /** The errors stored on a run (a JSON column). */
 export function runErrorsOf(run: SyncRun): SyncRunError[] {
   return Array.isArray(run.errors) ? (run.errors as unknown as SyncRunError[]) : [];
+}
+
+/** The connector warnings stored on a run (a JSON column). */
+export function runWarningsOf(run: SyncRun): SyncRunWarning[] {
+  return Array.isArray(run.warnings) ? (run.warnings as unknown as SyncRunWarning[]) : [];
 }
 
 /** The latest run of each given channel (for listings). */

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import type { SyncRun } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
 import { FULL_ACCESS, inScope, type AccessScope } from '../orders/order-queries.ts';
-import { runErrorsOf, type SyncRunError } from './sync-runs.ts';
+import { runErrorsOf, runWarningsOf, type SyncRunError, type SyncRunWarning } from './sync-runs.ts';
 
 export const RECENT_RUNS = 10;
 
@@ -22,6 +22,8 @@ export interface SyncRunView {
   firstError: SyncRunError | null;
   /** Everything that failed, in order. */
   errors: SyncRunError[];
+  /** What the connector warned about without failing anything (a cursor reset, paging by offset). */
+  warnings: SyncRunWarning[];
 }
 
 export interface ChannelSyncStatus {
@@ -87,6 +89,7 @@ function toView(run: SyncRun): SyncRunView {
     errorCode: run.errorCode,
     error: run.error,
     ...runErrorSummary(run),
+    warnings: runWarningsOf(run),
   };
 }
 
@@ -110,6 +113,7 @@ export interface LastSyncSummary {
   error: string | null;
   errorCount: number;
   firstError: SyncRunError | null;
+  warnings: SyncRunWarning[];
 }
 
 export function lastSyncSummary(run: SyncRun): LastSyncSummary {
@@ -127,5 +131,6 @@ export function lastSyncSummary(run: SyncRun): LastSyncSummary {
     error: run.error,
     errorCount,
     firstError,
+    warnings: runWarningsOf(run),
   };
 }

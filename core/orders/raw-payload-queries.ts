@@ -22,15 +22,21 @@ export function stalePendingWhere(now: Date = new Date()): Prisma.RawPayloadWher
   return { status: 'pending', receivedAt: { lt: new Date(now.getTime() - STALE_PENDING_MS) } };
 }
 
-/** Payloads that need a look: failed, partial, or stuck pending (see STALE_PENDING_MS). */
-export function needsAttentionWhere(now: Date = new Date()): Prisma.RawPayloadWhereInput {
-  return { OR: [{ status: { in: ['failed', 'partial'] } }, stalePendingWhere(now)] };
+/**
+ * Payloads that need a look: failed or partial and not acknowledged by ops (core/orders/payload-attention.ts),
+ * or stuck pending (see STALE_PENDING_MS). `includeAcknowledged`: acknowledged ones too.
+ */
+export function needsAttentionWhere(now: Date = new Date(), includeAcknowledged = false): Prisma.RawPayloadWhereInput {
+  const failing: Prisma.RawPayloadWhereInput = { status: { in: ['failed', 'partial'] }, ...(!includeAcknowledged && { acknowledgedAt: null }) };
+  return { OR: [failing, stalePendingWhere(now)] };
 }
 
 export interface RawPayloadFilter {
   status?: RawPayloadStatusFilter | undefined;
   channelId?: string | undefined;
   kind?: RawPayloadKind | undefined;
+  /** With status `errors`: list the failed payloads ops acknowledged too (hidden by default). */
+  includeAcknowledged?: boolean | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
 }
@@ -56,6 +62,16 @@ export interface RawPayloadSummary {
   receivedAt: string;
   lastReceivedAt: string;
   processedAt: string | null;
+  /** Ops looked at this failure and let it be (it stays failed, off the "needs attention" list): when, who, why. */
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  acknowledgeReason: string | null;
+  /** A reprocess someone asked for read this once-failed payload: when, and who asked. */
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  /** Retention dropped the body after exporting it to `bodyArchive` (the row stays). */
+  bodyPurgedAt: string | null;
+  bodyArchive: string | null;
 }
 
 export interface RawPayloadDetail extends RawPayloadSummary {
@@ -87,6 +103,13 @@ const SUMMARY_FIELDS = {
   receivedAt: true,
   lastReceivedAt: true,
   processedAt: true,
+  acknowledgedAt: true,
+  acknowledgedBy: true,
+  acknowledgeReason: true,
+  resolvedAt: true,
+  resolvedBy: true,
+  bodyPurgedAt: true,
+  bodyArchive: true,
 } as const satisfies Prisma.RawPayloadSelect;
 
 type SummaryRow = Prisma.RawPayloadGetPayload<{ select: typeof SUMMARY_FIELDS }>;
@@ -101,7 +124,7 @@ export async function listRawPayloads(db: Database, filter: RawPayloadFilter = {
   if (scope.channelIds !== undefined) and.push({ channelId: { in: [...scope.channelIds] } });
   if (filter.channelId !== undefined) and.push({ channelId: filter.channelId });
   if (filter.kind !== undefined) and.push({ kind: filter.kind });
-  if (filter.status === 'errors') and.push(needsAttentionWhere());
+  if (filter.status === 'errors') and.push(needsAttentionWhere(new Date(), filter.includeAcknowledged === true));
   else if (filter.status !== undefined) and.push({ status: { in: statusesFor(filter.status) } });
   if (filter.cursor !== undefined) {
     const cursor = decodeCursor(filter.cursor);
@@ -159,5 +182,12 @@ function toSummary(row: SummaryRow): RawPayloadSummary {
     receivedAt: row.receivedAt.toISOString(),
     lastReceivedAt: row.lastReceivedAt.toISOString(),
     processedAt: row.processedAt ? row.processedAt.toISOString() : null,
+    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
+    acknowledgedBy: row.acknowledgedBy,
+    acknowledgeReason: row.acknowledgeReason,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    resolvedBy: row.resolvedBy,
+    bodyPurgedAt: row.bodyPurgedAt?.toISOString() ?? null,
+    bodyArchive: row.bodyArchive,
   };
 }

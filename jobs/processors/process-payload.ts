@@ -1,4 +1,7 @@
+import type { Actor } from '../../core/audit/actor.ts';
+import { recordReprocessResolution } from '../../core/orders/payload-attention.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
+import { HubError } from '../../core/errors.ts';
 import { needsAttentionWhere, stalePendingWhere } from '../../core/orders/raw-payload-queries.ts';
 import type { Prisma } from '../../core/db/generated/client.ts';
 import type { ProcessorContext } from '../runtime/types.ts';
@@ -10,11 +13,18 @@ import { fetchUnmappedWebhookOrders } from './webhook-fallback.ts';
  * like every intake) and runs the order lifecycle's intake steps (core/flows): stock,
  * acknowledgement, distribution. A failed step is recorded and retried by the tick.
  */
-export async function reprocessPayload(ctx: ProcessorContext, payloadId: string): Promise<PayloadOutcome> {
+export async function reprocessPayload(ctx: ProcessorContext, payloadId: string, requestedBy?: Actor): Promise<PayloadOutcome> {
+  const before = await ctx.db.prisma.rawPayload.findUnique({ where: { id: payloadId }, select: { status: true, bodyPurgedAt: true, bodyArchive: true } });
+  if (before?.bodyPurgedAt) {
+    // Retention dropped the body: reading the empty row would fail a payload that was fine.
+    throw new HubError('conflict', `Raw payload ${payloadId} has no body any more: retention exported it to ${before.bodyArchive ?? 'the archive'} on ${before.bodyPurgedAt.toISOString().slice(0, 10)}.`);
+  }
   const { steps, ...outcome } = await lifecycleOf(ctx).intakePayload(payloadId);
   logFailedSteps(ctx, steps.failed);
   // A webhook that could not be read: fetch its orders from the shop (the webhook stays failed).
   if (outcome.errors.length > 0) await fetchUnmappedWebhookOrders(ctx, outcome, (id) => reprocessPayload(ctx, id));
+  // Someone asked (ops, the CLI): a failure this read cleared is resolved, by them.
+  if (requestedBy) await recordReprocessResolution(ctx.db, payloadId, before?.status, outcome, requestedBy);
   return outcome;
 }
 
@@ -33,6 +43,7 @@ export async function reprocessFailedPayloads(
   ctx: ProcessorContext,
   filter: ReprocessFilter = {},
   onEach?: (outcome: PayloadOutcome) => void,
+  requestedBy?: Actor,
 ): Promise<PayloadOutcome[]> {
   const which: Prisma.RawPayloadWhereInput = filter.statuses ? { status: { in: [...filter.statuses] } } : needsAttentionWhere();
   const payloads = await ctx.db.prisma.rawPayload.findMany({
@@ -43,7 +54,7 @@ export async function reprocessFailedPayloads(
   });
   const outcomes: PayloadOutcome[] = [];
   for (const { id } of payloads) {
-    const outcome = await reprocessPayload(ctx, id);
+    const outcome = await reprocessPayload(ctx, id, requestedBy);
     outcomes.push(outcome);
     onEach?.(outcome);
   }

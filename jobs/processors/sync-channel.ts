@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { PageFate, PulledPage } from '../../connectors/_kit/definition.ts';
 import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
-import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError } from '../../core/channels/sync-runs.ts';
+import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError, type SyncRunResult, type SyncRunWarning } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { archivePayload, recordPayloadVerdict, type ArchivedPayload } from '../../core/orders/raw-archive.ts';
 import type { SyncTrigger } from '../../core/ports.ts';
@@ -47,8 +47,10 @@ export interface SyncOptions {
  *   ("interrupted; will run again"), the lease is released, and an `upstream_unavailable`
  *   HubError (worth a retry) is thrown.
  * - Records a sync_run row, finished whatever happens: `succeeded` when every page was stored and
- *   read, `partial` when some pages failed (or held records it could not read), `failed` when every
- *   page failed or the pull itself failed. The failed pages are kept on the run.
+ *   read (no page at all included: `pages: 0`), `partial` when some pages failed (or held records it
+ *   could not read), `failed` when no page could be read at all or the pull itself failed. The
+ *   failed pages are kept on the run, and so are the connector's page warnings (also logged).
+ * - A failure is logged before the failed run is recorded: a recording error cannot swallow it.
  * - Throws HubError when the run failed: permanent codes (unauthorized, upstream_rejected,
  *   invalid_data, ...) need a human, `upstream_unavailable`/`internal` are worth a retry. A run
  *   whose every page failed throws `upstream_unavailable` (retried); the run keeps the pages' codes.
@@ -80,6 +82,9 @@ export async function syncChannel(
   const heartbeat = new LeaseHeartbeat(ctx, lease, ttlMs, options.signal);
   const counts = emptyCounts();
   const pageErrors: SyncRunError[] = [];
+  const warnings: SyncRunWarning[] = [];
+  /** Pages that failed whole (nothing in them was read), as opposed to pages read in part. */
+  let unreadPages = 0;
   let runId: string | undefined;
   try {
     const run = await startSyncRun(db, channelId, trigger);
@@ -95,9 +100,15 @@ export async function syncChannel(
       let cursorHeld = false;
       for await (const page of pages) {
         heartbeat.throwIfLost();
+        if (page.warning) {
+          warnings.push({ page: page.page, message: page.warning });
+          // The connector's own words about the pull (cursors, paging), never the page's data.
+          logger.warn({ channelId, runId, page: page.page }, `sync of "${channel.name}", page ${page.page}: ${page.warning}`);
+        }
         const stored = await storePage(ctx, channelId, page);
         addCounts(counts, stored.counts);
         if (stored.error) pageErrors.push(stored.error);
+        if (stored.unread) unreadPages += 1;
         if (!stored.fate.archived) cursorHeld = true;
         // The connector hears what became of the page before it is asked for the next one (an inbox moves the file by it).
         page.settled?.(stored.fate);
@@ -105,40 +116,52 @@ export async function syncChannel(
         heartbeat.throwIfLost();
         if (!(await renewSyncLease(db, lease, ttlMs))) heartbeat.markLost();
         heartbeat.throwIfLost();
-        await recordSyncProgress(db, runId, counts);
+        await recordSyncProgress(db, runId, counts, warnings);
         onProgress?.({ channelId, runId, page: page.page, totalPages: page.totalPages, pageCounts: stored.counts, pageError: stored.error, counts: { ...counts } });
       }
       heartbeat.throwIfLost();
     } catch (error) {
       const failure = toHubError(error, channel.name, heartbeat, options.signal?.aborted === true, counts);
       const errors = [...pageErrors, { page: null, source: null, payloadId: null, code: failure.code, message: failure.message }];
-      await finishSyncRun(db, runId, { status: 'failed', counts, errorCode: failure.code, error: failure.message, errors });
-      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent }, failure.message);
+      // Logged first: a failure to record the run (the database is down) must not swallow the sync's own failure.
+      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, failure.message);
+      await finishRunOrLog(ctx, runId, { status: 'failed', counts, errorCode: failure.code, error: failure.message, errors, warnings });
       throw failure;
     }
-    const status = runStatusFromPages(counts.pages, pageErrors);
+    const status = runStatusFromPages(counts.pages, pageErrors, unreadPages);
     if (status === 'failed') {
       // Retried like a failed pull: a page the source sent broken may come right on the next pull
       // (the broken ones stay archived, failed, for ops to see and reprocess).
       const first = pageErrors[0]!;
       const failure = new HubError('upstream_unavailable', `Sync of "${channel.name}" failed: ${describePageErrors(counts.pages, pageErrors)}`, { details: { errors: pageErrors } });
-      await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error: failure.message, errors: pageErrors });
       logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, `Sync of "${channel.name}" failed: ${pagesForLog(counts.pages, pageErrors)}`);
+      await finishRunOrLog(ctx, runId, { status, counts, errorCode: first.code, error: failure.message, errors: pageErrors, warnings });
       throw failure;
     }
     if (status === 'partial') {
       const first = pageErrors[0]!;
       const error = `Sync of "${channel.name}" partly failed: ${describePageErrors(counts.pages, pageErrors)}`;
-      await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error, errors: pageErrors });
       logger.warn({ channelId, runId, code: first.code, ...counts }, `Sync of "${channel.name}" partly failed: ${pagesForLog(counts.pages, pageErrors)}`);
-      return { status, channelId, runId, counts, errors: pageErrors };
+      await finishSyncRun(db, runId, { status, counts, errorCode: first.code, error, errors: pageErrors, warnings });
+      return { status, channelId, runId, counts, errors: pageErrors, warnings };
     }
-    await finishSyncRun(db, runId, { status, counts });
-    logger.info({ channelId, runId, ...counts }, `sync of "${channel.name}" succeeded`);
-    return { status, channelId, runId, counts };
+    await finishSyncRun(db, runId, { status, counts, warnings });
+    const said = counts.pages === 0 ? ': the source had nothing (0 pages, 0 orders)' : '';
+    const warned = warnings.length > 0 ? ` with ${warnings.length} warning(s)` : '';
+    logger.info({ channelId, runId, ...counts, warnings: warnings.length }, `sync of "${channel.name}" succeeded${warned}${said}`);
+    return { status, channelId, runId, counts, warnings };
   } finally {
     heartbeat.stop();
     await releaseSyncLease(db, lease).catch((error: unknown) => logger.error({ channelId, err: error }, 'could not release the sync lease (it will expire)'));
+  }
+}
+
+/** Records a failed run; a failure to record it is logged (the run's own failure was logged already) and the sync's failure is what is thrown. */
+async function finishRunOrLog(ctx: ProcessorContext, runId: string, result: SyncRunResult): Promise<void> {
+  try {
+    await finishSyncRun(ctx.db, runId, result);
+  } catch (error) {
+    (ctx.logger ?? silentLogger).error({ runId, err: error }, `could not record the failed sync run ${runId} (it stays "running" until the reaper closes it): ${(error as Error).message}`);
   }
 }
 
@@ -148,7 +171,7 @@ export async function syncChannel(
  * the connector. A page that cannot be archived is reported as such and the pull goes on: one bad
  * page (an inbox file) never blocks the next.
  */
-async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError; fate: PageFate }> {
+async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError; unread?: boolean; fate: PageFate }> {
   const { db } = ctx;
   const counts = { ...emptyCounts(), pages: 1 };
   let archived: ArchivedPayload;
@@ -160,7 +183,7 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
     const message = `${source} could not be archived: ${(error instanceof Error ? error.message : String(error)).replaceAll('\0', '\\0')}`;
     (ctx.logger ?? silentLogger).warn({ channelId, page: page.page, source }, `${source} could not be archived; the pull goes on with the next page`);
     counts.failed += 1;
-    return { counts, error: { page: page.page, source, payloadId: null, code: 'internal', message }, fate: { archived: false, error: message } };
+    return { counts, error: { page: page.page, source, payloadId: null, code: 'internal', message }, unread: true, fate: { archived: false, error: message } };
   }
   const fate = (status: Extract<PageFate, { archived: true }>['status'], error: string | null | undefined): PageFate => ({ archived: true, payloadId: archived.id, status, error: error ?? undefined });
   const pageError = (code: string | null, message: string | null): SyncRunError => ({
@@ -173,7 +196,7 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
   if (page.error) {
     await recordPayloadVerdict(db, archived.id, { status: 'failed', errorCode: page.error.code, error: page.error.message, orderCount: 0 });
     counts.failed += 1;
-    return { counts, error: pageError(page.error.code, page.error.message), fate: fate('failed', page.error.message) };
+    return { counts, error: pageError(page.error.code, page.error.message), unread: true, fate: fate('failed', page.error.message) };
   }
   if (archived.duplicate && archived.status !== 'pending') {
     // The very same body was read before (an overlapping re-pull): its orders are what we hold.
@@ -184,7 +207,7 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
     const status = (stored?.status ?? 'parsed') as 'parsed' | 'partial' | 'failed' | 'skipped';
     if (stored && (stored.status === 'failed' || stored.status === 'partial')) {
       if (stored.status === 'failed') counts.failed += 1;
-      return { counts, error: pageError(stored.errorCode, stored.error), fate: fate(status, stored.error) };
+      return { counts, error: pageError(stored.errorCode, stored.error), unread: stored.status === 'failed', fate: fate(status, stored.error) };
     }
     return { counts, fate: fate(status, stored?.error) };
   }
@@ -196,7 +219,7 @@ async function storePage(ctx: ProcessorContext, channelId: string, page: PulledP
   // Rejected drafts are listed among the errors too.
   counts.failed += outcome.errorCount;
   counts.received += outcome.orderCount + outcome.errorCount;
-  if (outcome.status === 'failed' || outcome.status === 'partial') return { counts, error: pageError(outcome.errorCode ?? null, outcome.error ?? null), fate: fate(outcome.status, outcome.error) };
+  if (outcome.status === 'failed' || outcome.status === 'partial') return { counts, error: pageError(outcome.errorCode ?? null, outcome.error ?? null), unread: outcome.status === 'failed', fate: fate(outcome.status, outcome.error) };
   return { counts, fate: fate(outcome.status, outcome.error) };
 }
 

@@ -8,6 +8,7 @@ import { advanceDistributions } from '../processors/distribution.ts';
 import { sendDueStatusUpdates, type StatusWriteBackReport } from '../processors/status-writeback.ts';
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
+import { runRetention, type RetentionSettings } from '../processors/retention.ts';
 import { DistributionTimer } from './distribution-timer.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -20,7 +21,12 @@ import {
   SWEEP_JOB,
   ADVANCE_DISTRIBUTION_JOB,
   SEND_STATUS_UPDATES_JOB,
+  RETENTION_JOB,
+  DEFAULT_RETENTION_SCHEDULE,
   SWEEP_SCHEDULE,
+  type FailedJob,
+  type FailedJobList,
+  type JobCleanup,
   SYNC_QUEUE,
   syncJobId,
   type DistributionAdvancedListener,
@@ -58,6 +64,8 @@ export interface BullmqRunnerOptions {
   retry?: RetryPolicy | undefined;
   /** Failed jobs kept for inspection. */
   keepFailed?: number | undefined;
+  /** Retention settings and when the daily retention job runs; none: the job runs but does nothing (it says so). */
+  retention?: (RetentionSettings & { schedule?: string | undefined }) | undefined;
   /** Delay of the follow-up queued when a sync is skipped because another one holds the channel. */
   followUpDelayMs?: number | undefined;
   /** Queue distribution's advance() for the moment it is due (a delayed job); default: with the workers or the schedules. */
@@ -74,7 +82,7 @@ export const DEFAULT_REDIS_CALL_TIMEOUT_MS = 3_000;
 export const DEFAULT_SCHEDULE_CHECK_MS = 60_000;
 
 /** The system schedulers every hub keeps (beside one per pulled channel). */
-const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB] as const;
+const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, RETENTION_JOB] as const;
 
 /** The delayed advance job of one due moment: every process arming that moment queues the same job. */
 export function dueAdvanceJobId(at: Date): string {
@@ -198,6 +206,7 @@ export class BullmqRunner implements JobRunner {
       worker.on('error', (error) => this.#logger.error({ err: error }, 'sync worker error'));
       worker.on('completed', (job, outcome) => this.#emit(job, { final: true, outcome }));
       worker.on('failed', (job, error) => {
+        this.#logFailed('sync', job, error);
         if (!job) return;
         this.#emit(job, { final: isFinal(job, error), error });
       });
@@ -223,6 +232,7 @@ export class BullmqRunner implements JobRunner {
         }
       });
       payloadWorker.on('failed', (job, error) => {
+        this.#logFailed('payload', job, error);
         if (job?.name === PAYLOAD_JOB) this.#emitPayload(job, { final: isFinal(job, error), error });
       });
       this.#payloadWorker = payloadWorker;
@@ -239,7 +249,9 @@ export class BullmqRunner implements JobRunner {
   async #setSchedules(): Promise<void> {
     await this.scheduleChannels();
     for (const name of SYSTEM_SCHEDULERS) {
-      await this.payloadQueue.upsertJobScheduler(name, { pattern: SWEEP_SCHEDULE }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+      // Every minute, but the daily retention.
+      const pattern = name === RETENTION_JOB ? (this.options.retention?.schedule ?? DEFAULT_RETENTION_SCHEDULE) : SWEEP_SCHEDULE;
+      await this.payloadQueue.upsertJobScheduler(name, { pattern }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
     }
   }
 
@@ -436,6 +448,63 @@ export class BullmqRunner implements JobRunner {
     return queued;
   }
 
+  /** The sync and payload queues' failed sets (only jobs that failed for good land there), newest first. */
+  async failedJobs(limit = 100): Promise<FailedJobList> {
+    const items: FailedJob[] = [];
+    for (const queue of [this.queue, this.payloadQueue] as Queue[]) {
+      for (const job of await queue.getFailed(0, limit - 1)) {
+        if (!job) continue;
+        const data = (job.data ?? {}) as { channelId?: string; payloadId?: string };
+        items.push({
+          id: `${queue.name}:${job.id}`,
+          queue: queue.name,
+          name: job.name,
+          channelId: data.channelId ?? null,
+          payloadId: data.payloadId ?? null,
+          attemptsMade: job.attemptsMade,
+          attempts: job.opts.attempts ?? 1,
+          error: firstLine(job.failedReason ?? ''),
+          failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+        });
+      }
+    }
+    items.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
+    return { items, note: null };
+  }
+
+  /** `<queue>:<job id>` from failedJobs(); the job runs again with its attempts started over. */
+  async retryFailedJob(id: string): Promise<void> {
+    const at = id.indexOf(':');
+    const queueName = at > 0 ? id.slice(0, at) : '';
+    const jobId = id.slice(at + 1);
+    const queue = ([this.queue, this.payloadQueue] as Queue[]).find((q) => q.name === queueName);
+    const job = queue ? await queue.getJob(jobId) : undefined;
+    if (!job || !(await job.isFailed())) throw new HubError('not_found', `No failed job ${id} (hub jobs failed lists them as <queue>:<id>).`);
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    this.#logger.info({ queue: queueName, jobId }, `failed job ${id} queued again`);
+  }
+
+  async retryAllFailedJobs(): Promise<number> {
+    let retried = 0;
+    for (const queue of [this.queue, this.payloadQueue] as Queue[]) {
+      const count = await queue.getFailedCount();
+      if (count === 0) continue;
+      await queue.retryJobs({ state: 'failed', count: 1000 });
+      retried += count;
+    }
+    if (retried > 0) this.#logger.info({ jobs: retried }, `${retried} failed job(s) queued again`);
+    return retried;
+  }
+
+  /** Completed and failed jobs older than `olderThanMs` leave Redis (the counts in jobOptions cap them too). */
+  async cleanFinishedJobs(olderThanMs: number): Promise<JobCleanup> {
+    let removed = 0;
+    for (const queue of [this.queue, this.payloadQueue] as Queue[]) {
+      for (const state of ['completed', 'failed'] as const) removed += (await queue.clean(olderThanMs, 10_000, state)).length;
+    }
+    return { removed };
+  }
+
   onSyncFinished(listener: SyncFinishedListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -497,6 +566,14 @@ export class BullmqRunner implements JobRunner {
       return report;
     }
     if (job.name === SEND_STATUS_UPDATES_JOB) return sendDueStatusUpdates(this.#ctx, { signal: this.#abort.signal });
+    if (job.name === RETENTION_JOB) {
+      if (!this.options.retention) {
+        this.#logger.warn({}, 'retention job: this worker has no retention settings; nothing done');
+        return 0;
+      }
+      const report = await runRetention(this.#ctx, this.options.retention, { cleanJobs: (ms) => this.cleanFinishedJobs(ms) });
+      return report.payloads.purged;
+    }
     if (!job.data.payloadId) throw new UnrecoverableError(`Job ${job.id} names no payload.`);
     try {
       return await reprocessPayload(this.#ctx, job.data.payloadId);
@@ -508,6 +585,25 @@ export class BullmqRunner implements JobRunner {
       }
       throw error;
     }
+  }
+
+  /**
+   * Every failed attempt is logged here, whatever the processor managed to log or record itself (a
+   * database outage can stop it recording the run): ids, name, attempt, code and the error's first
+   * line; never job data beyond ids, never payload bodies.
+   */
+  #logFailed(queue: 'sync' | 'payload', job: Job | undefined, error: Error): void {
+    const code = String((error as { code?: string }).code ?? 'internal');
+    const attempts = job?.opts.attempts ?? 1;
+    const final = job ? isFinal(job, error) : true;
+    const data = (job?.data ?? {}) as { channelId?: string; payloadId?: string };
+    // A sync's own failure text can quote failed pages (customers' data): the sync logged what may be
+    // logged and its run keeps the rest. Anything else (the database, Redis, a bug) is said here.
+    const line = queue === 'sync' && code !== 'internal' ? `${code} (the sync logged it; the run keeps the details: hub channels list)` : firstLine(error.message);
+    this.#logger[final ? 'error' : 'warn'](
+      { queue, jobId: job?.id, job: job?.name, channelId: data.channelId, payloadId: data.payloadId, attempt: job?.attemptsMade, attempts, final, code },
+      `${queue} job ${job?.name ?? '?'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? '?'} of ${attempts}${final ? ', no more retries: hub jobs failed lists it' : ', will retry'}): ${line}`,
+    );
   }
 
   #emit(job: Job<SyncJobData, SyncOutcome>, result: { final: boolean; outcome?: SyncOutcome; error?: Error }): void {
@@ -550,6 +646,12 @@ export class BullmqRunner implements JobRunner {
       }
     }
   }
+}
+
+/** The first line of an error message, clipped: the log line names the failure, the run and the payload hold the rest. */
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 function isFinal(job: Job, error: Error): boolean {

@@ -7,6 +7,8 @@ import type { AdvanceReport } from '../../core/distribution/distribution-service
 import { DistributionTimer } from './distribution-timer.ts';
 import { sendDueStatusUpdates } from '../processors/status-writeback.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
+import { runRetention, type RetentionSettings } from '../processors/retention.ts';
+import { HubError } from '../../core/errors.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
   DEFAULT_RETRY,
@@ -17,6 +19,10 @@ import {
   ADVANCE_DISTRIBUTION_JOB,
   SEND_STATUS_UPDATES_JOB,
   syncJobId,
+  RETENTION_JOB,
+  DEFAULT_RETENTION_SCHEDULE,
+  type FailedJobList,
+  type JobCleanup,
   type DistributionAdvancedEvent,
   type DistributionAdvancedListener,
   type JobLogger,
@@ -39,6 +45,8 @@ export interface InProcessRunnerOptions {
   followUpDelayMs?: number | undefined;
   /** Run distribution's advance() when it is due (a timer armed from the rows); default: with the schedules. */
   distributionTimer?: boolean | undefined;
+  /** Retention settings and when it runs daily (with the schedules); none: no retention job. */
+  retention?: (RetentionSettings & { schedule?: string | undefined }) | undefined;
 }
 
 interface ChannelSlot {
@@ -77,6 +85,7 @@ export class InProcessRunner implements JobRunner {
   #sweepTask: ScheduledTask | undefined;
   #advanceTask: ScheduledTask | undefined;
   #writeBackTask: ScheduledTask | undefined;
+  #retentionTask: ScheduledTask | undefined;
   /** The running send of status updates, and whether a nudge arrived while it ran. */
   #writeBack: Promise<void> | undefined;
   #writeBackAgain = false;
@@ -132,6 +141,16 @@ export class InProcessRunner implements JobRunner {
         { name: ADVANCE_DISTRIBUTION_JOB, noOverlap: true },
       );
       this.#writeBackTask ??= cron.schedule(SWEEP_SCHEDULE, () => this.nudgeStatusWriteBack(), { name: SEND_STATUS_UPDATES_JOB, noOverlap: true });
+      const retention = this.options.retention;
+      if (retention) {
+        this.#retentionTask ??= cron.schedule(
+          retention.schedule ?? DEFAULT_RETENTION_SCHEDULE,
+          async () => {
+            await runRetention(this.#ctx, retention, { cleanJobs: (ms) => this.cleanFinishedJobs(ms) }).catch((error: unknown) => this.#logger.error({ err: error }, `retention failed: ${(error as Error).message}`));
+          },
+          { name: RETENTION_JOB, noOverlap: true },
+        );
+      }
     }
     if (this.options.distributionTimer ?? this.options.schedules !== false) await this.#timer.start();
   }
@@ -198,6 +217,31 @@ export class InProcessRunner implements JobRunner {
   /** The cron expression each scheduled channel runs on (for status and tests). */
   scheduledChannels(): Map<string, string> {
     return new Map([...this.#tasks].map(([id, scheduled]) => [id, scheduled.expression]));
+  }
+
+  get retentionScheduled(): boolean {
+    return this.#retentionTask !== undefined;
+  }
+
+  /**
+   * The in-process runner keeps no failed jobs: a sync that failed for good is a failed run (hub
+   * channels list, sync status) and runs again at its next schedule; a payload it gave up on stays
+   * pending and the minute's sweep queues it again. So there are no dead letters to list or retry.
+   */
+  async failedJobs(): Promise<FailedJobList> {
+    return { items: [], note: IN_PROCESS_NOTE };
+  }
+
+  async retryFailedJob(id: string): Promise<void> {
+    throw new HubError('not_found', `No failed job ${id}: ${IN_PROCESS_NOTE}`);
+  }
+
+  async retryAllFailedJobs(): Promise<number> {
+    return 0;
+  }
+
+  async cleanFinishedJobs(_olderThanMs: number): Promise<JobCleanup> {
+    return { removed: 0, note: 'the in-process runner keeps no finished jobs' };
   }
 
   get sweepScheduled(): boolean {
@@ -339,6 +383,7 @@ export class InProcessRunner implements JobRunner {
     if (this.#stopped && this.#sweepTask) tasks.push(this.#sweepTask);
     if (this.#stopped && this.#advanceTask) tasks.push(this.#advanceTask);
     if (this.#stopped && this.#writeBackTask) tasks.push(this.#writeBackTask);
+    if (this.#stopped && this.#retentionTask) tasks.push(this.#retentionTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {
@@ -375,7 +420,14 @@ export class InProcessRunner implements JobRunner {
           final,
           error: { code: isHubError(error) ? error.code : 'internal', message: (error as Error).message, permanent },
         });
-        if (final) return undefined;
+        if (final) {
+          // Logged here whatever the sync managed to log or record (a database outage can stop it recording the run).
+          this.#logger.error(
+            { channelId, jobId, attempt, final: true, code: isHubError(error) ? error.code : 'internal', permanent },
+            `sync ${jobId} failed (attempt ${attempt}${permanent ? ', permanent' : ''}); no more retries until the next schedule or request`,
+          );
+          return undefined;
+        }
         const delay = this.#retry.backoffMs * 2 ** (attempt - 1);
         // The code only: the sync logged its failure already, and a failed page's text quotes the payload.
         this.#logger.warn({ channelId, attempt, delayMs: delay, code: isHubError(error) ? error.code : 'internal' }, 'sync failed, retrying');
@@ -440,5 +492,8 @@ export class InProcessRunner implements JobRunner {
     }
   }
 }
+
+const IN_PROCESS_NOTE =
+  'jobs run in-process (no REDIS_URL) and keep no failed jobs: a failed sync is a failed run (hub channels list) and runs again at its next schedule; a payload given up on stays pending and the sweep queues it again';
 
 export type { SyncOutcome };

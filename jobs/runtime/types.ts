@@ -60,6 +60,34 @@ export interface DistributionAdvancedEvent {
 
 export type DistributionAdvancedListener = (event: DistributionAdvancedEvent) => void;
 
+/** A job that failed for good (a dead letter): BullMQ's failed set of the sync and payload queues. */
+export interface FailedJob {
+  /** `<queue>:<job id>`: what `hub jobs retry` and the API take. */
+  id: string;
+  queue: string;
+  name: string;
+  /** The ids the job carries (never payload data). */
+  channelId: string | null;
+  payloadId: string | null;
+  attemptsMade: number;
+  attempts: number;
+  /** The error's first line. */
+  error: string;
+  failedAt: string | null;
+}
+
+export interface FailedJobList {
+  items: FailedJob[];
+  /** Why the list is what it is (the in-process runner keeps no failed jobs). */
+  note: string | null;
+}
+
+/** What retention did to finished jobs. */
+export interface JobCleanup {
+  removed: number;
+  note?: string | undefined;
+}
+
 export interface PayloadJobReceipt {
   jobId: string;
   /** False when that payload was already waiting to be read. */
@@ -100,6 +128,14 @@ export interface JobRunner {
    * a retry). Best effort: the rows are the truth and the minute's tick sends whatever a lost nudge left.
    */
   nudgeStatusWriteBack(): Promise<void>;
+  /** Dead letters: jobs that failed for good, newest first, at most `limit` per queue. */
+  failedJobs(limit?: number): Promise<FailedJobList>;
+  /** Runs one failed job again (its attempts start over); not_found when there is no such failed job. */
+  retryFailedJob(id: string): Promise<void>;
+  /** Runs every failed job again; returns how many. */
+  retryAllFailedJobs(): Promise<number>;
+  /** Retention: removes finished (completed and failed) jobs older than `olderThanMs`. */
+  cleanFinishedJobs(olderThanMs: number): Promise<JobCleanup>;
 }
 
 /** The key that keeps one waiting sync per channel (BullMQ deduplication id, in-process slot id). */
@@ -119,6 +155,10 @@ export const SWEEP_JOB = 'sweep-pending-payloads';
 export const ADVANCE_DISTRIBUTION_JOB = 'advance-distribution';
 /** The minute's run of due channel status updates (jobs/processors/status-writeback.ts), also the nudge's job name. */
 export const SEND_STATUS_UPDATES_JOB = 'send-status-updates';
+/** The daily retention job (jobs/processors/retention.ts). */
+export const RETENTION_JOB = 'retention';
+/** When retention runs unless HUB_RETENTION_SCHEDULE says otherwise. */
+export const DEFAULT_RETENTION_SCHEDULE = '17 3 * * *';
 /** How often the sweep of stale pending payloads runs. */
 export const SWEEP_SCHEDULE = '* * * * *';
 /** Delay before a sync skipped because another one held the channel runs again. */

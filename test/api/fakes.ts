@@ -1,3 +1,5 @@
+import type { Actor } from '../../core/audit/actor.ts';
+import { HubError } from '../../core/errors.ts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
@@ -9,7 +11,7 @@ import type { OrderDraft } from '../../core/model/order.ts';
 import { processPayload, type PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import { QuoteService } from '../../core/quotes/quotes.ts';
 import { manualMapping } from '../../mappings/manual/index.ts';
-import type { ManualOrderReceipt, CheckReport, ConnectorCatalog, ConnectorInfo, HealthReport, HubActions, SyncRequestReceipt, SyncTrigger, WebhookReceipt } from '../../core/ports.ts';
+import type { FailedJobView, ManualOrderReceipt, CheckReport, ConnectorCatalog, ConnectorInfo, HealthReport, HubActions, SyncRequestReceipt, SyncTrigger, WebhookReceipt } from '../../core/ports.ts';
 
 /** A connector spec with a URL, a public key, a secret and a defaulted number. */
 export const TestShopSpec = Type.Object(
@@ -59,7 +61,7 @@ export type ActionCall =
   | { action: 'checkChannel'; channelId: string }
   | { action: 'requestSync'; channelId: string; trigger: SyncTrigger }
   | { action: 'receiveWebhook'; channelId: string; headers: Record<string, string | string[] | undefined>; rawBody: Buffer }
-  | { action: 'reprocessPayload'; payloadId: string }
+  | { action: 'reprocessPayload'; payloadId: string; requestedBy?: string }
   | { action: 'channelChanged'; channelId: string }
   | { action: 'health' };
 
@@ -99,8 +101,22 @@ export class FakeActions implements HubActions {
     return this.webhookReceipt(request.rawBody);
   }
 
-  async reprocessPayload(payloadId: string): Promise<PayloadOutcome> {
-    this.calls.push({ action: 'reprocessPayload', payloadId });
+  /** The dead letters the fake's queue holds (tests put them here). */
+  failed: FailedJobView[] = [];
+
+  async failedJobs(): Promise<{ items: FailedJobView[]; note: string | null }> {
+    return { items: this.failed, note: null };
+  }
+
+  async retryFailedJobs(id: string): Promise<number> {
+    const retried = id === 'all' ? this.failed : this.failed.filter((j) => j.id === id);
+    if (retried.length === 0) throw new HubError('not_found', `No failed job ${id}.`);
+    this.failed = this.failed.filter((j) => !retried.includes(j));
+    return retried.length;
+  }
+
+  async reprocessPayload(payloadId: string, requestedBy?: Actor): Promise<PayloadOutcome> {
+    this.calls.push({ action: 'reprocessPayload', payloadId, ...(requestedBy && { requestedBy: requestedBy.login }) });
     return processPayload(this.db, payloadId, () => testMapping);
   }
 

@@ -10,6 +10,7 @@ import { buildTestApp, createChannel, testMapping, type FakeActions } from './fa
 let testDb: TestDatabase;
 let app: FastifyInstance;
 let actions: FakeActions;
+let admin: { login: string };
 let shop: string;
 let pos: string;
 const ids: Record<'parsed' | 'partial' | 'failed' | 'pending' | 'posFailed', string> = { parsed: '', partial: '', failed: '', pending: '', posFailed: '' };
@@ -44,7 +45,7 @@ async function archive(channelId: string, kind: 'pull' | 'webhook', body: string
 
 beforeAll(async () => {
   testDb = await createTestPostgres();
-  ({ app, actions } = await buildTestApp(testDb.db));
+  ({ app, actions, admin } = await buildTestApp(testDb.db));
   shop = (await createChannel(app)).id;
   pos = (await createChannel(app)).id;
   ids.parsed = await archive(shop, 'pull', JSON.stringify({ orders: [orderDraft('OK-1')] }), true);
@@ -160,7 +161,8 @@ describe('POST /v1/raw-payloads/:id/reprocess', () => {
       counts: { created: 2, updated: 0, unchanged: 0, stale: 0, rejected: 0 },
       errors: [],
     });
-    expect(actions.calls).toContainEqual({ action: 'reprocessPayload', payloadId: id });
+    // Who asked is the signed-in caller, handed to the action (it records it when the read resolves a failure).
+    expect(actions.calls).toContainEqual({ action: 'reprocessPayload', payloadId: id, requestedBy: admin.login });
     const stored = await testDb.db.prisma.rawPayload.findUniqueOrThrow({ where: { id } });
     expect(stored.status).toBe('parsed');
   });
@@ -186,5 +188,35 @@ describe('POST /v1/raw-payloads/:id/reprocess', () => {
     const response = await app.inject({ method: 'POST', url: `/v1/raw-payloads/${randomUUID()}/reprocess` });
     expect(response.statusCode).toBe(404);
     expect(response.json().error.code).toBe('not_found');
+  });
+});
+
+describe('POST /v1/raw-payloads/:id/acknowledge', () => {
+  let ackShop: string;
+  beforeAll(async () => {
+    ackShop = (await createChannel(app)).id;
+  });
+
+  it('acknowledges a failed payload as the signed-in caller (never a name from the body); it stays failed and leaves status=errors', async () => {
+    const id = await archive(ackShop, 'webhook', 'not JSON at all', true);
+    const errorsOf = async (extra = '') => (await list(`?status=errors&channelId=${ackShop}${extra}`)).items.map((p) => p.id);
+    expect(await errorsOf()).toEqual([id]);
+
+    // Who acknowledged is the caller, whatever the body says.
+    const response = await app.inject({ method: 'POST', url: `/v1/raw-payloads/${id}/acknowledge`, payload: { reason: 'the shop owner’s test order', acknowledgedBy: 'someone.else' } });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ payloadId: id, status: 'failed', acknowledgedBy: admin.login, reason: 'the shop owner’s test order' });
+
+    expect(await errorsOf()).toEqual([]);
+    expect(await errorsOf('&includeAcknowledged=true')).toEqual([id]);
+    const shown = await app.inject({ method: 'GET', url: `/v1/raw-payloads/${id}` });
+    expect(shown.json()).toMatchObject({ status: 'failed', acknowledgedBy: admin.login, acknowledgeReason: 'the shop owner’s test order', resolvedBy: null });
+  });
+
+  it('answers 409 for a parsed payload, 400 without a reason and 404 for an unknown one', async () => {
+    const parsed = await archive(ackShop, 'pull', JSON.stringify({ orders: [orderDraft('ACK-OK')] }), true);
+    expect((await app.inject({ method: 'POST', url: `/v1/raw-payloads/${parsed}/acknowledge`, payload: { reason: 'because' } })).statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: `/v1/raw-payloads/${parsed}/acknowledge`, payload: {} })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: `/v1/raw-payloads/${randomUUID()}/acknowledge`, payload: { reason: 'because' } })).statusCode).toBe(404);
   });
 });

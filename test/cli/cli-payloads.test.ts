@@ -123,4 +123,28 @@ describe('hub channels list and hub payloads after failed, partial and good sync
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: Raw payload .* does not exist\./);
   });
+  it('acknowledges a failed payload as cli:<OS user> with --reason; `list --failed` then hides it unless --all', async () => {
+    const [broken] = (await t.db.prisma.rawPayload.findMany({ where: { channelId: ids.partial, status: 'failed' } })).map((p) => p.id);
+    const noReason = await hub(t.url!, 'payloads', 'ack', broken!);
+    expect(noReason.code).not.toBe(0);
+    expect(noReason.stderr).toContain('--reason');
+
+    const ack = await hub(t.url!, 'payloads', 'ack', broken!, '--reason', 'page 2 was re-read by hand');
+    expect(ack.code, ack.stderr).toBe(0);
+    expect(ack.stdout).toMatch(new RegExp(`^Acknowledged ${broken} \\(failed\\) as cli:\\S+: page 2 was re-read by hand`));
+    const row = await t.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: broken! } });
+    expect(row).toMatchObject({ status: 'failed', acknowledgeReason: 'page 2 was re-read by hand', acknowledgedBy: expect.stringMatching(/^cli:/) });
+
+    const failed = await hub(t.url!, 'payloads', 'list', '--failed', '--channel', 'Patchy shop');
+    expect(failed.stdout.trim()).toBe('No failed payloads.');
+    const all = await hub(t.url!, 'payloads', 'list', '--failed', '--all', '--channel', 'Patchy shop');
+    expect(all.stdout).toMatch(new RegExp(`${broken} +Patchy shop +pull +failed \\(acknowledged\\) `));
+    const shown = await hub(t.url!, 'payloads', 'show', broken!);
+    expect(shown.stdout).toMatch(/Acknowledged: .* by cli:\S+: page 2 was re-read by hand/);
+
+    const parsed = (await t.db.prisma.rawPayload.findFirstOrThrow({ where: { channelId: ids.good } })).id;
+    const refused = await hub(t.url!, 'payloads', 'ack', parsed, '--reason', 'nothing wrong');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('only failed or partial payloads are acknowledged');
+  });
 });

@@ -9,7 +9,15 @@ import { orderDraft } from './orders.ts';
  * {id, total}, and anything else is what a broken shop sends (the mapping cannot read it).
  */
 export function pagedShop() {
-  const shop = { pages: [] as PulledPage<{ cursor?: number }>[] };
+  const shop = {
+    pages: [] as PulledPage<{ cursor?: number }>[],
+    /** Thrown by the pull after its pages (before any page when `pages` is empty). */
+    failWith: undefined as Error | undefined,
+    /** Runs right before `failWith` is thrown. */
+    beforeFail: undefined as (() => Promise<void>) | undefined,
+    /** "After a mapping fix": rows marked `broken` are read like the others. */
+    mappingFixed: false,
+  };
   const connector: ConnectorDefinition<{ token: string }, { cursor?: number }> = {
     type: 'paged',
     title: 'Paged shop',
@@ -21,13 +29,21 @@ export function pagedShop() {
     },
     async *pull() {
       for (const page of shop.pages) yield page;
+      if (shop.failWith) {
+        await shop.beforeFail?.();
+        throw shop.failWith;
+      }
     },
   };
   const mapping: ChannelMapping = {
     optionsSchema: Type.Object({}),
     map(payload) {
-      const rows = JSON.parse(payload.body) as { id: string; total: string }[];
-      return { orders: rows.map((r) => orderDraft(r.id, { totals: { subtotal: r.total, discount: '0', shipping: '0', fee: '0', tax: '0', total: r.total } })), errors: [] };
+      // A row marked `broken` is a record the mapping cannot read (the page is then read in part).
+      const rows = (JSON.parse(payload.body) as { id: string; total: string; broken?: boolean }[]).map((r) => ({ ...r, broken: r.broken === true && !shop.mappingFixed }));
+      return {
+        orders: rows.filter((r) => !r.broken).map((r) => orderDraft(r.id, { totals: { subtotal: r.total, discount: '0', shipping: '0', fee: '0', tax: '0', total: r.total } })),
+        errors: rows.filter((r) => r.broken).map((r) => ({ ref: r.id, message: `order ${r.id} cannot be read` })),
+      };
     },
   };
   return { shop, registry: new ConnectorRegistry([{ connector, mapping }]) };

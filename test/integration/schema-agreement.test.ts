@@ -20,12 +20,15 @@ const records = {
     id: '00000000-0000-4000-8000-000000000002', channelId: '00000000-0000-4000-8000-000000000001', trigger: 'manual', status: 'failed',
     startedAt: at, finishedAt: at, pages: 3, received: 4, created: 5, updated: 6, unchanged: 7, failed: 8, errorCode: 'unauthorized', error: 'bad key',
     errors: [{ page: 2, source: 'memory://p2', payloadId: 'p', code: 'invalid_data', message: 'not JSON' }, { page: null, source: null, payloadId: null, code: 'unauthorized', message: 'bad key' }],
+    warnings: [{ page: 1, message: 'The stored cursor was reset.' }],
   },
   RawPayload: {
     id: '00000000-0000-4000-8000-000000000003', channelId: '00000000-0000-4000-8000-000000000001', kind: 'webhook', source: 'order.updated',
     contentType: 'application/json', body: new Uint8Array([0x7b, 0x00, 0xff, 0x7d]), encoding: 'binary', hash: 'abc', receivedAt: at, lastReceivedAt: at, receivedCount: 2, status: 'partial',
     errorCode: 'invalid_data', error: 'line 2: no sku', orderCount: 9, attempts: 3, unfinishedTries: 1, lastTryAt: at, processedAt: at,
     warnings: ['interchange 7: UNZ says "3" messages, the interchange holds 1'],
+    acknowledgedAt: at, acknowledgedBy: 'anna.ops', acknowledgeReason: 'test order, ignore', resolvedAt: at, resolvedBy: 'bob.ops',
+    bodyPurgedAt: at, bodyArchive: '/data/archive/payloads-2026-11-20.ndjson.gz', bodyBytes: 4,
   },
   InterchangeControl: {
     channelId: '00000000-0000-4000-8000-000000000001', syntax: 'x12', sender: 'SENDER1:ZZ', level: 'group', controlRef: '42',

@@ -161,4 +161,14 @@ describe('WooCommerce end to end', () => {
     expect(await versionsOf(touched!.id)).toBe(2);
     expect(await testDb.db.prisma.order.count({ where: { channelId } })).toBe(4);
   });
+  it("keeps the connector's warning about a cursor in the future on the run and in the sync status", async () => {
+    await testDb.db.prisma.channel.update({ where: { id: channelId }, data: { syncState: { modifiedAfter: '2099-01-01T00:00:00.000Z' } } });
+    const said = { page: 1, message: expect.stringMatching(/^The stored cursor 2099-01-01T00:00:00\.000Z is later than now .* it was reset/) };
+
+    const outcome = await syncChannel(hub.context, channelId, 'manual');
+
+    expect(outcome).toMatchObject({ status: 'succeeded', warnings: [said] });
+    const status = await app.inject({ method: 'GET', url: `/v1/channels/${channelId}/sync-status` });
+    expect(status.json().lastRun).toMatchObject({ status: 'succeeded', warnings: [said] });
+  });
 });

@@ -12,6 +12,7 @@ import dealerOrderRoutes from './dealers/orders.ts';
 import distributionRoutes from './distribution.ts';
 import exclusivityRuleRoutes from './exclusivity-rules.ts';
 import exclusivityRoutes from './exclusivity.ts';
+import jobRoutes from './jobs.ts';
 import notificationRoutes from './notifications.ts';
 import orderRoutes from './orders/index.ts';
 import orderDistributionRoutes from './orders/distribution.ts';
@@ -42,6 +43,7 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(orderStockRoutes, { deps });
   await app.register(orderDistributionRoutes, { deps });
   await app.register(rawPayloadRoutes, { deps });
+  await app.register(jobRoutes, { deps });
   await app.register(quoteRoutes, { deps });
   await app.register(outboxRoutes, { deps });
   await app.register(reportRoutes, { deps });

@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getRawPayload, listRawPayloads } from '../../../core/orders/raw-payload-queries.ts';
 import type { RouteDeps } from '../../deps.ts';
 import { errors, IdParamsSchema } from '../../schemas/common.ts';
-import { ListRawPayloadsQuerySchema, RawPayloadDetailSchema, RawPayloadPageSchema, ReprocessOutcomeSchema } from '../../schemas/raw-payloads.ts';
+import { AcknowledgePayloadBodySchema, ListRawPayloadsQuerySchema, PayloadAcknowledgementSchema, RawPayloadDetailSchema, RawPayloadPageSchema, ReprocessOutcomeSchema } from '../../schemas/raw-payloads.ts';
+import { acknowledgePayload } from '../../../core/orders/payload-attention.ts';
 import { staff } from '../../auth/access.ts';
+import { actorOf } from '../../auth/request-context.ts';
 
 /** /v1/raw-payloads: the inbound archive, for finding and replaying what could not be read. */
 const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
@@ -44,7 +46,7 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (
       },
     },
     async (request) => {
-      const outcome = await deps.actions.reprocessPayload(request.params.id);
+      const outcome = await deps.actions.reprocessPayload(request.params.id, actorOf(request));
       // Counts over the whole payload: a large file's outcome keeps only its first results.
       const { created, updated, unchanged, stale, rejected } = outcome.counts;
       return {
@@ -57,6 +59,21 @@ const rawPayloadRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (
         errors: outcome.errors.map((e) => ({ ...(e.ref !== undefined && { ref: e.ref }), message: e.message })),
       };
     },
+  );
+
+  app.post(
+    '/raw-payloads/:id/acknowledge',
+    {
+      config: staff('payloads.reprocess'),
+      schema: {
+        tags,
+        summary: 'Acknowledge a failed payload: it stays failed, leaves the "needs attention" list; who is the signed-in caller',
+        params: IdParamsSchema,
+        body: AcknowledgePayloadBodySchema,
+        response: { 200: PayloadAcknowledgementSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => acknowledgePayload(deps.db, request.params.id, actorOf(request), request.body.reason),
   );
 };
 
