@@ -37,7 +37,7 @@ export interface CheckReport {
   details?: Record<string, unknown>;
 }
 
-export type SyncTrigger = 'schedule' | 'manual' | 'demo';
+export type SyncTrigger = 'schedule' | 'manual' | 'demo' | 'reconcile' | 'resync';
 
 export interface SyncRequestReceipt {
   /** The job that will run the sync: the one already waiting or running when asked twice. */

@@ -148,7 +148,7 @@ export async function syncChannel(
  * the connector. A page that cannot be archived is reported as such and the pull goes on: one bad
  * page (an inbox file) never blocks the next.
  */
-async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError; fate: PageFate }> {
+export async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError; fate: PageFate }> {
   const { db } = ctx;
   const counts = { ...emptyCounts(), pages: 1 };
   let archived: ArchivedPayload;
