@@ -12,6 +12,7 @@ import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
 import { registerPayloadCommands } from './commands/payloads.ts';
+import { registerReconcileCommands } from './commands/reconcile.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -467,6 +468,7 @@ registerDealerCommands(program);
 registerDistributionCommands(program);
 registerUserCommands(program);
 registerRouteCommands(program);
+registerReconcileCommands(channels);
 registerPayloadCommands(program);
 
 try {

@@ -46,6 +46,14 @@ export interface SyncRequestReceipt {
   queued: boolean;
 }
 
+/** A resync: the cursor set back (recorded as run `runId`) and the sync queued. */
+export interface ResyncReceipt {
+  runId: string;
+  /** Where the cursor now stands (ISO); null: a full re-read. */
+  since: string | null;
+  sync: SyncRequestReceipt;
+}
+
 export type WebhookReceipt =
   | { kind: 'ping' }
   | { kind: 'accepted'; payloadId: string; duplicate: boolean }
@@ -87,6 +95,11 @@ export interface HealthReport {
 export interface HubActions {
   checkChannel(channelId: string): Promise<CheckReport>;
   requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt>;
+  /**
+   * Sets the channel's cursor back to `since` (none: a full re-read) and queues a sync. `conflict` while
+   * a sync holds the channel's lease; recorded in the run history with who asked.
+   */
+  resyncChannel(channelId: string, options: { since?: Date | undefined; requestedBy: string }): Promise<ResyncReceipt>;
   /**
    * A channel was created or changed (schedule, enabled flag…): re-reads it and sets, replaces or
    * removes its sync schedule. Never throws: a schedule that cannot be set is logged.

@@ -76,6 +76,21 @@ export const SyncReceiptSchema = Type.Object({
   queued: Type.Boolean({ description: 'False when a sync of this channel was already waiting or running' }),
 });
 
+export const ResyncBodySchema = Type.Object(
+  {
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Set the cursor back to this moment; without it the next sync reads everything again' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ResyncReceiptSchema = Type.Object({
+  runId: Type.String({ description: 'The run (trigger resync) recording the reset and who asked' }),
+  since: Nullable(Type.String({ description: 'Where the cursor now stands; null: a full re-read' })),
+  sync: SyncReceiptSchema,
+});
+
 const SyncRunStatusSchema = Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' });
 
 /** core/channels/sync-runs SyncRunError. */
@@ -106,6 +121,16 @@ const SyncRunSchema = Type.Object({
   errorCount: Type.Integer({ description: 'How many pages failed (and the pull itself, when it broke off)' }),
   firstError: Nullable(SyncRunErrorSchema),
   errors: Type.Array(SyncRunErrorSchema),
+  findings: Nullable(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description: 'A reconciliation: { window, checked, missing, stale, fetched, failed, missingIds, staleIds, failedIds, warnings }; a resync: { since, previousState }',
+      },
+    ),
+  ),
+  requestedBy: Nullable(Type.String({ description: 'Who asked (a resync, a reconciliation run by hand)' })),
 });
 
 /** core/channels/sync-status LastSyncSummary. */

@@ -44,6 +44,12 @@ export interface ConnectorDefinition<Config = any, State = any> {
    * does not know are simply absent from the pages.
    */
   fetchOrders?(config: Config, externalIds: readonly string[], options?: CallOptions): AsyncGenerator<PulledPage<State>>;
+  /**
+   * The state to store for a resync: the cursor set back to `since` (undefined: a full re-read), keeping
+   * what is not the cursor (a call budget, a ban's hold, reference data). Pure; the hub stores it under
+   * the sync lease.
+   */
+  resetCursor?(state: State | undefined, since: Date | undefined): State;
   /** Push endpoint (webhooks): verify and classify a request before anything is stored. */
   webhook?: WebhookHandler<Config>;
   /**

@@ -141,6 +141,8 @@ export function createShoprenterConnector(options: ShoprenterConnectorOptions = 
     spec: ShoprenterConfigSchema,
     secretFields: SHOPRENTER_SECRET_FIELDS,
     check: (config, callOptions) => check(config, options, tokens, callOptions?.signal),
+    // A half-done window (`resume`) is dropped too: the next run starts over from `since`.
+    resetCursor: (_state, since) => (since ? { updatedAfter: since.toISOString() } : {}),
     pull(config, state, pullOptions) {
       const resolved = resolveShoprenterConfig(config);
       const client = new ShoprenterClient(resolved, { http, tokens, ...(options.limiter ? { limiter: options.limiter() } : {}) });

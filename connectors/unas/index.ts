@@ -92,6 +92,11 @@ function build(variant: Variant, options: UnasConnectorOptions): ConnectorDefini
     spec: variant === 'unas' ? UnasConfigSchema : UnasCustomConfigSchema,
     secretFields: UNAS_SECRET_FIELDS,
     check: (config, callOptions) => check(variant, config, http, callOptions?.signal),
+    // The call budget, a ban's hold and the status list stay: only the cursor moves.
+    resetCursor(state, since) {
+      const { modifiedAfter: _cursor, ...kept } = state ?? {};
+      return since ? { ...kept, modifiedAfter: since.toISOString() } : kept;
+    },
     pull(config, state, pullOptions) {
       const resolved = resolveUnasConfig(config);
       return pullOrders(new UnasClient(resolved, http, service), resolved, state, pullOptions);

@@ -189,6 +189,7 @@ export function createWooCommerceConnector(options: WooConnectorOptions = {}): C
       const pages = fetchWooOrders(client, externalIds, callOptions?.signal);
       return resolved.refundDetails ? withRefundDetails(pages, client, callOptions?.signal) : pages;
     },
+    resetCursor: (_state, since) => (since ? { modifiedAfter: since.toISOString() } : {}),
     fetchOrder: (config, externalId, callOptions) => fetchOneOrder(new WooClient(resolveWooConfig(config), http), externalId, callOptions?.signal),
     webhook: { verify: verifyWooWebhook },
     async writeStatus(config, update, callOptions) {

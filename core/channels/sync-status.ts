@@ -8,7 +8,7 @@ export const RECENT_RUNS = 10;
 
 export interface SyncRunView {
   id: string;
-  /** schedule | manual | demo */
+  /** schedule | manual | demo | reconcile | resync */
   trigger: string;
   /** running | succeeded | partial (some pages failed) | failed */
   status: string;
@@ -22,6 +22,10 @@ export interface SyncRunView {
   firstError: SyncRunError | null;
   /** Everything that failed, in order. */
   errors: SyncRunError[];
+  /** What a reconciliation found (checked, missing, stale, fetched, failed…) or what a resync did (since, previousState). */
+  findings: Record<string, unknown> | null;
+  /** Who asked (a resync, a reconciliation run by hand). */
+  requestedBy: string | null;
 }
 
 export interface ChannelSyncStatus {
@@ -87,6 +91,8 @@ function toView(run: SyncRun): SyncRunView {
     errorCode: run.errorCode,
     error: run.error,
     ...runErrorSummary(run),
+    findings: run.findings && typeof run.findings === 'object' && !Array.isArray(run.findings) ? (run.findings as Record<string, unknown>) : null,
+    requestedBy: run.requestedBy,
   };
 }
 

@@ -8,6 +8,7 @@ import { advanceDistributions } from '../processors/distribution.ts';
 import { sendDueStatusUpdates, type StatusWriteBackReport } from '../processors/status-writeback.ts';
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
+import { RECONCILE_JOB, RECONCILE_TICK_SCHEDULE, reconcileDueChannels } from '../processors/reconcile-channel.ts';
 import { DistributionTimer } from './distribution-timer.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -74,7 +75,9 @@ export const DEFAULT_REDIS_CALL_TIMEOUT_MS = 3_000;
 export const DEFAULT_SCHEDULE_CHECK_MS = 60_000;
 
 /** The system schedulers every hub keeps (beside one per pulled channel). */
-const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB] as const;
+const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, RECONCILE_JOB] as const;
+/** Every system scheduler runs each minute but the reconciliations' tick. */
+const systemPattern = (name: (typeof SYSTEM_SCHEDULERS)[number]): string => (name === RECONCILE_JOB ? RECONCILE_TICK_SCHEDULE : SWEEP_SCHEDULE);
 
 /** The delayed advance job of one due moment: every process arming that moment queues the same job. */
 export function dueAdvanceJobId(at: Date): string {
@@ -239,7 +242,7 @@ export class BullmqRunner implements JobRunner {
   async #setSchedules(): Promise<void> {
     await this.scheduleChannels();
     for (const name of SYSTEM_SCHEDULERS) {
-      await this.payloadQueue.upsertJobScheduler(name, { pattern: SWEEP_SCHEDULE }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+      await this.payloadQueue.upsertJobScheduler(name, { pattern: systemPattern(name) }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
     }
   }
 
@@ -497,6 +500,8 @@ export class BullmqRunner implements JobRunner {
       return report;
     }
     if (job.name === SEND_STATUS_UPDATES_JOB) return sendDueStatusUpdates(this.#ctx, { signal: this.#abort.signal });
+    // The reconciliations due now (each under its channel's sync lease); how many ran.
+    if (job.name === RECONCILE_JOB) return (await reconcileDueChannels(this.#ctx, new Date(), this.#abort.signal)).size;
     if (!job.data.payloadId) throw new UnrecoverableError(`Job ${job.id} names no payload.`);
     try {
       return await reprocessPayload(this.#ctx, job.data.payloadId);

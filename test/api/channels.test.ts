@@ -234,6 +234,34 @@ describe('POST /v1/channels/:id/sync', () => {
   });
 });
 
+describe('POST /v1/channels/:id/resync', () => {
+  it('asks for a resync from `since` with who asked, and answers 202 with the receipt', async () => {
+    const channel = await createChannel(app);
+    const response = await app.inject({ method: 'POST', url: `/v1/channels/${channel.id}/resync`, payload: { since: '2026-11-01T00:00:00Z' } });
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ runId: 'run-1', since: '2026-11-01T00:00:00.000Z', sync: { jobId: `sync-${channel.id}`, queued: true } });
+    const call = actions.calls.find((c) => c.action === 'resyncChannel' && c.channelId === channel.id);
+    expect(call).toMatchObject({ since: '2026-11-01T00:00:00.000Z' });
+    expect(call && 'requestedBy' in call && call.requestedBy).toBeTruthy();
+  });
+
+  it('asks for a full re-read without `since`', async () => {
+    const channel = await createChannel(app);
+    const response = await app.inject({ method: 'POST', url: `/v1/channels/${channel.id}/resync`, payload: {} });
+    expect(response.statusCode).toBe(202);
+    expect(actions.calls).toContainEqual(expect.objectContaining({ action: 'resyncChannel', channelId: channel.id, since: null }));
+  });
+
+  it('refuses a `since` that is not a date-time (400) and an unknown channel (404)', async () => {
+    const channel = await createChannel(app);
+    const bad = await app.inject({ method: 'POST', url: `/v1/channels/${channel.id}/resync`, payload: { since: 'last week' } });
+    expect(bad.statusCode).toBe(400);
+    const unknown = await app.inject({ method: 'POST', url: `/v1/channels/${randomUUID()}/resync`, payload: {} });
+    expect(unknown.statusCode).toBe(404);
+    expect(actions.calls.filter((c) => c.action === 'resyncChannel' && c.channelId === channel.id)).toEqual([]);
+  });
+});
+
 describe('GET /v1/channels/:id/sync-status', () => {
   async function insertRun(channelId: string, run: { trigger?: string; status: string; startedAt: string; finishedAt?: string; errorCode?: string; error?: string; created?: number }) {
     await testDb.db.prisma.syncRun.create({
