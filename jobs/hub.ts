@@ -135,7 +135,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
 
     async resyncChannel(channelId, options): Promise<ResyncReceipt> {
       const reset = await resetChannelCursor(context, channelId, options);
-      return { ...reset, sync: await runner.requestSync(channelId, 'resync') };
+      return { ...reset, sync: await runner.requestSync(channelId, 'manual') };
     },
 
     pushLimit(channelId) {
