@@ -37,7 +37,7 @@ export interface ConnectorDefinition<Config = any, State = any> {
    * the list with what it holds and fetches what is missing or stale (`fetchOrders` / `fetchOrder`).
    * Throws ConnectorError like `pull`.
    */
-  listOrders?(config: Config, window: ListWindow, options?: CallOptions): AsyncGenerator<OrderListPage>;
+  listOrders?(config: Config, window: ListWindow, options?: ListOptions<State>): AsyncGenerator<OrderListPage<State>>;
   /**
    * Fetches these orders (ids in the channel) as pages to archive and read like pulled ones, in as few
    * calls as the API allows (e.g. WooCommerce `include=`); never moves the sync cursor. Ids the channel
@@ -87,14 +87,29 @@ export interface OrderStamp {
   modifiedAt: string | undefined;
 }
 
+export interface ListOptions<State = unknown> extends CallOptions {
+  /** The channel's stored sync state (e.g. a call budget the listing must respect). */
+  state?: State | undefined;
+}
+
 /** One page of a reconciliation listing. */
-export interface OrderListPage {
+export interface OrderListPage<State = unknown> {
   /** Where it came from (request URL without secrets). */
   source: string;
   page: number;
   orders: OrderStamp[];
   /** Something ops should know (e.g. the store ignored the window filter and listed everything). */
   warning?: string | undefined;
+  /**
+   * When the listing call itself answers with whole orders (UNAS getOrder): that answer, to archive and
+   * read like a pulled page when it holds a missing or stale order (then nothing more is fetched for them).
+   */
+  payload?: PulledPage<State> | undefined;
+  /**
+   * State to store (under the lease) once the page is handled: a call budget spent, a ban's hold. Never
+   * a moved cursor: the listing keeps the channel's cursor as it found it.
+   */
+  state?: State | undefined;
 }
 
 export interface CallOptions {

@@ -11,6 +11,7 @@ import {
   type UnasCustomConfig,
   type UnasState,
 } from './spec.ts';
+import { listUnasOrders } from './streams/reconcile.ts';
 import { pullOrders } from './streams/orders.ts';
 
 export type { UnasConfig, UnasCustomConfig, UnasState } from './spec.ts';
@@ -96,6 +97,10 @@ function build(variant: Variant, options: UnasConnectorOptions): ConnectorDefini
     resetCursor(state, since) {
       const { modifiedAfter: _cursor, ...kept } = state ?? {};
       return since ? { ...kept, modifiedAfter: since.toISOString() } : kept;
+    },
+    listOrders(config, window, listOptions) {
+      const resolved = resolveUnasConfig(config);
+      return listUnasOrders(new UnasClient(resolved, http, service), resolved, window, listOptions?.state, listOptions?.signal);
     },
     pull(config, state, pullOptions) {
       const resolved = resolveUnasConfig(config);

@@ -13,7 +13,7 @@ import {
   recordRunFindings,
   type ReconcileFindings,
 } from '../../core/channels/reconciliation.ts';
-import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease } from '../../core/channels/sync-lease.ts';
+import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease } from '../../core/channels/sync-lease.ts';
 import { emptyCounts, finishSyncRun, startSyncRun, type SyncCounts, type SyncRunError } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { connectorConfig } from '../registry.ts';
@@ -84,9 +84,14 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
   try {
     const listed: OrderStamp[] = [];
     const warnings: string[] = [];
-    for await (const page of connector.listOrders(config, window, { signal: controller.signal })) {
+    /** Listing answers that are whole orders (UNAS): read when they hold a missing or stale order. */
+    const payloads: { page: PulledPage; ids: Set<string> }[] = [];
+    for await (const page of connector.listOrders(config, window, { signal: controller.signal, state: channel.syncState ?? undefined })) {
       if (lost) throw new HubError('conflict', 'sync lease lost');
       listed.push(...page.orders);
+      if (page.payload) payloads.push({ page: page.payload, ids: new Set(page.orders.map((o) => o.externalId)) });
+      // A call budget spent (never a moved cursor): stored under the lease like a pull's state.
+      if (page.state !== undefined && !(await saveSyncStateUnderLease(db, lease, page.state))) throw new HubError('conflict', 'sync lease lost');
       if (page.warning) {
         warnings.push(page.warning);
         logger.warn({ channelId, runId: run.id, page: page.page }, page.warning);
@@ -102,11 +107,18 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
       if (stored.error) errors.push(stored.error);
       page.settled?.(stored.fate);
     };
-    if (wanted.length > 0) {
+    const toFetch = new Set(wanted);
+    for (const { page, ids } of payloads) {
+      if (![...ids].some((id) => toFetch.has(id))) continue;
+      await store(page);
+      for (const id of ids) toFetch.delete(id);
+    }
+    if (toFetch.size > 0) {
+      const ids = [...toFetch];
       if (connector.fetchOrders) {
-        for await (const page of connector.fetchOrders(config, wanted, { signal: controller.signal })) await store(page);
+        for await (const page of connector.fetchOrders(config, ids, { signal: controller.signal })) await store(page);
       } else if (connector.fetchOrder) {
-        for (const externalId of wanted) {
+        for (const externalId of ids) {
           try {
             await store(await connector.fetchOrder(config, externalId, { signal: controller.signal }));
           } catch (error) {

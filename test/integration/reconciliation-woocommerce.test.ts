@@ -18,7 +18,7 @@ const SINCE = new Date('2023-12-01T00:00:00Z');
  * while a sync pages through them; one reconciliation then brings the hub to exactly the shop's set —
  * every upstream order once, at the shop's modification time.
  */
-describe('reconciliation: orders changed at the shop during a sync', () => {
+describe('reconciliation: orders changed at the shop during a sync', { timeout: 240_000 }, () => {
   let testDb: TestDatabase;
   let hub: Hub;
   let sandbox: WooSandbox | undefined;

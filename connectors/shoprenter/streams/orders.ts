@@ -374,7 +374,7 @@ export async function fetchOrder(client: ShoprenterClient, ref: string, options:
  * Request: `GET /orders?full=1&limit=200&page=N&updatedAtMin=…` (https://doc.shoprenter.hu/api/order.html,
  * page shape as sr-api-docs `fixtures/api/order/response/json/get_page.json`).
  */
-export async function* listOrderStamps(client: ShoprenterClient, config: ResolvedShoprenterConfig, window: ListWindow, signal?: AbortSignal): AsyncGenerator<OrderListPage> {
+export async function* listOrderStamps(client: ShoprenterClient, config: ResolvedShoprenterConfig, window: ListWindow, signal?: AbortSignal): AsyncGenerator<OrderListPage<ShoprenterState>> {
   const params: Record<string, QueryValue> = { limit: 200, updatedAtMin: formatShopLocal(window.since, config.timeZone) };
   if (!config.includeAbandonedCarts) params.excludeAbandonedCart = 1;
   for (let page = 0; page < MAX_PAGES; page++) {

@@ -2,6 +2,7 @@ import type { ListWindow, OrderListPage, OrderStamp } from '../../_kit/definitio
 import { ConnectorError } from '../../_kit/connector-error.ts';
 import { bodyExcerpt } from '../../_kit/http.ts';
 import type { WooClient } from '../client.ts';
+import type { WooState } from '../spec.ts';
 import { formatWooParam, parseWooGmt, type WooPulledPage } from './orders.ts';
 
 /** WooCommerce's largest per_page. */
@@ -13,7 +14,7 @@ const MAX_PAGES = 100_000;
  * id so orders changing meanwhile do not move between pages. A store that ignores `modified_after`
  * lists everything: orders outside the window are dropped here and the first page says so.
  */
-export async function* listWooOrders(client: WooClient, window: ListWindow, signal?: AbortSignal): AsyncGenerator<OrderListPage> {
+export async function* listWooOrders(client: WooClient, window: ListWindow, signal?: AbortSignal): AsyncGenerator<OrderListPage<WooState>> {
   const since = Math.floor(window.since.getTime() / 1000) * 1000;
   const until = window.until.getTime();
   // modified_after is exclusive: one second earlier so orders modified exactly at `since` are listed.
@@ -43,7 +44,7 @@ export async function* listWooOrders(client: WooClient, window: ListWindow, sign
       }
       orders.push({ externalId: String(id), modifiedAt: at?.toISOString() });
     }
-    const out: OrderListPage = { source: fetched.response.url, page, orders };
+    const out: OrderListPage<WooState> = { source: fetched.response.url, page, orders };
     if (outside > 0 && !warned) {
       warned = true;
       out.warning = 'The store ignores modified_after/modified_before (older WooCommerce): every order is listed and those outside the window are left out here.';
