@@ -6,6 +6,10 @@ const ChannelName = Type.String({ minLength: 1, maxLength: 200 });
 const ChannelKind = Type.String({ pattern: CHANNEL_KIND_PATTERN, description: 'webshop | edi | pos | manual | erp, or an ops-defined lower-case word' });
 const Labels = Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' }), { maxItems: 20, uniqueItems: true, description: 'ops labels to segment sales, e.g. franchise, b2b' });
 const SyncSchedule = Type.String({ minLength: 1, maxLength: 100, description: 'cron expression, e.g. */5 * * * *' });
+const ReconcileSchedule = Nullable(
+  Type.String({ minLength: 1, maxLength: 100, description: 'cron of the reconciliation (UTC), or "off"; null: the hub\'s default, daily at 03:17' }),
+);
+const ReconcileWindowDays = Type.Integer({ minimum: 1, maximum: 365, description: 'how many days back a reconciliation compares (default 7)' });
 const ConnectorConfig = Type.Record(Type.String(), Type.Unknown(), {
   description: "Validated against the connector's spec (GET /v1/connectors); secrets are never returned",
 });
@@ -20,6 +24,8 @@ export const CreateChannelBodySchema = Type.Object(
     labels: Type.Optional(Labels),
     enabled: Type.Optional(Type.Boolean()),
     syncSchedule: Type.Optional(SyncSchedule),
+    reconcileSchedule: Type.Optional(ReconcileSchedule),
+    reconcileWindowDays: Type.Optional(ReconcileWindowDays),
   },
   { additionalProperties: false },
 );
@@ -38,6 +44,8 @@ export const UpdateChannelBodySchema = Type.Object(
     labels: Type.Optional(Labels),
     enabled: Type.Optional(Type.Boolean()),
     syncSchedule: Type.Optional(SyncSchedule),
+    reconcileSchedule: Type.Optional(ReconcileSchedule),
+    reconcileWindowDays: Type.Optional(ReconcileWindowDays),
   },
   { additionalProperties: false },
 );
@@ -58,6 +66,8 @@ export const PublicChannelSchema = Type.Object({
   labels: Type.Array(Type.String()),
   enabled: Type.Boolean(),
   syncSchedule: Type.String(),
+  reconcileSchedule: ReconcileSchedule,
+  reconcileWindowDays: ReconcileWindowDays,
   syncState: Type.Unknown(),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,

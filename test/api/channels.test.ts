@@ -234,6 +234,26 @@ describe('POST /v1/channels/:id/sync', () => {
   });
 });
 
+describe('reconciliation settings of a channel', () => {
+  it('defaults to the hub\'s schedule and a 7-day window, takes a cron or "off" and a window, and refuses a bad cron or window', async () => {
+    const channel = await createChannel(app);
+    expect(channel).toMatchObject({ reconcileSchedule: null, reconcileWindowDays: 7 });
+    const changed = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: '30 2 * * *', reconcileWindowDays: 30 } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({ reconcileSchedule: '30 2 * * *', reconcileWindowDays: 30 });
+    const off = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: 'off' } });
+    expect(off.json()).toMatchObject({ reconcileSchedule: 'off' });
+    const back = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: null } });
+    expect(back.json()).toMatchObject({ reconcileSchedule: null, reconcileWindowDays: 30 });
+
+    const badCron = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: 'daily' } });
+    expect(badCron.statusCode).toBe(400);
+    expect(badCron.json().error).toMatchObject({ code: 'invalid_data', field: 'reconcileSchedule' });
+    const badWindow = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileWindowDays: 0 } });
+    expect(badWindow.statusCode).toBe(400);
+  });
+});
+
 describe('POST /v1/channels/:id/resync', () => {
   it('asks for a resync from `since` with who asked, and answers 202 with the receipt', async () => {
     const channel = await createChannel(app);
