@@ -123,11 +123,12 @@ export function reconcileFindings(
   };
 }
 
-/** Stores a run's findings (a reconciliation's or a resync's) and who asked. */
-export async function recordRunFindings(db: Database, runId: string, findings: unknown, requestedBy?: string): Promise<void> {
+/** Stores a run's findings (a reconciliation's or a resync's; undefined: none) and who asked. */
+export async function recordRunFindings(db: Database, runId: string, findings: object | undefined, requestedBy?: string): Promise<void> {
+  if (findings === undefined && requestedBy === undefined) return;
   await db.prisma.syncRun.update({
     where: { id: runId },
-    data: { findings: findings as object, ...(requestedBy !== undefined && { requestedBy }) },
+    data: { ...(findings !== undefined && { findings }), ...(requestedBy !== undefined && { requestedBy }) },
   });
 }
 

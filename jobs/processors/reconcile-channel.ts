@@ -78,7 +78,14 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
 
   const counts = emptyCounts();
   const errors: SyncRunError[] = [];
-  const run = await startSyncRun(db, channelId, 'reconcile');
+  let run: Awaited<ReturnType<typeof startSyncRun>>;
+  try {
+    run = await startSyncRun(db, channelId, 'reconcile');
+  } catch (error) {
+    clearInterval(beat);
+    await releaseSyncLease(db, lease).catch(() => undefined);
+    throw error;
+  }
   const window = reconcileWindow((options.now ?? (() => new Date()))(), channel.reconcileWindowDays, options.since);
   logger.info({ channelId, runId: run.id, since: window.since.toISOString() }, `reconciliation of "${channel.name}" started`);
   try {
@@ -163,7 +170,7 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
       error: failure.message,
       errors: [...errors, { page: null, source: null, payloadId: null, code: failure.code, message: failure.message }],
     });
-    if (options.requestedBy !== undefined) await recordRunFindings(db, run.id, null, options.requestedBy);
+    await recordRunFindings(db, run.id, undefined, options.requestedBy);
     logger.warn({ channelId, runId: run.id, code: failure.code }, failure.message);
     throw failure;
   } finally {
