@@ -13,6 +13,7 @@ import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
 import { registerPayloadCommands } from './commands/payloads.ts';
 import { registerJobCommands } from './commands/jobs.ts';
+import { registerReconcileCommands } from './commands/reconcile.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -477,6 +478,7 @@ registerDealerCommands(program);
 registerDistributionCommands(program);
 registerUserCommands(program);
 registerRouteCommands(program);
+registerReconcileCommands(channels);
 registerPayloadCommands(program);
 registerJobCommands(program);
 

@@ -38,13 +38,21 @@ export interface CheckReport {
   details?: Record<string, unknown>;
 }
 
-export type SyncTrigger = 'schedule' | 'manual' | 'demo';
+export type SyncTrigger = 'schedule' | 'manual' | 'demo' | 'reconcile' | 'resync';
 
 export interface SyncRequestReceipt {
   /** The job that will run the sync: the one already waiting or running when asked twice. */
   jobId: string;
   /** False when a sync of this channel was already waiting or running. */
   queued: boolean;
+}
+
+/** A resync: the cursor set back (recorded as run `runId`) and the sync queued. */
+export interface ResyncReceipt {
+  runId: string;
+  /** Where the cursor now stands (ISO); null: a full re-read. */
+  since: string | null;
+  sync: SyncRequestReceipt;
 }
 
 export type WebhookReceipt =
@@ -121,6 +129,11 @@ export interface MetricsText {
 export interface HubActions {
   checkChannel(channelId: string): Promise<CheckReport>;
   requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt>;
+  /**
+   * Sets the channel's cursor back to `since` (none: a full re-read) and queues a sync. `conflict` while
+   * a sync holds the channel's lease; recorded in the run history with who asked.
+   */
+  resyncChannel(channelId: string, options: { since?: Date | undefined; requestedBy: string }): Promise<ResyncReceipt>;
   /**
    * A channel was created or changed (schedule, enabled flag…): re-reads it and sets, replaces or
    * removes its sync schedule. Never throws: a schedule that cannot be set is logged.

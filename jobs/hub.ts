@@ -5,7 +5,7 @@ import { ChannelService } from '../core/channels/channels.ts';
 import { openDatabase, type Database } from '../core/db/database.ts';
 import { HubError } from '../core/errors.ts';
 import { isDatabaseOutage } from '../core/db/sql-errors.ts';
-import type { CheckReport, HealthReport, HubActions, ReadinessReport, SyncRequestReceipt } from '../core/ports.ts';
+import type { CheckReport, HealthReport, HubActions, ReadinessReport, ResyncReceipt, SyncRequestReceipt } from '../core/ports.ts';
 import type { HubConfig } from './config.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { liveWorkers, WorkerHeartbeat } from './heartbeat.ts';
@@ -13,6 +13,7 @@ import { HubMetrics } from './metrics.ts';
 import { reprocessPayload } from './processors/process-payload.ts';
 import { pushLimitOf, receiveUpload, receiveWebhook } from './processors/webhook.ts';
 import { recordManualOrder } from './processors/manual-order.ts';
+import { resetChannelCursor } from './processors/resync-channel.ts';
 import { advanceDistributions } from './processors/distribution.ts';
 import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
@@ -153,6 +154,11 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       if (!connector.pull) throw new HubError('not_allowed', `Channel "${channel.name}" (${connector.type}) cannot be pulled; it receives pushes only.`);
       if (!channel.enabled) throw new HubError('not_allowed', `Channel "${channel.name}" is disabled; enable it before syncing.`);
       return runner.requestSync(channelId, trigger);
+    },
+
+    async resyncChannel(channelId, options): Promise<ResyncReceipt> {
+      const reset = await resetChannelCursor(context, channelId, options);
+      return { ...reset, sync: await runner.requestSync(channelId, 'manual') };
     },
 
     pushLimit(channelId) {

@@ -6,7 +6,7 @@ import type { WooLineItem, WooMeta, WooOrder } from '../connectors/woocommerce/t
 /**
  * A WooCommerce-compatible sandbox for the demo and the benchmark: `GET /wp-json/wc/v3/orders`
  * with Basic or query-string auth, `per_page`/`page`/`offset`, `orderby`/`order`, `modified_after`/
- * `modified_before`/`dates_are_gmt`, `after`/`before`, `status`, the `X-WP-Total`/`X-WP-TotalPages`
+ * `modified_before`/`dates_are_gmt`, `after`/`before`, `status`, `include`, `_fields`, the `X-WP-Total`/`X-WP-TotalPages`
  * and `Link` headers, and bodies encoded like PHP's json_encode (`\/` and `\uXXXX` escapes), as the
  * real REST API answers (https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders).
  *
@@ -398,6 +398,16 @@ export interface WooSandboxOptions {
    * `orderby=modified` is rejected with 400 rest_invalid_param. Default true.
    */
   supportsModifiedFilters?: boolean;
+  /**
+   * true emulates a store whose filters are dropped (a plugin, a caching layer) while `orderby=modified`
+   * works: `modified_after`/`modified_before` are ignored, everything else as a modern store. Default false.
+   */
+  ignoresModifiedFilters?: boolean;
+  /**
+   * Called before each order list (`GET /orders`) is answered, with its query (secrets masked) and how
+   * many list requests came before it: a test changes the shop here, between the pages of a sync.
+   */
+  beforeList?: (query: Record<string, string>, served: number) => void;
 }
 
 export interface SandboxRequest {
@@ -523,7 +533,8 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     return query.get('consumer_key') === options.consumerKey && query.get('consumer_secret') === options.consumerSecret;
   };
 
-  const listOrders = (res: ServerResponse, query: URLSearchParams, baseUrl: string): void => {
+  let listed = 0;
+  const listOrders = (res: ServerResponse, query: URLSearchParams, baseUrl: string, include: string | null): void => {
     const perPage = Number(query.get('per_page') ?? '10');
     const page = Number(query.get('page') ?? '1');
     // WP_Query: an explicit offset overrides page; X-WP-Total/TotalPages still count the whole result.
@@ -550,8 +561,9 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     const gmt = query.get('dates_are_gmt') === 'true' || query.get('dates_are_gmt') === '1';
     const after = parseParamDate(query.get('after') ?? undefined, gmt, offsetHours);
     const before = parseParamDate(query.get('before') ?? undefined, gmt, offsetHours);
-    const modifiedAfter = modern ? parseParamDate(query.get('modified_after') ?? undefined, gmt, offsetHours) : undefined;
-    const modifiedBefore = modern ? parseParamDate(query.get('modified_before') ?? undefined, gmt, offsetHours) : undefined;
+    const filters = modern && !options.ignoresModifiedFilters;
+    const modifiedAfter = filters ? parseParamDate(query.get('modified_after') ?? undefined, gmt, offsetHours) : undefined;
+    const modifiedBefore = filters ? parseParamDate(query.get('modified_before') ?? undefined, gmt, offsetHours) : undefined;
     for (const [name, value] of Object.entries({ after, before, modified_after: modifiedAfter, modified_before: modifiedBefore })) {
       if (Number.isNaN(value)) {
         return wpError(res, 400, 'rest_invalid_param', `Invalid parameter(s): ${name}`, { params: { [name]: 'Invalid date.' } });
@@ -559,7 +571,9 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
     }
     const statuses = (query.get('status') ?? 'any').split(',').filter(Boolean);
     // WP date_query 'after'/'before' are exclusive.
+    const included = include ? new Set(include.split(',').map(Number)) : undefined;
     const selected = orders.filter((o) => {
+      if (included && !included.has(o.id)) return false;
       if (!statuses.includes('any') && !statuses.includes(o.status)) return false;
       if (statuses.includes('any') && o.status === 'trash') return false;
       const createdAt = gmtMs(o.date_created_gmt);
@@ -592,7 +606,10 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
       'X-WP-TotalPages': String(totalPages),
       ...(links.length > 0 ? { Link: links.join(', ') } : {}),
     });
-    res.end(phpJsonEncode(slice));
+    // WP REST's global `_fields`: only the named top-level fields of each item.
+    const fields = query.get('_fields')?.split(',').map((f) => f.trim()).filter(Boolean);
+    const shown = fields ? slice.map((o) => Object.fromEntries(fields.filter((f) => f in o).map((f) => [f, (o as unknown as Record<string, unknown>)[f]]))) : slice;
+    res.end(phpJsonEncode(shown));
   };
 
   /** `wc_get_order_statuses()` without the `wc-` prefix: what `status` may be set to. */
@@ -664,7 +681,9 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
       res.end(phpJsonEncode(order));
       return;
     }
-    listOrders(res, query, baseUrl);
+    const include = query.get('include');
+    options.beforeList?.(Object.fromEntries([...query.entries()].map(([k, v]) => [k, /secret|key/i.test(k) ? '***' : v])), listed++);
+    listOrders(res, query, baseUrl, include);
   };
 
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,10 @@ const ChannelName = Type.String({ minLength: 1, maxLength: 200 });
 const ChannelKind = Type.String({ pattern: CHANNEL_KIND_PATTERN, description: 'webshop | edi | pos | manual | erp, or an ops-defined lower-case word' });
 const Labels = Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' }), { maxItems: 20, uniqueItems: true, description: 'ops labels to segment sales, e.g. franchise, b2b' });
 const SyncSchedule = Type.String({ minLength: 1, maxLength: 100, description: 'cron expression, e.g. */5 * * * *' });
+const ReconcileSchedule = Nullable(
+  Type.String({ minLength: 1, maxLength: 100, description: 'cron of the reconciliation (UTC), or "off"; null: the hub\'s default, daily at 03:17' }),
+);
+const ReconcileWindowDays = Type.Integer({ minimum: 1, maximum: 365, description: 'how many days back a reconciliation compares (default 7)' });
 const ConnectorConfig = Type.Record(Type.String(), Type.Unknown(), {
   description: "Validated against the connector's spec (GET /v1/connectors); secrets are never returned",
 });
@@ -20,6 +24,8 @@ export const CreateChannelBodySchema = Type.Object(
     labels: Type.Optional(Labels),
     enabled: Type.Optional(Type.Boolean()),
     syncSchedule: Type.Optional(SyncSchedule),
+    reconcileSchedule: Type.Optional(ReconcileSchedule),
+    reconcileWindowDays: Type.Optional(ReconcileWindowDays),
   },
   { additionalProperties: false },
 );
@@ -38,6 +44,8 @@ export const UpdateChannelBodySchema = Type.Object(
     labels: Type.Optional(Labels),
     enabled: Type.Optional(Type.Boolean()),
     syncSchedule: Type.Optional(SyncSchedule),
+    reconcileSchedule: Type.Optional(ReconcileSchedule),
+    reconcileWindowDays: Type.Optional(ReconcileWindowDays),
   },
   { additionalProperties: false },
 );
@@ -58,6 +66,8 @@ export const PublicChannelSchema = Type.Object({
   labels: Type.Array(Type.String()),
   enabled: Type.Boolean(),
   syncSchedule: Type.String(),
+  reconcileSchedule: ReconcileSchedule,
+  reconcileWindowDays: ReconcileWindowDays,
   syncState: Type.Unknown(),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
@@ -74,6 +84,21 @@ export const CheckReportSchema = Type.Object({
 export const SyncReceiptSchema = Type.Object({
   jobId: Type.String(),
   queued: Type.Boolean({ description: 'False when a sync of this channel was already waiting or running' }),
+});
+
+export const ResyncBodySchema = Type.Object(
+  {
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Set the cursor back to this moment; without it the next sync reads everything again' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ResyncReceiptSchema = Type.Object({
+  runId: Type.String({ description: 'The run (trigger resync) recording the reset and who asked' }),
+  since: Nullable(Type.String({ description: 'Where the cursor now stands; null: a full re-read' })),
+  sync: SyncReceiptSchema,
 });
 
 const SyncRunStatusSchema = Type.String({ description: 'running | succeeded | partial (some pages failed) | failed' });
@@ -113,6 +138,16 @@ const SyncRunSchema = Type.Object({
   firstError: Nullable(SyncRunErrorSchema),
   errors: Type.Array(SyncRunErrorSchema),
   warnings: Type.Array(SyncRunWarningSchema),
+  findings: Nullable(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description: 'A reconciliation: { window, checked, missing, stale, fetched, failed, missingIds, staleIds, failedIds, warnings }; a resync: { since, previousState }',
+      },
+    ),
+  ),
+  requestedBy: Nullable(Type.String({ description: 'Who asked (a resync, a reconciliation run by hand)' })),
 });
 
 /** core/channels/sync-status LastSyncSummary. */

@@ -31,6 +31,25 @@ export interface ConnectorDefinition<Config = any, State = any> {
    * cannot be mapped. Throws ConnectorError like `pull` (`upstream_rejected` for an unknown order).
    */
   fetchOrder?(config: Config, externalId: string, options?: CallOptions): Promise<PulledPage<State>>;
+  /**
+   * Reconciliation: lists the channel's orders modified in `window` as ids and modification times only,
+   * with the cheapest calls the API has, page by page. Never moves the sync cursor; the hub compares
+   * the list with what it holds and fetches what is missing or stale (`fetchOrders` / `fetchOrder`).
+   * Throws ConnectorError like `pull`.
+   */
+  listOrders?(config: Config, window: ListWindow, options?: ListOptions<State>): AsyncGenerator<OrderListPage<State>>;
+  /**
+   * Fetches these orders (ids in the channel) as pages to archive and read like pulled ones, in as few
+   * calls as the API allows (e.g. WooCommerce `include=`); never moves the sync cursor. Ids the channel
+   * does not know are simply absent from the pages.
+   */
+  fetchOrders?(config: Config, externalIds: readonly string[], options?: CallOptions): AsyncGenerator<PulledPage<State>>;
+  /**
+   * The state to store for a resync: the cursor set back to `since` (undefined: a full re-read), keeping
+   * what is not the cursor (a call budget, a ban's hold, reference data). Pure; the hub stores it under
+   * the sync lease.
+   */
+  resetCursor?(state: State | undefined, since: Date | undefined): State;
   /** Push endpoint (webhooks): verify and classify a request before anything is stored. */
   webhook?: WebhookHandler<Config>;
   /**
@@ -53,6 +72,44 @@ export interface StatusWriteReceipt {
   target: string;
   /** The status the channel reports after the change, when its answer says. */
   statusNow?: string | undefined;
+}
+
+/** The modification window a reconciliation lists: orders modified at or after `since`, before `until`. */
+export interface ListWindow {
+  since: Date;
+  until: Date;
+}
+
+/** One order as the channel lists it: its id in the channel and when it was last modified (ISO UTC). */
+export interface OrderStamp {
+  externalId: string;
+  /** Undefined when the channel's listing does not say (it then counts as stale when the hub holds it). */
+  modifiedAt: string | undefined;
+}
+
+export interface ListOptions<State = unknown> extends CallOptions {
+  /** The channel's stored sync state (e.g. a call budget the listing must respect). */
+  state?: State | undefined;
+}
+
+/** One page of a reconciliation listing. */
+export interface OrderListPage<State = unknown> {
+  /** Where it came from (request URL without secrets). */
+  source: string;
+  page: number;
+  orders: OrderStamp[];
+  /** Something ops should know (e.g. the store ignored the window filter and listed everything). */
+  warning?: string | undefined;
+  /**
+   * When the listing call itself answers with whole orders (UNAS getOrder): that answer, to archive and
+   * read like a pulled page when it holds a missing or stale order (then nothing more is fetched for them).
+   */
+  payload?: PulledPage<State> | undefined;
+  /**
+   * State to store (under the lease) once the page is handled: a call budget spent, a ban's hold. Never
+   * a moved cursor: the listing keeps the channel's cursor as it found it.
+   */
+  state?: State | undefined;
 }
 
 export interface CallOptions {

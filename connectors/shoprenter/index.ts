@@ -6,7 +6,7 @@ import { headerValue } from '../_kit/hmac.ts';
 import type { RateLimiter } from '../_kit/rate-limit.ts';
 import { ShoprenterClient, TokenCache, innerIdOf, resourceIdFor, type ShoprenterHttpOptions } from './client.ts';
 import { SHOPRENTER_SECRET_FIELDS, ShoprenterConfigSchema, isValidTimeZone, resolveShoprenterConfig, type ShoprenterConfig, type ShoprenterState } from './spec.ts';
-import { XML_ANSWER_MESSAGE, fetchOrder, looksLikeXml, pullOrders } from './streams/orders.ts';
+import { XML_ANSWER_MESSAGE, fetchOrder, listOrderStamps, looksLikeXml, pullOrders } from './streams/orders.ts';
 
 export type { ShoprenterConfig, ShoprenterState } from './spec.ts';
 export { ShoprenterConfigSchema, ShoprenterStateSchema } from './spec.ts';
@@ -141,10 +141,18 @@ export function createShoprenterConnector(options: ShoprenterConnectorOptions = 
     spec: ShoprenterConfigSchema,
     secretFields: SHOPRENTER_SECRET_FIELDS,
     check: (config, callOptions) => check(config, options, tokens, callOptions?.signal),
+    // A half-done window (`resume`) is dropped too: the next run starts over from `since`.
+    resetCursor: (_state, since) => (since ? { updatedAfter: since.toISOString() } : {}),
     pull(config, state, pullOptions) {
       const resolved = resolveShoprenterConfig(config);
       const client = new ShoprenterClient(resolved, { http, tokens, ...(options.limiter ? { limiter: options.limiter() } : {}) });
       return pullOrders(client, resolved, state, pullOptions);
+    },
+    /** Reconciliation: inner ids and dateUpdated of the orders modified in the window (missing or stale ones are then fetched one by one). */
+    listOrders(config, window, callOptions) {
+      const resolved = resolveShoprenterConfig(config);
+      const client = new ShoprenterClient(resolved, { http, tokens, ...(options.limiter ? { limiter: options.limiter() } : {}) });
+      return listOrderStamps(client, resolved, window, callOptions?.signal);
     },
     /** One order by its inner id: what the hub reads when a webhook about it cannot be mapped. */
     fetchOrder(config, externalId, callOptions) {

@@ -11,6 +11,7 @@ import {
   type UnasCustomConfig,
   type UnasState,
 } from './spec.ts';
+import { listUnasOrders } from './streams/reconcile.ts';
 import { pullOrders } from './streams/orders.ts';
 
 export type { UnasConfig, UnasCustomConfig, UnasState } from './spec.ts';
@@ -92,6 +93,15 @@ function build(variant: Variant, options: UnasConnectorOptions): ConnectorDefini
     spec: variant === 'unas' ? UnasConfigSchema : UnasCustomConfigSchema,
     secretFields: UNAS_SECRET_FIELDS,
     check: (config, callOptions) => check(variant, config, http, callOptions?.signal),
+    // The call budget, a ban's hold and the status list stay: only the cursor moves.
+    resetCursor(state, since) {
+      const { modifiedAfter: _cursor, ...kept } = state ?? {};
+      return since ? { ...kept, modifiedAfter: since.toISOString() } : kept;
+    },
+    listOrders(config, window, listOptions) {
+      const resolved = resolveUnasConfig(config);
+      return listUnasOrders(new UnasClient(resolved, http, service), resolved, window, listOptions?.state, listOptions?.signal);
+    },
     pull(config, state, pullOptions) {
       const resolved = resolveUnasConfig(config);
       return pullOrders(new UnasClient(resolved, http, service), resolved, state, pullOptions);

@@ -82,6 +82,44 @@ export class WooClient {
   }
 
   /**
+   * One page of order ids and modification times (reconciliation): `_fields=id,date_modified_gmt`,
+   * ordered by id (stable while orders change), within `modified_after`/`modified_before` (GMT).
+   * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders (`_fields` is the
+   * WP REST API's global parameter: https://developer.wordpress.org/rest-api/using-the-rest-api/global-parameters/#_fields)
+   */
+  async listOrderStamps(query: { page: number; perPage: number; modifiedAfter: string; modifiedBefore: string }, signal?: AbortSignal): Promise<WooPage> {
+    const response = await this.#http.request({
+      url: this.ordersUrl,
+      ...this.#auth({
+        _fields: 'id,date_modified_gmt',
+        per_page: query.perPage,
+        page: query.page,
+        orderby: 'id',
+        order: 'asc',
+        modified_after: query.modifiedAfter,
+        modified_before: query.modifiedBefore,
+        dates_are_gmt: 'true',
+      }),
+      signal,
+    });
+    return { response, total: headerInt(response.headers['x-wp-total']), totalPages: headerInt(response.headers['x-wp-totalpages']) };
+  }
+
+  /**
+   * Whole orders by id, one page: `GET /orders?include=1,2,3&per_page=<n>&orderby=id&order=asc`
+   * (reconciliation's fetch of missing or stale orders; at most 100 ids per call).
+   * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders (`include`)
+   */
+  async fetchOrdersByIds(ids: readonly string[], signal?: AbortSignal): Promise<WooPage> {
+    const response = await this.#http.request({
+      url: this.ordersUrl,
+      ...this.#auth({ include: ids.join(','), per_page: ids.length, orderby: 'id', order: 'asc' }),
+      signal,
+    });
+    return { response, total: headerInt(response.headers['x-wp-total']), totalPages: headerInt(response.headers['x-wp-totalpages']) };
+  }
+
+  /**
    * One order by id: `GET /wp-json/wc/v3/orders/<id>` (the webhook fallback). 404 (unknown order) fails
    * as upstream_rejected; network errors, 5xx and 429 are retried like a page.
    * Docs: https://woocommerce.github.io/woocommerce-rest-api-docs/#retrieve-an-order

@@ -5,6 +5,7 @@ import { headerValue, verifyHmacSha256Base64 } from '../_kit/hmac.ts';
 import { WooClient, type WooHttpOptions } from './client.ts';
 import { WOO_SECRET_FIELDS, WooConfigSchema, resolveWooConfig, type ResolvedWooConfig, type WooConfig, type WooState } from './spec.ts';
 import { DEFAULT_BROKEN_PAGE_RETRY, pullOrders, type BrokenPageRetry } from './streams/orders.ts';
+import { fetchWooOrders, listWooOrders } from './streams/reconcile.ts';
 import { withRefundDetails } from './streams/refunds.ts';
 
 import type { WooPulledPage } from './streams/orders.ts';
@@ -181,6 +182,14 @@ export function createWooCommerceConnector(options: WooConnectorOptions = {}): C
       const pages = pullOrders(client, resolved, state, pullOptions, brokenPageRetry(resolved, http));
       return resolved.refundDetails ? withRefundDetails(pages, client, pullOptions?.signal) : pages;
     },
+    listOrders: (config, window, callOptions) => listWooOrders(new WooClient(resolveWooConfig(config), http), window, callOptions?.signal),
+    fetchOrders(config, externalIds, callOptions) {
+      const resolved = resolveWooConfig(config);
+      const client = new WooClient(resolved, http);
+      const pages = fetchWooOrders(client, externalIds, callOptions?.signal);
+      return resolved.refundDetails ? withRefundDetails(pages, client, callOptions?.signal) : pages;
+    },
+    resetCursor: (_state, since) => (since ? { modifiedAfter: since.toISOString() } : {}),
     fetchOrder: (config, externalId, callOptions) => fetchOneOrder(new WooClient(resolveWooConfig(config), http), externalId, callOptions?.signal),
     webhook: { verify: verifyWooWebhook },
     async writeStatus(config, update, callOptions) {

@@ -6,6 +6,7 @@ import { assertValid } from '../model/validate.ts';
 import { Value } from '@sinclair/typebox/value';
 import { CHANNEL_KIND_PATTERN } from './channel-kinds.ts';
 import { validateCron } from './cron.ts';
+import { validateReconcileSchedule } from './reconciliation.ts';
 import { writeBackSwitchedOn } from '../outbound/status-writeback.ts';
 
 export const REDACTED = '********';
@@ -20,6 +21,10 @@ export interface NewChannel {
   labels?: string[] | undefined;
   enabled?: boolean | undefined;
   syncSchedule?: string | undefined;
+  /** Cron of the channel's reconciliation, or "off"; null: the hub's default (daily, DEFAULT_RECONCILE_SCHEDULE). */
+  reconcileSchedule?: string | null | undefined;
+  /** How many days back a reconciliation compares (1–365). */
+  reconcileWindowDays?: number | undefined;
 }
 
 export type ChannelChanges = Partial<Omit<NewChannel, 'connectorType'>>;
@@ -35,6 +40,9 @@ export interface PublicChannel {
   labels: string[];
   enabled: boolean;
   syncSchedule: string;
+  /** Null: the hub's default (daily at 03:17 UTC); "off": none. */
+  reconcileSchedule: string | null;
+  reconcileWindowDays: number;
   syncState: unknown;
   createdAt: string;
   updatedAt: string;
@@ -52,6 +60,7 @@ export class ChannelService {
     const kind = input.kind ?? connector.channelKind;
     this.assertKind(kind);
     if (input.syncSchedule) validateCron(input.syncSchedule);
+    validateReconcileSettings(input);
     return this.db.prisma.channel.create({
       data: {
         name: input.name,
@@ -62,6 +71,8 @@ export class ChannelService {
         labels: input.labels ?? [],
         enabled: input.enabled ?? true,
         ...(input.syncSchedule && { syncSchedule: input.syncSchedule }),
+        ...(input.reconcileSchedule !== undefined && { reconcileSchedule: input.reconcileSchedule }),
+        ...(input.reconcileWindowDays !== undefined && { reconcileWindowDays: input.reconcileWindowDays }),
       },
     }).catch(nameClash(input.name));
   }
@@ -89,6 +100,7 @@ export class ChannelService {
     }
     if (changes.kind) this.assertKind(changes.kind);
     if (changes.syncSchedule) validateCron(changes.syncSchedule);
+    validateReconcileSettings(changes);
     return this.db.prisma.channel.update({
       where: { id },
       data: {
@@ -99,6 +111,8 @@ export class ChannelService {
         ...(changes.labels !== undefined && { labels: changes.labels }),
         ...(changes.enabled !== undefined && { enabled: changes.enabled }),
         ...(changes.syncSchedule !== undefined && { syncSchedule: changes.syncSchedule }),
+        ...(changes.reconcileSchedule !== undefined && { reconcileSchedule: changes.reconcileSchedule }),
+        ...(changes.reconcileWindowDays !== undefined && { reconcileWindowDays: changes.reconcileWindowDays }),
       },
     }).catch(nameClash(changes.name ?? channel.name));
   }
@@ -134,6 +148,8 @@ export class ChannelService {
       labels: channel.labels,
       enabled: channel.enabled,
       syncSchedule: channel.syncSchedule,
+      reconcileSchedule: channel.reconcileSchedule,
+      reconcileWindowDays: channel.reconcileWindowDays,
       syncState: channel.syncState,
       createdAt: channel.createdAt.toISOString(),
       updatedAt: channel.updatedAt.toISOString(),
@@ -202,4 +218,12 @@ function nameClash(name: string) {
 
 function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function validateReconcileSettings(input: { reconcileSchedule?: string | null | undefined; reconcileWindowDays?: number | undefined }): void {
+  if (input.reconcileSchedule) validateReconcileSchedule(input.reconcileSchedule);
+  const days = input.reconcileWindowDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) {
+    throw new HubError('invalid_data', `reconcileWindowDays must be a whole number of days from 1 to 365, got ${days}.`, { field: 'reconcileWindowDays' });
+  }
 }

@@ -8,7 +8,7 @@ export const RECENT_RUNS = 10;
 
 export interface SyncRunView {
   id: string;
-  /** schedule | manual | demo */
+  /** schedule | manual | demo | reconcile | resync */
   trigger: string;
   /** running | succeeded | partial (some pages failed) | failed */
   status: string;
@@ -24,6 +24,10 @@ export interface SyncRunView {
   errors: SyncRunError[];
   /** What the connector warned about without failing anything (a cursor reset, paging by offset). */
   warnings: SyncRunWarning[];
+  /** What a reconciliation found (checked, missing, stale, fetched, failed…) or what a resync did (since, previousState). */
+  findings: Record<string, unknown> | null;
+  /** Who asked (a resync, a reconciliation run by hand). */
+  requestedBy: string | null;
 }
 
 export interface ChannelSyncStatus {
@@ -90,6 +94,8 @@ function toView(run: SyncRun): SyncRunView {
     error: run.error,
     ...runErrorSummary(run),
     warnings: runWarningsOf(run),
+    findings: run.findings && typeof run.findings === 'object' && !Array.isArray(run.findings) ? (run.findings as Record<string, unknown>) : null,
+    requestedBy: run.requestedBy,
   };
 }
 

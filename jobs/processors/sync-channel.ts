@@ -171,7 +171,7 @@ async function finishRunOrLog(ctx: ProcessorContext, runId: string, result: Sync
  * the connector. A page that cannot be archived is reported as such and the pull goes on: one bad
  * page (an inbox file) never blocks the next.
  */
-async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError; unread?: boolean; fate: PageFate }> {
+export async function storePage(ctx: ProcessorContext, channelId: string, page: PulledPage): Promise<{ counts: SyncCounts; error?: SyncRunError; unread?: boolean; fate: PageFate }> {
   const { db } = ctx;
   const counts = { ...emptyCounts(), pages: 1 };
   let archived: ArchivedPayload;

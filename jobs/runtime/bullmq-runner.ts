@@ -9,6 +9,7 @@ import { sendDueStatusUpdates, type StatusWriteBackReport } from '../processors/
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import { runRetention, type RetentionSettings } from '../processors/retention.ts';
+import { RECONCILE_JOB, RECONCILE_TICK_SCHEDULE, reconcileDueChannels } from '../processors/reconcile-channel.ts';
 import { DistributionTimer } from './distribution-timer.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -82,7 +83,7 @@ export const DEFAULT_REDIS_CALL_TIMEOUT_MS = 3_000;
 export const DEFAULT_SCHEDULE_CHECK_MS = 60_000;
 
 /** The system schedulers every hub keeps (beside one per pulled channel). */
-const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, RETENTION_JOB] as const;
+const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, RETENTION_JOB, RECONCILE_JOB] as const;
 
 /** The delayed advance job of one due moment: every process arming that moment queues the same job. */
 export function dueAdvanceJobId(at: Date): string {
@@ -249,10 +250,15 @@ export class BullmqRunner implements JobRunner {
   async #setSchedules(): Promise<void> {
     await this.scheduleChannels();
     for (const name of SYSTEM_SCHEDULERS) {
-      // Every minute, but the daily retention.
-      const pattern = name === RETENTION_JOB ? (this.options.retention?.schedule ?? DEFAULT_RETENTION_SCHEDULE) : SWEEP_SCHEDULE;
-      await this.payloadQueue.upsertJobScheduler(name, { pattern }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+      await this.payloadQueue.upsertJobScheduler(name, { pattern: this.#systemPattern(name) }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
     }
+  }
+
+  /** Every system scheduler runs each minute but the daily retention and the reconciliations' tick. */
+  #systemPattern(name: (typeof SYSTEM_SCHEDULERS)[number]): string {
+    if (name === RETENTION_JOB) return this.options.retention?.schedule ?? DEFAULT_RETENTION_SCHEDULE;
+    if (name === RECONCILE_JOB) return RECONCILE_TICK_SCHEDULE;
+    return SWEEP_SCHEDULE;
   }
 
   /**
@@ -574,6 +580,8 @@ export class BullmqRunner implements JobRunner {
       const report = await runRetention(this.#ctx, this.options.retention, { cleanJobs: (ms) => this.cleanFinishedJobs(ms) });
       return report.payloads.purged;
     }
+    // The reconciliations due now (each under its channel's sync lease); how many ran.
+    if (job.name === RECONCILE_JOB) return (await reconcileDueChannels(this.#ctx, new Date(), this.#abort.signal)).size;
     if (!job.data.payloadId) throw new UnrecoverableError(`Job ${job.id} names no payload.`);
     try {
       return await reprocessPayload(this.#ctx, job.data.payloadId);

@@ -6,6 +6,7 @@ import { advanceDistributions } from '../processors/distribution.ts';
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
 import { DistributionTimer } from './distribution-timer.ts';
 import { sendDueStatusUpdates } from '../processors/status-writeback.ts';
+import { RECONCILE_JOB, RECONCILE_TICK_SCHEDULE, reconcileDueChannels } from '../processors/reconcile-channel.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import { runRetention, type RetentionSettings } from '../processors/retention.ts';
 import { HubError } from '../../core/errors.ts';
@@ -86,6 +87,8 @@ export class InProcessRunner implements JobRunner {
   #advanceTask: ScheduledTask | undefined;
   #writeBackTask: ScheduledTask | undefined;
   #retentionTask: ScheduledTask | undefined;
+  /** The reconciliations' tick (runs the channels whose reconcileSchedule is due). */
+  #reconcileTask: ScheduledTask | undefined;
   /** The running send of status updates, and whether a nudge arrived while it ran. */
   #writeBack: Promise<void> | undefined;
   #writeBackAgain = false;
@@ -151,8 +154,20 @@ export class InProcessRunner implements JobRunner {
           { name: RETENTION_JOB, noOverlap: true },
         );
       }
+      this.#reconcileTask ??= cron.schedule(RECONCILE_TICK_SCHEDULE, () => this.reconcileDue().then(() => undefined), { name: RECONCILE_JOB, noOverlap: true });
     }
     if (this.options.distributionTimer ?? this.options.schedules !== false) await this.#timer.start();
+  }
+
+  /** The reconciliation tick, now: every channel whose reconciliation is due. Never rejects; returns how many ran. */
+  async reconcileDue(now: Date = new Date()): Promise<number> {
+    if (this.#stopped) return 0;
+    try {
+      return (await reconcileDueChannels(this.#ctx, now, this.#abort.signal)).size;
+    } catch (error) {
+      this.#logger.error({ err: error }, 'the reconciliation tick failed');
+      return 0;
+    }
   }
 
   /** One send at a time; a nudge during a send makes it run once more right after. Never rejects. */
@@ -384,6 +399,7 @@ export class InProcessRunner implements JobRunner {
     if (this.#stopped && this.#advanceTask) tasks.push(this.#advanceTask);
     if (this.#stopped && this.#writeBackTask) tasks.push(this.#writeBackTask);
     if (this.#stopped && this.#retentionTask) tasks.push(this.#retentionTask);
+    if (this.#stopped && this.#reconcileTask) tasks.push(this.#reconcileTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {

@@ -120,6 +120,7 @@ describe('OpenAPI', () => {
     ['get', '/v1/channels/{id}'],
     ['patch', '/v1/channels/{id}'],
     ['post', '/v1/channels/{id}/check'],
+    ['post', '/v1/channels/{id}/resync'],
     ['post', '/v1/channels/{id}/sync'],
     ['get', '/v1/channels/{id}/sync-status'],
     ['post', '/v1/channels/{id}/webhook'],

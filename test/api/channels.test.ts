@@ -234,6 +234,54 @@ describe('POST /v1/channels/:id/sync', () => {
   });
 });
 
+describe('reconciliation settings of a channel', () => {
+  it('defaults to the hub\'s schedule and a 7-day window, takes a cron or "off" and a window, and refuses a bad cron or window', async () => {
+    const channel = await createChannel(app);
+    expect(channel).toMatchObject({ reconcileSchedule: null, reconcileWindowDays: 7 });
+    const changed = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: '30 2 * * *', reconcileWindowDays: 30 } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({ reconcileSchedule: '30 2 * * *', reconcileWindowDays: 30 });
+    const off = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: 'off' } });
+    expect(off.json()).toMatchObject({ reconcileSchedule: 'off' });
+    const back = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: null } });
+    expect(back.json()).toMatchObject({ reconcileSchedule: null, reconcileWindowDays: 30 });
+
+    const badCron = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileSchedule: 'daily' } });
+    expect(badCron.statusCode).toBe(400);
+    expect(badCron.json().error).toMatchObject({ code: 'invalid_data', field: 'reconcileSchedule' });
+    const badWindow = await app.inject({ method: 'PATCH', url: `/v1/channels/${channel.id}`, payload: { reconcileWindowDays: 0 } });
+    expect(badWindow.statusCode).toBe(400);
+  });
+});
+
+describe('POST /v1/channels/:id/resync', () => {
+  it('asks for a resync from `since` with who asked, and answers 202 with the receipt', async () => {
+    const channel = await createChannel(app);
+    const response = await app.inject({ method: 'POST', url: `/v1/channels/${channel.id}/resync`, payload: { since: '2026-11-01T00:00:00Z' } });
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ runId: 'run-1', since: '2026-11-01T00:00:00.000Z', sync: { jobId: `sync-${channel.id}`, queued: true } });
+    const call = actions.calls.find((c) => c.action === 'resyncChannel' && c.channelId === channel.id);
+    expect(call).toMatchObject({ since: '2026-11-01T00:00:00.000Z' });
+    expect(call && 'requestedBy' in call && call.requestedBy).toBeTruthy();
+  });
+
+  it('asks for a full re-read without `since`', async () => {
+    const channel = await createChannel(app);
+    const response = await app.inject({ method: 'POST', url: `/v1/channels/${channel.id}/resync`, payload: {} });
+    expect(response.statusCode).toBe(202);
+    expect(actions.calls).toContainEqual(expect.objectContaining({ action: 'resyncChannel', channelId: channel.id, since: null }));
+  });
+
+  it('refuses a `since` that is not a date-time (400) and an unknown channel (404)', async () => {
+    const channel = await createChannel(app);
+    const bad = await app.inject({ method: 'POST', url: `/v1/channels/${channel.id}/resync`, payload: { since: 'last week' } });
+    expect(bad.statusCode).toBe(400);
+    const unknown = await app.inject({ method: 'POST', url: `/v1/channels/${randomUUID()}/resync`, payload: {} });
+    expect(unknown.statusCode).toBe(404);
+    expect(actions.calls.filter((c) => c.action === 'resyncChannel' && c.channelId === channel.id)).toEqual([]);
+  });
+});
+
 describe('GET /v1/channels/:id/sync-status', () => {
   async function insertRun(channelId: string, run: { trigger?: string; status: string; startedAt: string; finishedAt?: string; errorCode?: string; error?: string; created?: number }) {
     await testDb.db.prisma.syncRun.create({

@@ -11,7 +11,7 @@ import type { OrderDraft } from '../../core/model/order.ts';
 import { processPayload, type PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import { QuoteService } from '../../core/quotes/quotes.ts';
 import { manualMapping } from '../../mappings/manual/index.ts';
-import type { FailedJobView, ManualOrderReceipt, CheckReport, ConnectorCatalog, ConnectorInfo, HealthReport, HubActions, SyncRequestReceipt, SyncTrigger, WebhookReceipt } from '../../core/ports.ts';
+import type { FailedJobView, ManualOrderReceipt, CheckReport, ConnectorCatalog, ConnectorInfo, HealthReport, HubActions, ResyncReceipt, SyncRequestReceipt, SyncTrigger, WebhookReceipt } from '../../core/ports.ts';
 
 /** A connector spec with a URL, a public key, a secret and a defaulted number. */
 export const TestShopSpec = Type.Object(
@@ -60,6 +60,7 @@ export const testMapping: ChannelMapping = {
 export type ActionCall =
   | { action: 'checkChannel'; channelId: string }
   | { action: 'requestSync'; channelId: string; trigger: SyncTrigger }
+  | { action: 'resyncChannel'; channelId: string; since: string | null; requestedBy: string }
   | { action: 'receiveWebhook'; channelId: string; headers: Record<string, string | string[] | undefined>; rawBody: Buffer }
   | { action: 'reprocessPayload'; payloadId: string; requestedBy?: string }
   | { action: 'channelChanged'; channelId: string }
@@ -94,6 +95,12 @@ export class FakeActions implements HubActions {
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
     this.calls.push({ action: 'requestSync', channelId, trigger });
     return { jobId: `sync-${channelId}`, queued: true };
+  }
+
+  async resyncChannel(channelId: string, options: { since?: Date | undefined; requestedBy: string }): Promise<ResyncReceipt> {
+    const since = options.since?.toISOString() ?? null;
+    this.calls.push({ action: 'resyncChannel', channelId, since, requestedBy: options.requestedBy });
+    return { runId: 'run-1', since, sync: { jobId: `sync-${channelId}`, queued: true } };
   }
 
   async receiveWebhook(channelId: string, request: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer }): Promise<WebhookReceipt> {

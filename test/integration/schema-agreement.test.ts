@@ -14,6 +14,7 @@ const records = {
     id: '00000000-0000-4000-8000-000000000001', kind: 'edi', connectorType: 'woocommerce', name: 'Agreement shop',
     config: { url: 'https://shop.example', nested: { a: [1, 2] } }, enabled: false, mapping: { statusMap: { processing: 'on_hold' } },
     labels: ['franchise', 'b2b'], syncSchedule: '*/7 * * * *', syncState: { modifiedAfter: '2026-11-20T00:00:00Z' }, syncLeaseOwner: 'worker-1', syncLeaseUntil: at,
+    reconcileSchedule: '30 2 * * *', reconcileWindowDays: 14,
     createdAt: at, updatedAt: at,
   },
   SyncRun: {
@@ -21,6 +22,7 @@ const records = {
     startedAt: at, finishedAt: at, pages: 3, received: 4, created: 5, updated: 6, unchanged: 7, failed: 8, errorCode: 'unauthorized', error: 'bad key',
     errors: [{ page: 2, source: 'memory://p2', payloadId: 'p', code: 'invalid_data', message: 'not JSON' }, { page: null, source: null, payloadId: null, code: 'unauthorized', message: 'bad key' }],
     warnings: [{ page: 1, message: 'The stored cursor was reset.' }],
+    findings: { checked: 3, missing: 1, stale: 0, fetched: 1, failed: 0 }, requestedBy: 'cli:ops',
   },
   RawPayload: {
     id: '00000000-0000-4000-8000-000000000003', channelId: '00000000-0000-4000-8000-000000000001', kind: 'webhook', source: 'order.updated',

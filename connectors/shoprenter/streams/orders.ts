@@ -1,4 +1,4 @@
-import type { PulledPage, PullOptions } from '../../_kit/definition.ts';
+import type { ListWindow, OrderListPage, OrderStamp, PulledPage, PullOptions } from '../../_kit/definition.ts';
 import { ConnectorError } from '../../_kit/connector-error.ts';
 import { bodyExcerpt, type HttpResponse, type QueryValue } from '../../_kit/http.ts';
 import { innerIdOf, resourceIdFor, resourceIdOf, type ShoprenterClient } from '../client.ts';
@@ -364,4 +364,35 @@ export async function fetchOrder(client: ShoprenterClient, ref: string, options:
     totalPages: 1,
     state: undefined,
   };
+}
+
+/**
+ * Reconciliation's listing: the orders modified since `window.since` (`updatedAtMin`, shop-local) as
+ * inner ids and `dateUpdated` only, 200 a page (the API's largest), without products, totals or
+ * lookups. The orders list carries dates only with `full=1` (without it the items are links), so
+ * that is what is asked for; nothing else is fetched.
+ * Request: `GET /orders?full=1&limit=200&page=N&updatedAtMin=…` (https://doc.shoprenter.hu/api/order.html,
+ * page shape as sr-api-docs `fixtures/api/order/response/json/get_page.json`).
+ */
+export async function* listOrderStamps(client: ShoprenterClient, config: ResolvedShoprenterConfig, window: ListWindow, signal?: AbortSignal): AsyncGenerator<OrderListPage<ShoprenterState>> {
+  const params: Record<string, QueryValue> = { limit: 200, updatedAtMin: formatShopLocal(window.since, config.timeZone) };
+  if (!config.includeAbandonedCarts) params.excludeAbandonedCart = 1;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const response = await client.listOrders({ ...params, page }, { signal });
+    const read = readCollection(response, 'orders');
+    if (!read.ok) throw new ConnectorError(read.xml ? 'upstream_rejected' : 'upstream_unavailable', `Listing orders for a reconciliation: ${read.message}`, { status: response.status });
+    const list = read.value;
+    const orders: OrderStamp[] = [];
+    for (const item of list.items as unknown[]) {
+      if (!isObject(item)) continue;
+      const id = typeof item.innerId === 'string' && /^\d+$/.test(item.innerId) ? item.innerId : innerIdOf(typeof item.id === 'string' ? item.id : item.href);
+      if (!id) continue;
+      const updated = parseShopLocal(item.dateUpdated, config.timeZone);
+      if (updated && updated > window.until) continue;
+      orders.push({ externalId: id, modifiedAt: updated?.toISOString() });
+    }
+    yield { source: response.url, page: page + 1, orders };
+    const last = pageOfLink(list.last);
+    if ((list.items as unknown[]).length === 0 || list.next === null || list.next === undefined || (last !== undefined && page >= last)) return;
+  }
 }

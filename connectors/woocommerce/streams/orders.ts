@@ -8,6 +8,8 @@ import type { ResolvedWooConfig, WooState } from '../spec.ts';
 const MAX_PAGES = 100_000;
 /** Restarts of one same-second window whose X-WP-Total changed under us before the cursor is frozen. */
 const MAX_WINDOW_RESTARTS = 5;
+/** Offset mode: passes read again from page 1 when orders moved between pages (ids missed or seen twice). */
+const MAX_OFFSET_REREADS = 1;
 const SECOND = 1000;
 
 /** A pulled page, plus a warning ops should see (not an error: the page itself is fine). */
@@ -125,7 +127,7 @@ export async function* pullOrders(
   let maxSeen: Date | undefined = cursor;
 
   let mode: 'keyset' | 'offset' = 'keyset';
-  let orderby: 'modified' | 'date' = 'modified';
+  let orderby: 'modified' | 'date' | 'id' = 'modified';
   let after: Date | undefined = cursor ? new Date(cursor.getTime() - overlapMs - SECOND) : undefined;
   let before: Date = runStart;
   let page = 1;
@@ -137,6 +139,10 @@ export async function* pullOrders(
   /** Offset mode only: no broken page and a stable X-WP-Total. */
   let clean = true;
   let previous: { key: string; total: number | undefined } | undefined;
+  /** Offset mode: ids read in this pass, and whether one came twice (pages moved under us). */
+  const seen = new Set<string>();
+  let seenTwice = false;
+  let rereads = 0;
 
   for (let seq = 1; seq <= MAX_PAGES; seq++) {
     const query = () => ({
@@ -212,6 +218,14 @@ export async function* pullOrders(
       continue;
     }
 
+    if (mode === 'offset') {
+      for (const order of read.orders) {
+        const id = order && typeof order === 'object' ? (order as Record<string, unknown>).id : undefined;
+        if (id === undefined) continue;
+        if (seen.has(String(id))) seenTwice = true;
+        seen.add(String(id));
+      }
+    }
     const dates = read.orders.map(modifiedOf);
     let first: Date | undefined;
     let last: Date | undefined;
@@ -232,9 +246,17 @@ export async function* pullOrders(
         mode = 'offset';
         notes.push(
           outside
-            ? 'The store ignores modified_after/modified_before (older WooCommerce): reading every page by offset; the cursor moves only after a clean run.'
-            : 'The store does not sort by date_modified_gmt: reading every page by offset; the cursor moves only after a clean run.',
+            ? 'The store ignores modified_after/modified_before (older WooCommerce): reading every page by offset, ordered by id; the cursor moves only after a clean run.'
+            : 'The store does not sort by date_modified_gmt: reading every page by offset, ordered by id; the cursor moves only after a clean run.',
         );
+        if (!windowEnd) {
+          // More pages: read them by id from page 1. An order changed meanwhile keeps its place (ordered by
+          // modification it would jump to the end and shift every later page, skipping an order per change).
+          if (notes.length > 0) out.warning = notes.join(' ');
+          yield out;
+          ({ orderby, page } = { orderby: 'id', page: 1 });
+          continue;
+        }
       }
     } else if (shifted) {
       clean = false;
@@ -243,6 +265,22 @@ export async function* pullOrders(
     if (mode === 'offset') {
       // Plain offset paging over one fixed query; the cursor moves only at the end of a clean run.
       const end = windowEnd;
+      // Fewer distinct ids than the store counts, or one id twice: orders moved between pages.
+      // (One page alone cannot have moved; a changed X-WP-Total already keeps the cursor, see `shifted`.)
+      const moved = end && page > 1 && clean && (seenTwice || (fetched.total !== undefined && seen.size < fetched.total));
+      if (moved && !frozen && rereads < MAX_OFFSET_REREADS) {
+        rereads += 1;
+        notes.push(`Orders moved between pages while they were read (${seen.size} distinct of ${fetched.total ?? '?'}${seenTwice ? ', some twice' : ''}): reading them again from page 1.`);
+        if (notes.length > 0) out.warning = notes.join(' ');
+        yield out;
+        ({ page, seenTwice, previous } = { page: 1, seenTwice: false, previous: undefined });
+        seen.clear();
+        continue;
+      }
+      if (moved) {
+        clean = false;
+        notes.push(`Orders moved between pages again while they were read again (${seen.size} distinct of ${fetched.total ?? '?'}): the cursor stays; the next run (or a reconciliation) reads them.`);
+      }
       if (end && clean && !frozen) out.state = maxSeen ? { modifiedAfter: cap(maxSeen).toISOString() } : { ...state };
       if (notes.length > 0) out.warning = notes.join(' ');
       yield out;

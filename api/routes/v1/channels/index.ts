@@ -9,6 +9,8 @@ import {
   CreateChannelBodySchema,
   ListChannelsQuerySchema,
   PublicChannelSchema,
+  ResyncBodySchema,
+  ResyncReceiptSchema,
   SyncReceiptSchema,
   SyncStatusSchema,
   UpdateChannelBodySchema,
@@ -17,6 +19,7 @@ import { errors, IdParamsSchema } from '../../../schemas/common.ts';
 import webhookRoutes from './webhook.ts';
 import { staff } from '../../../auth/access.ts';
 import { auditChange } from '../../../auth/audit-change.ts';
+import { actorOf } from '../../../auth/request-context.ts';
 
 /** /v1/channels: channel admin, connection check, manual sync and sync status. */
 const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {
@@ -115,6 +118,29 @@ const channelRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app
     async (request, reply) => {
       await channels.get(request.params.id);
       const receipt = await deps.actions.requestSync(request.params.id, 'manual');
+      return reply.code(202).send(receipt);
+    },
+  );
+
+  app.post(
+    '/channels/:id/resync',
+    {
+      config: staff('channels.sync'),
+      schema: {
+        tags,
+        summary: 'Set the sync cursor back (to `since`, or for a full re-read) and queue a sync',
+        description:
+          'Refused with 409 while a sync holds the channel (ask again when it has finished). Recorded in the run history as a run of trigger `resync` with who asked and the previous cursor.',
+        params: IdParamsSchema,
+        body: ResyncBodySchema,
+        response: { 202: ResyncReceiptSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await channels.get(request.params.id);
+      const since = request.body?.since === undefined ? undefined : new Date(request.body.since);
+      const receipt = await deps.actions.resyncChannel(request.params.id, { since, requestedBy: actorOf(request).login });
+      await auditChange(deps.db, request, { action: 'channel.resync', target: { type: 'channel', id: request.params.id }, details: { since: receipt.since, runId: receipt.runId } });
       return reply.code(202).send(receipt);
     },
   );
