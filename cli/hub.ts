@@ -14,6 +14,7 @@ import { registerStockCommands } from './commands/stock.ts';
 import { registerPayloadCommands } from './commands/payloads.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
+import { registerSecretCommands } from './commands/secrets.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
@@ -468,6 +469,7 @@ registerDistributionCommands(program);
 registerUserCommands(program);
 registerRouteCommands(program);
 registerPayloadCommands(program);
+registerSecretCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { HubError } from '../core/errors.ts';
+import { SecretKeyring } from '../core/secrets/secret-box.ts';
 import type { LogLevel } from './runtime/types.ts';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -21,6 +22,10 @@ export interface HubConfig {
   queuePrefix: string;
   workerConcurrency: number;
   security: SecurityConfig;
+  /** HUB_SECRET_KEYS (or HUB_SECRET_KEY): master keys of channel secrets, "kid:base64,…", the first encrypts. */
+  secretKeys?: string | undefined;
+  /** No fallback key file: NODE_ENV=production or HUB_REQUIRE_SECRET_KEY=true (docs/ops/secrets.md). */
+  requireSecretKey?: boolean | undefined;
 }
 
 /** Sign-in and browser settings (api/deps.ts SecuritySettings, core/identity policies). */
@@ -85,6 +90,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const trustProxyText = value('HUB_TRUST_PROXY') ?? 'false';
   const trustProxy = trustProxyText === 'true' ? true : trustProxyText === 'false' ? false : trustProxyText.split(',').map((a) => a.trim()).filter(Boolean);
 
+  const secretKeys = value('HUB_SECRET_KEYS') ?? value('HUB_SECRET_KEY');
+  if (secretKeys) {
+    try {
+      SecretKeyring.parse(secretKeys, value('HUB_SECRET_KEYS') ? 'HUB_SECRET_KEYS' : 'HUB_SECRET_KEY');
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  const requireSecretKey = value('NODE_ENV') === 'production' || value('HUB_REQUIRE_SECRET_KEY') === 'true';
+
   if (problems.length > 0) {
     throw new HubError('invalid_data', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -98,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel,
     queuePrefix,
     workerConcurrency: concurrency!,
+    secretKeys,
+    requireSecretKey,
     security: {
       sessionIdleMinutes: sessionIdleMinutes!,
       sessionMaxHours: sessionMaxHours!,

@@ -1,5 +1,6 @@
 import { HubError } from '../../core/errors.ts';
 import type { ConnectorDefinition } from '../../connectors/_kit/definition.ts';
+import { openConfigSecrets } from '../../core/secrets/secret-box.ts';
 import { archivePayload, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
 import type { PushedRequest, WebhookReceipt } from '../../core/ports.ts';
 import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
@@ -28,7 +29,9 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
 
   const pushed = { headers: request.headers, rawBody: request.rawBody, url: request.url };
   if (request.tooLarge) return refuseTooLarge(ctx, channel, connector.webhook, pushed, request);
-  const verdict = connector.webhook.verify(pushed, channel.config);
+  // The webhook's secret (signature key, bearer token) is decrypted for the check only.
+  const config = openConfigSecrets(channel.config, undefined, `Channel "${channel.name}" config`);
+  const verdict = connector.webhook.verify(pushed, config);
   if (verdict.kind === 'ping') return { kind: 'ping' };
   if (verdict.kind === 'rejected') {
     logger.warn({ channelId, reason: verdict.reason }, 'webhook rejected');
@@ -42,7 +45,7 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
   // The bytes are archived as they came, whatever they are (NUL bytes, gzip, UTF-16): a body that is
   // not text is then failed by its reader with a clear error, never refused here. Connectors whose
   // senders use other character sets say which (their content type's charset guides the archive).
-  const decoded = connector.webhook.decode?.(pushed, channel.config);
+  const decoded = connector.webhook.decode?.(pushed, config);
   const archived = await archivePayload(db, {
     channelId,
     kind: request.kind ?? 'webhook',
@@ -66,7 +69,7 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
 export async function pushLimitOf(ctx: ProcessorContext, channelId: string): Promise<number | undefined> {
   const channel = await ctx.db.prisma.channel.findUnique({ where: { id: channelId }, select: { connectorType: true, config: true } });
   if (!channel) return undefined;
-  return ctx.registry.connector(channel.connectorType)?.webhook?.maxBodyBytes?.(channel.config);
+  return ctx.registry.connector(channel.connectorType)?.webhook?.maxBodyBytes?.(openConfigSecrets(channel.config));
 }
 
 /**
@@ -87,7 +90,7 @@ async function refuseTooLarge(
   const what = request.kind === 'upload' ? 'file' : 'body';
   const error = `The ${what} is larger than channel "${channel.name}" accepts (${size > limit ? `${size} bytes or more` : `${size} bytes`}; the limit is ${limit} bytes); only its start is kept.`;
   logger.warn({ channelId: channel.id, size, limit }, `push refused: larger than the channel's limit of ${limit} bytes`);
-  if (handler.verify(pushed, channel.config).kind !== 'accepted') return { kind: 'too_large', limit };
+  if (handler.verify(pushed, openConfigSecrets(channel.config, undefined, `Channel "${channel.name}" config`)).kind !== 'accepted') return { kind: 'too_large', limit };
   const archived = await archivePayload(ctx.db, {
     channelId: channel.id,
     kind: request.kind ?? 'webhook',
