@@ -7,6 +7,7 @@ import type { AdvanceReport } from '../../core/distribution/distribution-service
 import { DistributionTimer } from './distribution-timer.ts';
 import { sendDueStatusUpdates } from '../processors/status-writeback.ts';
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
+import { reapAndResume, type ReapReport } from '../processors/reap-sync-runs.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
   DEFAULT_RETRY,
@@ -16,6 +17,8 @@ import {
   SWEEP_SCHEDULE,
   ADVANCE_DISTRIBUTION_JOB,
   SEND_STATUS_UPDATES_JOB,
+  REAP_SYNC_RUNS_JOB,
+  followUpDelay,
   syncJobId,
   type DistributionAdvancedEvent,
   type DistributionAdvancedListener,
@@ -73,6 +76,7 @@ export class InProcessRunner implements JobRunner {
   #sweepTask: ScheduledTask | undefined;
   #advanceTask: ScheduledTask | undefined;
   #writeBackTask: ScheduledTask | undefined;
+  #reapTask: ScheduledTask | undefined;
   /** The running send of status updates, and whether a nudge arrived while it ran. */
   #writeBack: Promise<void> | undefined;
   #writeBackAgain = false;
@@ -128,8 +132,25 @@ export class InProcessRunner implements JobRunner {
         { name: ADVANCE_DISTRIBUTION_JOB, noOverlap: true },
       );
       this.#writeBackTask ??= cron.schedule(SWEEP_SCHEDULE, () => this.nudgeStatusWriteBack(), { name: SEND_STATUS_UPDATES_JOB, noOverlap: true });
+      this.#reapTask ??= cron.schedule(SWEEP_SCHEDULE, async () => void (await this.reapSyncRuns()), { name: REAP_SYNC_RUNS_JOB, noOverlap: true });
+      // Runs a crash left behind are closed, and interrupted syncs resumed now rather than at the next cron tick.
+      await this.reapSyncRuns({ atStart: true });
     }
     if (this.options.distributionTimer ?? this.options.schedules !== false) await this.#timer.start();
+  }
+
+  /**
+   * Closes the runs whose worker is gone and syncs their channels again; `atStart` also resumes the
+   * channels whose latest run was interrupted. Never rejects (logged).
+   */
+  async reapSyncRuns(options: { atStart?: boolean } = {}): Promise<ReapReport> {
+    if (this.#stopped) return { reaped: [], resumed: [] };
+    try {
+      return await reapAndResume(this.#ctx, (channelId, trigger) => this.requestSync(channelId, trigger), options);
+    } catch (error) {
+      this.#logger.error({ err: error }, `closing the runs of stopped workers failed: ${(error as Error).message}`);
+      return { reaped: [], resumed: [] };
+    }
   }
 
   /** One send at a time; a nudge during a send makes it run once more right after. Never rejects. */
@@ -319,6 +340,7 @@ export class InProcessRunner implements JobRunner {
     if (this.#stopped && this.#sweepTask) tasks.push(this.#sweepTask);
     if (this.#stopped && this.#advanceTask) tasks.push(this.#advanceTask);
     if (this.#stopped && this.#writeBackTask) tasks.push(this.#writeBackTask);
+    if (this.#stopped && this.#reapTask) tasks.push(this.#reapTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {
@@ -333,8 +355,9 @@ export class InProcessRunner implements JobRunner {
     for (;;) {
       const outcome = await this.#runWithRetries(channelId, trigger, jobId);
       if (outcome?.status !== 'skipped' || outcome.reason !== 'already running' || this.#stopped) return;
-      this.#logger.info({ channelId, delayMs: this.#followUpDelayMs }, 'another sync holds the channel; a follow-up sync will run after it');
-      if (!(await this.#wait(this.#followUpDelayMs))) return;
+      const delayMs = followUpDelay(this.#followUpDelayMs, outcome.retryInMs);
+      this.#logger.info({ channelId, delayMs }, 'another sync holds the channel; a follow-up sync will run after it');
+      if (!(await this.#wait(delayMs))) return;
     }
   }
 
