@@ -24,6 +24,8 @@ export interface HubConfig {
   security: SecurityConfig;
   /** HUB_SECRET_KEYS (or HUB_SECRET_KEY): master keys of channel secrets, "kid:base64,…", the first encrypts. */
   secretKeys?: string | undefined;
+  /** HUB_SYNC_LEASE_TTL_MS: a channel's sync lease length (renewed every third of it); default DEFAULT_LEASE_TTL_MS. */
+  syncLeaseTtlMs?: number | undefined;
   /** No fallback key file: NODE_ENV=production or HUB_REQUIRE_SECRET_KEY=true (docs/ops/secrets.md). */
   requireSecretKey?: boolean | undefined;
 }
@@ -98,6 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       problems.push((error as Error).message);
     }
   }
+  const leaseTtlText = value('HUB_SYNC_LEASE_TTL_MS');
+  const syncLeaseTtlMs = leaseTtlText === undefined ? undefined : integer(leaseTtlText);
+  if (leaseTtlText !== undefined && (syncLeaseTtlMs === undefined || syncLeaseTtlMs < 1000)) problems.push('HUB_SYNC_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000');
   const requireSecretKey = value('NODE_ENV') === 'production' || value('HUB_REQUIRE_SECRET_KEY') === 'true';
 
   if (problems.length > 0) {
@@ -115,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     workerConcurrency: concurrency!,
     secretKeys,
     requireSecretKey,
+    syncLeaseTtlMs,
     security: {
       sessionIdleMinutes: sessionIdleMinutes!,
       sessionMaxHours: sessionMaxHours!,

@@ -94,7 +94,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const database = db;
   const registry = options.registry ?? createRegistry();
   const channels = new ChannelService(database, registry);
-  const context: ProcessorContext = { db: database, registry, logger, leaseTtlMs: options.leaseTtlMs };
+  const context: ProcessorContext = { db: database, registry, logger, leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlMs };
   const runner: JobRunner = config.redisUrl
     ? new BullmqRunner({
         ctx: context,
