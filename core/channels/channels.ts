@@ -73,15 +73,21 @@ export class ChannelService {
     const channel = await this.get(id);
     let config: Record<string, unknown> | undefined;
     if (changes.config) {
-      // Secrets left out or sent back redacted keep their stored value (decrypted to be checked, encrypted again).
-      const stored = openConfigSecrets(channel.config, this.keyring ?? installedSecretKeyring(), `Channel "${channel.name}" config`) as Record<string, unknown>;
+      // Secrets left out or sent back redacted keep their stored value (decrypted to be checked, encrypted again);
+      // only those kept are decrypted, so credentials entered anew replace ones no configured key can read.
+      const stored = channel.config as Record<string, unknown>;
       const merged: Record<string, unknown> = { ...changes.config };
       const secretFields = this.connector(channel.connectorType).secretFields;
       const kept: string[] = [];
       for (const field of secretFields) {
         if (merged[field] !== undefined && merged[field] !== REDACTED) continue;
-        merged[field] = stored[field];
-        if (stored[field] !== undefined) kept.push(field);
+        if (stored[field] === undefined) {
+          merged[field] = undefined;
+          continue;
+        }
+        const opened = openConfigSecrets({ [field]: stored[field] }, this.keyring ?? installedSecretKeyring(), `Channel "${channel.name}" config`) as Record<string, unknown>;
+        merged[field] = opened[field];
+        kept.push(field);
       }
       config = this.sealed(channel.connectorType, this.validConfig(channel.connectorType, merged));
       const movedTo = ENDPOINT_FIELDS.find((f) => merged[f] !== undefined && merged[f] !== stored[f]);

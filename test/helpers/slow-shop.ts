@@ -15,6 +15,8 @@ export interface SlowShopOptions {
   hangAfterPage?: number | undefined;
   /** Called once the connector hangs (the pages before were stored and the cursor saved). */
   onHang?: (() => void) | undefined;
+  /** Hang only until this settles (a slow page rather than a dead worker). */
+  gate?: Promise<void> | undefined;
 }
 
 /** A shop whose pull can hang between pages: the test's stand-in for a worker killed mid-sync. */
@@ -34,7 +36,7 @@ export function slowShopRegistry(options: SlowShopOptions = {}): ConnectorRegist
       for (let first = after + 1, page = 1; first <= SLOW_SHOP_ORDERS; first += 2, page++) {
         if (options.hangAfterPage !== undefined && page > options.hangAfterPage) {
           options.onHang?.();
-          await new Promise<never>(() => undefined);
+          await (options.gate ?? new Promise<never>(() => undefined));
         }
         const ids = [first, first + 1].filter((id) => id <= SLOW_SHOP_ORDERS).map(String);
         const pulled: PulledPage<{ cursor?: number }> = {

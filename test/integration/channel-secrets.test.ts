@@ -128,6 +128,11 @@ describe('channel secrets at rest', () => {
     const report = await reencryptChannelSecrets(t.db, registry, keys(`k9:${k2.toString('base64')},k1:${randomBytes(32).toString('base64')}`));
     expect(report.failed.map((f) => f.channel)).toContain(channel.name);
     expect(await rawConfig(channel.id)).toEqual(stored);
+    // Keeping a secret needs it read: a clear error. Entering the credentials anew replaces what no key reads.
+    const withWrongKey = new ChannelService(t.db, registry, wrong);
+    await expect(withWrongKey.update(channel.id, { config: { url: WOO.url, consumerKey: REDACTED, consumerSecret: 'cs_new', webhookSecret: 'whsec_new' } })).rejects.toThrow(/secret "consumerKey" could not be decrypted with key "k1"/);
+    await withWrongKey.update(channel.id, { config: { url: WOO.url, consumerKey: 'ck_new', consumerSecret: 'cs_new', webhookSecret: 'whsec_new' } });
+    expect(connectorConfig(woo, await rawConfig(channel.id), 'config', wrong)).toMatchObject({ consumerKey: 'ck_new', consumerSecret: 'cs_new', webhookSecret: 'whsec_new' });
   });
 
   it('a webhook is verified against the decrypted secret', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChannelService } from '../../core/channels/channels.ts';
 import { acquireSyncLease, renewSyncLease } from '../../core/channels/sync-lease.ts';
 import { channelsToResume, REAPED_RUN_CODE, reapOrphanedSyncRuns } from '../../core/channels/sync-reaper.ts';
@@ -131,6 +131,30 @@ describe('the reaper of runs whose worker is gone', () => {
     expect(followUpDelay(5_000, 300)).toBe(350);
     expect(followUpDelay(5_000, 0)).toBe(50);
     expect(followUpDelay(5_000, undefined)).toBe(5_000);
+  });
+
+  it('a slow page keeps the lease: the heartbeat renews it past its first end while the page waits, and keeps another sync out', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let hung!: () => void;
+    const hanging = new Promise<void>((resolve) => (hung = resolve));
+    const registry = slowShopRegistry({ hangAfterPage: 1, gate, onHang: () => hung() });
+    const slow = { db: t.db, registry, leaseTtlMs: 1000 };
+    const channel = await new ChannelService(t.db, registry).create({ name: 'Slow page shop', connectorType: 'slow-shop', config: { token: SLOW_SHOP_TOKEN } });
+    const sync = syncChannel(slow, channel.id, 'manual');
+    await hanging;
+    const [{ until }] = (await t.db.query<{ until: Date }>('SELECT sync_lease_until AS until FROM channel WHERE id = $1', [channel.id])) as [{ until: Date }];
+    await vi.waitFor(
+      async () => {
+        const [row] = await t.db.query<{ renewed: boolean }>(`SELECT sync_lease_until > $2::timestamptz + interval '1500 milliseconds' AS renewed FROM channel WHERE id = $1`, [channel.id, until]);
+        expect(row!.renewed).toBe(true);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(await syncChannel(slow, channel.id, 'manual')).toMatchObject({ status: 'skipped', reason: 'already running' });
+    expect(await reapOrphanedSyncRuns(t.db)).toEqual([]);
+    open();
+    expect(await sync).toMatchObject({ status: 'succeeded', counts: { pages: 3, created: SLOW_SHOP_ORDERS } });
   });
 
   it('lists for resuming at start the channels whose latest run was interrupted or left running', async () => {
