@@ -16,6 +16,7 @@ import { registerJobCommands } from './commands/jobs.ts';
 import { registerReconcileCommands } from './commands/reconcile.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
+import { registerSecretCommands } from './commands/secrets.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
@@ -481,6 +482,7 @@ registerRouteCommands(program);
 registerReconcileCommands(channels);
 registerPayloadCommands(program);
 registerJobCommands(program);
+registerSecretCommands(program);
 
 try {
   await program.parseAsync(process.argv);

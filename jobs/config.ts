@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import cron from 'node-cron';
 import { HubError } from '../core/errors.ts';
+import { SecretKeyring } from '../core/secrets/secret-box.ts';
 import type { LogLevel } from './runtime/types.ts';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -24,6 +25,12 @@ export interface HubConfig {
   queuePrefix: string;
   workerConcurrency: number;
   security: SecurityConfig;
+  /** HUB_SECRET_KEYS (or HUB_SECRET_KEY): master keys of channel secrets, "kid:base64,…", the first encrypts. */
+  secretKeys?: string | undefined;
+  /** HUB_SYNC_LEASE_TTL_MS: a channel's sync lease length (renewed every third of it); default DEFAULT_LEASE_TTL_MS. */
+  syncLeaseTtlMs?: number | undefined;
+  /** No fallback key file: NODE_ENV=production or HUB_REQUIRE_SECRET_KEY=true (docs/ops/secrets.md). */
+  requireSecretKey?: boolean | undefined;
   retention: RetentionConfig;
 }
 
@@ -115,6 +122,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const retentionSchedule = value('HUB_RETENTION_SCHEDULE') ?? '17 3 * * *';
   if (!cron.validate(retentionSchedule)) problems.push(`HUB_RETENTION_SCHEDULE must be a cron expression like "17 3 * * *" (got "${retentionSchedule}")`);
   const dataDir = resolve(value('HUB_DATA_DIR') ?? './data');
+  const secretKeys = value('HUB_SECRET_KEYS') ?? value('HUB_SECRET_KEY');
+  if (secretKeys) {
+    try {
+      SecretKeyring.parse(secretKeys, value('HUB_SECRET_KEYS') ? 'HUB_SECRET_KEYS' : 'HUB_SECRET_KEY');
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  const leaseTtlText = value('HUB_SYNC_LEASE_TTL_MS');
+  const syncLeaseTtlMs = leaseTtlText === undefined ? undefined : integer(leaseTtlText);
+  if (leaseTtlText !== undefined && (syncLeaseTtlMs === undefined || syncLeaseTtlMs < 1000)) problems.push('HUB_SYNC_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000');
+  const requireSecretKey = value('NODE_ENV') === 'production' || value('HUB_REQUIRE_SECRET_KEY') === 'true';
 
   if (problems.length > 0) {
     throw new HubError('invalid_data', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -130,6 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel,
     queuePrefix,
     workerConcurrency: concurrency!,
+    secretKeys,
+    requireSecretKey,
+    syncLeaseTtlMs,
     security: {
       sessionIdleMinutes: sessionIdleMinutes!,
       sessionMaxHours: sessionMaxHours!,

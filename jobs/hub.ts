@@ -7,6 +7,8 @@ import { HubError } from '../core/errors.ts';
 import { isDatabaseOutage } from '../core/db/sql-errors.ts';
 import type { CheckReport, HealthReport, HubActions, ReadinessReport, ResyncReceipt, SyncRequestReceipt } from '../core/ports.ts';
 import type { HubConfig } from './config.ts';
+import { installSecretKeyring, type SecretKeyring } from '../core/secrets/secret-box.ts';
+import { loadSecretKeyring } from './secret-keys.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './embedded-lock.ts';
 import { liveWorkers, WorkerHeartbeat } from './heartbeat.ts';
 import { HubMetrics } from './metrics.ts';
@@ -40,6 +42,8 @@ export interface HubOptions {
   redisCallTimeoutMs?: number | undefined;
   /** BullMQ: how often the schedules are looked for in Redis (default DEFAULT_SCHEDULE_CHECK_MS; 0: only on reconnect). */
   scheduleCheckMs?: number | undefined;
+  /** The keys of channel secrets (default: from the config, or the embedded key file; jobs/secret-keys.ts). */
+  secrets?: SecretKeyring | undefined;
 }
 
 export interface Hub {
@@ -50,6 +54,8 @@ export interface Hub {
   actions: HubActions;
   runner: JobRunner;
   channels: ChannelService;
+  /** The keys channel secrets are encrypted with (installed for the process). */
+  secrets: SecretKeyring;
   /** What the processor functions need, for running one in the foreground (hub channels sync). */
   context: ProcessorContext;
   /** The Redis client `/health` pings (made on the first health check; undefined without REDIS_URL). */
@@ -74,6 +80,9 @@ export function embeddedDatabaseDir(config: Pick<HubConfig, 'dataDir'>): string 
  */
 export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? silentLogger;
+  // Channel secrets are encrypted with it on every write and decrypted where a connector needs them.
+  const secrets = options.secrets ?? (await loadSecretKeyring(config, logger));
+  installSecretKeyring(secrets);
   let db = options.db;
   const ownsDb = !db;
   let lock: EmbeddedLock | undefined;
@@ -93,7 +102,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const database = db;
   const registry = options.registry ?? createRegistry();
   const channels = new ChannelService(database, registry);
-  const context: ProcessorContext = { db: database, registry, logger, leaseTtlMs: options.leaseTtlMs };
+  const context: ProcessorContext = { db: database, registry, logger, leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlMs };
   const runner: JobRunner = config.redisUrl
     ? new BullmqRunner({
         ctx: context,
@@ -295,6 +304,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     actions,
     runner,
     channels,
+    secrets,
     context,
     metrics,
     heartbeat,

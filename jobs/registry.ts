@@ -13,6 +13,7 @@ import { shoprenterMapping } from '../mappings/shoprenter/index.ts';
 import { unasMapping } from '../mappings/unas/index.ts';
 import { woocommerceMapping } from '../mappings/woocommerce/index.ts';
 import { HubError } from '../core/errors.ts';
+import { installedSecretKeyring, openConfigSecrets, type SecretKeyring } from '../core/secrets/secret-box.ts';
 import type { ChannelMapping } from '../core/model/mapping.ts';
 import { assertValid } from '../core/model/validate.ts';
 import type { MappingLookup } from '../core/orders/payload-processing.ts';
@@ -41,11 +42,14 @@ export function builtInRegistrations(): ConnectorRegistration[] {
 }
 
 /**
- * A channel's stored config as its connector takes it: the spec's defaults filled in (on a copy),
- * then checked once here, at the boundary; throws invalid_data naming `label` when it does not fit.
+ * A channel's stored config as its connector takes it: its encrypted secrets decrypted (the
+ * installed keyring unless given one; core/secrets/secret-box.ts), the spec's defaults filled in (on
+ * a copy), then checked once here, at the boundary; throws invalid_data naming `label` when it does
+ * not fit or a secret cannot be decrypted. The only place a connector's config is made from the row.
  */
-export function connectorConfig(connector: Pick<ConnectorDefinition, 'spec'>, stored: unknown, label = 'config'): unknown {
-  return assertValid(connector.spec, Value.Default(connector.spec, structuredClone(stored ?? {})), label);
+export function connectorConfig(connector: Pick<ConnectorDefinition, 'spec'>, stored: unknown, label = 'config', keyring: SecretKeyring | undefined = installedSecretKeyring()): unknown {
+  const opened = openConfigSecrets(stored ?? {}, keyring, label);
+  return assertValid(connector.spec, Value.Default(connector.spec, structuredClone(opened)), label);
 }
 
 /** Connector catalog (for core and the API) and mapping lookup (for payload processing). */

@@ -7,6 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { CHANNEL_KIND_PATTERN } from './channel-kinds.ts';
 import { validateCron } from './cron.ts';
 import { validateReconcileSchedule } from './reconciliation.ts';
+import { installedSecretKeyring, openConfigSecrets, sealConfigSecrets, type SecretKeyring } from '../secrets/secret-box.ts';
 import { writeBackSwitchedOn } from '../outbound/status-writeback.ts';
 
 export const REDACTED = '********';
@@ -52,11 +53,13 @@ export class ChannelService {
   constructor(
     private readonly db: Database,
     private readonly catalog: ConnectorCatalog,
+    /** Encrypts the secret fields on every write; the process's installed keyring by default (core/secrets/secret-box.ts). */
+    private readonly keyring?: SecretKeyring | undefined,
   ) {}
 
   async create(input: NewChannel): Promise<Channel> {
     const connector = this.connector(input.connectorType);
-    const config = this.validConfig(input.connectorType, input.config);
+    const config = this.sealed(input.connectorType, this.validConfig(input.connectorType, input.config));
     const kind = input.kind ?? connector.channelKind;
     this.assertKind(kind);
     if (input.syncSchedule) validateCron(input.syncSchedule);
@@ -81,17 +84,23 @@ export class ChannelService {
     const channel = await this.get(id);
     let config: Record<string, unknown> | undefined;
     if (changes.config) {
-      // Secrets left out or sent back redacted keep their stored value.
+      // Secrets left out or sent back redacted keep their stored value (decrypted to be checked, encrypted again);
+      // only those kept are decrypted, so credentials entered anew replace ones no configured key can read.
       const stored = channel.config as Record<string, unknown>;
       const merged: Record<string, unknown> = { ...changes.config };
       const secretFields = this.connector(channel.connectorType).secretFields;
       const kept: string[] = [];
       for (const field of secretFields) {
         if (merged[field] !== undefined && merged[field] !== REDACTED) continue;
-        merged[field] = stored[field];
-        if (stored[field] !== undefined) kept.push(field);
+        if (stored[field] === undefined) {
+          merged[field] = undefined;
+          continue;
+        }
+        const opened = openConfigSecrets({ [field]: stored[field] }, this.keyring ?? installedSecretKeyring(), `Channel "${channel.name}" config`) as Record<string, unknown>;
+        merged[field] = opened[field];
+        kept.push(field);
       }
-      config = this.validConfig(channel.connectorType, merged);
+      config = this.sealed(channel.connectorType, this.validConfig(channel.connectorType, merged));
       const movedTo = ENDPOINT_FIELDS.find((f) => merged[f] !== undefined && merged[f] !== stored[f]);
       if (movedTo && kept.length > 0) {
         // Kept secrets would be sent to a host they were never meant for.
@@ -163,6 +172,11 @@ export class ChannelService {
       throw new HubError('invalid_data', `Unknown connector type "${type}" (known: ${known}).`, { field: 'connectorType' });
     }
     return connector;
+  }
+
+  /** The config as stored: its secret fields encrypted (plain text only when no keyring is installed). */
+  private sealed(type: string, config: Record<string, unknown>): Record<string, unknown> {
+    return sealConfigSecrets(config, this.connector(type).secretFields, this.keyring ?? installedSecretKeyring());
   }
 
   private validConfig(type: string, config: Record<string, unknown>): Record<string, unknown> {

@@ -13,7 +13,24 @@ export interface SyncLease {
   until: Date;
 }
 
-export const DEFAULT_LEASE_TTL_MS = 60_000;
+/**
+ * Short, because the holder renews it by a heartbeat every TTL/3 whatever its pages do (a slow page
+ * keeps it): a dead holder's lease is taken over within one TTL, and its run reaped (sync-reaper.ts).
+ */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+
+/**
+ * How long the channel's lease is still held (by the database clock); 0 when it is free or expired.
+ * A sync that found the lease held waits about this long (at most its follow-up delay) before it
+ * tries again, so a dead holder's lease is taken over as soon as it expires.
+ */
+export async function leaseRemainingMs(db: Database, channelId: string): Promise<number> {
+  const rows = await db.query<{ ms: number | string | null }>(
+    `SELECT GREATEST(0, CEIL(EXTRACT(EPOCH FROM (sync_lease_until - now())) * 1000))::int AS ms FROM channel WHERE id = $1 AND sync_lease_owner IS NOT NULL`,
+    [channelId],
+  );
+  return Number(rows[0]?.ms ?? 0);
+}
 
 /** Takes the lease when nobody holds it or the holder's lease has expired; undefined when it is held. */
 export async function acquireSyncLease(db: Database, channelId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<SyncLease | undefined> {

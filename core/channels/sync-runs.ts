@@ -7,7 +7,7 @@ import type { SyncTrigger } from '../ports.ts';
  * counts. A run whose every page failed is not an outcome: it throws (and is retried like any failure).
  */
 export type SyncOutcome =
-  | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string }
+  | { status: 'skipped'; reason: 'already running' | 'disabled'; channelId: string; /** already running: when the holder's lease ends (try again then at the latest). */ retryInMs?: number | undefined }
   | { status: 'succeeded'; channelId: string; runId: string; counts: SyncCounts; warnings?: SyncRunWarning[] | undefined }
   | { status: 'partial'; channelId: string; runId: string; counts: SyncCounts; errors: SyncRunError[]; warnings?: SyncRunWarning[] | undefined };
 
@@ -49,8 +49,9 @@ export function emptyCounts(): SyncCounts {
 
 const MAX_ERROR_TEXT = 4000;
 
-export function startSyncRun(db: Database, channelId: string, trigger: SyncTrigger): Promise<SyncRun> {
-  return db.prisma.syncRun.create({ data: { channelId, trigger, status: 'running' } });
+/** `leaseOwner`: the sync lease holder running it (a run whose holder is gone is reaped: sync-reaper.ts). */
+export function startSyncRun(db: Database, channelId: string, trigger: SyncTrigger, leaseOwner?: string): Promise<SyncRun> {
+  return db.prisma.syncRun.create({ data: { channelId, trigger, status: 'running', leaseOwner: leaseOwner ?? null } });
 }
 
 /** Writes the counts (and the connector's warnings) so far, so a long run shows its progress. */

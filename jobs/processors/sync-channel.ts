@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { PageFate, PulledPage } from '../../connectors/_kit/definition.ts';
-import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
+import { reapOrphanedSyncRuns } from '../../core/channels/sync-reaper.ts';
+import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, leaseRemainingMs, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
 import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError, type SyncRunResult, type SyncRunWarning } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { archivePayload, recordPayloadVerdict, type ArchivedPayload } from '../../core/orders/raw-archive.ts';
@@ -75,8 +76,9 @@ export async function syncChannel(
   const owner = `${ctx.workerId ?? `${hostname()}/${process.pid}`}/${randomUUID()}`;
   const lease = await acquireSyncLease(db, channelId, owner, ttlMs);
   if (!lease) {
-    logger.info({ channelId, trigger }, 'sync skipped: another sync of this channel is running');
-    return { status: 'skipped', reason: 'already running', channelId };
+    const retryInMs = await leaseRemainingMs(db, channelId).catch(() => undefined);
+    logger.info({ channelId, trigger, retryInMs }, 'sync skipped: another sync of this channel is running');
+    return { status: 'skipped', reason: 'already running', channelId, retryInMs };
   }
 
   const heartbeat = new LeaseHeartbeat(ctx, lease, ttlMs, options.signal);
@@ -87,7 +89,11 @@ export async function syncChannel(
   let unreadPages = 0;
   let runId: string | undefined;
   try {
-    const run = await startSyncRun(db, channelId, trigger);
+    // Holding the lease now, any run of this channel still `running` lost its worker: closed first.
+    for (const reaped of await reapOrphanedSyncRuns(db, { channelId, heldBy: owner, previousLeaseUntil: channel.syncLeaseUntil })) {
+      logger.warn({ channelId, runId: reaped.runId }, reaped.reason);
+    }
+    const run = await startSyncRun(db, channelId, trigger, owner);
     runId = run.id;
     logger.info({ channelId, runId, trigger }, `sync of "${channel.name}" started`);
     try {

@@ -1,5 +1,6 @@
 import { HubError } from '../../core/errors.ts';
 import type { ConnectorDefinition } from '../../connectors/_kit/definition.ts';
+import { openConfigSecrets } from '../../core/secrets/secret-box.ts';
 import { archivePayload, archiveStream, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
 import type { PushedRequest, UploadRequest, WebhookReceipt } from '../../core/ports.ts';
 import { charsetOf } from '../../lib/text-bytes.ts';
@@ -29,7 +30,9 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
 
   const pushed = { headers: request.headers, rawBody: request.rawBody, url: request.url };
   if (request.tooLarge) return refuseTooLarge(ctx, channel, connector.webhook, pushed, request);
-  const verdict = connector.webhook.verify(pushed, channel.config);
+  // The webhook's secret (signature key, bearer token) is decrypted for the check only.
+  const config = openConfigSecrets(channel.config, undefined, `Channel "${channel.name}" config`);
+  const verdict = connector.webhook.verify(pushed, config);
   if (verdict.kind === 'ping') return { kind: 'ping' };
   if (verdict.kind === 'rejected') {
     logger.warn({ channelId, reason: verdict.reason }, 'webhook rejected');
@@ -43,7 +46,7 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
   // The bytes are archived as they came, whatever they are (NUL bytes, gzip, UTF-16): a body that is
   // not text is then failed by its reader with a clear error, never refused here. Connectors whose
   // senders use other character sets say which (their content type's charset guides the archive).
-  const decoded = connector.webhook.decode?.(pushed, channel.config);
+  const decoded = connector.webhook.decode?.(pushed, config);
   const archived = await archivePayload(db, {
     channelId,
     kind: request.kind ?? 'webhook',
@@ -81,7 +84,9 @@ export async function receiveUpload(ctx: ProcessorContext, channelId: string, re
     throw new HubError('not_allowed', `Channel "${channel.name}" (${connector.type}) does not receive file uploads.`);
   }
   const headersOnly = { headers: request.headers, url: request.url };
-  const verdict = handler.verifyUpload(headersOnly, channel.config);
+  // The upload token is a secret: sealed at rest, opened only here.
+  const config = openConfigSecrets(channel.config, undefined, `Channel "${channel.name}" config`);
+  const verdict = handler.verifyUpload(headersOnly, config);
   if (verdict.kind === 'ping') return { kind: 'ping' };
   if (verdict.kind === 'rejected') {
     logger.warn({ channelId, reason: verdict.reason }, 'upload rejected');
@@ -103,7 +108,7 @@ export async function receiveUpload(ctx: ProcessorContext, channelId: string, re
       charsets: [charsetOf(declaredType)],
       describe({ head, size, sniffer }) {
         if (request.refused()) return undefined;
-        const decoded = handler.decode?.({ ...headersOnly, rawBody: head }, channel.config, { size, encoding: sniffer.encoding(), utf8: sniffer.validUtf8 });
+        const decoded = handler.decode?.({ ...headersOnly, rawBody: head }, config, { size, encoding: sniffer.encoding(), utf8: sniffer.validUtf8 });
         return { contentType: decoded?.contentType ?? declaredType, encoding: sniffer.encoding(decoded?.encoding ?? charsetOf(declaredType)) };
       },
     },
@@ -127,7 +132,7 @@ export async function receiveUpload(ctx: ProcessorContext, channelId: string, re
 export async function pushLimitOf(ctx: ProcessorContext, channelId: string): Promise<number | undefined> {
   const channel = await ctx.db.prisma.channel.findUnique({ where: { id: channelId }, select: { connectorType: true, config: true } });
   if (!channel) return undefined;
-  return ctx.registry.connector(channel.connectorType)?.webhook?.maxBodyBytes?.(channel.config);
+  return ctx.registry.connector(channel.connectorType)?.webhook?.maxBodyBytes?.(openConfigSecrets(channel.config));
 }
 
 /**
@@ -149,7 +154,8 @@ async function refuseTooLarge(
   const what = request.kind === 'upload' ? 'file' : 'body';
   const error = `The ${what} is larger than channel "${channel.name}" accepts (${size > limit ? `${size} bytes or more` : `${size} bytes`}; the limit is ${limit} bytes); only its start is kept.`;
   logger.warn({ channelId: channel.id, size, limit }, `push refused: larger than the channel's limit of ${limit} bytes`);
-  const proven = handler.verifyUpload && request.kind === 'upload' ? handler.verifyUpload(pushed, channel.config) : handler.verify(pushed, channel.config);
+  const config = openConfigSecrets(channel.config, undefined, `Channel "${channel.name}" config`);
+  const proven = handler.verifyUpload && request.kind === 'upload' ? handler.verifyUpload(pushed, config) : handler.verify(pushed, config);
   if (proven.kind !== 'accepted') return { kind: 'too_large', limit };
   const archived = await archivePayload(ctx.db, {
     channelId: channel.id,

@@ -10,6 +10,7 @@ import type { AdvanceReport } from '../../core/distribution/distribution-service
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import { runRetention, type RetentionSettings } from '../processors/retention.ts';
 import { RECONCILE_JOB, RECONCILE_TICK_SCHEDULE, reconcileDueChannels } from '../processors/reconcile-channel.ts';
+import { reapAndResume, type ReapReport } from '../processors/reap-sync-runs.ts';
 import { DistributionTimer } from './distribution-timer.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -24,6 +25,8 @@ import {
   SEND_STATUS_UPDATES_JOB,
   RETENTION_JOB,
   DEFAULT_RETENTION_SCHEDULE,
+  REAP_SYNC_RUNS_JOB,
+  followUpDelay,
   SWEEP_SCHEDULE,
   type FailedJob,
   type FailedJobList,
@@ -83,7 +86,7 @@ export const DEFAULT_REDIS_CALL_TIMEOUT_MS = 3_000;
 export const DEFAULT_SCHEDULE_CHECK_MS = 60_000;
 
 /** The system schedulers every hub keeps (beside one per pulled channel). */
-const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, RETENTION_JOB, RECONCILE_JOB] as const;
+const SYSTEM_SCHEDULERS = [SWEEP_JOB, ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, RETENTION_JOB, RECONCILE_JOB, REAP_SYNC_RUNS_JOB] as const;
 
 /** The delayed advance job of one due moment: every process arming that moment queues the same job. */
 export function dueAdvanceJobId(at: Date): string {
@@ -242,6 +245,8 @@ export class BullmqRunner implements JobRunner {
     if (this.options.schedules !== false) {
       await this.#setSchedules();
       this.#watchRedis();
+      // Runs a crash left behind are closed now (then every minute by the reap-sync-runs scheduler).
+      await this.reapSyncRuns().catch((error: unknown) => this.#logger.error({ err: error }, `closing the runs of stopped workers failed: ${(error as Error).message}`));
     }
     if (this.options.distributionTimer ?? (this.options.workers !== false || this.options.schedules !== false)) await this.#timer.start();
   }
@@ -542,7 +547,7 @@ export class BullmqRunner implements JobRunner {
       }
       throw error;
     }
-    if (outcome.status === 'skipped' && outcome.reason === 'already running' && !this.#stopped) await this.#queueFollowUp(job.data);
+    if (outcome.status === 'skipped' && outcome.reason === 'already running' && !this.#stopped) await this.#queueFollowUp(job.data, followUpDelay(this.#followUpDelayMs, outcome.retryInMs));
     return outcome;
   }
 
@@ -551,19 +556,25 @@ export class BullmqRunner implements JobRunner {
    * BullMQ keep it as the next job while the deduplicated one (maybe this very job) is active,
    * instead of dropping it; a waiting sync of the channel makes it unnecessary.
    */
-  async #queueFollowUp(data: SyncJobData): Promise<void> {
+  async #queueFollowUp(data: SyncJobData, delayMs: number): Promise<void> {
     const jobId = `${syncJobId(data.channelId)}-${randomUUID()}`;
     await this.queue.add('sync', data, {
       ...this.jobOptions,
       jobId,
-      delay: this.#followUpDelayMs,
+      delay: delayMs,
       deduplication: { id: syncJobId(data.channelId), keepLastIfActive: true },
     });
-    this.#logger.info({ channelId: data.channelId, delayMs: this.#followUpDelayMs }, 'another sync holds the channel; a follow-up sync is queued');
+    this.#logger.info({ channelId: data.channelId, delayMs }, 'another sync holds the channel; a follow-up sync is queued');
+  }
+
+  /** Closes the runs whose worker is gone and queues a sync of their channels (the reap-sync-runs job). */
+  reapSyncRuns(): Promise<ReapReport> {
+    return reapAndResume(this.#ctx, (channelId, trigger) => this.requestSync(channelId, trigger));
   }
 
   async #processPayloadJob(job: Job<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>): Promise<PayloadOutcome | AdvanceReport | StatusWriteBackReport | number> {
     if (job.name === SWEEP_JOB) return this.sweepPendingPayloads();
+    if (job.name === REAP_SYNC_RUNS_JOB) return (await this.reapSyncRuns()).reaped.length;
     if (job.name === ADVANCE_DISTRIBUTION_JOB) {
       const report = await advanceDistributions(this.#ctx);
       // The worker that ran it arms the next moment (the job that armed it is done: arm afresh).

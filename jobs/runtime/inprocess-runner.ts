@@ -10,6 +10,7 @@ import { RECONCILE_JOB, RECONCILE_TICK_SCHEDULE, reconcileDueChannels } from '..
 import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import { runRetention, type RetentionSettings } from '../processors/retention.ts';
 import { HubError } from '../../core/errors.ts';
+import { reapAndResume, type ReapReport } from '../processors/reap-sync-runs.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
   DEFAULT_RETRY,
@@ -19,6 +20,8 @@ import {
   SWEEP_SCHEDULE,
   ADVANCE_DISTRIBUTION_JOB,
   SEND_STATUS_UPDATES_JOB,
+  REAP_SYNC_RUNS_JOB,
+  followUpDelay,
   syncJobId,
   RETENTION_JOB,
   DEFAULT_RETENTION_SCHEDULE,
@@ -89,6 +92,7 @@ export class InProcessRunner implements JobRunner {
   #retentionTask: ScheduledTask | undefined;
   /** The reconciliations' tick (runs the channels whose reconcileSchedule is due). */
   #reconcileTask: ScheduledTask | undefined;
+  #reapTask: ScheduledTask | undefined;
   /** The running send of status updates, and whether a nudge arrived while it ran. */
   #writeBack: Promise<void> | undefined;
   #writeBackAgain = false;
@@ -155,6 +159,9 @@ export class InProcessRunner implements JobRunner {
         );
       }
       this.#reconcileTask ??= cron.schedule(RECONCILE_TICK_SCHEDULE, () => this.reconcileDue().then(() => undefined), { name: RECONCILE_JOB, noOverlap: true });
+      this.#reapTask ??= cron.schedule(SWEEP_SCHEDULE, async () => void (await this.reapSyncRuns()), { name: REAP_SYNC_RUNS_JOB, noOverlap: true });
+      // Runs a crash left behind are closed, and interrupted syncs resumed now rather than at the next cron tick.
+      await this.reapSyncRuns({ atStart: true });
     }
     if (this.options.distributionTimer ?? this.options.schedules !== false) await this.#timer.start();
   }
@@ -167,6 +174,20 @@ export class InProcessRunner implements JobRunner {
     } catch (error) {
       this.#logger.error({ err: error }, 'the reconciliation tick failed');
       return 0;
+    }
+  }
+
+  /**
+   * Closes the runs whose worker is gone and syncs their channels again; `atStart` also resumes the
+   * channels whose latest run was interrupted. Never rejects (logged).
+   */
+  async reapSyncRuns(options: { atStart?: boolean } = {}): Promise<ReapReport> {
+    if (this.#stopped) return { reaped: [], resumed: [] };
+    try {
+      return await reapAndResume(this.#ctx, (channelId, trigger) => this.requestSync(channelId, trigger), options);
+    } catch (error) {
+      this.#logger.error({ err: error }, `closing the runs of stopped workers failed: ${(error as Error).message}`);
+      return { reaped: [], resumed: [] };
     }
   }
 
@@ -400,6 +421,7 @@ export class InProcessRunner implements JobRunner {
     if (this.#stopped && this.#writeBackTask) tasks.push(this.#writeBackTask);
     if (this.#stopped && this.#retentionTask) tasks.push(this.#retentionTask);
     if (this.#stopped && this.#reconcileTask) tasks.push(this.#reconcileTask);
+    if (this.#stopped && this.#reapTask) tasks.push(this.#reapTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {
@@ -414,8 +436,9 @@ export class InProcessRunner implements JobRunner {
     for (;;) {
       const outcome = await this.#runWithRetries(channelId, trigger, jobId);
       if (outcome?.status !== 'skipped' || outcome.reason !== 'already running' || this.#stopped) return;
-      this.#logger.info({ channelId, delayMs: this.#followUpDelayMs }, 'another sync holds the channel; a follow-up sync will run after it');
-      if (!(await this.#wait(this.#followUpDelayMs))) return;
+      const delayMs = followUpDelay(this.#followUpDelayMs, outcome.retryInMs);
+      this.#logger.info({ channelId, delayMs }, 'another sync holds the channel; a follow-up sync will run after it');
+      if (!(await this.#wait(delayMs))) return;
     }
   }
 

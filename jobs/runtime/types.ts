@@ -159,10 +159,21 @@ export const SEND_STATUS_UPDATES_JOB = 'send-status-updates';
 export const RETENTION_JOB = 'retention';
 /** When retention runs unless HUB_RETENTION_SCHEDULE says otherwise. */
 export const DEFAULT_RETENTION_SCHEDULE = '17 3 * * *';
+/** The reaper of runs whose worker is gone (jobs/processors/reap-sync-runs.ts); runs on SWEEP_SCHEDULE. */
+export const REAP_SYNC_RUNS_JOB = 'reap-sync-runs';
 /** How often the sweep of stale pending payloads runs. */
 export const SWEEP_SCHEDULE = '* * * * *';
 /** Delay before a sync skipped because another one held the channel runs again. */
 export const DEFAULT_FOLLOW_UP_DELAY_MS = 5_000;
+
+/**
+ * The wait before a skipped sync tries again: the follow-up delay, or less when the holder's lease
+ * ends sooner (a dead holder's lease is then taken over as soon as it expires).
+ */
+export function followUpDelay(followUpDelayMs: number, leaseRemainingMs: number | undefined): number {
+  if (leaseRemainingMs === undefined) return followUpDelayMs;
+  return Math.max(0, Math.min(followUpDelayMs, leaseRemainingMs + 50));
+}
 
 export const DEFAULT_SYNC_SCHEDULE = '*/5 * * * *';
 export const SYNC_QUEUE = 'sync-channel';

@@ -105,7 +105,7 @@ describe('a Redis restart (its own Redis, killed and started empty)', () => {
     await redis?.down();
   });
 
-  const expectedSchedules = () => [`schedule-${channelId}`, 'advance-distribution', 'reconcile-channels', 'retention', 'send-status-updates', 'sweep-pending-payloads'].sort();
+  const expectedSchedules = () => [`schedule-${channelId}`, 'advance-distribution', 'reap-sync-runs', 'reconcile-channels', 'retention', 'send-status-updates', 'sweep-pending-payloads'].sort();
 
   it('has the schedules to start with, and reads a webhook', async () => {
     expect(await schedulerKeys()).toEqual(expectedSchedules());

@@ -19,7 +19,7 @@ const records = {
   },
   SyncRun: {
     id: '00000000-0000-4000-8000-000000000002', channelId: '00000000-0000-4000-8000-000000000001', trigger: 'manual', status: 'failed',
-    startedAt: at, finishedAt: at, pages: 3, received: 4, created: 5, updated: 6, unchanged: 7, failed: 8, errorCode: 'unauthorized', error: 'bad key',
+    startedAt: at, finishedAt: at, pages: 3, received: 4, created: 5, updated: 6, unchanged: 7, failed: 8, errorCode: 'unauthorized', error: 'bad key', leaseOwner: 'worker-1/run-1',
     errors: [{ page: 2, source: 'memory://p2', payloadId: 'p', code: 'invalid_data', message: 'not JSON' }, { page: null, source: null, payloadId: null, code: 'unauthorized', message: 'bad key' }],
     warnings: [{ page: 1, message: 'The stored cursor was reset.' }],
     findings: { checked: 3, missing: 1, stale: 0, fetched: 1, failed: 0 }, requestedBy: 'cli:ops',

@@ -8,7 +8,7 @@ import type { ChannelMapping } from '../../core/model/mapping.ts';
 import { syncChannel } from '../../jobs/processors/sync-channel.ts';
 import { ConnectorRegistry } from '../../jobs/registry.ts';
 import { BullmqRunner, schedulerId } from '../../jobs/runtime/bullmq-runner.ts';
-import { ADVANCE_DISTRIBUTION_JOB, SEND_STATUS_UPDATES_JOB, type ProcessorContext, type SyncFinishedEvent } from '../../jobs/runtime/types.ts';
+import { ADVANCE_DISTRIBUTION_JOB, REAP_SYNC_RUNS_JOB, SEND_STATUS_UPDATES_JOB, type ProcessorContext, type SyncFinishedEvent } from '../../jobs/runtime/types.ts';
 import { createTestPostgres, REDIS_TEST_URL, type TestDatabase } from '../helpers/databases.ts';
 import { orderDraft } from '../helpers/orders.ts';
 
@@ -249,7 +249,9 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       const first = syncChannel(ctx, channelId, 'schedule');
       await entered;
       const second = await syncChannel({ ...ctx, workerId: 'other-machine' }, channelId, 'manual');
-      expect(second).toEqual({ status: 'skipped', reason: 'already running', channelId });
+      // It says when the holder's lease ends: a follow-up tries again by then at the latest.
+      expect(second).toEqual({ status: 'skipped', reason: 'already running', channelId, retryInMs: expect.any(Number) });
+      expect((second as { retryInMs: number }).retryInMs).toBeLessThanOrEqual(30_000);
       open();
       expect(await first).toMatchObject({ status: 'succeeded', counts: { created: 3 } });
       expect(await testDb.db.prisma.syncRun.count({ where: { channelId } })).toBe(1);
@@ -317,6 +319,8 @@ describe('sync jobs on PostgreSQL and BullMQ', () => {
       expect((await jobs.payloadQueue.getJobScheduler(ADVANCE_DISTRIBUTION_JOB))?.pattern).toBe('* * * * *');
       // So does the sending of due channel status updates (status write-back).
       expect((await jobs.payloadQueue.getJobScheduler(SEND_STATUS_UPDATES_JOB))?.pattern).toBe('* * * * *');
+      // And the reaper of runs whose worker is gone.
+      expect((await jobs.payloadQueue.getJobScheduler(REAP_SYNC_RUNS_JOB))?.pattern).toBe('* * * * *');
 
       const channels = new ChannelService(testDb.db, kit.registry);
       const added = await channels.create({ name: 'Second shop', connectorType: 'fake', config: { token: 't' }, syncSchedule: '*/10 * * * *' });
