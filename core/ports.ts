@@ -185,7 +185,7 @@ export interface HubActions {
   metrics?(): Promise<MetricsText>;
 }
 
-/** A job that failed for good (jobs/runtime/types.ts FailedJob). */
+/** A job that failed for good, a dead letter: BullMQ's failed set of the sync and payload queues (the runners list them). */
 export interface FailedJobView {
   id: string;
   queue: string;

@@ -42,6 +42,8 @@ export interface HubOptions {
   redisCallTimeoutMs?: number | undefined;
   /** BullMQ: how often the schedules are looked for in Redis (default DEFAULT_SCHEDULE_CHECK_MS; 0: only on reconnect). */
   scheduleCheckMs?: number | undefined;
+  /** BullMQ: how long closing waits for running jobs and Redis before it drops the connections (default DEFAULT_CLOSE_TIMEOUT_MS). */
+  closeTimeoutMs?: number | undefined;
   /** The keys of channel secrets (default: from the config, or the embedded key file; jobs/secret-keys.ts). */
   secrets?: SecretKeyring | undefined;
 }
@@ -115,6 +117,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         followUpDelayMs: options.followUpDelayMs,
         redisCallTimeoutMs: options.redisCallTimeoutMs,
         scheduleCheckMs: options.scheduleCheckMs,
+        closeTimeoutMs: options.closeTimeoutMs,
         retention: config.retention,
       })
     : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs, retention: config.retention });

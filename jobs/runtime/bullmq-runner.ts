@@ -78,10 +78,14 @@ export interface BullmqRunnerOptions {
   redisCallTimeoutMs?: number | undefined;
   /** How often the schedules are looked for in Redis and set again when missing (0: never; they are also set on every reconnect). */
   scheduleCheckMs?: number | undefined;
+  /** How long stop() waits for running jobs and Redis goodbyes before it drops the connections. */
+  closeTimeoutMs?: number | undefined;
 }
 
 /** A Redis that does not answer must not hold a webhook's answer: the payload is archived, the sweep queues it later. */
 export const DEFAULT_REDIS_CALL_TIMEOUT_MS = 3_000;
+/** Within a service manager's usual grace (30 s) after SIGTERM. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 25_000;
 /** The schedules live in Redis: a Redis restarted without persistence (or flushed) loses them; looked for this often. */
 export const DEFAULT_SCHEDULE_CHECK_MS = 60_000;
 
@@ -358,11 +362,22 @@ export class BullmqRunner implements JobRunner {
     // Worker.close() then waits for the running jobs to end.
     this.#abort.abort(new Error('the job runner is stopping'));
     clearInterval(this.#scheduleCheck);
-    await this.#healing;
-    // The armed job stays in Redis: the moment is still due, whoever runs it.
-    await this.#timer.stop();
-    await Promise.all([this.#worker?.close(), this.#payloadWorker?.close()]);
-    await Promise.all([this.queue.close(), this.payloadQueue.close()]);
+    const closed = (async () => {
+      await this.#healing;
+      // The armed job stays in Redis: the moment is still due, whoever runs it.
+      await this.#timer.stop();
+      await Promise.all([this.#worker?.close(), this.#payloadWorker?.close()]);
+      await Promise.all([this.queue.close(), this.payloadQueue.close()]);
+    })();
+    // A Redis that is away would hold the goodbyes for ever (ioredis keeps commands until it is
+    // back): past the deadline the connections are dropped. Jobs left running are retried, their
+    // runs reaped (the lease ends with this process).
+    const deadline = this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (await finishesWithin(closed, deadline)) return;
+    this.#logger.warn({}, 'the job runner could not close its Redis connections in time (is Redis reachable?); dropping them');
+    // Dropping waits for nothing it can help, but BullMQ's disconnect may still wait on a connection being made.
+    const dropped = Promise.allSettled([this.#worker?.disconnect(), this.#payloadWorker?.disconnect(), this.queue.disconnect(), this.payloadQueue.disconnect()]);
+    await finishesWithin(dropped, 1_000);
   }
 
   async requestSync(channelId: string, trigger: SyncTrigger): Promise<SyncRequestReceipt> {
@@ -675,4 +690,21 @@ function firstLine(message: string): string {
 
 function isFinal(job: Job, error: Error): boolean {
   return error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
+/** Whether the work ends within `ms` (its later end or failure is not waited for). */
+async function finishesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return ended;
 }

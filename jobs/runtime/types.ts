@@ -1,5 +1,5 @@
 import type { Database } from '../../core/db/database.ts';
-import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
+import type { FailedJobView, SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
 import type { ConnectorRegistry } from '../registry.ts';
 import type { SyncOutcome } from '../../core/channels/sync-runs.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
@@ -60,21 +60,11 @@ export interface DistributionAdvancedEvent {
 
 export type DistributionAdvancedListener = (event: DistributionAdvancedEvent) => void;
 
-/** A job that failed for good (a dead letter): BullMQ's failed set of the sync and payload queues. */
-export interface FailedJob {
-  /** `<queue>:<job id>`: what `hub jobs retry` and the API take. */
-  id: string;
-  queue: string;
-  name: string;
-  /** The ids the job carries (never payload data). */
-  channelId: string | null;
-  payloadId: string | null;
-  attemptsMade: number;
-  attempts: number;
-  /** The error's first line. */
-  error: string;
-  failedAt: string | null;
-}
+/**
+ * A job that failed for good (a dead letter): BullMQ's failed set of the sync and payload queues.
+ * `id` is `<queue>:<job id>` (what `hub jobs retry` and the API take); it carries ids, never payload data.
+ */
+export type FailedJob = FailedJobView;
 
 export interface FailedJobList {
   items: FailedJob[];

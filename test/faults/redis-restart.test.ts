@@ -153,4 +153,15 @@ describe('a Redis restart (its own Redis, killed and started empty)', () => {
     expect(await schedulerKeys()).toEqual(expectedSchedules());
     expect(await runner().checkSchedules()).toEqual([]);
   });
+
+  it('closes while Redis is away: the connections are dropped after the deadline, never waited on for ever', async () => {
+    const leaving = await createHub(config(), { db: t.db, registry: registry(), workers: true, schedules: true, redisCallTimeoutMs: 500, scheduleCheckMs: 0, closeTimeoutMs: 1_000 });
+    await leaving.runner.start();
+    await redis.down();
+    try {
+      await expect(leaving.close()).resolves.toBeUndefined();
+    } finally {
+      await redis.up();
+    }
+  });
 });
