@@ -125,6 +125,10 @@ describe('a Redis restart (its own Redis, killed and started empty)', () => {
 
     await redis.up();
     await vi.waitFor(async () => expect(await schedulerKeys()).toEqual(expectedSchedules()), { timeout: 30_000, interval: 100 });
+    // The channel's next scheduled sync waits in Redis again, for its cron's next moment.
+    const scheduler = await runner().queue.getJobScheduler(`schedule-${channelId}`);
+    expect(scheduler?.next).toBeGreaterThan(Date.now());
+    expect(await runner().queue.getJobCountByTypes('delayed')).toBe(1);
     await vi.waitFor(async () => expect(await statusOf(payloadId)).toBe('parsed'), { timeout: 30_000, interval: 100 });
     expect(await t.db.prisma.order.count({ where: { channelId, externalId: 'during-outage' } })).toBe(1);
   });
