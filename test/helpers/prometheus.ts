@@ -44,7 +44,8 @@ export function parseMetrics(text: string): ParsedMetrics {
     }
     const raw = match[3]!;
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`Not a number in: ${line}`);
+    // Prometheus reads NaN in any case (Go's ParseFloat), and prom-client writes "Nan" (a lag not measured yet).
+    if (Number.isNaN(value) && raw.toLowerCase() !== 'nan') throw new Error(`Not a number in: ${line}`);
     all.push({ name: match[1]!, labels, value });
   }
   const samples = (name: string, labels: Record<string, string> = {}) =>
