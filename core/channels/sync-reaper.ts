@@ -12,6 +12,8 @@ import type { Database } from '../db/database.ts';
  * lease is free or expired.
  */
 export const REAPED_RUN_CODE = 'interrupted';
+/** The error code of a run a shutdown stopped between pages (the same word: it is resumed the same way). */
+export const INTERRUPTED_RUN_CODE = REAPED_RUN_CODE;
 
 export interface ReapedRun {
   runId: string;

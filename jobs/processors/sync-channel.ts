@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { PageFate, PulledPage } from '../../connectors/_kit/definition.ts';
-import { reapOrphanedSyncRuns } from '../../core/channels/sync-reaper.ts';
+import { INTERRUPTED_RUN_CODE, reapOrphanedSyncRuns } from '../../core/channels/sync-reaper.ts';
 import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, leaseRemainingMs, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
 import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError, type SyncRunResult, type SyncRunWarning } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
@@ -128,10 +128,13 @@ export async function syncChannel(
       heartbeat.throwIfLost();
     } catch (error) {
       const failure = toHubError(error, channel.name, heartbeat, options.signal?.aborted === true, counts);
-      const errors = [...pageErrors, { page: null, source: null, payloadId: null, code: failure.code, message: failure.message }];
+      // A shutdown is no outage of the shop: the run says `interrupted` (and is resumed at the next
+      // start), while the error stays retryable for the job runner.
+      const code = options.signal?.aborted === true && !heartbeat.lost ? INTERRUPTED_RUN_CODE : failure.code;
+      const errors = [...pageErrors, { page: null, source: null, payloadId: null, code, message: failure.message }];
       // Logged first: a failure to record the run (the database is down) must not swallow the sync's own failure.
-      logger.warn({ channelId, runId, code: failure.code, permanent: failure.permanent, ...counts }, failure.message);
-      await finishRunOrLog(ctx, runId, { status: 'failed', counts, errorCode: failure.code, error: failure.message, errors, warnings });
+      logger.warn({ channelId, runId, code, permanent: failure.permanent, ...counts }, failure.message);
+      await finishRunOrLog(ctx, runId, { status: 'failed', counts, errorCode: code, error: failure.message, errors, warnings });
       throw failure;
     }
     const status = runStatusFromPages(counts.pages, pageErrors, unreadPages);

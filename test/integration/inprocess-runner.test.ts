@@ -293,7 +293,7 @@ describe('in-process job runner on PGlite', () => {
   });
 
   describe('when the runner stops during a sync', () => {
-    it('interrupts it between pages, records the run as interrupted and releases the lease', async () => {
+    it('interrupts it between pages, records the run as interrupted, releases the lease, and the next start resumes it: every order once', async () => {
       kit.shop.orders.push('A', 'B', 'C');
       let next!: () => void;
       kit.shop.afterFirstPage = new Promise<void>((resolve) => (next = resolve));
@@ -307,13 +307,31 @@ describe('in-process job runner on PGlite', () => {
       expect(await finished).toMatchObject({ final: true, error: { code: 'upstream_unavailable', permanent: false } });
 
       const run = await testDb.db.prisma.syncRun.findFirstOrThrow({ where: { channelId } });
-      expect(run).toMatchObject({ status: 'failed', errorCode: 'upstream_unavailable', pages: 1, created: 1 });
+      // Recorded as interrupted (not as an outage of the shop); the job runner still sees a retryable error.
+      expect(run).toMatchObject({ status: 'failed', errorCode: 'interrupted', pages: 1, created: 1 });
       expect(run.error).toContain('interrupted; will run again');
       expect(run.finishedAt).not.toBeNull();
       const channel = await testDb.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
       expect(channel.syncLeaseOwner).toBeNull();
       expect(channel.syncState).toEqual({ cursor: 1 });
       expect(await testDb.db.prisma.order.count()).toBe(1);
+
+      // The next release starts (a deploy): it resumes the interrupted channel at once, from its cursor.
+      kit.shop.afterFirstPage = undefined;
+      const nextRelease = new InProcessRunner({ ctx, schedules: true, distributionTimer: false });
+      try {
+        await nextRelease.start();
+        await nextRelease.whenIdle(channelId);
+      } finally {
+        await nextRelease.stop();
+      }
+      const runs = await testDb.db.prisma.syncRun.findMany({ where: { channelId }, orderBy: { startedAt: 'asc' } });
+      expect(runs.map((r) => [r.status, r.errorCode, r.pages])).toEqual([
+        ['failed', 'interrupted', 1],
+        ['succeeded', null, 2],
+      ]);
+      const orders = await testDb.db.prisma.order.findMany({ select: { externalId: true } });
+      expect(orders.map((o) => o.externalId).sort()).toEqual(['A', 'B', 'C']);
     });
   });
 });
