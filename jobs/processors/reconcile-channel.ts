@@ -13,7 +13,8 @@ import {
   recordRunFindings,
   type ReconcileFindings,
 } from '../../core/channels/reconciliation.ts';
-import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease } from '../../core/channels/sync-lease.ts';
+import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, releaseSyncLease, saveSyncStateUnderLease } from '../../core/channels/sync-lease.ts';
+import { LeaseHeartbeat } from './lease-heartbeat.ts';
 import { emptyCounts, finishSyncRun, startSyncRun, type SyncCounts, type SyncRunError } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { connectorConfig } from '../registry.ts';
@@ -59,22 +60,7 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
     logger.info({ channelId }, 'reconciliation skipped: a sync of this channel is running');
     return { status: 'skipped', reason: 'already running', channelId };
   }
-  const controller = new AbortController();
-  const external = options.signal;
-  if (external) external.addEventListener('abort', () => controller.abort(external.reason), { once: true });
-  let lost = false;
-  const beat = setInterval(() => {
-    renewSyncLease(db, lease, ttlMs).then(
-      (held) => {
-        if (!held) {
-          lost = true;
-          controller.abort(new HubError('conflict', 'sync lease lost'));
-        }
-      },
-      () => undefined,
-    );
-  }, Math.max(50, Math.floor(ttlMs / 3)));
-  beat.unref();
+  const heartbeat = new LeaseHeartbeat(ctx, lease, ttlMs, options.signal);
 
   const counts = emptyCounts();
   const errors: SyncRunError[] = [];
@@ -82,7 +68,7 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
   try {
     run = await startSyncRun(db, channelId, 'reconcile');
   } catch (error) {
-    clearInterval(beat);
+    heartbeat.stop();
     await releaseSyncLease(db, lease).catch(() => undefined);
     throw error;
   }
@@ -93,8 +79,8 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
     const warnings: string[] = [];
     /** Listing answers that are whole orders (UNAS): read when they hold a missing or stale order. */
     const payloads: { page: PulledPage; ids: Set<string> }[] = [];
-    for await (const page of connector.listOrders(config, window, { signal: controller.signal, state: channel.syncState ?? undefined })) {
-      if (lost) throw new HubError('conflict', 'sync lease lost');
+    for await (const page of connector.listOrders(config, window, { signal: heartbeat.signal, state: channel.syncState ?? undefined })) {
+      if (heartbeat.lost) throw new HubError('conflict', 'sync lease lost');
       listed.push(...page.orders);
       if (page.payload) payloads.push({ page: page.payload, ids: new Set(page.orders.map((o) => o.externalId)) });
       // A call budget spent (never a moved cursor): stored under the lease like a pull's state.
@@ -108,7 +94,7 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
     const wanted = [...comparison.missing, ...comparison.stale];
 
     const store = async (page: PulledPage): Promise<void> => {
-      if (lost) throw new HubError('conflict', 'sync lease lost');
+      if (heartbeat.lost) throw new HubError('conflict', 'sync lease lost');
       const stored = await storePage(ctx, channelId, page);
       for (const key of Object.keys(counts) as (keyof SyncCounts)[]) counts[key] += stored.counts[key];
       if (stored.error) errors.push(stored.error);
@@ -123,11 +109,11 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
     if (toFetch.size > 0) {
       const ids = [...toFetch];
       if (connector.fetchOrders) {
-        for await (const page of connector.fetchOrders(config, ids, { signal: controller.signal })) await store(page);
+        for await (const page of connector.fetchOrders(config, ids, { signal: heartbeat.signal })) await store(page);
       } else if (connector.fetchOrder) {
         for (const externalId of ids) {
           try {
-            await store(await connector.fetchOrder(config, externalId, { signal: controller.signal }));
+            await store(await connector.fetchOrder(config, externalId, { signal: heartbeat.signal }));
           } catch (error) {
             // One order the shop refuses (deleted meanwhile) must not stop the others.
             if (!(error instanceof ConnectorError) || error.code !== 'upstream_rejected') throw error;
@@ -156,9 +142,9 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
     return { status, channelId, runId: run.id, counts, findings };
   } catch (error) {
     const failure =
-      isHubError(error) && !lost
+      isHubError(error) && !heartbeat.lost
         ? error
-        : lost
+        : heartbeat.lost
           ? new HubError('conflict', `Reconciliation of "${channel.name}" lost its lease and stopped.`, { cause: error })
           : error instanceof ConnectorError
             ? new HubError(error.code === 'unauthorized' || error.code === 'upstream_rejected' ? error.code : 'upstream_unavailable', `Reconciliation of "${channel.name}" failed: ${error.message}`, { cause: error })
@@ -174,7 +160,7 @@ export async function reconcileChannel(ctx: ProcessorContext, channelId: string,
     logger.warn({ channelId, runId: run.id, code: failure.code }, failure.message);
     throw failure;
   } finally {
-    clearInterval(beat);
+    heartbeat.stop();
     await releaseSyncLease(db, lease).catch((error: unknown) => logger.error({ channelId, err: error }, 'could not release the sync lease (it will expire)'));
   }
 }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { ConnectorError } from '../../connectors/_kit/connector-error.ts';
 import type { PageFate, PulledPage } from '../../connectors/_kit/definition.ts';
 import { INTERRUPTED_RUN_CODE, reapOrphanedSyncRuns } from '../../core/channels/sync-reaper.ts';
-import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, leaseRemainingMs, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease, type SyncLease } from '../../core/channels/sync-lease.ts';
+import { LeaseHeartbeat } from './lease-heartbeat.ts';
+import { acquireSyncLease, DEFAULT_LEASE_TTL_MS, leaseRemainingMs, releaseSyncLease, renewSyncLease, saveSyncStateUnderLease } from '../../core/channels/sync-lease.ts';
 import { describePageErrors, emptyCounts, finishSyncRun, recordSyncProgress, runStatusFromPages, startSyncRun, type SyncCounts, type SyncOutcome, type SyncRunError, type SyncRunResult, type SyncRunWarning } from '../../core/channels/sync-runs.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import { archivePayload, recordPayloadVerdict, type ArchivedPayload } from '../../core/orders/raw-archive.ts';
@@ -273,52 +274,4 @@ function toHubError(error: unknown, channelName: string, heartbeat: LeaseHeartbe
   }
   const message = error instanceof Error ? error.message : String(error);
   return new HubError('internal', `Sync of "${channelName}" failed: ${message}`, { cause: error });
-}
-
-/**
- * Keeps the lease alive while a slow page is fetched (connector retries can take a while), and
- * aborts the pull when the lease turns out to be lost.
- */
-class LeaseHeartbeat {
-  readonly #controller = new AbortController();
-  readonly #timer: NodeJS.Timeout;
-  lost = false;
-
-  constructor(ctx: ProcessorContext, lease: SyncLease, ttlMs: number, external: AbortSignal | undefined) {
-    if (external) {
-      if (external.aborted) this.#controller.abort(external.reason);
-      else external.addEventListener('abort', () => this.#controller.abort(external.reason), { once: true });
-    }
-    this.#timer = setInterval(() => {
-      renewSyncLease(ctx.db, lease, ttlMs).then(
-        (held) => {
-          if (!held) this.markLost();
-        },
-        () => undefined, // a failed heartbeat is retried on the next beat; the lease has slack
-      );
-    }, Math.max(50, Math.floor(ttlMs / 3)));
-    this.#timer.unref();
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  markLost(): void {
-    this.lost = true;
-    this.#controller.abort(new HubError('conflict', 'sync lease lost'));
-  }
-
-  throwIfLost(): void {
-    if (this.lost) throw new HubError('conflict', 'sync lease lost');
-    if (this.#controller.signal.aborted) {
-      const error = new Error('sync aborted');
-      error.name = 'AbortError';
-      throw error;
-    }
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
 }
