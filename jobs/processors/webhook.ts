@@ -1,10 +1,10 @@
 import { HubError } from '../../core/errors.ts';
-import type { ConnectorDefinition } from '../../connectors/_kit/definition.ts';
+import type { ConnectorDefinition, WebhookVerdict } from '../../connectors/_kit/definition.ts';
 import { openConfigSecrets } from '../../core/secrets/secret-box.ts';
 import { archivePayload, archiveStream, recordPayloadVerdict } from '../../core/orders/raw-archive.ts';
 import type { PushedRequest, UploadRequest, WebhookReceipt } from '../../core/ports.ts';
 import { charsetOf } from '../../lib/text-bytes.ts';
-import { silentLogger, type ProcessorContext } from '../runtime/types.ts';
+import { silentLogger, type JobLogger, type ProcessorContext } from '../runtime/types.ts';
 
 export type InboundWebhook = PushedRequest;
 
@@ -33,15 +33,8 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
   // The webhook's secret (signature key, bearer token) is decrypted for the check only.
   const config = openConfigSecrets(channel.config, undefined, `Channel "${channel.name}" config`);
   const verdict = connector.webhook.verify(pushed, config);
-  if (verdict.kind === 'ping') return { kind: 'ping' };
-  if (verdict.kind === 'rejected') {
-    logger.warn({ channelId, reason: verdict.reason }, 'webhook rejected');
-    return { kind: 'rejected', reason: verdict.reason };
-  }
-  if (!channel.enabled) {
-    logger.warn({ channelId }, 'webhook refused: the channel is disabled');
-    throw new HubError('conflict', `Channel "${channel.name}" is disabled; its webhooks are refused until it is enabled again.`);
-  }
+  if (verdict.kind !== 'accepted') return answerUnaccepted(verdict, channelId, 'webhook', logger);
+  refuseIfDisabled(channel, 'webhook', logger);
 
   // The bytes are archived as they came, whatever they are (NUL bytes, gzip, UTF-16): a body that is
   // not text is then failed by its reader with a clear error, never refused here. Connectors whose
@@ -55,15 +48,7 @@ export async function receiveWebhook(ctx: ProcessorContext, channelId: string, r
     body: request.rawBody,
     encoding: decoded?.encoding,
   });
-  if (!archived.duplicate || archived.status === 'pending') {
-    try {
-      await enqueue(archived.id);
-    } catch (error) {
-      // The body is archived as pending: the sweep queues it again, so the delivery still counts.
-      logger.error({ channelId, payloadId: archived.id, err: error }, 'could not queue the webhook payload; the sweep will pick it up');
-    }
-  }
-  return { kind: 'accepted', payloadId: archived.id, duplicate: archived.duplicate };
+  return queueArchived(archived, enqueue, channelId, 'webhook', logger);
 }
 
 /**
@@ -87,15 +72,8 @@ export async function receiveUpload(ctx: ProcessorContext, channelId: string, re
   // The upload token is a secret: sealed at rest, opened only here.
   const config = openConfigSecrets(channel.config, undefined, `Channel "${channel.name}" config`);
   const verdict = handler.verifyUpload(headersOnly, config);
-  if (verdict.kind === 'ping') return { kind: 'ping' };
-  if (verdict.kind === 'rejected') {
-    logger.warn({ channelId, reason: verdict.reason }, 'upload rejected');
-    return { kind: 'rejected', reason: verdict.reason };
-  }
-  if (!channel.enabled) {
-    logger.warn({ channelId }, 'upload refused: the channel is disabled');
-    throw new HubError('conflict', `Channel "${channel.name}" is disabled; its uploads are refused until it is enabled again.`);
-  }
+  if (verdict.kind !== 'accepted') return answerUnaccepted(verdict, channelId, 'upload', logger);
+  refuseIfDisabled(channel, 'upload', logger);
 
   const declaredType = header(request.headers, 'content-type');
   const archived = await archiveStream(
@@ -118,11 +96,35 @@ export async function receiveUpload(ctx: ProcessorContext, channelId: string, re
     const refused = request.refused()!;
     return refuseTooLarge(ctx, channel, handler, { ...headersOnly, rawBody: refused.start }, { ...headersOnly, rawBody: refused.start, kind: 'upload', tooLarge: refused }, request.fileName);
   }
+  return queueArchived(archived, enqueue, channelId, 'upload', logger);
+}
+
+type PushKind = 'webhook' | 'upload';
+
+/** A ping is answered, a push the connector did not prove is refused (logged): nothing is stored. */
+function answerUnaccepted(verdict: Exclude<WebhookVerdict, { kind: 'accepted' }>, channelId: string, kind: PushKind, logger: JobLogger): WebhookReceipt {
+  if (verdict.kind === 'ping') return { kind: 'ping' };
+  logger.warn({ channelId, reason: verdict.reason }, `${kind} rejected`);
+  return { kind: 'rejected', reason: verdict.reason };
+}
+
+function refuseIfDisabled(channel: { id: string; name: string; enabled: boolean }, kind: PushKind, logger: JobLogger): void {
+  if (channel.enabled) return;
+  logger.warn({ channelId: channel.id }, `${kind} refused: the channel is disabled`);
+  throw new HubError('conflict', `Channel "${channel.name}" is disabled; its ${kind}s are refused until it is enabled again.`);
+}
+
+/**
+ * Queues the reading of an archived push (a duplicate only while it is still pending). A queue that
+ * cannot be reached does not refuse the delivery: the payload is archived as pending and the sweep
+ * queues it again.
+ */
+async function queueArchived(archived: { id: string; duplicate: boolean; status: string }, enqueue: PayloadEnqueuer, channelId: string, kind: PushKind, logger: JobLogger): Promise<WebhookReceipt> {
   if (!archived.duplicate || archived.status === 'pending') {
     try {
       await enqueue(archived.id);
     } catch (error) {
-      logger.error({ channelId, payloadId: archived.id, err: error }, 'could not queue the uploaded payload; the sweep will pick it up');
+      logger.error({ channelId, payloadId: archived.id, err: error }, `could not queue the ${kind === 'upload' ? 'uploaded' : 'webhook'} payload; the sweep will pick it up`);
     }
   }
   return { kind: 'accepted', payloadId: archived.id, duplicate: archived.duplicate };
