@@ -62,7 +62,16 @@ export async function reprocessFailedPayloads(
 }
 
 /** Ids of the payloads still pending after STALE_PENDING_MS, oldest first (what the sweep re-queues). */
-export async function stalePendingPayloadIds(ctx: ProcessorContext, limit = 1000): Promise<string[]> {
-  const rows = await ctx.db.prisma.rawPayload.findMany({ where: stalePendingWhere(), orderBy: { receivedAt: 'asc' }, select: { id: true }, take: limit });
+export function stalePendingPayloadIds(ctx: ProcessorContext, limit = 1000): Promise<string[]> {
+  return pendingPayloadIds(ctx, stalePendingWhere(), limit);
+}
+
+/** Ids of every payload still pending, whatever its age, oldest first (re-queued when Redis lost its jobs). */
+export function allPendingPayloadIds(ctx: ProcessorContext, limit = 1000): Promise<string[]> {
+  return pendingPayloadIds(ctx, { status: 'pending' }, limit);
+}
+
+async function pendingPayloadIds(ctx: ProcessorContext, where: Prisma.RawPayloadWhereInput, limit: number): Promise<string[]> {
+  const rows = await ctx.db.prisma.rawPayload.findMany({ where, orderBy: { receivedAt: 'asc' }, select: { id: true }, take: limit });
   return rows.map((r) => r.id);
 }

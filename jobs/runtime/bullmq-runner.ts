@@ -3,7 +3,7 @@ import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'b
 import { HubError, isHubError } from '../../core/errors.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
-import { reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
+import { allPendingPayloadIds, reprocessPayload, stalePendingPayloadIds } from '../processors/process-payload.ts';
 import { advanceDistributions } from '../processors/distribution.ts';
 import { sendDueStatusUpdates, type StatusWriteBackReport } from '../processors/status-writeback.ts';
 import type { AdvanceReport } from '../../core/distribution/distribution-service.ts';
@@ -331,9 +331,13 @@ export class BullmqRunner implements JobRunner {
 
   /** Every pending payload, whatever its age, queued unless its job still waits or runs. */
   async #requeuePending(): Promise<number> {
-    const pending = await this.#ctx.db.prisma.rawPayload.findMany({ where: { status: 'pending' }, orderBy: { receivedAt: 'asc' }, select: { id: true }, take: 1000 });
+    return this.#queueAgain(await allPendingPayloadIds(this.#ctx));
+  }
+
+  /** Queues the reading of these payloads (one already waiting or running is not queued twice); how many were queued. */
+  async #queueAgain(payloadIds: readonly string[]): Promise<number> {
     let queued = 0;
-    for (const { id } of pending) if ((await this.enqueuePayload(id)).queued) queued += 1;
+    for (const id of payloadIds) if ((await this.enqueuePayload(id)).queued) queued += 1;
     return queued;
   }
 
@@ -467,9 +471,7 @@ export class BullmqRunner implements JobRunner {
   }
 
   async sweepPendingPayloads(): Promise<number> {
-    const ids = await stalePendingPayloadIds(this.#ctx);
-    let queued = 0;
-    for (const id of ids) if ((await this.enqueuePayload(id)).queued) queued += 1;
+    const queued = await this.#queueAgain(await stalePendingPayloadIds(this.#ctx));
     if (queued > 0) this.#logger.warn({ payloads: queued }, 'queued payloads left pending for too long');
     return queued;
   }
