@@ -213,14 +213,14 @@ describe('when orders are distributed at intake and their stock runs short', () 
     ]);
     await new DistributionConfigs(t.db).save({ settings: { fallbackDealer: 'DEPT' }, tiers: [{ kind: 'taxi', windowMinutes: 60, scope: 'region' }] }, 'admin');
     desk = (await hub.channels.create({ name: 'Sales desk', connectorType: 'manual', config: {} })).id;
-    before = parseMetrics((await hub.actions.metrics()).body);
+    before = parseMetrics((await hub.metrics.render()).body);
 
     // Moscow has a dealer (offered); Kaliningrad has none (the fallback gets it at once).
     for (const [id, region, quantity] of [['CALL-1', 'RU-MOW', '4'], ['CALL-2', 'RU-KGD', '4'], ['CALL-3', 'RU-MOW', '40']] as const) {
       const receipt = await hub.actions.recordManualOrder(desk, order(id, region, quantity));
       statuses[id] = (await t.db.prisma.orderDistribution.findUnique({ where: { orderId: receipt.orderId } }))?.status;
     }
-    after = parseMetrics((await hub.actions.metrics()).body);
+    after = parseMetrics((await hub.metrics.render()).body);
   }, 60_000);
 
   afterAll(async () => {
