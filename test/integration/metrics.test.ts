@@ -6,6 +6,7 @@ import type { ConnectorDefinition, PulledPage } from '../../connectors/_kit/defi
 import type { ChannelMapping } from '../../core/model/mapping.ts';
 import { DealerService } from '../../core/dealers/dealer-service.ts';
 import { DistributionConfigs } from '../../core/distribution/distribution-configs.ts';
+import { DistributionService } from '../../core/distribution/distribution-service.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
 import { StockService } from '../../core/stock/stock-service.ts';
@@ -216,10 +217,14 @@ describe('when orders are distributed at intake and their stock runs short', () 
     before = parseMetrics((await hub.metrics.render()).body);
 
     // Moscow has a dealer (offered); Kaliningrad has none (the fallback gets it at once).
+    const ids: string[] = [];
     for (const [id, region, quantity] of [['CALL-1', 'RU-MOW', '4'], ['CALL-2', 'RU-KGD', '4'], ['CALL-3', 'RU-MOW', '40']] as const) {
       const receipt = await hub.actions.recordManualOrder(desk, order(id, region, quantity));
+      ids.push(receipt.orderId);
       statuses[id] = (await t.db.prisma.orderDistribution.findUnique({ where: { orderId: receipt.orderId } }))?.status;
     }
+    // An admin distributes the first one again: a new round, not a first decision.
+    await new DistributionService(t.db).distribute(ids[0]!, { force: true, by: 'admin' });
     after = parseMetrics((await hub.metrics.render()).body);
   }, 60_000);
 
@@ -232,11 +237,12 @@ describe('when orders are distributed at intake and their stock runs short', () 
     expect(statuses).toEqual({ 'CALL-1': 'offering', 'CALL-2': 'assigned', 'CALL-3': 'offering' });
   });
 
-  it("counts each order's first decision: first offers and the direct assignment", () => {
+  it("counts each order's first decision (first offers, the direct assignment) and the new round apart", () => {
     expect(before.samples('orderhub_distribution_decisions_total')).toEqual([]);
     expect(after.value('orderhub_distribution_decisions_total', { decision: 'first_offer' })).toBe(2);
     expect(after.value('orderhub_distribution_decisions_total', { decision: 'assigned' })).toBe(1);
     expect(after.samples('orderhub_distribution_decisions_total', { decision: 'unassigned' })).toEqual([]);
+    expect(after.value('orderhub_distribution_decisions_total', { decision: 'redistributed' })).toBe(1);
   });
 
   it('counts the reservation conflict (10 on hand, 4 + 4 + 40 asked) for its channel, beside the open review', () => {
