@@ -113,6 +113,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       else if (event.error) print(`[demo] ${shop.name}: sync failed (${event.error.code}): ${event.error.message}`);
     });
     await hub.runner.start();
+    // Like `hub start`: the demo runs workers, so ops see them live (readiness, orderhub_workers_live); hub.close() stops it.
+    await hub.heartbeat?.start();
     print(`[demo] syncing every ${every} s; the shops take orders in between. Ctrl+C to stop.`);
 
     // The shops live on between syncs: new orders and changes to old ones.

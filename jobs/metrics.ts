@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { onCommitted } from '../core/db/committed-events.ts';
 import type { Database } from '../core/db/database.ts';
 import type { MetricsText, WebhookReceipt } from '../core/ports.ts';
 import { liveWorkers } from './heartbeat.ts';
@@ -9,7 +10,8 @@ import { silentLogger, type JobLogger, type JobRunner, type SyncFinishedEvent } 
 /**
  * The hub's Prometheus metrics (docs/ops/observability.md explains each one). Two kinds:
  * - counters and histograms this process updates as its workers finish syncs and payloads, as
- *   webhooks arrive and as distribution advances (listeners on the runner; core is not touched);
+ *   webhooks arrive and as distribution advances (listeners on the runner), and as core commits a
+ *   distribution decision or a reservation conflict (core/db/committed-events.ts: core knows no prom-client);
  * - gauges read at scrape time from the database (two indexed queries) and the queue (BullMQ
  *   getJobCounts, or the in-process runner's own slots).
  * A dependency that fails at scrape marks `orderhub_up{dependency}` 0 and leaves its gauges out;
@@ -33,6 +35,7 @@ export class HubMetrics {
   readonly webhooks: Counter<'channel' | 'result'>;
   readonly distributionAdvances: Counter<'trigger'>;
   readonly distributionDecisions: Counter<'decision'>;
+  readonly reservationConflicts: Counter<'channel' | 'result'>;
   // Scrape-time gauges.
   readonly #up: Gauge<'dependency'>;
   readonly #channelInfo: Gauge<'channel' | 'name' | 'connector' | 'enabled'>;
@@ -72,7 +75,8 @@ export class HubMetrics {
     this.payloadsProcessed = new Counter({ name: 'orderhub_payloads_processed_total', help: 'Queued payloads (webhook bodies, uploads) read by this process, per outcome (parsed, partial, failed, skipped, retry)', labelNames: ['outcome'], registers });
     this.webhooks = new Counter({ name: 'orderhub_webhooks_total', help: 'Pushes (webhooks, uploads) received, per channel and result (accepted, duplicate, rejected, too_large, ping, error)', labelNames: ['channel', 'result'], registers });
     this.distributionAdvances = new Counter({ name: 'orderhub_distribution_advances_total', help: "Runs of distribution's advance (due: its timer; tick: the minute's tick)", labelNames: ['trigger'], registers });
-    this.distributionDecisions = new Counter({ name: 'orderhub_distribution_decisions_total', help: 'Decisions made by distribution advances: offers notified, orders fallen back, orders overdue, orders swept', labelNames: ['decision'], registers });
+    this.distributionDecisions = new Counter({ name: 'orderhub_distribution_decisions_total', help: 'Distribution decisions: an order first offered, assigned at once or left unassigned, distributed again; and what advances did: offers notified, orders fallen back, orders overdue, orders swept', labelNames: ['decision'], registers });
+    this.reservationConflicts = new Counter({ name: 'orderhub_reservation_conflicts_total', help: 'Stock checks that could not reserve an order in full (partial, unavailable), per channel: each puts the order on manual review', labelNames: ['channel', 'result'], registers });
 
     this.#up = new Gauge({ name: 'orderhub_up', help: 'Whether a dependency answered at this scrape (1) or not (0)', labelNames: ['dependency'], registers });
     this.#channelInfo = new Gauge({ name: 'orderhub_channel_info', help: "A channel's name and connector, to join on the channel label (always 1)", labelNames: ['channel', 'name', 'connector', 'enabled'], registers });
@@ -103,6 +107,11 @@ export class HubMetrics {
           if (n > 0) this.distributionDecisions.inc({ decision }, n);
         }
       }),
+      // Decisions and stock checks made anywhere in this process (intake, the API, the tick), told by core once committed.
+      onCommitted(this.#db, 'distributionDecided', ({ first, outcome }) => {
+        this.distributionDecisions.inc({ decision: first ? FIRST_DECISION[outcome] : 'redistributed' });
+      }),
+      onCommitted(this.#db, 'reservationConflict', ({ channelId, result }) => this.reservationConflicts.inc({ channel: channelId, result })),
     );
   }
 
@@ -277,6 +286,9 @@ export class HubMetrics {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 }
+
+/** An order's first decision, in the words ops read on the dashboard. */
+const FIRST_DECISION = { offer: 'first_offer', assign: 'assigned', unassigned: 'unassigned' } as const;
 
 interface ChannelRow {
   id: string;

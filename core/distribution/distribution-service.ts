@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
 import type { Database } from '../db/database.ts';
+import { committed } from '../db/committed-events.ts';
 import type { ExclusivityRuleRef } from '../exclusivity/exclusivity-rules.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { changePoints } from '../dealers/dealer-points.ts';
@@ -479,6 +480,7 @@ export class DistributionService {
     const regionPaths = await loadRegionPaths(this.db, config);
     const now = this.clock();
     let overtaken: DistributionRow | undefined;
+    let decided: Plan['outcome'] | undefined;
     const outcome = await this.transaction(async (tx) => {
       const q = queryable(tx);
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('orderhub:distribution:' || $1))`, orderId);
@@ -513,6 +515,7 @@ export class DistributionService {
       }
       const plan = this.strategy.plan({ order: order.facts, dealers: facts, config, configVersion: version, now, regionPaths, quota });
       const round = await this.persist(tx, order, version, config, plan, existing, now);
+      decided = plan.outcome;
       await event(tx, orderId, action, null, by ?? 'hub', { round, configVersion: version, outcome: plan.outcome, offers: plan.offers.length, reason: plan.trace.result.reason, previousDealer: existing?.dealer_code ?? null }, now);
       if (existing?.dealer_id && plan.assignTo?.dealerId !== existing.dealer_id && (IN_FULFILMENT as readonly string[]).includes(existing.status)) {
         // An admin distributed a dealer's order again: the dealer hears it is no longer theirs.
@@ -521,7 +524,10 @@ export class DistributionService {
       return { orderId, action, status: statusOf(plan), reason: plan.trace.result.reason } satisfies DistributeOutcome;
     });
     if (overtaken) await this.noteOrderChange(overtaken, order);
-    else if (outcome.action !== 'unchanged') dueTimesChanged(this.db);
+    else if (outcome.action !== 'unchanged') {
+      dueTimesChanged(this.db);
+      if (decided) committed(this.db, 'distributionDecided', { orderId, first: action === 'distributed', outcome: decided });
+    }
     return outcome;
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { Database } from '../db/database.ts';
+import { committed } from '../db/committed-events.ts';
 import { insertRows, type SqlType } from '../db/bulk-insert.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { HubError } from '../errors.ts';
@@ -450,9 +451,11 @@ export class StockService {
    * verdict (an order offered to dealers in a new round after it was handed back).
    */
   async reserveOrder(orderId: string, options: { again?: string | undefined } = {}): Promise<ReserveOutcome> {
-    return this.transaction(async (tx) => {
+    let channelId = '';
+    const outcome = await this.transaction(async (tx) => {
       // Few round trips: the hot-SKU rate is bounded by how long a reservation holds the product lock.
       const order = await lockOrder(tx, orderId);
+      channelId = order.channelId;
       if (order.checkId && !options.again) {
         const existing = await tx.stockCheck.findUniqueOrThrow({ where: { id: order.checkId } });
         return { check: checkView(existing), created: false };
@@ -526,6 +529,9 @@ export class StockService {
         created: true,
       };
     });
+    const result = outcome.check.result;
+    if (outcome.created && result !== 'confirmed') committed(this.db, 'reservationConflict', { orderId, channelId, result });
+    return outcome;
   }
 
   /** Releases everything the order holds (cancelled, rejected). Releasing again releases nothing. */
@@ -864,6 +870,7 @@ export async function lockProducts(tx: Tx, productIds: string[]): Promise<void> 
 
 interface LockedOrder {
   id: string;
+  channelId: string;
   version: number;
   status: string;
   label: string;
@@ -876,8 +883,8 @@ interface LockedOrder {
 
 /** The order row, locked for the transaction: one stock flow per order at a time, and never half an intake. */
 async function lockOrder(tx: Tx, orderId: string): Promise<LockedOrder> {
-  const [row] = await tx.$queryRawUnsafe<{ id: string; version: number; status: string; number: string | null; external_id: string; desired: string | null }[]>(
-    `SELECT id, version, status, number, external_id, desired_delivery_date::text AS desired FROM "order" WHERE id = $1 FOR UPDATE`,
+  const [row] = await tx.$queryRawUnsafe<{ id: string; channel_id: string; version: number; status: string; number: string | null; external_id: string; desired: string | null }[]>(
+    `SELECT id, channel_id, version, status, number, external_id, desired_delivery_date::text AS desired FROM "order" WHERE id = $1 FOR UPDATE`,
     orderId,
   );
   if (!row) throw new HubError('not_found', `Order ${orderId} does not exist.`);
@@ -890,7 +897,7 @@ async function lockOrder(tx: Tx, orderId: string): Promise<LockedOrder> {
     orderId, row.version,
   );
   return {
-    id: row.id, version: row.version, status: row.status, label: row.number ?? row.external_id, desired: row.desired, checkId: state?.check_id ?? null, shipped: state?.shipped ?? false,
+    id: row.id, channelId: row.channel_id, version: row.version, status: row.status, label: row.number ?? row.external_id, desired: row.desired, checkId: state?.check_id ?? null, shipped: state?.shipped ?? false,
   };
 }
 

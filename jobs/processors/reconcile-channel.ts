@@ -206,7 +206,8 @@ export async function reconcileDueChannels(ctx: ProcessorContext, now: Date = ne
     const last = await ctx.db.prisma.syncRun.findFirst({ where: { channelId: channel.id, trigger: 'reconcile', status: { not: 'failed' } }, orderBy: { startedAt: 'desc' }, select: { startedAt: true } });
     if (!reconcileDue(channel.reconcileSchedule, now, last?.startedAt, channel.createdAt)) continue;
     try {
-      results.set(channel.id, await reconcileChannel(ctx, channel.id, { signal }));
+      // The window ends at the tick's moment, the one that found it due.
+      results.set(channel.id, await reconcileChannel(ctx, channel.id, { signal, now: () => now }));
     } catch (error) {
       const failure = isHubError(error) ? error : new HubError('internal', (error as Error).message, { cause: error });
       results.set(channel.id, failure);

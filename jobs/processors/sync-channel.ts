@@ -53,6 +53,8 @@ export interface SyncOptions {
  *   could not read), `failed` when no page could be read at all or the pull itself failed. The
  *   failed pages are kept on the run, and so are the connector's page warnings (also logged).
  * - A failure is logged before the failed run is recorded: a recording error cannot swallow it.
+ * - A lost lease (another holder wrote it) stops the sync: `conflict` while that holder is live, a
+ *   retryable failure when nobody holds it (see afterLostLease).
  * - Throws HubError when the run failed: permanent codes (unauthorized, upstream_rejected,
  *   invalid_data, ...) need a human, `upstream_unavailable`/`internal` are worth a retry. A run
  *   whose every page failed throws `upstream_unavailable` (retried); the run keeps the pages' codes.
@@ -136,6 +138,7 @@ export async function syncChannel(
       // Logged first: a failure to record the run (the database is down) must not swallow the sync's own failure.
       logger.warn({ channelId, runId, code, permanent: failure.permanent, ...counts }, failure.message);
       await finishRunOrLog(ctx, runId, { status: 'failed', counts, errorCode: code, error: failure.message, errors, warnings });
+      if (heartbeat.lost) throw await afterLostLease(ctx, channelId, channel.name, failure);
       throw failure;
     }
     const status = runStatusFromPages(counts.pages, pageErrors, unreadPages);
@@ -164,6 +167,21 @@ export async function syncChannel(
     heartbeat.stop();
     await releaseSyncLease(db, lease).catch((error: unknown) => logger.error({ channelId, err: error }, 'could not release the sync lease (it will expire)'));
   }
+}
+
+/**
+ * A lost lease means someone else wrote the channel's lease. While that holder is live, it syncs
+ * the channel (from the cursor this sync could no longer move): nothing to do, `conflict` stands.
+ * When nobody holds it now (the taker already ended, crashed, or the lease was cleared), the channel
+ * may be left with no sync until the next cron: the sync fails retryable instead, and the job runner
+ * (either one: BullMQ's retry of the same job id, the in-process slot's) runs it again after its
+ * backoff, from the stored cursor. A retry that finds a holder by then is skipped and follows it up.
+ */
+async function afterLostLease(ctx: ProcessorContext, channelId: string, channelName: string, lost: HubError): Promise<HubError> {
+  const holderMs = await leaseRemainingMs(ctx.db, channelId).catch(() => 0);
+  if (holderMs > 0) return lost;
+  (ctx.logger ?? silentLogger).warn({ channelId }, `sync of "${channelName}" lost its lease and nobody holds it now: it will run again`);
+  return new HubError('upstream_unavailable', `Sync of "${channelName}" lost its lease and nobody holds it now; it will run again from the stored cursor.`, { cause: lost });
 }
 
 /** Records a failed run; a failure to record it is logged (the run's own failure was logged already) and the sync's failure is what is thrown. */
@@ -253,7 +271,7 @@ function toHubError(error: unknown, channelName: string, heartbeat: LeaseHeartbe
     return new HubError('upstream_unavailable', `Sync of "${channelName}" interrupted; will run again (the hub is shutting down; ${counts.pages} page(s) were stored).`, { cause: error });
   }
   if (heartbeat.lost) {
-    return new HubError('conflict', `Sync of "${channelName}" lost its lease (it ran past the lease without renewing) and stopped; another sync took over.`, { cause: error });
+    return new HubError('conflict', `Sync of "${channelName}" lost its lease to another holder (it ran past the lease without renewing, or the lease was taken from it) and stopped.`, { cause: error });
   }
   if (isHubError(error)) return error;
   if (error instanceof ConnectorError) {

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, buildOpsApp } from '../../api/app.ts';
 import type { ConnectorDefinition, PulledPage } from '../../connectors/_kit/definition.ts';
 import type { ChannelMapping } from '../../core/model/mapping.ts';
+import { DealerService } from '../../core/dealers/dealer-service.ts';
+import { DistributionConfigs } from '../../core/distribution/distribution-configs.ts';
+import { DistributionService } from '../../core/distribution/distribution-service.ts';
 import { archivePayload } from '../../core/orders/raw-archive.ts';
+import { RegionService } from '../../core/regions/region-service.ts';
+import { StockService } from '../../core/stock/stock-service.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
 import { ConnectorRegistry } from '../../jobs/registry.ts';
@@ -168,5 +173,82 @@ describe('GET /metrics after a real sync, webhooks and a payload', () => {
     expect(refused.json().error.message).toContain('metrics.read');
     // The monitoring role reads the metrics and nothing else.
     expect((await app.inject({ url: '/v1/channels', headers: monitoring.headers })).statusCode).toBe(403);
+  });
+});
+
+describe('when orders are distributed at intake and their stock runs short', () => {
+  let t: TestDatabase;
+  let hub: Hub;
+  let desk: string;
+  let before: ParsedMetrics;
+  let after: ParsedMetrics;
+  const statuses: Record<string, string | undefined> = {};
+
+  const order = (externalId: string, region: string, quantity: string) => ({
+    operator: 'anna',
+    via: 'phone' as const,
+    externalId,
+    region,
+    customer: { name: 'Roman', phone: '+7 900 000 00 00' },
+    currency: 'RUB',
+    lines: [{ sku: 'PANEL-1', name: 'Acrylic panel, light oak', quantity, unitPrice: '223' }],
+  });
+
+  beforeAll(async () => {
+    t = await createTestPostgres();
+    hub = await createHub(loadConfig({ DATABASE_URL: t.url }), { db: t.db, schedules: false });
+    await new RegionService(t.db).load([
+      { code: 'RU', name: 'Russia', level: 'country' },
+      { code: 'RU-MOW', name: 'Moscow', level: 'region', parentCode: 'RU' },
+      { code: 'RU-KGD', name: 'Kaliningrad', level: 'region', parentCode: 'RU' },
+      { code: 'HQ', name: 'Manufacturer', level: 'office' },
+    ]);
+    await new StockService(t.db).load({
+      products: [{ sku: 'PANEL-1', name: 'Acrylic panel', productLine: 'Canada+' }],
+      warehouses: [{ code: 'MSK', name: 'Moscow warehouse' }],
+      levels: [{ sku: 'PANEL-1', warehouse: 'MSK', onHand: '10' }],
+    });
+    await new DealerService(t.db).load([
+      { code: 'ALFA', name: 'Alfa-innovate', mainRegion: 'RU-MOW', authorised: true, wholeRange: true },
+      { code: 'DEPT', name: 'Order distribution department', mainRegion: 'HQ', authorised: true, wholeRange: true },
+    ]);
+    await new DistributionConfigs(t.db).save({ settings: { fallbackDealer: 'DEPT' }, tiers: [{ kind: 'taxi', windowMinutes: 60, scope: 'region' }] }, 'admin');
+    desk = (await hub.channels.create({ name: 'Sales desk', connectorType: 'manual', config: {} })).id;
+    before = parseMetrics((await hub.metrics.render()).body);
+
+    // Moscow has a dealer (offered); Kaliningrad has none (the fallback gets it at once).
+    const ids: string[] = [];
+    for (const [id, region, quantity] of [['CALL-1', 'RU-MOW', '4'], ['CALL-2', 'RU-KGD', '4'], ['CALL-3', 'RU-MOW', '40']] as const) {
+      const receipt = await hub.actions.recordManualOrder(desk, order(id, region, quantity));
+      ids.push(receipt.orderId);
+      statuses[id] = (await t.db.prisma.orderDistribution.findUnique({ where: { orderId: receipt.orderId } }))?.status;
+    }
+    // An admin distributes the first one again: a new round, not a first decision.
+    await new DistributionService(t.db).distribute(ids[0]!, { force: true, by: 'admin' });
+    after = parseMetrics((await hub.metrics.render()).body);
+  }, 60_000);
+
+  afterAll(async () => {
+    await hub?.close();
+    await t?.drop();
+  });
+
+  it('distributed the orders as the figures say: two offered, one assigned at once', () => {
+    expect(statuses).toEqual({ 'CALL-1': 'offering', 'CALL-2': 'assigned', 'CALL-3': 'offering' });
+  });
+
+  it("counts each order's first decision (first offers, the direct assignment) and the new round apart", () => {
+    expect(before.samples('orderhub_distribution_decisions_total')).toEqual([]);
+    expect(after.value('orderhub_distribution_decisions_total', { decision: 'first_offer' })).toBe(2);
+    expect(after.value('orderhub_distribution_decisions_total', { decision: 'assigned' })).toBe(1);
+    expect(after.samples('orderhub_distribution_decisions_total', { decision: 'unassigned' })).toEqual([]);
+    expect(after.value('orderhub_distribution_decisions_total', { decision: 'redistributed' })).toBe(1);
+  });
+
+  it('counts the reservation conflict (10 on hand, 4 + 4 + 40 asked) for its channel, beside the open review', () => {
+    expect(after.types.get('orderhub_reservation_conflicts_total')).toBe('counter');
+    expect(after.value('orderhub_reservation_conflicts_total', { channel: desk, result: 'partial' })).toBe(1);
+    expect(after.samples('orderhub_reservation_conflicts_total')).toHaveLength(1);
+    expect(after.value('orderhub_stock_reviews_open')).toBe(1);
   });
 });
