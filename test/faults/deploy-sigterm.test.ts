@@ -55,9 +55,13 @@ describe('SIGTERM during a deploy (API + two BullMQ workers, real processes)', {
 
   it('records the stopped worker\'s run as interrupted, exits 0, and the sync goes on from the cursor elsewhere: every order once', async () => {
     const deployment = new WooDeployment(t.db, t.url!, redis.url);
-    await deployment.startApi();
-    const workers = await Promise.all([deployment.startWorker(), deployment.startWorker()]);
-    const channelId = await deployment.addWooChannel('Deployed shop', sandbox, { consumerKey: KEY, consumerSecret: SECRET });
+    // Started side by side: each process loads the hub's TypeScript on its own, which takes a while on 2 cores.
+    const [, channelId, ...workers] = await Promise.all([
+      deployment.startApi(),
+      deployment.addWooChannel('Deployed shop', sandbox, { consumerKey: KEY, consumerSecret: SECRET }),
+      deployment.startWorker(),
+      deployment.startWorker(),
+    ]);
     await deployment.requestSync(channelId);
 
     // Page 4 is in flight: three pages are stored and the cursor stands after them.
