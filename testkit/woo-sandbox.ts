@@ -406,8 +406,10 @@ export interface WooSandboxOptions {
   /**
    * Called before each order list (`GET /orders`) is answered, with its query (secrets masked) and how
    * many list requests came before it: a test changes the shop here, between the pages of a sync.
+   * A returned promise holds the answer until it settles (a slow page, a worker killed while it waits);
+   * the list is read from the orders as they are then.
    */
-  beforeList?: (query: Record<string, string>, served: number) => void;
+  beforeList?: (query: Record<string, string>, served: number) => void | Promise<void>;
 }
 
 export interface SandboxRequest {
@@ -682,8 +684,13 @@ export async function startWooSandbox(options: WooSandboxOptions): Promise<WooSa
       return;
     }
     const include = query.get('include');
-    options.beforeList?.(Object.fromEntries([...query.entries()].map(([k, v]) => [k, /secret|key/i.test(k) ? '***' : v])), listed++);
-    listOrders(res, query, baseUrl, include);
+    const held = options.beforeList?.(Object.fromEntries([...query.entries()].map(([k, v]) => [k, /secret|key/i.test(k) ? '***' : v])), listed++);
+    if (!held) return listOrders(res, query, baseUrl, include);
+    // The caller may have gone away meanwhile: the answer then goes nowhere, as from a real server.
+    held.then(
+      () => listOrders(res, query, baseUrl, include),
+      (error: unknown) => wpError(res, 500, 'internal_server_error', String((error as Error)?.message ?? error)),
+    );
   };
 
   await new Promise<void>((resolve, reject) => {

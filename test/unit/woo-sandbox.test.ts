@@ -84,6 +84,32 @@ describe('woo sandbox', () => {
       expect(JSON.parse(res.data)).toEqual({ code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } });
     });
 
+    it('holds a list answer while beforeList\'s promise is pending, then answers from the orders as they are then', async () => {
+      let release!: () => void;
+      let held!: () => void;
+      const holding = new Promise<void>((resolve) => (held = resolve));
+      const s = await start({
+        initialOrders: 3,
+        beforeList: (_query, served) => {
+          if (served !== 0) return undefined;
+          held();
+          return new Promise<void>((resolve) => (release = resolve));
+        },
+      });
+      let answered = false;
+      const first = get(`${s.url}/wp-json/wc/v3/orders`).then((res) => {
+        answered = true;
+        return res;
+      });
+      await holding;
+      // A second request is not held, and answers while the first still waits.
+      expect((await get(`${s.url}/wp-json/wc/v3/orders`)).headers['x-wp-total']).toBe('3');
+      expect(answered).toBe(false);
+      s.addOrders(1);
+      release();
+      expect((await first).headers['x-wp-total']).toBe('4');
+    });
+
     it('pages with X-WP-Total, X-WP-TotalPages and Link, and answers [] past the end', async () => {
       const s = await start({ initialOrders: 25 });
       const first = await get(`${s.url}/wp-json/wc/v3/orders`, { per_page: 10, page: 1 });
