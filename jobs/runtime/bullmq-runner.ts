@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { HubError, isHubError } from '../../core/errors.ts';
 import type { PayloadOutcome } from '../../core/orders/payload-processing.ts';
 import type { SyncRequestReceipt, SyncTrigger } from '../../core/ports.ts';
@@ -105,6 +105,16 @@ export function schedulerId(channelId: string): string {
 }
 
 /**
+ * How fast a job of a dead worker (kill -9, a lost machine) is given to another: its lock ends
+ * after lockDuration without renewal (a live worker renews every half of it) and the stalled check
+ * runs every stalledInterval, so another worker resumes it within ~20 s rather than BullMQ's
+ * default minute. A false stall (an event loop blocked past the lock) only starts a second try,
+ * which the channel's sync lease and the payloads' idempotent intake make harmless; a few are
+ * allowed before the job fails.
+ */
+const STALL_DETECTION: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> = { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 5 };
+
+/**
  * Sync and payload jobs on BullMQ. A job carries ids only (config and secrets are reloaded).
  *
  * - Every requested sync is a job with its own id, deduplicated by `sync-<channelId>`: while one
@@ -206,7 +216,8 @@ export class BullmqRunner implements JobRunner {
 
   async start(): Promise<void> {
     if (this.options.workers !== false && !this.#worker) {
-      const worker = new Worker<SyncJobData, SyncOutcome>(SYNC_QUEUE, (job, _token, signal) => this.#process(job, signal), {
+      const worker = new Worker<SyncJobData, SyncOutcome>(SYNC_QUEUE, (job, token, signal) => this.#process(job, token, signal), {
+        ...STALL_DETECTION,
         connection: this.#connection,
         prefix: this.#prefix,
         concurrency: this.options.concurrency ?? 4,
@@ -221,6 +232,7 @@ export class BullmqRunner implements JobRunner {
       this.#worker = worker;
 
       const payloadWorker = new Worker<PayloadJobData, PayloadOutcome | AdvanceReport | StatusWriteBackReport | number>(PAYLOAD_QUEUE, (job) => this.#processPayloadJob(job), {
+        ...STALL_DETECTION,
         connection: this.#connection,
         prefix: this.#prefix,
         concurrency: this.options.concurrency ?? 4,
@@ -551,12 +563,18 @@ export class BullmqRunner implements JobRunner {
     );
   }
 
-  async #process(job: Job<SyncJobData, SyncOutcome>, jobSignal: AbortSignal | undefined): Promise<SyncOutcome> {
+  async #process(job: Job<SyncJobData, SyncOutcome>, token: string | undefined, jobSignal: AbortSignal | undefined): Promise<SyncOutcome> {
     const signal = jobSignal ? AbortSignal.any([this.#abort.signal, jobSignal]) : this.#abort.signal;
     let outcome: SyncOutcome;
     try {
       outcome = await syncChannel(this.#ctx, job.data.channelId, job.data.trigger, undefined, { signal });
     } catch (error) {
+      if (this.#abort.signal.aborted && token && isHubError(error) && error.code === 'upstream_unavailable') {
+        // A shutdown (a deploy) is nobody's failure: the job goes back to wait, due now, without
+        // using up one of its attempts, so rolling deploys during a long first import never fail it.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
       if (isHubError(error) && error.permanent) {
         const unrecoverable = new UnrecoverableError(error.message);
         (unrecoverable as { code?: string }).code = error.code;

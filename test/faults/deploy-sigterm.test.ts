@@ -1,6 +1,8 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatWooParam } from '../../connectors/woocommerce/streams/orders.ts';
 import { INTERRUPTED_RUN_CODE } from '../../core/channels/sync-reaper.ts';
+import { SYNC_QUEUE } from '../../jobs/runtime/types.ts';
 import { startWooSandbox, type WooSandbox } from '../../testkit/woo-sandbox.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 import { HubProcess } from '../helpers/hub-process.ts';
@@ -118,5 +120,14 @@ describe('SIGTERM during a deploy (API + two BullMQ workers, real processes)', {
     expect(await t.db.prisma.syncRun.count({ where: { status: 'running' } })).toBe(0);
     const channel = await t.db.prisma.channel.findUniqueOrThrow({ where: { id: channelId } });
     expect(channel.syncLeaseOwner).toBeNull();
+    // The shutdown used none of the job's retry attempts: it went back to wait, then completed once.
+    const queue = new Queue(SYNC_QUEUE, { connection: { url: redis.url }, prefix: deployment.env.HUB_QUEUE_PREFIX! });
+    try {
+      const [job] = await queue.getJobs(['completed']);
+      // Started twice (the stopped worker, then the one that finished it), one attempt made.
+      expect({ started: job?.attemptsStarted, made: job?.attemptsMade, failedReason: job?.failedReason }).toEqual({ started: 2, made: 1, failedReason: undefined });
+    } finally {
+      await queue.close();
+    }
   });
 });
