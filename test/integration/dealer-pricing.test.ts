@@ -96,6 +96,20 @@ describe('a dealer purchase priced from its price column', () => {
       message: expect.stringContaining('dealer DN has no price column'),
     });
     await expect(hub.actions.recordManualOrder(desk, purchase('BUY-6', { dealerCode: undefined }))).rejects.toMatchObject({ code: 'invalid_data', field: 'lines.0.unitPrice' });
-    expect(await t.db.prisma.order.count({ where: { externalId: { in: ['BUY-4', 'BUY-5', 'BUY-6'] } } })).toBe(0);
+    await expect(hub.actions.recordManualOrder(desk, purchase('BUY-7', { currency: 'EUR' }))).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('the price in column "Москва" is in RUB, the order in EUR'),
+    });
+    expect(await t.db.prisma.order.count({ where: { externalId: { in: ['BUY-4', 'BUY-5', 'BUY-6', 'BUY-7'] } } })).toBe(0);
+  });
+
+  it("resolves the column 1C names by code, else by name without regard to case, and an ambiguous name to none", async () => {
+    const prices = new DealerPrices(t.db);
+    await t.db.prisma.dealer.update({ where: { code: 'DN' }, data: { priceColumn: 'МОСКВА' } });
+    expect(await prices.columnFor('DN', 'RU-SPE')).toMatchObject({ ok: true, column: { code: 'PT-MSK' } });
+    await catalogue.apply({ kind: 'priceTypes', priceTypes: [{ id: 'PT-MSK-2', name: 'москва', currency: 'руб' }] }, DELTA);
+    expect(await prices.columnFor('DN', 'RU-SPE')).toEqual({ ok: false, reason: 'dealer DN\'s price column "МОСКВА" is not a known price column' });
+    await t.db.prisma.dealer.update({ where: { code: 'DN' }, data: { priceColumn: 'PT-MSK-2' } });
+    expect(await prices.columnFor('DN', 'RU-SPE')).toMatchObject({ ok: true, column: { code: 'PT-MSK-2' } });
   });
 });

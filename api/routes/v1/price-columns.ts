@@ -1,18 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { CatalogueQueries, type CatalogueViewer } from '../../../core/catalogue/catalogue-queries.ts';
+import { CatalogueQueries } from '../../../core/catalogue/catalogue-queries.ts';
 import { ColumnPriceSchema, PriceColumnSchema } from '../../../core/catalogue/catalogue-schemas.ts';
 import { staffOrDealer } from '../../auth/access.ts';
-import { principalOf } from '../../auth/request-context.ts';
+import { viewerOf } from '../../auth/request-context.ts';
 import type { RouteDeps } from '../../deps.ts';
 import { errors, IdParamsSchema, IsoDateTime, NextCursor, PageQuery } from '../../schemas/common.ts';
-
-/** Whose view of prices: from the principal, never the URL. */
-export function viewerOf(request: FastifyRequest): CatalogueViewer {
-  const principal = principalOf(request);
-  return principal.dealerCode ? { kind: 'dealer', dealerCode: principal.dealerCode } : { kind: 'staff' };
-}
 
 /** /v1/price-columns: 1C's price types and the prices in each; a dealer's user sees only the columns it buys at. */
 const priceColumnRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { deps }) => {

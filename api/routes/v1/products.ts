@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { CatalogueQueries } from '../../../core/catalogue/catalogue-queries.ts';
 import { ProductDetailSchema, ProductSummarySchema } from '../../../core/catalogue/catalogue-schemas.ts';
 import { staffOrDealer } from '../../auth/access.ts';
+import { viewerOf } from '../../auth/request-context.ts';
 import type { RouteDeps } from '../../deps.ts';
 import { errors, IdParamsSchema, NextCursor, PageQuery } from '../../schemas/common.ts';
-import { viewerOf } from './price-columns.ts';
 
 /**
  * /v1/products: the catalogue (from 1C, or loaded through /v1/stock) with free stock per warehouse
