@@ -329,7 +329,8 @@ export class CatalogueService {
       if (!item || !offer.prices) continue;
       for (const price of offer.prices) {
         const value = price.unitPrice.trim();
-        if (!DECIMAL.test(value)) {
+        // DECIMAL(18,6): a wider figure would fail the chunk's transaction, not just this price.
+        if (!DECIMAL.test(value) || new Decimal(value).abs().greaterThanOrEqualTo(1e12)) {
           problems.push({ ref: offer.id, message: `price of type ${price.priceTypeId} is not a number: "${price.unitPrice}"` });
           continue;
         }
@@ -389,7 +390,8 @@ export class CatalogueService {
     const sent = offer.stock ?? (offer.quantity !== undefined ? [{ warehouseId: this.defaultWarehouse, quantity: offer.quantity }] : []);
     return sent.flatMap((s) => {
       const text = s.quantity.trim();
-      if (!DECIMAL.test(text)) {
+      // The stock module's quantities are DECIMAL(18,4): at most 14 integer digits.
+      if (!DECIMAL.test(text) || new Decimal(text).abs().greaterThanOrEqualTo(1e14)) {
         problems.push({ ref: offer.id, message: `quantity at warehouse ${s.warehouseId} is not a number: "${s.quantity}"` });
         return [];
       }

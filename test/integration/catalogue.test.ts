@@ -161,8 +161,11 @@ describe.each(DATABASE_KINDS)('the catalogue from 1C on %s', (_kind, createDatab
       // A total without warehouses: the default warehouse; a negative 1C balance: 0 and a problem.
       const total = await catalogue.apply(offers(offer('K-1', { quantity: '5' })), DELTA);
       expect(total.stock.created).toBe(1);
-      const negative = await catalogue.apply(offers(offer('K-1', { stock: [{ warehouseId: 'WH-GUID-2', quantity: '-3' }] })), DELTA);
-      expect(negative.problems).toEqual([{ ref: 'K-1', message: 'negative quantity -3 at warehouse WH-GUID-2 loaded as 0' }]);
+      const negative = await catalogue.apply(offers(offer('K-1', { stock: [{ warehouseId: 'WH-GUID-2', quantity: '-3' }, { warehouseId: 'WH-GUID-1', quantity: '1,5' }] })), DELTA);
+      expect(negative.problems).toEqual([
+        { ref: 'K-1', message: 'negative quantity -3 at warehouse WH-GUID-2 loaded as 0' },
+        { ref: 'K-1', message: 'quantity at warehouse WH-GUID-1 is not a number: "1,5"' },
+      ]);
       const levels = await t.db.query<{ code: string; on_hand: string }>(
         `SELECT w.code, l.on_hand::text AS on_hand FROM stock_level l JOIN warehouse w ON w.id = l.warehouse_id JOIN product p ON p.id = l.product_id WHERE p.sku = 'STOCK-1' ORDER BY w.code`,
       );
