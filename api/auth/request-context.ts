@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../core/audit/actor.ts';
+import type { CatalogueViewer } from '../../core/catalogue/catalogue-queries.ts';
 import type { DealerScope } from '../../core/dealers/dealer-scope.ts';
 import { HubError } from '../../core/errors.ts';
 import type { Client } from '../../core/identity/authenticator.ts';
@@ -37,4 +38,10 @@ export function actorOf(request: FastifyRequest): Actor {
 export function clientOf(request: FastifyRequest): Client {
   const agent = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent.slice(0, 500) : null };
+}
+
+/** Whose view of the catalogue's prices: every column (staff), or the caller's dealer's. */
+export function viewerOf(request: FastifyRequest): CatalogueViewer {
+  const principal = principalOf(request);
+  return principal.dealerCode ? { kind: 'dealer', dealerCode: principal.dealerCode } : { kind: 'staff' };
 }

@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { DealerBuyerSchema, ManualOrderContentSchema, ManualOrderViaSchema } from '../../core/model/manual-order.ts';
+import { DealerBuyerSchema, ManualOrderContentSchema, ManualOrderViaSchema, OrderedLineSchema } from '../../core/model/manual-order.ts';
 import { QUOTE_STATUSES } from '../../core/quotes/quote-status.ts';
 import { DecimalString, IsoDateTime, Nullable } from './common.ts';
 
 /** What the desk sends; the operator is the signed-in user, never a field of the body. */
 export const ManualOrderBodySchema = Type.Intersect([
-  ManualOrderContentSchema,
+  Type.Omit(ManualOrderContentSchema, ['lines']),
   Type.Object({
+    lines: Type.Array(OrderedLineSchema, { minItems: 1 }),
     via: ManualOrderViaSchema,
     dealerCode: Type.Optional(DealerBuyerSchema),
     externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'your own id for the order; repeats of it are the same order' })),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
+import { DealerPrices } from '../catalogue/dealer-prices.ts';
 import { ExclusivityService } from '../exclusivity/exclusivity-service.ts';
 import type { ManualOrderInput } from '../model/manual-order.ts';
 import { archivePayload } from '../orders/raw-archive.ts';
@@ -13,7 +14,8 @@ import type { FailedStep, OrderLifecycle } from './order-lifecycle.ts';
  * inbound payload, then read by the manual mapping at once through the lifecycle's intake, so the
  * caller sees the order (or the reason it was refused). The caller's own id makes a retried request
  * the same order, placed when it was first recorded. A dealer's purchase that breaks regional
- * exclusivity is refused line by line before anything of it is recorded: the caller hears it at once.
+ * exclusivity is refused line by line before anything of it is recorded: the caller hears it at once;
+ * so is one whose unpriced lines the dealer's price column cannot price.
  */
 export async function recordManualOrder(
   db: Database,
@@ -37,6 +39,9 @@ export async function recordManualOrder(
     const lines = order.lines.flatMap((l) => (l.sku ? [{ sku: l.sku }] : []));
     await new ExclusivityService(db).refuseDealerPurchase(order.dealerCode, lines, order.desiredDeliveryDate ?? receivedAt.slice(0, 10), order.region);
   }
+  // Lines without a price are priced from the dealer's column as of when the order was first
+  // recorded (a retry prices it the same); the archived order carries the prices used.
+  order = await new DealerPrices(db).priceDealerPurchase(order, new Date(receivedAt));
   const archived = await archivePayload(db, {
     channelId,
     kind: 'push',

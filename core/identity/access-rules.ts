@@ -48,6 +48,8 @@ export const STAFF_PERMISSIONS = {
   'distribution.assign': "assign, redistribute and move distributed orders on, reassign a dealer's responsible user",
   'distribution.what-if': 'replay a configuration over past orders',
   'distribution.tick': "run the distribution's minute tick now",
+  'catalogue.read': 'products from 1C with stock and prices, price columns and their prices',
+  'prices.assign': "set a dealer's price column and its regional overrides",
   'sales.orders': 'record manual orders on a manual channel',
   'sales.quotes': "the sales desk's quotes",
   'users.manage': "users, roles, passwords and tokens of anyone; appoint a dealer's head",
@@ -68,6 +70,7 @@ export const DEALER_PERMISSIONS = {
   'dealer.orders.work': 'move taken orders on (employees: only those they are responsible for)',
   'dealer.orders.reassign': 'make another employee responsible for an order',
   'dealer.notifications': "the dealer's notifications",
+  'dealer.catalogue.read': "products with stock and the dealer's own price column's prices",
 } as const;
 export type DealerPermission = keyof typeof DEALER_PERMISSIONS;
 
@@ -75,7 +78,7 @@ export type Permission = StaffPermission | DealerPermission;
 
 const ALL_STAFF = Object.keys(STAFF_PERMISSIONS) as StaffPermission[];
 
-const READ_ORDERS: StaffPermission[] = ['orders.read', 'regions.read', 'exclusivity.read', 'dealers.read'];
+const READ_ORDERS: StaffPermission[] = ['orders.read', 'regions.read', 'exclusivity.read', 'dealers.read', 'catalogue.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL_STAFF,
@@ -84,18 +87,18 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'reports.read', 'stock.read', 'stock.load', 'stock.reserve', 'stock.review', 'distribution.read', 'distribution.tick', 'metrics.read',
   ],
   // Turnover, settlements and price columns (the 1C issue adds the last two); orders without clients' phones and e-mails.
-  accountant: [...READ_ORDERS, 'channels.read', 'reports.read', 'stock.read'],
+  accountant: [...READ_ORDERS, 'channels.read', 'reports.read', 'stock.read', 'prices.assign'],
   desk: [...READ_ORDERS, 'orders.contacts', 'channels.read', 'sales.orders', 'sales.quotes', 'stock.read'],
   distribution: [
     ...READ_ORDERS, 'orders.contacts', 'channels.read', 'regions.write', 'exclusivity.write', 'dealers.write', 'dealers.load', 'dealers.points',
-    'distribution.read', 'distribution.config', 'distribution.assign', 'distribution.what-if', 'distribution.tick', 'stock.read',
+    'distribution.read', 'distribution.config', 'distribution.assign', 'distribution.what-if', 'distribution.tick', 'stock.read', 'prices.assign',
   ],
   // Machines that load master data and read orders (1C's exchange).
-  integration: ['orders.read', 'regions.read', 'regions.write', 'dealers.read', 'dealers.load', 'stock.read', 'stock.load'],
+  integration: ['orders.read', 'regions.read', 'regions.write', 'dealers.read', 'dealers.load', 'stock.read', 'stock.load', 'catalogue.read'],
   // Prometheus and other scrapers: an API token of a user holding only this role reads the metrics and nothing else.
   monitoring: ['metrics.read'],
   dealer_head: Object.keys(DEALER_PERMISSIONS) as DealerPermission[],
-  dealer_manager: ['dealer.profile.read', 'dealer.employees.read', 'dealer.orders.read', 'dealer.orders.take', 'dealer.orders.work', 'dealer.notifications'],
+  dealer_manager: ['dealer.profile.read', 'dealer.employees.read', 'dealer.orders.read', 'dealer.orders.take', 'dealer.orders.work', 'dealer.notifications', 'dealer.catalogue.read'],
 };
 
 export function permissionsOf(roles: readonly Role[]): Set<Permission> {

@@ -10,7 +10,7 @@ type Decimal = InstanceType<typeof Decimal>;
 /** A rate such as "27" (percent). */
 const RateString = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,2})?$', description: 'tax rate in percent' });
 
-export const ManualLineSchema = Type.Object({
+const lineFields = {
   sku: Type.Optional(Type.String({ minLength: 1 })),
   name: Type.String({ minLength: 1 }),
   quantity: MoneyString,
@@ -20,8 +20,20 @@ export const ManualLineSchema = Type.Object({
   discount: Type.Optional(MoneyString),
   taxRate: Type.Optional(RateString),
   attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-});
+};
+
+export const ManualLineSchema = Type.Object(lineFields);
 export type ManualLine = Static<typeof ManualLineSchema>;
+
+/**
+ * A line as ordered: for a dealer's purchase the unit price may be left out, and the hub prices it
+ * from the dealer's price column at the moment of ordering (core/catalogue/dealer-prices.ts).
+ */
+export const OrderedLineSchema = Type.Object({
+  ...lineFields,
+  unitPrice: Type.Optional(Type.String({ ...MoneyString, description: "net unit price; may be left out on a dealer's purchase (dealerCode): priced from the dealer's price column then" })),
+});
+export type OrderedLine = Static<typeof OrderedLineSchema>;
 
 /** What an operator (or a quote) states about an order; prices are net, tax comes from the rates. */
 export const ManualOrderContentSchema = Type.Object({
@@ -48,8 +60,9 @@ export const DealerBuyerSchema = Type.String({
 });
 
 export const ManualOrderInputSchema = Type.Intersect([
-  ManualOrderContentSchema,
+  Type.Omit(ManualOrderContentSchema, ['lines']),
   Type.Object({
+    lines: Type.Array(OrderedLineSchema, { minItems: 1 }),
     dealerCode: Type.Optional(DealerBuyerSchema),
     /** Operator recording the order on the buyer's behalf. */
     operator: Type.String({ minLength: 1 }),

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ManualOrderInputSchema, priceOrder, type ManualOrderInput } from '../../core/model/manual-order.ts';
+import { ManualOrderInputSchema, priceOrder, type ManualOrderContent, type ManualOrderInput } from '../../core/model/manual-order.ts';
 import type { ChannelMapping, RawPayloadInput } from '../../core/model/mapping.ts';
 import type { MappingResult, OrderDraft, OrderLineDraft } from '../../core/model/order.ts';
 
@@ -33,12 +33,15 @@ export const manualMapping: ChannelMapping<Record<string, never>> = {
       const field = first?.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
       return { orders: [], errors: [{ ref, message: `order.${field}: ${first?.message ?? 'is not a manual order'}` }] };
     }
+    const unpriced = parsed.order.lines.findIndex((l) => l.unitPrice === undefined);
+    if (unpriced >= 0) return { orders: [], errors: [{ ref, message: `order.lines.${unpriced}.unitPrice: the line has no unit price (the hub prices a dealer's purchase before archiving it)` }] };
     return { orders: [toDraft(parsed)], errors: [] };
   },
 };
 
 function toDraft({ order, receivedAt, externalId }: ManualPayload): OrderDraft {
-  const priced = priceOrder(order);
+  // Every line has its price here (map() checked it).
+  const priced = priceOrder(order as ManualOrderContent);
   const lines: OrderLineDraft[] = priced.lines.map(({ line, subtotal, discount, total, tax }) => ({
     kind: 'product',
     ...(line.sku && { sku: line.sku }),

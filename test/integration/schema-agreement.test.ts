@@ -84,7 +84,24 @@ const records = {
   },
   Product: {
     id: '00000000-0000-4000-8000-000000000012', sku: 'TILE-60', name: 'Porcelain 60x60', productLine: 'Marble', brand: 'NOVUS', unit: 'm2',
+    externalId: 'bd72d8f9-55bc-11d9-848a-00112f43529a#bd72d8fa', parentId: '00000000-0000-4000-8000-000000000012', catalogueId: 'CAT-1',
+    article: 'ART-60', barcode: '4600000000011', unitCode: '055', description: 'Glazed', manufacturer: 'NOVUS plant', groupIds: ['G-1', 'G-2'],
+    properties: [{ propertyId: 'P-1', value: '1,4' }], requisites: [{ name: 'ВидНоменклатуры', value: 'Товар' }], active: false, seenAt: at,
     createdAt: at, updatedAt: at,
+  },
+  CatalogueGroup: { id: '00000000-0000-4000-8000-000000000040', externalId: 'G-2', name: 'Floor tiles', parentExternalId: 'G-1', createdAt: at, updatedAt: at },
+  CatalogueProperty: {
+    id: '00000000-0000-4000-8000-000000000041', externalId: 'P-1', name: 'Colour', valueType: 'Справочник', choices: [{ id: 'c1', value: 'White' }], createdAt: at, updatedAt: at,
+  },
+  PriceColumn: {
+    id: '00000000-0000-4000-8000-000000000042', code: 'PT-1', name: 'Оптовая', currency: 'RUB', vatIncluded: true, taxName: 'НДС', placeholder: true, createdAt: at, updatedAt: at,
+  },
+  Price: {
+    id: 9007199254741005n, productId: '00000000-0000-4000-8000-000000000012', priceColumnId: '00000000-0000-4000-8000-000000000042',
+    unitPrice: new Prisma.Decimal('123456789012.123456'), currency: 'RUB', unit: 'шт', factor: '1', validFrom: at, validTo: at, exchangeId: 'X-1',
+  },
+  DealerPriceColumnRegion: {
+    dealerId: '00000000-0000-4000-8000-000000000018', regionId: '00000000-0000-4000-8000-000000000010', priceColumnId: '00000000-0000-4000-8000-000000000042',
   },
   Warehouse: { id: '00000000-0000-4000-8000-000000000013', code: 'MSK-1', name: 'Moscow warehouse', createdAt: at },
   StockLevel: {
@@ -210,6 +227,11 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   ChannelStatusUpdate: Prisma.ChannelStatusUpdateScalarFieldEnum,
   Region: Prisma.RegionScalarFieldEnum,
   Product: Prisma.ProductScalarFieldEnum,
+  CatalogueGroup: Prisma.CatalogueGroupScalarFieldEnum,
+  CatalogueProperty: Prisma.CataloguePropertyScalarFieldEnum,
+  PriceColumn: Prisma.PriceColumnScalarFieldEnum,
+  Price: Prisma.PriceScalarFieldEnum,
+  DealerPriceColumnRegion: Prisma.DealerPriceColumnRegionScalarFieldEnum,
   Warehouse: Prisma.WarehouseScalarFieldEnum,
   StockLevel: Prisma.StockLevelScalarFieldEnum,
   IncomingSupply: Prisma.IncomingSupplyScalarFieldEnum,
@@ -272,7 +294,11 @@ describe('schema.prisma and the migrations', () => {
         await p.orderVersion.create({ data: { ...records.OrderVersion, changes: [...records.OrderVersion.changes] } });
         await p.region.create({ data: country });
         await p.region.create({ data: records.Region });
-        await p.product.create({ data: records.Product });
+        await p.product.create({ data: { ...records.Product, groupIds: [...records.Product.groupIds], properties: [...records.Product.properties], requisites: [...records.Product.requisites] } });
+        await p.catalogueGroup.create({ data: records.CatalogueGroup });
+        await p.catalogueProperty.create({ data: { ...records.CatalogueProperty, choices: [...records.CatalogueProperty.choices] } });
+        await p.priceColumn.create({ data: records.PriceColumn });
+        await p.price.create({ data: records.Price });
         await p.warehouse.create({ data: records.Warehouse });
         await p.stockLevel.create({ data: records.StockLevel });
         await p.incomingSupply.create({ data: records.IncomingSupply });
@@ -282,6 +308,7 @@ describe('schema.prisma and the migrations', () => {
         await p.exclusivityRule.create({ data: { ...records.ExclusivityRule, dealerCodes: [...records.ExclusivityRule.dealerCodes] } });
         await p.dealer.create({ data: { ...records.Dealer, productLines: [...records.Dealer.productLines] } });
         await p.dealerRegion.create({ data: records.DealerRegion });
+        await p.dealerPriceColumnRegion.create({ data: records.DealerPriceColumnRegion });
         await p.dealerAssortment.create({ data: records.DealerAssortment });
         await p.dealerManager.create({ data: records.DealerManager });
         await p.promotion.create({ data: records.Promotion });
@@ -316,6 +343,13 @@ describe('schema.prisma and the migrations', () => {
           ChannelStatusUpdate: await p.channelStatusUpdate.findUniqueOrThrow({ where: { id: records.ChannelStatusUpdate.id } }),
           Region: await p.region.findUniqueOrThrow({ where: { id: records.Region.id } }),
           Product: await p.product.findUniqueOrThrow({ where: { id: records.Product.id } }),
+          CatalogueGroup: await p.catalogueGroup.findUniqueOrThrow({ where: { id: records.CatalogueGroup.id } }),
+          CatalogueProperty: await p.catalogueProperty.findUniqueOrThrow({ where: { id: records.CatalogueProperty.id } }),
+          PriceColumn: await p.priceColumn.findUniqueOrThrow({ where: { id: records.PriceColumn.id } }),
+          Price: await p.price.findUniqueOrThrow({ where: { id: records.Price.id } }),
+          DealerPriceColumnRegion: await p.dealerPriceColumnRegion.findUniqueOrThrow({
+            where: { dealerId_regionId: { dealerId: records.DealerPriceColumnRegion.dealerId, regionId: records.DealerPriceColumnRegion.regionId } },
+          }),
           Warehouse: await p.warehouse.findUniqueOrThrow({ where: { id: records.Warehouse.id } }),
           StockLevel: await p.stockLevel.findUniqueOrThrow({
             where: { productId_warehouseId: { productId: records.StockLevel.productId, warehouseId: records.StockLevel.warehouseId } },
