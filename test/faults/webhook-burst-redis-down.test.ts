@@ -156,5 +156,8 @@ describe('Redis down during a burst of webhooks (its own Redis, killed and start
     const webhooks = metrics.samples('orderhub_webhooks_total', { channel: channelId });
     expect(Object.fromEntries(webhooks.map((s) => [s.labels.result, s.value]))).toEqual({ accepted: distinct, duplicate: RESENT });
     expect(metrics.value('orderhub_up', { dependency: 'redis' })).toBe(1);
+    // The worker's own: each payload read once, none retried or failed (the enqueues cut short by the outage queued nothing twice).
+    const read = parseMetrics((await worker.actions.metrics!()).body).samples('orderhub_payloads_processed_total');
+    expect(Object.fromEntries(read.map((s) => [s.labels.outcome, s.value]))).toEqual({ parsed: distinct });
   }, 90_000);
 });
