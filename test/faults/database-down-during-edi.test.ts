@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../api/app.ts';
@@ -139,4 +140,40 @@ describe('PostgreSQL down during a large EDI import (its own server, stopped bet
       off();
     }
   }, 90_000);
+
+  it('answers 503 to an upload still arriving when PostgreSQL goes, stores nothing of it, and goes on (the process does not crash)', async () => {
+    const before = await db.prisma.rawPayload.count({ where: { channelId } });
+    const body = new PassThrough();
+    const answer = app.inject({
+      method: 'POST',
+      url: `/v1/channels/${channelId}/files`,
+      headers: { authorization: `Bearer ${UPLOAD_TOKEN}`, 'content-type': 'application/edifact' },
+      payload: body,
+    });
+    body.write(ordersInterchange(3).slice(0, 200));
+    // The archive's transaction is open (its row inserted), waiting for the rest of the file.
+    await vi.waitFor(
+      async () => {
+        const [open] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'idle in transaction' AND query LIKE 'INSERT INTO raw_payload%'`);
+        expect(open!.n).toBe(1);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    await pg.down();
+    body.end(ordersInterchange(3).slice(200));
+    const response = await answer;
+    expect(response.statusCode, response.body).toBe(503);
+    expect(response.json().error.code).toBe('upstream_unavailable');
+
+    await pg.up();
+    // Nothing of it was stored; the next upload is taken as usual.
+    expect(await db.prisma.rawPayload.count({ where: { channelId } })).toBe(before);
+    const next = await app.inject({
+      method: 'POST',
+      url: `/v1/channels/${channelId}/files`,
+      headers: { authorization: `Bearer ${UPLOAD_TOKEN}`, 'content-type': 'application/edifact' },
+      payload: Buffer.from(ordersInterchange(3).replaceAll('IC0042', 'IC0043')),
+    });
+    expect(next.statusCode, next.body).toBe(202);
+  }, 60_000);
 });
