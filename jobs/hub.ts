@@ -5,7 +5,7 @@ import { ChannelService } from '../core/channels/channels.ts';
 import { openDatabase, type Database } from '../core/db/database.ts';
 import { HubError } from '../core/errors.ts';
 import { isDatabaseOutage } from '../core/db/sql-errors.ts';
-import type { CheckReport, HealthReport, HubActions, ReadinessReport, ResyncReceipt, SyncRequestReceipt } from '../core/ports.ts';
+import type { CheckReport, HealthReport, HubActions, ReadinessReport, ResyncReceipt, SyncRequestReceipt, WebhookReceipt } from '../core/ports.ts';
 import type { HubConfig } from './config.ts';
 import { installSecretKeyring, type SecretKeyring } from '../core/secrets/secret-box.ts';
 import { loadSecretKeyring } from './secret-keys.ts';
@@ -147,6 +147,18 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     return redis;
   };
 
+  /** A push's receipt (or its error) counted for its channel in /metrics. */
+  const countedPush = async (channelId: string, receiving: Promise<WebhookReceipt>): Promise<WebhookReceipt> => {
+    try {
+      const receipt = await receiving;
+      metrics.webhookReceived(channelId, receipt);
+      return receipt;
+    } catch (error) {
+      metrics.webhookReceived(channelId, undefined);
+      throw error;
+    }
+  };
+
   const actions: HubActions = {
     async checkChannel(channelId): Promise<CheckReport> {
       const channel = await channels.get(channelId);
@@ -177,19 +189,13 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       return pushLimitOf(context, channelId);
     },
 
-    async receiveWebhook(channelId, request) {
-      try {
-        const receipt = await receiveWebhook(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId));
-        metrics.webhookReceived(channelId, receipt);
-        return receipt;
-      } catch (error) {
-        metrics.webhookReceived(channelId, undefined);
-        throw error;
-      }
+    receiveWebhook(channelId, request) {
+      return countedPush(channelId, receiveWebhook(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId)));
     },
 
+    // An uploaded file is a push like a webhook: orderhub_webhooks_total counts it by result too.
     receiveUpload(channelId, request) {
-      return receiveUpload(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId));
+      return countedPush(channelId, receiveUpload(context, channelId, request, (payloadId) => runner.enqueuePayload(payloadId)));
     },
 
     async channelChanged(channelId) {

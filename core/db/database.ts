@@ -55,13 +55,23 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
     },
     async withSession(work) {
       const client = await pool.connect();
+      // A connection lost while checked out (the server went away, e.g. mid-upload) is an 'error'
+      // event on the client besides the failed query; the pool listens only while it is idle, and
+      // an unheard 'error' event would crash the process. The work sees the failure in its query.
+      let lost: Error | undefined;
+      const onLost = (error: Error) => {
+        lost = error;
+      };
+      client.on('error', onLost);
       try {
         return await work({
           execScript: async (sql) => void (await client.query(sql)),
           query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
         });
       } finally {
-        client.release();
+        client.removeListener('error', onLost);
+        // Released with its error, the broken connection is dropped rather than handed out again.
+        client.release(lost);
       }
     },
     async close() {

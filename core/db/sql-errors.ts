@@ -38,7 +38,7 @@ export function isDatabaseOutage(error: unknown): boolean {
   for (let e = error as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } } | undefined, depth = 0; e && depth < 5; depth++) {
     if (OUTAGE_KINDS.has(String(e.meta?.driverAdapterError?.cause?.kind))) return true;
     if (typeof e.code === 'string' && (OUTAGE_PRISMA_CODES.has(e.code) || OUTAGE_NODE_CODES.has(e.code))) return true;
-    if (e instanceof Error && /Connection terminated|connection is closed|Can't reach database/i.test(e.message)) return true;
+    if (e instanceof Error && /Connection terminated|connection is closed|Can't reach database|is not queryable/i.test(e.message)) return true;
     e = e.cause as typeof e;
   }
   return false;

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 import { EDI_UPLOAD_TOKEN, startEdiHub, type EdiHub } from '../helpers/edi-hub.ts';
+import { parseMetrics } from '../helpers/prometheus.ts';
 
 /**
  * EDI uploads through the real hub. Pushes are limited by their channel, not by one number for the whole API: an EDI channel takes
@@ -141,6 +142,18 @@ for (const [kind, createDb] of DATABASE_KINDS) {
       expect(again.json()).toEqual({ payloadId, duplicate: true });
       expect(await t.db.prisma.rawPayload.count({ where: { channelId } })).toBe(1);
       expect(await t.db.prisma.rawPayload.findUniqueOrThrow({ where: { id: payloadId }, select: { receivedCount: true } })).toEqual({ receivedCount: 2 });
+    });
+
+    it('counts uploads in orderhub_webhooks_total by result, as webhooks are counted', async () => {
+      const channelId = await ediChannel('Counted partner', { maxFileBytes: 4096 });
+      const file = Buffer.from("UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+261203:1200+CNT1'");
+      expect((await upload(channelId, file)).statusCode).toBe(202);
+      expect((await upload(channelId, file)).statusCode).toBe(202);
+      expect((await upload(channelId, file, 'wrong-token-wrong-token-wrong')).statusCode).toBe(401);
+      expect((await upload(channelId, Buffer.alloc(5000, 0x41))).statusCode).toBe(413);
+      const metrics = parseMetrics((await edi.hub.actions.metrics!()).body);
+      const counted = Object.fromEntries(metrics.samples('orderhub_webhooks_total', { channel: channelId }).map((s) => [s.labels.result, s.value]));
+      expect(counted).toEqual({ accepted: 1, duplicate: 1, rejected: 1, too_large: 1 });
     });
 
     it('stores nothing of a file whose sender goes away mid-upload, and goes on answering', async () => {
