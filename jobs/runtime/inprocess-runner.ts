@@ -489,7 +489,9 @@ export class InProcessRunner implements JobRunner {
           this.#logger.error({ payloadId, err: error }, 'giving up reading the payload for now; it stays pending and the sweep queues it again');
           return;
         }
-        if (!(await this.#wait(this.#retry.backoffMs * 2 ** (attempt - 1)))) return;
+        const delay = this.#retry.backoffMs * 2 ** (attempt - 1);
+        this.#logger.warn({ payloadId, attempt, delayMs: delay, code: isHubError(error) ? error.code : 'internal' }, `reading payload ${payloadId} failed (attempt ${attempt} of ${this.#retry.attempts}), retrying: ${(error as Error).message}`);
+        if (!(await this.#wait(delay))) return;
       }
     }
   }

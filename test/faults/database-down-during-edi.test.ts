@@ -53,13 +53,15 @@ describe('PostgreSQL down during a large EDI import (its own server, stopped bet
   let app: FastifyInstance;
   let channelId: string;
   let monitoring: TestUser;
+  /** What the hub warned about: a try that failed and will be retried says so. */
+  const warnings: string[] = [];
 
   beforeAll(async () => {
     pg = await OwnPostgres.start();
     db = await openDatabase({ url: pg.url });
     await migrate(db);
     // In-process jobs (no Redis): a failed try is retried with backoff, long enough to outlast a restart.
-    hub = await createHub(loadConfig({ DATABASE_URL: pg.url }), { db, schedules: false, retry: { attempts: 8, backoffMs: 200 } });
+    hub = await createHub(loadConfig({ DATABASE_URL: pg.url }), { db, schedules: false, retry: { attempts: 8, backoffMs: 200 }, logger: { info() {}, error() {}, warn: (_data, message) => warnings.push(message ?? '') } });
     await hub.runner.start();
     app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions });
     monitoring = await makeUser(db, { login: 'prometheus', roles: ['monitoring'] });
@@ -102,6 +104,7 @@ describe('PostgreSQL down during a large EDI import (its own server, stopped bet
       await vi.waitFor(() => expect(events.find((e) => e.payloadId === payloadId && e.error)).toBeDefined(), { timeout: 30_000, interval: 50 });
       const noticed = events.find((e) => e.payloadId === payloadId && e.error)!;
       expect(noticed.final).toBe(false);
+      expect(warnings.some((w) => w.startsWith(`reading payload ${payloadId} failed (attempt 1 of 8), retrying`))).toBe(true);
 
       await pg.up();
       // Nobody does anything: the retry reads the file again and finishes it.
