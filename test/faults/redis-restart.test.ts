@@ -158,6 +158,24 @@ describe('a Redis restart (its own Redis, killed and started empty)', () => {
     expect(await runner().checkSchedules()).toEqual([]);
   });
 
+  it("fires a channel's next scheduled sync after a restart, with no manual step", async () => {
+    // A second channel on a 2-second cron: the schedule's firing, not the yearly one's presence, is looked at.
+    const frequent = (await api.channels.create({ name: 'Frequent shop', connectorType: 'fault-shop', config: { secret: 's3cret' }, syncSchedule: '*/2 * * * * *' })).id;
+    // As the API does when a channel is added.
+    await runner().channelChanged(frequent);
+    expect(await runner().queue.getJobScheduler(`schedule-${frequent}`)).toBeTruthy();
+    await redis.restart();
+    const restartedAt = new Date();
+    await vi.waitFor(async () => expect(await runner().queue.getJobScheduler(`schedule-${frequent}`)).toBeTruthy(), { timeout: 30_000, interval: 100 });
+    // Nobody asks for a sync: the schedule set again by the hub runs it on a worker.
+    await vi.waitFor(
+      async () => expect(await t.db.prisma.syncRun.count({ where: { channelId: frequent, trigger: 'schedule', status: 'succeeded', startedAt: { gt: restartedAt } } })).toBeGreaterThan(0),
+      { timeout: 30_000, interval: 100 },
+    );
+    await api.channels.update(frequent, { syncSchedule: '0 0 1 1 *' });
+    await runner().channelChanged(frequent);
+  });
+
   it('closes while Redis is away: the connections are dropped after the deadline, never waited on for ever', async () => {
     const leaving = await createHub(config(), { db: t.db, registry: registry(), workers: true, schedules: true, redisCallTimeoutMs: 500, scheduleCheckMs: 0, closeTimeoutMs: 1_000 });
     await leaving.runner.start();
