@@ -36,8 +36,16 @@ import { child, mapDocument, mapGroups, mapOffer, mapPriceType, mapProduct, mapP
 export interface ReadCommerceMlOptions {
   /** Records (products, offers, documents) per chunk; also the most groups/properties/… per chunk. Default 500. */
   batchSize?: number;
-  /** Skip this many records from the start (they are read, not mapped): resumes an interrupted import. */
+  /**
+   * Skip this many records from the start (they are read, not mapped): resumes an interrupted import.
+   * A record chunk's `position` counts every record element before it (a record that only gave a
+   * problem counts too), so resuming with the `position` of the first chunk not known to be stored
+   * re-reads exactly from there. The header and the classifier's groups, properties, price types and
+   * warehouses are not records: they come again on a resume (storing them is idempotent).
+   */
   skipRecords?: number;
+  /** The encoding of a document with neither a BOM nor an encoding in its XML declaration, e.g. the HTTP charset; default UTF-8. */
+  encoding?: string;
 }
 
 export class CommerceMlReadError extends Error {
@@ -77,7 +85,12 @@ function captureOf(name: string, parent: string | undefined, grandparent: string
   }
 }
 
-const localName = (qualified: string): string => qualified.slice(qualified.indexOf(':') + 1);
+const localName = (qualified: string): string => {
+  const colon = qualified.indexOf(':');
+  return colon < 0 ? qualified : qualified.slice(colon + 1);
+};
+/** Shared by every element without attributes (most of them): never written to. */
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const KIND_BY_SECTION: Record<string, CommerceMlDocumentKind> = {
   Классификатор: 'import',
@@ -219,10 +232,12 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
   });
   parser.on('opentag', (tag) => {
     const name = localName(tag.name);
-    const attrs: Record<string, string> = {};
-    for (const [key, value] of Object.entries(tag.attributes as Record<string, string>)) {
+    const raw = tag.attributes as Record<string, string>;
+    let attrs: Record<string, string> = NO_ATTRIBUTES;
+    for (const key in raw) {
       if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
-      attrs[localName(key)] = value;
+      if (attrs === NO_ATTRIBUTES) attrs = {};
+      attrs[localName(key)] = raw[key]!;
     }
     if (capture) {
       const node: XmlNode = { name, attrs, children: [], text: '' };
@@ -257,8 +272,11 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
     stack.push(name);
   });
   const onText = (text: string) => {
-    if (capture) capture.nodes[capture.nodes.length - 1]!.text += text;
-    else if (headerField) headerField.text += text;
+    if (capture) {
+      const node = capture.nodes[capture.nodes.length - 1]!;
+      // Leading whitespace is trimmed anyway; skipping it spares the indentation between elements.
+      if (node.text || /\S/.test(text)) node.text += text;
+    } else if (headerField) headerField.text += text;
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
@@ -311,7 +329,7 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
   }
 
   try {
-    for await (const text of decodeXml(source)) {
+    for await (const text of decodeXml(source, options.encoding)) {
       try {
         parser.write(text);
       } catch (error) {

@@ -285,6 +285,16 @@ describe('readCommerceMl', () => {
       expect((error as Error).message).toMatch(/not a CommerceML document/);
     });
 
+    it('reads a document without a declared encoding in the charset the transport gave, and UTF-8 otherwise', async () => {
+      const text = '<?xml version="1.0"?><КоммерческаяИнформация ВерсияСхемы="2.03"><Документ><Ид>1</Ид><ХозОперация>Заказ товара</ХозОперация></Документ></КоммерческаяИнформация>';
+      const asCharset = await readOk(iconv.encode(text, 'windows-1251'), { encoding: 'windows-1251' });
+      expect(documentsOf(asCharset)[0]!.operation).toBe('Заказ товара');
+      expect(await readOk(utf8(text))).toEqual(asCharset);
+      // a declared encoding wins over the transport's
+      const declared = await readOk(iconv.encode(text.replace('version="1.0"', 'version="1.0" encoding="windows-1251"'), 'windows-1251'), { encoding: 'utf-8' });
+      expect(documentsOf(declared)[0]!.operation).toBe('Заказ товара');
+    });
+
     it('refuses an encoding it cannot decode', async () => {
       const { error } = await read(utf8('<?xml version="1.0" encoding="x-klingon"?><КоммерческаяИнформация/>'));
       expect(error).toBeInstanceOf(CommerceMlReadError);
