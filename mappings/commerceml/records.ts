@@ -174,10 +174,11 @@ export function mapOffer(node: XmlNode): Mapped<Offer> {
 
   let quantity = quantityOf(node, problems);
   let stock: OfferStock[] | undefined;
-  // 2.05+: <Склад ИдСклада="…" КоличествоНаСкладе="…"/> directly in the offer.
+  // 2.05+: <Склад ИдСклада="…" КоличествоНаСкладе="…"/> directly in the offer (some exchange
+  // modules write the same as child elements <Ид>/<Количество>: read both).
   for (const store of children(node, 'Склад')) {
-    const warehouseId = attr(store, 'ИдСклада');
-    const amount = decimalOf(attr(store, 'КоличествоНаСкладе'));
+    const warehouseId = attr(store, 'ИдСклада') ?? textOf(store, 'Ид');
+    const amount = decimalOf(attr(store, 'КоличествоНаСкладе') ?? textOf(store, 'Количество'));
     if (!warehouseId || amount === undefined) {
       problems.push(`a Склад without ИдСклада or a number in КоличествоНаСкладе is skipped`);
       continue;

@@ -238,6 +238,14 @@ describe('readCommerceMl', () => {
       ]);
     });
 
+    it('bounds classifier chunks by batchSize too, in document order', async () => {
+      const chunks = await readOk(fixture('import0_1.cut.xml'), { batchSize: 5 });
+      const groups = chunks.filter((c) => c.kind === 'groups');
+      expect(groups.map((c) => c.groups.length)).toEqual([5, 5, 5, 4]);
+      expect(groups.flatMap((c) => c.groups)).toEqual((await readOk(fixture('import0_1.cut.xml'))).flatMap((c) => (c.kind === 'groups' ? c.groups : [])));
+      expect(chunks.map((c) => c.kind)).toEqual(['package', 'groups', 'groups', 'groups', 'groups', 'products']);
+    });
+
     it('skipRecords resumes exactly after the records already stored', async () => {
       for (const skip of [0, 1, 3, 7, 8, 20]) {
         const chunks = await readOk(bytes, { batchSize: 3, skipRecords: skip });
@@ -379,7 +387,8 @@ describe('readCommerceMl', () => {
         utf8(
           '<КоммерческаяИнформация ВерсияСхемы="2.05"><ПакетПредложений СодержитТолькоИзменения="true"><Предложения>' +
             '<Предложение><Ид>a#v</Ид><Цены><Цена><Представление>2 042,66 руб. за шт</Представление><ИдТипаЦены>opt</ИдТипаЦены><ЦенаЗаЕдиницу>2042.66</ЦенаЗаЕдиницу><Валюта>руб</Валюта><Единица>шт</Единица><Коэффициент>1</Коэффициент></Цена>' +
-            '<Цена><Представление>2 042,66 руб. за шт</Представление><ИдТипаЦены>rozn</ИдТипаЦены></Цена></Цены><Количество> 1 000 </Количество></Предложение>' +
+            '<Цена><Представление>2 042,66 руб. за шт</Представление><ИдТипаЦены>rozn</ИдТипаЦены></Цена></Цены><Количество> 1 000 </Количество>' +
+            '<Склад ИдСклада="w1" КоличествоНаСкладе="999"/><Склад><Ид>w2</Ид><Количество>1</Количество></Склад></Предложение>' +
             '</Предложения></ПакетПредложений></КоммерческаяИнформация>',
         ),
       );
@@ -390,6 +399,10 @@ describe('readCommerceMl', () => {
           variantId: 'v',
           prices: [{ priceTypeId: 'opt', unitPrice: '2042.66', currency: 'руб', unit: 'шт', factor: '1' }],
           quantity: '1000',
+          stock: [
+            { warehouseId: 'w1', quantity: '999' },
+            { warehouseId: 'w2', quantity: '1' },
+          ],
         },
       ]);
       expect(problemsOf(chunks)).toEqual([{ ref: 'a#v', message: 'the Цена of type rozn has no number in ЦенаЗаЕдиницу ("") and is skipped' }]);
