@@ -127,6 +127,7 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
   let batch: Batch | undefined;
 
   const stack: string[] = [];
+  let rootSeen = false;
   let capture: { kind: Capture; nodes: XmlNode[]; root: XmlNode; inContainer: boolean } | undefined;
   let headerField: { section: string; name: string; text: string } | undefined;
 
@@ -247,6 +248,7 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
     }
     const depth = stack.length;
     if (depth === 0) {
+      rootSeen = true;
       if (name !== 'КоммерческаяИнформация') throw fail(`not a CommerceML document: the root element is <${tag.name}>, not <КоммерческаяИнформация>`);
       header.schemaVersion = attrs['ВерсияСхемы']?.trim() ?? '';
       const generatedAt = attrs['ДатаФормирования']?.trim();
@@ -315,7 +317,7 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
   /** After a break: what was completed before it is handed out, then the error. */
   function* drainThenThrow(error: unknown): Generator<CommerceMlChunk> {
     const failure = broken(error);
-    if (stack.length > 0) {
+    if (rootSeen) {
       flush();
       try {
         sendHeader();
@@ -347,7 +349,6 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
     if (error instanceof Error && error.name === 'CommerceMlEncodingError') throw new CommerceMlReadError(error.message);
     throw error;
   }
-  if (stack.length === 0 && header.schemaVersion === '' && !headerSent) throw new CommerceMlReadError('empty document: no <КоммерческаяИнформация> element');
   flush();
   sendHeader();
   yield* ready.splice(0);

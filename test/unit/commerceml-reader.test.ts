@@ -288,6 +288,19 @@ describe('readCommerceMl', () => {
       expect((error as CommerceMlReadError).line).toBe(4);
     });
 
+    it('keeps the records of a complete root when junk follows it, then reports the junk', async () => {
+      const text = '<КоммерческаяИнформация ВерсияСхемы="2.05"><Документ><Ид>1</Ид></Документ><Документ><Ид>2</Ид></Документ></КоммерческаяИнформация>\n<Документ>';
+      const { chunks, error } = await read(utf8(text));
+      expect(documentsOf(chunks).map((d) => d.id)).toEqual(['1', '2']);
+      expect(error).toBeInstanceOf(CommerceMlReadError);
+    });
+
+    it('refuses an empty file', async () => {
+      const { chunks, error } = await read(Buffer.alloc(0));
+      expect(chunks).toEqual([]);
+      expect(error).toBeInstanceOf(CommerceMlReadError);
+    });
+
     it('refuses an XML file that is not CommerceML', async () => {
       const { error } = await read(utf8('<?xml version="1.0"?><rss><channel/></rss>'));
       expect((error as Error).message).toMatch(/not a CommerceML document/);
