@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../../deps.ts';
+import accountingRoutes from './accounting.ts';
 import auditRoutes from './audit.ts';
 import authRoutes from './auth.ts';
 import channelRoutes from './channels/index.ts';
@@ -9,6 +10,7 @@ import connectorRoutes from './connectors.ts';
 import dealerRoutes from './dealers/index.ts';
 import dealerNotificationRoutes from './dealers/notifications.ts';
 import dealerOrderRoutes from './dealers/orders.ts';
+import dealerSettlementRoutes from './dealers/settlements.ts';
 import distributionRoutes from './distribution.ts';
 import exclusivityRuleRoutes from './exclusivity-rules.ts';
 import exclusivityRoutes from './exclusivity.ts';
@@ -55,6 +57,8 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(dealerRoutes, { deps });
   await app.register(dealerOrderRoutes, { deps });
   await app.register(dealerNotificationRoutes, { deps });
+  await app.register(dealerSettlementRoutes, { deps });
+  await app.register(accountingRoutes, { deps });
   await app.register(promotionRoutes, { deps });
   await app.register(distributionRoutes, { deps });
   await app.register(notificationRoutes, { deps });
