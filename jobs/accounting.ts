@@ -3,6 +3,8 @@ import { ODataAccountingSource } from '../connectors/onec/odata-source.ts';
 import { resolvePreset } from '../connectors/onec/presets.ts';
 import { SoapAccountingSource } from '../connectors/onec/soap-source.ts';
 import { HubError } from '../core/errors.ts';
+import type { AccountingSyncView } from '../core/model/settlements.ts';
+import type { HubActions } from '../core/ports.ts';
 import type { OnecConfig } from './config.ts';
 
 /** The accounting source the configuration names (HUB_1C_*), or a clear refusal when there is none. */
@@ -22,4 +24,15 @@ export function accountingSourceOf(config: OnecConfig | undefined): AccountingSo
 export function currentMonth(now: Date = new Date()): { from: string; to: string } {
   const today = now.toISOString().slice(0, 10);
   return { from: `${today.slice(0, 8)}01`, to: today };
+}
+
+/**
+ * The scheduled sync (HUB_1C_SCHEDULE): dealers first, so a new dealer's settlements are read the
+ * same night, then this month's settlements. Each records its own run; a failure is in the run, not thrown.
+ */
+export async function scheduledAccountingSync(actions: Pick<HubActions, 'syncAccounting'>): Promise<AccountingSyncView[]> {
+  if (!actions.syncAccounting) return [];
+  const dealers = await actions.syncAccounting({ what: 'dealers', trigger: 'schedule' });
+  const settlements = await actions.syncAccounting({ what: 'settlements', trigger: 'schedule' });
+  return [dealers, settlements];
 }

@@ -24,7 +24,7 @@ describe('settlements API', { timeout: 60_000 }, () => {
   let t: TestDatabase;
   let anonymous: FastifyInstance;
   let oneC: ODataStandIn;
-  const users: Record<string, TestUser> = {};
+  const users = {} as Record<'accountant' | 'ops' | 'desk' | 'head' | 'employee' | 'otherHead', TestUser>;
 
   beforeAll(async () => {
     t = await createTestPostgres();
@@ -158,7 +158,7 @@ describe('settlements API', { timeout: 60_000 }, () => {
     expect(started.statusCode).toBe(200);
     expect(started.json()).toMatchObject({ kind: 'dealers', status: 'failed', requestedBy: users.accountant.login, error: expect.stringContaining('Сеанс 1С завершен администратором') });
     for (const user of [users.desk, users.head]) {
-      expect((await actingAs(anonymous, user!).inject({ method: 'POST', url: '/v1/accounting/sync', payload: { what: 'dealers' } })).statusCode).toBe(403);
+      expect((await actingAs(anonymous, user).inject({ method: 'POST', url: '/v1/accounting/sync', payload: { what: 'dealers' } })).statusCode).toBe(403);
     }
     const list = await get(users.ops, '/v1/accounting/syncs');
     expect(list.statusCode).toBe(200);

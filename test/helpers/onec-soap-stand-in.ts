@@ -68,10 +68,12 @@ export async function startSoapStandIn(options: { user: string; password: string
   // 1C hands out the WSDL with its own address in it; node-soap routes a call by that address's path too.
   const wsdl = readFileSync(ORDERHUB_SETTLEMENTS_WSDL, 'utf8').replace(/location="http:\/\/localhost\/base\/ws\//g, 'location="http://localhost/trade/ws/');
   const soapServer = soap.listen(server, path, services, wsdl);
-  soapServer.authorizeConnection = (req: IncomingMessage, res: ServerResponse) => {
+  soapServer.authorizeConnection = (req: IncomingMessage, res?: ServerResponse) => {
     if (req.headers.authorization === expected) return true;
-    res.statusCode = 401;
-    res.setHeader('www-authenticate', 'Basic realm="1C:Enterprise"');
+    if (res) {
+      res.statusCode = 401;
+      res.setHeader('www-authenticate', 'Basic realm="1C:Enterprise"');
+    }
     return false;
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
