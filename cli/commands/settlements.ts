@@ -7,6 +7,7 @@ import { buildStatement, money } from '../../core/settlements/statement.ts';
 import { statementCsv } from '../../core/settlements/statement-csv.ts';
 import { statementPdf } from '../../core/settlements/statement-pdf.ts';
 import { Decimal } from 'decimal.js';
+import { accountingSourceOf } from '../../jobs/accounting.ts';
 import { auditCli, defaultUser, fail, positiveInteger, printTable, when, withHub } from '../support.ts';
 
 /**
@@ -16,6 +17,17 @@ import { auditCli, defaultUser, fail, positiveInteger, printTable, when, withHub
  */
 export function registerSettlementCommands(program: Command): void {
   const onec = program.command('1c').description('dealers and settlements from 1C (HUB_1C_ODATA_URL or HUB_1C_SOAP_WSDL / HUB_1C_SOAP_URL)');
+
+  onec
+    .command('check')
+    .description('ask 1C whether it answers and publishes what the hub reads (OData: $metadata against the preset)')
+    .action(async () => {
+      await withHub(async (hub) => {
+        const report = await accountingSourceOf(hub.config.onec).check();
+        console.log(report.message);
+        if (!report.ok) fail('1C is not ready for the hub.');
+      });
+    });
 
   onec
     .command('sync-dealers')

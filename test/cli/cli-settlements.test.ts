@@ -57,6 +57,8 @@ describe('hub CLI for 1C settlements', { timeout: 120_000 }, () => {
   });
 
   it('syncs dealers and a period, shows the settlements as a table and writes the statement', async () => {
+    const check = await hub('1c', 'check');
+    expect(check.stdout).toContain('1C OData answers; 5 objects published.');
     const dealers = await hub('1c', 'sync-dealers');
     expect(dealers.stderr).toBe('');
     expect(dealers.stdout).toContain('1C dealers sync succeeded: 1 read, 1 new, 0 changed, 0 unchanged, 0 failed.');

@@ -6,7 +6,7 @@ import { ingestOrders } from '../../core/orders/intake.ts';
 import { listAccountingSyncs } from '../../core/settlements/accounting-syncs.ts';
 import { SettlementService } from '../../core/settlements/settlement-service.ts';
 import { syncAccountingDealers, syncAccountingSettlements } from '../../jobs/processors/accounting-sync.ts';
-import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 import { startODataStandIn, type ODataStandIn } from '../helpers/onec-odata-stand-in.ts';
 import { orderDraft } from '../helpers/orders.ts';
 
@@ -22,7 +22,7 @@ const JANUARY = { from: '2026-01-01', to: '2026-01-31' };
  * column as 1C names it, a month's settlements with opening and closing balances and a partial
  * payment, re-syncs that change nothing or replace the period, and 1C's errors as failed runs.
  */
-describe('1C over OData: dealers and settlements', { timeout: 60_000 }, () => {
+describe.each(DATABASE_KINDS)('1C over OData: dealers and settlements on %s', { timeout: 60_000 }, (_kind, createDatabase) => {
   let t: TestDatabase;
   let oneC: ODataStandIn;
   let source: ODataAccountingSource;
@@ -30,7 +30,7 @@ describe('1C over OData: dealers and settlements', { timeout: 60_000 }, () => {
   const ctx = () => ({ db: t.db });
 
   beforeAll(async () => {
-    t = await createTestPostgres();
+    t = await createDatabase();
     oneC = await startODataStandIn({ user: 'hub', password: 'секрет-1С', register: 'AccumulationRegister_РасчетыСПокупателями' });
     // Region from a plain attribute (an override of the preset); 2 rows per page so every list pages.
     // The shipments carry the portal's order number in НомерВходящегоДокумента (the documents list replaces the preset's).
