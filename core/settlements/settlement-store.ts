@@ -45,7 +45,7 @@ export async function storeAccountingDealers(db: Database, dealers: readonly Acc
   const regionOf = (text: string | null): string | undefined =>
     text ? (regions.find((r) => r.code === text) ?? regions.find((r) => r.name.toLowerCase() === text.toLowerCase()))?.code : undefined;
 
-  const load: { code: string; name: string; mainRegion: string; priceColumn: string | null }[] = [];
+  const load: { code: string; name: string; mainRegion: string; priceColumn?: string }[] = [];
   const extras: AccountingDealer[] = [];
   for (const dealer of dealers) {
     const known = byCode.get(dealer.code);
@@ -71,7 +71,7 @@ export async function storeAccountingDealers(db: Database, dealers: readonly Acc
     const same =
       known &&
       known.name === dealer.name &&
-      known.price_column === dealer.priceColumn &&
+      (dealer.priceColumn === null || known.price_column === dealer.priceColumn) &&
       known.main_region === mainRegion &&
       known.tax_id === dealer.taxId &&
       known.accounting_ref === dealer.ref &&
@@ -79,7 +79,8 @@ export async function storeAccountingDealers(db: Database, dealers: readonly Acc
     if (!known) counts.created += 1;
     else if (same) counts.unchanged += 1;
     else counts.updated += 1;
-    load.push({ code: dealer.code, name: dealer.name, mainRegion, priceColumn: dealer.priceColumn });
+    // A column 1C does not give (a configuration without price types on counterparties) leaves the one staff set.
+    load.push({ code: dealer.code, name: dealer.name, mainRegion, ...(dealer.priceColumn !== null && { priceColumn: dealer.priceColumn }) });
     extras.push(dealer);
   }
   if (load.length > 0) {

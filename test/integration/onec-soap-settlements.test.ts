@@ -44,6 +44,10 @@ describe('1C over the OrderhubSettlements web service', { timeout: 60_000 }, () 
       { code: 'К-001', price_column: 'Дилерская СПб', tax_id: '780123456789', account_manager: 'Смирнова О.' },
       { code: 'К-002', price_column: null, tax_id: null, account_manager: null },
     ]);
+    // A column staff set is kept while 1C gives none for the dealer.
+    await t.db.query(`UPDATE dealer SET price_column = 'Опт-2' WHERE code = 'К-002'`);
+    expect(await syncAccountingDealers({ db: t.db }, source, { trigger: 'manual' })).toMatchObject({ status: 'succeeded', created: 0, updated: 0, unchanged: 2 });
+    expect(await t.db.query(`SELECT price_column FROM dealer WHERE code = 'К-002'`)).toEqual([{ price_column: 'Опт-2' }]);
   });
 
   it("stores a quarter's settlements with overdue debt and the credit limit, asking per dealer", async () => {
