@@ -17,6 +17,7 @@ import { registerReconcileCommands } from './commands/reconcile.ts';
 import { registerRouteCommands } from './commands/routes.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
+import { registerSettlementCommands } from './commands/settlements.ts';
 import { Value } from '@sinclair/typebox/value';
 import { openDatabase } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
@@ -483,6 +484,7 @@ registerReconcileCommands(channels);
 registerPayloadCommands(program);
 registerJobCommands(program);
 registerSecretCommands(program);
+registerSettlementCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import type { Actor } from './audit/actor.ts';
 import type { AdvanceReport } from './distribution/distribution-service.ts';
 import type { RetryReport } from './flows/order-lifecycle.ts';
 import type { ManualOrderInput } from './model/manual-order.ts';
+import type { AccountingSyncView } from './model/settlements.ts';
 import type { PayloadOutcome } from './orders/payload-processing.ts';
 import type { QuoteService } from './quotes/quotes.ts';
 
@@ -176,6 +177,14 @@ export interface HubActions {
    * acknowledgement formats (which the API does not have).
    */
   advance?(): Promise<AdvanceReport & { steps: RetryReport }>;
+  /**
+   * Dealers, or settlements of a period (default: this month so far), from the accounting system (1C),
+   * now: resolves with the recorded run, a failed one included (1C's refusal in its words). HubError
+   * `conflict` when no 1C source is configured.
+   */
+  syncAccounting?(request: AccountingSyncRequest): Promise<AccountingSyncView>;
+  /** The manufacturer's name on reconciliation statements (HUB_1C_COMPANY_NAME). */
+  readonly companyName?: string | undefined;
   /** The sales desk's quotes (conversion into orders needs the manual mapping, hence here). */
   readonly quotes: QuoteService;
   health(): Promise<HealthReport>;
@@ -183,6 +192,14 @@ export interface HubActions {
   ready?(): Promise<ReadinessReport>;
   /** The metrics of this process and the database's gauges (GET /metrics); never throws for a failing dependency. */
   metrics?(): Promise<MetricsText>;
+}
+
+export interface AccountingSyncRequest {
+  what: 'dealers' | 'settlements';
+  from?: string | undefined;
+  to?: string | undefined;
+  trigger: 'schedule' | 'manual' | 'cli';
+  requestedBy?: string | undefined;
 }
 
 /** A job that failed for good, a dead letter: BullMQ's failed set of the sync and payload queues (the runners list them). */

@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import { HubError } from '../core/errors.ts';
 import { SecretKeyring } from '../core/secrets/secret-box.ts';
 import type { LogLevel } from './runtime/types.ts';
+import { ONEC_PRESETS } from '../connectors/onec/presets.ts';
 
 export type HubRole = 'all' | 'api' | 'worker';
 
@@ -32,6 +33,33 @@ export interface HubConfig {
   /** No fallback key file: NODE_ENV=production or HUB_REQUIRE_SECRET_KEY=true (docs/ops/secrets.md). */
   requireSecretKey?: boolean | undefined;
   retention: RetentionConfig;
+  /** Dealers and settlements from 1C (HUB_1C_*); undefined when no 1C source is configured. */
+  onec?: OnecConfig | undefined;
+}
+
+/** Where the hub reads dealers and settlements from 1C (connectors/onec), and how. */
+export interface OnecConfig {
+  /** odata: the standard OData interface; soap: the OrderhubSettlements web service. */
+  source: 'odata' | 'soap';
+  /** HUB_1C_ODATA_URL: http(s)://<host>/<infobase>/odata/standard.odata/ */
+  odataUrl: string | undefined;
+  /** HUB_1C_SOAP_WSDL: 1C's …/ws/OrderhubSettlements.1cws?wsdl, or a file; the hub's own copy when unset. */
+  soapWsdl: string | undefined;
+  /** HUB_1C_SOAP_URL: where the web service answers (needed with the hub's own WSDL copy). */
+  soapUrl: string | undefined;
+  user: string;
+  /** HUB_1C_PASSWORD: a secret; never logged, never in a job payload. */
+  password: string;
+  /** HUB_1C_PRESET: ut11 (default), unf, bp30. */
+  preset: string;
+  /** HUB_1C_OVERRIDES: JSON merged over the preset (entity sets, fields, the register). */
+  overrides: unknown;
+  /** HUB_1C_DEFAULT_REGION: the hub region of a new dealer whose 1C region matches none. */
+  defaultRegion: string | undefined;
+  /** HUB_1C_COMPANY_NAME: the manufacturer's name on reconciliation statements. */
+  companyName: string | undefined;
+  /** HUB_1C_SCHEDULE: cron of the automatic sync (dealers, then this month's settlements); none when unset. */
+  schedule: string | undefined;
 }
 
 /** What retention keeps and for how long (jobs/processors/retention.ts); 0 days keeps for ever. */
@@ -135,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   if (leaseTtlText !== undefined && (syncLeaseTtlMs === undefined || syncLeaseTtlMs < 1000)) problems.push('HUB_SYNC_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000');
   const requireSecretKey = value('NODE_ENV') === 'production' || value('HUB_REQUIRE_SECRET_KEY') === 'true';
 
+  const onec = onecConfig(value, problems);
+
   if (problems.length > 0) {
     throw new HubError('invalid_data', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -168,6 +198,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       archiveDir: resolve(value('HUB_ARCHIVE_DIR') ?? join(dataDir, 'archive')),
       schedule: retentionSchedule,
     },
+    onec,
+  };
+}
+
+function onecConfig(value: (name: string) => string | undefined, problems: string[]): OnecConfig | undefined {
+  const odataUrl = value('HUB_1C_ODATA_URL');
+  const soapWsdl = value('HUB_1C_SOAP_WSDL');
+  const soapUrl = value('HUB_1C_SOAP_URL');
+  if (!odataUrl && !soapWsdl && !soapUrl) return undefined;
+  const chosen = value('HUB_1C_SOURCE');
+  if (chosen !== undefined && chosen !== 'odata' && chosen !== 'soap') problems.push(`HUB_1C_SOURCE must be odata or soap (got "${chosen}")`);
+  const source = (chosen as 'odata' | 'soap' | undefined) ?? (odataUrl ? 'odata' : 'soap');
+  if (odataUrl && !/^https?:\/\/.+\/odata\/standard\.odata\/?$/.test(odataUrl)) {
+    problems.push('HUB_1C_ODATA_URL must look like http(s)://<host>/<infobase>/odata/standard.odata/');
+  }
+  if (source === 'odata' && !odataUrl) problems.push('HUB_1C_SOURCE=odata needs HUB_1C_ODATA_URL');
+  if (source === 'soap' && !soapWsdl && !soapUrl) problems.push('HUB_1C_SOURCE=soap needs HUB_1C_SOAP_WSDL or HUB_1C_SOAP_URL');
+  for (const [name, url] of [['HUB_1C_SOAP_URL', soapUrl]] as const) {
+    if (url && !/^https?:\/\/.+/.test(url)) problems.push(`${name} must be an http(s) URL like http://1c.example/base/ws/OrderhubSettlements.1cws`);
+  }
+  const user = value('HUB_1C_USER');
+  if (!user) problems.push('HUB_1C_USER must name the 1C user the hub signs in as (Basic auth)');
+  const password = value('HUB_1C_PASSWORD') ?? '';
+  const preset = value('HUB_1C_PRESET') ?? 'ut11';
+  if (!ONEC_PRESETS[preset]) problems.push(`HUB_1C_PRESET must be one of ${Object.keys(ONEC_PRESETS).join(', ')} (got "${preset}")`);
+  let overrides: unknown = {};
+  const overridesText = value('HUB_1C_OVERRIDES');
+  if (overridesText) {
+    try {
+      overrides = JSON.parse(overridesText);
+      if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new Error('not an object');
+    } catch {
+      problems.push('HUB_1C_OVERRIDES must be a JSON object merged over the preset, e.g. {"register":{"entitySet":"AccumulationRegister_Расчеты"}}');
+    }
+  }
+  const schedule = value('HUB_1C_SCHEDULE');
+  if (schedule && !cron.validate(schedule)) problems.push(`HUB_1C_SCHEDULE must be a cron expression like "0 * * * *" (got "${schedule}")`);
+  return {
+    source,
+    odataUrl,
+    soapWsdl,
+    soapUrl,
+    user: user ?? '',
+    password,
+    preset,
+    overrides,
+    defaultRegion: value('HUB_1C_DEFAULT_REGION'),
+    companyName: value('HUB_1C_COMPANY_NAME'),
+    schedule,
   };
 }
 

@@ -17,6 +17,8 @@ import { pushLimitOf, receiveUpload, receiveWebhook } from './processors/webhook
 import { recordManualOrder } from './processors/manual-order.ts';
 import { resetChannelCursor } from './processors/resync-channel.ts';
 import { advanceDistributions } from './processors/distribution.ts';
+import { syncAccountingDealers, syncAccountingSettlements } from './processors/accounting-sync.ts';
+import { accountingSourceOf, currentMonth } from './accounting.ts';
 import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
 import { connectorConfig, createRegistry, type ConnectorRegistry } from './registry.ts';
@@ -237,6 +239,18 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
     },
 
     // A converted quote is an intake like any other: the same lifecycle steps follow it.
+    async syncAccounting(request) {
+      const source = accountingSourceOf(config.onec);
+      const options = { trigger: request.trigger, requestedBy: request.requestedBy };
+      if (request.what === 'dealers') return syncAccountingDealers({ db: database, logger }, source, { ...options, defaultRegion: config.onec?.defaultRegion });
+      const month = currentMonth();
+      const period = { from: request.from ?? month.from, to: request.to ?? month.to };
+      if (period.to < period.from) throw new HubError('invalid_data', `the period ends (${period.to}) before it starts (${period.from})`, { field: 'to' });
+      return syncAccountingSettlements({ db: database, logger }, source, { ...options, period });
+    },
+
+    companyName: config.onec?.companyName,
+
     quotes: new QuoteService(database, registry.mappingFor, async (outcome) => {
       logFailedSteps(context, (await lifecycleOf(context).afterIntake(outcome)).failed);
     }),

@@ -52,6 +52,8 @@ export const STAFF_PERMISSIONS = {
   'prices.assign': "set a dealer's price column and its regional overrides",
   'sales.orders': 'record manual orders on a manual channel',
   'sales.quotes': "the sales desk's quotes",
+  'settlements.read': "read any dealer's settlements with 1C and download its reconciliation statement",
+  'accounting.sync': 'sync dealers and settlements from 1C now, and see the accounting syncs',
   'users.manage': "users, roles, passwords and tokens of anyone; appoint a dealer's head",
   'audit.read': 'read the audit log',
   'metrics.read': "scrape /metrics (Prometheus): the hub's counters and gauges, no orders or personal data",
@@ -71,6 +73,7 @@ export const DEALER_PERMISSIONS = {
   'dealer.orders.reassign': 'make another employee responsible for an order',
   'dealer.notifications': "the dealer's notifications",
   'dealer.catalogue.read': "products with stock and the dealer's own price column's prices",
+  'dealer.settlements.read': "the dealer's own settlements with the manufacturer and its reconciliation statement",
 } as const;
 export type DealerPermission = keyof typeof DEALER_PERMISSIONS;
 
@@ -84,10 +87,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL_STAFF,
   ops: [
     ...READ_ORDERS, 'orders.contacts', 'channels.read', 'channels.write', 'channels.sync', 'payloads.read', 'payloads.reprocess', 'outbox.read',
-    'reports.read', 'stock.read', 'stock.load', 'stock.reserve', 'stock.review', 'distribution.read', 'distribution.tick', 'metrics.read',
+    'reports.read', 'stock.read', 'stock.load', 'stock.reserve', 'stock.review', 'distribution.read', 'distribution.tick', 'metrics.read', 'accounting.sync',
   ],
-  // Turnover, settlements and price columns (the 1C issue adds the last two); orders without clients' phones and e-mails.
-  accountant: [...READ_ORDERS, 'channels.read', 'reports.read', 'stock.read', 'prices.assign'],
+  // Turnover, settlements with 1C and price columns; orders without clients' phones and e-mails.
+  accountant: [...READ_ORDERS, 'channels.read', 'reports.read', 'stock.read', 'prices.assign', 'settlements.read', 'accounting.sync'],
   desk: [...READ_ORDERS, 'orders.contacts', 'channels.read', 'sales.orders', 'sales.quotes', 'stock.read'],
   distribution: [
     ...READ_ORDERS, 'orders.contacts', 'channels.read', 'regions.write', 'exclusivity.write', 'dealers.write', 'dealers.load', 'dealers.points',

@@ -139,7 +139,7 @@ const records = {
     id: '00000000-0000-4000-8000-000000000018', code: 'D-1', name: 'Keramika', logoUrl: 'https://cdn.example/d1.png', authorised: true, acceptsSiteOrders: false,
     callFromSite: true, active: false, contacts: { phones: ['+7 495 000'], emails: ['a@d1.example'], site: 'https://d1.example', address: 'Tverskaya 1' },
     description: 'Since 1999', wholeRange: true, productLines: ['Marble', 'Basic'], ownPricesAllowed: true, priceColumn: 'B', points: -7, takesCount: 3,
-    takeSecondsTotal: 9007199254740995n, createdAt: at, updatedAt: at,
+    takeSecondsTotal: 9007199254740995n, createdAt: at, updatedAt: at, taxId: '7701234567', accountingRef: '6f1a2b3c-0000-4000-8000-000000000001', accountManager: 'Иванова А.',
   },
   DealerRegion: { dealerId: '00000000-0000-4000-8000-000000000018', regionId: '00000000-0000-4000-8000-000000000010', isMain: true },
   DealerAssortment: {
@@ -202,6 +202,21 @@ const records = {
   },
   LoginThrottle: { key: 'login:anna', failures: 4, windowStartedAt: at, lockedUntil: at },
   WorkerHeartbeat: { id: 'worker-1.example/4242', kind: 'worker', startedAt: at, seenAt: at },
+  DealerSettlement: {
+    id: '00000000-0000-4000-8000-000000000030', dealerId: '00000000-0000-4000-8000-000000000018', periodFrom: new Date('2026-01-01T00:00:00.000Z'),
+    periodTo: new Date('2026-01-31T00:00:00.000Z'), opening: new Prisma.Decimal('1000.10'), shipped: new Prisma.Decimal('2000.20'), paid: new Prisma.Decimal('1500.30'),
+    returns: new Prisma.Decimal('100.40'), closing: new Prisma.Decimal('1399.60'), overdue: new Prisma.Decimal('-12.34'), creditLimit: new Prisma.Decimal('9999999999999999.99'),
+    currency: 'RUB', syncId: '00000000-0000-4000-8000-000000000032', syncedAt: at,
+  },
+  SettlementDocument: {
+    id: '00000000-0000-4000-8000-000000000031', dealerId: '00000000-0000-4000-8000-000000000018', sourceRef: 'a1b2c3d4-0000-4000-8000-000000000099', kind: 'payment',
+    number: 'ПП-000123', date: at, amount: new Prisma.Decimal('1500.30'), orderNumber: 'N-1', orderId: '00000000-0000-4000-8000-000000000004', syncedAt: at,
+  },
+  AccountingSync: {
+    id: '00000000-0000-4000-8000-000000000032', kind: 'settlements', source: 'odata', trigger: 'manual', status: 'partial', periodFrom: new Date('2026-01-01T00:00:00.000Z'),
+    periodTo: new Date('2026-01-31T00:00:00.000Z'), startedAt: at, finishedAt: at, received: 5, created: 1, updated: 2, unchanged: 1, failed: 1, documents: 7,
+    errorCode: 'upstream_rejected', error: 'Ошибка', errors: [{ dealer: 'D-1', code: 'invalid_data', message: 'no region' }], requestedBy: 'anna',
+  },
   AuditEvent: {
     id: 9007199254741003n, at, kind: 'change', action: 'user.create', actor: 'admin', actorUserId: '00000000-0000-4000-8000-000000000023', via: 'token',
     ip: '192.0.2.1', targetType: 'user', targetId: 'anna', status: 201, before: { roles: ['desk'] }, after: { roles: ['desk', 'ops'] },
@@ -258,6 +273,9 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   LoginThrottle: Prisma.LoginThrottleScalarFieldEnum,
   WorkerHeartbeat: Prisma.WorkerHeartbeatScalarFieldEnum,
   AuditEvent: Prisma.AuditEventScalarFieldEnum,
+  DealerSettlement: Prisma.DealerSettlementScalarFieldEnum,
+  SettlementDocument: Prisma.SettlementDocumentScalarFieldEnum,
+  AccountingSync: Prisma.AccountingSyncScalarFieldEnum,
 };
 
 describe('schema.prisma and the migrations', () => {
@@ -326,6 +344,9 @@ describe('schema.prisma and the migrations', () => {
         await p.loginThrottle.create({ data: records.LoginThrottle });
         await p.workerHeartbeat.create({ data: records.WorkerHeartbeat });
         await p.auditEvent.create({ data: records.AuditEvent });
+        await p.accountingSync.create({ data: records.AccountingSync });
+        await p.dealerSettlement.create({ data: records.DealerSettlement });
+        await p.settlementDocument.create({ data: records.SettlementDocument });
         const back = {
           Channel: await p.channel.findUniqueOrThrow({ where: { id: records.Channel.id } }),
           SyncRun: await p.syncRun.findUniqueOrThrow({ where: { id: records.SyncRun.id } }),
@@ -384,6 +405,9 @@ describe('schema.prisma and the migrations', () => {
           LoginThrottle: await p.loginThrottle.findUniqueOrThrow({ where: { key: records.LoginThrottle.key } }),
           WorkerHeartbeat: await p.workerHeartbeat.findUniqueOrThrow({ where: { id: records.WorkerHeartbeat.id } }),
           AuditEvent: await p.auditEvent.findUniqueOrThrow({ where: { id: records.AuditEvent.id } }),
+          DealerSettlement: await p.dealerSettlement.findUniqueOrThrow({ where: { id: records.DealerSettlement.id } }),
+          SettlementDocument: await p.settlementDocument.findUniqueOrThrow({ where: { id: records.SettlementDocument.id } }),
+          AccountingSync: await p.accountingSync.findUniqueOrThrow({ where: { id: records.AccountingSync.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
           for (const [field, written] of Object.entries(records[model])) {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../../deps.ts';
+import accountingRoutes from './accounting.ts';
 import auditRoutes from './audit.ts';
 import authRoutes from './auth.ts';
 import channelRoutes from './channels/index.ts';
@@ -10,6 +11,7 @@ import dealerRoutes from './dealers/index.ts';
 import dealerNotificationRoutes from './dealers/notifications.ts';
 import dealerOrderRoutes from './dealers/orders.ts';
 import dealerPriceColumnRoutes from './dealers/price-column.ts';
+import dealerSettlementRoutes from './dealers/settlements.ts';
 import distributionRoutes from './distribution.ts';
 import exclusivityRuleRoutes from './exclusivity-rules.ts';
 import exclusivityRoutes from './exclusivity.ts';
@@ -61,6 +63,8 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(dealerPriceColumnRoutes, { deps });
   await app.register(productRoutes, { deps });
   await app.register(priceColumnRoutes, { deps });
+  await app.register(dealerSettlementRoutes, { deps });
+  await app.register(accountingRoutes, { deps });
   await app.register(promotionRoutes, { deps });
   await app.register(distributionRoutes, { deps });
   await app.register(notificationRoutes, { deps });
