@@ -72,7 +72,8 @@ const onecExchangeRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
         status = 401;
         void reply.header('www-authenticate', 'Basic realm="orderhub 1C exchange", charset="UTF-8"');
       }
-      if (error.code === 'not_allowed') message = `${message} (the user needs the integration role)`;
+      // A signed-in user without the permission: 403 like every route (1C shows the status and the reason).
+      if (error.code === 'not_allowed') status = 403;
     } else if (isDatabaseOutage(error)) {
       request.log.error({ err: error }, '1C exchange call failed: the database cannot be reached');
       message = 'The hub cannot reach its database right now; nothing was done. Try again shortly.';

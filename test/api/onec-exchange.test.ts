@@ -3,6 +3,8 @@ import { zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
+import { ChannelService } from '../../core/channels/channels.ts';
+import { createRegistry } from '../../jobs/registry.ts';
 import type { OnecExchangeSettings } from '../../core/model/onec-exchange.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import { makeUser, actingAs, type TestUser } from '../helpers/auth.ts';
@@ -47,7 +49,12 @@ beforeAll(async () => {
   integration = await makeUser(t.db, { roles: ['integration'], password: PASSWORD });
   ops = await makeUser(t.db, { roles: ['ops'] });
   admin = await makeUser(t.db, { roles: ['admin'] });
-  onecChannelId = (await t.db.prisma.channel.create({ data: { name: '1C УТ', kind: 'erp', connectorType: 'onec-exchange', config: {} } })).id;
+  // The 1C channel as ops make it: a channel of the onec-exchange connector, its config validated by the settings' schema.
+  const channels = new ChannelService(t.db, createRegistry());
+  await expect(channels.create({ name: '1C bad', connectorType: 'onec-exchange', config: { encoding: 'koi8-r' } })).rejects.toThrow(/encoding/);
+  const channel = await channels.create({ name: '1C УТ', connectorType: 'onec-exchange', config: {} });
+  expect(channel.kind).toBe('erp');
+  onecChannelId = channel.id;
 });
 
 afterAll(async () => {
