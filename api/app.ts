@@ -21,7 +21,8 @@ export type { AppDeps } from './deps.ts';
  * its TypeBox schema, one error handler, OpenAPI at /docs. The caller listens (or injects).
  */
 /** Query parameters that may carry a credential (URL-token webhooks, query-string auth). */
-const SECRET_PARAMS = /^(token|.*secret.*|.*key.*|password|signature|sig)$/i;
+// sessid: 1C's exchange passes its session's check token in the query string.
+const SECRET_PARAMS = /^(token|.*secret.*|.*key.*|password|signature|sig|sessid)$/i;
 
 /** Request URLs are logged without the values of credential parameters. */
 export function redactUrl(url: string): string {

@@ -137,10 +137,10 @@ export class ExchangeStore {
     );
   }
 
-  async finish(sessionId: string, status: 'succeeded' | 'failed' | 'open', error?: string): Promise<void> {
+  async finish(sessionId: string, status: 'succeeded' | 'failed', error?: string, options: { unlessFailed?: boolean } = {}): Promise<void> {
     await this.db.query(
-      `UPDATE onec_exchange_session SET status = $2, error = coalesce($3, error), finished_at = CASE WHEN $2 = 'open' THEN finished_at ELSE $4::timestamptz END WHERE id = $1`,
-      [sessionId, status, error ?? null, this.clock().toISOString()],
+      `UPDATE onec_exchange_session SET status = $2, error = coalesce($3, error), finished_at = $4::timestamptz WHERE id = $1 AND NOT ($5::boolean AND status = 'failed')`,
+      [sessionId, status, error ?? null, this.clock().toISOString(), options.unlessFailed ?? false],
     );
   }
 

@@ -222,11 +222,26 @@ export class OnecExchange {
       await this.store.addCounts(sessionId, counts);
     }
     await this.store.updateFile(file.id, { status: 'imported', imported: true, error: null });
+    // A catalogue exchange ends with its last import (1C sends no mode=success for it); a later failure still marks it failed.
+    if (type === 'catalog') await this.store.finish(sessionId, 'succeeded', undefined, { unlessFailed: true });
     const finished = (await this.store.fileById(file.id))!;
     return ['success', `${file.name}: ${finished.position} record(s); ${describe(finished.counts)}`];
   }
 
+  /** Files this process is importing: PGlite's one session would take the advisory lock twice. */
+  private readonly importing = new Set<string>();
+
   private async withFileLock<T>(fileId: string, work: () => Promise<T>): Promise<T | undefined> {
+    if (this.importing.has(fileId)) return undefined;
+    this.importing.add(fileId);
+    try {
+      return await this.withAdvisoryLock(fileId, work);
+    } finally {
+      this.importing.delete(fileId);
+    }
+  }
+
+  private async withAdvisoryLock<T>(fileId: string, work: () => Promise<T>): Promise<T | undefined> {
     return this.db.withSession(async (session) => {
       const [row] = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('onec_file'), hashtext($1)) AS locked`, [fileId]);
       if (!row?.locked) return undefined;
