@@ -4,6 +4,8 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { ChannelService } from '../../core/channels/channels.ts';
+import { OrderLifecycle } from '../../core/flows/order-lifecycle.ts';
+import { OnecExchange } from '../../core/onec/onec-exchange.ts';
 import { createRegistry } from '../../jobs/registry.ts';
 import type { OnecExchangeSettings } from '../../core/model/onec-exchange.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
@@ -223,6 +225,31 @@ describe(`on ${kind}`, () => {
       // A catalogue exchange ends with its last import: 1C sends no mode=success for it.
       const [session] = await t.db.query<{ status: string }>(`SELECT s.status FROM onec_exchange_session s JOIN onec_exchange_file f ON f.session_id = s.id WHERE f.name = 'import.xml' AND f.position = 5`);
       expect(session?.status).toBe('succeeded');
+    });
+  });
+
+  describe('when an import fails', () => {
+    it('answers failure in windows-1251, keeps the file and its error, and reads it again from its start after a fix', async () => {
+      const catalogue = new RecordingCatalogue();
+      catalogue.failOn = 'F2';
+      const { base } = await serve(catalogue, { batchSize: 1 });
+      const onec = new OneCStandIn(base, integration.login, PASSWORD);
+      await onec.checkauth('catalog');
+      await settle({ fileLimit: 1000 });
+      await onec.sendFile('catalog', 'import.xml', catalogueFile(['F1', 'F2', 'F3']), 1000);
+      const failed = await onec.call({ type: 'catalog', mode: 'import', filename: 'import.xml' });
+      expect(failed.lines).toEqual(['failure', 'import.xml: product F2: unit «шт» is unknown']);
+      expect(catalogue.applied).toEqual(['F1']);
+      const [file] = await t.db.query<{ id: string; status: string; error: string; position: number }>(
+        `SELECT f.id, f.status, f.error, f.position FROM onec_exchange_file f JOIN onec_exchange_session s ON s.id = f.session_id WHERE s.error LIKE '%unit «шт»%'`,
+      );
+      expect(file).toMatchObject({ status: 'failed', error: 'product F2: unit «шт» is unknown', position: 1 });
+
+      catalogue.failOn = undefined;
+      const exchange = new OnecExchange(t.db, { reader: testReader, catalogue, writer: testWriter }, { lifecycle: new OrderLifecycle(t.db) });
+      expect((await exchange.reimport(file!.id))[0]).toBe('success');
+      expect(catalogue.applied).toEqual(['F1', 'F1', 'F2', 'F3']);
+      expect((await exchange.store.fileById(file!.id))!).toMatchObject({ status: 'imported', position: 3, error: null });
     });
   });
 
