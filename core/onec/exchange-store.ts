@@ -165,6 +165,11 @@ export class ExchangeStore {
     });
   }
 
+  /** Removes what was unpacked from an archive (a refused one). */
+  async discardUnpacked(archiveId: string): Promise<void> {
+    await this.db.query(`DELETE FROM onec_exchange_file WHERE unpacked_from = $1`, [archiveId]);
+  }
+
   async file(sessionId: string, name: string): Promise<ExchangeFile | undefined> {
     const [row] = await this.db.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM onec_exchange_file WHERE session_id = $1 AND name = $2`, [sessionId, name]);
     return row && fileOf(row);

@@ -147,16 +147,23 @@ export class OnecExchange {
       const head = (await this.store.chunksOf(file.id).next()).value as Buffer | undefined;
       if (!head || !isZip(head)) continue;
       try {
-        const entries = unpackZip(await this.store.wholeFile(file.id), { maxUnpackedBytes: settings.maxUnpackedBytes, maxRatio: settings.maxZipRatio });
-        for (const entry of entries) {
-          // Stored in file_limit-sized chunks like anything 1C sends.
-          for (let at = 0; at < Math.max(entry.bytes.byteLength, 1); at += settings.fileLimit) {
-            await this.store.appendChunk(session.id, entry.name, entry.bytes.subarray(at, at + settings.fileLimit), file.id);
-          }
-        }
-        await this.store.updateFile(file.id, { status: 'unpacked', addCounts: { entries: entries.length } });
+        const entries = await unpackZip(
+          this.store.chunksOf(file.id),
+          file.size,
+          { maxUnpackedBytes: settings.maxUnpackedBytes, maxRatio: settings.maxZipRatio },
+          async (name, bytes) => {
+            // Stored in file_limit-sized chunks like anything 1C sends.
+            for (let at = 0; at === 0 || at < bytes.byteLength; at += settings.fileLimit) {
+              await this.store.appendChunk(session.id, name, bytes.subarray(at, at + settings.fileLimit), file.id);
+            }
+          },
+          settings.fileLimit,
+        );
+        await this.store.updateFile(file.id, { status: 'unpacked', addCounts: { entries } });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
+        // Nothing of a refused archive stays as a file of the session: the archive itself is kept.
+        await this.store.discardUnpacked(file.id);
         await this.store.updateFile(file.id, { status: 'failed', error: message });
         await this.store.finish(session.id, 'failed', `${file.name}: ${message}`);
         throw new HubError('invalid_data', `${file.name}: ${message}`);

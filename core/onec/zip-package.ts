@@ -1,14 +1,18 @@
-import { unzipSync, type UnzipFileInfo } from 'fflate';
+import { Unzip, UnzipInflate } from 'fflate';
 import { HubError } from '../errors.ts';
 import { exchangeFileName } from './exchange-paths.ts';
 
 /**
- * Unpacks the zip 1C sends when init answered zip=yes. fflate (maintained, no dependencies, no
- * native code, reads from memory) rather than yauzl: yauzl wants a file on disk, and the hub keeps
- * exchange files in PostgreSQL so any API replica can unpack them. The archive is at most what the
- * session received; what it may unpack to is limited before anything is inflated (the sizes the
- * central directory declares: total and per-entry ratio), and checked again after inflating, since
- * a hostile archive can lie in its directory. A name that climbs out (zip-slip) refuses the archive.
+ * Unpacks the zip 1C sends when init answered zip=yes, as a stream: the archive's stored chunks go
+ * in 64 KiB at a time and each entry's bytes come out in pieces written as exchange files, so
+ * neither the archive nor an entry (a 1M-offer offers.xml) is ever held whole. fflate (maintained,
+ * no dependencies, no native code, streams from memory) rather than yauzl, which wants a file on
+ * disk: the hub keeps exchange files in PostgreSQL so that any API replica can unpack them.
+ *
+ * Refused, with the reason: an entry name that climbs out of the session (zip-slip) or is otherwise
+ * not a confined name; an entry whose header declares more than `maxRatio` times its packed size; and,
+ * since headers can lie, an archive whose entries actually inflate past `maxUnpackedBytes` or past
+ * `maxRatio` times the archive's own size (a zip bomb) — counted as the bytes come out, stopping there.
  */
 
 export interface ZipLimits {
@@ -16,35 +20,82 @@ export interface ZipLimits {
   maxRatio: number;
 }
 
+/** Input fed to the inflater per push: bounds what one push can make (at most this × maxRatio). */
+const PUSH_BYTES = 64 * 1024;
+
 export function isZip(head: Buffer): boolean {
   return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05) && (head[3] === 0x04 || head[3] === 0x06);
 }
 
-export function unpackZip(archive: Buffer, limits: ZipLimits): { name: string; bytes: Buffer }[] {
-  let declared = 0;
+/**
+ * Streams the archive's entries to `write` (name, a piece of its bytes; pieces of one entry in order,
+ * an empty entry as one empty piece). Returns how many entries it held. Throws invalid_data naming the
+ * refusal; what was written before it is the caller's to discard.
+ */
+export async function unpackZip(
+  archive: AsyncIterable<Buffer>,
+  archiveSize: number,
+  limits: ZipLimits,
+  write: (name: string, bytes: Buffer) => Promise<void>,
+  pieceBytes: number,
+): Promise<number> {
+  const maxTotal = Math.min(limits.maxUnpackedBytes, Math.max(archiveSize, 1) * limits.maxRatio);
+  const ready: { name: string; bytes: Buffer }[] = [];
   let refusal: string | undefined;
-  const filter = (entry: UnzipFileInfo): boolean => {
-    if (entry.name.endsWith('/')) return false;
-    const verdict = exchangeFileName(entry.name);
-    if (!verdict.ok) refusal ??= `entry "${entry.name}": ${verdict.reason}`;
-    declared += entry.originalSize;
-    if (declared > limits.maxUnpackedBytes) refusal ??= `the archive unpacks to more than ${limits.maxUnpackedBytes} bytes`;
-    if (entry.originalSize > Math.max(entry.size, 1) * limits.maxRatio) refusal ??= `entry "${entry.name}" unpacks ${Math.round(entry.originalSize / Math.max(entry.size, 1))} times its packed size (a zip bomb?)`;
-    return refusal === undefined;
-  };
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(archive, { filter });
-  } catch (error) {
-    throw new HubError('invalid_data', refusal ?? `the zip archive cannot be read: ${(error as Error).message}`);
-  }
-  if (refusal) throw new HubError('invalid_data', `the zip archive was refused: ${refusal}`);
   let total = 0;
-  const out: { name: string; bytes: Buffer }[] = [];
-  for (const [name, data] of Object.entries(files)) {
-    total += data.byteLength;
-    if (total > limits.maxUnpackedBytes) throw new HubError('invalid_data', `the zip archive was refused: it unpacks to more than ${limits.maxUnpackedBytes} bytes`);
-    out.push({ name, bytes: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
+  let entries = 0;
+  const refuse = (why: string) => (refusal ??= why);
+
+  const unzip = new Unzip((file) => {
+    if (refusal || file.name.endsWith('/')) return;
+    const verdict = exchangeFileName(file.name);
+    if (!verdict.ok) return void refuse(`entry "${file.name}": ${verdict.reason}`);
+    if (file.originalSize !== undefined && file.size !== undefined && file.originalSize > Math.max(file.size, 1) * limits.maxRatio) {
+      return void refuse(`entry "${file.name}" unpacks ${Math.round(file.originalSize / Math.max(file.size, 1))} times its packed size (a zip bomb?)`);
+    }
+    entries += 1;
+    let parts: Uint8Array[] = [];
+    let held = 0;
+    file.ondata = (error, data, final) => {
+      if (refusal) return;
+      if (error) return void refuse(`entry "${file.name}" cannot be inflated: ${error.message}`);
+      total += data.byteLength;
+      if (total > maxTotal) {
+        refuse(`it unpacks to more than ${maxTotal} bytes (the limit, or ${limits.maxRatio} times the archive's ${archiveSize} bytes: a zip bomb?)`);
+        file.terminate();
+        return;
+      }
+      parts.push(data);
+      held += data.byteLength;
+      if (held >= pieceBytes || final) {
+        ready.push({ name: file.name, bytes: Buffer.concat(parts) });
+        parts = [];
+        held = 0;
+      }
+    };
+    file.start();
+  });
+  unzip.register(UnzipInflate);
+
+  const drain = async () => {
+    if (refusal) throw new HubError('invalid_data', `the zip archive was refused: ${refusal}`);
+    while (ready.length > 0) {
+      const piece = ready.shift()!;
+      await write(piece.name, piece.bytes);
+    }
+  };
+  try {
+    for await (const chunk of archive) {
+      for (let at = 0; at < chunk.byteLength; at += PUSH_BYTES) {
+        unzip.push(chunk.subarray(at, at + PUSH_BYTES));
+        await drain();
+      }
+    }
+    unzip.push(new Uint8Array(0), true);
+  } catch (error) {
+    if (error instanceof HubError) throw error;
+    throw new HubError('invalid_data', `the zip archive cannot be read: ${refusal ?? (error as Error).message}`);
   }
-  return out;
+  await drain();
+  return entries;
 }

@@ -183,13 +183,15 @@ describe(`on ${kind}`, () => {
         { name: 'v8_exchange.zip', status: 'unpacked' },
       ]);
 
-      for (const [label, entries] of [
-        ['zip-slip', { '../evil.xml': new Uint8Array([1]) }],
-        ['zip bomb', { 'import.xml': new Uint8Array(2_000_000) }],
+      for (const [label, entries, limits] of [
+        ['zip-slip', { '../evil.xml': new Uint8Array([1]) }, {}],
+        ['zip bomb (declared)', { 'import.xml': new Uint8Array(2_000_000) }, {}],
+        // Headers can lie: what really comes out is counted too, and stops at the limit.
+        ['zip bomb (inflated)', { 'import.xml': new Uint8Array(2_000_000) }, { maxZipRatio: 1_000_000, maxUnpackedBytes: 100_000 }],
       ] as const) {
         const bad = new OneCStandIn(base, integration.login, PASSWORD);
         await bad.checkauth('catalog');
-        await settle({ zip: true, fileLimit: 1_000_000 });
+        await settle({ zip: true, fileLimit: 1_000_000, ...limits });
         await bad.sendFile('catalog', 'bad.zip', Buffer.from(zipSync(entries as Record<string, Uint8Array>)), 1_000_000);
         const answer = await bad.call({ type: 'catalog', mode: 'import', filename: 'import.xml' });
         expect(answer.lines[0], label).toBe('failure');
@@ -197,7 +199,13 @@ describe(`on ${kind}`, () => {
       }
       // Visible to ops, with the archive kept.
       const failed = (await actingAs(servers.at(-1)!, ops).inject({ method: 'GET', url: '/v1/onec/exchanges?status=failed' })).json() as { items: { error: string; bytes: number }[] };
-      expect(failed.items.map((s) => s.error)).toEqual([expect.stringMatching(/^bad\.zip: the zip archive was refused: entry "import\.xml" unpacks/), expect.stringMatching(/^bad\.zip: the zip archive was refused: entry "\.\.\/evil\.xml"/)]);
+      expect(failed.items.map((s) => s.error)).toEqual([
+        expect.stringMatching(/^bad\.zip: the zip archive was refused: it unpacks to more than 100000 bytes/),
+        expect.stringMatching(/^bad\.zip: the zip archive was refused: entry "import\.xml" unpacks \d+ times its packed size/),
+        expect.stringMatching(/^bad\.zip: the zip archive was refused: entry "\.\.\/evil\.xml"/),
+      ]);
+      // Nothing of a refused archive is left as a file to import.
+      expect(await t.db.query(`SELECT f.name FROM onec_exchange_file f JOIN onec_exchange_file a ON f.unpacked_from = a.id WHERE a.name = 'bad.zip'`)).toEqual([]);
       expect(failed.items.every((s) => s.bytes > 0)).toBe(true);
     });
 
