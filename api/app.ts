@@ -8,7 +8,10 @@ import { Authenticator } from '../core/identity/authenticator.ts';
 import { installAuth } from './auth/auth-hooks.ts';
 import type { AppDeps, RouteDeps } from './deps.ts';
 import { registerErrorHandling } from './errors.ts';
+import { OrderLifecycle } from '../core/flows/order-lifecycle.ts';
+import { OnecExchange } from '../core/onec/onec-exchange.ts';
 import healthRoutes from './routes/health.ts';
+import onecExchangeRoutes from './routes/onec-exchange.ts';
 import v1Routes from './routes/v1/index.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -18,7 +21,8 @@ export type { AppDeps } from './deps.ts';
  * its TypeBox schema, one error handler, OpenAPI at /docs. The caller listens (or injects).
  */
 /** Query parameters that may carry a credential (URL-token webhooks, query-string auth). */
-const SECRET_PARAMS = /^(token|.*secret.*|.*key.*|password|signature|sig)$/i;
+// sessid: 1C's exchange passes its session's check token in the query string.
+const SECRET_PARAMS = /^(token|.*secret.*|.*key.*|password|signature|sig|sessid)$/i;
 
 /** Request URLs are logged without the values of credential parameters. */
 export function redactUrl(url: string): string {
@@ -91,7 +95,7 @@ export async function buildOpsApp(appDeps: AppDeps): Promise<FastifyInstance> {
 
 export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   const security = appDeps.security ?? {};
-  const deps: RouteDeps = { ...appDeps, authenticator: new Authenticator(appDeps.db, security.policy, security.clock) };
+  const deps: RouteDeps = { ...appDeps, authenticator: new Authenticator(appDeps.db, security.policy, security.clock), onecExchange: onecExchangeOf(appDeps) };
   const app = Fastify({
     logger: withRedactedUrls(deps.logger ?? false),
     trustProxy: security.trustProxy ?? false,
@@ -129,6 +133,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
         { name: 'exclusivity', description: 'Regions and regional exclusivity rules' },
         { name: 'stock', description: 'Products, stock, incoming supply, availability, reservations, manual review' },
         { name: 'dealers', description: 'Dealers, their regions, assortment, managers, promotions and points' },
+        { name: '1c', description: "1C's CommerceML exchange (обмен с сайтом) and its log" },
         { name: 'distribution', description: 'Distribution of orders to dealers: strategy configuration, offers, taking, fulfilment, trace, what-if, notifications' },
       ],
     },
@@ -141,5 +146,16 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { deps });
   await app.register(v1Routes, { prefix: '/v1', deps });
+  await app.register(onecExchangeRoutes, { deps });
   return app as unknown as FastifyInstance;
+}
+
+function onecExchangeOf(deps: AppDeps): OnecExchange | undefined {
+  if (!deps.onec) return undefined;
+  return new OnecExchange(deps.db, deps.onec.ports, {
+    lifecycle: new OrderLifecycle(deps.db),
+    batchSize: deps.onec.batchSize,
+    recordBudget: deps.onec.recordBudget,
+    clock: deps.security?.clock,
+  });
 }

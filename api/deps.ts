@@ -1,5 +1,7 @@
 import type { Database } from '../core/db/database.ts';
 import type { AuthPolicy, Authenticator } from '../core/identity/authenticator.ts';
+import type { OnecExchange } from '../core/onec/onec-exchange.ts';
+import type { OnecExchangePorts } from '../core/onec/ports.ts';
 import type { ConnectorCatalog, HubActions } from '../core/ports.ts';
 
 /** What the composition root hands the API. */
@@ -13,6 +15,16 @@ export interface AppDeps {
   webhookBodyLimit?: number;
   /** Sign-in, sessions, cookies and cross-origin settings; defaults suit a hub on one host. */
   security?: SecuritySettings;
+  /** The 1C exchange's reader, catalogue and writer (core/onec/ports.ts); without them /1c/exchange answers that it is not set up. */
+  onec?: OnecExchangeSetup | undefined;
+}
+
+export interface OnecExchangeSetup {
+  ports: OnecExchangePorts;
+  /** Records per chunk handed to the catalogue (500). */
+  batchSize?: number | undefined;
+  /** At most this many records per import call (tests). */
+  recordBudget?: number | undefined;
 }
 
 export interface SecuritySettings {
@@ -31,4 +43,6 @@ export interface SecuritySettings {
 /** What every route plugin receives: the deps and the one authenticator of the app. */
 export interface RouteDeps extends AppDeps {
   authenticator: Authenticator;
+  /** The 1C exchange, when `onec` was given. */
+  onecExchange?: OnecExchange | undefined;
 }

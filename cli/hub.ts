@@ -11,6 +11,7 @@ import { registerDealerCommands } from './commands/dealers.ts';
 import { registerDistributionCommands } from './commands/distribution.ts';
 import { registerRegionCommands } from './commands/regions.ts';
 import { registerStockCommands } from './commands/stock.ts';
+import { registerOnecCommands } from './commands/onec.ts';
 import { registerPayloadCommands } from './commands/payloads.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerReconcileCommands } from './commands/reconcile.ts';
@@ -33,6 +34,7 @@ import { createHub, embeddedDatabaseDir } from '../jobs/hub.ts';
 import { reprocessFailedPayloads } from '../jobs/processors/process-payload.ts';
 import { syncChannel } from '../jobs/processors/sync-channel.ts';
 import type { JobLogger, LogLevel } from '../jobs/runtime/types.ts';
+import { onecExchangePorts } from '../jobs/onec-exchange.ts';
 
 /** `hub` — run, operate and try the hub from a terminal. Errors exit 1 with the hub's message. */
 const program = new Command('hub').description('orderhub: every sales channel into one core order model').showHelpAfterError();
@@ -62,6 +64,7 @@ program
       actions: hub.actions,
       logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
       security: securityOf(config),
+      onec: onecSetup(),
     });
     try {
       const address = await app.listen({ port: config.port, host: config.host });
@@ -466,6 +469,12 @@ function consoleLogger(level: LogLevel): JobLogger {
 
 
 
+/** The 1C exchange's ports, when this hub has them wired (jobs/onec-exchange.ts). */
+function onecSetup(): { ports: NonNullable<ReturnType<typeof onecExchangePorts>> } | undefined {
+  const ports = onecExchangePorts();
+  return ports && { ports };
+}
+
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -482,6 +491,7 @@ registerUserCommands(program);
 registerRouteCommands(program);
 registerReconcileCommands(channels);
 registerPayloadCommands(program);
+registerOnecCommands(program);
 registerJobCommands(program);
 registerSecretCommands(program);
 registerSettlementCommands(program);

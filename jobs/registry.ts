@@ -7,6 +7,7 @@ import { shoprenterConnector } from '../connectors/shoprenter/index.ts';
 import { unasConnector, unasCustomConnector } from '../connectors/unas/index.ts';
 import { woocommerceConnector } from '../connectors/woocommerce/index.ts';
 import { ediMapping } from '../mappings/edi/index.ts';
+import { onecExchangeConnector, onecExchangeMapping } from './onec-exchange.ts';
 import { manualMapping } from '../mappings/manual/index.ts';
 import { posMapping } from '../mappings/pos/index.ts';
 import { shoprenterMapping } from '../mappings/shoprenter/index.ts';
@@ -38,6 +39,7 @@ export function builtInRegistrations(): ConnectorRegistration[] {
     { connector: ediConnector, mapping: ediMapping },
     { connector: posConnector, mapping: posMapping },
     { connector: manualConnector, mapping: manualMapping },
+    { connector: onecExchangeConnector, mapping: onecExchangeMapping },
   ];
 }
 

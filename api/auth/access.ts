@@ -17,6 +17,8 @@ declare module 'fastify' {
      * last minutes is still taken (GET /metrics: a scrape must report the outage, not fail with it).
      */
     tokenDuringOutage?: boolean;
+    /** The cookie of 1C's exchange session (api/routes/onec-exchange.ts) authenticates this route too. */
+    exchangeCookie?: string;
   }
 }
 

@@ -124,6 +124,9 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, deps: 
     }
     throw new HubError('unauthorized', 'Unsupported Authorization scheme: use Bearer (an API token) or Basic (integration users).');
   }
+  // 1C's exchange names its session by the cookie checkauth gave (core/onec), on its own routes only.
+  const exchangeSecret = request.routeOptions.config?.exchangeCookie ? request.cookies[request.routeOptions.config.exchangeCookie] : undefined;
+  if (exchangeSecret && deps.onecExchange) return (await deps.onecExchange.sessionOf(exchangeSecret, undefined)).principal;
   const secret = request.cookies[SESSION_COOKIE];
   if (!secret) return undefined;
   const session = await deps.authenticator.session(secret);

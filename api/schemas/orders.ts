@@ -113,6 +113,38 @@ export const OrderStepSchema = Type.Object({
   updatedAt: IsoDateTime,
 });
 
+export const OrderAccountingSchema = Type.Object(
+  {
+    onec: Nullable(
+      Type.Object({
+        number: Nullable(Type.String({ description: 'Номер по 1С' })),
+        date: Nullable(Type.String({ description: 'Дата по 1С, as 1C sent it' })),
+        posted: Nullable(Type.Boolean({ description: 'Проведен' })),
+        deletionMark: Nullable(Type.Boolean({ description: 'ПометкаУдаления' })),
+        status: Nullable(Type.String({ description: "1C's status as sent (Статус заказа)" })),
+        exportedVersion: Nullable(Type.Integer({ description: 'The order version 1C confirmed (sale&mode=success)' })),
+        exportedAt: Nullable(IsoDateTime),
+      }),
+    ),
+    paid: Type.String({ description: 'Σ of payments 1C reported (not marked for deletion)' }),
+    paymentState: Type.Union([Type.Literal('unpaid'), Type.Literal('partially_paid'), Type.Literal('paid')]),
+    shipped: Type.String({ description: 'Σ of shipments 1C reported' }),
+    documents: Type.Array(
+      Type.Object({
+        kind: Type.Union([Type.Literal('payment'), Type.Literal('shipment')]),
+        externalId: Type.String(),
+        number: Nullable(Type.String()),
+        date: Nullable(Type.String()),
+        operation: Nullable(Type.String({ description: 'ХозОперация as 1C sent it' })),
+        amount: Type.String(),
+        posted: Nullable(Type.Boolean()),
+        deleted: Type.Boolean(),
+      }),
+    ),
+  },
+  { description: "What the manufacturer's accounting (1C) says about the order" },
+);
+
 export const OrderDetailSchema = Type.Object({
   ...orderSummaryFields,
   source: OrderSourceSchema,
@@ -125,4 +157,5 @@ export const OrderDetailSchema = Type.Object({
   refunds: Type.Array(OrderRefundSchema, { description: 'Refunds the channel reports, oldest first' }),
   history: Type.Array(OrderVersionSchema, { description: 'Every version, oldest first' }),
   lifecycle: Type.Array(OrderStepSchema, { description: 'What the hub did with the order, step by step, oldest first' }),
+  accounting: OrderAccountingSchema,
 });

@@ -16,7 +16,8 @@ import { auditCli, defaultUser, fail, positiveInteger, printTable, when, withHub
  * A failed sync prints 1C's words and exits 1.
  */
 export function registerSettlementCommands(program: Command): void {
-  const onec = program.command('1c').description('dealers and settlements from 1C (HUB_1C_ODATA_URL or HUB_1C_SOAP_WSDL / HUB_1C_SOAP_URL)');
+  // One `hub 1c` group: the exchange's commands (cli/commands/onec.ts) and these.
+  const onec = program.commands.find((c) => c.name() === '1c') ?? program.command('1c');
 
   onec
     .command('check')

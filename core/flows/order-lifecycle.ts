@@ -219,6 +219,32 @@ export class OrderLifecycle {
     return result;
   }
 
+  /**
+   * The manufacturer's accounting (1C) says the order is now `to`: the core status through the
+   * transition table (a refused change is recorded with its reason, not forced), the channel's
+   * write-back queued with it, and stock follows (cancelled: release; shipped or completed: ship).
+   * `key` names the change (one per 1C document version), so the same news twice is one change.
+   */
+  async changeFromAccounting(orderId: string, to: OrderStatus, key: string, cause: string): Promise<{ changed: boolean; reason?: string }> {
+    let outcome: { changed: boolean; reason?: string } = { changed: false };
+    await this.db.prisma.$transaction(async (tx) => {
+      const [order] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM "order" WHERE id = $1 FOR UPDATE`, orderId);
+      if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
+      const from = order.status as OrderStatus;
+      const verdict = from === to ? ({ allowed: false, reason: `the order is already ${to}` } as const) : checkTransition(from, to);
+      await this.setCoreStatus(tx, orderId, to, key, cause);
+      if (!verdict.allowed) {
+        outcome = { changed: false, reason: verdict.reason };
+        return;
+      }
+      outcome = { changed: true };
+      if (to === 'cancelled') await this.steps.scheduleIn(tx, orderId, 'stock', key, { action: 'release', reason: cause });
+      if (to === 'shipped' || to === 'completed') await this.steps.scheduleIn(tx, orderId, 'stock', key, { action: 'ship', reason: cause });
+    });
+    await this.runPending(orderId);
+    return outcome;
+  }
+
   private async followUp(tx: Tx, change: FulfilmentChange): Promise<void> {
     const key = `r${change.round}:${change.to}`;
     const label = change.number ?? change.orderId;

@@ -57,6 +57,8 @@ export const STAFF_PERMISSIONS = {
   'users.manage': "users, roles, passwords and tokens of anyone; appoint a dealer's head",
   'audit.read': 'read the audit log',
   'metrics.read': "scrape /metrics (Prometheus): the hub's counters and gauges, no orders or personal data",
+  'onec.exchange': '1C\'s CommerceML exchange ("обмен с сайтом"): send the catalogue and order changes, take the orders',
+  'onec.exchanges.read': 'read the log of 1C exchange sessions: who, files, steps, counts, errors',
 } as const;
 export type StaffPermission = keyof typeof STAFF_PERMISSIONS;
 
@@ -87,17 +89,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL_STAFF,
   ops: [
     ...READ_ORDERS, 'orders.contacts', 'channels.read', 'channels.write', 'channels.sync', 'payloads.read', 'payloads.reprocess', 'outbox.read',
-    'reports.read', 'stock.read', 'stock.load', 'stock.reserve', 'stock.review', 'distribution.read', 'distribution.tick', 'metrics.read', 'accounting.sync',
+    'reports.read', 'stock.read', 'stock.load', 'stock.reserve', 'stock.review', 'distribution.read', 'distribution.tick', 'metrics.read', 'accounting.sync', 'onec.exchanges.read',
   ],
   // Turnover, settlements with 1C and price columns; orders without clients' phones and e-mails.
-  accountant: [...READ_ORDERS, 'channels.read', 'reports.read', 'stock.read', 'prices.assign', 'settlements.read', 'accounting.sync'],
+  accountant: [...READ_ORDERS, 'channels.read', 'reports.read', 'stock.read', 'prices.assign', 'settlements.read', 'accounting.sync', 'onec.exchanges.read'],
   desk: [...READ_ORDERS, 'orders.contacts', 'channels.read', 'sales.orders', 'sales.quotes', 'stock.read'],
   distribution: [
     ...READ_ORDERS, 'orders.contacts', 'channels.read', 'regions.write', 'exclusivity.write', 'dealers.write', 'dealers.load', 'dealers.points',
     'distribution.read', 'distribution.config', 'distribution.assign', 'distribution.what-if', 'distribution.tick', 'stock.read', 'prices.assign',
   ],
   // Machines that load master data and read orders (1C's exchange).
-  integration: ['orders.read', 'regions.read', 'regions.write', 'dealers.read', 'dealers.load', 'stock.read', 'stock.load', 'catalogue.read'],
+  integration: ['orders.read', 'regions.read', 'regions.write', 'dealers.read', 'dealers.load', 'stock.read', 'stock.load', 'catalogue.read', 'onec.exchange'],
   // Prometheus and other scrapers: an API token of a user holding only this role reads the metrics and nothing else.
   monitoring: ['metrics.read'],
   dealer_head: Object.keys(DEALER_PERMISSIONS) as DealerPermission[],

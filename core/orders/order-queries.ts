@@ -1,3 +1,4 @@
+import { orderAccounting, type OrderAccountingView } from './order-settlements.ts';
 import { orderSteps, type OrderStepView } from '../flows/order-steps.ts';
 import type { Database } from '../db/database.ts';
 import { Prisma } from '../db/generated/client.ts';
@@ -131,6 +132,8 @@ export interface OrderDetail extends OrderSummary {
   history: OrderVersionView[];
   /** What the hub did with the order, step by step (core/flows), oldest first: failed steps show their error and next attempt. */
   lifecycle: OrderStepView[];
+  /** What the manufacturer's accounting (1C) says: its number and date, payments and shipments, the payment state. */
+  accounting: OrderAccountingView;
 }
 
 /**
@@ -205,7 +208,7 @@ export async function getOrder(
 ): Promise<OrderDetail> {
   const order = await findOrder(db, id, options.includeSnapshots === true);
   if (!order || !inScope(scope, order.channelId)) throw new HubError('not_found', `Order ${id} does not exist.`);
-  const detail = { ...orderDetail(order, options), lifecycle: await orderSteps(db, id) };
+  const detail = { ...orderDetail(order, options), lifecycle: await orderSteps(db, id), accounting: await orderAccounting(db, id, order.total) };
   if (scope.contacts !== false) return detail;
   return {
     ...detail,
@@ -233,7 +236,7 @@ function findOrder(db: Database, id: string, includeSnapshots: boolean) {
   });
 }
 
-function orderDetail(order: OrderWithDetails, options: { includeSnapshots?: boolean | undefined }): Omit<OrderDetail, 'lifecycle'> {
+function orderDetail(order: OrderWithDetails, options: { includeSnapshots?: boolean | undefined }): Omit<OrderDetail, 'lifecycle' | 'accounting'> {
   return {
     ...toSummary(order),
     // JSON columns hold what intake validated against the core model.

@@ -1,3 +1,4 @@
+import { ONEC_EXCHANGE_PATHS } from '../../api/routes/onec-exchange.ts';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,6 +209,11 @@ describe.each(DATABASE_KINDS)('the access matrix on %s', (_kind, createDatabase)
           const got: Outcome | number = response.statusCode === 299 ? 'allow' : response.statusCode;
           if (got !== want) {
             mismatches.push(`${caller.name} ${route.method} ${url} (${variant}): expected ${want}, got ${got} ${response.body.slice(0, 160)}`);
+            continue;
+          }
+          // 1C's exchange speaks its own protocol: refusals are `failure\n<reason>` lines there, not JSON.
+          if (got !== 'allow' && ONEC_EXCHANGE_PATHS.includes(route.url as (typeof ONEC_EXCHANGE_PATHS)[number])) {
+            if (!response.body.startsWith('failure\n')) mismatches.push(`${caller.name} ${route.method} ${url}: ${got} with ${response.body.slice(0, 160)}`);
             continue;
           }
           const body = got === 'allow' ? undefined : response.json();

@@ -220,6 +220,12 @@ describe('OpenAPI', () => {
     ['post', '/v1/orders/{id}/status'],
     ['get', '/v1/dealers/{code}/notifications'],
     ['post', '/v1/dealers/{code}/notifications/read'],
+    ['get', '/1c/exchange'],
+    ['post', '/1c/exchange'],
+    ['get', '/bitrix/admin/1c_exchange.php'],
+    ['post', '/bitrix/admin/1c_exchange.php'],
+    ['get', '/v1/onec/exchanges'],
+    ['get', '/v1/onec/exchanges/{id}'],
   ];
 
   it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {

@@ -222,6 +222,26 @@ const records = {
     ip: '192.0.2.1', targetType: 'user', targetId: 'anna', status: 201, before: { roles: ['desk'] }, after: { roles: ['desk', 'ops'] },
     details: { params: { login: 'anna' } },
   },
+  OnecExchangeSession: {
+    id: '00000000-0000-4000-8000-000000000031', secretHash: 'f00d', userId: '00000000-0000-4000-8000-000000000023', login: 'onec', type: 'sale', channelId: '00000000-0000-4000-8000-000000000001',
+    status: 'failed', steps: [{ mode: 'checkauth', answer: 'success', ms: 3, at: '2026-11-20T10:11:12.345Z' }], counts: { products: 7 }, error: 'import.xml: not XML',
+    createdAt: at, lastSeenAt: at, expiresAt: at, finishedAt: at,
+  },
+  OnecExchangeFile: {
+    id: '00000000-0000-4000-8000-000000000032', sessionId: '00000000-0000-4000-8000-000000000031', name: 'import_files/ab/abc.jpg', size: 9007199254741005n, chunks: 3,
+    status: 'failed', position: 42, counts: { offers: 3 }, package: { kind: 'package', document: 'offers' }, error: 'truncated', unpackedFrom: '00000000-0000-4000-8000-000000000033',
+    importStartedAt: at, importedAt: at, createdAt: at, updatedAt: at,
+  },
+  OnecExchangeFileChunk: { fileId: '00000000-0000-4000-8000-000000000032', seq: 2, bytes: new Uint8Array([0x50, 0x4b, 0x00, 0xff]) },
+  OnecExchangeExport: { sessionId: '00000000-0000-4000-8000-000000000031', orderId: '00000000-0000-4000-8000-000000000004', version: 3 },
+  OnecOrderLink: {
+    orderId: '00000000-0000-4000-8000-000000000004', exportedVersion: 2, exportedAt: at, number1c: 'УТ-000123', date1c: '2026-12-05 09:58:00', posted: true, deletionMark: false,
+    status1c: '[N] Принят', updatedAt: at,
+  },
+  OrderSettlementDocument: {
+    id: '00000000-0000-4000-8000-000000000034', orderId: '00000000-0000-4000-8000-000000000004', kind: 'payment', externalId: 'PAY-77', number: '77', date: '2026-12-05',
+    operation: 'Выплата безналичных денег', amount: new Prisma.Decimal('1000.5'), currency: 'руб', posted: true, deleted: true, createdAt: at, updatedAt: at,
+  },
 } as const;
 
 /** The parent of the Region record (a region points at its country). */
@@ -276,6 +296,12 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   DealerSettlement: Prisma.DealerSettlementScalarFieldEnum,
   SettlementDocument: Prisma.SettlementDocumentScalarFieldEnum,
   AccountingSync: Prisma.AccountingSyncScalarFieldEnum,
+  OnecExchangeSession: Prisma.OnecExchangeSessionScalarFieldEnum,
+  OnecExchangeFile: Prisma.OnecExchangeFileScalarFieldEnum,
+  OnecExchangeFileChunk: Prisma.OnecExchangeFileChunkScalarFieldEnum,
+  OnecExchangeExport: Prisma.OnecExchangeExportScalarFieldEnum,
+  OnecOrderLink: Prisma.OnecOrderLinkScalarFieldEnum,
+  OrderSettlementDocument: Prisma.OrderSettlementDocumentScalarFieldEnum,
 };
 
 describe('schema.prisma and the migrations', () => {
@@ -347,6 +373,12 @@ describe('schema.prisma and the migrations', () => {
         await p.accountingSync.create({ data: records.AccountingSync });
         await p.dealerSettlement.create({ data: records.DealerSettlement });
         await p.settlementDocument.create({ data: records.SettlementDocument });
+        await p.onecExchangeSession.create({ data: records.OnecExchangeSession });
+        await p.onecExchangeFile.create({ data: records.OnecExchangeFile });
+        await p.onecExchangeFileChunk.create({ data: records.OnecExchangeFileChunk });
+        await p.onecExchangeExport.create({ data: records.OnecExchangeExport });
+        await p.onecOrderLink.create({ data: records.OnecOrderLink });
+        await p.orderSettlementDocument.create({ data: records.OrderSettlementDocument });
         const back = {
           Channel: await p.channel.findUniqueOrThrow({ where: { id: records.Channel.id } }),
           SyncRun: await p.syncRun.findUniqueOrThrow({ where: { id: records.SyncRun.id } }),
@@ -408,6 +440,12 @@ describe('schema.prisma and the migrations', () => {
           DealerSettlement: await p.dealerSettlement.findUniqueOrThrow({ where: { id: records.DealerSettlement.id } }),
           SettlementDocument: await p.settlementDocument.findUniqueOrThrow({ where: { id: records.SettlementDocument.id } }),
           AccountingSync: await p.accountingSync.findUniqueOrThrow({ where: { id: records.AccountingSync.id } }),
+          OnecExchangeSession: await p.onecExchangeSession.findUniqueOrThrow({ where: { id: records.OnecExchangeSession.id } }),
+          OnecExchangeFile: await p.onecExchangeFile.findUniqueOrThrow({ where: { id: records.OnecExchangeFile.id } }),
+          OnecExchangeFileChunk: await p.onecExchangeFileChunk.findUniqueOrThrow({ where: { fileId_seq: { fileId: records.OnecExchangeFileChunk.fileId, seq: records.OnecExchangeFileChunk.seq } } }),
+          OnecExchangeExport: await p.onecExchangeExport.findUniqueOrThrow({ where: { sessionId_orderId: { sessionId: records.OnecExchangeExport.sessionId, orderId: records.OnecExchangeExport.orderId } } }),
+          OnecOrderLink: await p.onecOrderLink.findUniqueOrThrow({ where: { orderId: records.OnecOrderLink.orderId } }),
+          OrderSettlementDocument: await p.orderSettlementDocument.findUniqueOrThrow({ where: { id: records.OrderSettlementDocument.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
           for (const [field, written] of Object.entries(records[model])) {

@@ -17,6 +17,7 @@ import exclusivityRuleRoutes from './exclusivity-rules.ts';
 import exclusivityRoutes from './exclusivity.ts';
 import jobRoutes from './jobs.ts';
 import notificationRoutes from './notifications.ts';
+import onecRoutes from './onec.ts';
 import orderRoutes from './orders/index.ts';
 import orderDistributionRoutes from './orders/distribution.ts';
 import orderStockRoutes from './orders/stock.ts';
@@ -68,6 +69,7 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(promotionRoutes, { deps });
   await app.register(distributionRoutes, { deps });
   await app.register(notificationRoutes, { deps });
+  await app.register(onecRoutes, { deps });
 };
 
 export default v1Routes;

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExchangeStore } from '../../core/onec/exchange-store.ts';
+import { UserService } from '../../core/identity/user-service.ts';
+import type { Principal } from '../../core/identity/principal.ts';
+import { runHub } from '../helpers/cli.ts';
+import { makeUser } from '../helpers/auth.ts';
+import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+
+function hub(databaseUrl: string, ...args: string[]) {
+  return runHub({ DATABASE_URL: databaseUrl, REDIS_URL: undefined }, ...args);
+}
+
+describe('hub 1c exchanges, exchange and reimport', { timeout: 120_000 }, () => {
+  let t: TestDatabase;
+  let sessionId: string;
+  let fileId: string;
+
+  beforeAll(async () => {
+    t = await createTestPostgres();
+    const user = await makeUser(t.db, { login: 'onec', roles: ['integration'] });
+    const principal = { userId: await new UserService(t.db).idOf(user.login), login: user.login } as Principal;
+    const store = new ExchangeStore(t.db);
+    const { session } = await store.open(principal, 'catalog', null, 60);
+    sessionId = session.id;
+    await store.appendChunk(session.id, 'import.xml', Buffer.from('<?xml version="1.0"?>'));
+    const file = await store.appendChunk(session.id, 'import.xml', Buffer.from('<КоммерческаяИнформация/>'));
+    fileId = file.id;
+    await store.updateFile(file.id, { status: 'failed', error: 'line 1: not CommerceML' });
+    await store.finish(session.id, 'failed', 'import.xml: line 1: not CommerceML');
+  });
+  afterAll(() => t.drop());
+
+  it('lists the sessions with who, type, status, files, bytes and the error', async () => {
+    const listed = await hub(t.url!, '1c', 'exchanges');
+    expect(listed.code, listed.stderr).toBe(0);
+    const row = listed.stdout.split('\n').find((l) => l.startsWith(sessionId))!;
+    expect(row).toMatch(/onec\s+catalog\s+failed\s+1\s+\d+/);
+    expect(row).toContain('import.xml: line 1: not CommerceML');
+    const json = JSON.parse((await hub(t.url!, '1c', 'exchanges', '--status', 'failed', '--json')).stdout) as { id: string; bytes: number }[];
+    expect(json).toEqual([expect.objectContaining({ id: sessionId, bytes: Buffer.byteLength('<?xml version="1.0"?><КоммерческаяИнформация/>') })]);
+  });
+
+  it('shows one session with its files', async () => {
+    const shown = await hub(t.url!, '1c', 'exchange', sessionId);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: sessionId, fileList: [{ id: fileId, name: 'import.xml', chunks: 2, status: 'failed', error: 'line 1: not CommerceML' }] });
+  });
+
+  it('says so when no reader and catalogue are wired for a reimport', async () => {
+    const refused = await hub(t.url!, '1c', 'reimport', fileId);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('The 1C exchange is not set up');
+  });
+});
