@@ -23,43 +23,20 @@
  * Linux only (/proc). The file is kept in the OS temp folder (BENCH_CML_FILE to name it; reused when it exists).
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
+import { writeSampleClones } from './generate.ts';
 
 const OFFERS = Number(process.env.BENCH_CML_OFFERS ?? 1_000_000);
 /** Runs per measurement: the fastest is reported (the machine is shared), with the highest peak RSS of all runs. */
 const RUNS = Number(process.env.BENCH_CML_RUNS ?? 1);
 const FILE = process.env.BENCH_CML_FILE ?? join(tmpdir(), `orderhub-bench-offers-${OFFERS}.xml`);
 const SELF = fileURLToPath(import.meta.url);
-const FIXTURE = fileURLToPath(new URL('../../test/fixtures/commerceml/offers0_1.cut.xml', import.meta.url));
-
-/** The sample's head (declaration … <Предложения>), its first offer, and its tail. */
-function sampleParts(): { head: string; offer: string; tail: string } {
-  const text = readFileSync(FIXTURE, 'utf8');
-  const start = text.indexOf('<Предложения>') + '<Предложения>'.length;
-  const first = text.indexOf('<Предложение>', start);
-  const end = text.indexOf('</Предложение>', first) + '</Предложение>'.length;
-  const tail = text.slice(text.indexOf('</Предложения>'));
-  return { head: text.slice(0, start), offer: text.slice(first, end), tail: '\n\t\t' + tail };
-}
 
 async function generate(): Promise<void> {
-  if (existsSync(FILE)) return;
-  const { head, offer, tail } = sampleParts();
-  const guid = /<Ид>([0-9a-f-]{36})#([0-9a-f-]{36})<\/Ид>/.exec(offer);
-  if (!guid) throw new Error('the sample offer has no guid#guid Ид');
-  const out = createWriteStream(FILE);
-  out.write(head);
-  for (let i = 0; i < OFFERS; i++) {
-    const hex = i.toString(16).padStart(12, '0');
-    const id = `${guid[1]!.slice(0, 24)}${hex}#${guid[2]}`;
-    if (!out.write('\n\t\t\t' + offer.replace(guid[0], `<Ид>${id}</Ид>`))) await once(out, 'drain');
-  }
-  out.end(tail);
-  await once(out, 'finish');
+  if (!existsSync(FILE)) await writeSampleClones(FILE, OFFERS);
 }
 
 interface SaxParser {
