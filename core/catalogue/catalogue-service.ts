@@ -218,9 +218,11 @@ export class CatalogueService {
         }
         const assigned = assignSku(skus, this.skus, { externalId: p.id, article: p.article }, counts.problems);
         if (!assigned) continue;
-        if (assigned.adopt) updates.push({ id: assigned.adopt, external_id: p.id, ...fields });
-        else inserts.push({ id: randomUUID(), sku: assigned.sku, external_id: p.id, parent_id: null, ...fields });
-        seen.push((assigned.adopt ?? inserts.at(-1)!.id) as string);
+        // A new row is inserted seen (seen_at = now()); an adopted one is marked like any existing one.
+        if (assigned.adopt) {
+          updates.push({ id: assigned.adopt, external_id: p.id, ...fields });
+          seen.push(assigned.adopt);
+        } else inserts.push({ id: randomUUID(), sku: assigned.sku, external_id: p.id, parent_id: null, ...fields });
       }
       counts.created = await insertItems(tx, inserts);
       const changed = await updateItems(tx, updates);
@@ -254,7 +256,6 @@ export class CatalogueService {
       const inserts: Record<string, unknown>[] = [];
       const updates: Record<string, unknown>[] = [];
       const deactivating = new Set<string>();
-      const seen: string[] = [];
       const itemOf = new Map<string, { id: string; sku: string }>();
       for (const offer of list) {
         const parent = parents.get(offer.productId);
@@ -288,7 +289,6 @@ export class CatalogueService {
           updates.push({ id: before.id, external_id: offer.id, parent_id: parent.id, ...fields });
           if (offer.deleted && before.active) deactivating.add(before.id);
           itemOf.set(offer.id, before);
-          seen.push(before.id);
           continue;
         }
         const assigned = assignSku(skus, this.skus, { externalId: offer.id, article: offer.article }, counts.problems);
@@ -297,7 +297,6 @@ export class CatalogueService {
         if (assigned.adopt) updates.push({ id, external_id: offer.id, parent_id: parent.id, ...fields });
         else inserts.push({ id, sku: assigned.sku, external_id: offer.id, parent_id: parent.id, ...fields });
         itemOf.set(offer.id, { id, sku: assigned.sku });
-        seen.push(id);
       }
       counts.created = await insertItems(tx, inserts);
       const changed = await updateItems(tx, updates);
@@ -306,7 +305,8 @@ export class CatalogueService {
         else counts.updated += 1;
       }
       counts.unchanged = itemOf.size - counts.created - changed.size;
-      await markSeen(tx, seen);
+      // Variants get no seen_at here: none is deactivated by absence (only with its product, or by
+      // deleted), so marking them would be a write per variant per exchange that nothing reads.
       counts.prices = await this.applyPrices(tx, list, itemOf, context, counts.problems);
       for (const offer of list) {
         const item = itemOf.get(offer.id);

@@ -300,7 +300,8 @@ export class StockService {
       const byKey = new Map(current.map((c) => [`${c.product_id}|${c.warehouse_id}`, new Decimal(c.on_hand)]));
       const result: UpsertCounts = { created: 0, updated: 0, unchanged: 0 };
       const movements: Movement[] = [];
-      const touched: { productId: string; warehouseId: string }[] = [];
+      const writes: { product_id: string; warehouse_id: string; on_hand: string }[] = [];
+      const touched: { product_id: string; warehouse_id: string }[] = [];
       for (const level of levels) {
         const productId = products.get(level.sku)!;
         const warehouseId = warehouses.get(level.warehouse)!;
@@ -313,17 +314,22 @@ export class StockService {
         }
         if (before === undefined) result.created += 1;
         else result.updated += 1;
-        await tx.$executeRawUnsafe(
-          `INSERT INTO stock_level (product_id, warehouse_id, on_hand) VALUES ($1, $2, $3::numeric)
-           ON CONFLICT (product_id, warehouse_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = now()`,
-          productId, warehouseId, target.toString(),
-        );
+        writes.push({ product_id: productId, warehouse_id: warehouseId, on_hand: target.toString() });
         if (!delta.isZero()) movements.push({ product_id: productId, warehouse_id: warehouseId, kind: 'load', on_hand_delta: delta.toString(), reason: reason ?? 'stock load' });
-        if (delta.isNegative()) touched.push({ productId, warehouseId });
+        if (delta.isNegative()) touched.push({ product_id: productId, warehouse_id: warehouseId });
+      }
+      // One statement for the whole load (a 1C offers chunk brings a thousand levels; one round trip per row dominated the import).
+      if (writes.length > 0) {
+        await tx.$executeRawUnsafe(
+          `INSERT INTO stock_level (product_id, warehouse_id, on_hand)
+           SELECT product_id, warehouse_id, on_hand FROM jsonb_to_recordset($1::jsonb) AS r(product_id text, warehouse_id text, on_hand numeric)
+           ON CONFLICT (product_id, warehouse_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = now()`,
+          JSON.stringify(writes),
+        );
       }
       await insertMovements(tx, movements);
       const released: ReleasedByLoad[] = [];
-      for (const t of touched) released.push(...(await releaseExcessOnHand(tx, t.productId, t.warehouseId)));
+      for (const t of await overReserved(tx, touched)) released.push(...(await releaseExcessOnHand(tx, t.product_id, t.warehouse_id)));
       return { counts: result, released };
     });
   }
@@ -963,6 +969,24 @@ async function releaseReservations(tx: Tx, rows: ActiveReservationRow[], kind: '
       reservation_id: r.id, order_id: r.order_id, reason,
     })),
   );
+}
+
+/**
+ * Of the levels a load lowered, those now below what is reserved on them (in the load's order): only
+ * these have reservations to release, found in one statement instead of two per lowered level.
+ */
+async function overReserved(tx: Tx, lowered: { product_id: string; warehouse_id: string }[]): Promise<{ product_id: string; warehouse_id: string }[]> {
+  if (lowered.length === 0) return [];
+  const rows = await tx.$queryRawUnsafe<{ product_id: string; warehouse_id: string }[]>(
+    `SELECT t.product_id, t.warehouse_id
+     FROM jsonb_to_recordset($1::jsonb) AS t(product_id text, warehouse_id text, n int)
+     JOIN stock_level l ON l.product_id = t.product_id AND l.warehouse_id = t.warehouse_id
+     WHERE l.on_hand < (SELECT COALESCE(sum(r.quantity), 0) FROM reservation r
+                        WHERE r.product_id = t.product_id AND r.warehouse_id = t.warehouse_id AND r.status = 'active' AND r.source = 'on_hand')
+     ORDER BY t.n`,
+    JSON.stringify(lowered.map((l, n) => ({ ...l, n }))),
+  );
+  return rows;
 }
 
 /** On hand fell below what is reserved on it: release the newest reservations until it fits. */
