@@ -222,7 +222,9 @@ export class OnecExchange {
       await reader.return(undefined);
     }
     const pkg = context.package;
-    if (type === 'catalog' && pkg && !pkg.onlyChanges && (pkg.document === 'import' || pkg.document === 'offers') && pkg.catalogueId) {
+    // Only import.xml lists the catalogue: an offers snapshot marks no product as seen (plain offers price
+    // and stock the product without touching it), so finishing one would deactivate the whole catalogue.
+    if (type === 'catalog' && pkg && !pkg.onlyChanges && pkg.document === 'import' && pkg.catalogueId) {
       const counts = await this.ports.catalogue.finishSnapshot(pkg.catalogueId, startedAt);
       add(total, counts);
       await this.store.updateFile(file.id, { addCounts: counts });
