@@ -26,6 +26,15 @@ export function currentMonth(now: Date = new Date()): { from: string; to: string
   return { from: `${today.slice(0, 8)}01`, to: today };
 }
 
+/** The system schedule of the accounting sync (BullMQ scheduler id and job name; the in-process cron's name). */
+export const SYNC_ACCOUNTING_JOB = 'sync-accounting';
+
+/** What a runner needs to run the scheduled accounting sync: when (HUB_1C_SCHEDULE) and the hub's actions it calls. */
+export interface AccountingSchedule {
+  schedule: string;
+  actions: Pick<HubActions, 'syncAccounting'>;
+}
+
 /**
  * The scheduled sync (HUB_1C_SCHEDULE): dealers first, so a new dealer's settlements are read the
  * same night, then this month's settlements. Each records its own run; a failure is in the run, not thrown.

@@ -18,7 +18,7 @@ import { recordManualOrder } from './processors/manual-order.ts';
 import { resetChannelCursor } from './processors/resync-channel.ts';
 import { advanceDistributions } from './processors/distribution.ts';
 import { syncAccountingDealers, syncAccountingSettlements } from './processors/accounting-sync.ts';
-import { accountingSourceOf, currentMonth } from './accounting.ts';
+import { accountingSourceOf, currentMonth, type AccountingSchedule } from './accounting.ts';
 import { lifecycleOf, logFailedSteps } from './lifecycle.ts';
 import { QuoteService } from '../core/quotes/quotes.ts';
 import { connectorConfig, createRegistry, type ConnectorRegistry } from './registry.ts';
@@ -107,6 +107,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const registry = options.registry ?? createRegistry();
   const channels = new ChannelService(database, registry);
   const context: ProcessorContext = { db: database, registry, logger, leaseTtlMs: options.leaseTtlMs ?? config.syncLeaseTtlMs };
+  // The runner schedules the accounting sync; what it runs is the actions' (made below, called only once the runner runs).
+  const accounting: AccountingSchedule | undefined = config.onec?.schedule ? { schedule: config.onec.schedule, actions: { syncAccounting: (request) => actions.syncAccounting!(request) } } : undefined;
   const runner: JobRunner = config.redisUrl
     ? new BullmqRunner({
         ctx: context,
@@ -121,8 +123,9 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
         scheduleCheckMs: options.scheduleCheckMs,
         closeTimeoutMs: options.closeTimeoutMs,
         retention: config.retention,
+        accounting,
       })
-    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs, retention: config.retention });
+    : new InProcessRunner({ ctx: context, schedules: options.schedules, retry: options.retry, followUpDelayMs: options.followUpDelayMs, retention: config.retention, accounting });
 
   const metrics = new HubMetrics({ db: database, runner, logger });
   // BullMQ runs workers unless told not to; the in-process runner always runs its jobs.

@@ -42,7 +42,7 @@ export function registerJobCommands(program: Command): void {
     .command('retention')
     .description('retention of payload bodies, sync runs and finished jobs (HUB_RETENTION_*)')
     .command('run')
-    .description('export old payload bodies to the archive and drop them, delete old sync runs and finished jobs')
+    .description('export old payload bodies and 1C exchange files to the archive and drop them, delete old sync runs, 1C exchange sessions and finished jobs')
     .option('--dry-run', 'count what would go; change nothing')
     .option('--json', 'machine-readable output')
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
@@ -53,10 +53,15 @@ export function registerJobCommands(program: Command): void {
         const kept = (days: number) => (days > 0 ? `older than ${days} day(s)` : 'kept for ever');
         if (report.dryRun) {
           console.log(`Dry run: ${report.payloads.eligible} payload bodies (${report.payloads.bytes} bytes; ${kept(settings.payloadDays)}) would be exported to ${settings.archiveDir} and dropped; ${report.runs.eligible} sync runs (${kept(settings.runDays)}) deleted.`);
+          console.log(
+            `Dry run, 1C exchange: the bytes of ${report.exchange.files.eligible} file(s) (${report.exchange.files.bytes} bytes; ${kept(settings.payloadDays)}) would be exported and dropped; ${report.exchange.sessions.eligible} session(s) (${kept(settings.runDays)}) deleted.`,
+          );
           return;
         }
         console.log(`Payload bodies: ${report.payloads.purged} exported to ${report.payloads.archive ?? '(none)'} and dropped (${kept(settings.payloadDays)}).`);
         console.log(`Sync runs: ${report.runs.deleted} deleted (${kept(settings.runDays)}).`);
+        console.log(`1C exchange files: the bytes of ${report.exchange.files.purged} exported to ${report.exchange.files.archive ?? '(none)'} and dropped (${kept(settings.payloadDays)}).`);
+        console.log(`1C exchange sessions: ${report.exchange.sessions.deleted} deleted with their files (${kept(settings.runDays)}, once their files' bytes are gone).`);
         console.log(`Finished jobs: ${report.jobs ? `${report.jobs.removed} removed${report.jobs.note ? ` (${report.jobs.note})` : ''}` : 'kept'} (${kept(settings.jobDays)}).`);
       });
     });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { OrderLifecycle } from '../../core/flows/order-lifecycle.ts';
 import { getExchange, listExchanges } from '../../core/onec/exchange-log.ts';
 import { OnecExchange } from '../../core/onec/onec-exchange.ts';
+import { ExchangeStore } from '../../core/onec/exchange-store.ts';
 import { onecExchangePorts } from '../../jobs/onec-exchange.ts';
 import { fail, positiveInteger, printTable, withHub } from '../support.ts';
 
@@ -43,9 +44,11 @@ export function registerOnecCommands(program: Command): void {
     .command('reimport <fileId>')
     .description('read a stored exchange file again from its start (after a fix), to the end')
     .action(async (fileId: string) => {
-      const ports = onecExchangePorts();
-      if (!ports) fail('The 1C exchange is not set up in this hub (no CommerceML reader and catalogue are wired in jobs/onec-exchange.ts).');
       await withHub(async (hub) => {
+        // A file retention purged is refused in words first, whatever else stands in the way.
+        await new ExchangeStore(hub.db).reimportableFile(fileId);
+        const ports = onecExchangePorts();
+        if (!ports) fail('The 1C exchange is not set up in this hub (no CommerceML reader and catalogue are wired in jobs/onec-exchange.ts).');
         const exchange = new OnecExchange(hub.db, ports, { lifecycle: new OrderLifecycle(hub.db) });
         console.log((await exchange.reimport(fileId)).join('\n'));
       });

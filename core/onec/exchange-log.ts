@@ -6,7 +6,8 @@ import { HubError } from '../errors.ts';
  * The log of 1C exchange sessions for ops and accountants (GET /v1/onec/exchanges, `hub 1c
  * exchanges`): who exchanged what, which files with their sizes, every call with its answer and
  * duration, the counts and the errors. File bytes are not shown here (they stay in the database,
- * re-importable with `hub 1c reimport <fileId>`).
+ * re-importable with `hub 1c reimport <fileId>`, until retention exports them to the archive: the
+ * file then says when and where to).
  */
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -21,6 +22,8 @@ export const ExchangeFileViewSchema = Type.Object({
   counts: Type.Record(Type.String(), Type.Number()),
   error: Nullable(Type.String()),
   unpackedFrom: Nullable(Type.String({ description: 'The zip archive it came out of' })),
+  bytesPurgedAt: Nullable(Type.String({ format: 'date-time', description: 'When retention exported the bytes to bytesArchive and deleted them (the file cannot be reimported)' })),
+  bytesArchive: Nullable(Type.String({ description: 'The archive file (ndjson.gz) holding the bytes' })),
 });
 
 export const ExchangeSummarySchema = Type.Object({
@@ -101,13 +104,25 @@ export async function listExchanges(db: Database, query: { status?: string | und
 export async function getExchange(db: Database, id: string): Promise<ExchangeDetail> {
   const [row] = await db.query<SessionRow>(`${SUMMARY_SQL}, s.steps FROM onec_exchange_session s WHERE s.id = $1`, [id]);
   if (!row) throw new HubError('not_found', `1C exchange ${id} does not exist.`);
-  const files = await db.query<{ id: string; name: string; size: string; chunks: number; status: string; position: number; counts: Record<string, number>; error: string | null; unpacked_from: string | null }>(
-    `SELECT id, name, size, chunks, status, position, counts, error, unpacked_from FROM onec_exchange_file WHERE session_id = $1 ORDER BY created_at, name`,
+  const files = await db.query<{
+    id: string;
+    name: string;
+    size: string;
+    chunks: number;
+    status: string;
+    position: number;
+    counts: Record<string, number>;
+    error: string | null;
+    unpacked_from: string | null;
+    bytes_purged_at: Date | null;
+    bytes_archive: string | null;
+  }>(
+    `SELECT id, name, size, chunks, status, position, counts, error, unpacked_from, bytes_purged_at, bytes_archive FROM onec_exchange_file WHERE session_id = $1 ORDER BY created_at, name`,
     [id],
   );
   return {
     ...summaryOf(row),
     steps: row.steps ?? [],
-    fileList: files.map((f) => ({ id: f.id, name: f.name, size: Number(f.size), chunks: f.chunks, status: f.status, position: f.position, counts: f.counts ?? {}, error: f.error, unpackedFrom: f.unpacked_from })),
+    fileList: files.map((f) => ({ id: f.id, name: f.name, size: Number(f.size), chunks: f.chunks, status: f.status, position: f.position, counts: f.counts ?? {}, error: f.error, unpackedFrom: f.unpacked_from, bytesPurgedAt: iso(f.bytes_purged_at), bytesArchive: f.bytes_archive })),
   };
 }

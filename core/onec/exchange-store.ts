@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { PRINCIPAL_COLUMNS, PRINCIPAL_JOINS, principalFromRow, type Principal, type PrincipalRow } from '../identity/principal.ts';
 import { digest, newSecret } from '../identity/secrets.ts';
+import { HubError } from '../errors.ts';
 import { createHmac } from 'node:crypto';
 
 /**
@@ -33,6 +34,9 @@ export interface ExchangeFile {
   error: string | null;
   unpackedFrom: string | null;
   importStartedAt: Date | null;
+  /** Retention exported the bytes to `bytesArchive` and deleted them (the row stays for the log). */
+  bytesPurgedAt: Date | null;
+  bytesArchive: string | null;
 }
 
 export interface ExchangeStep {
@@ -61,6 +65,8 @@ interface FileRow {
   error: string | null;
   unpacked_from: string | null;
   import_started_at: Date | null;
+  bytes_purged_at: Date | null;
+  bytes_archive: string | null;
 }
 
 function fileOf(row: FileRow): ExchangeFile {
@@ -77,10 +83,12 @@ function fileOf(row: FileRow): ExchangeFile {
     error: row.error,
     unpackedFrom: row.unpacked_from,
     importStartedAt: row.import_started_at ? new Date(row.import_started_at) : null,
+    bytesPurgedAt: row.bytes_purged_at ? new Date(row.bytes_purged_at) : null,
+    bytesArchive: row.bytes_archive,
   };
 }
 
-const FILE_COLUMNS = `id, session_id, name, size, chunks, status, position, counts, package, error, unpacked_from, import_started_at`;
+const FILE_COLUMNS = `id, session_id, name, size, chunks, status, position, counts, package, error, unpacked_from, import_started_at, bytes_purged_at, bytes_archive`;
 
 export class ExchangeStore {
   constructor(
@@ -178,6 +186,25 @@ export class ExchangeStore {
   async fileById(id: string): Promise<ExchangeFile | undefined> {
     const [row] = await this.db.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM onec_exchange_file WHERE id = $1`, [id]);
     return row && fileOf(row);
+  }
+
+  /**
+   * The file `hub 1c reimport` may read again: it exists and still has its bytes. One whose bytes
+   * retention exported and deleted is refused saying so, and where they are.
+   */
+  async reimportableFile(fileId: string): Promise<ExchangeFile> {
+    const file = await this.fileById(fileId);
+    if (!file) throw new HubError('not_found', `Exchange file ${fileId} does not exist.`);
+    if (file.bytesPurgedAt) {
+      throw new HubError(
+        'conflict',
+        `Exchange file ${fileId} (${file.name}) cannot be read again: its bytes were purged by retention on ${file.bytesPurgedAt.toISOString()} ` +
+          `(exported to ${file.bytesArchive ?? 'the archive'}, then deleted from the database). ` +
+          `To import it, take its line from that archive (bytesBase64) and have 1C send the data again in a new exchange.`,
+        { details: { reason: 'exchange_file_purged', archive: file.bytesArchive } },
+      );
+    }
+    return file;
   }
 
   async files(sessionId: string): Promise<ExchangeFile[]> {

@@ -118,8 +118,7 @@ export class OnecExchange {
 
   /** `hub 1c reimport <fileId>`: reads a stored file again from its start (after a fix), all in one go. */
   async reimport(fileId: string): Promise<string[]> {
-    const file = await this.store.fileById(fileId);
-    if (!file) throw new HubError('not_found', `Exchange file ${fileId} does not exist.`);
+    const file = await this.store.reimportableFile(fileId);
     const [session] = await this.db.query<{ type: ExchangeType }>(`SELECT type FROM onec_exchange_session WHERE id = $1`, [file.sessionId]);
     await this.db.query(`UPDATE onec_exchange_file SET status = 'received', position = 0, counts = '{}'::jsonb, error = NULL, import_started_at = NULL, imported_at = NULL WHERE id = $1`, [fileId]);
     for (;;) {

@@ -9,9 +9,15 @@ import type { ProcessorContext } from '../runtime/types.ts';
 
 /** How long finished things are kept (0 days: kept for ever) and where payload bodies are exported before they are dropped. */
 export interface RetentionSettings {
-  /** Payload bodies in a final state (parsed, skipped, acknowledged failures) older than this are exported and dropped. */
+  /**
+   * Payload bodies in a final state (parsed, skipped, acknowledged failures) older than this are
+   * exported and dropped; so are the bytes of 1C exchange files untouched for as long in an ended session.
+   */
   payloadDays: number;
-  /** Finished sync runs older than this are deleted (each channel's last run and last successful run are kept). */
+  /**
+   * Finished sync runs older than this are deleted (each channel's last run and last successful run
+   * are kept); so are ended 1C exchange sessions (with their files) whose files hold no bytes any more.
+   */
   runDays: number;
   /** Finished BullMQ jobs (completed, and failed ones: the dead letters) older than this are removed. */
   jobDays: number;
@@ -23,13 +29,15 @@ export interface RetentionReport {
   dryRun: boolean;
   payloads: { eligible: number; bytes: number; purged: number; archive: string | null };
   runs: { eligible: number; deleted: number };
+  /** The 1C exchange: files whose bytes were exported and deleted (rows kept), sessions deleted with their files. */
+  exchange: { files: { eligible: number; bytes: number; purged: number; archive: string | null }; sessions: { eligible: number; deleted: number } };
   jobs: { removed: number; note?: string | undefined } | null;
 }
 
 export interface RetentionOptions {
   dryRun?: boolean | undefined;
   now?: Date | undefined;
-  /** Payloads exported and dropped per batch (one gzip member each). */
+  /** Payloads (or exchange files) exported and dropped per batch (one gzip member each). */
   batchSize?: number | undefined;
   /** Removes finished jobs older than the given age (the job runner's); returns how many and a note. */
   cleanJobs?: ((olderThanMs: number) => Promise<{ removed: number; note?: string | undefined }>) | undefined;
@@ -49,6 +57,23 @@ const OLD_RUNS = `status <> 'running' AND finished_at < $1
   AND id NOT IN (SELECT DISTINCT ON (channel_id) id FROM sync_run WHERE status = 'succeeded' ORDER BY channel_id, started_at DESC, id DESC)`;
 
 /**
+ * An exchange file whose bytes may go: untouched (received, imported, failed, reimported) for the
+ * period, in a session that has ended (its cookie expired: 1C cannot send or import anything more in
+ * it). Whatever its status: one that failed or was never imported had the whole period for a
+ * reimport, and the archive keeps its bytes. $1: the cutoff, $2: now.
+ */
+const OLD_EXCHANGE_FILES = `f.bytes_purged_at IS NULL AND f.updated_at < $1
+  AND EXISTS (SELECT 1 FROM onec_exchange_session s WHERE s.id = f.session_id AND s.expires_at < $2)`;
+
+/**
+ * An ended exchange session older than the run retention whose files hold no bytes any more (so
+ * nothing goes unexported, and with payload retention off the bytes stay, with their session).
+ * $1: the cutoff, $2: now, $3: in a dry run, the payload cutoff (files that this run would purge count as purged).
+ */
+const OLD_EXCHANGE_SESSIONS = `s.expires_at < $2 AND coalesce(s.finished_at, s.last_seen_at) < $1
+  AND NOT EXISTS (SELECT 1 FROM onec_exchange_file f WHERE f.session_id = s.id AND f.bytes_purged_at IS NULL AND NOT coalesce(f.updated_at < $3::timestamptz, false))`;
+
+/**
  * Retention: raw payload bodies, finished sync runs and finished jobs older than their settings.
  *
  * Payloads keep their row (status, hash, error, who acknowledged: the hash still deduplicates a
@@ -63,7 +88,13 @@ export async function runRetention(ctx: ProcessorContext, settings: RetentionSet
   const { db } = ctx;
   const now = options.now ?? new Date();
   const dryRun = options.dryRun === true;
-  const report: RetentionReport = { dryRun, payloads: { eligible: 0, bytes: 0, purged: 0, archive: null }, runs: { eligible: 0, deleted: 0 }, jobs: null };
+  const report: RetentionReport = {
+    dryRun,
+    payloads: { eligible: 0, bytes: 0, purged: 0, archive: null },
+    runs: { eligible: 0, deleted: 0 },
+    exchange: { files: { eligible: 0, bytes: 0, purged: 0, archive: null }, sessions: { eligible: 0, deleted: 0 } },
+    jobs: null,
+  };
 
   if (settings.payloadDays > 0) {
     const cutoff = new Date(now.getTime() - settings.payloadDays * DAY_MS);
@@ -97,6 +128,21 @@ export async function runRetention(ctx: ProcessorContext, settings: RetentionSet
     }
   }
 
+  if (settings.payloadDays > 0) await purgeExchangeFiles(db, settings, { now, dryRun, batchSize: options.batchSize ?? 100 }, report.exchange.files);
+
+  if (settings.runDays > 0) {
+    const cutoff = new Date(now.getTime() - settings.runDays * DAY_MS);
+    const payloadCutoff = dryRun && settings.payloadDays > 0 ? new Date(now.getTime() - settings.payloadDays * DAY_MS) : null;
+    const params = [cutoff, now, payloadCutoff];
+    const [sessions] = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM onec_exchange_session s WHERE ${OLD_EXCHANGE_SESSIONS}`, params);
+    report.exchange.sessions.eligible = Number(sessions?.n ?? 0);
+    if (!dryRun && report.exchange.sessions.eligible > 0) {
+      // Their files (rows only: their bytes are gone already) and export lists go with them (ON DELETE CASCADE).
+      const [deleted] = await db.query<{ n: number | string }>(`WITH gone AS (DELETE FROM onec_exchange_session s WHERE ${OLD_EXCHANGE_SESSIONS} RETURNING 1) SELECT count(*) AS n FROM gone`, params);
+      report.exchange.sessions.deleted = Number(deleted?.n ?? 0);
+    }
+  }
+
   if (settings.runDays > 0) {
     const cutoff = new Date(now.getTime() - settings.runDays * DAY_MS);
     const [counted] = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM sync_run WHERE ${OLD_RUNS}`, [cutoff]);
@@ -111,10 +157,24 @@ export async function runRetention(ctx: ProcessorContext, settings: RetentionSet
 
   const logger = ctx.logger;
   logger?.info(
-    { dryRun, payloadsPurged: report.payloads.purged, payloadBytes: report.payloads.bytes, runsDeleted: report.runs.deleted, jobsRemoved: report.jobs?.removed ?? 0, archive: report.payloads.archive },
+    {
+      dryRun,
+      payloadsPurged: report.payloads.purged,
+      payloadBytes: report.payloads.bytes,
+      runsDeleted: report.runs.deleted,
+      exchangeFilesPurged: report.exchange.files.purged,
+      exchangeBytes: report.exchange.files.bytes,
+      exchangeSessionsDeleted: report.exchange.sessions.deleted,
+      jobsRemoved: report.jobs?.removed ?? 0,
+      archive: report.payloads.archive,
+      exchangeArchive: report.exchange.files.archive,
+    },
     dryRun
-      ? `retention (dry run): ${report.payloads.eligible} payload bodies (${report.payloads.bytes} bytes) and ${report.runs.eligible} sync runs would go`
-      : `retention: ${report.payloads.purged} payload bodies exported to ${report.payloads.archive ?? '-'} and dropped, ${report.runs.deleted} sync runs and ${report.jobs?.removed ?? 0} finished jobs removed`,
+      ? `retention (dry run): ${report.payloads.eligible} payload bodies (${report.payloads.bytes} bytes), ${report.runs.eligible} sync runs, ` +
+          `the bytes of ${report.exchange.files.eligible} 1C exchange files (${report.exchange.files.bytes} bytes) and ${report.exchange.sessions.eligible} 1C exchange sessions would go`
+      : `retention: ${report.payloads.purged} payload bodies exported to ${report.payloads.archive ?? '-'} and dropped, ` +
+          `the bytes of ${report.exchange.files.purged} 1C exchange files exported to ${report.exchange.files.archive ?? '-'} and dropped, ` +
+          `${report.runs.deleted} sync runs, ${report.exchange.sessions.deleted} 1C exchange sessions and ${report.jobs?.removed ?? 0} finished jobs removed`,
   );
   return report;
 }
@@ -138,12 +198,7 @@ interface PayloadMeta {
  * (bounded memory whatever its size), and syncs the file before returning.
  */
 async function exportBodies(db: Database, archive: string, batch: readonly PayloadMeta[]): Promise<void> {
-  const gzip = createGzip();
-  const done = pipeline(gzip, createWriteStream(archive, { flags: 'a' }));
-  const write = async (text: string): Promise<void> => {
-    if (!gzip.write(text)) await once(gzip, 'drain');
-  };
-  try {
+  await appendToArchive(archive, async (write) => {
     for (const p of batch) {
       const meta = {
         id: p.id,
@@ -166,6 +221,18 @@ async function exportBodies(db: Database, archive: string, batch: readonly Paylo
       }
       await write('"}\n');
     }
+  });
+}
+
+/** Appends one gzip member with what `lines` writes to the archive, and syncs the file to disk before returning. */
+async function appendToArchive(archive: string, lines: (write: (text: string) => Promise<void>) => Promise<void>): Promise<void> {
+  const gzip = createGzip();
+  const done = pipeline(gzip, createWriteStream(archive, { flags: 'a' }));
+  const write = async (text: string): Promise<void> => {
+    if (!gzip.write(text)) await once(gzip, 'drain');
+  };
+  try {
+    await lines(write);
     gzip.end();
   } catch (error) {
     gzip.destroy(error as Error);
@@ -180,4 +247,101 @@ async function exportBodies(db: Database, archive: string, batch: readonly Paylo
   } finally {
     await file.close();
   }
+}
+
+interface ExchangeFileMeta {
+  id: string;
+  session_id: string;
+  session_type: string;
+  login: string;
+  name: string;
+  status: string;
+  size: number | string;
+  chunks: number;
+  unpacked_from: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+/**
+ * The bytes of old exchange files: exported a batch at a time to `onec-exchange-<date>.ndjson.gz`
+ * (one line per file, its chunks joined into `bytesBase64`, read in slices), synced, then deleted
+ * with the file marked purged (when and where to) in one statement. The file rows stay: the exchange
+ * log still lists them, and `hub 1c reimport` says where their bytes went.
+ */
+async function purgeExchangeFiles(
+  db: Database,
+  settings: RetentionSettings,
+  options: { now: Date; dryRun: boolean; batchSize: number },
+  report: RetentionReport['exchange']['files'],
+): Promise<void> {
+  const { now } = options;
+  const cutoff = new Date(now.getTime() - settings.payloadDays * DAY_MS);
+  const [counted] = await db.query<{ n: number | string; bytes: number | string | null }>(`SELECT count(*) AS n, sum(f.size) AS bytes FROM onec_exchange_file f WHERE ${OLD_EXCHANGE_FILES}`, [cutoff, now]);
+  report.eligible = Number(counted?.n ?? 0);
+  report.bytes = Number(counted?.bytes ?? 0);
+  if (options.dryRun || report.eligible === 0) return;
+  const archive = join(settings.archiveDir, `onec-exchange-${now.toISOString().slice(0, 10)}.ndjson.gz`);
+  report.archive = archive;
+  await mkdir(settings.archiveDir, { recursive: true });
+  for (;;) {
+    const batch = await db.query<ExchangeFileMeta>(
+      `SELECT f.id, f.session_id, s.type AS session_type, s.login, f.name, f.status, f.size, f.chunks, f.unpacked_from, f.created_at, f.updated_at
+         FROM onec_exchange_file f JOIN onec_exchange_session s ON s.id = f.session_id
+        WHERE ${OLD_EXCHANGE_FILES} ORDER BY f.created_at, f.id LIMIT $3`,
+      [cutoff, now, options.batchSize],
+    );
+    if (batch.length === 0) break;
+    await appendToArchive(archive, async (write) => {
+      for (const f of batch) await exportExchangeFile(db, f, write);
+    });
+    // One statement: a file is marked purged exactly when its chunks go.
+    const [purged] = await db.query<{ n: number | string }>(
+      `WITH purged AS (
+         UPDATE onec_exchange_file SET bytes_purged_at = $3, bytes_archive = $2 WHERE id = ANY($1::text[]) AND bytes_purged_at IS NULL RETURNING id),
+       gone AS (DELETE FROM onec_exchange_file_chunk c USING purged p WHERE c.file_id = p.id RETURNING 1)
+       SELECT count(*) AS n FROM purged`,
+      [batch.map((f) => f.id), archive, now],
+    );
+    const n = Number(purged?.n ?? 0);
+    report.purged += n;
+    // Nothing of the batch could be marked (changed meanwhile): stop rather than export it again and again.
+    if (n === 0) break;
+  }
+}
+
+/** One line: the file's metadata and `bytesBase64`, its chunks read in slices, base64 carried over slice ends (bounded memory). */
+async function exportExchangeFile(db: Database, f: ExchangeFileMeta, write: (text: string) => Promise<void>): Promise<void> {
+  const meta = {
+    id: f.id,
+    sessionId: f.session_id,
+    sessionType: f.session_type,
+    login: f.login,
+    name: f.name,
+    status: f.status,
+    bytes: Number(f.size),
+    chunks: f.chunks,
+    unpackedFrom: f.unpacked_from,
+    receivedAt: new Date(f.created_at).toISOString(),
+    updatedAt: new Date(f.updated_at).toISOString(),
+  };
+  await write(`${JSON.stringify(meta).slice(0, -1)},"bytesBase64":"`);
+  const chunks = await db.query<{ seq: number; size: number | string }>(`SELECT seq, octet_length(bytes) AS size FROM onec_exchange_file_chunk WHERE file_id = $1 ORDER BY seq`, [f.id]);
+  // Chunks have any length (file_limit, the last one shorter): the bytes short of a multiple of 3 wait for the next slice.
+  let carry = Buffer.alloc(0);
+  for (const chunk of chunks) {
+    for (let from = 1; from <= Number(chunk.size); from += ARCHIVE_SLICE_BYTES) {
+      const [row] = await db.query<{ part: Uint8Array | null }>(`SELECT substring(bytes FROM $3 FOR $4) AS part FROM onec_exchange_file_chunk WHERE file_id = $1 AND seq = $2`, [
+        f.id,
+        chunk.seq,
+        from,
+        ARCHIVE_SLICE_BYTES,
+      ]);
+      const bytes = Buffer.concat([carry, Buffer.from(row?.part ?? new Uint8Array())]);
+      const whole = bytes.byteLength - (bytes.byteLength % 3);
+      await write(bytes.subarray(0, whole).toString('base64'));
+      carry = bytes.subarray(whole);
+    }
+  }
+  await write(`${carry.toString('base64')}"}\n`);
 }

@@ -11,6 +11,7 @@ import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import { runRetention, type RetentionSettings } from '../processors/retention.ts';
 import { RECONCILE_JOB, RECONCILE_TICK_SCHEDULE, reconcileDueChannels } from '../processors/reconcile-channel.ts';
 import { reapAndResume, type ReapReport } from '../processors/reap-sync-runs.ts';
+import { scheduledAccountingSync, SYNC_ACCOUNTING_JOB, type AccountingSchedule } from '../accounting.ts';
 import { DistributionTimer } from './distribution-timer.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
@@ -70,6 +71,8 @@ export interface BullmqRunnerOptions {
   keepFailed?: number | undefined;
   /** Retention settings and when the daily retention job runs; none: the job runs but does nothing (it says so). */
   retention?: (RetentionSettings & { schedule?: string | undefined }) | undefined;
+  /** The accounting sync's schedule (HUB_1C_SCHEDULE) and what it calls; none: no such scheduler (one left in Redis is removed). */
+  accounting?: AccountingSchedule | undefined;
   /** Delay of the follow-up queued when a sync is skipped because another one holds the channel. */
   followUpDelayMs?: number | undefined;
   /** Queue distribution's advance() for the moment it is due (a delayed job); default: with the workers or the schedules. */
@@ -270,15 +273,23 @@ export class BullmqRunner implements JobRunner {
   /** The channels' schedulers and the system ones, upserted (idempotent: any process may do it any time). */
   async #setSchedules(): Promise<void> {
     await this.scheduleChannels();
-    for (const name of SYSTEM_SCHEDULERS) {
+    for (const name of this.#systemSchedulers()) {
       await this.payloadQueue.upsertJobScheduler(name, { pattern: this.#systemPattern(name) }, { name, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
     }
+    // HUB_1C_SCHEDULE unset since a process set it: its scheduler stops.
+    if (!this.options.accounting) await this.payloadQueue.removeJobScheduler(SYNC_ACCOUNTING_JOB);
   }
 
-  /** Every system scheduler runs each minute but the daily retention and the reconciliations' tick. */
-  #systemPattern(name: (typeof SYSTEM_SCHEDULERS)[number]): string {
+  /** The system schedulers of this hub: every hub's, and the accounting sync when HUB_1C_SCHEDULE is set. */
+  #systemSchedulers(): string[] {
+    return [...SYSTEM_SCHEDULERS, ...(this.options.accounting ? [SYNC_ACCOUNTING_JOB] : [])];
+  }
+
+  /** Every system scheduler runs each minute but the daily retention, the reconciliations' tick and the accounting sync (its own cron). */
+  #systemPattern(name: string): string {
     if (name === RETENTION_JOB) return this.options.retention?.schedule ?? DEFAULT_RETENTION_SCHEDULE;
     if (name === RECONCILE_JOB) return RECONCILE_TICK_SCHEDULE;
+    if (name === SYNC_ACCOUNTING_JOB && this.options.accounting) return this.options.accounting.schedule;
     return SWEEP_SCHEDULE;
   }
 
@@ -315,7 +326,7 @@ export class BullmqRunner implements JobRunner {
         Promise.all([this.queue.getJobSchedulers(0, -1), this.payloadQueue.getJobSchedulers(0, -1)]).then((lists) => new Set(lists.flat().map((s) => s.key))),
         this.#ctx.db.prisma.channel.findMany({ where: { enabled: true }, select: { id: true, connectorType: true } }),
       ]);
-      const wanted = [...SYSTEM_SCHEDULERS, ...channels.filter((c) => this.#ctx.registry.connector(c.connectorType)?.pull).map((c) => schedulerId(c.id))];
+      const wanted = [...this.#systemSchedulers(), ...channels.filter((c) => this.#ctx.registry.connector(c.connectorType)?.pull).map((c) => schedulerId(c.id))];
       const missing = wanted.filter((key) => !present.has(key));
       if (missing.length > 0) await this.#heal(`${missing.length} schedule(s) missing in Redis (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
       return missing;
@@ -625,6 +636,14 @@ export class BullmqRunner implements JobRunner {
       }
       const report = await runRetention(this.#ctx, this.options.retention, { cleanJobs: (ms) => this.cleanFinishedJobs(ms) });
       return report.payloads.purged;
+    }
+    if (job.name === SYNC_ACCOUNTING_JOB) {
+      if (!this.options.accounting) {
+        this.#logger.warn({}, 'accounting sync job: this worker has no HUB_1C_SCHEDULE; nothing done');
+        return 0;
+      }
+      // Each sync records its run (a 1C failure is a failed run, not a failed job); how many runs were recorded.
+      return (await scheduledAccountingSync(this.options.accounting.actions)).length;
     }
     // The reconciliations due now (each under its channel's sync lease); how many ran.
     if (job.name === RECONCILE_JOB) return (await reconcileDueChannels(this.#ctx, new Date(), this.#abort.signal)).size;

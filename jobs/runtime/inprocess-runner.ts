@@ -11,6 +11,7 @@ import { syncChannel, type SyncOutcome } from '../processors/sync-channel.ts';
 import { runRetention, type RetentionSettings } from '../processors/retention.ts';
 import { HubError } from '../../core/errors.ts';
 import { reapAndResume, type ReapReport } from '../processors/reap-sync-runs.ts';
+import { scheduledAccountingSync, SYNC_ACCOUNTING_JOB, type AccountingSchedule } from '../accounting.ts';
 import {
   DEFAULT_FOLLOW_UP_DELAY_MS,
   DEFAULT_RETRY,
@@ -51,6 +52,8 @@ export interface InProcessRunnerOptions {
   distributionTimer?: boolean | undefined;
   /** Retention settings and when it runs daily (with the schedules); none: no retention job. */
   retention?: (RetentionSettings & { schedule?: string | undefined }) | undefined;
+  /** The accounting sync's schedule (HUB_1C_SCHEDULE) and what it calls (with the schedules); none: no such task. */
+  accounting?: AccountingSchedule | undefined;
 }
 
 interface ChannelSlot {
@@ -93,6 +96,7 @@ export class InProcessRunner implements JobRunner {
   /** The reconciliations' tick (runs the channels whose reconcileSchedule is due). */
   #reconcileTask: ScheduledTask | undefined;
   #reapTask: ScheduledTask | undefined;
+  #accountingTask: ScheduledTask | undefined;
   /** The running send of status updates, and whether a nudge arrived while it ran. */
   #writeBack: Promise<void> | undefined;
   #writeBackAgain = false;
@@ -160,6 +164,7 @@ export class InProcessRunner implements JobRunner {
       }
       this.#reconcileTask ??= cron.schedule(RECONCILE_TICK_SCHEDULE, () => this.reconcileDue().then(() => undefined), { name: RECONCILE_JOB, noOverlap: true });
       this.#reapTask ??= cron.schedule(SWEEP_SCHEDULE, async () => void (await this.reapSyncRuns()), { name: REAP_SYNC_RUNS_JOB, noOverlap: true });
+      if (this.options.accounting) this.#accountingTask ??= cron.schedule(this.options.accounting.schedule, async () => void (await this.syncAccountingNow()), { name: SYNC_ACCOUNTING_JOB, noOverlap: true });
       // Runs a crash left behind are closed, and interrupted syncs resumed now rather than at the next cron tick.
       await this.reapSyncRuns({ atStart: true });
     }
@@ -175,6 +180,26 @@ export class InProcessRunner implements JobRunner {
       this.#logger.error({ err: error }, 'the reconciliation tick failed');
       return 0;
     }
+  }
+
+  /**
+   * The scheduled accounting sync, now (what its cron calls): dealers, then this month's settlements,
+   * each recorded as a run. Never rejects (a run that could not even be recorded is logged); returns
+   * how many runs were recorded.
+   */
+  async syncAccountingNow(): Promise<number> {
+    if (this.#stopped || !this.options.accounting) return 0;
+    try {
+      return (await scheduledAccountingSync(this.options.accounting.actions)).length;
+    } catch (error) {
+      this.#logger.error({ err: error }, `the scheduled accounting sync failed: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
+  /** The cron the accounting sync runs on in this process (undefined: not scheduled). */
+  get accountingSyncSchedule(): string | undefined {
+    return this.#accountingTask ? this.options.accounting?.schedule : undefined;
   }
 
   /**
@@ -422,6 +447,7 @@ export class InProcessRunner implements JobRunner {
     if (this.#stopped && this.#retentionTask) tasks.push(this.#retentionTask);
     if (this.#stopped && this.#reconcileTask) tasks.push(this.#reconcileTask);
     if (this.#stopped && this.#reapTask) tasks.push(this.#reapTask);
+    if (this.#stopped && this.#accountingTask) tasks.push(this.#accountingTask);
     this.#tasks.clear();
     await Promise.all(
       tasks.map(async (task) => {

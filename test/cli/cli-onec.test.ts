@@ -1,4 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRetention } from '../../jobs/processors/retention.ts';
+import { createRegistry } from '../../jobs/registry.ts';
 import { ExchangeStore } from '../../core/onec/exchange-store.ts';
 import { UserService } from '../../core/identity/user-service.ts';
 import type { Principal } from '../../core/identity/principal.ts';
@@ -50,5 +55,19 @@ describe('hub 1c exchanges, exchange and reimport', { timeout: 120_000 }, () => 
     const refused = await hub(t.url!, '1c', 'reimport', fileId);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('The 1C exchange is not set up');
+  });
+
+  it('says the file was purged, and where its bytes went, once retention exported them', async () => {
+    const archiveDir = await mkdtemp(join(tmpdir(), 'orderhub-onec-cli-'));
+    try {
+      const report = await runRetention({ db: t.db, registry: createRegistry() }, { payloadDays: 30, runDays: 0, jobDays: 0, archiveDir }, { now: new Date(Date.now() + 60 * 86_400_000) });
+      expect(report.exchange.files.purged).toBe(1);
+      const refused = await hub(t.url!, '1c', 'reimport', fileId);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(`Exchange file ${fileId} (import.xml) cannot be read again: its bytes were purged by retention`);
+      expect(refused.stderr).toContain(report.exchange.files.archive!);
+    } finally {
+      await rm(archiveDir, { recursive: true, force: true });
+    }
   });
 });

@@ -230,7 +230,7 @@ const records = {
   OnecExchangeFile: {
     id: '00000000-0000-4000-8000-000000000032', sessionId: '00000000-0000-4000-8000-000000000031', name: 'import_files/ab/abc.jpg', size: 9007199254741005n, chunks: 3,
     status: 'failed', position: 42, counts: { offers: 3 }, package: { kind: 'package', document: 'offers' }, error: 'truncated', unpackedFrom: '00000000-0000-4000-8000-000000000033',
-    importStartedAt: at, importedAt: at, createdAt: at, updatedAt: at,
+    importStartedAt: at, importedAt: at, createdAt: at, updatedAt: at, bytesPurgedAt: at, bytesArchive: '/var/lib/orderhub/archive/onec-exchange-2026-12-04.ndjson.gz',
   },
   OnecExchangeFileChunk: { fileId: '00000000-0000-4000-8000-000000000032', seq: 2, bytes: new Uint8Array([0x50, 0x4b, 0x00, 0xff]) },
   OnecExchangeExport: { sessionId: '00000000-0000-4000-8000-000000000031', orderId: '00000000-0000-4000-8000-000000000004', version: 3 },
