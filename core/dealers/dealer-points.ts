@@ -27,7 +27,8 @@ export async function changePoints(tx: Prisma.TransactionClient, change: PointsC
   if (!Number.isSafeInteger(change.delta)) throw new HubError('invalid_data', `points: delta ${change.delta} is not an integer.`, { field: 'delta' });
   if (!change.cause) throw new HubError('invalid_data', 'points: cause is required.', { field: 'cause' });
 
-  const [dealer] = await tx.$queryRawUnsafe<{ points: number }[]>(`SELECT points FROM dealer WHERE id = $1 FOR UPDATE`, change.dealerId);
+  // NO KEY UPDATE: points changes queue behind each other; rows that merely name the dealer (offers, events) are not held up.
+  const [dealer] = await tx.$queryRawUnsafe<{ points: number }[]>(`SELECT points FROM dealer WHERE id = $1 FOR NO KEY UPDATE`, change.dealerId);
   if (!dealer) throw new HubError('not_found', `Dealer ${change.dealerId} does not exist.`);
   const orderId = change.orderId ?? null;
   if (orderId !== null) {

@@ -228,7 +228,7 @@ export class OrderLifecycle {
   async changeFromAccounting(orderId: string, to: OrderStatus, key: string, cause: string): Promise<{ changed: boolean; reason?: string }> {
     let outcome: { changed: boolean; reason?: string } = { changed: false };
     await this.db.prisma.$transaction(async (tx) => {
-      const [order] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM "order" WHERE id = $1 FOR UPDATE`, orderId);
+      const [order] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM "order" WHERE id = $1 FOR NO KEY UPDATE`, orderId);
       if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
       const from = order.status as OrderStatus;
       const verdict = from === to ? ({ allowed: false, reason: `the order is already ${to}` } as const) : checkTransition(from, to);
@@ -270,7 +270,11 @@ export class OrderLifecycle {
       await this.steps.recordIn(tx, orderId, 'core_status', key, { outcome: 'skipped', detail: { reason: 'this change does not move the core order' } });
       return;
     }
-    const [order] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM "order" WHERE id = $1 FOR UPDATE`, orderId);
+    // NO KEY UPDATE, the lock an UPDATE of the row takes: status changes still queue behind each other, while
+    // another transaction's foreign-key check on a row of this order (KEY SHARE: the write-back sender updating
+    // its queued update, a step, a notification) is not held up. With FOR UPDATE the sender, waiting on this
+    // order, held the queued update this change's supersede waits on: a deadlock that failed the change with a 500.
+    const [order] = await tx.$queryRawUnsafe<{ status: string }[]>(`SELECT status FROM "order" WHERE id = $1 FOR NO KEY UPDATE`, orderId);
     if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
     const from = order.status as OrderStatus;
     const verdict = from === to ? ({ allowed: false, reason: `the order is already ${to}` } as const) : checkTransition(from, to);
@@ -290,7 +294,7 @@ export class OrderLifecycle {
     const why = reason?.trim();
     if (!why) throw new HubError('invalid_data', 'reason: a cancellation needs a reason (it is reported with the refusal reasons).', { field: 'reason' });
     await this.db.prisma.$transaction(async (tx) => {
-      const [order] = await tx.$queryRawUnsafe<{ status: string; label: string }[]>(`SELECT status, coalesce(number, external_id) AS label FROM "order" WHERE id = $1 FOR UPDATE`, orderId);
+      const [order] = await tx.$queryRawUnsafe<{ status: string; label: string }[]>(`SELECT status, coalesce(number, external_id) AS label FROM "order" WHERE id = $1 FOR NO KEY UPDATE`, orderId);
       if (!order) throw new HubError('not_found', `Order ${orderId} does not exist.`);
       const verdict = checkTransition(order.status as OrderStatus, 'cancelled');
       if (!verdict.allowed || order.status === 'cancelled') {

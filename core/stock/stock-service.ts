@@ -887,10 +887,14 @@ interface LockedOrder {
   shipped: boolean;
 }
 
-/** The order row, locked for the transaction: one stock flow per order at a time, and never half an intake. */
+/**
+ * The order row, locked for the transaction: one stock flow per order at a time, and never half an intake.
+ * NO KEY UPDATE (what an UPDATE of the row takes) excludes the same writers as FOR UPDATE, but not the
+ * foreign-key checks of other transactions writing the order's own rows (see setCoreStatus in order-lifecycle.ts).
+ */
 async function lockOrder(tx: Tx, orderId: string): Promise<LockedOrder> {
   const [row] = await tx.$queryRawUnsafe<{ id: string; channel_id: string; version: number; status: string; number: string | null; external_id: string; desired: string | null }[]>(
-    `SELECT id, channel_id, version, status, number, external_id, desired_delivery_date::text AS desired FROM "order" WHERE id = $1 FOR UPDATE`,
+    `SELECT id, channel_id, version, status, number, external_id, desired_delivery_date::text AS desired FROM "order" WHERE id = $1 FOR NO KEY UPDATE`,
     orderId,
   );
   if (!row) throw new HubError('not_found', `Order ${orderId} does not exist.`);

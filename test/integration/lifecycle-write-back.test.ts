@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../api/app.ts';
 import { DealerService } from '../../core/dealers/dealer-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
@@ -24,7 +24,7 @@ const QUIET_SECRET = 'cs_quiet_0000000000000000000000000000000000';
  * and the runner's sender puts the new status to the shop. The send is driven by awaiting the
  * runner's nudge, never by waiting for a timer.
  */
-describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)', (_kind, createDb) => {
+describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)', (kind, createDb) => {
   let t: TestDatabase;
   let hub: Hub;
   let shop: WooSandbox;
@@ -39,7 +39,8 @@ describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)
 
   beforeAll(async () => {
     t = await createDb();
-    shop = await startWooSandbox({ consumerKey: KEY, consumerSecret: SECRET, initialOrders: 120 });
+    // 180: four processing Budapest orders with catalogue products only, one for each test that needs one.
+    shop = await startWooSandbox({ consumerKey: KEY, consumerSecret: SECRET, initialOrders: 180 });
     quietShop = await startWooSandbox({ consumerKey: QUIET_KEY, consumerSecret: QUIET_SECRET, initialOrders: 120 });
     hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
     app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
@@ -167,6 +168,68 @@ describe.each(DATABASE_KINDS)('a status change reaches the WooCommerce shop (%s)
     expect(statusAtShop(shop, wooId)).toBe('cancelled');
     expect(putsTo(shop, wooId).map((r) => JSON.parse(r.body!) as unknown)).toEqual([{ status: 'cancelled' }]);
     expect(await statusUpdates(orderId)).toEqual([expect.objectContaining({ coreStatus: 'cancelled', state: 'sent', channelStatus: 'cancelled' })]);
+  });
+
+  // PGlite is one session: two transactions cannot interleave there.
+  it.skipIf(kind === 'PGlite')("a dealer's change that waits for the sender recording an earlier update of the order goes through: neither deadlocks", async () => {
+    const { wooId, orderId } = await budapestOrder(shop, channelId);
+    expect((await asDealer('POST', `/v1/dealers/PEST/orders/${orderId}/take`)).statusCode).toBe(200);
+    for (const status of ['contacted', 'in_progress']) {
+      const moved = await asDealer('POST', `/v1/dealers/PEST/orders/${orderId}/status`, { status });
+      expect(moved.statusCode, moved.body).toBe(200);
+    }
+    await hub.runner.nudgeStatusWriteBack();
+    // The in-progress update as a sender finds it that claimed it and has not recorded its outcome yet.
+    const [earlier] = await t.db.query<{ id: string }>(
+      `UPDATE channel_status_update SET state = 'pending', next_attempt_at = now() + interval '5 minutes' WHERE order_id = $1 AND core_status = 'in_progress' RETURNING id`,
+      [orderId],
+    );
+    expect(earlier).toBeDefined();
+
+    // The sender's recording (recordStatusUpdateOutcome), held between its statements: the update locked and its
+    // history appended; then, once the dealer's change waits for that row, its outcome written to the same row.
+    let appended!: () => void;
+    const historyAppended = new Promise<void>((resolve) => (appended = resolve));
+    let goOn!: () => void;
+    const changeWaits = new Promise<void>((resolve) => (goOn = resolve));
+    const sender = t.db.withSession(async (session) => {
+      await session.query('BEGIN');
+      try {
+        await session.query(`SELECT state FROM channel_status_update WHERE id = $1 FOR UPDATE`, [earlier!.id]);
+        await session.query(`UPDATE channel_status_update SET history = history || $2::jsonb WHERE id = $1`, [earlier!.id, JSON.stringify([{ at: new Date().toISOString(), outcome: 'skipped' }])]);
+        appended();
+        await changeWaits;
+        // A second write of a row this transaction wrote: PostgreSQL checks its foreign keys again (KEY SHARE on the order).
+        await session.query(`UPDATE channel_status_update SET state = 'skipped', last_error = 'the channel already shows processing', next_attempt_at = NULL, updated_at = now() WHERE id = $1`, [earlier!.id]);
+        await session.query('COMMIT');
+      } catch (error) {
+        await session.query('ROLLBACK');
+        throw error;
+      }
+    });
+    await historyAppended;
+
+    const completing = Promise.resolve(asDealer('POST', `/v1/dealers/PEST/orders/${orderId}/status`, { status: 'completed' }));
+    // The change holds the order and waits for the sender's row (superseding the unsent update).
+    await vi.waitFor(async () => {
+      const waiting = await t.db.query(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+            AND query LIKE 'UPDATE "public"."channel_status_update"%order_id%'`,
+      );
+      expect(waiting).toHaveLength(1);
+    }, { timeout: 30_000, interval: 20 });
+    goOn();
+
+    await sender;
+    const completed = await completing;
+    expect(completed.statusCode, completed.body).toBe(200);
+    expect(await coreStatus(orderId)).toBe('completed');
+    expect(await reservations(orderId)).toEqual(['shipped']);
+    await hub.runner.nudgeStatusWriteBack();
+    expect(statusAtShop(shop, wooId)).toBe('completed');
+    const updates = await statusUpdates(orderId);
+    expect(updates.find((u) => u.coreStatus === 'in_progress')).toMatchObject({ state: 'skipped' });
+    expect(updates.find((u) => u.coreStatus === 'completed')).toMatchObject({ state: 'sent', channelStatus: 'completed' });
   });
 
   it('a channel with write-back off hears nothing, while the core order and stock follow the dealer all the same', async () => {
