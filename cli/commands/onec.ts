@@ -3,7 +3,7 @@ import { OrderLifecycle } from '../../core/flows/order-lifecycle.ts';
 import { getExchange, listExchanges } from '../../core/onec/exchange-log.ts';
 import { OnecExchange } from '../../core/onec/onec-exchange.ts';
 import { onecExchangePorts } from '../../jobs/onec-exchange.ts';
-import { fail, positiveInteger, printTable, withHub } from '../support.ts';
+import { positiveInteger, printTable, withHub } from '../support.ts';
 
 /**
  * `hub 1c exchanges [--status failed] [--limit n] [--json]`, `hub 1c exchange <id>` and
@@ -43,10 +43,8 @@ export function registerOnecCommands(program: Command): void {
     .command('reimport <fileId>')
     .description('read a stored exchange file again from its start (after a fix), to the end')
     .action(async (fileId: string) => {
-      const ports = onecExchangePorts();
-      if (!ports) fail('The 1C exchange is not set up in this hub (no CommerceML reader and catalogue are wired in jobs/onec-exchange.ts).');
       await withHub(async (hub) => {
-        const exchange = new OnecExchange(hub.db, ports, { lifecycle: new OrderLifecycle(hub.db) });
+        const exchange = new OnecExchange(hub.db, onecExchangePorts(hub.db), { lifecycle: new OrderLifecycle(hub.db) });
         console.log((await exchange.reimport(fileId)).join('\n'));
       });
     });
