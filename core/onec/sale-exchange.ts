@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
 import type { Database } from '../db/database.ts';
 import type { OrderLifecycle } from '../flows/order-lifecycle.ts';
 import type { CommerceMlChunk, CommerceMlOrderDocument, OrderForOneC } from '../model/commerceml.ts';
@@ -25,6 +26,9 @@ export function documentKind(operation: string | undefined): 'order' | 'payment'
   if (op.startsWith('отпуск товара') || op.startsWith('реализация')) return 'shipment';
   return 'other';
 }
+
+/** A stored decimal as 1C reads it best: "15000", "2.5", not the column's "15000.000000". */
+const plain = (value: string): string => new Decimal(value).toFixed();
 
 function requisite(document: CommerceMlOrderDocument, ...names: string[]): string | undefined {
   const wanted = names.map((n) => n.toLowerCase());
@@ -91,7 +95,7 @@ export class SaleExchange {
         date: placed.slice(0, 10),
         time: placed.slice(11, 19),
         currency: o.currency,
-        amount: o.total,
+        amount: plain(o.total),
         buyer,
         lines: lines
           .filter((l) => l.order_id === o.id)
@@ -101,9 +105,9 @@ export class SaleExchange {
             name: l.name,
             ...(l.article && { article: l.article }),
             ...(l.item_id && (l.unit || l.unit_code) && { unit: { ...(l.unit_code && { code: l.unit_code }), ...(l.unit && { name: l.unit }) } }),
-            unitPrice: l.unit_price,
-            quantity: l.quantity,
-            amount: l.total,
+            unitPrice: plain(l.unit_price),
+            quantity: plain(l.quantity),
+            amount: plain(l.total),
           })),
         ...(o.notes && { comment: o.notes }),
         requisites: [{ name: 'Статус заказа', value: o.status }],
