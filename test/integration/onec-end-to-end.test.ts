@@ -236,6 +236,17 @@ describe('1C end to end: catalogue, a dealer purchase to 1C and back, settlement
     expect(sessions[0]).toMatchObject({ type: 'catalog', status: 'succeeded' });
   });
 
+  it('takes a later exchange of offers.xml alone (prices and stock) without deactivating products it does not describe', async () => {
+    const exchange = new OneCStandIn(base, users.integration.login, INTEGRATION_PASSWORD);
+    await exchange.checkauth('catalog');
+    await exchange.call({ type: 'catalog', mode: 'init' });
+    await exchange.sendFile('catalog', 'offers.xml', offersXml(), 4096);
+    expect((await exchange.importUntilDone('catalog', 'offers.xml')).at(-1)![0]).toBe('success');
+    const products = json<{ items: { active: boolean }[] }>(await api(users.accountant, 'GET', '/v1/products?limit=50')).items;
+    expect(products).toHaveLength(4);
+    expect(products.every((p) => p.active)).toBe(true);
+  });
+
   it("prices the dealer's purchase from its column, by the column's name", async () => {
     // The dealer as staff register it, its price column named as 1C names the price type.
     const created = await api(users.admin, 'POST', '/v1/dealers', { code: DEALER, name: 'ООО "Ромашка"', mainRegion: 'RU-MOW', authorised: true, wholeRange: true, priceColumn: PRICE_TYPES.small.name });
