@@ -217,7 +217,7 @@ describe('1C end to end: catalogue, a dealer purchase to 1C and back, settlement
     const columns = json<{ items: { code: string; name: string; currency: string; vatIncluded: boolean }[] }>(await api(users.accountant, 'GET', '/v1/price-columns')).items;
     expect(columns.map((c) => [c.name, c.currency, c.vatIncluded]).sort()).toEqual(Object.values(PRICE_TYPES).map((p) => [p.name, 'RUB', true]).sort());
 
-    const products = json<{ items: { sku: string; externalId: string; parentId: string | null; name: string; active: boolean; stock: { warehouse: string; onHand: string }[]; prices: { column: string; unitPrice: string }[] }[] }>(
+    const products = json<{ items: { id: string; sku: string; externalId: string; parentId: string | null; name: string; active: boolean; stock: { warehouse: string; onHand: string }[]; prices: { column: string; unitPrice: string }[] }[] }>(
       await api(users.accountant, 'GET', '/v1/products?limit=50'),
     ).items;
     expect(products.map((p) => p.externalId).sort()).toEqual([BRAVIS_49, BRAVIS_32, ERGO, ERGO_BLACK].sort());
