@@ -15,7 +15,7 @@ export interface AppDeps {
   webhookBodyLimit?: number;
   /** Sign-in, sessions, cookies and cross-origin settings; defaults suit a hub on one host. */
   security?: SecuritySettings;
-  /** The 1C exchange's reader, catalogue and writer (core/onec/ports.ts); without them /1c/exchange answers that it is not set up. */
+  /** The 1C exchange's reader, catalogue and writer (core/onec/ports.ts; the CLI wires jobs/onec-exchange.ts's). An app built without them (tests) answers /1c/exchange with a failure naming what is missing. */
   onec?: OnecExchangeSetup | undefined;
 }
 

@@ -64,7 +64,7 @@ program
       actions: hub.actions,
       logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
       security: securityOf(config),
-      onec: onecSetup(),
+      onec: { ports: onecExchangePorts(hub.db) },
     });
     try {
       const address = await app.listen({ port: config.port, host: config.host });
@@ -468,12 +468,6 @@ function consoleLogger(level: LogLevel): JobLogger {
 
 
 
-
-/** The 1C exchange's ports, when this hub has them wired (jobs/onec-exchange.ts). */
-function onecSetup(): { ports: NonNullable<ReturnType<typeof onecExchangePorts>> } | undefined {
-  const ports = onecExchangePorts();
-  return ports && { ports };
-}
 
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {

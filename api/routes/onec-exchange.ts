@@ -95,7 +95,7 @@ const onecExchangeRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const exchange = deps.onecExchange;
-    if (!exchange) throw new HubError('not_found', 'The 1C exchange is not set up in this hub.');
+    if (!exchange) throw new HubError('not_found', 'This app was built without the 1C exchange\'s ports (AppDeps.onec: reader, catalogue, writer).');
     const query = request.query as Query;
     const type = exchangeType(query.type);
     const mode = query.mode ?? '';

@@ -4,7 +4,7 @@ import { getExchange, listExchanges } from '../../core/onec/exchange-log.ts';
 import { OnecExchange } from '../../core/onec/onec-exchange.ts';
 import { ExchangeStore } from '../../core/onec/exchange-store.ts';
 import { onecExchangePorts } from '../../jobs/onec-exchange.ts';
-import { fail, positiveInteger, printTable, withHub } from '../support.ts';
+import { positiveInteger, printTable, withHub } from '../support.ts';
 
 /**
  * `hub 1c exchanges [--status failed] [--limit n] [--json]`, `hub 1c exchange <id>` and
@@ -47,9 +47,7 @@ export function registerOnecCommands(program: Command): void {
       await withHub(async (hub) => {
         // A file retention purged is refused in words first, whatever else stands in the way.
         await new ExchangeStore(hub.db).reimportableFile(fileId);
-        const ports = onecExchangePorts();
-        if (!ports) fail('The 1C exchange is not set up in this hub (no CommerceML reader and catalogue are wired in jobs/onec-exchange.ts).');
-        const exchange = new OnecExchange(hub.db, ports, { lifecycle: new OrderLifecycle(hub.db) });
+        const exchange = new OnecExchange(hub.db, onecExchangePorts(hub.db), { lifecycle: new OrderLifecycle(hub.db) });
         console.log((await exchange.reimport(fileId)).join('\n'));
       });
     });

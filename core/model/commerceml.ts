@@ -136,6 +136,45 @@ export interface CommerceMlOrderDocument {
   basis?: string;
 }
 
+/**
+ * One order as the hub sends it to 1C (sale&mode=query), written by mappings/commerceml's
+ * writeOrdersDocument. Decimals are strings with a '.' point, as they will be written.
+ */
+export interface OrderForOneC {
+  /** Ид: the hub's id of the order; 1C sends it back with its changes. */
+  id: string;
+  /** Номер: the number people see. */
+  number: string;
+  /** Дата (yyyy-MM-dd) and Время (HH:mm:ss). */
+  date: string;
+  time?: string;
+  /** ISO 4217 (RUB, USD …): the writer writes 1C's short name (руб). */
+  currency: string;
+  /** Курс; "1" when omitted. */
+  rate?: string;
+  /** Сумма: the order total. */
+  amount: string;
+  /** The buyer as a Контрагент: a dealer by its code, name and tax id (1C finds it by them); a shop's client by name. */
+  buyer: { code?: string; name: string; fullName?: string; taxId?: string; kpp?: string };
+  lines: OrderLineForOneC[];
+  comment?: string;
+  requisites?: { name: string; value: string }[];
+}
+
+export interface OrderLineForOneC {
+  /** Ид: the 1C item id (an offer Ид, `guid#guid` for a variant) when known; else the hub's sku. */
+  id: string;
+  name: string;
+  /** Артикул, when known. */
+  article?: string;
+  /** БазоваяЕдиница: OKEI code ("796") and short name ("шт"). */
+  unit?: { code?: string; name?: string };
+  unitPrice: string;
+  quantity: string;
+  amount: string;
+  requisites?: { name: string; value: string }[];
+}
+
 /** A record a reader could not read: the rest of the file goes on. */
 export interface CommerceMlProblem {
   /** The record's Ид when known, else its position. */
@@ -144,8 +183,11 @@ export interface CommerceMlProblem {
 }
 
 /**
- * A bounded piece of a package, in document order. `position` counts the records (products,
- * offers, documents) yielded before this chunk, so an interrupted import resumes by skipping them.
+ * A bounded piece of a package, in document order. `position` counts the record elements (products,
+ * offers, documents) before this chunk, those that gave only a problem included, so an interrupted
+ * import resumes by skipping them; `records` is how many record elements the chunk covers (again
+ * problem-only ones included: the next chunk's position is `position + records`). A producer that
+ * leaves `records` out means the chunk's own records.
  */
 export type CommerceMlChunk =
   | CommerceMlPackage
@@ -153,6 +195,6 @@ export type CommerceMlChunk =
   | { kind: 'properties'; properties: CatalogueProperty[] }
   | { kind: 'priceTypes'; priceTypes: PriceType[] }
   | { kind: 'warehouses'; warehouses: CatalogueWarehouse[] }
-  | { kind: 'products'; position: number; products: CatalogueProduct[]; problems: CommerceMlProblem[] }
-  | { kind: 'offers'; position: number; offers: Offer[]; problems: CommerceMlProblem[] }
-  | { kind: 'documents'; position: number; documents: CommerceMlOrderDocument[]; problems: CommerceMlProblem[] };
+  | { kind: 'products'; position: number; records?: number; products: CatalogueProduct[]; problems: CommerceMlProblem[] }
+  | { kind: 'offers'; position: number; records?: number; offers: Offer[]; problems: CommerceMlProblem[] }
+  | { kind: 'documents'; position: number; records?: number; documents: CommerceMlOrderDocument[]; problems: CommerceMlProblem[] };

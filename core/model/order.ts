@@ -21,6 +21,8 @@ export const OrderSourceSchema = Type.Object({
   partner: Type.Optional(Type.String()),
   user: Type.Optional(Type.String()),
   createdVia: Type.Optional(Type.String()),
+  /** The dealer that buys, on a dealer's own purchase (a manual order with dealerCode); 1C's exchange sends these as dealer purchases. */
+  dealerCode: Type.Optional(Type.String()),
   campaign: Type.Optional(Type.String()),
   utm: Type.Optional(
     Type.Object({

@@ -227,6 +227,19 @@ export class ExchangeStore {
     return Buffer.concat(parts);
   }
 
+  /** When the session began (checkauth). */
+  async sessionStart(sessionId: string): Promise<Date> {
+    const [row] = await this.db.query<{ created_at: Date }>(`SELECT created_at FROM onec_exchange_session WHERE id = $1`, [sessionId]);
+    if (!row) throw new Error(`exchange session ${sessionId} does not exist`);
+    return new Date(row.created_at);
+  }
+
+  /** Problems of an import (records not stored, orders not found…) appended to the file's error, which the log shows. */
+  async addProblems(fileId: string, lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.db.query(`UPDATE onec_exchange_file SET error = left(coalesce(error || E'\\n', '') || $2, 20000) WHERE id = $1`, [fileId, lines.join('\n')]);
+  }
+
   async updateFile(fileId: string, changes: { status?: ExchangeFile['status']; position?: number; addCounts?: Record<string, number>; package?: unknown; error?: string | null; startedImport?: boolean; imported?: boolean }): Promise<void> {
     const now = this.clock().toISOString();
     await this.db.query(

@@ -190,7 +190,8 @@ export class OnecExchange {
   }
 
   private async slice(sessionId: string, type: ExchangeType, file: ExchangeFile, stepSeconds: number): Promise<string[]> {
-    await this.store.updateFile(file.id, { status: 'importing', startedImport: true });
+    // A file that failed and is imported again starts with a clean error; problems found on the way are appended to it.
+    await this.store.updateFile(file.id, { status: 'importing', startedImport: true, ...(file.status === 'failed' && { error: null }) });
     const startedAt = file.importStartedAt ?? this.clock();
     const deadline = this.clock().getTime() + stepSeconds * 1000;
     const context = { sessionId, fileId: file.id, fileName: file.name, startedAt, package: (file.package ?? undefined) as unknown as CommerceMlPackage | undefined };
@@ -205,7 +206,13 @@ export class OnecExchange {
           if (!file.package) await this.store.updateFile(file.id, { package: chunk });
           continue;
         }
-        const counts = type === 'sale' ? await this.sale.apply(chunk, context) : await this.ports.catalogue.apply(chunk, context);
+        let counts: ImportCounts;
+        if (type === 'sale') counts = await this.sale.apply(chunk, context);
+        else {
+          const applied = await this.ports.catalogue.apply(chunk, context);
+          counts = applied.counts;
+          await this.store.addProblems(file.id, (applied.problems ?? []).map((p) => `${p.ref}: ${p.message}`));
+        }
         const done = recordsOf(chunk);
         if (done === undefined) continue;
         // The position moves only after the sink has the batch: a crash repeats at most this batch.
@@ -221,15 +228,15 @@ export class OnecExchange {
       await reader.return(undefined);
     }
     const pkg = context.package;
-    // Only import.xml lists the catalogue: an offers snapshot marks no product as seen (plain offers price
-    // and stock the product without touching it), so finishing one would deactivate the whole catalogue.
+    // Only a full import.xml says which products exist: offers never deactivate products by absence.
+    // The session's start, not the file's: 1C may split one snapshot into import0_1.xml, import0_2.xml….
     if (type === 'catalog' && pkg && !pkg.onlyChanges && pkg.document === 'import' && pkg.catalogueId) {
-      const counts = await this.ports.catalogue.finishSnapshot(pkg.catalogueId, startedAt);
+      const counts = await this.ports.catalogue.finishSnapshot(pkg.catalogueId, await this.store.sessionStart(sessionId));
       add(total, counts);
       await this.store.updateFile(file.id, { addCounts: counts });
       await this.store.addCounts(sessionId, counts);
     }
-    await this.store.updateFile(file.id, { status: 'imported', imported: true, error: null });
+    await this.store.updateFile(file.id, { status: 'imported', imported: true });
     // A catalogue exchange ends with its last import (1C sends no mode=success for it); a later failure still marks it failed.
     if (type === 'catalog') await this.store.finish(sessionId, 'succeeded', undefined, { unlessFailed: true });
     const finished = (await this.store.fileById(file.id))!;
@@ -265,11 +272,11 @@ export class OnecExchange {
 function recordsOf(chunk: CommerceMlChunk): { position: number; count: number } | undefined {
   switch (chunk.kind) {
     case 'products':
-      return { position: chunk.position, count: chunk.products.length };
+      return { position: chunk.position, count: chunk.records ?? chunk.products.length };
     case 'offers':
-      return { position: chunk.position, count: chunk.offers.length };
+      return { position: chunk.position, count: chunk.records ?? chunk.offers.length };
     case 'documents':
-      return { position: chunk.position, count: chunk.documents.length };
+      return { position: chunk.position, count: chunk.records ?? chunk.documents.length };
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import type { CommerceMlChunk, CommerceMlOrderDocument, CommerceMlPackage } from '../model/commerceml.ts';
+import type { CommerceMlChunk, CommerceMlPackage, CommerceMlProblem, OrderForOneC } from '../model/commerceml.ts';
 
 /**
  * What the exchange with 1C needs from outside core/onec, injected where the exchange is built
@@ -22,7 +22,7 @@ export interface CatalogueImportContext {
   sessionId: string;
   fileId: string;
   fileName: string;
-  /** When this file's import began (a full snapshot deactivates what it did not touch since). */
+  /** When this file's import began (kept across a resumed import). */
   startedAt: Date;
   /** The file's header, once read. */
   package: CommerceMlPackage | undefined;
@@ -31,16 +31,25 @@ export interface CatalogueImportContext {
 /** Counts of what a chunk did (created, updated, prices, stock…), summed on the file and session. */
 export type ImportCounts = Record<string, number>;
 
+/** What the catalogue did with a chunk: counts for the log, and records it could not store (listed on the file). */
+export interface CatalogueApplied {
+  counts: ImportCounts;
+  problems?: CommerceMlProblem[] | undefined;
+}
+
 /** Where catalogue and offers chunks go. Applying a chunk again must be harmless (upserts by 1C Ид). */
 export interface CatalogueSink {
-  apply(chunk: CommerceMlChunk, context: CatalogueImportContext): Promise<ImportCounts>;
-  /** A full snapshot (СодержитТолькоИзменения=false) has ended: what it did not mention since startedAt is gone. */
+  apply(chunk: CommerceMlChunk, context: CatalogueImportContext): Promise<CatalogueApplied>;
+  /**
+   * A full import.xml (СодержитТолькоИзменения=false) has been read: the catalogue's products no file
+   * mentioned since startedAt (the exchange session's start, so every import file of the session counts) are gone.
+   */
   finishSnapshot(catalogueId: string, startedAt: Date): Promise<ImportCounts>;
 }
 
 /** Writes the orders document answered to sale&mode=query. */
 export interface OrdersDocumentWriter {
-  write(orders: readonly CommerceMlOrderDocument[], options: { profile: '2.05' | '2.08'; encoding: 'windows-1251' | 'utf-8' }): Buffer;
+  write(orders: readonly OrderForOneC[], options: { profile: '2.05' | '2.08'; encoding: 'windows-1251' | 'utf-8' }): Buffer;
 }
 
 export interface OnecExchangePorts {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
 import type { Database } from '../db/database.ts';
 import type { OrderLifecycle } from '../flows/order-lifecycle.ts';
-import type { CommerceMlChunk, CommerceMlOrderDocument } from '../model/commerceml.ts';
+import type { CommerceMlChunk, CommerceMlOrderDocument, OrderForOneC } from '../model/commerceml.ts';
 import type { OnecExchangeSettings } from '../model/onec-exchange.ts';
 import { isOrderStatus, type OrderStatus } from '../orders/order-status.ts';
 import type { ExchangeSession, ExchangeStore } from './exchange-store.ts';
@@ -17,9 +18,6 @@ import type { CatalogueImportContext, ImportCounts, OnecExchangePorts } from './
 /** Most orders one query answer holds; the rest go in the next exchange. */
 const QUERY_LIMIT = 500;
 
-/** 1C's short currency names → ISO 4217 and back. */
-const CURRENCY_TO_1C: Record<string, string> = { RUB: 'руб' };
-
 /** ХозОперация of documents 1C sends against orders. */
 export function documentKind(operation: string | undefined): 'order' | 'payment' | 'shipment' | 'other' {
   const op = (operation ?? '').trim().toLowerCase();
@@ -28,6 +26,9 @@ export function documentKind(operation: string | undefined): 'order' | 'payment'
   if (op.startsWith('отпуск товара') || op.startsWith('реализация')) return 'shipment';
   return 'other';
 }
+
+/** A stored decimal as 1C reads it best: "15000", "2.5", not the column's "15000.000000". */
+const plain = (value: string): string => new Decimal(value).toFixed();
 
 function requisite(document: CommerceMlOrderDocument, ...names: string[]): string | undefined {
   const wanted = names.map((n) => n.toLowerCase());
@@ -61,30 +62,55 @@ export class SaleExchange {
           AND (l.exported_version IS NULL OR l.exported_version < o.version) ${selection}
         ORDER BY o.placed_at, o.id LIMIT ${QUERY_LIMIT}`,
     );
+    const ids = orders.map((o) => o.id);
+    // Each line as 1C knows the item: its 1C Ид (the offer's for a variant), article and unit, from the catalogue.
     const lines = orders.length
-      ? await this.db.query<{ order_id: string; external_id: string | null; sku: string | null; name: string; quantity: string; unit_price: string; total: string }>(
-          `SELECT order_id, external_id, sku, name, quantity::text, unit_price::text, total::text FROM order_line WHERE order_id = ANY($1::text[]) ORDER BY order_id, position`,
-          [orders.map((o) => o.id)],
+      ? await this.db.query<{ order_id: string; position: number; kind: string; external_id: string | null; sku: string | null; name: string; quantity: string; unit_price: string; total: string; item_id: string | null; article: string | null; unit: string | null; unit_code: string | null }>(
+          `SELECT l.order_id, l.position, l.kind, l.external_id, l.sku, l.name, l.quantity::text, l.unit_price::text, l.total::text,
+                  p.external_id AS item_id, p.article, p.unit, p.unit_code
+             FROM order_line l LEFT JOIN product p ON p.sku = l.sku
+            WHERE l.order_id = ANY($1::text[]) ORDER BY l.order_id, l.position`,
+          [ids],
         )
       : [];
-    const documents: CommerceMlOrderDocument[] = orders.map((o) => {
+    // A dealer's purchase names the dealer as 1C has it: code, name and tax id (ИНН), which 1C matches its counterparty by.
+    const dealerCodes = [...new Set(orders.flatMap((o) => (typeof o.source?.dealerCode === 'string' ? [o.source.dealerCode] : [])))];
+    const dealers = new Map(
+      (dealerCodes.length
+        ? await this.db.query<{ code: string; name: string; tax_id: string | null }>(`SELECT code, name, tax_id FROM dealer WHERE code = ANY($1::text[])`, [dealerCodes])
+        : []
+      ).map((d) => [d.code, d]),
+    );
+    const documents: OrderForOneC[] = orders.map((o) => {
       const placed = new Date(o.placed_at).toISOString();
       const dealerCode = typeof o.source?.dealerCode === 'string' ? o.source.dealerCode : undefined;
-      const customerName = typeof o.customer?.name === 'string' ? o.customer.name : undefined;
+      const dealer = dealerCode ? dealers.get(dealerCode) : undefined;
+      const text = (key: string) => (typeof o.customer?.[key] === 'string' && (o.customer[key] as string).trim()) || undefined;
+      const buyer: OrderForOneC['buyer'] = dealerCode
+        ? { code: dealerCode, name: dealer?.name ?? dealerCode, ...(dealer?.tax_id && { taxId: dealer.tax_id }) }
+        : { name: text('company') ?? text('name') ?? text('email') ?? o.external_id, ...(text('taxNumber') && { taxId: text('taxNumber')! }) };
       return {
         id: o.id,
         number: o.number ?? o.external_id,
         date: placed.slice(0, 10),
         time: placed.slice(11, 19),
-        operation: 'Заказ товара',
-        currency: CURRENCY_TO_1C[o.currency] ?? o.currency,
-        amount: o.total,
-        counterparties: [{ ...(dealerCode && { id: dealerCode }), ...((customerName ?? dealerCode) && { name: customerName ?? dealerCode }), role: 'Покупатель' }],
-        lines: lines.filter((l) => l.order_id === o.id).map((l) => ({ ...((l.sku ?? l.external_id) && { id: (l.sku ?? l.external_id)! }), name: l.name, unitPrice: l.unit_price, quantity: l.quantity, amount: l.total })),
-        requisites: [
-          { name: 'Статус заказа', value: o.status },
-          ...(o.notes ? [{ name: 'Комментарий', value: o.notes }] : []),
-        ],
+        currency: o.currency,
+        amount: plain(o.total),
+        buyer,
+        lines: lines
+          .filter((l) => l.order_id === o.id)
+          .map((l) => ({
+            // Bitrix names a delivery line ORDER_DELIVERY, which 1C's exchange module takes as the delivery service.
+            id: l.item_id ?? l.sku ?? l.external_id ?? (l.kind === 'shipping' ? 'ORDER_DELIVERY' : `${o.id}-${l.position}`),
+            name: l.name,
+            ...(l.article && { article: l.article }),
+            ...(l.item_id && (l.unit || l.unit_code) && { unit: { ...(l.unit_code && { code: l.unit_code }), ...(l.unit && { name: l.unit }) } }),
+            unitPrice: plain(l.unit_price),
+            quantity: plain(l.quantity),
+            amount: plain(l.total),
+          })),
+        ...(o.notes && { comment: o.notes }),
+        requisites: [{ name: 'Статус заказа', value: o.status }],
       };
     });
     // The answer's set is recorded before it is sent: mode=success confirms exactly these versions.
@@ -205,6 +231,6 @@ export class SaleExchange {
   }
 
   private async problem(context: CatalogueImportContext, message: string): Promise<void> {
-    await this.db.query(`UPDATE onec_exchange_file SET error = left(coalesce(error || E'\\n', '') || $2, 20000) WHERE id = $1`, [context.fileId, message]);
+    await this.store.addProblems(context.fileId, [message]);
   }
 }

@@ -147,11 +147,11 @@ export async function* readCommerceMl(source: AsyncIterable<Buffer> | Readable, 
       case 'warehouses':
         return emit({ kind: 'warehouses', warehouses: b.items });
       case 'products':
-        return emit({ kind: 'products', position: b.position, products: b.items, problems: b.problems });
+        return emit({ kind: 'products', position: b.position, records: b.count, products: b.items, problems: b.problems });
       case 'offers':
-        return emit({ kind: 'offers', position: b.position, offers: b.items, problems: b.problems });
+        return emit({ kind: 'offers', position: b.position, records: b.count, offers: b.items, problems: b.problems });
       case 'documents':
-        return emit({ kind: 'documents', position: b.position, documents: b.items, problems: b.problems });
+        return emit({ kind: 'documents', position: b.position, records: b.count, documents: b.items, problems: b.problems });
     }
   };
 

@@ -11,42 +11,9 @@
  *   `currencyNames` says otherwise.
  */
 import iconv from 'iconv-lite';
+import type { OrderForOneC, OrderLineForOneC } from '../../core/model/commerceml.ts';
 
-/** One order as 1C should receive it. Decimals are strings with a '.' point, as they will be written. */
-export interface OrderForOneC {
-  /** Ид: the hub's id of the order; 1C sends it back with its changes. */
-  id: string;
-  /** Номер: the number people see. */
-  number: string;
-  /** Дата (yyyy-MM-dd) and Время (HH:mm:ss), in the seller's local time. */
-  date: string;
-  time?: string;
-  /** ISO 4217 (RUB, USD …): written as 1C's short name (see WriteOrdersOptions.currencyNames). */
-  currency: string;
-  /** Курс; "1" when omitted. */
-  rate?: string;
-  /** Сумма: the order total. */
-  amount: string;
-  /** The dealer company that buys. */
-  buyer: { code: string; name: string; fullName?: string; taxId?: string; kpp?: string };
-  lines: OrderLineForOneC[];
-  comment?: string;
-  requisites?: { name: string; value: string }[];
-}
-
-export interface OrderLineForOneC {
-  /** Ид: the 1C item id (an offer Ид, `guid#guid` for a variant) when known; else the hub's sku. */
-  id: string;
-  name: string;
-  /** Артикул, when known. */
-  article?: string;
-  /** БазоваяЕдиница: OKEI code ("796") and short name ("шт"). */
-  unit?: { code?: string; name?: string };
-  unitPrice: string;
-  quantity: string;
-  amount: string;
-  requisites?: { name: string; value: string }[];
-}
+export type { OrderForOneC, OrderLineForOneC };
 
 export interface WriteOrdersOptions {
   /** 2.05: Документ under the root; 2.08 / 2.10: each Документ in a Контейнер. */

@@ -63,7 +63,7 @@ function toDraft({ order, receivedAt, externalId }: ManualPayload): OrderDraft {
     ...(order.number && { number: order.number }),
     status: 'received',
     sourceStatus: 'recorded',
-    source: { user: order.operator, createdVia: order.via },
+    source: { user: order.operator, createdVia: order.via, ...(order.dealerCode && { dealerCode: order.dealerCode }) },
     customer: order.customer,
     ...(order.billingAddress && { billingAddress: order.billingAddress }),
     ...(order.shippingAddress && { shippingAddress: order.shippingAddress }),

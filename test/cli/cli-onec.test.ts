@@ -51,10 +51,19 @@ describe('hub 1c exchanges, exchange and reimport', { timeout: 120_000 }, () => 
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: sessionId, fileList: [{ id: fileId, name: 'import.xml', chunks: 2, status: 'failed', error: 'line 1: not CommerceML' }] });
   });
 
-  it('says so when no reader and catalogue are wired for a reimport', async () => {
-    const refused = await hub(t.url!, '1c', 'reimport', fileId);
+  it('reads a stored file again from its start through the wired reader and catalogue', async () => {
+    const reimported = await hub(t.url!, '1c', 'reimport', fileId);
+    expect(reimported.code, reimported.stderr).toBe(0);
+    // An empty КоммерческаяИнформация is a package with no records: nothing to store, nothing to deactivate.
+    expect(reimported.stdout).toContain('success\nimport.xml: 0 record(s); nothing to do');
+    const [file] = await t.db.query<{ status: string; error: string | null }>(`SELECT status, error FROM onec_exchange_file WHERE id = $1`, [fileId]);
+    expect(file).toEqual({ status: 'imported', error: null });
+  });
+
+  it('says which file is unknown to a reimport', async () => {
+    const refused = await hub(t.url!, '1c', 'reimport', '00000000-0000-0000-0000-000000000000');
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('The 1C exchange is not set up');
+    expect(refused.stderr).toContain('Exchange file 00000000-0000-0000-0000-000000000000 does not exist');
   });
 
   it('says the file was purged, and where its bytes went, once retention exported them', async () => {

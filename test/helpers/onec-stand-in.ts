@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import { parseStringPromise } from 'xml2js';
 import type { CommerceMlChunk, CommerceMlOrderDocument } from '../../core/model/commerceml.ts';
-import type { CatalogueImportContext, CatalogueSink, CommerceMlReader, ImportCounts, OrdersDocumentWriter, ReadOptions } from '../../core/onec/ports.ts';
+import type { CatalogueApplied, CatalogueImportContext, CatalogueSink, CommerceMlReader, ImportCounts, OrdersDocumentWriter, ReadOptions } from '../../core/onec/ports.ts';
 
 /**
  * A stand-in for 1C's side of "обмен с сайтом": it calls the hub exactly as 1C's exchange module
@@ -124,11 +124,11 @@ export class RecordingCatalogue implements CatalogueSink {
   /** A product the catalogue refuses (a fault to fix), until cleared. */
   failOn: string | undefined;
 
-  async apply(chunk: CommerceMlChunk, _context: CatalogueImportContext): Promise<ImportCounts> {
-    if (chunk.kind !== 'products') return {};
+  async apply(chunk: CommerceMlChunk, _context: CatalogueImportContext): Promise<CatalogueApplied> {
+    if (chunk.kind !== 'products') return { counts: {} };
     if (this.failOn && chunk.products.some((p) => p.id === this.failOn)) throw new Error(`product ${this.failOn}: unit «шт» is unknown`);
     this.applied.push(...chunk.products.map((p) => p.id));
-    return { products: chunk.products.length };
+    return { counts: { products: chunk.products.length } };
   }
 
   async finishSnapshot(catalogueId: string, startedAt: Date): Promise<ImportCounts> {
@@ -142,7 +142,7 @@ export const testWriter: OrdersDocumentWriter = {
   write(orders, { profile, encoding }) {
     const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
     const documents = orders.map((o) => {
-      const document = `<Документ><Ид>${escape(o.id)}</Ид><Номер>${escape(o.number ?? '')}</Номер><Дата>${o.date ?? ''}</Дата><ХозОперация>${o.operation ?? ''}</ХозОперация><Валюта>${o.currency ?? ''}</Валюта><Сумма>${o.amount ?? ''}</Сумма></Документ>`;
+      const document = `<Документ><Ид>${escape(o.id)}</Ид><Номер>${escape(o.number)}</Номер><Дата>${o.date}</Дата><ХозОперация>Заказ товара</ХозОперация><Валюта>${o.currency}</Валюта><Сумма>${o.amount}</Сумма></Документ>`;
       return profile === '2.08' ? `<Контейнер>${document}</Контейнер>` : document;
     });
     const xml = `<?xml version="1.0" encoding="${encoding}"?>\n<КоммерческаяИнформация ВерсияСхемы="${profile}">${documents.join('')}</КоммерческаяИнформация>`;

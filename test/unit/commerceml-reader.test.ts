@@ -377,6 +377,22 @@ describe('readCommerceMl', () => {
       expect(problemsOf(chunks)).toEqual([{ ref: '#1', message: 'a Товар without Ид ("Без Ид")' }]);
     });
 
+    it('counts a record that gave only a problem in the chunk\'s records, so the next position follows on', async () => {
+      const bytes = catalogue(
+        '<Товар><Ид>a</Ид><Наименование>A</Наименование></Товар>' +
+          '<Товар><Наименование>Без Ид</Наименование></Товар>' +
+          '<Товар><Ид>c</Ид><Наименование>C</Наименование></Товар>' +
+          '<Товар><Ид>d</Ид><Наименование>D</Наименование></Товар>',
+      );
+      const batches = (await readOk(bytes, { batchSize: 2 })).filter((c) => c.kind === 'products');
+      expect(batches.map((c) => [c.position, c.records, c.products.map((p) => p.id)])).toEqual([
+        [0, 2, ['a']],
+        [2, 2, ['c', 'd']],
+      ]);
+      // Resuming at position + records re-reads nothing already applied.
+      expect(productsOf(await readOk(bytes, { batchSize: 2, skipRecords: 2 })).map((p) => p.id)).toEqual(['c', 'd']);
+    });
+
     it('reads properties with their choices (Справочник)', async () => {
       const chunks = await readOk(
         utf8(

@@ -25,6 +25,12 @@ describe('manual order mapping', () => {
     });
   });
 
+  it("names the buying dealer in the source of a dealer's purchase, so 1C's exchange sends it as one", () => {
+    const { orders } = manualMapping.map({ kind: 'push', body: JSON.stringify({ receivedAt: '2026-11-23T10:00:00.000Z', externalId: 'gen-4', order: { ...order, dealerCode: 'D-17' } }) }, {});
+    expect(orders[0]!.source).toEqual({ user: 'anna@desk', createdVia: 'phone', dealerCode: 'D-17' });
+    expect(manualMapping.map({ kind: 'push', body: JSON.stringify({ receivedAt: '2026-11-23T10:00:00.000Z', externalId: 'gen-5', order }) }, {}).orders[0]!.source).toEqual({ user: 'anna@desk', createdVia: 'phone' });
+  });
+
   it('uses the caller’s own id when given, so a retried request is the same order', () => {
     const { orders } = manualMapping.map({ kind: 'push', body: JSON.stringify({ receivedAt: '2026-11-23T10:00:00.000Z', externalId: 'gen-2', order: { ...order, externalId: 'CRM-77' } }) }, {});
     expect(orders[0]!.externalId).toBe('CRM-77');
