@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import type { AccountingSyncView, SettlementsView } from '../../core/model/settlements.ts';
 import { listAccountingSyncs } from '../../core/settlements/accounting-syncs.ts';
 import { SettlementService } from '../../core/settlements/settlement-service.ts';
-import { buildStatement, money } from '../../core/settlements/statement.ts';
-import { statementCsv } from '../../core/settlements/statement-csv.ts';
-import { statementPdf } from '../../core/settlements/statement-pdf.ts';
+import { money } from '../../core/settlements/statement.ts';
+import { statementFile, type StatementFormat } from '../../core/settlements/statement-file.ts';
 import { Decimal } from 'decimal.js';
 import { accountingSourceOf } from '../../jobs/accounting.ts';
 import { auditCli, defaultUser, fail, positiveInteger, printTable, when, withHub } from '../support.ts';
@@ -97,10 +96,9 @@ export function registerSettlementCommands(program: Command): void {
     .action(async (dealer: string, options: { from: string; to: string; format: string; out: string }) => {
       if (options.format !== 'csv' && options.format !== 'pdf') fail('--format must be csv or pdf');
       await withHub(async (hub) => {
-        const statement = buildStatement(await new SettlementService(hub.db).forPeriod(dealer, options.from, options.to), { supplier: hub.config.onec?.companyName });
-        const bytes = options.format === 'csv' ? statementCsv(statement) : await statementPdf(statement);
-        await writeFile(options.out, bytes);
-        console.log(`Wrote ${statement.title} for ${dealer} to ${options.out} (${bytes.length} bytes, ${options.format.toUpperCase()}).`);
+        const file = await statementFile(hub.db, dealer, options, options.format as StatementFormat, hub.config.onec?.companyName);
+        await writeFile(options.out, file.bytes);
+        console.log(`Wrote ${file.title} for ${dealer} to ${options.out} (${file.bytes.length} bytes, ${options.format.toUpperCase()}).`);
       });
     });
 }

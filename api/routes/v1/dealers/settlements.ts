@@ -3,9 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { IsoDate } from '../../../../core/model/common.ts';
 import { SettlementsViewSchema } from '../../../../core/model/settlements.ts';
 import { SettlementService } from '../../../../core/settlements/settlement-service.ts';
-import { buildStatement } from '../../../../core/settlements/statement.ts';
-import { statementCsv } from '../../../../core/settlements/statement-csv.ts';
-import { statementPdf } from '../../../../core/settlements/statement-pdf.ts';
+import { STATEMENT_FORMATS, statementFile, type StatementFormat } from '../../../../core/settlements/statement-file.ts';
 import { staffOrDealer } from '../../../auth/access.ts';
 import type { RouteDeps } from '../../../deps.ts';
 import { errors } from '../../../schemas/common.ts';
@@ -42,41 +40,29 @@ const dealerSettlementRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = a
     async (request) => settlements.forPeriod(request.params.code, request.query.from, request.query.to),
   );
 
-  app.get(
-    '/dealers/:code/settlements/statement.csv',
-    {
-      config: access,
-      schema: {
-        tags,
-        summary: 'The reconciliation statement (акт сверки) for a period as CSV for Excel (UTF-8 with BOM, ";")',
-        params: DealerCodeParamsSchema,
-        querystring: PeriodQuerySchema,
-        response: { 200: FileSchema, ...errors(400, 404) },
+  const summaries: Record<StatementFormat, string> = {
+    csv: 'The reconciliation statement (акт сверки) for a period as CSV for Excel (UTF-8 with BOM, ";")',
+    pdf: 'The reconciliation statement (акт сверки) for a period as PDF',
+  };
+  for (const format of Object.keys(STATEMENT_FORMATS) as StatementFormat[]) {
+    app.get(
+      `/dealers/:code/settlements/statement.${format}`,
+      {
+        config: access,
+        schema: {
+          tags,
+          summary: summaries[format],
+          params: DealerCodeParamsSchema,
+          querystring: PeriodQuerySchema,
+          response: { 200: FileSchema, ...errors(400, 404) },
+        },
       },
-    },
-    async (request, reply) => {
-      const statement = buildStatement(await settlements.forPeriod(request.params.code, request.query.from, request.query.to), { supplier: deps.actions.companyName });
-      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${statement.fileName}.csv"`).send(statementCsv(statement));
-    },
-  );
-
-  app.get(
-    '/dealers/:code/settlements/statement.pdf',
-    {
-      config: access,
-      schema: {
-        tags,
-        summary: 'The reconciliation statement (акт сверки) for a period as PDF',
-        params: DealerCodeParamsSchema,
-        querystring: PeriodQuerySchema,
-        response: { 200: FileSchema, ...errors(400, 404) },
+      async (request, reply) => {
+        const file = await statementFile(deps.db, request.params.code, request.query, format, deps.actions.companyName);
+        return reply.header('content-type', file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.bytes);
       },
-    },
-    async (request, reply) => {
-      const statement = buildStatement(await settlements.forPeriod(request.params.code, request.query.from, request.query.to), { supplier: deps.actions.companyName });
-      return reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="${statement.fileName}.pdf"`).send(await statementPdf(statement));
-    },
-  );
+    );
+  }
 };
 
 export default dealerSettlementRoutes;
