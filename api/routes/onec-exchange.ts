@@ -116,8 +116,8 @@ const onecExchangeRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async
     const log = (first: string) => exchange.store.logStep(session.id, { mode, filename: query.filename, answer: first.slice(0, 500), ms: Date.now() - started, at: new Date().toISOString() });
     if (mode === 'query') {
       if (type !== 'sale') throw new HubError('invalid_data', 'mode=query is for type=sale.');
-      const document = await exchange.query(current);
-      const encoding = await encodingOf();
+      // The Content-Type names the encoding the document was written in, not the settings read again.
+      const { document, encoding } = await exchange.query(current);
       await log(`document: ${document.byteLength} bytes`);
       return reply.code(200).header('content-type', `application/xml; charset=${encoding}`).header('cache-control', 'no-store').send(document);
     }

@@ -127,10 +127,10 @@ export class OnecExchange {
     }
   }
 
-  /** sale&mode=query: the orders document. */
-  async query(session: ExchangeSession): Promise<Buffer> {
+  /** sale&mode=query: the orders document, with the encoding it was written in (for its Content-Type). */
+  async query(session: ExchangeSession): Promise<{ document: Buffer; encoding: OnecExchangeSettings['encoding'] }> {
     const { settings } = await this.settings();
-    return this.sale.query(session, settings);
+    return { document: await this.sale.query(session, settings), encoding: settings.encoding };
   }
 
   /** sale&mode=success: the orders of this session's answer are 1C's now. */
