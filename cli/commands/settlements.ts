@@ -4,7 +4,7 @@ import type { AccountingSyncView, SettlementsView } from '../../core/model/settl
 import { listAccountingSyncs } from '../../core/settlements/accounting-syncs.ts';
 import { SettlementService } from '../../core/settlements/settlement-service.ts';
 import { money } from '../../core/settlements/statement.ts';
-import { statementFile, type StatementFormat } from '../../core/settlements/statement-file.ts';
+import { STATEMENT_FORMATS, statementFile, type StatementFormat } from '../../core/settlements/statement-file.ts';
 import { Decimal } from 'decimal.js';
 import { accountingSourceOf } from '../../jobs/accounting.ts';
 import { auditCli, defaultUser, fail, positiveInteger, printTable, when, withHub } from '../support.ts';
@@ -94,7 +94,7 @@ export function registerSettlementCommands(program: Command): void {
     .option('--format <format>', 'csv or pdf', 'pdf')
     .requiredOption('--out <file>', 'where to write it')
     .action(async (dealer: string, options: { from: string; to: string; format: string; out: string }) => {
-      if (options.format !== 'csv' && options.format !== 'pdf') fail('--format must be csv or pdf');
+      if (!Object.hasOwn(STATEMENT_FORMATS, options.format)) fail(`--format must be ${Object.keys(STATEMENT_FORMATS).join(' or ')}`);
       await withHub(async (hub) => {
         const file = await statementFile(hub.db, dealer, options, options.format as StatementFormat, hub.config.onec?.companyName);
         await writeFile(options.out, file.bytes);
