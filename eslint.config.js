@@ -146,7 +146,7 @@ const LAYERS = ['connectors', 'core', 'mappings', 'jobs', 'api', 'lib', 'cli', '
 const ONLY_TS = { selector: 'Program', message: 'Hub code is .ts: a .js, .mjs, .cjs, .mts or .cts file escapes the import-boundary lint (eslint.config.js matches *.ts).' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'core/db/generated/**', 'data/**'] },
+  { ignores: ['node_modules/**', 'core/db/generated/**', 'data/**', 'web/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -158,6 +158,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
+    },
+  },
+
+  // web: the browser app talks to the hub over HTTP only (its generated OpenAPI types); no server package, Node module or hub code.
+  {
+    files: ['web/**/*.{ts,tsx}'],
+    ignores: ['web/vite.config.ts'],
+    rules: {
+      'no-restricted-imports': restrict([
+        pattern([...HTTP_SERVER, ...QUEUE, ...DB_DRIVER, ...HTTP_CLIENT, 'node:*', '@sinclair/*'], 'The web app runs in the browser and reaches the hub through web/src/api/client.ts only.'),
+        regex('^(\\.\\./)+(\\.\\./)(core|jobs|connectors|mappings|cli|lib|demo|testkit|api)(/|$)', 'The web app never imports hub code: it is typed by the generated OpenAPI types (npm run web:types).'),
+      ]),
     },
   },
 

@@ -13,6 +13,7 @@ import { OnecExchange } from '../core/onec/onec-exchange.ts';
 import healthRoutes from './routes/health.ts';
 import onecExchangeRoutes from './routes/onec-exchange.ts';
 import v1Routes from './routes/v1/index.ts';
+import { webAppRoutes } from './web-app.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -147,6 +148,8 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { deps });
   await app.register(v1Routes, { prefix: '/v1', deps });
   await app.register(onecExchangeRoutes, { deps });
+  // The browser app last: its catch-all route answers only paths no API route took.
+  await app.register(async (web) => webAppRoutes(web as unknown as FastifyInstance, { dist: appDeps.webDist }));
   return app as unknown as FastifyInstance;
 }
 

@@ -17,6 +17,8 @@ export interface AppDeps {
   security?: SecuritySettings;
   /** The 1C exchange's reader, catalogue and writer (core/onec/ports.ts; the CLI wires jobs/onec-exchange.ts's). An app built without them (tests) answers /1c/exchange with a failure naming what is missing. */
   onec?: OnecExchangeSetup | undefined;
+  /** The built web app served at / (default web/dist). */
+  webDist?: string | undefined;
 }
 
 export interface OnecExchangeSetup {

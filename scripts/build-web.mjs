@@ -1,0 +1,14 @@
+// Builds the browser app (web/) into web/dist on `npm ci`, so the hub serves it at / with nothing
+// else to run. Vite is a dependency (not a devDependency) for this reason: `npm ci --omit=dev`
+// (deploy/Dockerfile) builds it too.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const vite = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url));
+if (!existsSync(vite)) {
+  console.error('build-web: vite is not installed; the hub will answer / with a note instead of the web app.');
+  process.exit(0);
+}
+const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
