@@ -8,7 +8,7 @@ import { anyone } from './auth/access.ts';
 export const WEB_DIST = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 /** Paths that belong to the API and machines: an unknown one is a JSON 404, never the web app's page. */
-const NOT_THE_APP = /^\/(v1|1c|bitrix|docs|health|metrics)(\/|$)/;
+const NOT_THE_APP = /^\/(v\d+|1c|bitrix|docs|health|metrics)(\/|$)/;
 
 /**
  * The browser app at /: its built files under /assets (content-hashed, cached for a year) and

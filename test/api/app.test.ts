@@ -42,7 +42,7 @@ describe('GET /health', () => {
 
 describe('when a route does not exist', () => {
   it.each([
-    ['GET', '/nope'],
+    ['POST', '/nope'],
     ['GET', '/v1/nope'],
     ['GET', '/v2/orders'],
     ['DELETE', '/v1/orders'],
@@ -51,6 +51,13 @@ describe('when a route does not exist', () => {
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toContain('application/json');
     expect(response.json()).toEqual({ error: { code: 'not_found', message: expect.stringContaining(url) } });
+  });
+});
+
+describe('a path that is no API route', () => {
+  it('is the web app\'s (its own router says "no such page"), not a JSON 404', async () => {
+    const response = await app.inject({ method: 'GET', url: '/nope' });
+    expect(response.headers['content-type']).not.toContain('application/json');
   });
 });
 
