@@ -10,5 +10,9 @@ if (!existsSync(vite)) {
   console.error('build-web: vite is not installed; the hub will answer / with a note instead of the web app.');
   process.exit(0);
 }
-const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+  stdio: 'inherit',
+  // Always the production build: vitest (NODE_ENV=test) or a shell's NODE_ENV must not give the hub React's development build.
+  env: { ...process.env, NODE_ENV: 'production' },
+});
 process.exit(result.status ?? 1);

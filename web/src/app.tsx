@@ -37,7 +37,7 @@ function Shell() {
     mutationFn: () => ok(api.POST('/v1/auth/logout', { body: {} })),
     onSettled: () => {
       setCsrfToken(null);
-      client.clear();
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
       client.setQueryData(ME_KEY, null);
     },
   });

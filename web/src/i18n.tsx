@@ -27,7 +27,11 @@ function initialLocale(): Locale {
 }
 
 export function LocaleProvider({ children }: { children: ReactNode }) {
-  const [locale, setState] = useState<Locale>(initialLocale);
+  const [locale, setState] = useState<Locale>(() => {
+    const first = initialLocale();
+    document.documentElement.lang = first;
+    return first;
+  });
   const setLocale = useCallback((next: Locale) => {
     localStorage.setItem(STORAGE_KEY, next);
     document.documentElement.lang = next;

@@ -20,7 +20,8 @@ export function LoginScreen() {
     mutationFn: () => ok(api.POST('/v1/auth/login', { body: { login, password } })),
     onSuccess: (me) => {
       setCsrfToken(me.csrfToken);
-      client.clear();
+      // Another user's cached answers must not show; the session query itself stays observed.
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
       client.setQueryData(ME_KEY, me);
     },
   });

@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildApp } from '../../api/app.ts';
+import { WEB_DIST } from '../../api/web-app.ts';
+import { loadConfig } from '../../jobs/config.ts';
+import { createHub, type Hub } from '../../jobs/hub.ts';
+import { actingAs, makeUser } from '../helpers/auth.ts';
+import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+
+/** Debian's chromium (apt), never a downloaded browser; .ci/run installs it when absent. */
+export const CHROMIUM = process.env.HUB_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const WEB_SRC = fileURLToPath(new URL('../../web/', import.meta.url));
+
+/** The newest modification time under a folder (sources of the web app). */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * The install builds web/dist (npm ci → postinstall); a developer who changed web/ since gets it rebuilt
+ * here, so the browser tests never run against a stale app.
+ */
+export function ensureWebBuilt(): void {
+  const index = join(WEB_DIST, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(WEB_SRC)) return;
+  execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/build-web.mjs', import.meta.url))], { stdio: 'inherit' });
+}
+
+export interface Person {
+  login: string;
+  password: string;
+}
+
+/**
+ * A hub as a deployment runs it (real PostgreSQL, the real connectors and actions, the API and the
+ * web app on a real port) and a browser to use it with.
+ */
+export interface WebHub {
+  t: TestDatabase;
+  hub: Hub;
+  app: FastifyInstance;
+  /** The API acting as an admin (setting the scene). */
+  admin: FastifyInstance;
+  url: string;
+  browser: Browser;
+  /** A person with a password (made through core, as the CLI makes them). */
+  person(login: string, roles: Parameters<typeof makeUser>[1]['roles'], dealer?: string): Promise<Person>;
+  /** A fresh browser (own cookies) signed in as the person, on a page of the app. */
+  signedIn(person: Person, options?: { locale?: 'ru' | 'en'; viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page }>;
+  close(): Promise<void>;
+}
+
+export async function startWebHub(): Promise<WebHub> {
+  ensureWebBuilt();
+  const t = await createTestPostgres();
+  const hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
+  const app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const admin = actingAs(app, await makeUser(t.db, { roles: ['admin'] }));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  const contexts: BrowserContext[] = [];
+  return {
+    t,
+    hub,
+    app,
+    admin,
+    url,
+    browser,
+    async person(login, roles, dealer) {
+      const password = `pw-${login}-0123456789`;
+      await makeUser(t.db, { login, roles, ...(dealer && { dealer }), password });
+      return { login, password };
+    },
+    async signedIn(person, options = {}) {
+      const locale = options.locale ?? 'en';
+      const context = await browser.newContext({ locale: locale === 'ru' ? 'ru-RU' : 'en-GB', viewport: options.viewport ?? { width: 1280, height: 860 }, timezoneId: 'Europe/Budapest' });
+      contexts.push(context);
+      // The app's language is the user's choice, kept in the browser.
+      await context.addInitScript((l) => localStorage.setItem('orderhub.locale', l), locale);
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.getByLabel(locale === 'ru' ? 'Логин' : 'Login').fill(person.login);
+      await page.getByLabel(locale === 'ru' ? 'Пароль' : 'Password').fill(person.password);
+      await page.getByRole('button', { name: locale === 'ru' ? 'Войти' : 'Sign in' }).click();
+      await page.getByRole('button', { name: locale === 'ru' ? 'Выйти' : 'Sign out' }).waitFor();
+      return { context, page };
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close();
+      await app.close();
+      await hub.close();
+      await t.drop();
+    },
+  };
+}
