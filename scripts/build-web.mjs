@@ -6,6 +6,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const vite = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url));
+if (!existsSync(fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)))) {
+  console.error('build-web: web/ is not here (copy it before installing); the hub will answer / with a note instead of the web app.');
+  process.exit(0);
+}
 if (!existsSync(vite)) {
   console.error('build-web: vite is not installed; the hub will answer / with a note instead of the web app.');
   process.exit(0);
