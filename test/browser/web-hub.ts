@@ -87,7 +87,7 @@ export async function startWebHub(): Promise<WebHub> {
       const context = await browser.newContext({ locale: locale === 'ru' ? 'ru-RU' : 'en-GB', viewport: options.viewport ?? { width: 1280, height: 860 }, timezoneId: 'Europe/Budapest' });
       contexts.push(context);
       // The app's language is the user's choice, kept in the browser.
-      await context.addInitScript((l) => localStorage.setItem('orderhub.locale', l), locale);
+      await context.addInitScript({ content: `localStorage.setItem('orderhub.locale', '${locale}')` });
       const page = await context.newPage();
       await page.goto(url);
       await page.getByLabel(locale === 'ru' ? 'Логин' : 'Login').fill(person.login);

@@ -20,7 +20,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'assets', 'app-1234.js'), 'console.log("app")');
   db = await openDatabase({});
   await migrate(db);
-  app = await buildApp({ db, catalog: fakeCatalog, actions: new FakeActions(), webDist: `${dir}/` });
+  app = await buildApp({ db, catalog: fakeCatalog, actions: new FakeActions(db), webDist: `${dir}/` });
 });
 
 afterAll(async () => {
@@ -59,7 +59,7 @@ describe('the web app at /', () => {
   });
 
   it('says how to build the app when web/dist is missing', async () => {
-    const bare = await buildApp({ db, catalog: fakeCatalog, actions: new FakeActions(), webDist: join(dir, 'missing/') });
+    const bare = await buildApp({ db, catalog: fakeCatalog, actions: new FakeActions(db), webDist: join(dir, 'missing/') });
     try {
       const response = await bare.inject({ method: 'GET', url: '/dealer/orders' });
       expect(response.statusCode).toBe(503);
