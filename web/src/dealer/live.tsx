@@ -177,8 +177,9 @@ export function DealerLive() {
     return () => clearTimeout(timer);
   }, [toast]);
 
-  // "(3) Orders · orderhub": the count stays in front of whatever title the screen sets.
-  const count = offers + unread;
+  // "(3) Orders · orderhub": the count stays in front of whatever title the screen sets. An offer is
+  // also a notification, so the larger of the two counts, not their sum.
+  const count = Math.max(offers, unread);
   useEffect(() => {
     const apply = () => {
       const base = document.title.replace(TITLE_COUNT, '');

@@ -103,7 +103,7 @@ function Card({ card }: { card: DealerOrderCard }) {
         <section className="card" aria-labelledby="client-h">
           <h2 id="client-h">{t('client')}</h2>
           <dl className="facts">
-            <dt>{t('name')}</dt>
+            <dt>{t('clientName')}</dt>
             <dd>{card.client.name ?? '—'}</dd>
             <dt>{t('phone')}</dt>
             <dd>
@@ -133,7 +133,7 @@ function Card({ card }: { card: DealerOrderCard }) {
             <dt>{t('city')}</dt>
             <dd>{card.delivery.city ?? card.client.city ?? '—'}</dd>
             <dt>{t('address')}</dt>
-            <dd>{card.delivery.address ?? (offered ? <span className="muted">{t('phoneHidden')}</span> : '—')}</dd>
+            <dd>{card.delivery.address ?? (offered ? <span className="muted">{t('addressHidden')}</span> : '—')}</dd>
           </dl>
         </section>
         <Responsible card={card} />
@@ -147,7 +147,7 @@ function Card({ card }: { card: DealerOrderCard }) {
             { key: 'name', header: t('colProduct'), cell: (line) => line.name },
             { key: 'sku', header: t('colSku'), wide: true, cell: (line) => <span className="mono">{line.sku ?? '—'}</span> },
             { key: 'qty', header: t('colQty'), numeric: true, cell: (line) => f.number(line.quantity) },
-            { key: 'price', header: t('colPrice'), numeric: true, cell: (line) => f.money(line.unitPrice, card.currency) },
+            { key: 'price', header: t('colPrice'), numeric: true, wide: true, cell: (line) => f.money(line.unitPrice, card.currency) },
             { key: 'sum', header: t('colLineSum'), numeric: true, cell: (line) => f.money(line.total, card.currency) },
           ]}
         />
@@ -243,7 +243,7 @@ function Actions({ card }: { card: DealerOrderCard }) {
           )}
         </div>
       )}
-      {(allowed.take || allowed.decline) && (
+      {(allowed.take || allowed.decline) && !lost && (
         <div className="row">
           {allowed.take && (
             <button type="button" className="primary" onClick={() => take.mutate()} disabled={busy}>

@@ -172,9 +172,18 @@ function OrdersTable({ rows, onOpen }: { rows: DealerOrderRow[]; onOpen: (row: D
   const f = useFormat();
   const now = useNow(1000);
   const columns: Column<DealerOrderRow>[] = [
-    { key: 'id', header: t('colId'), cell: (row) => <span className="mono">{row.number ?? row.orderId.slice(0, 8)}</span> },
+    {
+      key: 'id',
+      header: t('colId'),
+      cell: (row) => (
+        <>
+          <span className="mono">{row.number ?? row.orderId.slice(0, 8)}</span>
+          <div className="muted small hide-narrow">{row.channel}</div>
+        </>
+      ),
+    },
     { key: 'status', header: t('colStatus'), cell: (row) => <StatusBadge status={row.distributionStatus} /> },
-    { key: 'created', header: t('colCreated'), cell: (row) => f.dateTime(row.placedAt), wide: true },
+    { key: 'created', header: t('colCreated'), cell: (row) => <span className="nowrap">{f.dateTime(row.placedAt)}</span>, wide: true },
     {
       key: 'client',
       header: t('colClient'),

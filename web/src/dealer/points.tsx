@@ -63,7 +63,7 @@ export function PointsScreen() {
             rows={rows}
             rowKey={(row) => row.id}
             columns={[
-              { key: 'date', header: t('colDate'), cell: (row) => f.dateTime(row.createdAt) },
+              { key: 'date', header: t('colDate'), cell: (row) => <span className="nowrap">{f.dateTime(row.createdAt)}</span> },
               { key: 'delta', header: t('colChange'), numeric: true, cell: (row) => <span className={row.delta < 0 ? 'points-minus' : 'points-plus'}>{points(row.delta)}</span> },
               { key: 'balance', header: t('colBalance'), numeric: true, cell: (row) => f.number(row.balance) },
               { key: 'cause', header: t('colCause'), cell: cause },
