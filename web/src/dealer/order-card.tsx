@@ -37,10 +37,25 @@ function lostMessage(error: unknown): MessageKey | undefined {
 
 /** /dealer/orders/:orderId: the order's card and what the user may do with it. */
 export function OrderCardScreen() {
-  const t = useT(messages);
-  const code = useDealerCode();
   const { orderId = '' } = useParams();
+  return <OrderCard key={orderId} orderId={orderId} />;
+}
+
+/** What the user's last action did: kept above the card, which may be gone after a decline or a cancellation. */
+interface Outcome {
+  text: string;
+  points?: StatusAnswer['points'];
+  /** declined or cancelled: the order leaves this dealer, its card answers 404 from now on. */
+  gone?: boolean;
+}
+
+function OrderCard({ orderId }: { orderId: string }) {
+  const t = useT(messages);
+  const f = useFormat();
+  const pointsText = usePointsText();
+  const code = useDealerCode();
   const { pollMs } = useLive();
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const card = useQuery({ queryKey: keys.card(code, orderId), queryFn: () => orderCard(code, orderId), refetchInterval: pollMs });
   useEffect(() => markOffersSeen(orderId), [orderId]);
   const title = card.data ? t('cardTitle', { number: card.data.number ?? orderId.slice(0, 8) }) : t('cardTitle', { number: '' }).trim();
@@ -53,14 +68,14 @@ export function OrderCardScreen() {
   if (card.isPending) body = <Loading />;
   else if (card.isError) {
     const lost = lostMessage(card.error);
-    body = lost ? (
+    body = outcome?.gone ? null : lost ? (
       <div className="state state-error" role="alert">
         {t(lost)}
       </div>
     ) : (
       <ErrorState error={card.error} retry={() => void card.refetch()} />
     );
-  } else body = <Card card={card.data} />;
+  } else body = <Card card={card.data} onOutcome={setOutcome} />;
   return (
     <Page
       title={title}
@@ -71,12 +86,22 @@ export function OrderCardScreen() {
         </>
       }
     >
+      {outcome && (
+        <div role="status" className="card order-outcome">
+          {outcome.text && <p className="ok-note">{outcome.text}</p>}
+          {outcome.points && outcome.points.delta !== 0 && (
+            <p className={outcome.points.delta < 0 ? 'points-result minus' : 'points-result'} data-testid="points-change">
+              {pointsText(outcome.points.delta)} <span className="muted small">{t('pointsBalance', { n: f.number(outcome.points.balance) })}</span>
+            </p>
+          )}
+        </div>
+      )}
       {body}
     </Page>
   );
 }
 
-function Card({ card }: { card: DealerOrderCard }) {
+function Card({ card, onOutcome }: { card: DealerOrderCard; onOutcome: (outcome: Outcome) => void }) {
   const t = useT(messages);
   const f = useFormat();
   const now = useNow(1000);
@@ -98,7 +123,7 @@ function Card({ card }: { card: DealerOrderCard }) {
           </div>
         </div>
       )}
-      <Actions card={card} />
+      <Actions card={card} onOutcome={onOutcome} />
       <div className="order-grid">
         <section className="card" aria-labelledby="client-h">
           <h2 id="client-h">{t('client')}</h2>
@@ -187,44 +212,42 @@ function useRefresh() {
 }
 
 /** Take / Decline while offered; Contacted → In progress → Completed and Cancel once it is the dealer's. */
-function Actions({ card }: { card: DealerOrderCard }) {
+function Actions({ card, onOutcome }: { card: DealerOrderCard; onOutcome: (outcome: Outcome) => void }) {
   const t = useT(messages);
   const code = useDealerCode();
   const refresh = useRefresh();
-  const pointsText = usePointsText();
-  const f = useFormat();
   const [asking, setAsking] = useState<'decline' | 'cancel' | null>(null);
-  const [result, setResult] = useState<{ text: string; points?: StatusAnswer['points'] } | null>(null);
   const path = { code, orderId: card.orderId };
   const take = useMutation({
     mutationFn: () => ok(api.POST('/v1/dealers/{code}/orders/{orderId}/take', { params: { path } })),
-    onSuccess: () => setResult({ text: t('taken') }),
+    onSuccess: () => onOutcome({ text: t('taken') }),
     onSettled: () => refresh(),
   });
   const decline = useMutation({
     mutationFn: (reason: string) => ok(api.POST('/v1/dealers/{code}/orders/{orderId}/decline', { params: { path }, body: { reason } })),
     onSuccess: () => {
       setAsking(null);
-      setResult({ text: t('declined') });
+      onOutcome({ text: t('declined'), gone: true });
     },
     onSettled: () => refresh(),
   });
   const move = useMutation({
     mutationFn: (body: { status: WorkStatus; reason?: string }) => ok(api.POST('/v1/dealers/{code}/orders/{orderId}/status', { params: { path }, body })),
-    onSuccess: (answer) => {
+    onSuccess: (answer, body) => {
       setAsking(null);
-      setResult({ text: '', points: answer.points });
+      onOutcome({ text: body.status === 'cancelled' ? t('cancelledDone') : '', points: answer.points, gone: body.status === 'cancelled' });
     },
     onSettled: () => refresh(),
   });
   const { allowed } = card;
-  const lost = lostMessage(take.error) ?? lostMessage(decline.error) ?? lostMessage(move.error);
+  // Take and decline lost to another dealer or to the clock; a status change only when the order is no longer the dealer's (404).
+  const lost = lostMessage(take.error) ?? lostMessage(decline.error) ?? (move.error instanceof ApiError && move.error.status === 404 ? lostMessage(move.error) : undefined);
   const failure = lost ? null : (take.error ?? decline.error ?? move.error);
   const position = ORDER.indexOf(card.distributionStatus);
   const canStep = STEPS.some((step) => allowed.statuses.includes(step.status));
   const busy = take.isPending || decline.isPending || move.isPending;
   const nothing = !allowed.take && !allowed.decline && !canStep && !allowed.statuses.includes('cancelled');
-  if (nothing && !result && !lost && !failure) return null;
+  if (nothing && !lost && !failure) return null;
   return (
     <section className="card order-actions" aria-label={t('actions')}>
       {lost && (
@@ -233,16 +256,6 @@ function Actions({ card }: { card: DealerOrderCard }) {
         </p>
       )}
       <ActionError error={failure} />
-      {result && (
-        <div role="status">
-          {result.text && <p className="ok-note">{result.text}</p>}
-          {result.points && result.points.delta !== 0 && (
-            <p className={result.points.delta < 0 ? 'points-result minus' : 'points-result'} data-testid="points-change">
-              {pointsText(result.points.delta)} <span className="muted small">{t('pointsBalance', { n: f.number(result.points.balance) })}</span>
-            </p>
-          )}
-        </div>
-      )}
       {(allowed.take || allowed.decline) && !lost && (
         <div className="row">
           {allowed.take && (
@@ -364,7 +377,7 @@ function Responsible({ card }: { card: DealerOrderCard }) {
           }}
         >
           <label htmlFor={selectId} className="sr-only">
-            {t('responsible')}
+            {t('newResponsible')}
           </label>
           <select id={selectId} value={login} onChange={(e) => setLogin(e.target.value)}>
             {!card.responsible && <option value="">—</option>}

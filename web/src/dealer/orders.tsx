@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useFormat } from '../format';
@@ -71,7 +71,8 @@ export function OrdersScreen() {
   const list = useQuery({
     queryKey: keys.list(code, view, q, offset),
     queryFn: () => listOrders(code, view, q, offset),
-    placeholderData: keepPreviousData,
+    // Another page or search of the same tab keeps the rows on screen while it loads; another tab does not.
+    placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[4] === view ? previous : undefined),
     refetchInterval: pollMs,
   });
 
