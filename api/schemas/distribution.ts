@@ -74,9 +74,11 @@ export const AllOrdersQuerySchema = Type.Object({
 });
 
 export const DealerOrdersQuerySchema = Type.Object({
-  view: Type.Union([Type.Literal('offered'), Type.Literal('mine'), Type.Literal('completed')], {
+  view: Type.Union([Type.Literal('offered'), Type.Literal('mine'), Type.Literal('completed'), Type.Literal('all')], {
     default: 'offered',
-    description: 'offered: offered to the dealer now (no client contacts); mine: the dealer’s orders in work; completed: completed or cancelled',
+    description:
+      'offered: offered to the dealer now (no client contacts); mine: the dealer’s orders in work; completed: completed or cancelled; ' +
+      'all: the three together, newest first (contacts only on the dealer’s own orders)',
   }),
   status: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'distribution status' })),
   overdue: Overdue,

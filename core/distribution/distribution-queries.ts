@@ -26,6 +26,8 @@ export interface DealerOrderFilter {
   q?: string | undefined;
   /** Only orders this user (a manager's login) answers for. */
   responsible?: string | undefined;
+  /** Only this order (the dealer cabinet's order card reads its row through the list's rules). */
+  orderId?: string | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
 }
@@ -140,10 +142,20 @@ export class DistributionQueries {
         where.push(`d.dealer_id = ${p(dealerId)}`, `d.status = ANY(${p(FINAL_STATUSES)}::text[])`);
         break;
       case 'all':
-        if (scope.kind !== 'admin') throw new HubError('not_allowed', 'Only the manufacturer\'s admins see all orders.');
+        if (scope.kind === 'dealer') {
+          // A dealer's "all": offered to it now, and its own in work, completed or cancelled.
+          const own = p(dealerId);
+          join = `LEFT JOIN dealer_offer f ON f.order_id = d.order_id AND f.round = d.round AND f.dealer_id = ${own} AND f.status = 'open'
+                    AND f.visible_from <= ${atNow()} AND (f.expires_at IS NULL OR f.expires_at > ${atNow()})`;
+          where.push(`((d.status = 'offering' AND f.id IS NOT NULL) OR (d.dealer_id = ${own} AND d.status = ANY(${p([...ACTIVE, ...FINAL_STATUSES])}::text[])))`);
+          offerColumns = `CASE WHEN d.status = 'offering' THEN f.tier_kind END AS tier_kind, CASE WHEN d.status = 'offering' THEN f.visible_from END AS visible_from,
+                          CASE WHEN d.status = 'offering' THEN f.expires_at END AS offer_expires_at`;
+          break;
+        }
         if (dealerId) where.push(`d.dealer_id = ${p(dealerId)}`);
         break;
     }
+    if (filter.orderId) where.push(`d.order_id = ${p(filter.orderId)}`);
     if (filter.status) where.push(`d.status = ${p(filter.status)}`);
     if (filter.overdue) where.push(`d.status = ANY(${p(ACTIVE)}::text[])`, `d.due_at < ${atNow()}`);
     if (filter.responsible) where.push(`rm.login = ${p(filter.responsible)}`);
@@ -173,14 +185,16 @@ export class DistributionQueries {
       params,
     );
     const nowDate = new Date(now);
-    const showContacts = filter.view !== 'offered';
+    // Contacts only once the dealer has the order: never in the offered view, in a dealer's "all" only on its own.
+    const showContacts = (r: { dealer_id: string | null; status: string }): boolean =>
+      filter.view !== 'offered' && (filter.view !== 'all' || scope.kind === 'admin' || (r.dealer_id === dealerId && r.status !== 'offering'));
     return {
       total: rows[0] ? Number(rows[0].total_count) : 0,
       orders: rows.map((r) => {
         const address = (r.shipping ?? r.billing ?? {}) as Record<string, string | undefined>;
         const customer = (r.customer ?? {}) as Record<string, string | undefined>;
         const client: DealerOrderRow['client'] = { name: customer.name ?? address.name ?? null, city: address.city ?? null };
-        if (showContacts) {
+        if (showContacts(r)) {
           client.phone = customer.phone ?? address.phone ?? null;
           client.email = customer.email ?? address.email ?? null;
         }

@@ -238,6 +238,12 @@ describe('OpenAPI', () => {
     ['post', '/bitrix/admin/1c_exchange.php'],
     ['get', '/v1/onec/exchanges'],
     ['get', '/v1/onec/exchanges/{id}'],
+    ['get', '/v1/dealers/{code}/orders/counts'],
+    ['get', '/v1/dealers/{code}/orders/{orderId}'],
+    ['get', '/v1/dealers/{code}/orders/{orderId}/comments'],
+    ['post', '/v1/dealers/{code}/orders/{orderId}/comments'],
+    ['get', '/v1/dealers/{code}/events'],
+    ['get', '/v1/orders/{id}/comments'],
   ];
 
   it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {

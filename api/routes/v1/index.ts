@@ -8,6 +8,8 @@ import channelOrderRoutes from './channels/orders.ts';
 import channelOutboxRoutes from './channels/outbox.ts';
 import connectorRoutes from './connectors.ts';
 import dealerRoutes from './dealers/index.ts';
+import dealerCabinetRoutes from './dealers/cabinet.ts';
+import dealerEventRoutes from './dealers/events.ts';
 import dealerNotificationRoutes from './dealers/notifications.ts';
 import dealerOrderRoutes from './dealers/orders.ts';
 import dealerPriceColumnRoutes from './dealers/price-column.ts';
@@ -19,6 +21,7 @@ import jobRoutes from './jobs.ts';
 import notificationRoutes from './notifications.ts';
 import onecRoutes from './onec.ts';
 import orderRoutes from './orders/index.ts';
+import orderCommentRoutes from './orders/comments.ts';
 import orderDistributionRoutes from './orders/distribution.ts';
 import orderStockRoutes from './orders/stock.ts';
 import outboxRoutes from './outbox.ts';
@@ -70,6 +73,9 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(distributionRoutes, { deps });
   await app.register(notificationRoutes, { deps });
   await app.register(onecRoutes, { deps });
+  await app.register(dealerCabinetRoutes, { deps });
+  await app.register(dealerEventRoutes, { deps });
+  await app.register(orderCommentRoutes, { deps });
 };
 
 export default v1Routes;

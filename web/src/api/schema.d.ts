@@ -3669,6 +3669,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dealers/{code}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dealer cabinet's live events (Server-Sent Events): orders that changed and new notifications
+         * @description Server-Sent Events (text/event-stream) for the signed-in dealer user (the session cookie from EventSource on the same origin works): `event: orders` with data {"orderId", "reason": "offered" | "taken" | "lost" | "changed"} whenever an order this dealer sees or saw changes (an offer became visible to it, it or another dealer took it, a status step, a reassignment, a comment); `event: notification` with data {"id", "kind", "message", "orderId"} for each new notification of the dealer; a `: ping` comment every 20 s. The stream ends when the session ends or the hub stops; EventSource reconnects by itself, refetch the lists then.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dealers/{code}/head": {
         parameters: {
             query?: never;
@@ -4383,8 +4443,8 @@ export interface paths {
                     responsible?: string;
                     /** @description distribution status */
                     status?: string;
-                    /** @description offered: offered to the dealer now (no client contacts); mine: the dealer’s orders in work; completed: completed or cancelled */
-                    view: "offered" | "mine" | "completed";
+                    /** @description offered: offered to the dealer now (no client contacts); mine: the dealer’s orders in work; completed: completed or cancelled; all: the three together, newest first (contacts only on the dealer’s own orders) */
+                    view: "offered" | "mine" | "completed" | "all";
                 };
                 header?: never;
                 path: {
@@ -4501,6 +4561,348 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealers/{code}/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order's card as the dealer sees it: lines, delivery, history, comments, and what the user may do with it now
+         * @description Client contacts and the delivery address only once the dealer has the order. An order the dealer neither has nor is offered now answers as a take would: 404 "not offered to you" with details.reason taken_by_another (another dealer has it), not_offered (never offered to it) or offer_ended.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every DealerOrderRow field (offer: while it is offered to the dealer) and the rest of the card */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description what this user may do with the order now */
+                            allowed: {
+                                comment: boolean;
+                                decline: boolean;
+                                reassign: boolean;
+                                /** @description the statuses this user may move the order to now */
+                                statuses: string[];
+                                take: boolean;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            assignedAt: string | null;
+                            assignedVia: string | null;
+                            channel: string;
+                            /** @description contacts only once the dealer has the order */
+                            client: {
+                                city: string | null;
+                                email?: string | null;
+                                name: string | null;
+                                phone?: string | null;
+                            };
+                            /** @description empty while the order is only offered */
+                            comments: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description login */
+                                author: string;
+                                authorName: string | null;
+                                id: string;
+                                text: string;
+                                /** @description client: meant for the client (stored and flagged; not sent to the shop yet); internal: the dealer and the manufacturer only */
+                                visibility: "client" | "internal";
+                            }[];
+                            currency: string;
+                            dealer: string | null;
+                            delivery: {
+                                /** @description only once the dealer has the order */
+                                address: string | null;
+                                city: string | null;
+                                region: string | null;
+                            };
+                            distributionStatus: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            dueAt: string | null;
+                            /** @description the order's distribution events this dealer may see (never other dealers' names or declines) */
+                            history: {
+                                actor: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description offer_visible, taken, declined, assigned, status, responsible, comment, … */
+                                kind: string;
+                                text: string;
+                            }[];
+                            lines: {
+                                name: string;
+                                /** @description decimal number as a string */
+                                quantity: string;
+                                sku: string | null;
+                                /** @description decimal number as a string */
+                                total: string | null;
+                                /** @description decimal number as a string */
+                                unitPrice: string | null;
+                            }[];
+                            number: string | null;
+                            /** @description the offered view: the dealer's offer */
+                            offer?: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                expiresAt: string | null;
+                                tier: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                visibleFrom: string;
+                            };
+                            orderId: string;
+                            orderStatus: string;
+                            overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            placedAt: string;
+                            /** @description the first product line's name */
+                            product: string | null;
+                            productLines: number;
+                            region: string | null;
+                            /** @description login of the dealer's user who answers for the order */
+                            responsible: string | null;
+                            /** @description decimal number as a string */
+                            total: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealers/{code}/orders/{orderId}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The comments on an order the dealer has, oldest first (none while it is only offered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comments: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description login */
+                                author: string;
+                                authorName: string | null;
+                                id: string;
+                                text: string;
+                                /** @description client: meant for the client (stored and flagged; not sent to the shop yet); internal: the dealer and the manufacturer only */
+                                visibility: "client" | "internal";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Comment on an order the dealer has (any of its users, on any of its orders); the order history records it
+         * @description visibility client marks a comment meant for the client: it is stored and flagged, but not sent to the shop yet; internal stays with the dealer and the manufacturer. An order only offered to the dealer is 409 conflict with details.reason not_taken; another dealer's order 404 as a take would answer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        text: string;
+                        /** @description client: meant for the client (stored and flagged; not sent to the shop yet); internal: the dealer and the manufacturer only */
+                        visibility: "client" | "internal";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            at: string;
+                            /** @description login */
+                            author: string;
+                            authorName: string | null;
+                            id: string;
+                            text: string;
+                            /** @description client: meant for the client (stored and flagged; not sent to the shop yet); internal: the dealer and the manufacturer only */
+                            visibility: "client" | "internal";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5253,6 +5655,102 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealers/{code}/orders/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The counts of the dealer cabinet's tabs: offered now, its own in work, completed or cancelled, and all of them
+         * @description Takes the order list's filters (status, overdue, q, responsible) and counts as the lists of each view would.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only orders past their fulfilment term */
+                    overdue?: boolean;
+                    /** @description order number, client name or product name contains this (case-insensitive) */
+                    q?: string;
+                    /** @description only the orders this user (a manager's login) answers for */
+                    responsible?: string;
+                    /** @description distribution status */
+                    status?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the counts of the cabinet's tabs (Available / My / Completed / All), with the list's filters */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the three together */
+                            all: number;
+                            /** @description completed or cancelled */
+                            completed: number;
+                            /** @description the dealer's orders in work */
+                            mine: number;
+                            /** @description offered to the dealer now */
+                            offered: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9345,6 +9843,80 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The comments dealers wrote on an order (every dealer that had it), oldest first
+         * @description visibility client marks a comment meant for the client; sending such comments to the shop is not done yet.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comments: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                /** @description login */
+                                author: string;
+                                authorName: string | null;
+                                id: string;
+                                text: string;
+                                /** @description client: meant for the client (stored and flagged; not sent to the shop yet); internal: the dealer and the manufacturer only */
+                                visibility: "client" | "internal";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
