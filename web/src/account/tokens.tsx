@@ -99,7 +99,7 @@ export function TokensPanel({ queryKey, list, create, revoke, allowNever, own }:
       <ActionError error={drop.error} />
       <form className="form admin-inline-form" onSubmit={submit}>
         <div className="row">
-          <label>
+          <label className="admin-grow">
             {t('name')}
             <input value={name} onChange={(e) => setName(e.target.value)} placeholder={t('namePlaceholder')} required maxLength={200} />
           </label>

@@ -9,6 +9,7 @@ import { auditMessages, common } from './messages';
 import { AUDIT_KINDS, type AuditEvent, type AuditQuery } from './types';
 
 const PAGE = 50;
+const VIAS: readonly string[] = ['session', 'token', 'basic', 'cli', 'anonymous'];
 const kindKey = (kind: AuditEvent['kind']) => `kind_${kind}` as const;
 const KIND_CLASS: Record<AuditEvent['kind'], string> = { request: 'status', change: 'status warn', security: 'status bad' };
 
@@ -33,6 +34,7 @@ export function AuditScreen() {
   const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
   const [open, setOpen] = useState<string | null>(null);
   const beforeId = pages[pages.length - 1];
+  const viaOf = (via: string) => (VIAS.includes(via) ? t(`via_${via as 'session'}`) : via);
   const q: AuditQuery = {
     limit: PAGE,
     ...(filter.kind ? { kind: filter.kind as AuditEvent['kind'] } : {}),
@@ -135,7 +137,7 @@ export function AuditScreen() {
                         <td>
                           {ev.actor}
                           <div className="muted admin-hint">
-                            {t('via', { via: ev.via })}
+                            {t('via', { via: viaOf(ev.via) })}
                             {ev.ip ? ` · ${ev.ip}` : ''}
                           </div>
                         </td>

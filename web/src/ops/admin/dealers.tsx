@@ -260,15 +260,17 @@ function ProfileForm({ initial, creating, readOnly, pending, error, onSubmit }: 
     </label>
   );
   const area = (key: 'extraRegions' | 'productLines' | 'phones' | 'emails' | 'description', label: string, hint?: string) => (
-    <label>
-      {label}
-      <textarea value={s[key]} onChange={(e) => set(key, e.target.value)} readOnly={readOnly} aria-describedby={hint ? `${id}-${key}` : undefined} />
+    <div className="admin-field">
+      <label>
+        {label}
+        <textarea value={s[key]} onChange={(e) => set(key, e.target.value)} readOnly={readOnly} aria-describedby={hint ? `${id}-${key}` : undefined} />
+      </label>
       {hint && (
         <span className="muted admin-hint" id={`${id}-${key}`}>
           {hint}
         </span>
       )}
-    </label>
+    </div>
   );
   const flag = (key: 'authorised' | 'acceptsSiteOrders' | 'callFromSite' | 'active' | 'wholeRange' | 'ownPricesAllowed', label: string) => (
     <label className="inline">

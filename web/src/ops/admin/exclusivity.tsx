@@ -110,7 +110,7 @@ export function ExclusivityScreen() {
       <Query query={query}>
         {(data) =>
           data.items.length === 0 ? (
-            <Empty>{t('none')}</Empty>
+            <Empty>{params.size > 0 ? t('none') : t('noRules')}</Empty>
           ) : (
             <Table
               rows={data.items}
@@ -221,13 +221,15 @@ function RuleForm({ rule, onClose }: { rule: Rule | null; onClose: () => void })
             <input value={s.value} onChange={(e) => setS({ ...s, value: e.target.value })} required maxLength={300} />
           </label>
           <RegionPicker label={t('region')} value={s.regionCode} onChange={(regionCode) => setS({ ...s, regionCode })} required />
-          <label>
-            {t('dealers')}
-            <input value={s.dealerCodes} onChange={(e) => setS({ ...s, dealerCodes: e.target.value })} required aria-describedby={`${id}-dh`} />
+          <div className="admin-field">
+            <label>
+              {t('dealers')}
+              <input value={s.dealerCodes} onChange={(e) => setS({ ...s, dealerCodes: e.target.value })} required aria-describedby={`${id}-dh`} />
+            </label>
             <span className="muted admin-hint" id={`${id}-dh`}>
               {t('dealersHint')}
             </span>
-          </label>
+          </div>
           <label>
             {t('validFrom')}
             <input type="date" value={s.validFrom} onChange={(e) => setS({ ...s, validFrom: e.target.value })} />

@@ -15,7 +15,7 @@ export function RegionsScreen() {
   const t = useT(regionMessages);
   const f = useFormat();
   const can = useCan();
-  const query = useRegions();
+  const query = useRegions(true);
   const writable = can('regions.write');
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState<RegionInput | null>(null);

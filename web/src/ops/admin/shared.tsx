@@ -6,13 +6,13 @@ import { useCan } from '../../session';
 import { common } from './messages';
 import type { Region } from './types';
 
-/** The region tree (tree order) for pickers; empty when the user may not read regions. */
-export function useRegions() {
+/** The region tree (tree order) for pickers; not asked for when the user may not read regions (unless `always`: the regions screen shows the refusal). */
+export function useRegions(always = false) {
   const can = useCan();
   return useQuery({
     queryKey: ['regions'],
     queryFn: () => ok(api.GET('/v1/regions', { params: { query: {} } })),
-    enabled: can('regions.read'),
+    enabled: always || can('regions.read'),
     staleTime: 60_000,
   });
 }

@@ -220,13 +220,15 @@ function CreateUser({ onClose }: { onClose: () => void }) {
       <h2 id={`${id}-h`}>{t('createTitle')}</h2>
       <form className="form admin-form" onSubmit={submit} noValidate>
         <div className="admin-grid">
-          <label>
-            {t('login')}
-            <input value={s.login} onChange={(e) => setS({ ...s, login: e.target.value })} required pattern="[^\s:]+" autoComplete="off" aria-describedby={`${id}-lh`} />
+          <div className="admin-field">
+            <label>
+              {t('login')}
+              <input value={s.login} onChange={(e) => setS({ ...s, login: e.target.value })} required pattern="[^\s:]+" autoComplete="off" aria-describedby={`${id}-lh`} />
+            </label>
             <span className="muted admin-hint" id={`${id}-lh`}>
               {t('loginHint')}
             </span>
-          </label>
+          </div>
           <label>
             {t('name')}
             <input value={s.name} onChange={(e) => setS({ ...s, name: e.target.value })} />
@@ -240,17 +242,19 @@ function CreateUser({ onClose }: { onClose: () => void }) {
               <input value={s.dealer} onChange={(e) => setS({ ...s, dealer: e.target.value })} required />
             </label>
           )}
-          <label>
-            {t('password')}
-            <input type="password" autoComplete="new-password" value={s.password} onChange={(e) => setS({ ...s, password: e.target.value })} aria-describedby={`${id}-ph`} />
+          <div className="admin-field">
+            <label>
+              {t('password')}
+              <input type="password" autoComplete="new-password" value={s.password} onChange={(e) => setS({ ...s, password: e.target.value })} aria-describedby={`${id}-ph`} />
+            </label>
             <span className="muted admin-hint" id={`${id}-ph`}>
               {t('passwordHint')}
             </span>
-          </label>
+          </div>
         </div>
         <div className="row">
           <button type="submit" className="primary" disabled={create.isPending || !s.login.trim()}>
-            {t('create')}
+            {t('createButton')}
           </button>
           <button type="button" onClick={onClose}>
             {c('cancel')}
