@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { createBrowserRouter, Navigate, NavLink, Outlet, RouterProvider, type RouteObject } from 'react-router';
+import { accountNav, accountRoutes } from './account/routes';
 import { accountingArea } from './accounting/routes';
 import { api, ok, setCsrfToken } from './api/client';
 import { dealerArea } from './dealer/routes';
@@ -17,7 +18,8 @@ const messages = defineMessages({
   ru: { signOut: 'Выйти', menu: 'Меню', notFound: 'Такой страницы нет.', home: 'На главную', skip: 'К содержимому' },
 });
 
-const AREAS: Area[] = [dealerArea, opsArea, accountingArea];
+// Everyone's own account last: it is visible to all, so the first area a user may see is their home.
+const AREAS: Area[] = [dealerArea, opsArea, accountingArea, { routes: accountRoutes, nav: accountNav }];
 
 /** Where a user lands: the dealer's offers, the ops console's channels, the accountant's turnover. */
 export function homeOf(me: Me): string {
