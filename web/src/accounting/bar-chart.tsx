@@ -7,31 +7,33 @@ export interface Bar {
   text: string;
 }
 
-const WIDTH = 360;
-const ROW = 40;
-const LABEL = 15;
+const ROW = 42;
+const LABEL = 16;
 const BAR = 16;
+/** The longest bar's share of the width: the rest keeps room for its amount. */
+const LONGEST = 70;
 
 /**
- * A horizontal bar chart as inline SVG: each bar's label on its own line above it, so long channel names
- * stay readable on a phone. To assistive technology it is one image whose name (`summary`) says what it
- * shows; the same numbers are in the table the screen puts below it.
+ * A horizontal bar chart as inline SVG, as wide as its box at any screen width (lengths in percent,
+ * text in pixels: nothing is scaled). Each bar's label sits on its own line above it, so long channel
+ * names stay readable on a phone. To assistive technology it is one image whose name (`summary`) says
+ * what it shows; the same numbers are in the table the screen puts below it.
  */
 export function BarChart({ bars, summary }: { bars: Bar[]; summary: string }) {
   const max = Math.max(0, ...bars.map((b) => b.value));
-  const height = bars.length * ROW + 4;
+  const height = bars.length * ROW;
   return (
-    <svg className="bar-chart" role="img" aria-label={summary} viewBox={`0 0 ${WIDTH} ${height}`} width="100%" preserveAspectRatio="xMinYMin meet">
+    <svg className="bar-chart" role="img" aria-label={summary} width="100%" height={height}>
       {bars.map((bar, i) => {
         const y = i * ROW;
-        const length = max > 0 ? Math.max(bar.value > 0 ? 2 : 0, (bar.value / max) * (WIDTH * 0.72)) : 0;
+        const percent = max > 0 && bar.value > 0 ? Math.max(0.5, (bar.value / max) * LONGEST) : 0;
         return (
           <g key={bar.key} aria-hidden="true">
-            <text x={0} y={y + LABEL - 3} className="bar-label">
-              {bar.label.length > 48 ? bar.label.slice(0, 47) + '…' : bar.label}
+            <text x={0} y={y + LABEL - 4} className="bar-label">
+              {bar.label.length > 60 ? bar.label.slice(0, 59) + '…' : bar.label}
             </text>
-            <rect x={0} y={y + LABEL} width={length} height={BAR} rx={3} className="bar" />
-            <text x={length + 6} y={y + LABEL + BAR - 4} className="bar-value">
+            <rect x={0} y={y + LABEL} width={`${percent}%`} height={BAR} rx={3} className="bar" />
+            <text x={`${percent + 1}%`} y={y + LABEL + BAR - 3} className="bar-value">
               {bar.text}
             </text>
           </g>

@@ -96,7 +96,7 @@ export function TurnoverScreen() {
   const blocks = ready ? blocksOf(grouped.data.items, byChannel.data.items) : [];
 
   const exportCsv = () => {
-    const rows: CsvCell[][] = [[t(groupBy), t('csvCurrency'), t('orders'), t('total'), t('csvFrom'), t('csvTo')]];
+    const rows: CsvCell[][] = [[t(`col_${groupBy}`), t('csvCurrency'), t('orders'), t('total'), t('csvFrom'), t('csvTo')]];
     for (const block of blocks) {
       for (const r of block.rows) rows.push([groupName(t, groupBy, r.key), r.currency, r.orders, decimal(r.total), period.from, period.to]);
       rows.push([t('allSales'), block.currency, block.orders, decimal(block.total), period.from, period.to]);
@@ -165,7 +165,7 @@ function TurnoverBlock({ block, groupBy, period, t, f, many }: { block: Currency
         <table>
           <thead>
             <tr>
-              <th scope="col">{t(groupBy)}</th>
+              <th scope="col">{t(`col_${groupBy}`)}</th>
               <th scope="col" className="num">
                 {t('orders')}
               </th>
