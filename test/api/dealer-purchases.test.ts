@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogueService, type ApplyContext } from '../../core/catalogue/catalogue-service.ts';
 import { DealerService } from '../../core/dealers/dealer-service.ts';
+import type { HubActions } from '../../core/ports.ts';
 import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
 import { StockService } from '../../core/stock/stock-service.ts';
@@ -41,7 +42,7 @@ const counts = async () => ({ orders: await t.db.prisma.order.count(), payloads:
 beforeAll(async () => {
   t = await createTestPostgres();
   hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
-  let actions;
+  let actions: HubActions;
   ({ app: staff, anonymous, actions } = await buildTestApp(t.db));
   // The real intake behind the API (the fake hub actions do not record manual orders).
   actions.recordManualOrder = (id, order) => hub.actions.recordManualOrder(id, order);
