@@ -238,6 +238,11 @@ describe('OpenAPI', () => {
     ['post', '/bitrix/admin/1c_exchange.php'],
     ['get', '/v1/onec/exchanges'],
     ['get', '/v1/onec/exchanges/{id}'],
+    ['post', '/v1/dealers/{code}/purchases/check'],
+    ['post', '/v1/dealers/{code}/purchases'],
+    ['get', '/v1/dealers/{code}/purchases'],
+    ['get', '/v1/dealers/{code}/purchases/{orderId}'],
+    ['get', '/v1/dealers/{code}/catalogue'],
   ];
 
   it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {

@@ -12,6 +12,8 @@ import dealerNotificationRoutes from './dealers/notifications.ts';
 import dealerOrderRoutes from './dealers/orders.ts';
 import dealerPriceColumnRoutes from './dealers/price-column.ts';
 import dealerSettlementRoutes from './dealers/settlements.ts';
+import dealerPurchaseRoutes from './dealers/purchases.ts';
+import dealerCatalogueRoutes from './dealers/catalogue.ts';
 import distributionRoutes from './distribution.ts';
 import exclusivityRuleRoutes from './exclusivity-rules.ts';
 import exclusivityRoutes from './exclusivity.ts';
@@ -70,6 +72,8 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(distributionRoutes, { deps });
   await app.register(notificationRoutes, { deps });
   await app.register(onecRoutes, { deps });
+  await app.register(dealerPurchaseRoutes, { deps });
+  await app.register(dealerCatalogueRoutes, { deps });
 };
 
 export default v1Routes;
