@@ -47,7 +47,7 @@ export const purchaseMessages = defineMessages({
     newPurchase: 'New purchase order',
     pcs: 'pcs',
     // availability in words
-    allInStock: 'all {q} in stock now',
+    allInStock: '{q} in stock now',
     inStockNow: '{q} in stock now',
     fromDelivery: '{q} from the delivery of {date}',
     allBy: 'all {q} by {date}',
@@ -139,7 +139,7 @@ export const purchaseMessages = defineMessages({
     toHistory: 'К списку закупок',
     newPurchase: 'Новая закупка',
     pcs: 'шт.',
-    allInStock: 'все {q} на складе сейчас',
+    allInStock: '{q} на складе сейчас',
     inStockNow: '{q} на складе сейчас',
     fromDelivery: '{q} из поставки {date}',
     allBy: 'все {q} к {date}',
