@@ -35,7 +35,7 @@ export function usePeriodParam(fallback: Preset = 'thisMonth'): [Period, (next: 
   const [params, setParams] = useSearchParams();
   const from = params.get('from');
   const to = params.get('to');
-  const period = useMemo<Period>(() => (from && to ? { from, to } : presetPeriod(fallback)), [from, to, fallback]);
+  const period = useMemo<Period>(() => (from !== null && to !== null ? { from, to } : presetPeriod(fallback)), [from, to, fallback]);
   const setPeriod = useCallback(
     (next: Period) =>
       setParams(

@@ -7,6 +7,7 @@ import { useT } from '../../i18n';
 import { useDealerCode } from '../../session';
 import { Page } from '../../ui/page';
 import { ActionError, Empty, ErrorState, Loading } from '../../ui/states';
+import { isoDay } from '../../accounting/period';
 import { availabilityText } from './availability';
 import { purchaseMessages as messages } from './messages';
 import { useDebounced } from './use-debounced';
@@ -160,7 +161,7 @@ export function NewPurchaseScreen() {
         <div className="purchase-fields">
           <label>
             {t('desiredDate')}
-            <input type="date" value={desiredDate} min={new Date().toISOString().slice(0, 10)} onChange={(e) => setDesiredDate(e.target.value)} aria-describedby="desired-hint" />
+            <input type="date" value={desiredDate} min={isoDay(new Date())} onChange={(e) => setDesiredDate(e.target.value)} aria-describedby="desired-hint" />
             <span id="desired-hint" className="muted small">
               {t('desiredHint')}
             </span>
