@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogueService, type ApplyContext } from '../../core/catalogue/catalogue-service.ts';
 import { DealerService } from '../../core/dealers/dealer-service.ts';
 import type { HubActions } from '../../core/ports.ts';
+import { DistributionConfigs } from '../../core/distribution/distribution-configs.ts';
 import { ExclusivityService } from '../../core/exclusivity/exclusivity-service.ts';
 import { RegionService } from '../../core/regions/region-service.ts';
 import { StockService } from '../../core/stock/stock-service.ts';
@@ -83,6 +84,8 @@ beforeAll(async () => {
     incoming: [{ sku: 'FT-1', warehouse: 'MAIN', reference: 'SUP-70', quantity: '70', expectedOn: ARRIVES }],
   });
   await new ExclusivityService(t.db).create({ scope: 'product', value: 'EXC-1', regionCode: 'RU-MOW', dealerCodes: ['DX'], note: 'DX sells the mosaic in Moscow' });
+  // Distribution is on for manual channels (the default kinds): a dealer's own purchase still is not offered to dealers.
+  await new DistributionConfigs(t.db).save({ settings: {}, tiers: [{ kind: 'taxi', windowMinutes: 60 }] }, 'test', 'taxi');
   channelId = (await hub.channels.create({ name: 'Dealer portal', connectorType: 'manual', config: { desk: 'Dealers', dealerPurchases: true } })).id;
 
   daHead = await makeUser(t.db, { login: 'da.head', roles: ['dealer_head'], dealer: 'DA' });
@@ -158,6 +161,8 @@ describe("placing a dealer's purchase", () => {
     // Archived like every inbound payload, and reserved like every order.
     expect(await t.db.prisma.rawPayload.count({ where: { channelId } })).toBe(1);
     expect(await t.db.prisma.reservation.count({ where: { orderId: order.id, status: 'active' } })).toBeGreaterThan(0);
+    // The manufacturer fulfils it: it is not offered to dealers as a client's order would be.
+    expect(await t.db.prisma.orderDistribution.count({ where: { orderId: order.id } })).toBe(0);
 
     const before = await counts();
     const again = await send(as(daHead), 'POST', '/v1/dealers/DA/purchases', { lines: [{ sku: 'WT-2', quantity: '300' }], reference: 'PO-2026-001' });
