@@ -12,7 +12,7 @@ export interface Availability {
 
 type T = Translate<keyof (typeof purchaseMessages)['en'] & string>;
 
-const UNIT_PIECES = new Set(['шт', 'шт.', 'pcs', 'pc', 'piece', 'pieces', 'c62', 'h87', '796', 'ea', 'each']);
+const UNIT_PIECES = new Set(['шт', 'шт.', 'pcs', 'pc', 'piece', 'pieces', 'c62', 'h87', '796', 'ea', 'each', 'db', 'stk']);
 
 /** Rounds a difference of decimal quantities (at most 4 fractional digits) back to a tidy number. */
 const tidy = (n: number) => Math.round(n * 10_000) / 10_000;
