@@ -9,6 +9,9 @@ import { RegionService } from '../core/regions/region-service.ts';
  * priority dealer, then everyone of the region, the rest of Europe to the export desk), so the
  * shops' orders are offered to dealers as they arrive.
  */
+/** The demo's dealers, by code. */
+export const DEMO_DEALERS = ['BP-KERT', 'BP-PAD', 'KELET', 'NYUGAT', 'EXPORT', 'DEPT'] as const;
+
 export async function setUpDealerNetwork(db: Database): Promise<void> {
   await new RegionService(db).load([
     { code: 'HU', name: 'Hungary', level: 'country' },
@@ -36,7 +39,8 @@ export async function setUpDealerNetwork(db: Database): Promise<void> {
   }
   await new DistributionConfigs(db).save(
     {
-      settings: { fallbackDealer: 'DEPT' },
+      // The seed's example points (001): +100 for a completed order, −50 for one the dealer cancels.
+      settings: { fallbackDealer: 'DEPT', pointsOnCompletion: 100, pointsOnDealerCancel: 50 },
       tiers: [
         { kind: 'rating', name: 'best rated', windowMinutes: 5, minPoints: 500 },
         { kind: 'base', name: 'region, priority first', windowMinutes: 30, delayMinutes: 10, priorityDealers: ['BP-PAD'] },

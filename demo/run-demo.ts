@@ -11,7 +11,8 @@ import { createHub, type Hub } from '../jobs/hub.ts';
 import { syncChannel, type SyncOutcome } from '../jobs/processors/sync-channel.ts';
 import type { SyncCounts } from '../core/channels/sync-runs.ts';
 import { startWooSandbox, type WooSandbox } from '../testkit/woo-sandbox.ts';
-import { setUpDealerNetwork } from './dealer-network.ts';
+import { DEMO_DEALERS, setUpDealerNetwork } from './dealer-network.ts';
+import { archiveFailedPayload, EXCLUSIVE_PRODUCT, PURCHASE_CHANNEL, setUpDealerPurchases, setUpDemoCatalogue, setUpDemoSettlements, SUPPLY_PRODUCT } from './demo-catalogue.ts';
 import { createDemoUsers, type DemoLogin } from './demo-users.ts';
 import { securityOf } from '../cli/support.ts';
 
@@ -49,6 +50,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const sandboxes: WooSandbox[] = [];
   let hub: Hub | undefined;
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
     await rm(join(dataDir, 'pglite'), { recursive: true, force: true });
     print(`[demo] embedded database in ${dataDir} (fresh for this run)`);
@@ -59,6 +61,24 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await setUpDealerNetwork(db);
     print('[demo] dealer network: 6 dealers in Hungary and the export desk; strategy: best rated → region (priority first) → everyone');
     const logins = await createDemoUsers(db);
+    const catalogue = await setUpDemoCatalogue(db, DEMO_DEALERS);
+    print(
+      `[demo] catalogue: ${catalogue.products} products in two price columns (retail, dealers'); ${SUPPLY_PRODUCT}: 50 in stock and 70 arriving on ${catalogue.supplyArrives}; ` +
+        `${EXCLUSIVE_PRODUCT} is BP-PAD's alone in Budapest (refused to BP-KERT)`,
+    );
+    await setUpDealerPurchases(hub);
+    await setUpDemoSettlements(db);
+    print(`[demo] dealers' purchases go to the manual channel "${PURCHASE_CHANNEL}"; BP-KERT has placed one and has settlements for the last two months`);
+
+    // The web app first: the address and who to sign in as are what a newcomer needs.
+    let address: string | undefined;
+    if (!options.once) {
+      app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions, security: securityOf(options.config) });
+      address = await listen(app, options.config);
+      print(`[demo] web app: ${address}/ — sign in as one of:`);
+    } else {
+      print('[demo] users (passwords are new every run):');
+    }
     printLogins(logins, print);
 
     const every = Math.min(59, Math.max(5, options.everySeconds ?? 12));
@@ -84,6 +104,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       await report(hub!, shop, outcome, print);
     };
     for (const shop of shops) await syncNow(shop, 'demo');
+    await archiveFailedPayload(hub, shops[0]!.channelId);
+    print(`[demo] ${shops[0]!.name}: one webhook body the mapping refused (no currency) waits among the failed payloads, for ops to reprocess`);
 
     if (options.once) {
       const [hu, eu] = shops as [DemoShop, DemoShop];
@@ -97,14 +119,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       return;
     }
 
-    const app = await buildApp({ db, catalog: hub.catalog, actions: hub.actions, security: securityOf(options.config) });
-    const address = await listen(app, options.config);
     const admin = logins.find((l) => l.login === 'admin')!;
     const head = logins.find((l) => l.login === 'kert.head')!;
     print(`[demo] API at ${address} (docs at ${address}/docs). Sign in, then use the cookie:`);
     print(`  curl -c admin.jar -H 'content-type: application/json' -d '{"login":"admin","password":"${admin.password}"}' ${address}/v1/auth/login`);
     print(`  curl -b admin.jar ${address}/v1/orders`);
     print(`[demo] a dealer's offers, as its head: sign in as kert.head (${head.password}), then ${address}/v1/dealers/BP-KERT/orders?view=offered`);
+    print(`[demo] its purchases to the manufacturer: ${address}/v1/dealers/BP-KERT/purchases (check one: POST …/purchases/check with {"lines":[{"sku":"${SUPPLY_PRODUCT}","quantity":"100"}],"desiredDate":"${catalogue.supplyArrives}"})`);
 
     hub.runner.onSyncFinished((event) => {
       const shop = shops.find((s) => s.channelId === event.channelId);
@@ -128,8 +149,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await (options.until ?? untilSignal());
     clearInterval(life);
     print('[demo] stopping…');
-    await app.close();
   } finally {
+    await app?.close();
     await hub?.close();
     await db?.close();
     await Promise.all(sandboxes.map((s) => s.close()));
@@ -137,8 +158,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
 }
 
+/** The logins table: login, password (new every run), role and dealer. */
 function printLogins(logins: DemoLogin[], print: (line: string) => void): void {
-  print('[demo] users (passwords are new every run):');
   for (const l of logins) print(`  ${l.login.padEnd(13)} ${l.password.padEnd(18)} ${l.role}${l.dealer ? ` of ${l.dealer}` : ''}`);
 }
 

@@ -10,6 +10,11 @@ export const ManualConfigSchema = Type.Object(
   {
     /** Shown to operators as the desk's name, e.g. "Phone orders Budapest". */
     desk: Type.Optional(Type.String()),
+    /**
+     * Dealers' own purchase orders to the manufacturer (POST /v1/dealers/:code/purchases) are recorded
+     * on this channel: the oldest enabled manual channel that says so takes them.
+     */
+    dealerPurchases: Type.Optional(Type.Boolean({ description: "dealers' purchase orders from the dealer portal are recorded on this channel" })),
   },
   { additionalProperties: false },
 );

@@ -26,16 +26,18 @@ export interface OrderRecord {
   /** Calendar date the exclusivity is judged on: the desired delivery date, or the day it was placed. */
   exclusivityDate: string;
   createdAt: Date;
+  /** The dealer buying, when the order is a dealer's own purchase from the manufacturer (manual intake's dealerCode). */
+  dealerBuyer: string | null;
 }
 
 export async function loadOrderFacts(q: Queryable, orderId: string): Promise<OrderRecord | undefined> {
   const [order] = await q.query<{
     id: string; number: string | null; region: string | null; status: string; version: number; placed_at: Date; created_at: Date;
     desired: string | null; channel_id: string; channel_name: string; channel_kind: string; channel_labels: string[] | null; region_path: string | null;
-    stock_check: string | null;
+    stock_check: string | null; dealer_buyer: string | null;
   }>(
     `SELECT o.id, o.number, o.region, o.status, o.version, o.placed_at, o.created_at, to_char(o.desired_delivery_date, 'YYYY-MM-DD') AS desired,
-            c.id AS channel_id, c.name AS channel_name, c.kind AS channel_kind, c.labels AS channel_labels,
+            o.source->>'dealerCode' AS dealer_buyer, c.id AS channel_id, c.name AS channel_name, c.kind AS channel_kind, c.labels AS channel_labels,
             (SELECT g.path FROM region g WHERE upper(g.code) = upper(o.region) LIMIT 1) AS region_path,
             (SELECT s.result FROM stock_check s WHERE s.order_id = o.id AND s.order_version = o.version) AS stock_check
        FROM "order" o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1`,
@@ -67,6 +69,7 @@ export async function loadOrderFacts(q: Queryable, orderId: string): Promise<Ord
     version: order.version,
     exclusivityDate,
     createdAt: new Date(order.created_at),
+    dealerBuyer: order.dealer_buyer,
   };
 }
 

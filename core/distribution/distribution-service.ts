@@ -919,6 +919,8 @@ function statusOf(plan: Plan): 'offering' | 'assigned' | 'unassigned' {
 function appliesTo(config: DistributionConfig, order: OrderRecord): { ok: true } | { ok: false; reason: string } {
   const { channelKinds, channels, statuses } = config.settings.distribute;
   const channel = order.facts.channel;
+  // The manufacturer fulfils a dealer's own purchase: it is never offered to dealers as a client's order.
+  if (order.dealerBuyer) return { ok: false, reason: `a purchase of dealer ${order.dealerBuyer} from the manufacturer is not distributed to dealers` };
   if (!channelKinds.includes(channel.kind) && !channels.includes(channel.name)) {
     return { ok: false, reason: `channel ${channel.name} (${channel.kind}) is not distributed to dealers` };
   }

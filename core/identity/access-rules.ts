@@ -76,6 +76,7 @@ export const DEALER_PERMISSIONS = {
   'dealer.notifications': "the dealer's notifications",
   'dealer.catalogue.read': "products with stock and the dealer's own price column's prices",
   'dealer.settlements.read': "the dealer's own settlements with the manufacturer and its reconciliation statement",
+  'dealer.purchases': "the dealer's purchase orders to the manufacturer: check and place them, and their history",
 } as const;
 export type DealerPermission = keyof typeof DEALER_PERMISSIONS;
 
@@ -103,7 +104,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Prometheus and other scrapers: an API token of a user holding only this role reads the metrics and nothing else.
   monitoring: ['metrics.read'],
   dealer_head: Object.keys(DEALER_PERMISSIONS) as DealerPermission[],
-  dealer_manager: ['dealer.profile.read', 'dealer.employees.read', 'dealer.orders.read', 'dealer.orders.take', 'dealer.orders.work', 'dealer.notifications', 'dealer.catalogue.read'],
+  dealer_manager: ['dealer.profile.read', 'dealer.employees.read', 'dealer.orders.read', 'dealer.orders.take', 'dealer.orders.work', 'dealer.notifications', 'dealer.catalogue.read', 'dealer.purchases'],
 };
 
 export function permissionsOf(roles: readonly Role[]): Set<Permission> {

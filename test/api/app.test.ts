@@ -244,6 +244,11 @@ describe('OpenAPI', () => {
     ['post', '/v1/dealers/{code}/orders/{orderId}/comments'],
     ['get', '/v1/dealers/{code}/events'],
     ['get', '/v1/orders/{id}/comments'],
+    ['post', '/v1/dealers/{code}/purchases/check'],
+    ['post', '/v1/dealers/{code}/purchases'],
+    ['get', '/v1/dealers/{code}/purchases'],
+    ['get', '/v1/dealers/{code}/purchases/{orderId}'],
+    ['get', '/v1/dealers/{code}/catalogue'],
   ];
 
   it('serves a valid OpenAPI 3 document at /docs/json listing every route', async () => {

@@ -116,7 +116,11 @@ describe('hub CLI', { timeout: 120_000 }, () => {
       expect(result.stdout).toMatch(/\[demo\] Demo Woo shop HU: \+\d+ new, 0 changed, 0 unchanged — \d+ orders in total/);
       expect(result.stdout).toMatch(/\[demo\] Demo Woo shop HU: \+3 new, 2 changed, \d+ unchanged — \d+ orders in total/);
       expect(result.stdout).toMatch(/\[demo\] \d+ orders in the hub; the 10 newest:/);
-      expect(result.stdout.split('\n').filter((l) => /^ {2}#\d+/.test(l))).toHaveLength(10);
+      // The newest are the shops' orders and BP-KERT's purchase from the manufacturer (numbered by its own PO number).
+      expect(result.stdout.split('\n').filter((l) => /^ {2}#\S+/.test(l))).toHaveLength(10);
+      expect(result.stdout).toMatch(/^ {2}#KERT-PO-0001 +Dealer purchases /m);
+      expect(result.stdout).toMatch(/\[demo\] catalogue: \d+ products .*KP-TOLGY: 50 in stock and 70 arriving on \d{4}-\d{2}-\d{2}/);
+      expect(result.stdout).toMatch(/one webhook body the mapping refused/);
       // The demo's dealer network: new and changed orders reach dealers during the sync.
       expect(result.stdout).toMatch(/\[demo\] distribution: [1-9]\d* orders offered to dealers/);
       expect(result.stdout).toMatch(/^ {2}EXPORT +[1-9]\d* \/ \d+$/m);

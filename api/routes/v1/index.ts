@@ -14,6 +14,8 @@ import dealerNotificationRoutes from './dealers/notifications.ts';
 import dealerOrderRoutes from './dealers/orders.ts';
 import dealerPriceColumnRoutes from './dealers/price-column.ts';
 import dealerSettlementRoutes from './dealers/settlements.ts';
+import dealerPurchaseRoutes from './dealers/purchases.ts';
+import dealerCatalogueRoutes from './dealers/catalogue.ts';
 import distributionRoutes from './distribution.ts';
 import exclusivityRuleRoutes from './exclusivity-rules.ts';
 import exclusivityRoutes from './exclusivity.ts';
@@ -76,6 +78,8 @@ const v1Routes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async (app, { d
   await app.register(dealerCabinetRoutes, { deps });
   await app.register(dealerEventRoutes, { deps });
   await app.register(orderCommentRoutes, { deps });
+  await app.register(dealerPurchaseRoutes, { deps });
+  await app.register(dealerCatalogueRoutes, { deps });
 };
 
 export default v1Routes;

@@ -3669,6 +3669,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dealers/{code}/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active products with the dealer's price and free stock now, by SKU; search by name, article, SKU or barcode */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description part of the name, article, SKU or barcode */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                currency: string | null;
+                                /** @description free stock on hand now, all warehouses */
+                                inStock: string;
+                                name: string;
+                                /** @description the dealer's current price (its column; its main region's override applied) */
+                                price: string | null;
+                                productId: string;
+                                sku: string;
+                                unit: string;
+                            }[];
+                            /** PriceColumnBrief */
+                            priceColumn: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dealers/{code}/events": {
         parameters: {
             query?: never;
@@ -6197,6 +6295,473 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealers/{code}/purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dealer's purchase orders, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            purchases: {
+                                currency: string;
+                                /** @description calendar date YYYY-MM-DD */
+                                desiredDate: string | null;
+                                lineCount: number;
+                                number: string | null;
+                                orderId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                placedAt: string;
+                                reference: string | null;
+                                status: string;
+                                /** @description decimal number as a string */
+                                total: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Place a purchase order with the manufacturer at the dealer's prices
+         * @description Recorded as a manual order with the dealer as buyer on the manual channel marked `dealerPurchases: true` (archived, priced from the dealer’s column, reserved, and on to 1C like any order). 201 when placed; 200 with created false when `reference` names a purchase placed before (nothing is recorded again). 409, nothing recorded: a line refused by regional exclusivity (details.reason exclusivity, details.lines [{ line (0-based), sku, reason }]), a line not in the catalogue or without a price (not_orderable), or no channel takes dealers’ purchases (no_purchase_channel).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        /** @description the date the dealer wants the goods by (YYYY-MM-DD); without it: as soon as possible */
+                        desiredDate?: string;
+                        lines: {
+                            /** @description decimal string > 0, at most 14 integer and 4 fractional digits */
+                            quantity: string;
+                            sku: string;
+                        }[];
+                        /** @description the dealer's own PO number: the same reference again is the same order (200, nothing recorded twice) */
+                        reference?: string;
+                        /** @description delivery region code: widens the dealer's territory for exclusivity and picks a regional price column */
+                        region?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description false when the reference named an order placed before */
+                            created: boolean;
+                            currency: string;
+                            number: string | null;
+                            orderId: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            placedAt: string;
+                            status: string;
+                            /** @description decimal number as a string */
+                            total: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description false when the reference named an order placed before */
+                            created: boolean;
+                            currency: string;
+                            number: string | null;
+                            orderId: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            placedAt: string;
+                            status: string;
+                            /** @description decimal number as a string */
+                            total: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealers/{code}/purchases/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the dealer's purchase orders with its lines and the statuses it went through; another dealer's is 404 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            currency: string;
+                            /** @description calendar date YYYY-MM-DD */
+                            desiredDate: string | null;
+                            lineCount: number;
+                            number: string | null;
+                            orderId: string;
+                            /**
+                             * Format: date-time
+                             * @description ISO 8601 instant
+                             */
+                            placedAt: string;
+                            reference: string | null;
+                            status: string;
+                            /** @description decimal number as a string */
+                            total: string;
+                        } & {
+                            comment: string | null;
+                            /** @description the statuses the order went through, oldest first */
+                            history: {
+                                /**
+                                 * Format: date-time
+                                 * @description ISO 8601 instant
+                                 */
+                                at: string;
+                                status: string;
+                            }[];
+                            lines: {
+                                /** @description decimal number as a string */
+                                amount: string;
+                                name: string;
+                                /** @description decimal number as a string */
+                                quantity: string;
+                                sku: string | null;
+                                /** @description decimal number as a string */
+                                unitPrice: string;
+                            }[];
+                            /** @description the login of the dealer's user who placed it */
+                            placedBy: string | null;
+                            region: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dealers/{code}/purchases/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a purchase before placing it: the dealer's prices, availability by the desired date, exclusivity per line; nothing is reserved
+         * @description Availability follows the stock module (seed 002): with a desired date, supplies arriving by it are taken first (latest first), then stock on hand, so 50 on hand + 70 arriving before the date for 100 wanted is 70 incoming + 30 from stock; without a date, stock on hand first, then any supply. canOrder is false when a line is unknown, unpriced or refused by exclusivity; a short line does not stop an order (it waits for supply).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dealer code */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the date the dealer wants the goods by (YYYY-MM-DD); without it: as soon as possible */
+                        desiredDate?: string;
+                        lines: {
+                            /** @description decimal string > 0, at most 14 integer and 4 fractional digits */
+                            quantity: string;
+                            sku: string;
+                        }[];
+                        /** @description delivery region code: widens the dealer's territory for exclusivity and picks a regional price column */
+                        region?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description every line is known, priced and allowed (availability does not stop an order: a short line waits for supply) */
+                            canOrder: boolean;
+                            currency: string | null;
+                            /** @description calendar date YYYY-MM-DD */
+                            desiredDate: string | null;
+                            lines: {
+                                /** @description decimal number as a string */
+                                amount: string | null;
+                                /** PurchaseAvailability */
+                                availability: {
+                                    /** @description inStock + Σ incoming */
+                                    availableByDate: string;
+                                    /** @description supplies arriving by the desired date that count toward this line */
+                                    incoming: {
+                                        /** @description calendar date YYYY-MM-DD */
+                                        date: string;
+                                        /** @description decimal number as a string */
+                                        quantity: string;
+                                    }[];
+                                    /** @description what this line takes from the manufacturer's stock on hand now */
+                                    inStock: string;
+                                    /** @description what cannot be promised by the desired date; 0 when none */
+                                    short: string;
+                                    status: "available" | "partial" | "unavailable";
+                                };
+                                exclusivity: {
+                                    allowed: boolean;
+                                    reason: string | null;
+                                };
+                                name: string | null;
+                                /** @description why the line cannot be ordered as it is (unknown SKU, no price, refused by exclusivity); null when it can */
+                                problem: string | null;
+                                /** @description decimal number as a string */
+                                quantity: string;
+                                sku: string;
+                                /** @description decimal number as a string */
+                                unitPrice: string | null;
+                            }[];
+                            /** PriceColumnBrief */
+                            priceColumn: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description decimal number as a string */
+                            total: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: "invalid_data" | "not_found" | "not_allowed" | "unauthorized" | "conflict" | "rate_limited" | "upstream_rejected" | "upstream_unavailable" | "internal";
+                                /** @description Machine-readable specifics, e.g. { reason: "already_taken" } when an order was taken by another dealer */
+                                details?: unknown;
+                                /** @description The input field at fault (dotted path), for invalid_data */
+                                field?: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -7,6 +7,7 @@ import { OrderCardScreen } from './order-card';
 import { OrdersScreen } from './orders';
 import { PointsScreen } from './points';
 import { ProfileScreen } from './profile';
+import { purchaseNav, purchaseRoutes } from './purchases/routes';
 import './dealer.css';
 
 const label = (key: keyof (typeof messages)['en']) => ({ en: messages.en[key], ru: messages.ru[key] });
@@ -27,12 +28,14 @@ export const dealerArea: Area = {
         { path: '/dealer/notifications', element: <NotificationsScreen /> },
         { path: '/dealer/profile', element: <ProfileScreen /> },
         { path: '/dealer/employees', element: <EmployeesScreen /> },
+        ...purchaseRoutes,
       ],
     },
   ],
   nav: [
     { to: '/dealer/orders', label: label('navOrders'), visible: has('dealer.orders.read'), badge: useOffersBadge },
     { to: '/dealer/notifications', label: label('navNotifications'), visible: has('dealer.notifications'), badge: useNotificationsBadge },
+    ...purchaseNav,
     { to: '/dealer/points', label: label('navPoints'), visible: has('dealer.profile.read') },
     { to: '/dealer/profile', label: label('navProfile'), visible: has('dealer.profile.read') },
     { to: '/dealer/employees', label: label('navEmployees'), visible: has('dealer.employees.read') },
