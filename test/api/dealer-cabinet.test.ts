@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concernedDealers } from '../../core/distribution/dealer-feed.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import { actingAs, makeUser, type TestUser } from '../helpers/auth.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
@@ -199,7 +200,7 @@ describe('the dealer cabinet API', () => {
       expect(await otherStream.next((e) => e.event === 'orders' && e.data.orderId === orderId && e.data.reason === 'changed')).toMatchObject({ data: { orderId } });
 
       // A session that ended: the stream is refused like any request.
-      expect((await openStream(port, '/v1/dealers/KERT/events', { cookie: 'hub_session=nope' }).catch((error: Error) => error)).message).toContain('401');
+      await expect(openStream(port, '/v1/dealers/KERT/events', { cookie: 'hub_session=nope' })).rejects.toThrow('stream answered 401');
 
       const closing = streaming.close();
       await kert.ended;
@@ -271,3 +272,20 @@ function openStream(port: number, path: string, headers: Record<string, string>)
     request.on('error', reject);
   });
 }
+
+describe('who hears of a distribution event', () => {
+  const who = { eventDealer: null, holder: null, offeredTo: ['A', 'B'] };
+  it('tells the dealers an offer names that it is offered, and nobody else', () => {
+    expect([...concernedDealers('offer_visible', { tier: 'taxi', dealers: ['B'] }, who)]).toEqual([['B', 'offered']]);
+  });
+  it('tells the taker taken and the other dealers offered it lost', () => {
+    expect(Object.fromEntries(concernedDealers('taken', {}, { eventDealer: 'A', holder: 'A', offeredTo: ['A', 'B'] }))).toEqual({ A: 'taken', B: 'lost' });
+  });
+  it("tells the dealer an admin assigns it changed, and the one that had it lost", () => {
+    expect(Object.fromEntries(concernedDealers('assigned', { previous: 'C' }, { eventDealer: 'A', holder: 'A', offeredTo: ['B'] }))).toEqual({ A: 'changed', B: 'lost', C: 'lost' });
+  });
+  it('tells everyone who sees or saw the order of any other change', () => {
+    expect(Object.fromEntries(concernedDealers('status', {}, { eventDealer: 'A', holder: 'A', offeredTo: ['A', 'B'] }))).toEqual({ A: 'changed', B: 'changed' });
+    expect(concernedDealers('distributed', {}, { eventDealer: null, holder: null, offeredTo: [] }).size).toBe(0);
+  });
+});
