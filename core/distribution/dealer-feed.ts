@@ -43,15 +43,16 @@ export async function feedStart(db: Database): Promise<FeedCursor> {
 
 /**
  * The distribution events after `after` (by id, at most `limit`), each with the dealers it
- * concerns: the dealers whose offer on the order became visible (any round), the dealer the event
- * names, and the dealer that has the order now. Offers not yet visible are left out: a dealer does
- * not hear of an order before it is offered to it.
+ * concerns: the dealers whose offer on the order had become visible before the event (any round),
+ * the dealer the event names, and the dealer that has the order now. Offers not yet visible, and
+ * those the event itself makes (a distribution writes its offers with its event), are left out: a
+ * dealer hears of an order first by its offer_visible event, never before it is offered to it.
  */
 export async function orderEventsAfter(db: Database, after: bigint, limit = 500): Promise<FeedOrderEvent[]> {
   const rows = await db.query<{ id: string; order_id: string; kind: string; detail: Record<string, unknown> | null; event_dealer: string | null; holder: string | null; offered_to: string[] | null }>(
     `SELECT e.id::text AS id, e.order_id, e.kind, e.detail, ed.code AS event_dealer, h.code AS holder,
             (SELECT array_agg(DISTINCT dl.code) FROM dealer_offer f JOIN dealer dl ON dl.id = f.dealer_id
-              WHERE f.order_id = e.order_id AND (f.notified_at IS NOT NULL OR f.visible_from <= e.created_at)) AS offered_to
+              WHERE f.order_id = e.order_id AND f.visible_from < e.created_at) AS offered_to
        FROM distribution_event e LEFT JOIN dealer ed ON ed.id = e.dealer_id
        LEFT JOIN order_distribution d ON d.order_id = e.order_id LEFT JOIN dealer h ON h.id = d.dealer_id
       WHERE e.id > $1::bigint ORDER BY e.id LIMIT ${Math.max(1, Math.min(limit, 5000))}`,

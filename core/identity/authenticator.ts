@@ -97,9 +97,9 @@ export class Authenticator {
     return principal;
   }
 
-  /** The session's principal and the CSRF token its writes must carry. */
-  async session(secret: string): Promise<{ principal: Principal; csrfToken: string; expiresAt: Date } | undefined> {
-    const resolved = await this.sessions.resolve(secret);
+  /** The session's principal and the CSRF token its writes must carry (`touch: false`: without counting as activity). */
+  async session(secret: string, options: { touch?: boolean } = {}): Promise<{ principal: Principal; csrfToken: string; expiresAt: Date } | undefined> {
+    const resolved = await this.sessions.resolve(secret, options);
     return resolved && { ...resolved, csrfToken: csrfTokenOf(secret) };
   }
 

@@ -49,8 +49,11 @@ export class SessionStore {
     return { secret, id, expiresAt };
   }
 
-  /** The principal of a live session, or undefined (unknown, ended, or its user may not act). */
-  async resolve(secret: string): Promise<{ principal: Principal; expiresAt: Date } | undefined> {
+  /**
+   * The principal of a live session, or undefined (unknown, ended, or its user may not act).
+   * `touch: false` only looks (a live stream re-checking its session must not keep it from idling out).
+   */
+  async resolve(secret: string, options: { touch?: boolean } = {}): Promise<{ principal: Principal; expiresAt: Date } | undefined> {
     const now = this.clock();
     const id = digest(secret);
     const [row] = await this.db.query<PrincipalRow & { expires_at: Date; last_seen_at: Date }>(
@@ -62,7 +65,7 @@ export class SessionStore {
     if (!row) return undefined;
     const principal = principalFromRow(row, 'session', id);
     if (!principal) return undefined;
-    if (now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
+    if (options.touch !== false && now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
       await this.db.query(`UPDATE auth_session SET last_seen_at = $2::timestamptz WHERE id = $1`, [id, now.toISOString()]);
     }
     return { principal, expiresAt: new Date(row.expires_at) };

@@ -242,6 +242,10 @@ const records = {
     id: '00000000-0000-4000-8000-000000000034', orderId: '00000000-0000-4000-8000-000000000004', kind: 'payment', externalId: 'PAY-77', number: '77', date: '2026-12-05',
     operation: 'Выплата безналичных денег', amount: new Prisma.Decimal('1000.5'), currency: 'руб', posted: true, deleted: true, createdAt: at, updatedAt: at,
   },
+  OrderComment: {
+    id: '00000000-0000-4000-8000-000000000035', orderId: '00000000-0000-4000-8000-000000000004', dealerId: '00000000-0000-4000-8000-000000000018',
+    authorLogin: 'd1.head', authorName: 'Ivan Petrov', visibility: 'internal', text: 'Client asks for delivery on Monday', createdAt: at,
+  },
 } as const;
 
 /** The parent of the Region record (a region points at its country). */
@@ -302,6 +306,7 @@ const fieldEnums: Record<keyof typeof records, Record<string, string>> = {
   OnecExchangeExport: Prisma.OnecExchangeExportScalarFieldEnum,
   OnecOrderLink: Prisma.OnecOrderLinkScalarFieldEnum,
   OrderSettlementDocument: Prisma.OrderSettlementDocumentScalarFieldEnum,
+  OrderComment: Prisma.OrderCommentScalarFieldEnum,
 };
 
 describe('schema.prisma and the migrations', () => {
@@ -379,6 +384,7 @@ describe('schema.prisma and the migrations', () => {
         await p.onecExchangeExport.create({ data: records.OnecExchangeExport });
         await p.onecOrderLink.create({ data: records.OnecOrderLink });
         await p.orderSettlementDocument.create({ data: records.OrderSettlementDocument });
+        await p.orderComment.create({ data: records.OrderComment });
         const back = {
           Channel: await p.channel.findUniqueOrThrow({ where: { id: records.Channel.id } }),
           SyncRun: await p.syncRun.findUniqueOrThrow({ where: { id: records.SyncRun.id } }),
@@ -446,6 +452,7 @@ describe('schema.prisma and the migrations', () => {
           OnecExchangeExport: await p.onecExchangeExport.findUniqueOrThrow({ where: { sessionId_orderId: { sessionId: records.OnecExchangeExport.sessionId, orderId: records.OnecExchangeExport.orderId } } }),
           OnecOrderLink: await p.onecOrderLink.findUniqueOrThrow({ where: { orderId: records.OnecOrderLink.orderId } }),
           OrderSettlementDocument: await p.orderSettlementDocument.findUniqueOrThrow({ where: { id: records.OrderSettlementDocument.id } }),
+          OrderComment: await p.orderComment.findUniqueOrThrow({ where: { id: records.OrderComment.id } }),
         };
         for (const model of Object.keys(records) as (keyof typeof records)[]) {
           for (const [field, written] of Object.entries(records[model])) {

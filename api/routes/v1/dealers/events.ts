@@ -223,10 +223,13 @@ const dealerEventRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
   );
 };
 
-/** The stream's caller is still the same dealer user with the same right (its session or token has not ended). */
+/**
+ * The stream's caller is still the same dealer user with the same right (its session or token has not
+ * ended). Looking does not count as activity: an open tab alone does not keep a session from idling out.
+ */
 async function stillSignedIn(deps: RouteDeps, cookie: string | undefined, authorization: string | undefined, principal: Principal, client: ReturnType<typeof clientOf>): Promise<boolean> {
   let now: Principal | undefined;
-  if (principal.via === 'session' && cookie) now = (await deps.authenticator.session(cookie))?.principal;
+  if (principal.via === 'session' && cookie) now = (await deps.authenticator.session(cookie, { touch: false }))?.principal;
   else if (principal.via === 'token' && authorization?.toLowerCase().startsWith('bearer ')) now = await deps.authenticator.token(authorization.slice(7).trim(), client);
   else return true;
   return !!now && now.dealer?.code === principal.dealer?.code && now.permissions.has('dealer.orders.read');
