@@ -193,12 +193,13 @@ export class DealerPurchases {
   ): Promise<PlacedPurchase> {
     const dealerCode = dealerOf(scope);
     const dealer = await this.dealer(dealerCode);
-    const channel = await this.purchaseChannel();
     const externalId = basket.reference ? `${EXTERNAL_PREFIX}:${dealerCode}:ref:${basket.reference}` : undefined;
     if (externalId) {
-      const existing = await this.db.prisma.order.findUnique({ where: { channelId_externalId: { channelId: channel.id, externalId } }, select: { id: true } });
+      // Whichever channel took it then (the marked channel may have changed since).
+      const [existing] = await this.db.query<{ id: string }>(`SELECT o.id FROM "order" o WHERE o.external_id = $2 AND ${OWN} ORDER BY o.placed_at LIMIT 1`, [dealerCode, externalId]);
       if (existing) return { ...(await this.placed(existing.id)), created: false };
     }
+    const channel = await this.purchaseChannel();
 
     const check = await this.check(scope, basket);
     const refused = check.lines.flatMap((l, line) => (l.exclusivity.allowed || l.name === null ? [] : [{ line, sku: l.sku, reason: l.exclusivity.reason ?? 'refused by regional exclusivity' }]));

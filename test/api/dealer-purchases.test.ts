@@ -212,6 +212,8 @@ describe("placing a dealer's purchase", () => {
       const refused = await send(as(daHead), 'POST', '/v1/dealers/DA/purchases', { lines: [{ sku: 'WT-2', quantity: '1' }] });
       expect(refused.status).toBe(409);
       expect(refused.body.error).toMatchObject({ code: 'conflict', details: { reason: 'no_purchase_channel' }, message: expect.stringContaining('dealerPurchases') });
+      // A purchase placed before is still the same order when its reference comes again.
+      expect((await send(as(daHead), 'POST', '/v1/dealers/DA/purchases', { lines: [{ sku: 'WT-2', quantity: '3' }], reference: 'PO-2026-001' }))).toMatchObject({ status: 200, body: { created: false } });
     } finally {
       await t.db.prisma.channel.update({ where: { id: channelId }, data: { enabled: true } });
     }
