@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError, ok, type paths } from '../api/client';
 import { useFormat } from '../format';
@@ -272,7 +272,10 @@ function ChannelForm({ channel, connectors }: { channel?: Channel; connectors: C
         {apiError.message}
       </small>
     ) : null;
-  const invalid = (field: string) => (apiError?.field === field ? { 'aria-invalid': true, 'aria-describedby': `err-${field}` } : {});
+  const invalid = (field: string, hint?: string) => {
+    const describedBy = [hint, apiError?.field === field ? `err-${field}` : undefined].filter(Boolean).join(' ');
+    return { ...(apiError?.field === field && { 'aria-invalid': true }), ...(describedBy && { 'aria-describedby': describedBy }) };
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
     save.mutate();
@@ -281,14 +284,11 @@ function ChannelForm({ channel, connectors }: { channel?: Channel; connectors: C
     <form className="form card" onSubmit={submit} noValidate aria-label={channel ? t('settings') : t('newChannel')}>
       <fieldset disabled={readOnly} className="plain">
         <div className="form">
-          <label>
-            {t('name')}
-            <input value={draft.name} onChange={(e) => set('name', e.target.value)} required maxLength={200} {...invalid('name')} />
-            {errorOf('name')}
-          </label>
-          <label>
-            {t('connector')}
-            <select value={draft.connectorType} disabled={Boolean(channel)} onChange={(e) => set('connectorType', e.target.value)} required {...invalid('connectorType')}>
+          <TopField id="ch-name" label={t('name')} error={errorOf('name')}>
+            <input id="ch-name" value={draft.name} onChange={(e) => set('name', e.target.value)} required maxLength={200} {...invalid('name')} />
+          </TopField>
+          <TopField id="ch-connector" label={t('connector')} error={errorOf('connectorType')}>
+            <select id="ch-connector" value={draft.connectorType} disabled={Boolean(channel)} onChange={(e) => set('connectorType', e.target.value)} required {...invalid('connectorType')}>
               <option value="">{t('chooseConnector')}</option>
               {connectors.map((c) => (
                 <option key={c.type} value={c.type}>
@@ -296,26 +296,16 @@ function ChannelForm({ channel, connectors }: { channel?: Channel; connectors: C
                 </option>
               ))}
             </select>
-            {errorOf('connectorType')}
-          </label>
-          <label>
-            {t('kind')}
-            <input value={draft.kind} placeholder={connector?.channelKind} onChange={(e) => set('kind', e.target.value)} {...invalid('kind')} />
-            <small className="muted hint">{t('kindHint')}</small>
-            {errorOf('kind')}
-          </label>
-          <label>
-            {t('schedule')}
-            <input className="mono" value={draft.syncSchedule} placeholder="*/5 * * * *" onChange={(e) => set('syncSchedule', e.target.value)} {...invalid('syncSchedule')} />
-            <small className="muted hint">{t('scheduleHint')}</small>
-            {errorOf('syncSchedule')}
-          </label>
-          <label>
-            {t('labels')}
-            <input value={draft.labels} placeholder="franchise, b2b" onChange={(e) => set('labels', e.target.value)} {...invalid('labels')} />
-            <small className="muted hint">{t('labelsHint')}</small>
-            {errorOf('labels')}
-          </label>
+          </TopField>
+          <TopField id="ch-kind" label={t('kind')} hint={t('kindHint')} error={errorOf('kind')}>
+            <input id="ch-kind" value={draft.kind} placeholder={connector?.channelKind} onChange={(e) => set('kind', e.target.value)} {...invalid('kind', 'ch-kind-hint')} />
+          </TopField>
+          <TopField id="ch-schedule" label={t('schedule')} hint={t('scheduleHint')} error={errorOf('syncSchedule')}>
+            <input id="ch-schedule" className="mono" value={draft.syncSchedule} placeholder="*/5 * * * *" onChange={(e) => set('syncSchedule', e.target.value)} {...invalid('syncSchedule', 'ch-schedule-hint')} />
+          </TopField>
+          <TopField id="ch-labels" label={t('labels')} hint={t('labelsHint')} error={errorOf('labels')}>
+            <input id="ch-labels" value={draft.labels} placeholder="franchise, b2b" onChange={(e) => set('labels', e.target.value)} {...invalid('labels', 'ch-labels-hint')} />
+          </TopField>
           <label className="inline">
             <input type="checkbox" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
             {t('enabledField')}
@@ -452,5 +442,21 @@ function SyncPanel({ channel }: { channel: Channel }) {
         )}
       </Query>
     </section>
+  );
+}
+
+/** A label, its control, its hint (described-by `${id}-hint`) and the API's error for it. */
+function TopField({ id, label, hint, error, children }: { id: string; label: string; hint?: string; error: ReactNode; children: ReactNode }) {
+  return (
+    <div className="schema-field">
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint && (
+        <small id={`${id}-hint`} className="muted hint">
+          {hint}
+        </small>
+      )}
+      {error}
+    </div>
   );
 }

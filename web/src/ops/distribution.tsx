@@ -286,16 +286,16 @@ function Editor({ active }: { active: ConfigVersion | null }) {
           </ol>
           {editable && (
             <div className="row">
-              <label>
-                {t('newTierKind')}
-                <select value={newKind} onChange={(e) => setNewKind(e.target.value as TierKind)}>
+              <div className="schema-field">
+                <label htmlFor="new-tier-kind">{t('newTierKind')}</label>
+                <select id="new-tier-kind" value={newKind} onChange={(e) => setNewKind(e.target.value as TierKind)}>
                   {TIER_KINDS.map((k) => (
                     <option key={k} value={k}>
                       {t(`kind_${k}`)}
                     </option>
                   ))}
                 </select>
-              </label>
+              </div>
               <button type="button" onClick={add} className="align-end">
                 {t('addTier')}
               </button>
@@ -332,14 +332,14 @@ function Editor({ active }: { active: ConfigVersion | null }) {
               <legend>{t('whatIfTitle')}</legend>
               <p className="muted small">{t('whatIfHint')}</p>
               <div className="row">
-                <label>
-                  {t('from')}
-                  <input type="date" value={period.from} max={period.to} onChange={(e) => setPeriod((p) => ({ ...p, from: e.target.value }))} />
-                </label>
-                <label>
-                  {t('to')}
-                  <input type="date" value={period.to} min={period.from} onChange={(e) => setPeriod((p) => ({ ...p, to: e.target.value }))} />
-                </label>
+                <div className="schema-field">
+                  <label htmlFor="whatif-from">{t('from')}</label>
+                  <input id="whatif-from" type="date" value={period.from} max={period.to} onChange={(e) => setPeriod((p) => ({ ...p, from: e.target.value }))} />
+                </div>
+                <div className="schema-field">
+                  <label htmlFor="whatif-to">{t('to')}</label>
+                  <input id="whatif-to" type="date" value={period.to} min={period.from} onChange={(e) => setPeriod((p) => ({ ...p, to: e.target.value }))} />
+                </div>
                 <button type="button" className="align-end" onClick={() => whatIf.mutate()} disabled={whatIf.isPending || !period.from || !period.to}>
                   {whatIf.isPending ? t('whatIfRunning') : t('whatIf')}
                 </button>
@@ -350,10 +350,10 @@ function Editor({ active }: { active: ConfigVersion | null }) {
           {whatIf.data && <WhatIfView proposed={whatIf.data.proposed} current={whatIf.data.current} stale={!whatIfCurrent} />}
           {editable && (
             <div className="stack">
-              <label>
-                {t('comment')}
-                <input value={note} onChange={(e) => setNote(e.target.value)} maxLength={1000} required aria-describedby="save-hint" />
-              </label>
+              <div className="schema-field">
+                <label htmlFor="save-comment">{t('comment')}</label>
+                <input id="save-comment" value={note} onChange={(e) => setNote(e.target.value)} maxLength={1000} required aria-describedby="save-hint" />
+              </div>
               <small id="save-hint" className="muted hint">
                 {whatIfCurrent ? t('saveReady') : t('saveNeedsWhatIf')}
               </small>

@@ -101,9 +101,9 @@ function FailedPayloads() {
   return (
     <div className="stack">
       <div className="row filters">
-        <label>
-          {t('channel')}
-          <select value={channelId} onChange={(e) => setChannelId(e.target.value)}>
+        <div className="schema-field">
+          <label htmlFor="filter-channel">{t('channel')}</label>
+          <select id="filter-channel" value={channelId} onChange={(e) => setChannelId(e.target.value)}>
             <option value="">{t('allChannels')}</option>
             {channels.data?.items.map((c) => (
               <option key={c.id} value={c.id}>
@@ -111,7 +111,7 @@ function FailedPayloads() {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <label className="inline">
           <input type="checkbox" checked={includeAcknowledged} onChange={(e) => setIncludeAcknowledged(e.target.checked)} />
           {t('includeAcknowledged')}
@@ -251,11 +251,11 @@ export function PayloadScreen() {
                 )}
                 {!p.acknowledgedAt && (p.status === 'failed' || p.status === 'partial') && (
                   <form className="row" onSubmit={submitAck}>
-                    <label className="grow">
-                      {t('ackReason')}
-                      <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} required />
-                    </label>
-                    <button type="submit" disabled={!reason.trim() || acknowledge.isPending}>
+                    <div className="schema-field grow">
+                      <label htmlFor="ack-reason">{t('ackReason')}</label>
+                      <input id="ack-reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} required />
+                    </div>
+                    <button type="submit" className="align-end" disabled={!reason.trim() || acknowledge.isPending}>
                       {t('acknowledge')}
                     </button>
                   </form>

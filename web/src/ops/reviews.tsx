@@ -23,13 +23,13 @@ export function ReviewsScreen() {
   return (
     <Page title={t('title')}>
       <div className="row filters">
-        <label>
-          {t('show')}
-          <select value={status} onChange={(e) => setStatus(e.target.value as 'open' | 'resolved')}>
+        <div className="schema-field">
+          <label htmlFor="review-status">{t('show')}</label>
+          <select id="review-status" value={status} onChange={(e) => setStatus(e.target.value as 'open' | 'resolved')}>
             <option value="open">{t('open')}</option>
             <option value="resolved">{t('resolvedList')}</option>
           </select>
-        </label>
+        </div>
       </div>
       <Query query={reviews}>
         {(data) =>
@@ -104,10 +104,8 @@ function ReviewCard({ review }: { review: Review }) {
       {lacking.length > 0 && lacking.length < review.lines.length && <p className="muted small">{t('othersCovered', { n: review.lines.length - lacking.length })}</p>}
       {open && can('stock.review') ? (
         <div className="stack">
-          <label>
-            {t('note')}
-            <input value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} />
-          </label>
+          <label htmlFor={`${titleId}-note`}>{t('note')}</label>
+          <input id={`${titleId}-note`} value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} />
           <div className="row" role="group" aria-label={t('decide', { number })}>
             <button type="button" className="primary" onClick={() => resolve.mutate('confirm_partially')} disabled={resolve.isPending}>
               {t('confirm_partially')}
