@@ -355,13 +355,13 @@ function CheckConnection({ channel }: { channel: Channel }) {
   if (!can('channels.write')) return null;
   return (
     <div className="card row">
-      <button type="button" onClick={() => check.mutate()} disabled={check.isPending}>
+      <button type="button" className="align-start" onClick={() => check.mutate()} disabled={check.isPending}>
         {check.isPending ? t('checking') : t('checkConnection')}
       </button>
       {check.data && (
-        <span role="status" className={`status ${check.data.ok ? 'ok' : 'bad'}`}>
-          {check.data.ok ? t('checkOk') : t('checkFailed')}: {check.data.message}
-        </span>
+        <p role="status" className={`outcome grow ${check.data.ok ? 'ok' : 'bad'}`}>
+          <strong>{check.data.ok ? t('checkOk') : t('checkFailed')}:</strong> <span className="pre">{check.data.message}</span>
+        </p>
       )}
       <ActionError error={check.error} />
     </div>
@@ -392,7 +392,7 @@ function SyncPanel({ channel }: { channel: Channel }) {
     { key: 'trigger', header: t('trigger'), cell: (r) => r.trigger, wide: true },
     { key: 'status', header: t('status'), cell: (r) => <RunStatus status={r.status} /> },
     { key: 'counts', header: t('result'), cell: (r) => t('countsLong', { received: r.counts.received, created: r.counts.created, updated: r.counts.updated, failed: r.counts.failed }) },
-    { key: 'error', header: t('lastError'), cell: (r) => (r.error ?? r.firstError?.message ? <span className="error-text">{r.error ?? r.firstError?.message}</span> : '—') },
+    { key: 'error', header: t('lastError'), cell: (r) => (r.error ?? r.firstError?.message ? <span className="error-text clamp" title={r.error ?? r.firstError?.message ?? ''}>{r.error ?? r.firstError?.message}</span> : '—') },
   ];
   return (
     <section aria-labelledby="sync-title" className="stack">
@@ -433,7 +433,7 @@ function SyncPanel({ channel }: { channel: Channel }) {
               </div>
               <div>
                 <dt>{t('lastError')}</dt>
-                <dd>{s.lastError ? <span className="error-text">{`${f.dateTime(s.lastError.at)}: ${s.lastError.message ?? s.lastError.code ?? ''}`}</span> : '—'}</dd>
+                <dd>{s.lastError ? <span className="error-text clamp" title={s.lastError.message ?? ''}>{`${f.dateTime(s.lastError.at)}: ${s.lastError.message ?? s.lastError.code ?? ''}`}</span> : '—'}</dd>
               </div>
             </dl>
             <h3>{t('history')}</h3>

@@ -33,7 +33,7 @@ const messages = defineMessages({
   en: {
     secretSet: '••••••• (set — leave empty to keep)',
     secretUnset: 'not set',
-    required: 'required',
+    secretKeep: 'Set; leave empty to keep it.',
     byDefault: 'default: {value}',
     notSet: '— not set —',
     onePerLine: 'One value per line.',
@@ -42,7 +42,7 @@ const messages = defineMessages({
   ru: {
     secretSet: '••••••• (задано — оставьте пустым, чтобы не менять)',
     secretUnset: 'не задано',
-    required: 'обязательно',
+    secretKeep: 'Задано; оставьте пустым, чтобы не менять.',
     byDefault: 'по умолчанию: {value}',
     notSet: '— не задано —',
     onePerLine: 'По одному значению в строке.',
@@ -73,6 +73,12 @@ function isSecret(schema: JsonSchema, name: string, secretFields: readonly strin
 }
 
 const INPUT_TYPES: Record<string, string> = { uri: 'url', email: 'email', 'date-time': 'datetime-local', date: 'date' };
+
+/** consumerKey → Consumer key (a property's name when its schema has no title). */
+function humanize(name: string): string {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
 /** Removes what was left empty so the hub fills in its defaults (and keeps stored secrets). */
 export function pruneEmpty(value: unknown): unknown {
@@ -169,17 +175,17 @@ function Field({ name, schema, required, value, onChange, secret, secretSet, sec
   const t = useT(messages);
   const id = useId();
   const kind = typeOf(schema);
-  const label = schema.title ?? name;
+  const label = schema.title ?? humanize(name);
   const fieldError = error && (error.field === path || error.field.startsWith(`${path}.`)) ? error.message : null;
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   const defaultText = schema.default !== undefined && typeof schema.default !== 'object' ? t('byDefault', { value: String(schema.default) }) : null;
-  const hints = [schema.description, kind === 'array' ? t('onePerLine') : null, defaultText].filter(Boolean).join(' · ');
+  const hints = [secret && secretSet ? t('secretKeep') : null, schema.description, kind === 'array' ? t('onePerLine') : null, defaultText].filter(Boolean).join(' · ');
   const describedBy = [hints ? hintId : '', fieldError ? errorId : ''].filter(Boolean).join(' ') || undefined;
   const caption = (
     <>
       {label}
-      {required && !secretSet && <span className="req" aria-label={t('required')}> *</span>}
+      {required && !secretSet && <span className="req" aria-hidden="true"> *</span>}
     </>
   );
   const after = (
