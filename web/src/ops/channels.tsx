@@ -209,6 +209,7 @@ export function ChannelScreen() {
   const { id = '' } = useParams();
   const channel = useQuery({ queryKey: [...CHANNELS_KEY, id], queryFn: () => ok(api.GET('/v1/channels/{id}', { params: { path: { id } } })) });
   const connectors = useConnectors();
+  const [justSaved, setJustSaved] = useState(false);
   const title = channel.data?.name ?? t('channel');
   return (
     <Page title={title} actions={<Link to="/ops/channels">{t('backToChannels')}</Link>}>
@@ -223,21 +224,22 @@ export function ChannelScreen() {
           <SyncPanel channel={channel.data} />
           <CheckConnection channel={channel.data} />
           <h2>{t('settings')}</h2>
-          <ChannelForm key={channel.data.updatedAt} channel={channel.data} connectors={connectors.data.items} />
+          <ChannelForm key={channel.data.updatedAt} channel={channel.data} connectors={connectors.data.items} initiallySaved={justSaved} onSaved={() => setJustSaved(true)} />
         </>
       )}
     </Page>
   );
 }
 
-function ChannelForm({ channel, connectors }: { channel?: Channel; connectors: Connector[] }) {
+function ChannelForm({ channel, connectors, initiallySaved = false, onSaved }: { channel?: Channel; connectors: Connector[]; initiallySaved?: boolean; onSaved?: () => void }) {
   const t = useT(channelsMsg);
   const can = useCan();
   const navigate = useNavigate();
   const client = useQueryClient();
   const readOnly = !can('channels.write');
   const [draft, setDraft] = useState<Draft>(() => draftOf(channel));
-  const [saved, setSaved] = useState(false);
+  // The form is made anew from the saved channel (secrets emptied again): "Saved" survives that.
+  const [saved, setSaved] = useState(initiallySaved);
   const connector = connectors.find((c) => c.type === draft.connectorType);
   const secretsSet = useMemo(() => new Set(Object.entries(channel?.config ?? {}).filter(([, v]) => v === REDACTED).map(([k]) => k)), [channel]);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
@@ -261,6 +263,7 @@ function ChannelForm({ channel, connectors }: { channel?: Channel; connectors: C
     },
     onSuccess: (result) => {
       setSaved(true);
+      onSaved?.();
       void client.invalidateQueries({ queryKey: CHANNELS_KEY });
       if (!channel) void navigate(`/ops/channels/${result.id}`);
     },

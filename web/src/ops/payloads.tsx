@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, ok, type paths } from '../api/client';
 import { useFormat } from '../format';
@@ -32,10 +32,13 @@ export function FailuresScreen() {
   const [params, setParams] = useSearchParams();
   const tab: Tab = (TABS as readonly string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as Tab) : 'payloads';
   const select = (next: Tab) => setParams(next === 'payloads' ? {} : { tab: next }, { replace: true });
-  const onKey = (e: React.KeyboardEvent) => {
+  const onKey = (e: KeyboardEvent) => {
     const i = TABS.indexOf(tab);
-    if (e.key === 'ArrowRight') select(TABS[(i + 1) % TABS.length]!);
-    if (e.key === 'ArrowLeft') select(TABS[(i + TABS.length - 1) % TABS.length]!);
+    const next = { ArrowRight: TABS[(i + 1) % TABS.length], ArrowLeft: TABS[(i + TABS.length - 1) % TABS.length], Home: TABS[0], End: TABS[TABS.length - 1] }[e.key];
+    if (!next) return;
+    e.preventDefault();
+    select(next);
+    document.getElementById(`tab-${next}`)?.focus();
   };
   return (
     <Page title={t('title')}>
