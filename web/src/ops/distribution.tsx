@@ -747,6 +747,22 @@ function WhatIfView({ proposed, current, stale }: { proposed: WhatIfReport; curr
             </table>
           </div>
           <Table caption={t('byDealerCaption')} rows={dealers} columns={dealerColumns} rowKey={(d) => d.dealer} />
+          {proposed.sample.length > 0 && (
+            <details>
+              <summary>{t('sampleTitle', { n: proposed.sample.length })}</summary>
+              <Table
+                rows={proposed.sample}
+                rowKey={(r) => r.orderId}
+                rowClass={(r) => (r.dealer !== r.actualDealer ? 'changed' : undefined)}
+                columns={[
+                  { key: 'order', header: t('order'), cell: (r) => r.number ?? r.orderId.slice(0, 8) },
+                  { key: 'placed', header: t('placed'), wide: true, cell: (r) => f.dateTime(r.placedAt) },
+                  { key: 'would', header: t('wouldGo'), cell: (r) => [r.dealer ?? t(`outcome_${r.outcome === 'offer' ? 'offered' : 'unassigned'}`), r.via, r.tier].filter(Boolean).join(' · ') },
+                  { key: 'actual', header: t('actually'), cell: (r) => [r.actualDealer ?? '—', r.actualVia].filter(Boolean).join(' · ') },
+                ]}
+              />
+            </details>
+          )}
           {proposed.byTier.length > 0 && (
             <Table
               caption={t('byTierCaption')}

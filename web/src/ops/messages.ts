@@ -460,6 +460,11 @@ export const distributionMsg = defineMessages({
     load: 'Load into editor',
     versions: 'Versions',
     noVersions: 'No versions saved yet.',
+    sampleTitle: 'Order by order (first {n}; changed ones highlighted)',
+    order: 'Order',
+    placed: 'Placed',
+    wouldGo: 'Would go to',
+    actually: 'Actually',
   },
   ru: {
     title: 'Стратегия распределения',
@@ -606,5 +611,10 @@ export const distributionMsg = defineMessages({
     load: 'В редактор',
     versions: 'Версии',
     noVersions: 'Сохранённых версий нет.',
+    sampleTitle: 'По заказам (первые {n}; изменившиеся выделены)',
+    order: 'Заказ',
+    placed: 'Оформлен',
+    wouldGo: 'Ушёл бы',
+    actually: 'На деле',
   },
 });

@@ -82,7 +82,10 @@ function humanize(name: string): string {
 
 /** Removes what was left empty so the hub fills in its defaults (and keeps stored secrets). */
 export function pruneEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => (typeof v === 'string' ? v.trim() : v)).filter((v) => v !== '');
+    return items.length ? items : undefined;
+  }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
