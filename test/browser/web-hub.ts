@@ -13,7 +13,7 @@ import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 
 /** Debian's chromium (apt), never a downloaded browser; .ci/run installs it when absent. */
 export const CHROMIUM = process.env.HUB_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const WEB_SRC = fileURLToPath(new URL('../../web/', import.meta.url));
 
 /** The newest modification time under a folder (sources of the web app). */

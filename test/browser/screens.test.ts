@@ -1,0 +1,130 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../../demo/run-demo.ts';
+import { loadConfig } from '../../jobs/config.ts';
+import { CHROMIUM, CHROMIUM_FLAGS, ensureWebBuilt } from './web-hub.ts';
+
+/**
+ * Every main screen of the web app, in the demo as a newcomer runs it (`npm run demo`: the embedded
+ * database, the sandbox shops, the seeded catalogue, purchases, settlements and a failed payload),
+ * as the user each screen is for: each shows its content, none its error state. With
+ * HUB_SCREENSHOTS=<dir> (`npm run screenshots` → docs/screens) it also saves what it saw.
+ */
+const SHOTS = process.env.HUB_SCREENSHOTS ? resolve(process.env.HUB_SCREENSHOTS) : undefined;
+
+let dataDir: string;
+let stop!: () => void;
+let demo: Promise<void>;
+let browser: Browser;
+let address: string;
+const passwords = new Map<string, string>();
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  dataDir = await mkdtemp(join(tmpdir(), 'orderhub-screens-'));
+  const until = new Promise<void>((r) => (stop = r));
+  let ready!: () => void;
+  let failed!: (error: unknown) => void;
+  const up = new Promise<void>((resolve, reject) => ((ready = resolve), (failed = reject)));
+  const print = (line: string) => {
+    const web = /^\[demo\] web app: (\S+)\/ —/.exec(line);
+    if (web) address = web[1]!;
+    const login = /^ {2}(\S+) +(demo-\S+) +\S+/.exec(line);
+    if (login) passwords.set(login[1]!, login[2]!);
+    if (line.startsWith('[demo] syncing every')) ready();
+  };
+  demo = runDemo({ config: loadConfig({ HUB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }), everySeconds: 59, print, until });
+  demo.catch(failed);
+  await up;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  if (SHOTS) await mkdir(SHOTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  stop?.();
+  await demo?.catch(() => undefined);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(login: string, locale: 'ru' | 'en', viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const context = await browser.newContext({ locale: locale === 'ru' ? 'ru-RU' : 'en-GB', viewport, timezoneId: 'Europe/Budapest' });
+  await context.addInitScript({ content: `localStorage.setItem('orderhub.locale', '${locale}')` });
+  const page = await context.newPage();
+  await page.goto(address);
+  await page.getByLabel(locale === 'ru' ? 'Логин' : 'Login').fill(login);
+  await page.getByLabel(locale === 'ru' ? 'Пароль' : 'Password').fill(passwords.get(login)!);
+  await page.getByRole('button', { name: locale === 'ru' ? 'Войти' : 'Sign in' }).click();
+  await page.getByRole('button', { name: locale === 'ru' ? 'Выйти' : 'Sign out' }).waitFor();
+  return page;
+}
+
+/** Opens a screen and checks it shows its title and content, not an error; saves it when asked. */
+async function screen(page: Page, path: string, shot: string, ready?: (page: Page) => Promise<unknown>): Promise<void> {
+  if (path) await page.goto(`${address}${path}`);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await expect.poll(() => page.locator('.state-loading').count(), { message: `${path}: still loading` }).toBe(0);
+  if (ready) await ready(page);
+  const errors = await page.locator('.state-error').allTextContents();
+  expect(errors, `${path} shows an error`).toEqual([]);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: false });
+}
+
+describe('every main screen in the demo', () => {
+  it('the dealer cabinet, in Russian: orders, an order card, a purchase with availability by date, purchases, settlements, points, notifications, profile, employees', async () => {
+    const page = await signIn('kert.head', 'ru');
+    await screen(page, '/dealer/orders', 'dealer-orders', (p) => p.getByRole('row').nth(1).waitFor());
+    await page.getByRole('row').nth(1).click();
+    await screen(page, '', 'dealer-order-card', (p) => p.getByRole('button', { name: 'Взять' }).waitFor());
+    await screen(page, '/dealer/purchase', 'dealer-purchase', async (p) => {
+      await p.getByRole('searchbox', { name: 'Поиск по каталогу' }).fill('KP-TOLGY');
+      await p.getByRole('button', { name: /^Добавить .* в заказ$/ }).first().click();
+      await p.getByRole('textbox', { name: /^Количество/ }).first().fill('100');
+      await p.getByTestId('purchase-total').waitFor();
+      await p.getByText(/из поставки/).first().waitFor();
+    });
+    await screen(page, '/dealer/purchases', 'dealer-purchases', (p) => p.getByRole('link', { name: /KERT-PO-0001|PO-/ }).first().waitFor());
+    await screen(page, '/dealer/settlements', 'dealer-settlements', (p) => p.getByTestId('closing-balance').waitFor());
+    for (const path of ['/dealer/points', '/dealer/notifications', '/dealer/profile', '/dealer/employees']) await screen(page, path, path.slice(1).replace('/', '-'));
+    await page.context().close();
+  });
+
+  it('the dealer cabinet on a phone', async () => {
+    const page = await signIn('kert.anna', 'ru', { width: 390, height: 844 });
+    await screen(page, '/dealer/orders', 'phone-dealer-orders', (p) => p.getByRole('row').nth(1).waitFor());
+    const width = await page.evaluate('document.documentElement.scrollWidth');
+    expect(width, 'the page itself does not scroll sideways on a phone').toBeLessThanOrEqual(390);
+    await page.context().close();
+  });
+
+  it('the ops console: channels, failures with the failed payload, the review queue, the distribution strategy', async () => {
+    const page = await signIn('ops', 'en');
+    await screen(page, '/ops/channels', 'ops-channels', (p) => p.getByText('Demo Woo shop HU').first().waitFor());
+    await screen(page, '/ops/payloads', 'ops-failures', (p) => p.getByRole('link', { name: /^Payload received .* from Demo Woo shop HU$/ }).first().waitFor());
+    await page.getByRole('link', { name: /^Payload received .* from Demo Woo shop HU$/ }).first().click();
+    await screen(page, '', 'ops-payload', (p) => p.getByRole('button', { name: 'Reprocess' }).waitFor());
+    await screen(page, '/ops/reviews', 'ops-reviews');
+    await screen(page, '/ops/distribution', 'ops-distribution', (p) => p.getByRole('group', { name: /^Tier 1:/ }).waitFor());
+    await page.context().close();
+  });
+
+  it('the admin screens: a channel form from its connector\'s schema, dealers, regions, exclusivity, users, audit, own account', async () => {
+    const page = await signIn('admin', 'en');
+    await screen(page, '/ops/channels/new', 'admin-channel-form');
+    await screen(page, '/ops/dealers', 'admin-dealers', (p) => p.getByText('BP-KERT').first().waitFor());
+    await screen(page, '/ops/dealers/BP-KERT', 'admin-dealer');
+    for (const path of ['/ops/regions', '/ops/exclusivity', '/ops/users', '/ops/audit', '/account']) await screen(page, path, path.slice(1).replace('/', '-'));
+    await page.context().close();
+  });
+
+  it('the accountant\'s views: turnover with its chart, settlements per dealer', async () => {
+    const page = await signIn('accountant', 'ru');
+    await screen(page, '/reports/turnover', 'accounting-turnover', (p) => p.getByRole('img').first().waitFor());
+    await screen(page, '/settlements', 'accounting-settlements', (p) => p.getByText('BP-KERT').first().waitFor());
+    await screen(page, '/settlements/BP-KERT', 'accounting-settlements-dealer');
+    await page.context().close();
+  });
+});
