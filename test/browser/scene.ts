@@ -67,9 +67,7 @@ export async function payloadAnOldMappingRefused(web: WebHub, channelId: string,
   const stored = await archivePayload(web.t.db, { channelId, kind: 'webhook', source: 'webhook:order.created', contentType: 'application/json', body });
   const oldMapping: ChannelMapping = {
     optionsSchema: Type.Object({}),
-    map: () => {
-      throw new Error('meta_data "_billing_tax_number" is not a string');
-    },
+    map: () => ({ orders: [], errors: [{ ref: '727', message: 'meta_data "_billing_tax_number" is not a string' }] }),
   };
   await processPayload(web.t.db, stored.id, () => oldMapping);
   return stored.id;
