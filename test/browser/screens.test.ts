@@ -81,13 +81,19 @@ describe('every main screen in the demo', () => {
     await screen(page, '', 'dealer-order-card', (p) => p.getByRole('button', { name: 'Взять' }).waitFor());
     await screen(page, '/dealer/purchase', 'dealer-purchase', async (p) => {
       await p.getByRole('searchbox', { name: 'Поиск по каталогу' }).fill('KP-TOLGY');
-      await p.getByRole('button', { name: /^Добавить .* в заказ$/ }).first().click();
+      // The search narrows the list as it is typed: add the oak bench itself once it is the only one left.
+      await expect.poll(() => p.getByRole('button', { name: /^Добавить .* в заказ$/ }).count()).toBe(1);
+      await p.getByRole('button', { name: /^Добавить Kerti pad – tölgy в заказ$/ }).click();
       await p.getByRole('textbox', { name: /^Количество/ }).first().fill('100');
+      // The demo's supply of 70 arrives in 7 days: wanted in 10, all 100 can come.
+      await p.getByLabel('Нужно к дате').fill(new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10));
       await p.getByTestId('purchase-total').waitFor();
       await p.getByText(/из поставки/).first().waitFor();
     });
     await screen(page, '/dealer/purchases', 'dealer-purchases', (p) => p.getByRole('link', { name: /KERT-PO-0001|PO-/ }).first().waitFor());
-    await screen(page, '/dealer/settlements', 'dealer-settlements', (p) => p.getByTestId('closing-balance').waitFor());
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    // The demo's settlement documents are of the last two months.
+    await screen(page, `/dealer/settlements?from=${day(-60)}&to=${day(0)}`, 'dealer-settlements', (p) => p.getByTestId('closing-balance').waitFor());
     for (const path of ['/dealer/points', '/dealer/notifications', '/dealer/profile', '/dealer/employees']) await screen(page, path, path.slice(1).replace('/', '-'));
     await page.context().close();
   });
@@ -124,7 +130,8 @@ describe('every main screen in the demo', () => {
     const page = await signIn('accountant', 'ru');
     await screen(page, '/reports/turnover', 'accounting-turnover', (p) => p.getByRole('img').first().waitFor());
     await screen(page, '/settlements', 'accounting-settlements', (p) => p.getByText('BP-KERT').first().waitFor());
-    await screen(page, '/settlements/BP-KERT', 'accounting-settlements-dealer');
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await screen(page, `/settlements/BP-KERT?from=${day(-60)}&to=${day(0)}`, 'accounting-settlements-dealer', (p) => p.getByTestId('closing-balance').waitFor());
     await page.context().close();
   });
 });

@@ -51,3 +51,14 @@ export function useFormat(): Formatters {
   const { locale } = useLocale();
   return useMemo(() => formatters(locale), [locale]);
 }
+
+/**
+ * A shop's text as people read it: WooCommerce sends names with HTML entities (`40&times;40`,
+ * `&ndash;`), kept raw in the hub for matching (FORMATS.md). Decoded by the browser's own parser,
+ * which runs no script and returns text only.
+ */
+export function displayText(value: string | null | undefined): string {
+  if (!value) return value ?? '';
+  if (!value.includes('&')) return value;
+  return new DOMParser().parseFromString(value, 'text/html').documentElement.textContent ?? value;
+}

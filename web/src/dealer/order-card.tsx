@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, ok } from '../api/client';
-import { useFormat } from '../format';
+import { displayText, useFormat } from '../format';
 import { useT } from '../i18n';
 import { useCan, useDealerCode } from '../session';
 import { Page } from '../ui/page';
@@ -169,7 +169,7 @@ function Card({ card, onOutcome }: { card: DealerOrderCard; onOutcome: (outcome:
           rows={card.lines.map((line, index) => ({ ...line, index }))}
           rowKey={(line) => String(line.index)}
           columns={[
-            { key: 'name', header: t('colProduct'), cell: (line) => line.name },
+            { key: 'name', header: t('colProduct'), cell: (line) => displayText(line.name) },
             { key: 'sku', header: t('colSku'), wide: true, cell: (line) => <span className="mono">{line.sku ?? '—'}</span> },
             { key: 'qty', header: t('colQty'), numeric: true, cell: (line) => f.number(line.quantity) },
             { key: 'price', header: t('colPrice'), numeric: true, wide: true, cell: (line) => f.money(line.unitPrice, card.currency) },

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { useFormat } from '../format';
+import { displayText, useFormat } from '../format';
 import { useT } from '../i18n';
 import { useDealerCode } from '../session';
 import { Page } from '../ui/page';
@@ -199,7 +199,7 @@ function OrdersTable({ rows, onOpen }: { rows: DealerOrderRow[]; onOpen: (row: D
       key: 'products',
       header: t('colProducts'),
       wide: true,
-      cell: (row) => (row.productLines > 1 ? t('moreLines', { product: row.product ?? '—', n: row.productLines - 1 }) : (row.product ?? '—')),
+      cell: (row) => (row.productLines > 1 ? t('moreLines', { product: displayText(row.product) || '—', n: row.productLines - 1 }) : displayText(row.product) || '—'),
     },
     { key: 'sum', header: t('colSum'), numeric: true, cell: (row) => f.money(row.total, row.currency) },
     { key: 'deadline', header: t('colDeadline'), numeric: true, cell: (row) => <Countdown at={deadlineOf(row)} now={now} /> },
