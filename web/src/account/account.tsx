@@ -105,11 +105,7 @@ function ChangePassword() {
             {t('change')}
           </button>
         </div>
-        {problem && (
-          <p className="state-error inline" role="alert">
-            {problem}
-          </p>
-        )}
+        <ActionError error={problem} />
         <ActionError error={change.error} />
         {change.isSuccess && (
           <p className="status ok" role="status">

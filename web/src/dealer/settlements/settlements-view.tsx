@@ -6,7 +6,7 @@ import { validPeriod, type Period } from '../../accounting/period';
 import { useFormat } from '../../format';
 import { useT } from '../../i18n';
 import { useCan } from '../../session';
-import { ErrorState, Loading } from '../../ui/states';
+import { ActionError, ErrorState, Loading } from '../../ui/states';
 import { settlementMessages as messages } from './messages';
 
 export type Settlements = paths['/v1/dealers/{code}/settlements']['get']['responses'][200]['content']['application/json'];
@@ -172,11 +172,7 @@ export function SyncPeriodButton({ period }: { period: Period }) {
             ? t('syncFailed', { error: sync.data.error ?? sync.data.errorCode ?? '' })
             : t('syncResult', { status: sync.data.status, dealers: sync.data.received, documents: sync.data.documents }))}
       </span>
-      {error && (
-        <p className="state-error inline" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError error={error} />
     </div>
   );
 }

@@ -549,11 +549,7 @@ function PointsTab({ dealer }: { dealer: Dealer }) {
                 {t('apply')}
               </button>
             </div>
-            {problem && (
-              <p className="state-error inline" role="alert">
-                {problem}
-              </p>
-            )}
+            <ActionError error={problem} />
             <ActionError error={adjust.error} />
           </form>
         </section>

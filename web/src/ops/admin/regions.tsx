@@ -216,11 +216,7 @@ function BulkLoad({ onClose }: { onClose: () => void }) {
             {c('cancel')}
           </button>
         </div>
-        {problem && (
-          <p className="state-error inline" role="alert">
-            {problem}
-          </p>
-        )}
+        <ActionError error={problem} />
         <ActionError error={load.error} />
         {load.data && (
           <p className="status ok" role="status">

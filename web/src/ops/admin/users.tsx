@@ -260,11 +260,7 @@ function CreateUser({ onClose }: { onClose: () => void }) {
             {c('cancel')}
           </button>
         </div>
-        {problem && (
-          <p className="state-error inline" role="alert">
-            {problem}
-          </p>
-        )}
+        <ActionError error={problem} />
         <ActionError error={create.error} />
       </form>
     </section>
@@ -371,11 +367,7 @@ function UserProfile({ user }: { user: User }) {
             {t('saveRoles')}
           </button>
         </div>
-        {problem && (
-          <p className="state-error inline" role="alert">
-            {problem}
-          </p>
-        )}
+        <ActionError error={problem} />
       </form>
       <div className="row">
         {user.disabled ? (
@@ -432,11 +424,7 @@ function SetPassword({ user }: { user: User }) {
             {t('setPasswordButton')}
           </button>
         </div>
-        {problem && (
-          <p className="state-error inline" role="alert">
-            {problem}
-          </p>
-        )}
+        <ActionError error={problem} />
         <ActionError error={set.error} />
         <Saved show={set.isSuccess}>{t('passwordSet')}</Saved>
       </form>
