@@ -25,6 +25,17 @@ export interface OrderComment {
   text: string;
 }
 
+/** What a history line says, as values (so a screen can say it in its own language); never other dealers' names. */
+export interface HistoryFacts {
+  tier?: string;
+  reason?: string;
+  via?: string;
+  from?: string;
+  to?: string;
+  points?: number;
+  visibility?: string;
+}
+
 export interface DealerOrderCounts {
   offered: number;
   mine: number;
@@ -35,7 +46,7 @@ export interface DealerOrderCounts {
 export interface DealerOrderCard extends DealerOrderRow {
   lines: { sku: string | null; name: string; quantity: string; unitPrice: string | null; total: string | null }[];
   delivery: { region: string | null; city: string | null; address: string | null };
-  history: { at: string; kind: string; actor: string | null; text: string }[];
+  history: { at: string; kind: string; actor: string | null; text: string; facts: HistoryFacts }[];
   comments: OrderComment[];
   allowed: { take: boolean; decline: boolean; statuses: string[]; reassign: boolean; comment: boolean };
 }
@@ -108,7 +119,7 @@ export class DealerCabinet {
       ...row,
       lines: lines.map((l) => ({ sku: l.sku, name: l.name, quantity: decimal(l.quantity)!, unitPrice: decimal(l.unit_price), total: decimal(l.total) })),
       delivery: { region: order?.region ?? null, city: address.city ?? null, address: standing.own ? addressLine(address) : null },
-      history: events.map((e) => ({ at: new Date(e.created_at).toISOString(), kind: e.kind, actor: e.kind === 'offer_visible' ? null : e.actor, text: describe(e.kind, e.detail ?? {}) })),
+      history: events.map((e) => ({ at: new Date(e.created_at).toISOString(), kind: e.kind, actor: e.kind === 'offer_visible' ? null : e.actor, text: describe(e.kind, e.detail ?? {}), facts: factsOf(e.detail ?? {}) })),
       comments,
       allowed: {
         take: standing.offered && can('dealer.orders.take'),
@@ -218,6 +229,14 @@ function addressLine(a: Record<string, string | undefined>): string | null {
 }
 
 /** A line of the order's history in plain words (the UI may say it its own way by `kind`). */
+function factsOf(d: Record<string, unknown>): HistoryFacts {
+  const facts: HistoryFacts = {};
+  for (const key of ['tier', 'reason', 'via', 'from', 'to', 'visibility'] as const) if (typeof d[key] === 'string') facts[key] = d[key];
+  const points = (d.points as { delta?: unknown } | null | undefined)?.delta;
+  if (typeof points === 'number' && points !== 0) facts.points = points;
+  return facts;
+}
+
 function describe(kind: string, d: Record<string, unknown>): string {
   const s = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v));
   switch (kind) {

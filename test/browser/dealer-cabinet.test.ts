@@ -62,3 +62,38 @@ describe('the dealer cabinet', () => {
     expect(points.json()).toMatchObject({ items: [{ delta: 100, balance: 100, cause: 'order_completed' }] });
   });
 });
+
+describe('the dealer cabinet with the keyboard alone', () => {
+  it('signs in, opens an offer from the list and takes it without a mouse', async () => {
+    const person = await web.person('kert.anna', ['dealer_manager'], 'BP-KERT');
+    const { number } = await phoneOrder(web, deskChannel, { name: 'Szabó Lili', phone: '+36 70 222 3333' });
+    const context = await web.browser.newContext({ locale: 'en-GB' });
+    try {
+      const page = await context.newPage();
+      await page.goto(web.url);
+      await page.getByLabel('Login').focus();
+      await page.keyboard.type(person.login);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(person.password);
+      await page.keyboard.press('Enter');
+      await page.getByRole('tab', { name: /Available/ }).waitFor();
+
+      // Tab until the element has the focus, then Enter: the offer's row opens the card, Take takes it.
+      const tabTo = async (target: ReturnType<typeof page.getByRole>, what: string) => {
+        await target.waitFor();
+        let reached = false;
+        for (let stop = 0; stop < 60 && !reached; stop += 1) {
+          await page.keyboard.press('Tab');
+          reached = await target.evaluate((element) => element === element.ownerDocument.activeElement);
+        }
+        expect(reached, `${what} is reachable with Tab`).toBe(true);
+        await page.keyboard.press('Enter');
+      };
+      await tabTo(page.getByRole('row', { name: new RegExp(`\\b${number}\\b`) }), 'the offer in the list');
+      await tabTo(page.getByRole('button', { name: 'Take', exact: true }), 'Take');
+      await page.getByRole('link', { name: /\+36 70 222 3333/ }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});

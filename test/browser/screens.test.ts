@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../demo/run-demo.ts';
 import { loadConfig } from '../../jobs/config.ts';
-import { CHROMIUM, CHROMIUM_FLAGS, ensureWebBuilt } from './web-hub.ts';
+import { CHROMIUM, CHROMIUM_FLAGS } from './web-hub.ts';
 
 /**
  * Every main screen of the web app, in the demo as a newcomer runs it (`npm run demo`: the embedded
@@ -23,7 +23,6 @@ let address: string;
 const passwords = new Map<string, string>();
 
 beforeAll(async () => {
-  ensureWebBuilt();
   dataDir = await mkdtemp(join(tmpdir(), 'orderhub-screens-'));
   const until = new Promise<void>((r) => (stop = r));
   let ready!: () => void;
@@ -78,7 +77,11 @@ describe('every main screen in the demo', () => {
     const page = await signIn('kert.head', 'ru');
     await screen(page, '/dealer/orders', 'dealer-orders', (p) => p.getByRole('row').nth(1).waitFor());
     await page.getByRole('row').nth(1).click();
-    await screen(page, '', 'dealer-order-card', (p) => p.getByRole('button', { name: 'Взять' }).waitFor());
+    await screen(page, '', 'dealer-order-card', async (p) => {
+      await p.getByRole('button', { name: 'Взять' }).waitFor();
+      // The history speaks the screen's language too (the hub sends its facts, not only English text).
+      await p.getByText(/^Предложен вам \(/).first().waitFor();
+    });
     await screen(page, '/dealer/purchase', 'dealer-purchase', async (p) => {
       await p.getByRole('searchbox', { name: 'Поиск по каталогу' }).fill('KP-TOLGY');
       // The search narrows the list as it is typed: add the oak bench itself once it is the only one left.

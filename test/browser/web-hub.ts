@@ -1,11 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildApp } from '../../api/app.ts';
-import { WEB_DIST } from '../../api/web-app.ts';
 import { loadConfig } from '../../jobs/config.ts';
 import { createHub, type Hub } from '../../jobs/hub.ts';
 import { actingAs, makeUser } from '../helpers/auth.ts';
@@ -14,29 +9,6 @@ import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
 /** Debian's chromium (apt), never a downloaded browser; .ci/run installs it when absent. */
 export const CHROMIUM = process.env.HUB_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-const WEB_SRC = fileURLToPath(new URL('../../web/', import.meta.url));
-
-/** The newest modification time under a folder (sources of the web app). */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/**
- * The install builds web/dist (npm ci → postinstall); a developer who changed web/ since gets it rebuilt
- * here, so the browser tests never run against a stale app.
- */
-export function ensureWebBuilt(): void {
-  const index = join(WEB_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(WEB_SRC)) return;
-  execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/build-web.mjs', import.meta.url))], { stdio: 'inherit' });
-}
-
 export interface Person {
   login: string;
   password: string;
@@ -62,7 +34,6 @@ export interface WebHub {
 }
 
 export async function startWebHub(): Promise<WebHub> {
-  ensureWebBuilt();
   const t = await createTestPostgres();
   const hub = await createHub(loadConfig({}), { db: t.db, schedules: false });
   const app = await buildApp({ db: hub.db, catalog: hub.catalog, actions: hub.actions });

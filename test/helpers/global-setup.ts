@@ -1,12 +1,15 @@
 import net from 'node:net';
 import pg from 'pg';
 import { POSTGRES_ADMIN_URL, REDIS_TEST_URL } from './databases.ts';
+import { ensureWebBuilt } from './web-build.ts';
 
 /**
  * Before any test file: are PostgreSQL and Redis up? In CI (CI=true) a missing service stops the
  * run at once with one clear message instead of every file failing on its own; elsewhere it warns.
  */
 export default async function globalSetup(): Promise<void> {
+  // The browser tests use the built web app: rebuilt here, once, when web/ changed since the last build.
+  ensureWebBuilt();
   const problems = (await Promise.all([pingPostgres(POSTGRES_ADMIN_URL), pingRedis(REDIS_TEST_URL)])).filter((p): p is string => p !== undefined);
   if (problems.length === 0) return;
   const message = `The tests need PostgreSQL and Redis:\n  - ${problems.join('\n  - ')}\nStart them (bash .ci/run does), or point TEST_POSTGRES_URL / TEST_REDIS_URL at running ones.`;

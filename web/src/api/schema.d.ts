@@ -4756,8 +4756,21 @@ export interface paths {
                                  * @description ISO 8601 instant
                                  */
                                 at: string;
+                                /** @description what the line says, as values, for a screen to say it in its own language */
+                                facts: {
+                                    from?: string;
+                                    /** @description the change of the dealer's points it caused */
+                                    points?: number;
+                                    reason?: string;
+                                    tier?: string;
+                                    to?: string;
+                                    /** @description how it was assigned: admin, fallback, default, … */
+                                    via?: string;
+                                    visibility?: string;
+                                };
                                 /** @description offer_visible, taken, declined, assigned, status, responsible, comment, … */
                                 kind: string;
+                                /** @description the line in English */
                                 text: string;
                             }[];
                             lines: {

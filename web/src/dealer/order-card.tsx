@@ -103,6 +103,7 @@ function OrderCard({ orderId }: { orderId: string }) {
 
 function Card({ card, onOutcome }: { card: DealerOrderCard; onOutcome: (outcome: Outcome) => void }) {
   const t = useT(messages);
+  const history = useHistoryLine();
   const f = useFormat();
   const now = useNow(1000);
   const deadline = deadlineOf(card);
@@ -193,7 +194,7 @@ function Card({ card, onOutcome }: { card: DealerOrderCard; onOutcome: (outcome:
                   {f.dateTime(h.at)}
                 </time>
                 <span>
-                  {h.text}
+                  {history(h)}
                   {h.actor && <span className="muted"> · {h.actor}</span>}
                 </span>
               </li>
@@ -203,6 +204,47 @@ function Card({ card, onOutcome }: { card: DealerOrderCard; onOutcome: (outcome:
       </section>
     </>
   );
+}
+
+/** A history line in the screen's language, from its facts; the hub's English text for a kind this screen does not know. */
+function useHistoryLine() {
+  const t = useT(messages);
+  const pointsText = usePointsText();
+  const status = (value: string | undefined) => {
+    const key = `status.${value}` as MessageKey;
+    return value && key in messages.en ? t(key) : (value ?? '');
+  };
+  return (h: DealerOrderCard['history'][number]): string => {
+    const f = h.facts;
+    switch (h.kind) {
+      case 'offer_visible':
+        return t('hist.offer_visible', { tier: f.tier ?? '' });
+      case 'taken':
+        return t('hist.taken');
+      case 'declined':
+        return t('hist.declined', { reason: f.reason ?? '' });
+      case 'assigned': {
+        const key = `hist.assigned.${f.via}` as MessageKey;
+        return f.via && key in messages.en ? t(key) : t('hist.assigned');
+      }
+      case 'fallback':
+        return t('hist.assigned.fallback');
+      case 'status': {
+        const line = t('hist.status', { from: status(f.from), to: status(f.to) }) + (f.reason ? `: ${f.reason}` : '');
+        return f.points ? `${line} (${pointsText(f.points)})` : line;
+      }
+      case 'responsible':
+        return t('hist.responsible', { from: f.from ?? '—', to: f.to ?? '—' });
+      case 'overdue':
+        return t('hist.overdue');
+      case 'order_changed':
+        return t('hist.order_changed');
+      case 'comment':
+        return t(f.visibility === 'client' ? 'hist.comment.client' : 'hist.comment.internal');
+      default:
+        return h.text;
+    }
+  };
 }
 
 function useRefresh() {
