@@ -98,8 +98,8 @@ export const accountMessages = defineMessages({
     none: '—',
   },
   ru: {
-    title: 'Мой профиль',
-    nav: 'Мой профиль',
+    title: 'Учётная запись',
+    nav: 'Учётная запись',
     who: 'Кто я',
     login: 'Логин',
     name: 'Имя',
