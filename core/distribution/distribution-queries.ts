@@ -99,6 +99,8 @@ export interface NotificationRow {
   id: string;
   dealer: string | null;
   orderId: string | null;
+  /** The order's number as its channel gave it (null without an order), for a screen to word the notice itself. */
+  orderNumber: string | null;
   kind: string;
   message: string;
   createdAt: string;
@@ -308,14 +310,14 @@ export class DistributionQueries {
   /** A dealer's notifications, or (admin scope) the manufacturer's. */
   async notifications(scope: DealerScope, options: { unreadOnly?: boolean | undefined; limit?: number | undefined } = {}): Promise<NotificationRow[]> {
     const dealerId = scope.kind === 'dealer' ? await this.dealerId(scope.dealerCode) : null;
-    const rows = await this.db.query<{ id: string; dealer: string | null; order_id: string | null; kind: string; message: string; created_at: Date; read_at: Date | null }>(
-      `SELECT n.id::text AS id, dl.code AS dealer, n.order_id, n.kind, n.message, n.created_at, n.read_at
-         FROM notification n LEFT JOIN dealer dl ON dl.id = n.dealer_id
+    const rows = await this.db.query<{ id: string; dealer: string | null; order_id: string | null; number: string | null; kind: string; message: string; created_at: Date; read_at: Date | null }>(
+      `SELECT n.id::text AS id, dl.code AS dealer, n.order_id, o.number, n.kind, n.message, n.created_at, n.read_at
+         FROM notification n LEFT JOIN dealer dl ON dl.id = n.dealer_id LEFT JOIN "order" o ON o.id = n.order_id
         WHERE ${dealerId ? 'n.dealer_id = $1' : 'n.dealer_id IS NULL AND $1::text IS NULL'} AND ($2::boolean IS NOT TRUE OR n.read_at IS NULL)
         ORDER BY n.id DESC LIMIT ${Math.min(Math.max(options.limit ?? 100, 1), 1000)}`,
       [dealerId, options.unreadOnly ?? false],
     );
-    return rows.map((r) => ({ id: r.id, dealer: r.dealer, orderId: r.order_id, kind: r.kind, message: r.message, createdAt: iso(r.created_at)!, readAt: iso(r.read_at) }));
+    return rows.map((r) => ({ id: r.id, dealer: r.dealer, orderId: r.order_id, orderNumber: r.order_id ? (r.number ?? r.order_id) : null, kind: r.kind, message: r.message, createdAt: iso(r.created_at)!, readAt: iso(r.read_at) }));
   }
 
   /** Marks notifications read (only the scope's own). Returns how many changed. */

@@ -4376,9 +4376,13 @@ export interface paths {
                                 createdAt: string;
                                 dealer: string | null;
                                 id: string;
+                                /** @description offered, assigned, cancelled, reassigned, overdue, order_changed, … */
                                 kind: string;
+                                /** @description the notice in English */
                                 message: string;
                                 orderId: string | null;
+                                /** @description the order's number as its channel gave it */
+                                orderNumber: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 instant
@@ -9491,9 +9495,13 @@ export interface paths {
                                 createdAt: string;
                                 dealer: string | null;
                                 id: string;
+                                /** @description offered, assigned, cancelled, reassigned, overdue, order_changed, … */
                                 kind: string;
+                                /** @description the notice in English */
                                 message: string;
                                 orderId: string | null;
+                                /** @description the order's number as its channel gave it */
+                                orderNumber: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ISO 8601 instant

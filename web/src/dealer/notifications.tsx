@@ -3,12 +3,12 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, ok } from '../api/client';
 import { useFormat } from '../format';
-import { useT } from '../i18n';
+import { useLocale, useT } from '../i18n';
 import { useDealerCode } from '../session';
 import { Page } from '../ui/page';
 import { ActionError, Empty, Query } from '../ui/states';
 import { keys } from './api';
-import { messages } from './messages';
+import { messages, type MessageKey } from './messages';
 
 /** /dealer/notifications: the inbox, unread ones marked, one or all marked read, links to the orders. */
 export function NotificationsScreen() {
@@ -54,7 +54,7 @@ export function NotificationsScreen() {
                       {f.dateTime(n.createdAt)}
                     </time>
                   </div>
-                  <p>{n.message}</p>
+                  <Notice notice={n} />
                   <div className="row">
                     {n.orderId && (
                       <Link to={`/dealer/orders/${encodeURIComponent(n.orderId)}`} onClick={() => !n.readAt && read.mutate([n.id])}>
@@ -74,5 +74,25 @@ export function NotificationsScreen() {
         }
       </Query>
     </Page>
+  );
+}
+
+/**
+ * The notice in the screen's language when its kind is known (the hub stores it in English, with the
+ * details a person gave, e.g. a cancellation's reason, which stay one click away); else as stored.
+ */
+function Notice({ notice }: { notice: { kind: string; message: string; orderNumber: string | null } }) {
+  const t = useT(messages);
+  const { locale } = useLocale();
+  const key = `notice.${notice.kind}` as MessageKey;
+  if (locale === 'en' || !notice.orderNumber || !(key in messages.en)) return <p>{notice.message}</p>;
+  return (
+    <div>
+      <p>{t(key, { number: notice.orderNumber })}</p>
+      <details className="muted">
+        <summary>{t('noticeDetails')}</summary>
+        {notice.message}
+      </details>
+    </div>
   );
 }
