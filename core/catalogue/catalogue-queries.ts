@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import { DealerPrices } from './dealer-prices.ts';
 import type { ColumnPrice, PriceColumnView, ProductDetail, ProductSummary } from './catalogue-schemas.ts';
+import { trimZeros } from '../model/common.ts';
 
 /**
  * Reading the catalogue: products with stock and prices, price columns and their prices. Whose view:
@@ -207,9 +208,6 @@ function subtract(a: string, b: string): string {
   return new Decimal(a).minus(b).toFixed();
 }
 
-function trimZeros(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
-}
 
 function iso(value: Date | string): string {
   return new Date(value).toISOString();

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
 import type { ManualOrderInput } from '../model/manual-order.ts';
+import { trimZeros } from '../model/common.ts';
 
 /**
  * Which price column a dealer buys at, and the price of an item in it at a moment. A dealer's
@@ -175,8 +176,4 @@ export class DealerPrices {
     if (!dealer) throw new HubError('not_found', `Dealer ${code} does not exist.`);
     return dealer;
   }
-}
-
-function trimZeros(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
 }

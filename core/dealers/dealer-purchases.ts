@@ -8,6 +8,7 @@ import type { ManualOrderReceipt } from '../ports.ts';
 import { MANUAL_CONNECTOR } from '../quotes/quotes.ts';
 import { StockService } from '../stock/stock-service.ts';
 import type { DealerScope } from './dealer-scope.ts';
+import { trimZeros } from '../model/common.ts';
 
 /**
  * A dealer's purchase orders to the manufacturer (the dealer portal's "closed shop", seed 002).
@@ -268,7 +269,7 @@ export class DealerPurchases {
       comment: row.notes,
       region: row.region,
       placedBy: row.placed_by,
-      lines: lines.map((l) => ({ sku: l.sku, name: l.name, quantity: trim(l.quantity), unitPrice: trim(l.unit_price), amount: trim(l.total) })),
+      lines: lines.map((l) => ({ sku: l.sku, name: l.name, quantity: trimZeros(l.quantity), unitPrice: trimZeros(l.unit_price), amount: trimZeros(l.total) })),
       history,
     };
   }
@@ -305,7 +306,7 @@ export class DealerPurchases {
         sku: r.sku,
         name: r.name,
         unit: r.unit,
-        price: r.price === null ? null : trim(r.price),
+        price: r.price === null ? null : trimZeros(r.price),
         currency: r.currency ?? (column.ok ? column.column.currency : null),
         inStock: Decimal.max(0, new Decimal(r.in_stock)).toString(),
       })),
@@ -338,7 +339,7 @@ export class DealerPurchases {
 
   private async placed(orderId: string): Promise<Omit<PlacedPurchase, 'created'>> {
     const order = await this.db.prisma.order.findUniqueOrThrow({ where: { id: orderId }, select: { id: true, number: true, status: true, total: true, currency: true, placedAt: true } });
-    return { orderId: order.id, number: order.number, status: order.status, total: trim(order.total.toString()), currency: order.currency, placedAt: order.placedAt.toISOString() };
+    return { orderId: order.id, number: order.number, status: order.status, total: trimZeros(order.total.toString()), currency: order.currency, placedAt: order.placedAt.toISOString() };
   }
 
   private async dealer(code: string): Promise<{ id: string; name: string }> {
@@ -380,7 +381,7 @@ function summary(row: SummaryRow): PurchaseSummary {
     number: row.number,
     placedAt: row.placed_at.toISOString(),
     status: row.status,
-    total: trim(row.total),
+    total: trimZeros(row.total),
     currency: row.currency,
     lineCount: row.line_count,
     desiredDate: row.desired,
@@ -394,8 +395,4 @@ function brief(column: PriceColumnRef): { id: string; name: string } {
 
 function money(d: Decimal): string {
   return d.toDecimalPlaces(4, Decimal.ROUND_HALF_UP).toString();
-}
-
-function trim(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
 }

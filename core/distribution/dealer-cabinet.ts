@@ -6,6 +6,7 @@ import { DistributionQueries, type DealerOrderFilter, type DealerOrderRow } from
 import { event } from './distribution-records.ts';
 import { checkFulfilmentChange, DISTRIBUTION_STATUSES, FINAL_STATUSES, IN_FULFILMENT, type DistributionStatus } from './fulfilment-rules.ts';
 import { notOfferedToDealer, notOfferedToYou } from './not-offered.ts';
+import { trimZeros } from '../model/common.ts';
 
 /**
  * The dealer cabinet's reads and comments (seeds 001, the dealer's personal account): the counts of
@@ -117,7 +118,7 @@ export class DealerCabinet {
     const mayWork = standing.own && can('dealer.orders.work') && (scope.kind !== 'dealer' || scope.head !== false || standing.responsibleManagerId === scope.managerId);
     return {
       ...row,
-      lines: lines.map((l) => ({ sku: l.sku, name: l.name, quantity: decimal(l.quantity)!, unitPrice: decimal(l.unit_price), total: decimal(l.total) })),
+      lines: lines.map((l) => ({ sku: l.sku, name: l.name, quantity: trimZeros(l.quantity), unitPrice: l.unit_price === null ? null : trimZeros(l.unit_price), total: l.total === null ? null : trimZeros(l.total) })),
       delivery: { region: order?.region ?? null, city: address.city ?? null, address: standing.own ? addressLine(address) : null },
       history: events.map((e) => ({ at: new Date(e.created_at).toISOString(), kind: e.kind, actor: e.kind === 'offer_visible' ? null : e.actor, text: describe(e.kind, e.detail ?? {}), facts: factsOf(e.detail ?? {}) })),
       comments,
@@ -217,11 +218,6 @@ export function nextStatuses(from: string): string[] {
   return DISTRIBUTION_STATUSES.filter((to) => checkFulfilmentChange(from as DistributionStatus, to, 'dealer').allowed);
 }
 
-/** "12.5000" → "12.5", "2.0000" → "2". */
-function decimal(value: string | null): string | null {
-  if (value === null) return null;
-  return value.includes('.') ? value.replace(/\.?0+$/, '') : value;
-}
 
 function addressLine(a: Record<string, string | undefined>): string | null {
   const parts = [a.line1, a.line2, a.postcode, a.city].map((p) => p?.trim()).filter((p): p is string => !!p);

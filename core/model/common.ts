@@ -4,6 +4,11 @@ import { Type, type Static } from '@sinclair/typebox';
 /** Money and quantities travel as decimal strings; they are never floats. */
 export const DecimalString = Type.String({ pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal number as a string' });
 /** What DECIMAL(18,4) holds: amounts and quantities. */
+/** A decimal as PostgreSQL's numeric text gives it, without its scale's trailing zeros: "12.5000" → "12.5", "2.0000" → "2". */
+export function trimZeros(value: string): string {
+  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+}
+
 export const MoneyString = Type.String({ pattern: '^-?\\d{1,14}(\\.\\d{1,4})?$', description: 'decimal string, at most 14 integer and 4 fractional digits' });
 /** What DECIMAL(18,6) holds: unit prices, which are often a total divided by a quantity. */
 export const UnitPriceString = Type.String({ pattern: '^-?\\d{1,12}(\\.\\d{1,6})?$', description: 'decimal string, at most 12 integer and 6 fractional digits' });

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { HubError } from '../errors.ts';
+import { trimZeros } from '../model/common.ts';
 
 export type TurnoverGrouping = 'channel' | 'kind' | 'label';
 
@@ -42,8 +43,4 @@ export async function turnover(db: Database, filter: TurnoverFilter): Promise<Tu
     [filter.includeStatuses ?? COUNTED, filter.placedFrom ?? null, filter.placedTo ?? null],
   );
   return rows.map((r) => ({ key: r.key, channelIds: r.channel_ids, currency: r.currency, orders: r.orders, total: trimZeros(r.total) }));
-}
-
-function trimZeros(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
 }
