@@ -3,6 +3,11 @@ import { useLocale, type Locale } from './i18n';
 
 const TAGS: Record<Locale, string> = { ru: 'ru-RU', en: 'en-GB' };
 
+/** The BCP 47 tag Intl formats the app's language with. */
+export function localeTag(locale: Locale): string {
+  return TAGS[locale];
+}
+
 /**
  * Dates, numbers and money in the user's locale. Money and quantities arrive as decimal strings
  * (never floats) and are formatted as strings: Intl keeps every digit of a string it is given.

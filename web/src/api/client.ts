@@ -3,6 +3,9 @@ import type { paths } from './schema';
 
 export type { paths };
 
+/** The JSON body of an answer (or a request) in the generated types. */
+export type JsonOf<T> = T extends { content: { 'application/json': infer J } } ? J : never;
+
 /** The hub's error body ({error: {code, message, field?, details?}}) as a thrown Error. */
 export class ApiError extends Error {
   constructor(

@@ -1,11 +1,7 @@
-import { api, ok, type paths } from '../api/client';
+import { api, ok, type JsonOf, type paths } from '../api/client';
 
 /** Types and query keys of the dealer cabinet's calls (web/src/api/schema.d.ts is generated from the hub's routes). */
-type Json<P extends keyof paths, M extends 'get' | 'post' | 'patch' | 'put'> = paths[P][M] extends {
-  responses: { 200: { content: { 'application/json': infer T } } };
-}
-  ? T
-  : never;
+type Json<P extends keyof paths, M extends 'get' | 'post' | 'patch' | 'put'> = paths[P][M] extends { responses: { 200: infer R } } ? JsonOf<R> : never;
 
 export type OrdersView = 'offered' | 'mine' | 'completed' | 'all';
 export type DealerOrderRow = Json<'/v1/dealers/{code}/orders', 'get'>['orders'][number];

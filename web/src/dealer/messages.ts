@@ -1,3 +1,4 @@
+import { localeTag } from '../format';
 import { defineMessages, type Locale } from '../i18n';
 
 /** Every word of the dealer cabinet's orders, points, notifications, profile and employees screens. */
@@ -408,7 +409,7 @@ export type MessageKey = keyof (typeof messages)['en'];
 
 /** "балл / балла / баллов", "point / points" by Intl.PluralRules. */
 export function pointsWord(locale: Locale, n: number): string {
-  const rule = new Intl.PluralRules(locale === 'ru' ? 'ru-RU' : 'en-GB').select(Math.abs(n));
+  const rule = new Intl.PluralRules(localeTag(locale)).select(Math.abs(n));
   if (locale === 'ru') return rule === 'one' ? 'балл' : rule === 'few' ? 'балла' : 'баллов';
   return rule === 'one' ? 'point' : 'points';
 }

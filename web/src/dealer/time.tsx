@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
-import { useLocale } from '../i18n';
-import { useFormat } from '../format';
-import { useT } from '../i18n';
+import { localeTag, useFormat } from '../format';
+import { useLocale, useT } from '../i18n';
 import { messages } from './messages';
 
 /** The current time, ticking every `everyMs`. */
@@ -25,7 +24,7 @@ export function duration(ms: number, locale: 'ru' | 'en'): string {
   const seconds = total % 60;
   const clock = hours || days ? `${two(hours)}:${two(minutes)}:${two(seconds)}` : `${two(minutes)}:${two(seconds)}`;
   if (!days) return clock;
-  const unit = new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { style: 'unit', unit: 'day', unitDisplay: 'narrow' }).format(days);
+  const unit = new Intl.NumberFormat(localeTag(locale), { style: 'unit', unit: 'day', unitDisplay: 'narrow' }).format(days);
   return `${unit} ${clock}`;
 }
 

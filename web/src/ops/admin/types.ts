@@ -1,6 +1,4 @@
-import type { paths } from '../../api/client';
-
-type Json<T> = T extends { content: { 'application/json': infer J } } ? J : never;
+import type { JsonOf as Json, paths } from '../../api/client';
 
 export type Dealer = Json<paths['/v1/dealers/{code}']['get']['responses'][200]>;
 export type DealerList = Json<paths['/v1/dealers']['get']['responses'][200]>;
