@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../demo/run-demo.ts';
 import { loadConfig } from '../../jobs/config.ts';
-import { CHROMIUM, CHROMIUM_FLAGS } from './web-hub.ts';
+import { CHROMIUM, CHROMIUM_FLAGS, signInAt } from './web-hub.ts';
 
 /**
  * Every main screen of the web app, in the demo as a newcomer runs it (`npm run demo`: the embedded
@@ -50,16 +50,11 @@ afterAll(async () => {
 });
 
 async function signIn(login: string, locale: 'ru' | 'en', viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const context = await browser.newContext({ locale: locale === 'ru' ? 'ru-RU' : 'en-GB', viewport, timezoneId: 'Europe/Budapest' });
-  await context.addInitScript({ content: `localStorage.setItem('orderhub.locale', '${locale}')` });
-  const page = await context.newPage();
-  await page.goto(address);
-  await page.getByLabel(locale === 'ru' ? 'Логин' : 'Login').fill(login);
-  await page.getByLabel(locale === 'ru' ? 'Пароль' : 'Password').fill(passwords.get(login)!);
-  await page.getByRole('button', { name: locale === 'ru' ? 'Войти' : 'Sign in' }).click();
-  await page.getByRole('button', { name: locale === 'ru' ? 'Выйти' : 'Sign out' }).waitFor();
-  return page;
+  return (await signInAt(browser, address, { login, password: passwords.get(login)! }, { locale, viewport })).page;
 }
+
+/** The calendar date `offset` days from today. */
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** Opens a screen and checks it shows its title and content, not an error; saves it when asked. */
 async function screen(page: Page, path: string, shot: string, ready?: (page: Page) => Promise<unknown>): Promise<void> {
@@ -89,12 +84,11 @@ describe('every main screen in the demo', () => {
       await p.getByRole('button', { name: /^Добавить Kerti pad – tölgy в заказ$/ }).click();
       await p.getByRole('textbox', { name: /^Количество/ }).first().fill('100');
       // The demo's supply of 70 arrives in 7 days: wanted in 10, all 100 can come.
-      await p.getByLabel('Нужно к дате').fill(new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10));
+      await p.getByLabel('Нужно к дате').fill(day(10));
       await p.getByTestId('purchase-total').waitFor();
       await p.getByText(/из поставки/).first().waitFor();
     });
     await screen(page, '/dealer/purchases', 'dealer-purchases', (p) => p.getByRole('link', { name: /KERT-PO-0001|PO-/ }).first().waitFor());
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     // The demo's settlement documents are of the last two months.
     await screen(page, `/dealer/settlements?from=${day(-60)}&to=${day(0)}`, 'dealer-settlements', (p) => p.getByTestId('closing-balance').waitFor());
     // The hub stores notices in English; the Russian screen words the ones it knows itself.
@@ -134,9 +128,8 @@ describe('every main screen in the demo', () => {
   it('the accountant\'s views: turnover with its chart, settlements per dealer', async () => {
     const page = await signIn('accountant', 'ru');
     // The sandbox shops' orders are dated 2024: the turnover since then shows every channel.
-    await screen(page, `/reports/turnover?from=2024-01-01&to=${new Date().toISOString().slice(0, 10)}`, 'accounting-turnover', (p) => p.getByRole('img').first().waitFor());
+    await screen(page, `/reports/turnover?from=2024-01-01&to=${day(0)}`, 'accounting-turnover', (p) => p.getByRole('img').first().waitFor());
     await screen(page, '/settlements', 'accounting-settlements', (p) => p.getByText('BP-KERT').first().waitFor());
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     await screen(page, `/settlements/BP-KERT?from=${day(-60)}&to=${day(0)}`, 'accounting-settlements-dealer', (p) => p.getByTestId('closing-balance').waitFor());
     await page.context().close();
   });

@@ -54,18 +54,9 @@ export async function startWebHub(): Promise<WebHub> {
       return { login, password };
     },
     async signedIn(person, options = {}) {
-      const locale = options.locale ?? 'en';
-      const context = await browser.newContext({ locale: locale === 'ru' ? 'ru-RU' : 'en-GB', viewport: options.viewport ?? { width: 1280, height: 860 }, timezoneId: 'Europe/Budapest' });
-      contexts.push(context);
-      // The app's language is the user's choice, kept in the browser.
-      await context.addInitScript({ content: `localStorage.setItem('orderhub.locale', '${locale}')` });
-      const page = await context.newPage();
-      await page.goto(url);
-      await page.getByLabel(locale === 'ru' ? 'Логин' : 'Login').fill(person.login);
-      await page.getByLabel(locale === 'ru' ? 'Пароль' : 'Password').fill(person.password);
-      await page.getByRole('button', { name: locale === 'ru' ? 'Войти' : 'Sign in' }).click();
-      await page.getByRole('button', { name: locale === 'ru' ? 'Выйти' : 'Sign out' }).waitFor();
-      return { context, page };
+      const signed = await signInAt(browser, url, person, options);
+      contexts.push(signed.context);
+      return signed;
     },
     async close() {
       for (const context of contexts) await context.close().catch(() => undefined);
@@ -75,4 +66,24 @@ export async function startWebHub(): Promise<WebHub> {
       await t.drop();
     },
   };
+}
+
+/** A fresh browser context (own cookies) in the app's language, signed in through the sign-in screen as a person does. */
+export async function signInAt(
+  browser: Browser,
+  url: string,
+  person: Person,
+  options: { locale?: 'ru' | 'en'; viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const locale = options.locale ?? 'en';
+  const context = await browser.newContext({ locale: locale === 'ru' ? 'ru-RU' : 'en-GB', viewport: options.viewport ?? { width: 1280, height: 860 }, timezoneId: 'Europe/Budapest' });
+  // The app's language is the user's choice, kept in the browser.
+  await context.addInitScript({ content: `localStorage.setItem('orderhub.locale', '${locale}')` });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByLabel(locale === 'ru' ? 'Логин' : 'Login').fill(person.login);
+  await page.getByLabel(locale === 'ru' ? 'Пароль' : 'Password').fill(person.password);
+  await page.getByRole('button', { name: locale === 'ru' ? 'Войти' : 'Sign in' }).click();
+  await page.getByRole('button', { name: locale === 'ru' ? 'Выйти' : 'Sign out' }).waitFor();
+  return { context, page };
 }
