@@ -1,4 +1,4 @@
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { concernedDealers } from '../../core/distribution/dealer-feed.ts';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import { actingAs, makeUser, type TestUser } from '../helpers/auth.ts';
 import { createTestPostgres, type TestDatabase } from '../helpers/databases.ts';
+import { kertAndOther, offered, send } from '../helpers/dealer-scene.ts';
 import { orderDraft } from '../helpers/orders.ts';
 import { buildTestApp } from './fakes.ts';
 
@@ -25,10 +26,6 @@ describe('the dealer cabinet API', () => {
   let counter = 0;
 
   const as = (user: TestUser) => actingAs(anonymous, user);
-  const send = async (app: FastifyInstance, method: InjectOptions['method'], url: string, payload?: object): Promise<{ status: number; body: Record<string, any> }> => {
-    const response: LightMyRequestResponse = await app.inject({ method, url, ...(payload && { payload }) });
-    return { status: response.statusCode, body: response.body ? response.json() : {} };
-  };
 
   /** A new order from the site, distributed: offered to every dealer at once (one taxi tier). */
   async function offeredOrder(): Promise<string> {
@@ -38,23 +35,14 @@ describe('the dealer cabinet API', () => {
       shippingAddress: { name: 'Nagy Béla', line1: 'Fő utca 1.', city: 'Budapest', postcode: '1011', country: 'HU' },
       placedAt: new Date(Date.UTC(2026, 10, 20, 10, counter)).toISOString(),
     });
-    const [result] = await ingestOrders(t.db, { channelId, drafts: [draft] });
-    const orderId = result!.orderId!;
-    expect((await send(admin, 'POST', `/v1/orders/${orderId}/distribution`, {})).body).toMatchObject({ status: 'offering' });
-    return orderId;
+    return offered(t, admin, channelId, draft);
   }
 
   beforeAll(async () => {
     t = await createTestPostgres();
     ({ app: admin, anonymous } = await buildTestApp(t.db));
-    await send(admin, 'PUT', '/v1/regions', { regions: [{ code: 'HU', name: 'Hungary', level: 'country' }, { code: 'HU-BU', name: 'Budapest', level: 'region', parentCode: 'HU' }] });
-    await send(admin, 'PUT', '/v1/stock/products', { items: [{ sku: 'TILE-1', name: 'Tile' }] });
-    for (const code of ['KERT', 'OTHER']) {
-      expect((await send(admin, 'POST', '/v1/dealers', { code, name: code, mainRegion: 'HU', authorised: true, wholeRange: true })).status).toBe(201);
-    }
-    // The demo's settings leave the points at their defaults.
-    await send(admin, 'PUT', '/v1/distribution/config', { config: { settings: {}, tiers: [{ kind: 'taxi', windowMinutes: 60 }] } });
-    channelId = (await t.db.prisma.channel.create({ data: { name: 'Site', kind: 'webshop', connectorType: 'testshop' } })).id;
+    // The demo's settings leave the points at their defaults, as this scene does.
+    channelId = await kertAndOther(t, admin);
     head = await makeUser(t.db, { login: 'kert.head', roles: ['dealer_head'], dealer: 'KERT', password: 'kert-head-password-1' });
     eva = await makeUser(t.db, { login: 'kert.eva', roles: ['dealer_manager'], dealer: 'KERT' });
     other = await makeUser(t.db, { login: 'other.head', roles: ['dealer_head'], dealer: 'OTHER' });

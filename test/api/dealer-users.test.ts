@@ -1,8 +1,9 @@
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestOrders } from '../../core/orders/intake.ts';
 import { actingAs, makeUser, type TestUser } from '../helpers/auth.ts';
 import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
+import { kertAndOther, offered, send } from '../helpers/dealer-scene.ts';
 import { orderDraft } from '../helpers/orders.ts';
 import { buildTestApp } from './fakes.ts';
 
@@ -22,29 +23,16 @@ describe.each(DATABASE_KINDS)("a dealer's users on %s", (_kind, createDatabase) 
   let counter = 0;
 
   const as = (user: TestUser) => actingAs(anonymous, user);
-  const send = async (app: FastifyInstance, method: InjectOptions['method'], url: string, payload?: object): Promise<{ status: number; body: Record<string, any> }> => {
-    const response: LightMyRequestResponse = await app.inject({ method, url, ...(payload && { payload }) });
-    return { status: response.statusCode, body: response.body ? response.json() : {} };
-  };
 
   async function offeredOrder(): Promise<string> {
     counter += 1;
-    const [result] = await ingestOrders(t.db, { channelId, drafts: [orderDraft(`C-${counter}`, { customer: { name: 'Client', phone: '+36 30 000 0000' } })] });
-    const orderId = result!.orderId!;
-    expect((await send(admin, 'POST', `/v1/orders/${orderId}/distribution`, {})).body).toMatchObject({ status: 'offering' });
-    return orderId;
+    return offered(t, admin, channelId, orderDraft(`C-${counter}`, { customer: { name: 'Client', phone: '+36 30 000 0000' } }));
   }
 
   beforeAll(async () => {
     t = await createDatabase();
     ({ app: admin, anonymous } = await buildTestApp(t.db));
-    await send(admin, 'PUT', '/v1/regions', { regions: [{ code: 'HU', name: 'Hungary', level: 'country' }, { code: 'HU-BU', name: 'Budapest', level: 'region', parentCode: 'HU' }] });
-    await send(admin, 'PUT', '/v1/stock/products', { items: [{ sku: 'TILE-1', name: 'Tile' }] });
-    for (const code of ['KERT', 'OTHER']) {
-      expect((await send(admin, 'POST', '/v1/dealers', { code, name: code, mainRegion: 'HU', authorised: true, wholeRange: true })).status).toBe(201);
-    }
-    await send(admin, 'PUT', '/v1/distribution/config', { config: { settings: {}, tiers: [{ kind: 'taxi', windowMinutes: 60 }] } });
-    channelId = (await t.db.prisma.channel.create({ data: { name: 'Site', kind: 'webshop', connectorType: 'testshop' } })).id;
+    channelId = await kertAndOther(t, admin);
     head = await makeUser(t.db, { login: 'kert.head', roles: ['dealer_head'], dealer: 'KERT' });
     eva = await makeUser(t.db, { login: 'kert.eva', roles: ['dealer_manager'], dealer: 'KERT' });
     oleg = await makeUser(t.db, { login: 'kert.oleg', roles: ['dealer_manager'], dealer: 'KERT' });
