@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Database } from '../../../../core/db/database.ts';
 import { feedStart, notificationsAfter, orderEventsAfter, type FeedCursor } from '../../../../core/distribution/dealer-feed.ts';
+import { mayCall, type Access } from '../../../../core/identity/access-rules.ts';
 import type { Principal } from '../../../../core/identity/principal.ts';
 import { HubError } from '../../../../core/errors.ts';
 import type { RouteDeps } from '../../../deps.ts';
@@ -214,7 +215,7 @@ const dealerEventRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
       timers.push(setInterval(() => !ended && raw.write(': ping\n\n'), PING_MS));
       timers.push(
         setInterval(() => {
-          void stillSignedIn(deps, request.cookies[SESSION_COOKIE], request.headers.authorization, principal, clientOf(request))
+          void stillSignedIn(deps, request.cookies[SESSION_COOKIE], request.headers.authorization, principal, clientOf(request), request.routeOptions.config.access!)
             .then((ok) => ok || end())
             .catch((error: unknown) => request.log.warn({ err: error }, 'dealer events: could not check the session'));
         }, RECHECK_MS),
@@ -224,15 +225,16 @@ const dealerEventRoutes: FastifyPluginAsyncTypebox<{ deps: RouteDeps }> = async 
 };
 
 /**
- * The stream's caller is still the same dealer user with the same right (its session or token has not
- * ended). Looking does not count as activity: an open tab alone does not keep a session from idling out.
+ * The stream's caller is still the same dealer user, and the route's access still lets it in (the one
+ * decision the auth hook made, mayCall): its session or token has not ended, its right not been taken.
+ * Looking does not count as activity: an open tab alone does not keep a session from idling out.
  */
-async function stillSignedIn(deps: RouteDeps, cookie: string | undefined, authorization: string | undefined, principal: Principal, client: ReturnType<typeof clientOf>): Promise<boolean> {
+async function stillSignedIn(deps: RouteDeps, cookie: string | undefined, authorization: string | undefined, principal: Principal, client: ReturnType<typeof clientOf>, access: Access): Promise<boolean> {
   let now: Principal | undefined;
   if (principal.via === 'session' && cookie) now = (await deps.authenticator.session(cookie, { touch: false }))?.principal;
   else if (principal.via === 'token' && authorization?.toLowerCase().startsWith('bearer ')) now = await deps.authenticator.token(authorization.slice(7).trim(), client);
   else return true;
-  return !!now && now.dealer?.code === principal.dealer?.code && now.permissions.has('dealer.orders.read');
+  return !!now && now.dealer?.code === principal.dealer?.code && mayCall(access, now, principal.dealer?.code).allowed;
 }
 
 export default dealerEventRoutes;
